@@ -1,0 +1,150 @@
+// The platform topology of a CPO switch: units -> ports -> lanes -> optical engine bank
+// and laser -> external laser source (ELS) module; and the impact queries built on it.
+//
+// A Platform is loaded from a profile (docs/profiles.md): a built-in one by name
+// ("cpo144", "bailly51t", "davisson102t") or a JSON file. Loading validates the whole
+// document first; a profile is either loaded completely or rejected with an error naming
+// the offending entry, never partially.
+//
+// Thread safety: a Platform is immutable after loading; every const member may be called
+// from any number of threads at once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "cpo/hal/breakout.h"
+#include "cpo/hal/ids.h"
+#include "cpo/hal/status.h"
+#include "cpo/hal/units.h"
+
+namespace cpo {
+
+struct UnitInfo {
+  UnitId id;
+  std::string name;
+};
+
+struct PortInfo {
+  PortId id;
+  UnitId unit;
+  std::vector<LaneId> lanes;  // in port order: lanes[0] is the port's lane 0
+};
+
+struct LaneInfo {
+  LaneId id;
+  PortId port;
+  std::uint32_t index_in_port = 0;
+  UnitId unit;
+  OeId oe;
+  BankId bank;
+  std::uint32_t index_in_bank = 0;  // CMIS lane within its bank, 0..7
+  LaserRef laser;
+};
+
+struct BankInfo {
+  BankId id;
+  std::vector<LaneId> lanes;  // in CMIS lane order
+};
+
+struct OeInfo {
+  OeId id;
+  UnitId unit;
+  std::vector<BankInfo> banks;
+};
+
+struct LaserInfo {
+  LaserRef ref;
+  std::vector<LaneId> lanes;  // lanes this laser lights
+};
+
+struct ElsInfo {
+  ElsId id;
+  std::vector<LaserInfo> lasers;
+};
+
+// The current breakout of each port; ports not listed run the profile's default mode.
+using BreakoutMap = std::map<PortId, BreakoutMode>;
+
+// What failed, for the impact queries.
+using FailureDomain = std::variant<LaserRef, ElsId, OeId>;
+std::string to_string(const FailureDomain& domain);
+
+class Platform {
+ public:
+  // A built-in profile by name. Errors: not_found listing the built-in names.
+  static Result<Platform> builtin(std::string_view name);
+  static std::vector<std::string> builtin_names();
+  // A profile file. Errors: not_found / io_error for the file; invalid_argument,
+  // out_of_range or unsupported for its content, naming the entry.
+  static Result<Platform> load_file(const std::filesystem::path& path);
+  // A profile document; `origin` names it in messages (file name or "builtin:cpo144").
+  static Result<Platform> from_json(std::string_view text, std::string_view origin);
+  // A name of a built-in profile, or a path to a file (anything with '/' or ending ".json").
+  static Result<Platform> resolve(std::string_view name_or_path);
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] const std::string& description() const noexcept { return description_; }
+  [[nodiscard]] Gbps port_speed() const noexcept { return port_speed_; }
+  [[nodiscard]] Gbps lane_rate() const noexcept { return lane_rate_; }
+  [[nodiscard]] std::uint32_t lanes_per_bank() const noexcept { return lanes_per_bank_; }
+  // Supported breakout modes; the first is the default.
+  [[nodiscard]] const std::vector<BreakoutMode>& breakout_modes() const noexcept { return breakout_modes_; }
+  [[nodiscard]] const BreakoutMode& default_breakout() const noexcept { return breakout_modes_.front(); }
+
+  [[nodiscard]] std::span<const UnitInfo> units() const noexcept { return units_; }
+  [[nodiscard]] std::span<const PortInfo> ports() const noexcept { return ports_; }
+  [[nodiscard]] std::span<const LaneInfo> lanes() const noexcept { return lanes_; }
+  [[nodiscard]] std::span<const OeInfo> optical_engines() const noexcept { return oes_; }
+  [[nodiscard]] std::span<const ElsInfo> els_modules() const noexcept { return els_; }
+  [[nodiscard]] std::size_t bank_count() const noexcept;
+  [[nodiscard]] std::size_t laser_count() const noexcept;
+
+  // Lookups. Errors: out_of_range naming the id and the valid range.
+  [[nodiscard]] Result<const UnitInfo*> unit(UnitId id) const;
+  [[nodiscard]] Result<const PortInfo*> port(PortId id) const;
+  [[nodiscard]] Result<const LaneInfo*> lane(LaneId id) const;
+  [[nodiscard]] Result<const OeInfo*> optical_engine(OeId id) const;
+  [[nodiscard]] Result<const ElsInfo*> els(ElsId id) const;
+  [[nodiscard]] Result<const LaserInfo*> laser(const LaserRef& ref) const;
+  // Ports of a unit, in id order.
+  [[nodiscard]] Result<std::vector<PortId>> ports_of(UnitId id) const;
+
+  // Checks a breakout mode against a port: one of the profile's modes, and it fits the
+  // port's lanes. Errors: out_of_range for the port, unsupported naming the allowed modes.
+  [[nodiscard]] Status check_breakout(PortId port, const BreakoutMode& mode) const;
+  // The logical ports of `port` under `mode` with their lanes.
+  [[nodiscard]] Result<std::vector<SubportLanes>> subports(PortId port, const BreakoutMode& mode) const;
+
+  // Which logical ports lose light when `domain` fails, under `breakout` (ports absent
+  // from it run the default mode). Sorted by port then sub-port. Errors: out_of_range for
+  // an unknown laser, ELS or OE; the errors of check_breakout for a bad map entry.
+  [[nodiscard]] Result<std::vector<LogicalPort>> impacted_ports(const FailureDomain& domain,
+                                                                const BreakoutMap& breakout = {}) const;
+  // The lanes that go dark when `domain` fails, in lane order.
+  [[nodiscard]] Result<std::vector<LaneId>> impacted_lanes(const FailureDomain& domain) const;
+
+ private:
+  friend class PlatformBuilder;
+  Platform() = default;
+
+  std::string name_;
+  std::string description_;
+  Gbps port_speed_;
+  Gbps lane_rate_;
+  std::uint32_t lanes_per_bank_ = 8;
+  std::vector<BreakoutMode> breakout_modes_;
+  std::vector<UnitInfo> units_;
+  std::vector<PortInfo> ports_;
+  std::vector<LaneInfo> lanes_;
+  std::vector<OeInfo> oes_;
+  std::vector<ElsInfo> els_;
+};
+
+}  // namespace cpo

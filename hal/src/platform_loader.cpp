@@ -1,0 +1,462 @@
+// Profile loading: strict JSON reading (unknown fields, wrong types and malformed text are
+// errors) and whole-document validation before a Platform is returned.
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cpo/hal/log.h"
+#include "cpo/hal/platform.h"
+#include "embedded_file.h"
+
+namespace cpo::detail {
+extern const EmbeddedFile builtin_profiles[];
+extern const std::size_t builtin_profiles_count;
+}  // namespace cpo::detail
+
+namespace cpo {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::uint32_t kSchemaVersion = 1;
+constexpr std::uint32_t kMaxLanesPerBank = 8;  // CMIS: a bank is 8 lanes (OIF CMIS 5.2 section 8.1)
+// Sanity bounds so a hostile file cannot make us allocate without limit.
+constexpr std::uint32_t kMaxObjects = 1u << 16;
+
+std::string type_name(const json& value) {
+  if (value.is_number_unsigned()) return "unsigned integer";
+  if (value.is_number_integer()) return "negative integer";
+  if (value.is_number_float()) return "number with a fraction";
+  return value.type_name();
+}
+
+// A JSON node with the path that names it in messages ("ports[3].lanes[1]").
+struct Node {
+  const json& value;
+  std::string path;
+
+  Node field(std::string_view key) const { return {value.at(std::string(key)), join(key)}; }
+  Node item(std::size_t i) const { return {value.at(i), fmt::format("{}[{}]", path, i)}; }
+  std::string join(std::string_view key) const {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+  bool has(std::string_view key) const { return value.contains(std::string(key)); }
+
+  Status fail(Code code, std::string_view what) const {
+    return error(code, path.empty() ? std::string(what) : fmt::format("{}: {}", path, what));
+  }
+  Status expect_object(std::initializer_list<std::string_view> required,
+                       std::initializer_list<std::string_view> optional = {}) const {
+    if (!value.is_object()) return fail(Code::invalid_argument, "expected an object, got " + type_name(value));
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      const auto& key = it.key();
+      auto known = [&](std::initializer_list<std::string_view> keys) {
+        return std::find(keys.begin(), keys.end(), key) != keys.end();
+      };
+      if (!known(required) && !known(optional)) {
+        std::string allowed;
+        for (auto k : required) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+        for (auto k : optional) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+        return fail(Code::invalid_argument, fmt::format("unknown field '{}' (allowed: {})", key, allowed));
+      }
+    }
+    for (auto key : required) {
+      if (!has(key)) return fail(Code::invalid_argument, fmt::format("missing required field '{}'", key));
+    }
+    return ok_status();
+  }
+  Result<std::uint32_t> u32() const {
+    if (!value.is_number_unsigned())
+      return fail(Code::invalid_argument, "expected an unsigned integer, got " + type_name(value));
+    const auto v = value.get<std::uint64_t>();
+    if (v > kMaxObjects * 64ull)
+      return fail(Code::out_of_range, fmt::format("{} is too large (at most {})", v, kMaxObjects * 64ull));
+    return static_cast<std::uint32_t>(v);
+  }
+  Result<std::string> str() const {
+    if (!value.is_string()) return fail(Code::invalid_argument, "expected a string, got " + type_name(value));
+    return value.get<std::string>();
+  }
+  Status array(std::size_t min_size) const {
+    if (!value.is_array()) return fail(Code::invalid_argument, "expected an array, got " + type_name(value));
+    if (value.size() < min_size)
+      return fail(Code::invalid_argument,
+                  fmt::format("expected at least {} entr{}", min_size, min_size == 1 ? "y" : "ies"));
+    if (value.size() > kMaxObjects)
+      return fail(Code::out_of_range, fmt::format("{} entries (at most {})", value.size(), kMaxObjects));
+    return ok_status();
+  }
+};
+
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+}  // namespace
+
+class PlatformBuilder {
+ public:
+  static Result<Platform> build(const json& doc) {
+    PlatformBuilder b;
+    Status s = b.read(Node{doc, ""});
+    if (!s.ok()) return s;
+    return std::move(b.p_);
+  }
+
+ private:
+  Platform p_;
+  static constexpr std::uint32_t kUnassigned = ~0u;
+  // For each lane: where it was first claimed, to name both places in overlap errors.
+  std::vector<std::string> lane_bank_owner_, lane_laser_owner_;
+
+  // Reads `node` as an entry whose "id" must equal its position.
+  static Status check_id(const Node& node, std::size_t position) {
+    auto id = node.field("id").u32();
+    if (!id) return id.status();
+    if (*id != position) {
+      return node.field("id").fail(Code::invalid_argument,
+                                   fmt::format("id {} must equal the entry's position {}", *id, position));
+    }
+    return ok_status();
+  }
+
+  Status read(const Node& root) {
+    CPO_RETURN_IF_ERROR(root.expect_object({"schema_version", "name", "port_speed_gbps", "lane_rate_gbps",
+                                            "breakout_modes", "units", "ports", "optical_engines", "els"},
+                                           {"description", "lanes_per_bank"}));
+    auto version = root.field("schema_version").u32();
+    if (!version) return version.status();
+    if (*version != kSchemaVersion) {
+      return root.field("schema_version")
+          .fail(Code::unsupported,
+                fmt::format("version {} is not supported (supported: {})", *version, kSchemaVersion));
+    }
+    auto name = root.field("name").str();
+    if (!name) return name.status();
+    if (name->empty()) return root.field("name").fail(Code::invalid_argument, "must not be empty");
+    p_.name_ = *name;
+    if (root.has("description")) {
+      auto d = root.field("description").str();
+      if (!d) return d.status();
+      p_.description_ = *d;
+    }
+    auto speed = root.field("port_speed_gbps").u32();
+    if (!speed) return speed.status();
+    auto rate = root.field("lane_rate_gbps").u32();
+    if (!rate) return rate.status();
+    if (*rate == 0) return root.field("lane_rate_gbps").fail(Code::out_of_range, "must be at least 1");
+    p_.port_speed_ = Gbps(*speed);
+    p_.lane_rate_ = Gbps(*rate);
+    if (root.has("lanes_per_bank")) {
+      auto lpb = root.field("lanes_per_bank").u32();
+      if (!lpb) return lpb.status();
+      if (*lpb == 0 || *lpb > kMaxLanesPerBank) {
+        return root.field("lanes_per_bank")
+            .fail(Code::out_of_range, fmt::format("{} is not in 1..{}", *lpb, kMaxLanesPerBank));
+      }
+      p_.lanes_per_bank_ = *lpb;
+    }
+    CPO_RETURN_IF_ERROR(read_units(root.field("units")));
+    CPO_RETURN_IF_ERROR(read_ports(root.field("ports")));
+    CPO_RETURN_IF_ERROR(read_oes(root.field("optical_engines")));
+    CPO_RETURN_IF_ERROR(read_els(root.field("els")));
+    CPO_RETURN_IF_ERROR(check_complete());
+    return read_breakouts(root.field("breakout_modes"));
+  }
+
+  Status read_units(const Node& units) {
+    CPO_RETURN_IF_ERROR(units.array(1));
+    for (std::size_t i = 0; i < units.value.size(); ++i) {
+      Node u = units.item(i);
+      CPO_RETURN_IF_ERROR(u.expect_object({"id"}, {"name"}));
+      CPO_RETURN_IF_ERROR(check_id(u, i));
+      UnitInfo info{UnitId(static_cast<std::uint32_t>(i)), fmt::format("unit{}", i)};
+      if (u.has("name")) {
+        auto n = u.field("name").str();
+        if (!n) return n.status();
+        info.name = *n;
+      }
+      p_.units_.push_back(std::move(info));
+    }
+    return ok_status();
+  }
+
+  Result<UnitId> unit_ref(const Node& node) const {
+    auto id = node.u32();
+    if (!id) return id.status();
+    if (*id >= p_.units_.size()) {
+      return node.fail(Code::invalid_argument,
+                       fmt::format("unit {} does not exist (units 0..{})", *id, p_.units_.size() - 1));
+    }
+    return UnitId(*id);
+  }
+
+  Status read_ports(const Node& ports) {
+    CPO_RETURN_IF_ERROR(ports.array(1));
+    std::vector<std::uint32_t> owner;  // lane -> port
+    for (std::size_t i = 0; i < ports.value.size(); ++i) {
+      Node n = ports.item(i);
+      CPO_RETURN_IF_ERROR(n.expect_object({"id", "unit", "lanes"}));
+      CPO_RETURN_IF_ERROR(check_id(n, i));
+      auto unit = unit_ref(n.field("unit"));
+      if (!unit) return unit.status();
+      PortInfo port{PortId(static_cast<std::uint32_t>(i)), *unit, {}};
+      Node lanes = n.field("lanes");
+      CPO_RETURN_IF_ERROR(lanes.array(1));
+      for (std::size_t k = 0; k < lanes.value.size(); ++k) {
+        auto lane = lanes.item(k).u32();
+        if (!lane) return lane.status();
+        if (*lane >= owner.size()) owner.resize(*lane + 1, kUnassigned);
+        if (owner[*lane] != kUnassigned) {
+          return lanes.item(k).fail(
+              Code::invalid_argument,
+              fmt::format("lane {} already belongs to port {} (lanes may not overlap)", *lane, owner[*lane]));
+        }
+        owner[*lane] = static_cast<std::uint32_t>(i);
+        port.lanes.emplace_back(*lane);
+      }
+      const std::uint64_t port_capacity = std::uint64_t{p_.lane_rate_.value()} * port.lanes.size();
+      if (port_capacity != p_.port_speed_.value()) {
+        return n.fail(Code::invalid_argument,
+                      fmt::format("{} lanes x {}G = {}G, but port_speed_gbps is {}", port.lanes.size(),
+                                  p_.lane_rate_.value(), port_capacity, p_.port_speed_.value()));
+      }
+      p_.ports_.push_back(std::move(port));
+    }
+    for (std::size_t lane = 0; lane < owner.size(); ++lane) {
+      if (owner[lane] == kUnassigned) {
+        return ports.fail(
+            Code::invalid_argument,
+            fmt::format("lane ids must be 0..{} without gaps, but lane {} belongs to no port", owner.size() - 1, lane));
+      }
+    }
+    p_.lanes_.resize(owner.size());
+    lane_bank_owner_.assign(owner.size(), {});
+    lane_laser_owner_.assign(owner.size(), {});
+    for (const auto& port : p_.ports_) {
+      for (std::uint32_t k = 0; k < port.lanes.size(); ++k) {
+        LaneInfo& lane = p_.lanes_[port.lanes[k].value()];
+        lane.id = port.lanes[k];
+        lane.port = port.id;
+        lane.index_in_port = k;
+        lane.unit = port.unit;
+      }
+    }
+    return ok_status();
+  }
+
+  Result<std::uint32_t> lane_ref(const Node& node) const {
+    auto id = node.u32();
+    if (!id) return id.status();
+    if (*id >= p_.lanes_.size()) {
+      return node.fail(Code::invalid_argument,
+                       fmt::format("lane {} does not exist (lanes 0..{})", *id, p_.lanes_.size() - 1));
+    }
+    return *id;
+  }
+
+  Status read_oes(const Node& oes) {
+    CPO_RETURN_IF_ERROR(oes.array(1));
+    for (std::size_t i = 0; i < oes.value.size(); ++i) {
+      Node n = oes.item(i);
+      CPO_RETURN_IF_ERROR(n.expect_object({"id", "unit", "banks"}));
+      CPO_RETURN_IF_ERROR(check_id(n, i));
+      auto unit = unit_ref(n.field("unit"));
+      if (!unit) return unit.status();
+      OeInfo oe{OeId(static_cast<std::uint32_t>(i)), *unit, {}};
+      Node banks = n.field("banks");
+      CPO_RETURN_IF_ERROR(banks.array(1));
+      for (std::size_t b = 0; b < banks.value.size(); ++b) {
+        Node bank_node = banks.item(b);
+        CPO_RETURN_IF_ERROR(bank_node.array(1));
+        if (bank_node.value.size() > p_.lanes_per_bank_) {
+          return bank_node.fail(Code::invalid_argument, fmt::format("{} lanes, but a bank holds at most {}",
+                                                                    bank_node.value.size(), p_.lanes_per_bank_));
+        }
+        BankInfo bank{BankId(static_cast<std::uint32_t>(b)), {}};
+        for (std::size_t k = 0; k < bank_node.value.size(); ++k) {
+          Node lane_node = bank_node.item(k);
+          auto lane = lane_ref(lane_node);
+          if (!lane) return lane.status();
+          if (!lane_bank_owner_[*lane].empty()) {
+            return lane_node.fail(
+                Code::invalid_argument,
+                fmt::format("lane {} is already in {} (a lane is in one bank)", *lane, lane_bank_owner_[*lane]));
+          }
+          LaneInfo& info = p_.lanes_[*lane];
+          if (info.unit != oe.unit) {
+            return lane_node.fail(
+                Code::invalid_argument,
+                fmt::format(
+                    "lane {} of port {} (unit {}) is on oe {} of unit {}: a port's lanes must stay within its unit",
+                    *lane, info.port.value(), info.unit.value(), i, oe.unit.value()));
+          }
+          lane_bank_owner_[*lane] = to_string(oe.id, bank.id);
+          info.oe = oe.id;
+          info.bank = bank.id;
+          info.index_in_bank = static_cast<std::uint32_t>(k);
+          bank.lanes.emplace_back(*lane);
+        }
+        oe.banks.push_back(std::move(bank));
+      }
+      p_.oes_.push_back(std::move(oe));
+    }
+    return ok_status();
+  }
+
+  Status read_els(const Node& modules) {
+    CPO_RETURN_IF_ERROR(modules.array(1));
+    for (std::size_t i = 0; i < modules.value.size(); ++i) {
+      Node n = modules.item(i);
+      CPO_RETURN_IF_ERROR(n.expect_object({"id", "lasers"}));
+      CPO_RETURN_IF_ERROR(check_id(n, i));
+      ElsInfo els{ElsId(static_cast<std::uint32_t>(i)), {}};
+      Node lasers = n.field("lasers");
+      CPO_RETURN_IF_ERROR(lasers.array(1));
+      for (std::size_t l = 0; l < lasers.value.size(); ++l) {
+        Node laser_node = lasers.item(l);
+        CPO_RETURN_IF_ERROR(laser_node.array(1));
+        LaserInfo laser{LaserRef{els.id, static_cast<std::uint32_t>(l)}, {}};
+        for (std::size_t k = 0; k < laser_node.value.size(); ++k) {
+          Node lane_node = laser_node.item(k);
+          auto lane = lane_ref(lane_node);
+          if (!lane) return lane.status();
+          if (!lane_laser_owner_[*lane].empty()) {
+            return lane_node.fail(
+                Code::invalid_argument,
+                fmt::format("lane {} is already fed by {} (a lane has one laser)", *lane, lane_laser_owner_[*lane]));
+          }
+          lane_laser_owner_[*lane] = to_string(laser.ref);
+          p_.lanes_[*lane].laser = laser.ref;
+          laser.lanes.emplace_back(*lane);
+        }
+        els.lasers.push_back(std::move(laser));
+      }
+      p_.els_.push_back(std::move(els));
+    }
+    return ok_status();
+  }
+
+  Status check_complete() const {
+    for (const auto& lane : p_.lanes_) {
+      const auto id = lane.id.value();
+      if (lane_bank_owner_[id].empty()) {
+        return error(Code::invalid_argument,
+                     fmt::format("lane {} (port {}) is in no optical engine bank", id, lane.port.value()));
+      }
+      if (lane_laser_owner_[id].empty()) {
+        return error(Code::invalid_argument,
+                     fmt::format("lane {} (port {}) is fed by no laser", id, lane.port.value()));
+      }
+    }
+    return ok_status();
+  }
+
+  Status read_breakouts(const Node& modes) {
+    CPO_RETURN_IF_ERROR(modes.array(1));
+    for (std::size_t i = 0; i < modes.value.size(); ++i) {
+      Node n = modes.item(i);
+      auto text = n.str();
+      if (!text) return text.status();
+      auto mode = BreakoutMode::parse(*text);
+      if (!mode) return n.fail(mode.status().code(), mode.status().message());
+      p_.breakout_modes_.push_back(*mode);
+    }
+    // Every mode must fit every port; ports of one profile have one width (port_speed_gbps).
+    for (std::size_t i = 0; i < p_.breakout_modes_.size(); ++i) {
+      auto fit =
+          p_.breakout_modes_[i].assign(static_cast<std::uint32_t>(p_.ports_.front().lanes.size()), p_.lane_rate_);
+      if (!fit) return modes.item(i).fail(fit.status().code(), fit.status().message());
+    }
+    return ok_status();
+  }
+};
+
+Result<Platform> Platform::from_json(std::string_view text, std::string_view origin) {
+  auto context = fmt::format("profile {}", origin);
+  json doc;
+  try {
+    doc = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
+    // nlohmann's what() repeats the position in its own words; keep only its reason.
+    std::string reason = e.what();
+    if (auto pos = reason.find("parse error at "); pos != std::string::npos) {
+      if (auto colon = reason.find(": ", pos); colon != std::string::npos) reason = reason.substr(colon + 2);
+    }
+    return error(Code::invalid_argument,
+                 fmt::format("{}: malformed JSON at line {}, column {}: {}", context, line, column, reason));
+  }
+  try {
+    auto platform = PlatformBuilder::build(doc);
+    if (!platform) return platform.status().with_context(context);
+    log::get("cpo.hal")->debug("loaded {}: {} ports, {} lanes", context, platform->ports().size(),
+                               platform->lanes().size());
+    return platform;
+  } catch (const std::exception& e) {
+    // Only reachable through a bug in the reader above (every access is checked first).
+    return error(Code::internal, fmt::format("{}: {}", context, e.what()));
+  }
+}
+
+Result<Platform> Platform::load_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return error(Code::not_found, fmt::format("profile file {}: no such file", path.string()));
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return error(Code::invalid_argument, fmt::format("profile file {}: is a directory", path.string()));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return error(Code::io_error, fmt::format("profile file {}: cannot open: {}", path.string(), std::strerror(errno)));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return error(Code::io_error, fmt::format("profile file {}: read failed", path.string()));
+  return from_json(buffer.str(), path.string());
+}
+
+std::vector<std::string> Platform::builtin_names() {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < detail::builtin_profiles_count; ++i) names.emplace_back(detail::builtin_profiles[i].name);
+  return names;
+}
+
+Result<Platform> Platform::builtin(std::string_view name) {
+  for (std::size_t i = 0; i < detail::builtin_profiles_count; ++i) {
+    const auto& file = detail::builtin_profiles[i];
+    if (name == file.name) {
+      return from_json(std::string_view(reinterpret_cast<const char*>(file.data), file.size),
+                       fmt::format("builtin:{}", name));
+    }
+  }
+  std::string names;
+  for (const auto& n : builtin_names()) names += (names.empty() ? "" : ", ") + n;
+  return error(
+      Code::not_found,
+      fmt::format("profile '{}' is not built in (built-in profiles: {}; or give a .json file path)", name, names));
+}
+
+Result<Platform> Platform::resolve(std::string_view name_or_path) {
+  const bool is_path = name_or_path.find('/') != std::string_view::npos ||
+                       (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json");
+  if (is_path) return load_file(std::filesystem::path(name_or_path));
+  return builtin(name_or_path);
+}
+
+}  // namespace cpo

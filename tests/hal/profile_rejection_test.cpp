@@ -1,0 +1,229 @@
+// Every way a profile can be wrong is rejected with an error naming the entry; a rejected
+// profile never yields a Platform.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cpo/hal/platform.h"
+
+namespace cpo {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+// Two units, two 4-lane ports each; one OE per unit with one 8-lane bank; one ELS of four
+// lasers, one per port.
+json small_profile() {
+  return json::parse(R"({
+    "schema_version": 1, "name": "tiny", "description": "test",
+    "port_speed_gbps": 800, "lane_rate_gbps": 200, "lanes_per_bank": 8,
+    "breakout_modes": ["1x800G", "2x400G", "4x200G"],
+    "units": [{"id": 0, "name": "a"}, {"id": 1}],
+    "ports": [{"id": 0, "unit": 0, "lanes": [0, 1, 2, 3]}, {"id": 1, "unit": 0, "lanes": [4, 5, 6, 7]},
+              {"id": 2, "unit": 1, "lanes": [8, 9, 10, 11]}, {"id": 3, "unit": 1, "lanes": [12, 13, 14, 15]}],
+    "optical_engines": [{"id": 0, "unit": 0, "banks": [[0, 1, 2, 3, 4, 5, 6, 7]]},
+                        {"id": 1, "unit": 1, "banks": [[8, 9, 10, 11, 12, 13, 14, 15]]}],
+    "els": [{"id": 0, "lasers": [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]}]
+  })");
+}
+
+Status load(const json& doc) {
+  auto p = Platform::from_json(doc.dump(), "test.json");
+  return p.ok() ? ok_status() : p.status();
+}
+
+void expect_rejected(const json& doc, Code code, std::string_view fragment) {
+  Status s = load(doc);
+  EXPECT_EQ(s.code(), code) << s.to_string();
+  EXPECT_THAT(s.message(), HasSubstr(fragment));
+  EXPECT_THAT(s.message(), HasSubstr("profile test.json"));
+}
+
+TEST(ProfileLoading, SmallProfileIsValid) {
+  auto p = Platform::from_json(small_profile().dump(), "test.json");
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_EQ(p->units()[1].name, "unit1");  // default name
+  EXPECT_THAT(*p->impacted_ports(OeId(1)),
+              ::testing::ElementsAre(LogicalPort{PortId(2), 0}, LogicalPort{PortId(3), 0}));
+}
+
+TEST(ProfileLoading, RejectsOverlappingLanes) {
+  json doc = small_profile();
+  doc["ports"][1]["lanes"][0] = 3;
+  expect_rejected(doc, Code::invalid_argument, "ports[1].lanes[0]: lane 3 already belongs to port 0");
+}
+
+TEST(ProfileLoading, RejectsLaneMappedToTwoLasers) {
+  json doc = small_profile();
+  doc["els"][0]["lasers"][1][0] = 0;  // lane 0 twice; lane 4 now has no laser either
+  expect_rejected(doc, Code::invalid_argument, "els[0].lasers[1][0]: lane 0 is already fed by els 0 laser 0");
+}
+
+TEST(ProfileLoading, RejectsLaneInTwoBanks) {
+  json doc = small_profile();
+  doc["optical_engines"][0]["banks"].push_back(json::array({0}));
+  expect_rejected(doc, Code::invalid_argument, "lane 0 is already in oe 0 bank 0");
+}
+
+TEST(ProfileLoading, RejectsPortWhoseLanesCrossAUnit) {
+  json doc = small_profile();
+  // Move lane 12 (port 3, unit 1) into oe 0 (unit 0) by swapping it with lane 7.
+  doc["optical_engines"][0]["banks"][0][7] = 12;
+  doc["optical_engines"][1]["banks"][0][4] = 7;
+  expect_rejected(doc, Code::invalid_argument, "must stay within its unit");
+}
+
+TEST(ProfileLoading, RejectsPortOnUnitOtherThanItsOe) {
+  json doc = small_profile();
+  doc["ports"][0]["unit"] = 1;
+  expect_rejected(doc, Code::invalid_argument,
+                  "optical_engines[0].banks[0][0]: lane 0 of port 0 (unit 1) is on oe 0 of unit 0");
+}
+
+TEST(ProfileLoading, RejectsDanglingReferences) {
+  json doc = small_profile();
+  doc["ports"][2]["unit"] = 7;
+  expect_rejected(doc, Code::invalid_argument, "ports[2].unit: unit 7 does not exist (units 0..1)");
+  doc = small_profile();
+  doc["els"][0]["lasers"][3][3] = 99;
+  expect_rejected(doc, Code::invalid_argument, "els[0].lasers[3][3]: lane 99 does not exist (lanes 0..15)");
+  doc = small_profile();
+  doc["optical_engines"][1]["unit"] = 2;
+  expect_rejected(doc, Code::invalid_argument, "optical_engines[1].unit: unit 2 does not exist");
+}
+
+TEST(ProfileLoading, RejectsLaneWithoutBankOrLaser) {
+  json doc = small_profile();
+  doc["optical_engines"][1]["banks"][0].erase(7);
+  expect_rejected(doc, Code::invalid_argument, "lane 15 (port 3) is in no optical engine bank");
+  doc = small_profile();
+  doc["els"][0]["lasers"][3].erase(0);
+  expect_rejected(doc, Code::invalid_argument, "lane 12 (port 3) is fed by no laser");
+}
+
+TEST(ProfileLoading, RejectsUnknownFieldsEverywhere) {
+  json doc = small_profile();
+  doc["colour"] = "blue";
+  expect_rejected(doc, Code::invalid_argument, "unknown field 'colour' (allowed: schema_version");
+  doc = small_profile();
+  doc["ports"][1]["speed"] = 800;
+  expect_rejected(doc, Code::invalid_argument, "ports[1]: unknown field 'speed' (allowed: id, unit, lanes)");
+  doc = small_profile();
+  doc["units"][0]["nmae"] = "x";
+  expect_rejected(doc, Code::invalid_argument, "units[0]: unknown field 'nmae' (allowed: id, name)");
+}
+
+TEST(ProfileLoading, RejectsWrongTypes) {
+  json doc = small_profile();
+  doc["ports"][0]["lanes"][1] = "1";
+  expect_rejected(doc, Code::invalid_argument, "ports[0].lanes[1]: expected an unsigned integer, got string");
+  doc = small_profile();
+  doc["ports"][0]["lanes"][1] = -1;
+  expect_rejected(doc, Code::invalid_argument, "expected an unsigned integer, got negative integer");
+  doc = small_profile();
+  doc["ports"][0]["lanes"][1] = 1.5;
+  expect_rejected(doc, Code::invalid_argument, "got number with a fraction");
+  doc = small_profile();
+  doc["units"] = json::object();
+  expect_rejected(doc, Code::invalid_argument, "units: expected an array, got object");
+  doc = small_profile();
+  doc["name"] = 5;
+  expect_rejected(doc, Code::invalid_argument, "name: expected a string, got unsigned integer");
+  doc = small_profile();
+  doc["ports"][0] = json::array();
+  expect_rejected(doc, Code::invalid_argument, "ports[0]: expected an object, got array");
+  expect_rejected(json::array(), Code::invalid_argument, "expected an object, got array");
+}
+
+TEST(ProfileLoading, RejectsMissingFieldsAndBadIds) {
+  json doc = small_profile();
+  doc.erase("els");
+  expect_rejected(doc, Code::invalid_argument, "missing required field 'els'");
+  doc = small_profile();
+  doc["ports"][1]["id"] = 5;
+  expect_rejected(doc, Code::invalid_argument, "ports[1].id: id 5 must equal the entry's position 1");
+  doc = small_profile();
+  doc["ports"] = json::array();
+  expect_rejected(doc, Code::invalid_argument, "ports: expected at least 1 entry");
+}
+
+TEST(ProfileLoading, RejectsInconsistentNumbers) {
+  json doc = small_profile();
+  doc["schema_version"] = 2;
+  expect_rejected(doc, Code::unsupported, "schema_version: version 2 is not supported (supported: 1)");
+  doc = small_profile();
+  doc["port_speed_gbps"] = 400;
+  expect_rejected(doc, Code::invalid_argument, "ports[0]: 4 lanes x 200G = 800G, but port_speed_gbps is 400");
+  doc = small_profile();
+  doc["lanes_per_bank"] = 9;
+  expect_rejected(doc, Code::out_of_range, "lanes_per_bank: 9 is not in 1..8");
+  doc = small_profile();
+  doc["lanes_per_bank"] = 4;
+  expect_rejected(doc, Code::invalid_argument, "optical_engines[0].banks[0]: 8 lanes, but a bank holds at most 4");
+  doc = small_profile();
+  doc["ports"][3]["lanes"] = json::array({12, 13, 14, 20});
+  expect_rejected(doc, Code::invalid_argument, "lane 15 belongs to no port");
+}
+
+TEST(ProfileLoading, RejectsBadBreakoutModes) {
+  json doc = small_profile();
+  doc["breakout_modes"][1] = "2x400";
+  expect_rejected(doc, Code::invalid_argument, "breakout_modes[1]: breakout mode '2x400': expected 'G'");
+  doc = small_profile();
+  doc["breakout_modes"][1] = "8x100G";
+  expect_rejected(doc, Code::invalid_argument,
+                  "breakout_modes[1]: breakout mode '8x100G': 4 lanes do not divide among 8");
+}
+
+TEST(ProfileLoading, MalformedJsonNamesLineAndColumn) {
+  auto p = Platform::from_json("{\n  \"schema_version\": 1,\n  \"name\": \"x\"\n  \"units\": []\n}", "bad.json");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), Code::invalid_argument);
+  EXPECT_THAT(p.status().message(),
+              HasSubstr("profile bad.json: malformed JSON at line 4, column 9: syntax error while parsing object"));
+  auto empty = Platform::from_json("", "empty.json");
+  EXPECT_THAT(empty.status().message(), HasSubstr("malformed JSON at line 1, column 1"));
+  auto truncated = Platform::from_json(small_profile().dump().substr(0, 100), "cut.json");
+  EXPECT_THAT(truncated.status().message(), HasSubstr("malformed JSON"));
+}
+
+TEST(ProfileLoading, FileErrorsAreClear) {
+  auto missing = Platform::load_file("/nonexistent/profile.json");
+  EXPECT_EQ(missing.status().code(), Code::not_found);
+  EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent/profile.json: no such file"));
+  auto dir = Platform::load_file(std::filesystem::temp_directory_path());
+  EXPECT_EQ(dir.status().code(), Code::invalid_argument);
+  auto resolved = Platform::resolve("./nowhere.json");
+  EXPECT_EQ(resolved.status().code(), Code::not_found);
+}
+
+TEST(ProfileLoading, LoadsAFileFromDisk) {
+  auto path = std::filesystem::temp_directory_path() / "cposdk_tiny_profile.json";
+  std::ofstream(path) << small_profile().dump(2);
+  auto p = Platform::resolve(path.string());
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_EQ(p->name(), "tiny");
+  std::filesystem::remove(path);
+}
+
+// Random corruptions of a valid profile must give an error or a platform, never a crash.
+TEST(ProfileLoading, SurvivesByteCorruption) {
+  const std::string good = small_profile().dump();
+  std::uint32_t state = 12345;
+  auto next = [&] { return state = state * 1664525u + 1013904223u; };
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = good;
+    for (int k = 0; k < 3; ++k) text[next() % text.size()] = static_cast<char>(next() % 128);
+    auto p = Platform::from_json(text, "fuzz.json");
+    if (!p.ok()) {
+      EXPECT_NE(p.status().code(), Code::internal) << p.status().to_string();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cpo
