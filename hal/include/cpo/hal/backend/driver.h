@@ -1,0 +1,200 @@
+// cpo::Driver: what a switch backend does. For driver writers and for the SDK above them.
+//
+// A Driver serves one switch whose topology is a cpo::Platform (ids are switch-wide, as in
+// the profile). The reference driver implements it over a cpo::Bar per unit; a vendor
+// implements it for its own ASIC (docs/porting-guide.md). The split follows Linux mlxsw
+// (`struct mlxsw_driver` personalities over `struct mlxsw_bus` transports).
+//
+// Who checks what (DPDK rte_ethdev.c style): the generic checks - ids in range for the
+// platform, the capability present, a breakout mode legal for the profile, tx-FIR taps
+// inside the advertised limits, CMIS addresses well formed - are made once, above the
+// drivers, by cpo::ValidatedDriver (validated_driver.h). A driver may assume its inputs
+// passed those checks and reports only what the device says: device_error (the device
+// refused, message naming the object and the device's reason), timeout (no answer within
+// the deadline; the driver stays usable), device_gone (the device disappeared; every later
+// call on that unit fails the same way) and unsupported for what the device cannot do
+// although the capabilities said it could (a firmware older than the profile). A driver
+// used without the validating layer must still not crash or corrupt state on bad ids: it
+// returns out_of_range or invalid_argument.
+//
+// Capabilities: a backend fills a Capabilities struct instead of shipping stubs; the
+// validating layer refuses an absent capability with unsupported before calling the driver.
+//
+// Thread safety: every method may be called from any number of threads at once. Commands
+// to one unit are serialised by the driver; reads of telemetry never wait for a command.
+// A Driver never calls back into user code.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cpo/hal/breakout.h"
+#include "cpo/hal/events.h"
+#include "cpo/hal/ids.h"
+#include "cpo/hal/status.h"
+#include "cpo/hal/telemetry.h"
+
+namespace cpo {
+
+// Lane transmitter FIR taps (pre-cursor, main cursor, post-cursor) in the device's tap
+// steps; Capabilities::tx_fir gives the allowed range of each.
+struct TxFir {
+  std::int32_t pre = 0;
+  std::int32_t main = 0;
+  std::int32_t post = 0;
+  friend bool operator==(const TxFir&, const TxFir&) = default;
+};
+
+struct TxFirLimits {
+  std::int32_t pre_min = 0, pre_max = 0;
+  std::int32_t main_min = 0, main_max = 0;
+  std::int32_t post_min = 0, post_max = 0;
+};
+
+struct PrbsConfig {
+  PrbsPattern pattern = PrbsPattern::prbs31q;
+  bool generator = false;  // transmit the pattern instead of traffic
+  bool checker = false;    // compare received bits against the pattern
+  friend bool operator==(const PrbsConfig&, const PrbsConfig&) = default;
+};
+
+struct PrbsStatus {
+  PrbsConfig config;
+  bool locked = false;       // checker synchronised to the pattern
+  std::uint64_t errors = 0;  // checker bit errors since the checker was enabled
+};
+
+// A byte range of one CMIS page of an optical engine (OE) or an external laser source
+// (ELS), as ethtool's MODULE_EEPROM_GET addresses it: bytes 0..127 are the lower memory
+// (the same for every page), bytes 128..255 the upper page `page` of bank `bank`.
+// A transfer never crosses byte 128 and moves at most kCmisMaxTransfer bytes.
+struct CmisAddress {
+  std::variant<OeId, ElsId> module;
+  BankId bank;                 // CMIS bank of an OE (its banks of 8 lanes); 0 for an ELS
+  std::uint8_t page = 0;       // upper page number, 00h..FFh
+  std::uint16_t offset = 128;  // first byte, 0..255
+};
+inline constexpr std::size_t kCmisMaxTransfer = 128;
+// "oe 5 bank 2 page 11h byte 128", "els 7 page 1Ah byte 130"
+std::string to_string(const CmisAddress& address);
+
+struct BreakoutRequest {
+  PortId port;
+  BreakoutMode mode;
+};
+
+// What a backend supports. The validating layer refuses anything not listed here with
+// unsupported, so a backend never ships stubs.
+struct Capabilities {
+  std::string backend;  // "reference", "mock", a vendor name; shown in messages
+  bool port_admin = false;
+  bool breakout = false;
+  bool bulk_breakout = false;      // set_breakout accepts many groups in one call
+  std::vector<FecMode> fec_modes;  // empty: FEC not settable
+  bool tx_fir = false;
+  TxFirLimits tx_fir_limits;
+  std::vector<PrbsPattern> prbs_patterns;    // empty: no PRBS
+  std::vector<LoopbackMode> loopback_modes;  // besides none; empty: no loopback
+  bool cmis_oe = false;                      // CMIS page access to optical engines
+  bool cmis_els = false;                     // CMIS page access to ELS modules
+  bool cmis_write = false;
+  bool telemetry = false;
+  bool events = false;
+  bool unit_reset = false;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  Driver() = default;
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
+  // What this backend supports. Constant for the driver's lifetime.
+  [[nodiscard]] virtual const Capabilities& capabilities() const noexcept = 0;
+
+  // --- ports and breakout ---------------------------------------------------------------
+
+  // Sets the administrative state of every sub-port of `port`.
+  // Errors: device_error, timeout, device_gone.
+  virtual Status set_admin_state(PortId port, AdminState state) = 0;
+
+  // Applies breakout modes to port groups. Each group changes atomically: the device
+  // either runs the new mode or keeps the old one. Groups are applied in the given order;
+  // the call stops at the first failure and says which group failed and that the groups
+  // before it were applied. Precondition: each mode passed Platform::check_breakout for
+  // its port, no port twice. Errors: device_error, timeout, device_gone.
+  virtual Status set_breakout(std::span<const BreakoutRequest> requests) = 0;
+
+  // Sets the FEC mode of every sub-port of `port`. Errors: device_error (the mode does not
+  // fit the current breakout), timeout, device_gone.
+  virtual Status set_fec(PortId port, FecMode mode) = 0;
+
+  // Sets the loopback of `port`. Errors: device_error, timeout, device_gone.
+  virtual Status set_loopback(PortId port, LoopbackMode mode) = 0;
+
+  // The port's state and counters, one consistent copy. Never takes the command lock.
+  // Errors: timeout (the device kept publishing faster than a copy could be made),
+  // device_gone.
+  virtual Result<PortTelemetry> port_telemetry(PortId port) = 0;
+
+  // The port's oper state: the cheapest read, one register on the reference device.
+  // Never takes the command lock. Errors: device_gone.
+  virtual Result<OperState> oper_state(PortId port) = 0;
+
+  // --- lanes ----------------------------------------------------------------------------
+
+  // Sets the lane's transmitter FIR. Precondition: taps inside tx_fir_limits.
+  // Errors: device_error, timeout, device_gone.
+  virtual Status set_tx_fir(LaneId lane, const TxFir& taps) = 0;
+
+  // Configures the lane's PRBS generator and checker (both false: off). Enabling the
+  // checker restarts its error count. Errors: device_error, timeout, device_gone.
+  virtual Status set_prbs(LaneId lane, const PrbsConfig& config) = 0;
+
+  // The PRBS configuration, lock and error count of a lane.
+  // Errors: device_error, timeout, device_gone.
+  virtual Result<PrbsStatus> prbs_status(LaneId lane) = 0;
+
+  // The lane's SerDes telemetry, one consistent copy. Never takes the command lock.
+  // Errors: timeout, device_gone.
+  virtual Result<LaneTelemetry> lane_telemetry(LaneId lane) = 0;
+
+  // --- optics (CMIS) ----------------------------------------------------------------------
+
+  // Reads out.size() bytes (1..kCmisMaxTransfer) at `address`. Errors: device_error (the
+  // module is absent or the page is not implemented), timeout, device_gone.
+  virtual Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) = 0;
+
+  // Writes bytes (1..kCmisMaxTransfer) at `address`. Errors: device_error (module absent,
+  // read-only byte), timeout, device_gone.
+  virtual Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) = 0;
+
+  // --- telemetry and events -----------------------------------------------------------------
+
+  // Copies everything `unit` publishes into `out` in one consistent pass, reusing out's
+  // storage. Never takes the command lock. Errors: timeout (no consistent copy within the
+  // deadline), device_gone.
+  virtual Status read_telemetry(UnitId unit, UnitTelemetry& out) = 0;
+
+  // Appends the events of every unit that arrived since the last call to `out` and
+  // acknowledges them to the device. Lost events are reported as described in events.h.
+  // Errors: timeout, device_gone (events read before the failure are still appended).
+  virtual Status read_events(std::vector<Event>& out) = 0;
+
+  // --- unit -------------------------------------------------------------------------------
+
+  // Resets a unit to its power-on state (ports down, default breakout, PRBS off).
+  // Errors: device_error, timeout, device_gone.
+  virtual Status reset_unit(UnitId unit) = 0;
+};
+
+// A snapshot of every unit of `platform`-sized switch through `driver`, in unit order,
+// reusing out's storage. Errors: those of Driver::read_telemetry, prefixed with the unit.
+Status read_all_telemetry(Driver& driver, std::size_t unit_count, Telemetry& out);
+
+}  // namespace cpo

@@ -1,0 +1,205 @@
+// The generic checks above every backend. Each method checks, then calls the backend once;
+// a refusal returns before the backend is touched, which the tests prove with a strict mock.
+#include "cpo/hal/backend/validated_driver.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace cpo {
+namespace {
+
+template <typename T>
+std::string join(const std::vector<T>& values) {
+  std::string out;
+  for (const auto& v : values) {
+    if (!out.empty()) out += ", ";
+    out += to_string(v);
+  }
+  return out.empty() ? "none" : out;
+}
+
+Status missing(const Capabilities& caps, std::string_view what) {
+  return error(Code::unsupported, fmt::format("backend {} does not support {}", caps.backend, what));
+}
+
+Status tap_range(LaneId lane, std::string_view tap, std::int32_t value, std::int32_t lo, std::int32_t hi) {
+  if (value >= lo && value <= hi) return ok_status();
+  return error(Code::out_of_range, fmt::format("{} tx-FIR {} tap {} is outside the allowed range {}..{}",
+                                               to_string(lane), tap, value, lo, hi));
+}
+
+}  // namespace
+
+Status ValidatedDriver::set_admin_state(PortId port, AdminState state) {
+  if (!capabilities().port_admin) return missing(capabilities(), "port admin state");
+  CPO_RETURN_IF_ERROR(platform_.port(port).status());
+  return backend_.set_admin_state(port, state);
+}
+
+Status ValidatedDriver::set_breakout(std::span<const BreakoutRequest> requests) {
+  const Capabilities& caps = capabilities();
+  if (!caps.breakout) return missing(caps, "breakout");
+  if (requests.size() > 1 && !caps.bulk_breakout) {
+    return missing(caps, fmt::format("breakout of {} port groups in one call (one at a time)", requests.size()));
+  }
+  if (requests.empty()) return ok_status();  // nothing to change: zero device writes
+  std::set<PortId> seen;
+  for (const auto& request : requests) {
+    CPO_RETURN_IF_ERROR(platform_.check_breakout(request.port, request.mode));
+    if (!seen.insert(request.port).second) {
+      return error(
+          Code::invalid_argument,
+          fmt::format("{} appears twice in one breakout call (each port group at most once)", to_string(request.port)));
+    }
+  }
+  return backend_.set_breakout(requests);
+}
+
+Status ValidatedDriver::set_fec(PortId port, FecMode mode) {
+  const Capabilities& caps = capabilities();
+  if (caps.fec_modes.empty()) return missing(caps, "FEC configuration");
+  CPO_RETURN_IF_ERROR(platform_.port(port).status());
+  if (std::find(caps.fec_modes.begin(), caps.fec_modes.end(), mode) == caps.fec_modes.end()) {
+    return error(Code::unsupported, fmt::format("{}: backend {} does not support FEC {} (supported: {})",
+                                                to_string(port), caps.backend, to_string(mode), join(caps.fec_modes)));
+  }
+  // IEEE 802.3: BASE-R FEC (clause 74) and RS(528,514) (clause 91) exist only for lanes up
+  // to 25 Gb/s; PAM4 lanes of 50G and more require RS(544,514) (clauses 134, 161, 172).
+  if (platform_.lane_rate() > Gbps(25) && (mode == FecMode::fc || mode == FecMode::rs528)) {
+    return error(Code::unsupported, fmt::format("{}: FEC {} is not defined for {} lanes (allowed: none, rs544)",
+                                                to_string(port), to_string(mode), to_string(platform_.lane_rate())));
+  }
+  return backend_.set_fec(port, mode);
+}
+
+Status ValidatedDriver::set_loopback(PortId port, LoopbackMode mode) {
+  const Capabilities& caps = capabilities();
+  if (caps.loopback_modes.empty()) return missing(caps, "loopback");
+  CPO_RETURN_IF_ERROR(platform_.port(port).status());
+  if (mode != LoopbackMode::none &&
+      std::find(caps.loopback_modes.begin(), caps.loopback_modes.end(), mode) == caps.loopback_modes.end()) {
+    return error(Code::unsupported,
+                 fmt::format("{}: backend {} does not support loopback {} (supported: none, {})", to_string(port),
+                             caps.backend, to_string(mode), join(caps.loopback_modes)));
+  }
+  return backend_.set_loopback(port, mode);
+}
+
+Result<PortTelemetry> ValidatedDriver::port_telemetry(PortId port) {
+  if (!capabilities().telemetry) return missing(capabilities(), "telemetry");
+  CPO_RETURN_IF_ERROR(platform_.port(port).status());
+  return backend_.port_telemetry(port);
+}
+
+Result<OperState> ValidatedDriver::oper_state(PortId port) {
+  if (!capabilities().telemetry) return missing(capabilities(), "telemetry");
+  if (port.value() >= platform_.ports().size()) return platform_.port(port).status();
+  return backend_.oper_state(port);
+}
+
+Status ValidatedDriver::set_tx_fir(LaneId lane, const TxFir& taps) {
+  const Capabilities& caps = capabilities();
+  if (!caps.tx_fir) return missing(caps, "tx-FIR");
+  CPO_RETURN_IF_ERROR(platform_.lane(lane).status());
+  const TxFirLimits& l = caps.tx_fir_limits;
+  CPO_RETURN_IF_ERROR(tap_range(lane, "pre", taps.pre, l.pre_min, l.pre_max));
+  CPO_RETURN_IF_ERROR(tap_range(lane, "main", taps.main, l.main_min, l.main_max));
+  CPO_RETURN_IF_ERROR(tap_range(lane, "post", taps.post, l.post_min, l.post_max));
+  return backend_.set_tx_fir(lane, taps);
+}
+
+Status ValidatedDriver::set_prbs(LaneId lane, const PrbsConfig& config) {
+  const Capabilities& caps = capabilities();
+  if (caps.prbs_patterns.empty()) return missing(caps, "PRBS");
+  CPO_RETURN_IF_ERROR(platform_.lane(lane).status());
+  if ((config.generator || config.checker) &&
+      std::find(caps.prbs_patterns.begin(), caps.prbs_patterns.end(), config.pattern) == caps.prbs_patterns.end()) {
+    return error(Code::unsupported,
+                 fmt::format("{}: backend {} does not support PRBS pattern {} (supported: {})", to_string(lane),
+                             caps.backend, to_string(config.pattern), join(caps.prbs_patterns)));
+  }
+  return backend_.set_prbs(lane, config);
+}
+
+Result<PrbsStatus> ValidatedDriver::prbs_status(LaneId lane) {
+  if (capabilities().prbs_patterns.empty()) return missing(capabilities(), "PRBS");
+  CPO_RETURN_IF_ERROR(platform_.lane(lane).status());
+  return backend_.prbs_status(lane);
+}
+
+Result<LaneTelemetry> ValidatedDriver::lane_telemetry(LaneId lane) {
+  if (!capabilities().telemetry) return missing(capabilities(), "telemetry");
+  CPO_RETURN_IF_ERROR(platform_.lane(lane).status());
+  return backend_.lane_telemetry(lane);
+}
+
+Status ValidatedDriver::check_cmis(const CmisAddress& address, std::size_t size, bool write) const {
+  const Capabilities& caps = capabilities();
+  if (write && !caps.cmis_write) return missing(caps, "CMIS writes");
+  if (const auto* oe = std::get_if<OeId>(&address.module)) {
+    if (!caps.cmis_oe) return missing(caps, "CMIS access to optical engines");
+    auto info = platform_.optical_engine(*oe);
+    if (!info) return info.status();
+    if (address.bank.value() >= (*info)->banks.size()) {
+      return error(Code::out_of_range,
+                   fmt::format("{} does not exist ({} has banks 0..{})", to_string(*oe, address.bank), to_string(*oe),
+                               (*info)->banks.size() - 1));
+    }
+  } else {
+    ElsId els = std::get<ElsId>(address.module);
+    if (!caps.cmis_els) return missing(caps, "CMIS access to ELS modules");
+    CPO_RETURN_IF_ERROR(platform_.els(els).status());
+    if (address.bank.value() != 0) {
+      return error(Code::out_of_range, fmt::format("{} bank {} does not exist (an ELS has bank 0 only)", to_string(els),
+                                                   address.bank.value()));
+    }
+  }
+  if (address.offset > 255) {
+    return error(Code::out_of_range, fmt::format("{}: offset {} is outside a CMIS page (allowed 0..255)",
+                                                 to_string(address), address.offset));
+  }
+  if (size == 0 || size > kCmisMaxTransfer) {
+    return error(Code::invalid_argument,
+                 fmt::format("{}: transfer of {} bytes (allowed 1..{})", to_string(address), size, kCmisMaxTransfer));
+  }
+  // Like ethtool's MODULE_EEPROM_GET: one transfer stays inside the lower memory (0..127)
+  // or inside the upper page (128..255).
+  const std::size_t half_end = address.offset < 128 ? 128 : 256;
+  if (address.offset + size > half_end) {
+    return error(Code::invalid_argument,
+                 fmt::format("{}: {} bytes would cross byte {} (a transfer stays within bytes {}..{})",
+                             to_string(address), size, half_end, half_end - 128, half_end - 1));
+  }
+  return ok_status();
+}
+
+Status ValidatedDriver::read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) {
+  CPO_RETURN_IF_ERROR(check_cmis(address, out.size(), false));
+  return backend_.read_cmis(address, out);
+}
+
+Status ValidatedDriver::write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) {
+  CPO_RETURN_IF_ERROR(check_cmis(address, bytes.size(), true));
+  return backend_.write_cmis(address, bytes);
+}
+
+Status ValidatedDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
+  if (!capabilities().telemetry) return missing(capabilities(), "telemetry");
+  CPO_RETURN_IF_ERROR(platform_.unit(unit).status());
+  return backend_.read_telemetry(unit, out);
+}
+
+Status ValidatedDriver::read_events(std::vector<Event>& out) {
+  if (!capabilities().events) return missing(capabilities(), "events");
+  return backend_.read_events(out);
+}
+
+Status ValidatedDriver::reset_unit(UnitId unit) {
+  if (!capabilities().unit_reset) return missing(capabilities(), "unit reset");
+  CPO_RETURN_IF_ERROR(platform_.unit(unit).status());
+  return backend_.reset_unit(unit);
+}
+
+}  // namespace cpo
