@@ -189,12 +189,24 @@ TEST_F(ValidatedDriverTest, GoodCmisTransfersReachBackend) {
   EXPECT_TRUE(driver_.write_cmis({ElsId(17), BankId(0), 0x1b, 255}, std::span(page).first(1)).ok());
 }
 
+TEST_F(ValidatedDriverTest, RejectsTxFirBeyondFullSwing) {
+  mock_.caps().tx_fir_limits = {-24, 0, 16, 63, -24, 0, 63};
+  EXPECT_STATUS(driver_.set_tx_fir(LaneId(9), {-4, 52, -8}), Code::out_of_range,
+                "lane 9 tx-FIR |pre| + main + |post| = 64 exceeds the full swing 63");
+  EXPECT_CALL(mock_, set_tx_fir(LaneId(9), TxFir{-4, 52, -7})).WillOnce(Return(ok_status()));
+  EXPECT_TRUE(driver_.set_tx_fir(LaneId(9), {-4, 52, -7}).ok());
+}
+
 TEST(DriverNames, EventAndAddressRendering) {
-  Event e{EventType::link_change, UnitId(1), PortId(40), 1, 0x5, std::chrono::seconds(12), false};
-  EXPECT_EQ(to_string(e), "unit 1 link_change port 40 state=up cause=0x5 t=12.000000s");
+  Event e{EventType::link_change, UnitId(1), LogicalPort{PortId(40), 2}, 0, 2, 0, std::chrono::seconds(12), false};
+  EXPECT_EQ(to_string(e), "unit 1 link_change port 40/2 state=down cause=rx_los t=12.000000s");
+  Event r{EventType::resync, UnitId(0), UnitId(0), 0, 0, 7, std::chrono::seconds(1), true};
+  EXPECT_EQ(to_string(r), "unit 0 resync unit 0 state=0 cause=0x0 detail=0x7 t=1.000000s (synthetic)");
   EXPECT_EQ(to_string(CmisAddress{OeId(5), BankId(2), 0x11, 130}), "oe 5 bank 2 page 11h byte 130");
   EXPECT_EQ(to_string(EventObject{LaserRef{ElsId(7), 3}}), "els 7 laser 3");
+  EXPECT_EQ(to_string(EventObject{OeBank{OeId(2), BankId(1)}}), "oe 2 bank 1");
   EXPECT_EQ(to_string(PrbsPattern::prbs13q), "prbs13q");
+  EXPECT_EQ(to_string(LinkCause::els_removed), "els_removed");
 }
 
 }  // namespace

@@ -17,7 +17,24 @@ std::string_view to_string(OperState state) noexcept {
   switch (state) {
     case OperState::down: return "down";
     case OperState::up: return "up";
-    case OperState::testing: return "testing";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(LinkCause cause) noexcept {
+  switch (cause) {
+    case LinkCause::none: return "none";
+    case LinkCause::admin_down: return "admin_down";
+    case LinkCause::rx_los: return "rx_los";
+    case LinkCause::high_ber: return "high_ber";
+    case LinkCause::laser_fault: return "laser_fault";
+    case LinkCause::oe_fault: return "oe_fault";
+    case LinkCause::thermal_shutdown: return "thermal_shutdown";
+    case LinkCause::reconfigured: return "reconfigured";
+    case LinkCause::prbs: return "prbs";
+    case LinkCause::unit_reset: return "unit_reset";
+    case LinkCause::data_path_inactive: return "data_path_inactive";
+    case LinkCause::els_removed: return "els_removed";
   }
   return "unknown";
 }
@@ -49,6 +66,8 @@ std::string_view to_string(LaserState state) noexcept {
     case LaserState::off: return "off";
     case LaserState::ramping: return "ramping";
     case LaserState::on: return "on";
+    case LaserState::fault: return "fault";
+    case LaserState::absent: return "absent";
   }
   return "unknown";
 }
@@ -56,12 +75,15 @@ std::string_view to_string(LaserState state) noexcept {
 std::string_view to_string(EventType type) noexcept {
   switch (type) {
     case EventType::link_change: return "link_change";
-    case EventType::oe_presence: return "oe_presence";
     case EventType::els_presence: return "els_presence";
-    case EventType::threshold: return "threshold";
-    case EventType::laser_fault: return "laser_fault";
     case EventType::cmis_flag: return "cmis_flag";
-    case EventType::over_temperature: return "over_temperature";
+    case EventType::laser_fault: return "laser_fault";
+    case EventType::temperature_alarm: return "temperature_alarm";
+    case EventType::module_state: return "module_state";
+    case EventType::data_path_state: return "data_path_state";
+    case EventType::oe_fault: return "oe_fault";
+    case EventType::thermal_shutdown: return "thermal_shutdown";
+    case EventType::unit_reset: return "unit_reset";
     case EventType::resync: return "resync";
   }
   return "unknown";
@@ -70,8 +92,11 @@ std::string_view to_string(EventType type) noexcept {
 std::string to_string(const EventObject& object) {
   return std::visit(
       [](const auto& o) -> std::string {
-        if constexpr (std::is_same_v<std::decay_t<decltype(o)>, std::monostate>) {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
           return "-";
+        } else if constexpr (std::is_same_v<T, OeBank>) {
+          return cpo::to_string(o.oe, o.bank);
         } else {
           return cpo::to_string(o);
         }
@@ -80,15 +105,18 @@ std::string to_string(const EventObject& object) {
 }
 
 std::string to_string(const Event& event) {
-  std::string state;
-  if (event.type == EventType::link_change && event.state <= 2) {
-    state = std::string(to_string(static_cast<OperState>(event.state)));
-  } else {
-    state = std::to_string(event.state);
+  std::string state = std::to_string(event.state);
+  std::string cause = fmt::format("{:#x}", event.cause);
+  if (event.type == EventType::link_change) {
+    state = event.state != 0 ? "up" : "down";
+    cause = event.cause <= static_cast<std::uint32_t>(LinkCause::els_removed)
+                ? std::string(to_string(static_cast<LinkCause>(event.cause)))
+                : std::to_string(event.cause);
   }
-  return fmt::format("{} {} {} state={} cause={:#x} t={:.6f}s{}", to_string(event.unit), to_string(event.type),
-                     to_string(event.object), state, event.cause, static_cast<double>(event.timestamp.count()) / 1e9,
-                     event.synthetic ? " (synthetic)" : "");
+  return fmt::format("{} {} {} state={} cause={}{} t={:.6f}s{}", to_string(event.unit), to_string(event.type),
+                     to_string(event.object), state, cause,
+                     event.detail != 0 ? fmt::format(" detail={:#x}", event.detail) : std::string(),
+                     static_cast<double>(event.timestamp.count()) / 1e9, event.synthetic ? " (synthetic)" : "");
 }
 
 std::string to_string(const CmisAddress& address) {

@@ -3,6 +3,7 @@
 #include "cpo/hal/backend/validated_driver.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -107,6 +108,11 @@ Status ValidatedDriver::set_tx_fir(LaneId lane, const TxFir& taps) {
   CPO_RETURN_IF_ERROR(tap_range(lane, "pre", taps.pre, l.pre_min, l.pre_max));
   CPO_RETURN_IF_ERROR(tap_range(lane, "main", taps.main, l.main_min, l.main_max));
   CPO_RETURN_IF_ERROR(tap_range(lane, "post", taps.post, l.post_min, l.post_max));
+  const std::int64_t swing = std::abs(std::int64_t{taps.pre}) + taps.main + std::abs(std::int64_t{taps.post});
+  if (l.swing_max > 0 && swing > l.swing_max) {
+    return error(Code::out_of_range, fmt::format("{} tx-FIR |pre| + main + |post| = {} exceeds the full swing {}",
+                                                 to_string(lane), swing, l.swing_max));
+  }
   return backend_.set_tx_fir(lane, taps);
 }
 

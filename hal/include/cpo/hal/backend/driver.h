@@ -12,10 +12,11 @@
 // passed those checks and reports only what the device says: device_error (the device
 // refused, message naming the object and the device's reason), timeout (no answer within
 // the deadline; the driver stays usable), device_gone (the device disappeared; every later
-// call on that unit fails the same way) and unsupported for what the device cannot do
-// although the capabilities said it could (a firmware older than the profile). A driver
-// used without the validating layer must still not crash or corrupt state on bad ids: it
-// returns out_of_range or invalid_argument.
+// call on that unit fails the same way), failed_precondition (the object is in the wrong
+// state: breakout while a sub-port is admin up, CMIS access to a removed ELS) and
+// unsupported for what the device cannot do although the capabilities said it could. A
+// driver used without the validating layer must still not crash or corrupt state on bad
+// input: it returns out_of_range or invalid_argument (from its own check or the device's).
 //
 // Capabilities: a backend fills a Capabilities struct instead of shipping stubs; the
 // validating layer refuses an absent capability with unsupported before calling the driver.
@@ -40,32 +41,18 @@
 
 namespace cpo {
 
-// Lane transmitter FIR taps (pre-cursor, main cursor, post-cursor) in the device's tap
-// steps; Capabilities::tx_fir gives the allowed range of each.
-struct TxFir {
-  std::int32_t pre = 0;
-  std::int32_t main = 0;
-  std::int32_t post = 0;
-  friend bool operator==(const TxFir&, const TxFir&) = default;
-};
-
 struct TxFirLimits {
   std::int32_t pre_min = 0, pre_max = 0;
   std::int32_t main_min = 0, main_max = 0;
   std::int32_t post_min = 0, post_max = 0;
-};
-
-struct PrbsConfig {
-  PrbsPattern pattern = PrbsPattern::prbs31q;
-  bool generator = false;  // transmit the pattern instead of traffic
-  bool checker = false;    // compare received bits against the pattern
-  friend bool operator==(const PrbsConfig&, const PrbsConfig&) = default;
+  std::int32_t swing_max = 0;  // largest |pre| + main + |post|; 0: no such limit
 };
 
 struct PrbsStatus {
   PrbsConfig config;
   bool locked = false;       // checker synchronised to the pattern
-  std::uint64_t errors = 0;  // checker bit errors since the checker was enabled
+  std::uint64_t errors = 0;  // checker bit errors since the checker was enabled or cleared
+  std::uint64_t bits = 0;    // bits compared since then (BER = errors / bits)
 };
 
 // A byte range of one CMIS page of an optical engine (OE) or an external laser source
@@ -127,7 +114,9 @@ class Driver {
   // either runs the new mode or keeps the old one. Groups are applied in the given order;
   // the call stops at the first failure and says which group failed and that the groups
   // before it were applied. Precondition: each mode passed Platform::check_breakout for
-  // its port, no port twice. Errors: device_error, timeout, device_gone.
+  // its port, no port twice. Errors: failed_precondition (a sub-port of the group is admin
+  // up: set it down first), unsupported (the device cannot split a port that way),
+  // device_error, timeout, device_gone.
   virtual Status set_breakout(std::span<const BreakoutRequest> requests) = 0;
 
   // Sets the FEC mode of every sub-port of `port`. Errors: device_error (the mode does not
@@ -142,14 +131,14 @@ class Driver {
   // device_gone.
   virtual Result<PortTelemetry> port_telemetry(PortId port) = 0;
 
-  // The port's oper state: the cheapest read, one register on the reference device.
-  // Never takes the command lock. Errors: device_gone.
+  // The port's oper state (up when any sub-port's link is up): the cheapest read, one
+  // register on the reference device. Never takes the command lock. Errors: device_gone.
   virtual Result<OperState> oper_state(PortId port) = 0;
 
   // --- lanes ----------------------------------------------------------------------------
 
   // Sets the lane's transmitter FIR. Precondition: taps inside tx_fir_limits.
-  // Errors: device_error, timeout, device_gone.
+  // Errors: out_of_range (the device refused a tap), device_error, timeout, device_gone.
   virtual Status set_tx_fir(LaneId lane, const TxFir& taps) = 0;
 
   // Configures the lane's PRBS generator and checker (both false: off). Enabling the
@@ -166,12 +155,14 @@ class Driver {
 
   // --- optics (CMIS) ----------------------------------------------------------------------
 
-  // Reads out.size() bytes (1..kCmisMaxTransfer) at `address`. Errors: device_error (the
-  // module is absent or the page is not implemented), timeout, device_gone.
+  // Reads out.size() bytes (1..kCmisMaxTransfer) at `address`. Errors: failed_precondition
+  // (the ELS is removed), unsupported (the module does not implement the page),
+  // device_error (the OE is faulted), timeout, device_gone.
   virtual Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) = 0;
 
-  // Writes bytes (1..kCmisMaxTransfer) at `address`. Errors: device_error (module absent,
-  // read-only byte), timeout, device_gone.
+  // Writes bytes (1..kCmisMaxTransfer) at `address`, as one two-wire write. Errors:
+  // invalid_argument (a byte in the range is read-only; nothing was written), and those of
+  // read_cmis.
   virtual Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) = 0;
 
   // --- telemetry and events -----------------------------------------------------------------
@@ -193,7 +184,7 @@ class Driver {
   virtual Status reset_unit(UnitId unit) = 0;
 };
 
-// A snapshot of every unit of `platform`-sized switch through `driver`, in unit order,
+// A snapshot of every unit of a switch of `unit_count` units through `driver`, in unit order,
 // reusing out's storage. Errors: those of Driver::read_telemetry, prefixed with the unit.
 Status read_all_telemetry(Driver& driver, std::size_t unit_count, Telemetry& out);
 
