@@ -1,0 +1,243 @@
+// ELSFP pages 1Ah and 1Bh. Offsets: sonic-net/sonic-platform-common
+// sonic_xcvr/mem_maps/public/cmis/pages/page1a.py and page1b.py (OIF-ELSFP-CMIS-01.0 Tables
+// 4-12 as cited there).
+#include "cpo/hal/cmis/elsfp.h"
+
+#include <fmt/format.h>
+
+#include "bytes.h"
+
+namespace cpo::cmis {
+
+using namespace detail;
+
+namespace {
+
+constexpr double kPowerStep = 0.01;     // mW (10 uW)
+constexpr double kBiasStep = 0.1;       // mA (100 uA)
+constexpr double kVoltageStep = 0.015;  // V (15 mV)
+constexpr double kIccStep = 0.2;        // mA (200 uA)
+constexpr double kFrequencyStep = 5.0;  // GHz
+
+Milliwatts power_at(const PageBytes& p, std::size_t a) { return Milliwatts(u16(p, a) * kPowerStep); }
+Milliamps bias_at(const PageBytes& p, std::size_t a) { return Milliamps(u16(p, a) * kBiasStep); }
+
+Status put_power(PageBytes& p, std::size_t a, Milliwatts v, std::string_view field) {
+  auto raw = to_u16(v.value(), kPowerStep, field, "mW");
+  if (!raw) return raw.status();
+  put_u16(p, a, *raw);
+  return ok_status();
+}
+Status put_bias(PageBytes& p, std::size_t a, Milliamps v, std::string_view field) {
+  auto raw = to_u16(v.value(), kBiasStep, field, "mA");
+  if (!raw) return raw.status();
+  put_u16(p, a, *raw);
+  return ok_status();
+}
+
+LaneFlagSet flags_at(const PageBytes& p, std::size_t first) {
+  return LaneFlagSet{at(p, first), at(p, first + 1), at(p, first + 2), at(p, first + 3)};
+}
+void put_flags(PageBytes& p, std::size_t first, const LaneFlagSet& f) {
+  put(p, first, f.high_alarm);
+  put(p, first + 1, f.low_alarm);
+  put(p, first + 2, f.high_warning);
+  put(p, first + 3, f.low_warning);
+}
+
+std::uint32_t u32_lanes(const PageBytes& p, std::size_t first) {
+  // Lanes 1..8 in the first byte, 9..16 in the next, and so on (page1a.py FaultFlagLane).
+  return static_cast<std::uint32_t>(at(p, first)) | (static_cast<std::uint32_t>(at(p, first + 1)) << 8) |
+         (static_cast<std::uint32_t>(at(p, first + 2)) << 16) | (static_cast<std::uint32_t>(at(p, first + 3)) << 24);
+}
+void put_u32_lanes(PageBytes& p, std::size_t first, std::uint32_t v) {
+  for (std::size_t i = 0; i < 4; ++i) put(p, first + i, static_cast<std::uint8_t>((v >> (8 * i)) & 0xFF));
+}
+
+}  // namespace
+
+std::string_view to_string(ElsControlMode mode) noexcept { return mode == ElsControlMode::apc ? "APC" : "ACC"; }
+
+std::string_view to_string(ElsLaneState state) noexcept {
+  switch (state) {
+    case ElsLaneState::off: return "off";
+    case ElsLaneState::ramping: return "ramping";
+    case ElsLaneState::on: return "on";
+    case ElsLaneState::reserved: break;
+  }
+  return "reserved";
+}
+
+std::string_view els_fault_code_name(std::uint8_t code) noexcept {
+  if (code == 0) return "none";
+  if (code == kElsFaultApcLoop) return "APC loop failure";
+  if (code == kElsFaultAccLoop) return "ACC loop failure";
+  return code >= 9 && code <= 15 ? "vendor specific" : "reserved";
+}
+
+std::string_view els_warning_code_name(std::uint8_t code) noexcept {
+  if (code == 0) return "none";
+  if (code == 1) return "APC loop warning";
+  if (code == 2) return "ACC loop warning";
+  return code >= 9 && code <= 15 ? "vendor specific" : "reserved";
+}
+
+std::string_view els_save_restore_status_name(std::uint8_t code) noexcept {
+  switch (code) {
+    case 0x00: return "none";
+    case 0x01: return "success";
+    case 0x02: return "in_progress";
+    case 0x03: return "invalid_command";
+    case 0x04: return "no_relevant_saved_content";
+    case 0x08: return "failed";
+    default: return "reserved";
+  }
+}
+
+ElsAdvertisement decode_page1a(const PageBytes& p) noexcept {
+  ElsAdvertisement v;
+  v.max_optical_power = power_at(p, 128);
+  v.min_optical_power = power_at(p, 130);
+  v.max_bias = bias_at(p, 132);
+  v.min_bias = bias_at(p, 134);
+  v.control_mode = bit(at(p, 140), 0) ? ElsControlMode::apc : ElsControlMode::acc;
+  v.lane_count = bits(at(p, 140), 1, 7);
+  v.bias_thresholds = {bias_at(p, 141), bias_at(p, 143), bias_at(p, 145), bias_at(p, 147)};
+  v.power_thresholds = {power_at(p, 149), power_at(p, 151), power_at(p, 153), power_at(p, 155)};
+  v.lane_summary_fault = bit(at(p, 165), 2);
+  v.lane_summary_warning = bit(at(p, 165), 3);
+  v.lane_fault_flags = u32_lanes(p, 166);
+  v.lane_warning_flags = u32_lanes(p, 174);
+  v.save_restore_command = at(p, 184);
+  v.save_restore_status = at(p, 185);
+  v.bias_flags = flags_at(p, 186);
+  v.power_flags = flags_at(p, 190);
+  v.bias_masks = flags_at(p, 198);
+  v.power_masks = flags_at(p, 202);
+  v.global_alarm_mask = at(p, 210);
+  v.global_warning_mask = at(p, 211);
+  for (std::size_t i = 0; i < kLanesPerBank; ++i) {
+    v.fault_code[i] = bits(at(p, 212 + i), 0, 4);
+    v.warning_code[i] = bits(at(p, 212 + i), 4, 4);
+    v.lane_state[i] = static_cast<ElsLaneState>(bits(at(p, 221 + i / 4), static_cast<unsigned>(2 * (i % 4)), 2));
+    v.lane_to_fiber[i] = at(p, 224 + i);
+    v.lane_frequency_ghz[i] = u16(p, 232 + 2 * i) * kFrequencyStep;
+  }
+  v.lane_enable = at(p, 220);
+  v.output_fiber_checked = at(p, 223);
+  v.fiber_check_power = Milliwatts(at(p, 248));
+  return v;
+}
+
+Status encode_page1a(const ElsAdvertisement& v, PageBytes& p) {
+  PageBytes out = p;
+  CPO_RETURN_IF_ERROR(put_power(out, 128, v.max_optical_power, "ELS max optical power"));
+  CPO_RETURN_IF_ERROR(put_power(out, 130, v.min_optical_power, "ELS min optical power"));
+  CPO_RETURN_IF_ERROR(put_bias(out, 132, v.max_bias, "ELS max bias"));
+  CPO_RETURN_IF_ERROR(put_bias(out, 134, v.min_bias, "ELS min bias"));
+  CPO_RETURN_IF_ERROR(check_max(v.lane_count, 127, "ELS lane count"));
+  put(out, 140, static_cast<std::uint8_t>((v.lane_count << 1) | (v.control_mode == ElsControlMode::apc ? 1U : 0U)));
+  CPO_RETURN_IF_ERROR(put_bias(out, 141, v.bias_thresholds.high_alarm, "ELS bias high alarm"));
+  CPO_RETURN_IF_ERROR(put_bias(out, 143, v.bias_thresholds.low_alarm, "ELS bias low alarm"));
+  CPO_RETURN_IF_ERROR(put_bias(out, 145, v.bias_thresholds.high_warning, "ELS bias high warning"));
+  CPO_RETURN_IF_ERROR(put_bias(out, 147, v.bias_thresholds.low_warning, "ELS bias low warning"));
+  CPO_RETURN_IF_ERROR(put_power(out, 149, v.power_thresholds.high_alarm, "ELS optical power high alarm"));
+  CPO_RETURN_IF_ERROR(put_power(out, 151, v.power_thresholds.low_alarm, "ELS optical power low alarm"));
+  CPO_RETURN_IF_ERROR(put_power(out, 153, v.power_thresholds.high_warning, "ELS optical power high warning"));
+  CPO_RETURN_IF_ERROR(put_power(out, 155, v.power_thresholds.low_warning, "ELS optical power low warning"));
+  put_bit(out, 165, 2, v.lane_summary_fault);
+  put_bit(out, 165, 3, v.lane_summary_warning);
+  put_u32_lanes(out, 166, v.lane_fault_flags);
+  put_u32_lanes(out, 174, v.lane_warning_flags);
+  put(out, 184, v.save_restore_command);
+  put(out, 185, v.save_restore_status);
+  put_flags(out, 186, v.bias_flags);
+  put_flags(out, 190, v.power_flags);
+  put_flags(out, 198, v.bias_masks);
+  put_flags(out, 202, v.power_masks);
+  put(out, 210, v.global_alarm_mask);
+  put(out, 211, v.global_warning_mask);
+  for (unsigned i = 0; i < kLanesPerBank; ++i) {
+    const unsigned lane = i + 1;
+    CPO_RETURN_IF_ERROR(check_max(v.fault_code[i], 15, fmt::format("ELS lane {} fault code", lane)));
+    CPO_RETURN_IF_ERROR(check_max(v.warning_code[i], 15, fmt::format("ELS lane {} warning code", lane)));
+    put(out, 212 + i, static_cast<std::uint8_t>((v.warning_code[i] << 4) | v.fault_code[i]));
+    put_bits(out, 221 + i / 4, 2 * (i % 4), 2, static_cast<unsigned>(v.lane_state[i]) & 3U);
+    put(out, 224 + i, v.lane_to_fiber[i]);
+    auto freq = to_u16(v.lane_frequency_ghz[i], kFrequencyStep, fmt::format("ELS lane {} frequency", lane), "GHz");
+    if (!freq) return freq.status();
+    put_u16(out, 232 + 2 * i, *freq);
+  }
+  put(out, 220, v.lane_enable);
+  put(out, 223, v.output_fiber_checked);
+  auto check = quantise(v.fiber_check_power.value(), 1.0, 0, 255, "ELS fiber-check power", "mW");
+  if (!check) return check.status();
+  put(out, 248, static_cast<std::uint8_t>(*check));
+  p = out;
+  return ok_status();
+}
+
+ElsMonitors decode_page1b(const PageBytes& p) noexcept {
+  ElsMonitors m;
+  for (std::size_t i = 0; i < kLanesPerBank; ++i) {
+    m.bias_setpoint[i] = bias_at(p, 128 + 2 * i);
+    m.power_setpoint[i] = power_at(p, 144 + 2 * i);
+    m.bias[i] = bias_at(p, 184 + 2 * i);
+    m.power[i] = power_at(p, 200 + 2 * i);
+    m.voltage[i] = Volts(at(p, 232 + i) * kVoltageStep);
+  }
+  m.icc = Milliamps(u16(p, 240) * kIccStep);
+  return m;
+}
+
+Status encode_page1b(const ElsMonitors& m, PageBytes& p) {
+  PageBytes out = p;
+  for (unsigned i = 0; i < kLanesPerBank; ++i) {
+    const unsigned lane = i + 1;
+    CPO_RETURN_IF_ERROR(
+        put_bias(out, 128 + 2 * i, m.bias_setpoint[i], fmt::format("ELS lane {} bias set-point", lane)));
+    CPO_RETURN_IF_ERROR(
+        put_power(out, 144 + 2 * i, m.power_setpoint[i], fmt::format("ELS lane {} power set-point", lane)));
+    CPO_RETURN_IF_ERROR(put_bias(out, 184 + 2 * i, m.bias[i], fmt::format("ELS lane {} bias monitor", lane)));
+    CPO_RETURN_IF_ERROR(put_power(out, 200 + 2 * i, m.power[i], fmt::format("ELS lane {} power monitor", lane)));
+    auto volts = quantise(m.voltage[i].value(), kVoltageStep, 0, 255, fmt::format("ELS lane {} voltage", lane), "V");
+    if (!volts) return volts.status();
+    put(out, 232 + i, static_cast<std::uint8_t>(*volts));
+  }
+  auto icc = to_u16(m.icc.value(), kIccStep, "ELS ICC monitor", "mA");
+  if (!icc) return icc.status();
+  put_u16(out, 240, *icc);
+  p = out;
+  return ok_status();
+}
+
+Status set_lane_enable(PageBytes& page1a, unsigned lane, bool enable) {
+  CPO_RETURN_IF_ERROR(check_lane(lane, "ELS lane enable"));
+  put_bit(page1a, 220, lane - 1, enable);
+  return ok_status();
+}
+
+Status set_bias_setpoint(PageBytes& page1b, unsigned lane, Milliamps bias, const ElsAdvertisement* limits) {
+  const std::string field = fmt::format("ELS lane {} bias set-point", lane);
+  CPO_RETURN_IF_ERROR(check_lane(lane, "ELS bias set-point"));
+  if (limits != nullptr && !std::isnan(bias.value()) && (bias < limits->min_bias || bias > limits->max_bias)) {
+    return error(Code::out_of_range,
+                 fmt::format("{}: {:.1f} mA outside the module's advertised {:.1f}..{:.1f} mA", field, bias.value(),
+                             limits->min_bias.value(), limits->max_bias.value()));
+  }
+  return put_bias(page1b, 128 + 2 * (lane - 1), bias, field);
+}
+
+Status set_power_setpoint(PageBytes& page1b, unsigned lane, Milliwatts power, const ElsAdvertisement* limits) {
+  const std::string field = fmt::format("ELS lane {} power set-point", lane);
+  CPO_RETURN_IF_ERROR(check_lane(lane, "ELS power set-point"));
+  if (limits != nullptr && !std::isnan(power.value()) &&
+      (power < limits->min_optical_power || power > limits->max_optical_power)) {
+    return error(Code::out_of_range,
+                 fmt::format("{}: {:.2f} mW outside the module's advertised {:.2f}..{:.2f} mW", field, power.value(),
+                             limits->min_optical_power.value(), limits->max_optical_power.value()));
+  }
+  return put_power(page1b, 144 + 2 * (lane - 1), power, field);
+}
+
+}  // namespace cpo::cmis
