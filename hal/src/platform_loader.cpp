@@ -1,11 +1,12 @@
 // Profile loading: strict JSON reading (unknown fields, wrong types and malformed text are
 // errors) and whole-document validation before a Platform is returned.
 #include <algorithm>
-#include <cstring>
+#include <cerrno>
 #include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <sstream>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -424,7 +425,8 @@ Result<Platform> Platform::load_file(const std::filesystem::path& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return error(Code::io_error, fmt::format("profile file {}: cannot open: {}", path.string(), std::strerror(errno)));
+    return error(Code::io_error, fmt::format("profile file {}: cannot open: {}", path.string(),
+                                             std::generic_category().message(errno)));
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) return error(Code::io_error, fmt::format("profile file {}: read failed", path.string()));

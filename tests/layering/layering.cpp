@@ -64,6 +64,12 @@ std::optional<Include> parse_include(const std::string& line) {
   return Include{line[i], line.substr(i + 1, end - i - 1)};
 }
 
+std::string forbidden(const std::string& from, const std::string& layer) {
+  std::string reason = from;
+  reason.append(" may not include ").append(layer).append(" headers");
+  return reason;
+}
+
 }  // namespace
 
 std::vector<LayeringViolation> check_layering(const fs::path& root) {
@@ -88,7 +94,7 @@ std::vector<LayeringViolation> check_layering(const fs::path& root) {
           const std::string layer = inc.substr(4, inc.find('/', 4) - 4);
           const auto& ok = allowed().at(from);
           if (!ok.count(layer)) {
-            out.push_back({rel, line_no, inc, from + " may not include " + layer + " headers"});
+            out.push_back({rel, line_no, inc, forbidden(from, layer)});
           }
           continue;
         }
@@ -103,7 +109,7 @@ std::vector<LayeringViolation> check_layering(const fs::path& root) {
           if (is_public) {
             const std::string layer_dir = target_rel.substr(0, target_rel.find('/'));
             if (!allowed().at(from).count(layer_dir == "samples" ? "client" : layer_dir)) {
-              out.push_back({rel, line_no, inc, from + " may not include " + layer_dir + " headers"});
+              out.push_back({rel, line_no, inc, forbidden(from, layer_dir)});
             }
           } else if (owner_of(target_rel) != owner_of(rel) && target_rel.rfind(owner_of(rel) + "/", 0) != 0) {
             out.push_back(

@@ -9,8 +9,6 @@
 #include <array>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace cpo::testing {
 
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args) {
