@@ -215,7 +215,9 @@ Status parse_sfputil_line(std::string_view line, std::size_t n, SfpSection& s) {
     const std::uint32_t flat = 0x80u + 0x80u * s.address.page;
     if (s.lower ? *offset != 0 : (*offset != 0x80 && *offset != flat)) {
       return line_error(n, fmt::format("{} starts at offset {:#x}; expected {}", page_label(s.lower, s.address),
-                                       *offset, s.lower ? "0x0" : fmt::format("0x80 or {:#x}", flat)));
+                                       *offset, s.lower ? std::string("0x0")
+                                                : flat == 0x80 ? std::string("0x80")
+                                                               : fmt::format("0x80 or {:#x}", flat)));
     }
     s.base = *offset;
   }

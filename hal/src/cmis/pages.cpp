@@ -378,14 +378,19 @@ Status encode_page00(const Page00& v, PageBytes& p) {
   auto max_power = quantise(v.max_power_w, 0.25, 0, 255, "max power", "W");
   if (!max_power) return max_power.status();
   put(out, 201, static_cast<std::uint8_t>(*max_power));
-  // Cable length: the finest of the four scales that represents the length exactly.
+  // Cable length: a scale whose product gives the length bit for bit (so decode returns the
+  // same double), else the finest scale within rounding error.
   static constexpr double kLengthScale[] = {0.1, 1.0, 10.0, 100.0};
   bool placed = false;
-  for (unsigned m = 0; m < 4 && !placed; ++m) {
-    const double base = std::round(v.cable_length_m / kLengthScale[m]);
-    if (base >= 0 && base <= 63 && std::fabs(base * kLengthScale[m] - v.cable_length_m) < 1e-9 * (1 + base)) {
-      put(out, 202, static_cast<std::uint8_t>((m << 6) | static_cast<unsigned>(base)));
-      placed = true;
+  for (int pass = 0; pass < 2 && !placed; ++pass) {
+    for (unsigned m = 0; m < 4 && !placed; ++m) {
+      const double base = std::round(v.cable_length_m / kLengthScale[m]);
+      if (!(base >= 0 && base <= 63)) continue;
+      const double back = base * kLengthScale[m];
+      if (pass == 0 ? back == v.cable_length_m : std::fabs(back - v.cable_length_m) < 1e-9 * (1 + base)) {
+        put(out, 202, static_cast<std::uint8_t>((m << 6) | static_cast<unsigned>(base)));
+        placed = true;
+      }
     }
   }
   if (!placed) {
