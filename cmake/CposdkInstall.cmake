@@ -2,13 +2,13 @@
 include(CMakePackageConfigHelpers)
 
 install(
-  TARGETS cposdk_hal cposdk_sdk
+  TARGETS cposdk_hal cposdk_sdk cposdk_pcie
   EXPORT cposdkTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY hal/include/ sdk/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY hal/include/ sdk/include/ drivers/pcie/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY hal/profiles/ DESTINATION ${CMAKE_INSTALL_DATADIR}/cposdk/profiles
         FILES_MATCHING PATTERN "*.json")
 
