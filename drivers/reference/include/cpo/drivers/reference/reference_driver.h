@@ -1,0 +1,104 @@
+// cpo::reference::ReferenceDriver: the cpo::Driver for devices implementing the cposdk
+// reference device interface (hal/include/cpo/hal/backend/refdev/, docs/device-interface.md).
+//
+// It talks to nothing but one cpo::Bar per unit: the in-process simulator's memory, a
+// shared-memory window served by cpo-simd (cposdk::shm), or a mapped PCIe BAR (cposdk::pcie)
+// all work unchanged. Time passes only through Bar::now()/Bar::wait(), so deadlines mean the
+// same on virtual and real clocks.
+//
+// What it does, per operation:
+// - commands (admin, breakout, FEC, tx-FIR, PRBS, loopback, CMIS page read/write, unit
+//   reset, event acknowledge) go through the unit's mailbox: opcode and arguments, a fresh
+//   doorbell tag, polling until the completion carries that tag. A command that does not
+//   complete by its deadline (Options) returns timeout naming the command and the unit;
+//   the next command uses a new tag, so a late completion is never mistaken for it.
+//   Completion codes map to cpo::Code: BadObject and BadValue -> out_of_range, Unsupported
+//   and BadOpcode -> unsupported, WrongState and NotPresent -> failed_precondition,
+//   ReadOnly -> invalid_argument, DeviceFault -> device_error; Busy is retried until the
+//   deadline (then timeout).
+// - A bulk breakout becomes one Breakout command per run of consecutive ports of one unit
+//   with the same sub-port count (144 ports of cpo144 at 4x200G: 4 commands). The device
+//   applies a run atomically. Only equal splits (1xN, 2xN/2, 4xN/4, 8xN/8) exist on the
+//   reference device; others are unsupported.
+// - Telemetry (read_telemetry, port_telemetry, lane_telemetry, prbs_status) is copied from
+//   the status region under its seqlock, without any lock; oper_state() is one register
+//   read. A copy that cannot be made consistent by Options::status_timeout (the firmware
+//   stuck mid-update) returns timeout.
+// - Events come from each unit's event ring and are acknowledged (EvtConsumer). An overrun
+//   (the ring wrapped, an entry was overwritten while read, or EvtLost != 0) is never
+//   silent: the driver re-reads the status region, emits a `resync` event and synthetic
+//   events for every state that changed unseen (events.h), and acknowledges with EventAck.
+// - A read of 0xffffffff where the interface never produces it is checked against the
+//   identity block: if Magic reads 0xffffffff too, the unit is gone and every later call
+//   touching it returns device_gone (the driver never returns all-ones as data).
+//
+// Thread safety: every method may be called from any number of threads at once. Commands
+// to one unit are serialised by that unit's mailbox mutex; event reading by a per-unit
+// events mutex; telemetry reads take no lock. Logging (spdlog logger "cpo.ref") happens
+// after locks are released.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "cpo/hal/backend/bar.h"
+#include "cpo/hal/backend/driver.h"
+#include "cpo/hal/platform.h"
+
+namespace cpo::reference {
+
+struct Options {
+  // A command's deadline: max(min_command_timeout, timeout_factor x its typical latency in
+  // the register table). UnitReset (200 ms typical) thus gets 2 s by default.
+  std::chrono::nanoseconds min_command_timeout = std::chrono::milliseconds(20);
+  std::uint32_t timeout_factor = 10;
+  // How long a status-region copy may keep failing (generation odd or changing) before
+  // timeout.
+  std::chrono::nanoseconds status_timeout = std::chrono::milliseconds(20);
+};
+
+class ReferenceDriver final : public Driver {
+ public:
+  // Opens the switch described by `platform` through `bars`, one per unit in unit order.
+  // Reads each identity block and refuses what it cannot drive. Errors:
+  // - invalid_argument: not one Bar per unit; a window smaller than the interface's; a
+  //   magic other than "CPOD" (not a reference device); an identity (unit index, counts,
+  //   first ids) that does not match the platform, naming the register and both values.
+  // - unsupported: an interface major version other than the one this driver speaks.
+  // - device_gone: the identity reads all-ones (no device behind the window).
+  // - timeout: the status region could not be read consistently (initial state for events).
+  // Lifetime: the Bars must outlive the driver; `platform` is copied.
+  static Result<std::unique_ptr<ReferenceDriver>> open(const Platform& platform, std::span<Bar* const> bars,
+                                                       const Options& options = {});
+
+  ~ReferenceDriver() override;
+
+  [[nodiscard]] const Capabilities& capabilities() const noexcept override;
+  [[nodiscard]] const Platform& platform() const noexcept;
+
+  Status set_admin_state(PortId port, AdminState state) override;
+  Status set_breakout(std::span<const BreakoutRequest> requests) override;
+  Status set_fec(PortId port, FecMode mode) override;
+  Status set_loopback(PortId port, LoopbackMode mode) override;
+  Result<PortTelemetry> port_telemetry(PortId port) override;
+  Result<OperState> oper_state(PortId port) override;
+  Status set_tx_fir(LaneId lane, const TxFir& taps) override;
+  Status set_prbs(LaneId lane, const PrbsConfig& config) override;
+  Result<PrbsStatus> prbs_status(LaneId lane) override;
+  Result<LaneTelemetry> lane_telemetry(LaneId lane) override;
+  Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) override;
+  Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) override;
+  Status read_telemetry(UnitId unit, UnitTelemetry& out) override;
+  Status read_events(std::vector<Event>& out) override;
+  Status reset_unit(UnitId unit) override;
+
+  struct Impl;
+
+ private:
+  explicit ReferenceDriver(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cpo::reference

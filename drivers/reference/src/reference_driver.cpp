@@ -1,0 +1,1288 @@
+// The reference driver: cpo::Driver over the reference device interface, through a Bar only.
+#include "cpo/drivers/reference/reference_driver.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/log.h"
+
+namespace cpo::reference {
+
+namespace rd = ::cpo::refdev;
+using std::chrono::nanoseconds;
+
+namespace {
+
+constexpr std::uint32_t kAllOnes = 0xffffffffu;
+
+std::shared_ptr<spdlog::logger> logger() { return cpo::log::get("cpo.ref"); }
+
+// Unit-local identity, read once at open (constant while the unit is up).
+struct Identity {
+  std::uint32_t version = 0;
+  std::uint32_t port_count = 0, first_port = 0, lanes_per_port = 0;
+  std::uint32_t lane_count = 0, first_lane = 0;
+  std::uint32_t oe_count = 0, first_oe = 0, banks_per_oe = 0, lanes_per_bank = 0;
+  std::uint32_t els_count = 0, first_els = 0, lasers_per_els = 0;
+  std::uint32_t capabilities = 0, breakout_caps = 0, fec_caps = 0, prbs_caps = 0, loopback_caps = 0;
+  std::uint32_t event_ring_size = 0;
+};
+
+// What the driver last told the reader about a unit, to make synthetic events after an
+// overrun (guarded by Unit::events_mutex).
+struct KnownState {
+  std::vector<std::uint32_t> oper_mask;     // per local port
+  std::vector<std::uint8_t> els_present;    // per local ELS
+  std::vector<std::uint8_t> laser_faulted;  // per local laser
+};
+
+FecMode fec_from_device(std::uint32_t v) {
+  switch (static_cast<rd::Fec>(v)) {
+    case rd::Fec::kNone: return FecMode::none;
+    case rd::Fec::kFc: return FecMode::fc;
+    case rd::Fec::kRs528: return FecMode::rs528;
+    case rd::Fec::kRs544: return FecMode::rs544;
+  }
+  return FecMode::none;
+}
+rd::Fec fec_to_device(FecMode m) {
+  switch (m) {
+    case FecMode::none: return rd::Fec::kNone;
+    case FecMode::fc: return rd::Fec::kFc;
+    case FecMode::rs528: return rd::Fec::kRs528;
+    case FecMode::rs544: return rd::Fec::kRs544;
+  }
+  return rd::Fec::kNone;
+}
+LoopbackMode loopback_from_device(std::uint32_t v) {
+  switch (static_cast<rd::Loopback>(v)) {
+    case rd::Loopback::kNone: return LoopbackMode::none;
+    case rd::Loopback::kPhyNearEnd: return LoopbackMode::phy_near_end;
+    case rd::Loopback::kPhyFarEnd: return LoopbackMode::phy_far_end;
+  }
+  return LoopbackMode::none;
+}
+rd::Loopback loopback_to_device(LoopbackMode m) {
+  switch (m) {
+    case LoopbackMode::none: return rd::Loopback::kNone;
+    case LoopbackMode::phy_near_end: return rd::Loopback::kPhyNearEnd;
+    case LoopbackMode::phy_far_end: return rd::Loopback::kPhyFarEnd;
+  }
+  return rd::Loopback::kNone;
+}
+// The reference device knows four patterns (registers.def, enum PrbsPattern).
+bool prbs_to_device(PrbsPattern p, rd::PrbsPattern& out) {
+  switch (p) {
+    case PrbsPattern::prbs7: out = rd::PrbsPattern::kPrbs7; return true;
+    case PrbsPattern::prbs31: out = rd::PrbsPattern::kPrbs31; return true;
+    case PrbsPattern::prbs13q: out = rd::PrbsPattern::kPrbs13Q; return true;
+    case PrbsPattern::prbs31q: out = rd::PrbsPattern::kPrbs31Q; return true;
+    default: return false;
+  }
+}
+PrbsPattern prbs_from_device(std::uint32_t v) {
+  switch (static_cast<rd::PrbsPattern>(v)) {
+    case rd::PrbsPattern::kPrbs7: return PrbsPattern::prbs7;
+    case rd::PrbsPattern::kPrbs31: return PrbsPattern::prbs31;
+    case rd::PrbsPattern::kPrbs13Q: return PrbsPattern::prbs13q;
+    case rd::PrbsPattern::kPrbs31Q: return PrbsPattern::prbs31q;
+    case rd::PrbsPattern::kOff: break;
+  }
+  return PrbsPattern::prbs31q;
+}
+LaserState laser_state_from_device(std::uint32_t v) {
+  switch (static_cast<rd::LaserState>(v)) {
+    case rd::LaserState::kOff: return LaserState::off;
+    case rd::LaserState::kRamping: return LaserState::ramping;
+    case rd::LaserState::kOn: return LaserState::on;
+    case rd::LaserState::kFault: return LaserState::fault;
+    case rd::LaserState::kAbsent: return LaserState::absent;
+  }
+  return LaserState::off;
+}
+LinkCause link_cause_from_device(std::uint32_t v) {
+  switch (static_cast<rd::LinkCause>(v)) {
+    case rd::LinkCause::kNone: return LinkCause::none;
+    case rd::LinkCause::kAdminDown: return LinkCause::admin_down;
+    case rd::LinkCause::kRxLos: return LinkCause::rx_los;
+    case rd::LinkCause::kHighBer: return LinkCause::high_ber;
+    case rd::LinkCause::kLaserFault: return LinkCause::laser_fault;
+    case rd::LinkCause::kOeFault: return LinkCause::oe_fault;
+    case rd::LinkCause::kThermalShutdown: return LinkCause::thermal_shutdown;
+    case rd::LinkCause::kReconfigured: return LinkCause::reconfigured;
+    case rd::LinkCause::kPrbs: return LinkCause::prbs;
+    case rd::LinkCause::kUnitReset: return LinkCause::unit_reset;
+    case rd::LinkCause::kDataPathInactive: return LinkCause::data_path_inactive;
+    case rd::LinkCause::kElsRemoved: return LinkCause::els_removed;
+  }
+  return LinkCause::none;
+}
+
+// Bit sets of the device mapped onto the HAL's (the HAL numbers them its own way).
+std::uint32_t map_bits(std::uint32_t word, std::initializer_list<std::pair<rd::BitField, std::uint32_t>> map) {
+  std::uint32_t out = 0;
+  for (const auto& [field, bit] : map)
+    if (field.get(word) != 0) out |= bit;
+  return out;
+}
+std::uint32_t port_faults(std::uint32_t w) {
+  return map_bits(w, {{rd::bits::kPortFaultsRxLos, port_fault::rx_los},
+                      {rd::bits::kPortFaultsHighBer, port_fault::high_ber},
+                      {rd::bits::kPortFaultsLaserFault, port_fault::laser_fault},
+                      {rd::bits::kPortFaultsOeFault, port_fault::oe_fault},
+                      {rd::bits::kPortFaultsThermalShutdown, port_fault::thermal_shutdown},
+                      {rd::bits::kPortFaultsTraining, port_fault::training},
+                      {rd::bits::kPortFaultsDataPathInactive, port_fault::data_path_inactive}});
+}
+std::uint32_t threshold_flags(std::uint32_t w) {
+  return map_bits(w, {{rd::bits::kThresholdFlagsTempHighAlarm, threshold_flag::temp_high_alarm},
+                      {rd::bits::kThresholdFlagsTempLowAlarm, threshold_flag::temp_low_alarm},
+                      {rd::bits::kThresholdFlagsTempHighWarning, threshold_flag::temp_high_warning},
+                      {rd::bits::kThresholdFlagsTempLowWarning, threshold_flag::temp_low_warning},
+                      {rd::bits::kThresholdFlagsVccHighAlarm, threshold_flag::vcc_high_alarm},
+                      {rd::bits::kThresholdFlagsVccLowAlarm, threshold_flag::vcc_low_alarm},
+                      {rd::bits::kThresholdFlagsVccHighWarning, threshold_flag::vcc_high_warning},
+                      {rd::bits::kThresholdFlagsVccLowWarning, threshold_flag::vcc_low_warning}});
+}
+std::uint32_t oe_faults(std::uint32_t w) {
+  return map_bits(w, {{rd::bits::kOeFaultsModuleFault, oe_fault::module_fault},
+                      {rd::bits::kOeFaultsThermalShutdown, oe_fault::thermal_shutdown},
+                      {rd::bits::kOeFaultsNoLight, oe_fault::no_light}});
+}
+std::uint32_t laser_flags(std::uint32_t w) {
+  return map_bits(w, {{rd::bits::kLaserFlagsEnabled, laser_flag::enabled},
+                      {rd::bits::kLaserFlagsPowerHighAlarm, laser_flag::power_high_alarm},
+                      {rd::bits::kLaserFlagsPowerLowAlarm, laser_flag::power_low_alarm},
+                      {rd::bits::kLaserFlagsBiasHighAlarm, laser_flag::bias_high_alarm},
+                      {rd::bits::kLaserFlagsBiasHighWarning, laser_flag::bias_high_warning},
+                      {rd::bits::kLaserFlagsTempHighAlarm, laser_flag::temp_high_alarm}});
+}
+std::uint32_t unit_flags(std::uint32_t w) {
+  return map_bits(w, {{rd::bits::kUnitFlagsReady, unit_flag::ready},
+                      {rd::bits::kUnitFlagsResetting, unit_flag::resetting},
+                      {rd::bits::kUnitFlagsThermalShutdown, unit_flag::thermal_shutdown}});
+}
+
+// Field encodings (registers.def units column).
+Celsius temp_256(std::uint32_t v) { return Celsius(static_cast<double>(static_cast<std::int32_t>(v)) / 256.0); }
+// Divisions, not multiplications by 1e-4, so 33000 reads as exactly the double nearest 3.3.
+Volts vcc_100uv(std::uint32_t v) { return Volts(static_cast<double>(v) / 10000.0); }
+Milliwatts power_100nw(std::uint32_t v) { return Milliwatts(static_cast<double>(v) / 10000.0); }  // 0.1 uW steps
+std::uint64_t u64(std::uint32_t lo, std::uint32_t hi) { return (std::uint64_t{hi} << 32) | lo; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct ReferenceDriver::Impl {
+  struct Unit {
+    UnitId id;
+    Bar* bar = nullptr;
+    Identity ident;
+    std::atomic<bool> gone{false};
+
+    std::mutex mailbox_mutex;    // serialises commands
+    std::uint32_t last_tag = 0;  // guarded by mailbox_mutex
+
+    std::mutex events_mutex;     // serialises ring reading; taken before mailbox_mutex, never after
+    std::uint32_t consumer = 0;  // guarded by events_mutex
+    KnownState known;            // guarded by events_mutex
+    std::vector<Event> pending;  // guarded by events_mutex: synthetic events not yet delivered
+
+    // Lasers and ELS modules this unit reports (see UnitTelemetry), unit-local indexes.
+    std::vector<std::uint32_t> owned_els;
+    std::vector<std::uint32_t> owned_lasers;  // local laser index = local els * lasers_per_els + laser
+
+    [[nodiscard]] std::uint32_t rd32(std::size_t off) const noexcept { return bar->read32(off); }
+  };
+
+  struct PortLoc {
+    Unit* unit;
+    std::uint32_t local;
+  };
+
+  Platform platform;
+  Options options;
+  Capabilities caps;
+  std::vector<std::unique_ptr<Unit>> units;
+  std::vector<PortLoc> port_loc;  // by switch-wide port id
+  std::vector<PortLoc> lane_loc;  // by switch-wide lane id
+  std::vector<PortLoc> oe_loc;    // by switch-wide OE id
+  std::vector<PortLoc> els_loc;   // by switch-wide ELS id: the owning (lowest) unit reaching it
+  std::vector<int> laser_owner;   // by (els, laser) flattened: owning unit index, -1 none
+
+  explicit Impl(const Platform& p) : platform(p) {}
+
+  // ---------------------------------------------------------------- device-gone handling
+  static Status gone_status(const Unit& u) {
+    return error(Code::device_gone,
+                 fmt::format("{}: device gone (identity block reads 0xffffffff: surprise removal or fatal PCIe error)",
+                             to_string(u.id)));
+  }
+
+  // Called after a read of all-ones where the interface never produces it. Returns ok when
+  // the identity still reads right (a transient all-ones read; the caller re-reads), or
+  // device_gone after marking the unit gone for good.
+  static Status check_identity(Unit& u) {
+    if (u.gone.load(std::memory_order_acquire)) return gone_status(u);
+    if (u.rd32(rd::reg::kMagic) == rd::kMagic) return ok_status();
+    u.gone.store(true, std::memory_order_release);
+    return gone_status(u);
+  }
+
+  static Status note(Status s) {
+    // Logged here, by the public entry points after their locks are released.
+    if (s.code() == Code::timeout || s.code() == Code::device_gone) logger()->warn("{}", s.to_string());
+    return s;
+  }
+
+  // ---------------------------------------------------------------- seqlock copies
+  // Runs `copy` until it ran between two equal, even reads of Generation. `copy` returns
+  // false when it read all-ones somewhere the device never writes them.
+  template <typename Copy>
+  Status consistent(Unit& u, std::uint32_t& generation, Copy&& copy) {
+    if (u.gone.load(std::memory_order_relaxed)) return gone_status(u);
+    const nanoseconds start = u.bar->now();
+    for (std::uint32_t attempt = 0;; ++attempt) {
+      const std::uint32_t g1 = u.rd32(rd::reg::kGeneration);
+      if (g1 == kAllOnes) {
+        CPO_RETURN_IF_ERROR(check_identity(u));
+      } else if ((g1 & 1u) == 0) {
+        const bool clean = copy();
+        const std::uint32_t g2 = u.rd32(rd::reg::kGeneration);
+        if (g2 == g1 && clean) {
+          generation = g1;
+          return ok_status();
+        }
+        if (!clean || g2 == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
+      }
+      // A writer is active: spin a little (it updates in microseconds), then let device
+      // time pass so a simulator in virtual time can finish its update.
+      if (attempt >= 8) {
+        if (u.bar->now() - start >= options.status_timeout) {
+          return error(Code::timeout,
+                       fmt::format("{}: status region not consistent within {} us (generation {} odd or changing)",
+                                   to_string(u.id), options.status_timeout.count() / 1000, g1));
+        }
+        u.bar->wait(std::chrono::microseconds(1));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- mailbox
+  struct Reply {
+    std::array<std::uint32_t, rd::kMailboxResults> result{};
+  };
+
+  [[nodiscard]] nanoseconds deadline_for(rd::Opcode op) const {
+    const nanoseconds typical = rd::typical_latency(op);
+    return std::max(options.min_command_timeout, typical * options.timeout_factor);
+  }
+
+  static Status completion_status(const Unit& u, rd::Opcode op, std::string_view what, rd::Completion code,
+                                  const Reply& reply) {
+    const auto arg_index = reply.result[0];
+    const std::string head =
+        fmt::format("{}: {} of {} refused by the device: {}", to_string(u.id), rd::name(op), what, rd::name(code));
+    switch (code) {
+      case rd::Completion::kOk: return ok_status();
+      case rd::Completion::kBadOpcode:
+        return error(Code::unsupported, head + " (the firmware does not implement this command)");
+      case rd::Completion::kBadObject:
+        return error(Code::out_of_range, fmt::format("{} (argument {} names no object of this unit)", head, arg_index));
+      case rd::Completion::kBadValue:
+        return error(Code::out_of_range, fmt::format("{} (argument {} outside its range)", head, arg_index));
+      case rd::Completion::kUnsupported:
+        return error(Code::unsupported, fmt::format("{} (argument {} not supported by this unit)", head, arg_index));
+      case rd::Completion::kWrongState:
+        return error(Code::failed_precondition, head +
+                                                    " (object in the wrong state; for a breakout, set the "
+                                                    "sub-ports admin down first)");
+      case rd::Completion::kNotPresent: return error(Code::failed_precondition, head + " (module not present)");
+      case rd::Completion::kReadOnly:
+        return error(Code::invalid_argument, head + " (a byte in the range is read-only; nothing was written)");
+      case rd::Completion::kDeviceFault: return error(Code::device_error, head + " (the target is faulted)");
+      case rd::Completion::kBusy: break;
+    }
+    return error(Code::device_error, fmt::format("{} (completion code {})", head, static_cast<std::uint32_t>(code)));
+  }
+
+  // Executes one command. `before_doorbell` may write the data buffer; `after` reads it.
+  // Precondition: u.mailbox_mutex held.
+  template <typename Before, typename After>
+  Status command_locked(Unit& u, rd::Opcode op, std::span<const std::uint32_t> args, std::string_view what,
+                        Reply& reply, Before&& before_doorbell, After&& after) {
+    if (u.gone.load(std::memory_order_relaxed)) return gone_status(u);
+    const nanoseconds typical = rd::typical_latency(op);
+    const nanoseconds start = u.bar->now();
+    const nanoseconds deadline = deadline_for(op);
+    // Poll at a quarter of the typical latency (at least 1 us, at most 1 ms): a handful of
+    // reads per command on hardware, and few virtual-time steps on the simulator.
+    const nanoseconds step =
+        std::clamp<nanoseconds>(typical / 4, std::chrono::microseconds(1), std::chrono::milliseconds(1));
+    for (;;) {
+      // Never touch the argument words while the device still executes an earlier command
+      // (one that timed out): wait for the mailbox to go idle first.
+      for (std::uint32_t state = u.rd32(rd::reg::kMbxState);
+           state != static_cast<std::uint32_t>(rd::MailboxState::kIdle); state = u.rd32(rd::reg::kMbxState)) {
+        if (state == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
+        if (u.bar->now() - start >= deadline) {
+          return error(Code::timeout,
+                       fmt::format("{}: command {} ({}) could not start within {} ms: the mailbox "
+                                   "stayed busy with an earlier command",
+                                   to_string(u.id), rd::name(op), what,
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count()));
+        }
+        u.bar->wait(step);
+      }
+      u.bar->write32(rd::reg::kMbxOpcode, static_cast<std::uint32_t>(op));
+      for (std::size_t i = 0; i < args.size(); ++i) u.bar->write32(rd::mbx_arg(i), args[i]);
+      before_doorbell();
+      // A fresh tag: never 0 (reset value), never all-ones (what a gone device reads).
+      std::uint32_t tag = u.last_tag + 1;
+      if (tag == 0 || tag == kAllOnes) tag = 1;
+      u.last_tag = tag;
+      u.bar->write32(rd::reg::kMbxDoorbell, tag);
+      bool first = true;
+      for (;;) {
+        const std::uint32_t comp = u.rd32(rd::reg::kMbxCompTag);
+        if (comp == tag) break;
+        if (comp == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
+        if (u.bar->now() - start >= deadline) {
+          return error(Code::timeout,
+                       fmt::format("{}: command {} ({}) did not complete within {} ms; the driver "
+                                   "stays usable",
+                                   to_string(u.id), rd::name(op), what,
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count()));
+        }
+        u.bar->wait(first ? std::max<nanoseconds>(typical, std::chrono::microseconds(1)) : step);
+        first = false;
+      }
+      const auto code = static_cast<rd::Completion>(u.rd32(rd::reg::kMbxCompCode));
+      for (std::size_t i = 0; i < reply.result.size(); ++i) reply.result[i] = u.rd32(rd::mbx_result(i));
+      if (code == rd::Completion::kBusy) {
+        // Another command (one that timed out earlier) still executes: ring again later.
+        if (u.bar->now() - start >= deadline) {
+          return error(Code::timeout,
+                       fmt::format("{}: command {} ({}) could not start within {} ms: the mailbox "
+                                   "stayed busy with an earlier command",
+                                   to_string(u.id), rd::name(op), what,
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count()));
+        }
+        u.bar->wait(step);
+        continue;
+      }
+      if (static_cast<std::uint32_t>(code) == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
+      Status s = completion_status(u, op, what, code, reply);
+      if (s.ok()) after();
+      return s;
+    }
+  }
+
+  // One command under the unit's mailbox lock. Not logged: callers pass the result through
+  // note() once no lock is held.
+  Status command(Unit& u, rd::Opcode op, std::span<const std::uint32_t> args, std::string_view what,
+                 Reply* reply_out = nullptr) {
+    Reply reply;
+    Status s;
+    {
+      std::lock_guard lock(u.mailbox_mutex);
+      s = command_locked(
+          u, op, args, what, reply, [] {}, [] {});
+    }
+    if (reply_out != nullptr) *reply_out = reply;
+    return s;
+  }
+
+  // ---------------------------------------------------------------- telemetry decoding
+  void read_port(const Unit& u, std::uint32_t local, PortTelemetry& p) const {
+    const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kPort, local, field)); };
+    p.port = PortId(u.ident.first_port + local);
+    p.admin_mask = f(rd::field::kPortAdminMask);
+    p.oper_mask = f(rd::field::kPortOperMask);
+    p.subports = f(rd::field::kPortBreakout);
+    p.fec = fec_from_device(f(rd::field::kPortFec));
+    p.faults = port_faults(f(rd::field::kPortFaults));
+    p.loopback = loopback_from_device(f(rd::field::kPortLoopback));
+    p.down_cause = link_cause_from_device(f(rd::field::kPortDownCause));
+    p.subport_speed = Gbps(f(rd::field::kPortSubportGbps));
+    p.link_downs = f(rd::field::kPortLinkDownCount);
+    p.link_ups = f(rd::field::kPortLinkUpCount);
+    p.fec_corrected = u64(f(rd::field::kPortFecCorrectedLo), f(rd::field::kPortFecCorrectedHi));
+    p.fec_uncorrected = u64(f(rd::field::kPortFecUncorrectedLo), f(rd::field::kPortFecUncorrectedHi));
+    p.breakout = breakout_index(p.subports);
+  }
+
+  [[nodiscard]] std::uint32_t breakout_index(std::uint32_t subports) const {
+    const auto& modes = platform.breakout_modes();
+    for (std::size_t i = 0; i < modes.size(); ++i) {
+      if (modes[i].groups().size() == 1 && modes[i].groups()[0].count == subports) return static_cast<std::uint32_t>(i);
+    }
+    return 0;
+  }
+
+  static void read_lane(const Unit& u, std::uint32_t local, LaneTelemetry& l) {
+    const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kLane, local, field)); };
+    l.lane = LaneId(u.ident.first_lane + local);
+    const std::uint32_t flags = f(rd::field::kLaneFlags);
+    l.signal_detect = rd::bits::kLaneFlagsSignalDetect.get(flags) != 0;
+    l.cdr_lock = rd::bits::kLaneFlagsCdrLock.get(flags) != 0;
+    l.prbs_lock = rd::bits::kLaneFlagsPrbsLock.get(flags) != 0;
+    l.tx_enabled = rd::bits::kLaneFlagsTxEnabled.get(flags) != 0;
+    l.pre_fec_ber = static_cast<double>(std::bit_cast<float>(f(rd::field::kLanePreFecBer)));
+    l.snr = Decibels(static_cast<double>(static_cast<std::int32_t>(f(rd::field::kLaneSnr))) / 100.0);
+    l.rx_power = power_100nw(f(rd::field::kLaneRxPower));
+    l.tx_power = power_100nw(f(rd::field::kLaneTxPower));
+    l.tx_fir.pre = static_cast<std::int32_t>(f(rd::field::kLaneTxFirPre));
+    l.tx_fir.main = static_cast<std::int32_t>(f(rd::field::kLaneTxFirMain));
+    l.tx_fir.post = static_cast<std::int32_t>(f(rd::field::kLaneTxFirPost));
+    const std::uint32_t prbs = f(rd::field::kLanePrbs);
+    l.prbs.pattern = prbs_from_device(rd::bits::kPrbsConfigPattern.get(prbs));
+    l.prbs.generator = rd::bits::kPrbsConfigGenerator.get(prbs) != 0;
+    l.prbs.checker = rd::bits::kPrbsConfigChecker.get(prbs) != 0;
+    l.data_path_state = static_cast<std::uint8_t>(f(rd::field::kLaneDataPathState));
+    l.fec_corrected = u64(f(rd::field::kLaneFecCorrectedLo), f(rd::field::kLaneFecCorrectedHi));
+    l.fec_uncorrected = u64(f(rd::field::kLaneFecUncorrectedLo), f(rd::field::kLaneFecUncorrectedHi));
+    l.prbs_errors = u64(f(rd::field::kLanePrbsErrorsLo), f(rd::field::kLanePrbsErrorsHi));
+    l.prbs_bits = u64(f(rd::field::kLanePrbsBitsLo), f(rd::field::kLanePrbsBitsHi));
+  }
+
+  static void read_oe(const Unit& u, std::uint32_t local, OeTelemetry& o) {
+    const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kOe, local, field)); };
+    o.oe = OeId(u.ident.first_oe + local);
+    o.module_state = static_cast<std::uint8_t>(f(rd::field::kOeModuleState));
+    o.faults = oe_faults(f(rd::field::kOeFaults));
+    o.temperature = temp_256(f(rd::field::kOeTemp));
+    o.vcc = vcc_100uv(f(rd::field::kOeVcc));
+    o.power = Milliwatts(static_cast<double>(f(rd::field::kOePowerMw)));
+    o.flags = threshold_flags(f(rd::field::kOeTempFlags));
+  }
+
+  static void read_els(const Unit& u, std::uint32_t local, ElsTelemetry& e) {
+    const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kEls, local, field)); };
+    e.els = ElsId(u.ident.first_els + local);
+    e.present = f(rd::field::kElsPresent) == 1;
+    e.module_state = static_cast<std::uint8_t>(f(rd::field::kElsModuleState));
+    e.temperature = temp_256(f(rd::field::kElsTemp));
+    e.vcc = vcc_100uv(f(rd::field::kElsVcc));
+    e.flags = threshold_flags(f(rd::field::kElsTempFlags));
+    e.insert_count = f(rd::field::kElsInsertCount);
+  }
+
+  static void read_laser(const Unit& u, std::uint32_t local, LaserTelemetry& l) {
+    const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kLaser, local, field)); };
+    l.laser = LaserRef{ElsId(u.ident.first_els + local / u.ident.lasers_per_els), local % u.ident.lasers_per_els};
+    l.state = laser_state_from_device(f(rd::field::kLaserState));
+    l.fault_code = f(rd::field::kLaserFaultCode);
+    l.power_setpoint = power_100nw(f(rd::field::kLaserPowerSetpoint));
+    l.power = power_100nw(f(rd::field::kLaserPowerMon));
+    l.bias = Milliamps(static_cast<double>(f(rd::field::kLaserBiasMon)) / 1000.0);
+    l.temperature = temp_256(f(rd::field::kLaserTemp));
+    l.wavelength_nm = static_cast<double>(f(rd::field::kLaserWavelengthPm)) / 1000.0;
+    l.age_hours = f(rd::field::kLaserAgeHours);
+    l.flags = laser_flags(f(rd::field::kLaserFlags));
+  }
+
+  Status unit_snapshot(Unit& u, UnitTelemetry& out) {
+    const Identity& id = u.ident;
+    out.unit = u.id;
+    out.ports.resize(id.port_count);
+    out.lanes.resize(id.lane_count);
+    out.oes.resize(id.oe_count);
+    out.els.resize(u.owned_els.size());
+    out.lasers.resize(u.owned_lasers.size());
+    std::uint32_t generation = 0;
+    CPO_RETURN_IF_ERROR(consistent(u, generation, [&] {
+      out.timestamp = nanoseconds(u64(u.rd32(rd::reg::kTimeLo), u.rd32(rd::reg::kTimeHi)));
+      const std::uint32_t flags = u.rd32(rd::reg::kUnitFlags);
+      out.flags = unit_flags(flags);
+      out.coolant_temperature = temp_256(u.rd32(rd::reg::kCoolantTemp));
+      out.asic_temperature = temp_256(u.rd32(rd::reg::kAsicTemp));
+      out.optics_power = Milliwatts(static_cast<double>(u.rd32(rd::reg::kPowerMw)));
+      for (std::uint32_t i = 0; i < id.port_count; ++i) read_port(u, i, out.ports[i]);
+      for (std::uint32_t i = 0; i < id.lane_count; ++i) read_lane(u, i, out.lanes[i]);
+      for (std::uint32_t i = 0; i < id.oe_count; ++i) read_oe(u, i, out.oes[i]);
+      for (std::size_t i = 0; i < u.owned_els.size(); ++i) read_els(u, u.owned_els[i], out.els[i]);
+      for (std::size_t i = 0; i < u.owned_lasers.size(); ++i) read_laser(u, u.owned_lasers[i], out.lasers[i]);
+      // The unit flags word never has all bits set; all-ones means the window went away.
+      return flags != kAllOnes;
+    }));
+    out.generation = generation;
+    return ok_status();
+  }
+
+  // ---------------------------------------------------------------- events
+  [[nodiscard]] bool owns_laser(const Unit& u, std::uint32_t els_local, std::uint32_t laser) const {
+    const std::uint32_t els = u.ident.first_els + els_local;
+    const std::size_t flat = static_cast<std::size_t>(els) * u.ident.lasers_per_els + laser;
+    return flat < laser_owner.size() && laser_owner[flat] == static_cast<int>(u.id.value());
+  }
+  [[nodiscard]] bool owns_els(const Unit& u, std::uint32_t els_local) const {
+    const std::uint32_t els = u.ident.first_els + els_local;
+    return els < els_loc.size() && els_loc[els].unit == &u;
+  }
+
+  // Decodes one ring entry; false when the reader should not see it (an ELS or laser event
+  // reported by the unit that does not own the object, or an unknown type).
+  bool decode_event(Unit& u, std::uint32_t type, std::uint32_t object, std::uint32_t cause, std::uint32_t detail,
+                    nanoseconds t, Event& e) {
+    const auto kind = static_cast<rd::ObjectKind>(rd::bits::kObjectKind.get(object));
+    const std::uint32_t index = rd::bits::kObjectIndex.get(object);
+    const std::uint32_t sub = rd::bits::kObjectSub.get(object);
+    e = Event{};
+    e.unit = u.id;
+    e.timestamp = t;
+    e.cause = cause;
+    e.detail = detail;
+    switch (kind) {
+      case rd::ObjectKind::kUnit: e.object = u.id; break;
+      case rd::ObjectKind::kPort: e.object = LogicalPort{PortId(u.ident.first_port + index), sub}; break;
+      case rd::ObjectKind::kLane: e.object = LaneId(u.ident.first_lane + index); break;
+      case rd::ObjectKind::kOe:
+        if (sub == 0xff) {
+          e.object = OeId(u.ident.first_oe + index);
+        } else {
+          e.object = OeBank{OeId(u.ident.first_oe + index), BankId(sub)};
+        }
+        break;
+      case rd::ObjectKind::kEls:
+        if (!owns_els(u, index)) return false;
+        e.object = ElsId(u.ident.first_els + index);
+        break;
+      case rd::ObjectKind::kLaser:
+        if (!owns_laser(u, index, sub)) return false;
+        e.object = LaserRef{ElsId(u.ident.first_els + index), sub};
+        break;
+    }
+    KnownState& k = u.known;
+    switch (static_cast<rd::EventType>(type)) {
+      case rd::EventType::kLinkUp:
+      case rd::EventType::kLinkDown: {
+        const bool up = static_cast<rd::EventType>(type) == rd::EventType::kLinkUp;
+        e.type = EventType::link_change;
+        e.state = up ? 1 : 0;
+        e.cause = up ? 0 : static_cast<std::uint32_t>(link_cause_from_device(cause));
+        if (kind == rd::ObjectKind::kPort && index < k.oper_mask.size() && sub < 32) {
+          if (up) {
+            k.oper_mask[index] |= 1u << sub;
+          } else {
+            k.oper_mask[index] &= ~(1u << sub);
+          }
+        }
+        return true;
+      }
+      case rd::EventType::kElsInserted:
+      case rd::EventType::kElsRemoved: {
+        const bool in = static_cast<rd::EventType>(type) == rd::EventType::kElsInserted;
+        e.type = EventType::els_presence;
+        e.state = in ? 1 : 0;
+        if (index < k.els_present.size()) k.els_present[index] = in ? 1 : 0;
+        return true;
+      }
+      case rd::EventType::kCmisFlag: e.type = EventType::cmis_flag; return true;
+      case rd::EventType::kLaserFault: {
+        e.type = EventType::laser_fault;
+        const std::size_t flat = static_cast<std::size_t>(index) * u.ident.lasers_per_els + sub;
+        if (flat < k.laser_faulted.size()) k.laser_faulted[flat] = 1;
+        return true;
+      }
+      case rd::EventType::kTempAlarm: e.type = EventType::temperature_alarm; return true;
+      case rd::EventType::kModuleState:
+        e.type = EventType::module_state;
+        e.state = cause;
+        e.cause = 0;
+        return true;
+      case rd::EventType::kDataPathState:
+        e.type = EventType::data_path_state;
+        e.state = cause;
+        e.cause = 0;
+        return true;
+      case rd::EventType::kOeFault: e.type = EventType::oe_fault; return true;
+      case rd::EventType::kThermalShutdown: e.type = EventType::thermal_shutdown; return true;
+      case rd::EventType::kUnitReset: e.type = EventType::unit_reset; return true;
+    }
+    return false;  // a type newer than this driver: skipped (minor versions may add types)
+  }
+
+  // Re-reads the status region after lost events and tells the reader what changed.
+  // Precondition: u.events_mutex held.
+  Status resync_locked(Unit& u, std::vector<Event>& out, std::uint32_t lost_hint) {
+    const std::uint32_t producer = u.rd32(rd::reg::kEvtProducer);
+    if (producer == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
+    const std::uint32_t lost = u.rd32(rd::reg::kEvtLost);
+    UnitTelemetry now;
+    CPO_RETURN_IF_ERROR(unit_snapshot(u, now));
+    Event r;
+    r.type = EventType::resync;
+    r.unit = u.id;
+    r.object = u.id;
+    r.detail = std::max(lost, lost_hint);
+    r.timestamp = now.timestamp;
+    r.synthetic = true;
+    out.push_back(r);
+    append_differences(u, now, out);
+    // Acknowledge everything up to `producer` and clear EvtLost (EventAck, registers.def).
+    const std::array<std::uint32_t, 1> args{producer};
+    Reply reply;
+    Status s;
+    {
+      std::lock_guard lock(u.mailbox_mutex);
+      s = command_locked(
+          u, rd::Opcode::kEventAck, args, "event ring resync", reply, [] {}, [] {});
+    }
+    CPO_RETURN_IF_ERROR(s);
+    u.consumer = producer;
+    return ok_status();
+  }
+
+  void append_differences(Unit& u, const UnitTelemetry& now, std::vector<Event>& out) {
+    KnownState& k = u.known;
+    for (std::uint32_t i = 0; i < now.ports.size(); ++i) {
+      const PortTelemetry& p = now.ports[i];
+      const std::uint32_t changed = p.oper_mask ^ k.oper_mask[i];
+      for (std::uint32_t s = 0; s < 32; ++s) {
+        if ((changed & (1u << s)) == 0) continue;
+        Event e;
+        e.type = EventType::link_change;
+        e.unit = u.id;
+        e.object = LogicalPort{p.port, s};
+        e.state = (p.oper_mask >> s) & 1u;
+        e.cause = e.state != 0 ? 0 : static_cast<std::uint32_t>(p.down_cause);
+        e.timestamp = now.timestamp;
+        e.synthetic = true;
+        out.push_back(e);
+      }
+      k.oper_mask[i] = p.oper_mask;
+    }
+    for (std::size_t i = 0; i < now.els.size(); ++i) {
+      const std::uint32_t local = u.owned_els[i];
+      const std::uint8_t present = now.els[i].present ? 1 : 0;
+      if (present != k.els_present[local]) {
+        Event e;
+        e.type = EventType::els_presence;
+        e.unit = u.id;
+        e.object = now.els[i].els;
+        e.state = present;
+        e.timestamp = now.timestamp;
+        e.synthetic = true;
+        out.push_back(e);
+        k.els_present[local] = present;
+      }
+    }
+    for (std::size_t i = 0; i < now.lasers.size(); ++i) {
+      const std::uint32_t local = u.owned_lasers[i];
+      const LaserTelemetry& l = now.lasers[i];
+      const std::uint8_t faulted = l.state == LaserState::fault ? 1 : 0;
+      if (faulted != 0 && k.laser_faulted[local] == 0) {
+        Event e;
+        e.type = EventType::laser_fault;
+        e.unit = u.id;
+        e.object = l.laser;
+        e.cause = l.fault_code;
+        e.timestamp = now.timestamp;
+        e.synthetic = true;
+        out.push_back(e);
+      }
+      k.laser_faulted[local] = faulted;
+    }
+  }
+
+  void init_known(Unit& u, const UnitTelemetry& now) {
+    KnownState& k = u.known;
+    k.oper_mask.assign(u.ident.port_count, 0);
+    k.els_present.assign(u.ident.els_count, 0);
+    k.laser_faulted.assign(static_cast<std::size_t>(u.ident.els_count) * u.ident.lasers_per_els, 0);
+    for (std::uint32_t i = 0; i < now.ports.size(); ++i) k.oper_mask[i] = now.ports[i].oper_mask;
+    for (std::size_t i = 0; i < now.els.size(); ++i) k.els_present[u.owned_els[i]] = now.els[i].present ? 1 : 0;
+    for (std::size_t i = 0; i < now.lasers.size(); ++i) {
+      k.laser_faulted[u.owned_lasers[i]] = now.lasers[i].state == LaserState::fault ? 1 : 0;
+    }
+  }
+
+  // Precondition: u.events_mutex held.
+  Status drain_locked(Unit& u, std::vector<Event>& out) {
+    if (u.gone.load(std::memory_order_relaxed)) return gone_status(u);
+    if (!u.pending.empty()) {
+      out.insert(out.end(), u.pending.begin(), u.pending.end());
+      u.pending.clear();
+    }
+    const std::uint32_t n_entries = u.ident.event_ring_size;
+    const std::uint32_t producer = u.rd32(rd::reg::kEvtProducer);
+    if (producer == kAllOnes) {
+      CPO_RETURN_IF_ERROR(check_identity(u));
+      return ok_status();  // a transient all-ones read; next call retries
+    }
+    const std::uint32_t lost = u.rd32(rd::reg::kEvtLost);
+    const std::uint32_t backlog = producer - u.consumer;  // unsigned 32-bit, as the table says
+    if (backlog > n_entries || lost != 0) return resync_locked(u, out, backlog > n_entries ? backlog - n_entries : 0);
+    const std::size_t first_out = out.size();
+    std::uint32_t n = u.consumer;
+    for (; n != producer; ++n) {
+      const std::size_t base = rd::at(rd::record::kEvent, n % n_entries, 0);
+      const std::uint32_t seq = u.rd32(base + rd::field::kEventSeq);
+      if (seq != n) {
+        // Seq ahead of n: the entry was overwritten by a newer event (the ring lapped us).
+        // Otherwise the device has not finished writing it yet: take it next time.
+        if (static_cast<std::int32_t>(seq - n) > 0 && seq != kAllOnes) {
+          out.resize(first_out);
+          return resync_locked(u, out, 0);
+        }
+        if (seq == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
+        break;
+      }
+      const std::uint32_t type = u.rd32(base + rd::field::kEventType);
+      const std::uint32_t object = u.rd32(base + rd::field::kEventObject);
+      const std::uint32_t cause = u.rd32(base + rd::field::kEventCause);
+      const std::uint32_t detail = u.rd32(base + rd::field::kEventDetail);
+      const nanoseconds t(u64(u.rd32(base + rd::field::kEventTimeLo), u.rd32(base + rd::field::kEventTimeHi)));
+      if (u.rd32(base + rd::field::kEventSeq) != n) {
+        // Overwritten while we copied it: what we read may mix two events.
+        out.resize(first_out);
+        return resync_locked(u, out, 0);
+      }
+      Event e;
+      if (decode_event(u, type, object, cause, detail, t, e)) out.push_back(e);
+    }
+    if (n != u.consumer) {
+      u.bar->write32(rd::reg::kEvtConsumer, n);
+      u.consumer = n;
+    }
+    return ok_status();
+  }
+
+  // ---------------------------------------------------------------- CMIS
+  Status cmis(const CmisAddress& a, std::span<std::uint8_t> read_out, std::span<const std::uint8_t> write_in) {
+    const bool write = !write_in.empty();
+    const std::size_t size = write ? write_in.size() : read_out.size();
+    if (a.offset > 255 || size == 0 || size > kCmisMaxTransfer || (a.offset % 128) + size > 128) {
+      return error(Code::invalid_argument,
+                   fmt::format("{}: {} bytes do not fit one CMIS half page", to_string(a), size));
+    }
+    Unit* u = nullptr;
+    std::uint32_t local = 0;
+    rd::CmisTarget target = rd::CmisTarget::kOe;
+    if (const auto* oe = std::get_if<OeId>(&a.module)) {
+      if (oe->value() >= oe_loc.size()) CPO_RETURN_IF_ERROR(platform.optical_engine(*oe).status());
+      u = oe_loc[oe->value()].unit;
+      local = oe_loc[oe->value()].local;
+    } else {
+      const ElsId els = std::get<ElsId>(a.module);
+      if (els.value() >= els_loc.size() || els_loc[els.value()].unit == nullptr) {
+        CPO_RETURN_IF_ERROR(platform.els(els).status());
+        return error(Code::out_of_range, fmt::format("{} is not reachable from any unit", to_string(els)));
+      }
+      u = els_loc[els.value()].unit;
+      local = els_loc[els.value()].local;
+      target = rd::CmisTarget::kEls;
+    }
+    const rd::CmisRegion region = a.offset < 128 ? rd::CmisRegion::kLower : rd::CmisRegion::kUpper;
+    const std::size_t first = a.offset % 128;
+    const std::string what = to_string(a);
+    Reply reply;
+    Status s;
+    {
+      std::lock_guard lock(u->mailbox_mutex);
+      if (write) {
+        const std::array<std::uint32_t, 7> args{static_cast<std::uint32_t>(target),
+                                                local,
+                                                a.bank.value(),
+                                                a.page,
+                                                static_cast<std::uint32_t>(region),
+                                                static_cast<std::uint32_t>(first),
+                                                static_cast<std::uint32_t>(size)};
+        s = command_locked(
+            *u, rd::Opcode::kCmisWrite, args, what, reply,
+            [&] {
+              // Data byte i sits in bits 8*(i%4) of data word i/4; write the words that
+              // hold bytes first..first+size-1 (the device takes only those bytes).
+              for (std::size_t w = first / 4; w <= (first + size - 1) / 4; ++w) {
+                std::uint32_t word = 0;
+                for (std::size_t b = 0; b < 4; ++b) {
+                  const std::size_t i = w * 4 + b;
+                  if (i >= first && i < first + size) word |= std::uint32_t{write_in[i - first]} << (8 * b);
+                }
+                u->bar->write32(rd::mbx_data_word(w), word);
+              }
+            },
+            [] {});
+      } else {
+        const std::array<std::uint32_t, 5> args{static_cast<std::uint32_t>(target), local, a.bank.value(), a.page,
+                                                static_cast<std::uint32_t>(region)};
+        s = command_locked(
+            *u, rd::Opcode::kCmisRead, args, what, reply, [] {},
+            [&] {
+              for (std::size_t w = first / 4; w <= (first + size - 1) / 4; ++w) {
+                const std::uint32_t word = u->rd32(rd::mbx_data_word(w));
+                for (std::size_t b = 0; b < 4; ++b) {
+                  const std::size_t i = w * 4 + b;
+                  if (i >= first && i < first + size) read_out[i - first] = static_cast<std::uint8_t>(word >> (8 * b));
+                }
+              }
+            });
+      }
+    }
+    return note(std::move(s));
+  }
+
+  // ---------------------------------------------------------------- lookups
+  Result<PortLoc> port(PortId p) const {
+    if (p.value() >= port_loc.size()) return platform.port(p).status();
+    return port_loc[p.value()];
+  }
+  Result<PortLoc> lane(LaneId l) const {
+    if (l.value() >= lane_loc.size()) return platform.lane(l).status();
+    return lane_loc[l.value()];
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// open
+
+namespace {
+
+Status mismatch(UnitId unit, std::string_view reg, std::uint32_t device, std::uint64_t platform,
+                std::string_view profile) {
+  return error(Code::invalid_argument, fmt::format("{}: identity register {} reads {} but profile {} expects {}",
+                                                   to_string(unit), reg, device, profile, platform));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& platform, std::span<Bar* const> bars,
+                                                               const Options& options) {
+  auto impl = std::make_unique<Impl>(platform);
+  impl->options = options;
+  const std::size_t unit_count = platform.units().size();
+  if (bars.size() != unit_count) {
+    return error(Code::invalid_argument, fmt::format("profile {} has {} units but {} register windows were given",
+                                                     platform.name(), unit_count, bars.size()));
+  }
+  impl->port_loc.resize(platform.ports().size(), {nullptr, 0});
+  impl->lane_loc.resize(platform.lanes().size(), {nullptr, 0});
+  impl->oe_loc.resize(platform.optical_engines().size(), {nullptr, 0});
+  impl->els_loc.resize(platform.els_modules().size(), {nullptr, 0});
+  std::uint32_t common_caps = kAllOnes, breakout_caps = kAllOnes, fec_caps = kAllOnes, prbs_caps = kAllOnes,
+                loopback_caps = kAllOnes;
+
+  for (std::size_t i = 0; i < unit_count; ++i) {
+    const UnitId uid(static_cast<std::uint32_t>(i));
+    Bar* bar = bars[i];
+    if (bar == nullptr) return error(Code::invalid_argument, fmt::format("{}: no register window", to_string(uid)));
+    if (bar->size() < rd::kWindowBytes) {
+      return error(Code::invalid_argument,
+                   fmt::format("{}: register window of {} bytes is smaller than the reference interface's {}",
+                               to_string(uid), bar->size(), rd::kWindowBytes));
+    }
+    const std::uint32_t magic = bar->read32(rd::reg::kMagic);
+    if (magic == kAllOnes) {
+      return error(Code::device_gone,
+                   fmt::format("{}: identity block reads 0xffffffff (no device behind the window)", to_string(uid)));
+    }
+    if (magic != rd::kMagic) {
+      return error(Code::invalid_argument,
+                   fmt::format("{}: magic {:#010x} is not a cposdk reference device (expected {:#010x}, \"CPOD\")",
+                               to_string(uid), magic, rd::kMagic));
+    }
+    auto unit = std::make_unique<Impl::Unit>();
+    unit->id = uid;
+    unit->bar = bar;
+    Identity& id = unit->ident;
+    const auto r = [&](std::size_t off) { return bar->read32(off); };
+    id.version = r(rd::reg::kVersion);
+    const std::uint32_t major = rd::bits::kVersionMajor.get(id.version);
+    const std::uint32_t minor = rd::bits::kVersionMinor.get(id.version);
+    if (major != rd::kVersionMajor) {
+      return error(Code::unsupported,
+                   fmt::format("{}: reference interface version {}.{} is not supported (this driver speaks {}.x)",
+                               to_string(uid), major, minor, rd::kVersionMajor));
+    }
+    id.port_count = r(rd::reg::kPortCount);
+    id.first_port = r(rd::reg::kFirstPort);
+    id.lanes_per_port = r(rd::reg::kLanesPerPort);
+    id.lane_count = r(rd::reg::kLaneCount);
+    id.first_lane = r(rd::reg::kFirstLane);
+    id.oe_count = r(rd::reg::kOeCount);
+    id.first_oe = r(rd::reg::kFirstOe);
+    id.banks_per_oe = r(rd::reg::kBanksPerOe);
+    id.lanes_per_bank = r(rd::reg::kLanesPerBank);
+    id.els_count = r(rd::reg::kElsCount);
+    id.first_els = r(rd::reg::kFirstEls);
+    id.lasers_per_els = r(rd::reg::kLasersPerEls);
+    id.capabilities = r(rd::reg::kCapabilities);
+    id.breakout_caps = r(rd::reg::kBreakoutCaps);
+    id.fec_caps = r(rd::reg::kFecCaps);
+    id.prbs_caps = r(rd::reg::kPrbsCaps);
+    id.loopback_caps = r(rd::reg::kLoopbackCaps);
+    id.event_ring_size = r(rd::reg::kEventRingSize);
+
+    // The identity must describe this unit of this profile.
+    const std::string& prof = platform.name();
+    if (const std::uint32_t v = r(rd::reg::kUnitIndex); v != i) return mismatch(uid, "UnitIndex", v, i, prof);
+    if (const std::uint32_t v = r(rd::reg::kUnitCount); v != unit_count) {
+      return mismatch(uid, "UnitCount", v, unit_count, prof);
+    }
+    auto ports = platform.ports_of(uid);
+    if (!ports) return ports.status();
+    if (id.port_count != ports->size()) return mismatch(uid, "PortCount", id.port_count, ports->size(), prof);
+    if (id.port_count > rd::record::kPort.capacity || id.lane_count > rd::record::kLane.capacity ||
+        id.oe_count > rd::record::kOe.capacity || id.els_count > rd::record::kEls.capacity ||
+        static_cast<std::size_t>(id.els_count) * id.lasers_per_els > rd::record::kLaser.capacity ||
+        id.event_ring_size == 0 || id.event_ring_size > rd::record::kEvent.capacity) {
+      return error(Code::invalid_argument,
+                   fmt::format("{}: identity counts exceed the interface's record capacity", to_string(uid)));
+    }
+    if (id.lane_count != id.port_count * id.lanes_per_port) {
+      return mismatch(uid, "LaneCount", id.lane_count, std::uint64_t{id.port_count} * id.lanes_per_port, prof);
+    }
+    for (std::uint32_t k = 0; k < id.port_count; ++k) {
+      const PortId pid = (*ports)[k];
+      if (pid.value() != id.first_port + k) return mismatch(uid, "FirstPort", id.first_port, (*ports)[0].value(), prof);
+      const PortInfo& pi = platform.ports()[pid.value()];
+      if (pi.lanes.size() != id.lanes_per_port) {
+        return mismatch(uid, "LanesPerPort", id.lanes_per_port, pi.lanes.size(), prof);
+      }
+      for (std::uint32_t j = 0; j < pi.lanes.size(); ++j) {
+        const std::uint32_t expect = id.first_lane + k * id.lanes_per_port + j;
+        if (pi.lanes[j].value() != expect) {
+          return mismatch(uid, "FirstLane", id.first_lane, pi.lanes[0].value() - k * id.lanes_per_port - j, prof);
+        }
+        impl->lane_loc[expect] = {unit.get(), k * id.lanes_per_port + j};
+      }
+      impl->port_loc[pid.value()] = {unit.get(), k};
+    }
+    std::uint32_t oe_seen = 0;
+    for (const OeInfo& oe : platform.optical_engines()) {
+      if (oe.unit != uid) continue;
+      if (oe.id.value() != id.first_oe + oe_seen) return mismatch(uid, "FirstOe", id.first_oe, oe.id.value(), prof);
+      if (oe.banks.size() != id.banks_per_oe)
+        return mismatch(uid, "BanksPerOe", id.banks_per_oe, oe.banks.size(), prof);
+      impl->oe_loc[oe.id.value()] = {unit.get(), oe_seen};
+      ++oe_seen;
+    }
+    if (oe_seen != id.oe_count) return mismatch(uid, "OeCount", id.oe_count, oe_seen, prof);
+    if (std::size_t{id.first_els} + id.els_count > platform.els_modules().size()) {
+      return mismatch(uid, "FirstEls", id.first_els, platform.els_modules().size() - id.els_count, prof);
+    }
+    for (std::uint32_t k = 0; k < id.els_count; ++k) {
+      const ElsInfo& els = platform.els_modules()[id.first_els + k];
+      if (els.lasers.size() != id.lasers_per_els) {
+        return mismatch(uid, "LasersPerEls", id.lasers_per_els, els.lasers.size(), prof);
+      }
+      if (impl->els_loc[els.id.value()].unit == nullptr) {
+        impl->els_loc[els.id.value()] = {unit.get(), k};
+        unit->owned_els.push_back(k);
+      }
+    }
+    common_caps &= id.capabilities;
+    breakout_caps &= id.breakout_caps;
+    fec_caps &= id.fec_caps;
+    prbs_caps &= id.prbs_caps;
+    loopback_caps &= id.loopback_caps;
+    impl->units.push_back(std::move(unit));
+  }
+
+  // Laser ownership: the unit whose lanes the laser lights (reported exactly once).
+  std::size_t lasers_per_els = impl->units.empty() ? 0 : impl->units[0]->ident.lasers_per_els;
+  impl->laser_owner.assign(platform.els_modules().size() * lasers_per_els, -1);
+  for (const ElsInfo& els : platform.els_modules()) {
+    for (const LaserInfo& laser : els.lasers) {
+      if (laser.lanes.empty() || laser.ref.index >= lasers_per_els) continue;
+      const UnitId owner = platform.lanes()[laser.lanes.front().value()].unit;
+      Impl::Unit& u = *impl->units[owner.value()];
+      if (els.id.value() < u.ident.first_els || els.id.value() >= u.ident.first_els + u.ident.els_count) {
+        return error(
+            Code::invalid_argument,
+            fmt::format("{}: {} lights its lanes but its ELS is outside the unit's ELS range {}..{}", to_string(owner),
+                        to_string(laser.ref), u.ident.first_els, u.ident.first_els + u.ident.els_count - 1));
+      }
+      impl->laser_owner[els.id.value() * lasers_per_els + laser.ref.index] = static_cast<int>(owner.value());
+      u.owned_lasers.push_back((els.id.value() - u.ident.first_els) * u.ident.lasers_per_els + laser.ref.index);
+    }
+  }
+
+  // Capabilities: what every unit supports.
+  Capabilities& c = impl->caps;
+  const auto has = [&](rd::Capability cap) { return (common_caps >> static_cast<std::uint32_t>(cap)) & 1u; };
+  c.backend = "reference";
+  c.port_admin = true;
+  c.breakout = breakout_caps != 0;
+  c.bulk_breakout = c.breakout;
+  for (auto [hal, dev] : {std::pair{FecMode::none, rd::Fec::kNone}, std::pair{FecMode::fc, rd::Fec::kFc},
+                          std::pair{FecMode::rs528, rd::Fec::kRs528}, std::pair{FecMode::rs544, rd::Fec::kRs544}}) {
+    if ((fec_caps >> static_cast<std::uint32_t>(dev)) & 1u) c.fec_modes.push_back(hal);
+  }
+  c.tx_fir = has(rd::Capability::kTxFir) != 0;
+  c.tx_fir_limits = {rd::kTxFirPreMin,  rd::kTxFirPreMax,  rd::kTxFirMainMin, rd::kTxFirMainMax,
+                     rd::kTxFirPostMin, rd::kTxFirPostMax, rd::kTxFirSwingMax};
+  if (has(rd::Capability::kPrbs) != 0) {
+    for (PrbsPattern p : {PrbsPattern::prbs7, PrbsPattern::prbs13q, PrbsPattern::prbs31, PrbsPattern::prbs31q}) {
+      rd::PrbsPattern dev{};
+      if (prbs_to_device(p, dev) && ((prbs_caps >> static_cast<std::uint32_t>(dev)) & 1u)) c.prbs_patterns.push_back(p);
+    }
+  }
+  if (has(rd::Capability::kLoopback) != 0) {
+    for (LoopbackMode m : {LoopbackMode::phy_near_end, LoopbackMode::phy_far_end}) {
+      if ((loopback_caps >> static_cast<std::uint32_t>(loopback_to_device(m))) & 1u) c.loopback_modes.push_back(m);
+    }
+  }
+  c.cmis_oe = c.cmis_els = c.cmis_write = has(rd::Capability::kCmis) != 0;
+  c.telemetry = true;
+  c.events = has(rd::Capability::kEventRing) != 0;
+  c.unit_reset = true;
+
+  // Event state: the consumer index the device holds, and what the reader knows now.
+  for (auto& u : impl->units) {
+    UnitTelemetry now;
+    Status s = impl->unit_snapshot(*u, now);
+    if (!s.ok()) return s.with_context("opening " + platform.name());
+    u->consumer = u->bar->read32(rd::reg::kEvtConsumer);
+    impl->init_known(*u, now);
+  }
+  return std::unique_ptr<ReferenceDriver>(new ReferenceDriver(std::move(impl)));
+}
+
+ReferenceDriver::ReferenceDriver(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+ReferenceDriver::~ReferenceDriver() = default;
+
+const Capabilities& ReferenceDriver::capabilities() const noexcept { return impl_->caps; }
+const Platform& ReferenceDriver::platform() const noexcept { return impl_->platform; }
+
+// ---------------------------------------------------------------------------------------------
+// ports
+
+Status ReferenceDriver::set_admin_state(PortId port, AdminState state) {
+  auto loc = impl_->port(port);
+  if (!loc) return loc.status();
+  const std::array<std::uint32_t, 3> args{loc->local, rd::kAllSubports, state == AdminState::up ? 1u : 0u};
+  return Impl::note(impl_->command(*loc->unit, rd::Opcode::kPortAdmin, args, to_string(port)));
+}
+
+Status ReferenceDriver::set_breakout(std::span<const BreakoutRequest> requests) {
+  struct Run {
+    Impl::Unit* unit;
+    std::uint32_t first_local;
+    std::uint32_t count;
+    std::uint32_t subports;
+    PortId first;
+  };
+  std::vector<Run> runs;
+  for (const auto& req : requests) {
+    auto loc = impl_->port(req.port);
+    if (!loc) return loc.status();
+    const auto& groups = req.mode.groups();
+    if (groups.size() != 1 || groups[0].count == 0 ||
+        (groups[0].lanes != 0 && groups[0].lanes != loc->unit->ident.lanes_per_port)) {
+      return error(Code::unsupported,
+                   fmt::format("{}: breakout {} is not an equal split of the port's {} lanes; the "
+                               "reference device supports only 1xN, 2xN/2, 4xN/4 and 8xN/8",
+                               to_string(req.port), req.mode.to_string(), loc->unit->ident.lanes_per_port));
+    }
+    const std::uint32_t subports = groups[0].count;
+    if (!runs.empty()) {
+      Run& last = runs.back();
+      if (last.unit == loc->unit && last.subports == subports && last.first_local + last.count == loc->local) {
+        ++last.count;
+        continue;
+      }
+    }
+    runs.push_back({loc->unit, loc->local, 1, subports, req.port});
+  }
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const Run& run = runs[i];
+    const std::array<std::uint32_t, 3> args{run.first_local, run.count, run.subports};
+    const std::string what = run.count == 1
+                                 ? to_string(run.first)
+                                 : fmt::format("ports {}..{}", run.first.value(), run.first.value() + run.count - 1);
+    Impl::Reply reply;
+    Status s = impl_->command(*run.unit, rd::Opcode::kBreakout, args, what, &reply);
+    if (!s.ok()) {
+      if (s.code() == Code::failed_precondition) {
+        s = error(s.code(), fmt::format("{} (port {} has a sub-port admin up)", s.message(),
+                                        run.unit->ident.first_port + reply.result[1]));
+      }
+      if (runs.size() > 1) {
+        s = s.with_context(
+            fmt::format("breakout step {} of {} ({} earlier applied, this one and later not)", i + 1, runs.size(), i));
+      }
+      return Impl::note(std::move(s));
+    }
+  }
+  return ok_status();
+}
+
+Status ReferenceDriver::set_fec(PortId port, FecMode mode) {
+  auto loc = impl_->port(port);
+  if (!loc) return loc.status();
+  const std::array<std::uint32_t, 2> args{loc->local, static_cast<std::uint32_t>(fec_to_device(mode))};
+  return Impl::note(impl_->command(*loc->unit, rd::Opcode::kFecMode, args,
+                                   fmt::format("{} FEC {}", to_string(port), to_string(mode))));
+}
+
+Status ReferenceDriver::set_loopback(PortId port, LoopbackMode mode) {
+  auto loc = impl_->port(port);
+  if (!loc) return loc.status();
+  const std::array<std::uint32_t, 2> args{loc->local, static_cast<std::uint32_t>(loopback_to_device(mode))};
+  return Impl::note(impl_->command(*loc->unit, rd::Opcode::kLoopback, args,
+                                   fmt::format("{} loopback {}", to_string(port), to_string(mode))));
+}
+
+Result<PortTelemetry> ReferenceDriver::port_telemetry(PortId port) {
+  auto loc = impl_->port(port);
+  if (!loc) return loc.status();
+  PortTelemetry p;
+  std::uint32_t generation = 0;
+  Status s = impl_->consistent(*loc->unit, generation, [&] {
+    impl_->read_port(*loc->unit, loc->local, p);
+    return p.subports != kAllOnes;
+  });
+  if (!s.ok()) return Impl::note(std::move(s));
+  return p;
+}
+
+Result<OperState> ReferenceDriver::oper_state(PortId port) {
+  // The fast path: one register, no lock. OperMask is a single word the device writes
+  // atomically, so it needs no seqlock section.
+  if (port.value() >= impl_->port_loc.size()) return impl_->platform.port(port).status();
+  const Impl::PortLoc loc = impl_->port_loc[port.value()];
+  Impl::Unit& u = *loc.unit;
+  if (u.gone.load(std::memory_order_relaxed)) [[unlikely]]
+    return Impl::note(Impl::gone_status(u));
+  const std::size_t off = rd::at(rd::record::kPort, loc.local, rd::field::kPortOperMask);
+  std::uint32_t mask = u.rd32(off);
+  if (mask == kAllOnes) [[unlikely]] {
+    // At most 8 sub-ports: all-ones is never a real mask.
+    for (int retry = 0; retry < 3 && mask == kAllOnes; ++retry) {
+      Status s = Impl::check_identity(u);
+      if (!s.ok()) return Impl::note(std::move(s));
+      mask = u.rd32(off);
+    }
+    if (mask == kAllOnes) {
+      return error(Code::device_error,
+                   fmt::format("{}: oper state of {} keeps reading 0xffffffff", to_string(u.id), to_string(port)));
+    }
+  }
+  return mask != 0 ? OperState::up : OperState::down;
+}
+
+// ---------------------------------------------------------------------------------------------
+// lanes
+
+Status ReferenceDriver::set_tx_fir(LaneId lane, const TxFir& taps) {
+  auto loc = impl_->lane(lane);
+  if (!loc) return loc.status();
+  const std::array<std::uint32_t, 4> args{loc->local, static_cast<std::uint32_t>(taps.pre),
+                                          static_cast<std::uint32_t>(taps.main), static_cast<std::uint32_t>(taps.post)};
+  return Impl::note(
+      impl_->command(*loc->unit, rd::Opcode::kTxFir, args,
+                     fmt::format("{} tx-FIR pre {} main {} post {}", to_string(lane), taps.pre, taps.main, taps.post)));
+}
+
+Status ReferenceDriver::set_prbs(LaneId lane, const PrbsConfig& config) {
+  auto loc = impl_->lane(lane);
+  if (!loc) return loc.status();
+  std::uint32_t pattern = static_cast<std::uint32_t>(rd::PrbsPattern::kOff);
+  std::uint32_t flags = 0;
+  if (config.generator || config.checker) {
+    rd::PrbsPattern dev{};
+    if (!prbs_to_device(config.pattern, dev)) {
+      return error(Code::unsupported, fmt::format("{}: PRBS pattern {} is not defined by the reference device "
+                                                  "(prbs7, prbs13q, prbs31, prbs31q)",
+                                                  to_string(lane), to_string(config.pattern)));
+    }
+    pattern = static_cast<std::uint32_t>(dev);
+    // bit 0 generator, bit 1 checker, bit 2 clear the checker counters (registers.def, Prbs).
+    flags = (config.generator ? 1u : 0u) | (config.checker ? 2u | 4u : 0u);
+  }
+  const std::array<std::uint32_t, 3> args{loc->local, pattern, flags};
+  return Impl::note(
+      impl_->command(*loc->unit, rd::Opcode::kPrbs, args,
+                     fmt::format("{} PRBS {}{}{}", to_string(lane), to_string(config.pattern),
+                                 config.generator ? " generator" : "", config.checker ? " checker" : "")));
+}
+
+Result<PrbsStatus> ReferenceDriver::prbs_status(LaneId lane) {
+  auto t = lane_telemetry(lane);
+  if (!t) return t.status();
+  PrbsStatus s;
+  s.config = t->prbs;
+  s.locked = t->prbs_lock;
+  s.errors = t->prbs_errors;
+  s.bits = t->prbs_bits;
+  return s;
+}
+
+Result<LaneTelemetry> ReferenceDriver::lane_telemetry(LaneId lane) {
+  auto loc = impl_->lane(lane);
+  if (!loc) return loc.status();
+  LaneTelemetry l;
+  std::uint32_t generation = 0;
+  Status s = impl_->consistent(*loc->unit, generation, [&] {
+    Impl::read_lane(*loc->unit, loc->local, l);
+    return l.data_path_state != 0xff;
+  });
+  if (!s.ok()) return Impl::note(std::move(s));
+  return l;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CMIS, telemetry, events, reset
+
+Status ReferenceDriver::read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) {
+  return impl_->cmis(address, out, {});
+}
+
+Status ReferenceDriver::write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return error(Code::invalid_argument, fmt::format("{}: transfer of 0 bytes", to_string(address)));
+  return impl_->cmis(address, {}, bytes);
+}
+
+Status ReferenceDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
+  if (unit.value() >= impl_->units.size()) return impl_->platform.unit(unit).status();
+  return Impl::note(impl_->unit_snapshot(*impl_->units[unit.value()], out));
+}
+
+Status ReferenceDriver::read_events(std::vector<Event>& out) {
+  Status first;
+  for (auto& u : impl_->units) {
+    if (((u->ident.capabilities >> static_cast<std::uint32_t>(rd::Capability::kEventRing)) & 1u) == 0) continue;
+    Status s;
+    {
+      std::lock_guard lock(u->events_mutex);
+      s = impl_->drain_locked(*u, out);
+    }
+    if (!s.ok() && first.ok()) first = s;  // keep reading the other units
+    if (!s.ok()) static_cast<void>(Impl::note(s));
+  }
+  return first;
+}
+
+Status ReferenceDriver::reset_unit(UnitId unit) {
+  if (unit.value() >= impl_->units.size()) return impl_->platform.unit(unit).status();
+  Impl::Unit& u = *impl_->units[unit.value()];
+  Status s;
+  {
+    // The reset clears the event ring (EvtProducer = EvtConsumer = 0), losing the link-down
+    // events of the reset itself: hold the events lock so no reader drains half-way, then
+    // restart from the device's consumer index and queue what changed as synthetic events.
+    std::lock_guard events(u.events_mutex);
+    s = impl_->command(u, rd::Opcode::kUnitReset, {}, to_string(unit));
+    if (s.ok()) {
+      const std::uint32_t consumer = u.rd32(rd::reg::kEvtConsumer);
+      if (consumer != kAllOnes) u.consumer = consumer;
+      UnitTelemetry now;
+      s = impl_->unit_snapshot(u, now);
+      if (s.ok()) impl_->append_differences(u, now, u.pending);
+    }
+  }
+  return Impl::note(std::move(s));
+}
+
+}  // namespace cpo::reference
