@@ -9,6 +9,7 @@
 namespace cpoctl {
 
 void add_platform_commands(CLI::App& app, Context& ctx);
+void add_cmis_commands(CLI::App& app, Context& ctx);
 void add_pci_commands(CLI::App& app, Context& ctx);
 
 }  // namespace cpoctl

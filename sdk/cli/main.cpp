@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   cpoctl::Context ctx;
   app.add_flag("--json", ctx.json, "Print results as JSON");
   cpoctl::add_platform_commands(app, ctx);
+  cpoctl::add_cmis_commands(app, ctx);
   cpoctl::add_pci_commands(app, ctx);
 
   try {
