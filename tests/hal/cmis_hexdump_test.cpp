@@ -204,6 +204,9 @@ TEST(CmisSfputil, RejectsBrokenInputWithLineNumbers) {
   // Cut inside a line: the partial byte is not a byte.
   auto mid = parse_sfputil(good.substr(0, cut + 13));
   EXPECT_THAT(mid.status().message(), HasSubstr("line 20: '0' is not a hex byte"));
+  // A line that is only an ASCII column (found by cmis_fuzz).
+  auto bare = parse_sfputil("Lower page 0h\n|....|\n");
+  EXPECT_THAT(bare.status().message(), HasSubstr("line 2: '|....|' is neither a section header"));
   // The same page twice.
   const auto upper = good.substr(good.find("Upper page 0h"));
   auto twice = parse_sfputil(good + "\n" + upper);

@@ -136,7 +136,8 @@ Status encode_page1a(const ElsAdvertisement& v, PageBytes& p) {
   CPO_RETURN_IF_ERROR(put_bias(out, 132, v.max_bias, "ELS max bias"));
   CPO_RETURN_IF_ERROR(put_bias(out, 134, v.min_bias, "ELS min bias"));
   CPO_RETURN_IF_ERROR(check_max(v.lane_count, 127, "ELS lane count"));
-  put(out, 140, static_cast<std::uint8_t>((v.lane_count << 1) | (v.control_mode == ElsControlMode::apc ? 1U : 0U)));
+  put(out, 140,
+      static_cast<std::uint8_t>((unsigned{v.lane_count} << 1) | (v.control_mode == ElsControlMode::apc ? 1U : 0U)));
   CPO_RETURN_IF_ERROR(put_bias(out, 141, v.bias_thresholds.high_alarm, "ELS bias high alarm"));
   CPO_RETURN_IF_ERROR(put_bias(out, 143, v.bias_thresholds.low_alarm, "ELS bias low alarm"));
   CPO_RETURN_IF_ERROR(put_bias(out, 145, v.bias_thresholds.high_warning, "ELS bias high warning"));

@@ -200,8 +200,8 @@ Status parse_sfputil_line(std::string_view line, std::size_t n, SfpSection& s) {
   const auto bar = line.find('|');
   const std::string_view hex_part = bar == std::string_view::npos ? line : line.substr(0, bar);
   auto tokens = split_ws(hex_part);
-  const auto offset = parse_hex(tokens[0]);
-  if (tokens[0].size() != 8 || !offset) {
+  const auto offset = tokens.empty() ? std::nullopt : parse_hex(tokens[0]);
+  if (!offset || tokens[0].size() != 8) {
     return line_error(n, fmt::format("'{}' is neither a section header nor an 8-digit hex offset line", line));
   }
   if (!s.open) return line_error(n, "data before any 'Lower page 0h' or 'Upper page <hex>h' header");
@@ -214,10 +214,11 @@ Status parse_sfputil_line(std::string_view line, std::size_t n, SfpSection& s) {
     // Lower page from 0; upper pages from 80h, or the flat offset 80h + page * 80h.
     const std::uint32_t flat = 0x80u + 0x80u * s.address.page;
     if (s.lower ? *offset != 0 : (*offset != 0x80 && *offset != flat)) {
-      return line_error(n, fmt::format("{} starts at offset {:#x}; expected {}", page_label(s.lower, s.address),
-                                       *offset, s.lower ? std::string("0x0")
-                                                : flat == 0x80 ? std::string("0x80")
-                                                               : fmt::format("0x80 or {:#x}", flat)));
+      return line_error(n,
+                        fmt::format("{} starts at offset {:#x}; expected {}", page_label(s.lower, s.address), *offset,
+                                    s.lower        ? std::string("0x0")
+                                    : flat == 0x80 ? std::string("0x80")
+                                                   : fmt::format("0x80 or {:#x}", flat)));
     }
     s.base = *offset;
   }

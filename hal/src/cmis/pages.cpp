@@ -169,7 +169,9 @@ Status put_dp_config(PageBytes& p, std::size_t address, const DataPathConfig& c,
                      unsigned lane) {
   CPO_RETURN_IF_ERROR(check_max(c.app_sel, 15, fmt::format("{} lane {} ApSel", field, lane)));
   CPO_RETURN_IF_ERROR(check_max(c.data_path_id, 7, fmt::format("{} lane {} DataPathID", field, lane)));
-  put(p, address, static_cast<std::uint8_t>((c.app_sel << 4) | (c.data_path_id << 1) | (c.explicit_control ? 1U : 0U)));
+  put(p, address,
+      static_cast<std::uint8_t>((unsigned{c.app_sel} << 4) | (unsigned{c.data_path_id} << 1) |
+                                (c.explicit_control ? 1U : 0U)));
   return ok_status();
 }
 
