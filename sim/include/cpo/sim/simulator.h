@@ -1,0 +1,181 @@
+// cpo::sim: a simulated CPO switch behind the reference device interface.
+//
+// Each unit (ASIC) of a simulated switch exposes a register window laid out by
+// cpo/hal/backend/refdev/refdev.h through a cpo::Bar, so a driver written for hardware runs
+// unchanged on it. Behind the window the simulator models firmware (command mailbox with
+// realistic latencies, status region under a seqlock, event ring), CMIS optics (OE and ELSFP
+// memory maps with module, data path and laser state machines), physics (laser -> OE -> fiber
+// -> receiver SNR -> pre-FEC BER -> FEC -> link with hysteresis and training), thermal and
+// aging. docs/simulator.md lists the constants and their sources.
+//
+// Tests and tools reach the model through a separate back door (Backdoor, below), never
+// through the Bar: fault injection, fiber loss, coolant temperature, a write counter and
+// register snapshots.
+//
+// Time. ClockMode::virtual_time: a deterministic clock that only moves in advance() (or a
+// Bar's wait()); same seed + same calls = same register bytes. ClockMode::real_time: a
+// thread moves the clock with the host's steady clock and serves doorbells (for a daemon
+// sharing the window with other processes).
+//
+// Thread safety: every member of Switch, Fabric and Backdoor may be called from any thread;
+// one mutex per fabric serialises the model. Bar::read32/write32 never take it (32-bit
+// atomic accesses to the window), so drivers in other threads or processes read freely.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpo/hal/backend/bar.h"
+#include "cpo/hal/ids.h"
+#include "cpo/hal/platform.h"
+#include "cpo/hal/status.h"
+#include "cpo/hal/units.h"
+
+namespace cpo::sim {
+
+enum class ClockMode { virtual_time, real_time };
+
+// How the switch starts.
+enum class StartState {
+  // Optics brought up: OEs ModuleReady, data paths DPActivated, lasers enabled and on;
+  // ports admin down, default breakout, RS(544,514) FEC. A driver only sets ports admin up.
+  operational,
+  // Power-on: OEs ModuleLowPwr (LowPwrRequestSW set), data paths deactivated, lasers
+  // disabled. The driver brings the optics up through CMIS writes.
+  cold,
+};
+
+struct SimOptions {
+  std::string profile = "cpo144";  // built-in profile name or a profile file path
+  std::uint64_t seed = 1;
+  ClockMode clock = ClockMode::virtual_time;
+  StartState start = StartState::operational;
+  std::chrono::nanoseconds status_period = std::chrono::milliseconds(100);  // firmware refresh
+  // Optional caller-provided register memory, one window per unit (refdev::kWindowBytes
+  // bytes, 4-byte aligned, e.g. a memfd mapping shared with another process). Empty: the
+  // simulator allocates anonymous memory. The memory must outlive the switch.
+  std::vector<void*> unit_memory;
+};
+
+class Fabric;
+class Backdoor;
+class World;
+
+// One simulated switch. Create one directly (a fabric of one) or through Fabric::add.
+class Switch {
+ public:
+  // Errors: not_found / invalid_argument from the profile; invalid_argument when
+  // unit_memory has the wrong number of windows or a misaligned one; unsupported when the
+  // profile does not fit the register window (more ports, lanes, OEs or lasers per unit).
+  static Result<std::unique_ptr<Switch>> create(const SimOptions& options = {});
+  ~Switch();
+  Switch(const Switch&) = delete;
+  Switch& operator=(const Switch&) = delete;
+
+  [[nodiscard]] const Platform& platform() const noexcept;
+  [[nodiscard]] std::size_t unit_count() const noexcept;
+  // The register window of a unit. Precondition: unit < unit_count().
+  [[nodiscard]] Bar& bar(std::size_t unit) noexcept;
+
+  // Virtual time: runs every state machine and serves rung doorbells up to now() + d (the
+  // whole fabric moves). Real time: no effect (the clock thread moves time).
+  void advance(std::chrono::nanoseconds d);
+  [[nodiscard]] std::chrono::nanoseconds now() const noexcept;
+
+  [[nodiscard]] Backdoor& backdoor() noexcept;
+
+ private:
+  friend class Fabric;
+  friend class World;
+  Switch(std::shared_ptr<World> world, std::size_t index);
+  std::shared_ptr<World> world_;
+  std::size_t index_;
+  std::unique_ptr<Backdoor> backdoor_;
+};
+
+// Several switches in one process sharing one clock, connected port to port by fibers.
+class Fabric {
+ public:
+  explicit Fabric(ClockMode clock = ClockMode::virtual_time);
+  ~Fabric();
+  Fabric(const Fabric&) = delete;
+  Fabric& operator=(const Fabric&) = delete;
+
+  // Adds a switch (options.clock is ignored: the fabric's clock rules). Ports start with
+  // loopback plugs. Errors: those of Switch::create.
+  Result<Switch*> add(const SimOptions& options);
+  // Connects port `a` of switch `sa` to port `b` of `sb` (lane i to lane i, one fiber per
+  // lane and direction, `loss` each). Whatever the ports were connected to gets a loopback
+  // plug. Errors: out_of_range for a port; invalid_argument when the ports differ in lane
+  // count or a switch is not of this fabric.
+  Status connect(Switch& sa, PortId a, Switch& sb, PortId b, Decibels loss = Decibels(1.5));
+  void advance(std::chrono::nanoseconds d);
+  [[nodiscard]] std::chrono::nanoseconds now() const noexcept;
+  [[nodiscard]] std::size_t size() const noexcept;
+
+ private:
+  std::shared_ptr<World> world_;
+  std::vector<std::unique_ptr<Switch>> switches_;
+};
+
+// What a fault or a test knob acts on. Ids are switch-wide (as in the platform profile).
+class Backdoor {
+ public:
+  explicit Backdoor(std::shared_ptr<World> world, std::size_t sw) : world_(std::move(world)), sw_(sw) {}
+
+  // Lasers. fail_laser: the laser dies (APC loop failure, fault code 1): its lanes go dark,
+  // LaserFault event, ELSFP fault flags. repair_laser clears the injected failure (the laser
+  // stays off until re-enabled on page 1Ah). Errors: out_of_range naming the laser.
+  Status fail_laser(const LaserRef& laser);
+  Status repair_laser(const LaserRef& laser);
+  // Operating hours of a laser (aging raises the bias the APC loop needs).
+  Status set_laser_age(const LaserRef& laser, double hours);
+  // ELS hot-swap: removal darkens every lane it lights (ElsRemoved, LinkDown events);
+  // insertion brings it back with lasers disabled (ElsInserted). Errors: out_of_range;
+  // failed_precondition when already removed / inserted.
+  Status remove_els(ElsId els);
+  Status insert_els(ElsId els);
+  // Fiber leaving `port` lane `lane_in_port` (or every lane of the port when lane_in_port
+  // is negative): total loss of that fiber, dB (infinity or >= 100 dB = cut). Errors:
+  // out_of_range for the port or lane; invalid_argument for a negative or NaN loss.
+  Status set_fiber_loss(PortId port, int lane_in_port, Decibels loss);
+  Status cut_fiber(PortId port, int lane_in_port = -1);
+  // Optical engine fault: ModuleFault, data paths down, OeFault event. `unresponsive`: CMIS
+  // accesses to it complete with DeviceFault. repair_oe returns it to ModuleLowPwr.
+  Status fail_oe(OeId oe, bool unresponsive = false);
+  Status repair_oe(OeId oe);
+  // Thermal: coolant inlet temperature (default 30 degC); extra heat on one OE or ELS
+  // (a blocked cold-plate channel), degC of steady-state rise. Errors: out_of_range.
+  Status set_coolant_temperature(Celsius t);
+  Status overheat_oe(OeId oe, Celsius extra_rise);
+  Status overheat_els(ElsId els, Celsius extra_rise);
+  // SerDes degradation of a host lane: SNR penalty, dB (raises pre-FEC BER).
+  Status degrade_lane(LaneId lane, Decibels snr_penalty);
+  // Firmware hang of a unit: doorbells are no longer served, the heartbeat stops, the
+  // status region freezes. Cleared by HardReset or hang_firmware(unit, false).
+  Status hang_firmware(UnitId unit, bool hung = true);
+  // The next `reads` Bar reads of the unit return 0xFFFFFFFF (PCIe completion errors).
+  Status pcie_error_reads(UnitId unit, std::uint32_t reads);
+  // Surprise removal: every later read returns 0xFFFFFFFF, writes are dropped.
+  Status surprise_remove(UnitId unit);
+
+  // Driver writes received by the unit's Bar since creation.
+  [[nodiscard]] Result<std::uint64_t> write_count(UnitId unit) const;
+  // A copy of the unit's whole register window.
+  [[nodiscard]] Result<std::vector<std::uint32_t>> snapshot(UnitId unit) const;
+
+  // Model truth, for tests: optical power arriving at a lane's receiver, dBm; its SNR, dB.
+  [[nodiscard]] Result<double> rx_power_dbm(LaneId lane) const;
+  [[nodiscard]] Result<double> snr_db(LaneId lane) const;
+  [[nodiscard]] Result<double> oe_temperature(OeId oe) const;
+  [[nodiscard]] Result<double> laser_temperature(const LaserRef& laser) const;
+
+ private:
+  std::shared_ptr<World> world_;
+  std::size_t sw_;
+};
+
+}  // namespace cpo::sim

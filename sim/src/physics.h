@@ -1,0 +1,121 @@
+// The simulator's physical constants and the pure functions of the link model.
+// docs/simulator.md explains each constant and where it comes from.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace cpo::sim::phys {
+
+// ---- optics (per lane) ----
+inline constexpr double kLaserSetpointMw = 100.0;   // ELS laser output, 20 dBm (ELSFP class lasers)
+inline constexpr double kElsToOeLossDb = 1.5;       // ELS fiber jumper and two connectors
+inline constexpr double kSplitLossDb = 6.02;        // one laser split into 4 lanes (10*log10 4)
+inline constexpr double kModulatorLossDb = 10.0;    // modulator insertion + coupler + OE internal loss
+inline constexpr double kLoopbackPlugLossDb = 0.5;  // default fiber: a loopback plug
+inline constexpr double kLosAssertDbm = -12.0;      // Rx LOS asserts below this power
+inline constexpr double kLosDeassertDbm = -11.0;    // and deasserts above this one (1 dB hysteresis)
+inline constexpr double kSensitivityRefDbm = -4.0;  // received power at which thermal SNR = kSnrAtRefDb
+inline constexpr double kSnrAtRefDb = 17.6;         // electrical SNR at the reference power
+inline constexpr double kSnrCeilingDb = 22.0;       // SerDes/DSP-limited SNR of a clean channel
+inline constexpr double kFirOptimumPre = -4, kFirOptimumMain = 52, kFirOptimumPost = -7;
+inline constexpr double kFirPenaltyDbPerStep = 0.15;  // SNR lost per tap step away from the optimum
+
+// ---- FEC, link ----
+inline constexpr double kKp4BerLimit = 2.4e-4;  // RS(544,514) pre-FEC BER threshold (802.3ck/df)
+inline constexpr double kLinkUpBer = 1.0e-4;    // BER a down link must reach to train (hysteresis)
+inline constexpr double kRsSymbolsPerCw = 544, kRsCorrectable = 15, kRsBitsPerSymbol = 10;
+inline constexpr double kLinkTrainingSeconds = 1.0;  // link training + PCS/FEC lock after conditions hold
+
+// ---- laser electro-optics and aging ----
+inline constexpr double kSlopeMwPerMa = 0.25;     // slope efficiency at 25 degC, new
+inline constexpr double kSlopeTempCoeff = 0.003;  // slope lost per K above 25 degC
+inline constexpr double kThresholdMa = 30.0;      // threshold current at 25 degC
+inline constexpr double kThresholdT0 = 60.0;      // characteristic temperature T0, K
+inline constexpr double kAgingHours = 150000.0;   // slope halves after this many operating hours
+inline constexpr double kBiasMaxMa = 600.0;       // page 1Ah max bias: above it the APC loop fails
+inline constexpr double kBiasHighWarningMa = 550.0;
+inline constexpr double kRampMwPerMs = 0.5;        // ELS ramp rate: 0 -> 100 mW in 200 ms
+inline constexpr double kWavelengthNm = 1311.0;    // O-band CW source at 25 degC
+inline constexpr double kWavelengthNmPerK = 0.08;  // DFB drift
+
+// ---- thermal (liquid-cooled cold plate) ----
+inline constexpr double kCoolantDefaultC = 30.0;
+inline constexpr double kOeWattsPerPort = 7.0;   // OE dissipation per port served, ModuleReady
+inline constexpr double kOeLowPowerWatts = 1.0;  // whole OE in ModuleLowPwr
+inline constexpr double kOeKPerWatt = 0.5;       // OE to coolant thermal resistance
+inline constexpr double kLaserWatts = 2.0;       // electrical power per laser at nominal bias
+inline constexpr double kLaserOffWatts = 0.1;
+inline constexpr double kElsKPerWatt = 1.2;         // ELS module to coolant
+inline constexpr double kLaserKPerWatt = 3.0;       // laser chip above its module
+inline constexpr double kThermalTauSeconds = 20.0;  // cold-plate time constant
+inline constexpr double kOeWarnC = 70, kOeAlarmC = 75, kOeShutdownC = 85;
+inline constexpr double kLaserWarnC = 65, kLaserAlarmC = 70, kLaserShutdownC = 80;
+inline constexpr double kLowWarnC = 5, kLowAlarmC = 0;
+inline constexpr double kVccVolts = 3.3;
+
+// ---- CMIS timing ----
+inline constexpr double kModulePwrUpSeconds = 1.0;  // ModulePwrUp duration (page 01h advertises MaxDurationModPwrUp)
+inline constexpr double kModulePwrDnSeconds = 0.1;
+inline constexpr double kDpInitSeconds = 1.0;    // DPInit (MaxDurationDPInit)
+inline constexpr double kDpDeinitSeconds = 0.5;  // DPDeinit (MaxDurationDPDeinit)
+inline constexpr double kDpTxTurnOnSeconds = 0.1;
+inline constexpr double kDpTxTurnOffSeconds = 0.05;
+
+[[nodiscard]] inline double dbm(double mw) noexcept { return mw > 0 ? 10.0 * std::log10(mw) : -100.0; }
+[[nodiscard]] inline double mw(double dbm_value) noexcept {
+  return dbm_value <= -99.0 ? 0.0 : std::pow(10.0, dbm_value / 10.0);
+}
+
+// Thermal-noise-limited SNR grows 2 dB per optical dB (electrical power ~ photocurrent^2);
+// combined with the SerDes ceiling as parallel noise sources.
+[[nodiscard]] inline double snr_db(double rx_dbm, double penalty_db) noexcept {
+  const double thermal = kSnrAtRefDb + 2.0 * (rx_dbm - kSensitivityRefDbm);
+  const double inv = std::pow(10.0, -thermal / 10.0) + std::pow(10.0, -kSnrCeilingDb / 10.0);
+  return -10.0 * std::log10(inv) - penalty_db;
+}
+
+// Gray-coded PAM4 on an AWGN channel: SER = 2(1-1/M) Q(sqrt(3 SNR/(M^2-1))), BER = SER/log2 M.
+[[nodiscard]] inline double pam4_ber(double snr_db_value) noexcept {
+  const double snr = std::pow(10.0, snr_db_value / 10.0);
+  const double x = std::sqrt(snr / 5.0);
+  const double q = 0.5 * std::erfc(x / std::sqrt(2.0));
+  const double ber = 0.75 * q;  // 1.5 Q / 2
+  return ber > 0.5 ? 0.5 : ber;
+}
+
+// RS(544,514) over 10-bit symbols: probability that a codeword has 1..15 symbol errors
+// (corrected) and more than 15 (uncorrectable), symbol errors Poisson with mean 544 * p_sym.
+struct FecRates {
+  double corrected = 0;    // fraction of codewords
+  double uncorrected = 0;  // fraction of codewords
+};
+[[nodiscard]] inline FecRates rs544(double ber) noexcept {
+  const double p_sym = 1.0 - std::pow(1.0 - ber, kRsBitsPerSymbol);
+  const double lambda = kRsSymbolsPerCw * p_sym;
+  double term = std::exp(-lambda);  // P(0)
+  const double p0 = term;
+  double cdf = term;
+  for (int k = 1; k <= static_cast<int>(kRsCorrectable); ++k) {
+    term *= lambda / k;
+    cdf += term;
+  }
+  FecRates r;
+  r.uncorrected = cdf >= 1.0 ? 0.0 : 1.0 - cdf;
+  r.corrected = cdf - p0;
+  return r;
+}
+
+// Codewords per second on one lane: payload rate * 544/514 (RS overhead) / 5440 bits.
+[[nodiscard]] inline double codewords_per_second(double lane_gbps) noexcept {
+  return lane_gbps * 1e9 * (544.0 / 514.0) / (kRsSymbolsPerCw * kRsBitsPerSymbol);
+}
+
+// Bias the APC loop needs for `power_mw` at `temp_c` after `age_hours`.
+[[nodiscard]] inline double required_bias_ma(double power_mw, double temp_c, double age_hours) noexcept {
+  const double slope = kSlopeMwPerMa * (1.0 - kSlopeTempCoeff * (temp_c - 25.0)) / (1.0 + age_hours / kAgingHours);
+  const double threshold = kThresholdMa * std::exp((temp_c - 25.0) / kThresholdT0);
+  return threshold + power_mw / (slope > 0.01 ? slope : 0.01);
+}
+
+}  // namespace cpo::sim::phys

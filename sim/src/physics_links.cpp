@@ -1,0 +1,469 @@
+// Physics (light -> SNR -> BER -> FEC), links with hysteresis and training, thermal and aging,
+// and the status region the firmware publishes under its seqlock.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "physics.h"
+#include "world.h"
+
+namespace cpo::sim {
+
+namespace {
+constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
+std::uint32_t s32(std::int32_t v) { return static_cast<std::uint32_t>(v); }
+std::uint32_t temp_word(double c) { return s32(cmis::temp_s16(c)); }
+std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits
+  const double v = std::round(mw * 1e4);
+  return v <= 0 ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
+}
+double fir_penalty(const LaneModel& l) {
+  return phys::kFirPenaltyDbPerStep *
+         (std::abs(l.fir_pre - phys::kFirOptimumPre) + std::abs(l.fir_main - phys::kFirOptimumMain) +
+          std::abs(l.fir_post - phys::kFirOptimumPost));
+}
+}  // namespace
+
+// ---------------------------------------------------------------------------- physics
+void World::recompute(SwitchModel& s) {
+  // Transmit side: laser -> ELS fiber -> split -> modulator -> fiber.
+  const double lanes_per_laser =
+      static_cast<double>(s.platform.lanes().size()) / static_cast<double>(s.platform.laser_count());
+  const double path_db = phys::kElsToOeLossDb + 10.0 * std::log10(lanes_per_laser) + phys::kModulatorLossDb;
+  const double k_lane = std::pow(10.0, -path_db / 10.0);
+  for (auto& l : s.lanes) {
+    const ElsModel& e = s.els[l.els];
+    const LaserModel& las = e.lasers[l.laser];
+    const OeModel& oe = s.oes[l.oe];
+    const BankModel& bank = oe.banks[l.bank];
+    const bool dp_on = bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+    const bool tx_disabled = (bank.p10[cmis::kP10OutputDisableTx - 128] >> l.index_in_bank) & 1u;
+    const bool light = e.present && las.state == rd::LaserState::kOn;
+    l.tx_mw = (light && dp_on && !tx_disabled) ? las.power_mw * k_lane : 0.0;
+  }
+}
+
+void World::recompute_rx(SwitchModel& s) {
+  const double lane_gbps = s.platform.lane_rate().value();
+  const double cw_per_s = phys::codewords_per_second(lane_gbps);
+  const std::size_t banks_per_oe = s.oes.front().banks.size();
+  std::vector<std::array<std::uint8_t, 4>> bits(s.oes.size() * banks_per_oe);  // rx_los, tx_fault, rx_lol
+  for (auto& l : s.lanes) {
+    const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
+    const PortModel& port = s.ports[l.port];
+    const OeModel& oe = s.oes[l.oe];
+    const bool dp_on =
+        oe.banks[l.bank].dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+    l.rx_dbm = src.tx_mw > 0 ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
+    l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
+    const double penalty = l.degrade_db + l.static_penalty_db;
+    const bool near = port.loopback == rd::Loopback::kPhyNearEnd;
+    if (near) {
+      // Looped inside the SerDes: the lane hears its own transmitter, no optics involved.
+      l.snr = phys::kSnrCeilingDb - penalty - fir_penalty(l);
+      l.ber = phys::pam4_ber(l.snr);
+      l.cdr = l.ber < 1e-2;
+    } else {
+      l.snr = l.sig ? phys::snr_db(l.rx_dbm, penalty + fir_penalty(src)) : 0.0;
+      l.ber = l.sig ? phys::pam4_ber(l.snr) : 0.5;
+      l.cdr = l.sig && dp_on && l.ber < 1e-2;
+    }
+    const LaneModel& pattern_src = near ? l : src;
+    l.prbs_lock = l.chk && l.cdr && pattern_src.gen && pattern_src.pattern == l.pattern;
+    if (l.cdr && port.fec == rd::Fec::kRs544) {
+      const auto r = phys::rs544(l.ber);
+      l.fec_corr_rate = r.corrected * cw_per_s;
+      l.fec_uncorr_rate = r.uncorrected * cw_per_s;
+    } else {
+      l.fec_corr_rate = l.fec_uncorr_rate = 0;
+    }
+    auto& b = bits[l.oe * banks_per_oe + l.bank];
+    const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
+    if (!l.sig) b[0] |= bit;
+    if (dp_on && l.tx_mw <= 0) b[1] |= bit;
+    if (l.sig && !l.cdr && dp_on) b[2] |= bit;
+  }
+  for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
+    for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
+      BankModel& bank = s.oes[o].banks[b];
+      const auto& v = bits[o * banks_per_oe + b];
+      raise_flag(s, bank.rx_los, v[0], true, o, b, 0x11, cmis::kP11RxLos);
+      raise_flag(s, bank.tx_fault, v[1], true, o, b, 0x11, cmis::kP11TxFault);
+      raise_flag(s, bank.rx_lol, v[2], true, o, b, 0x11, cmis::kP11RxCdrLol);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- links
+bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause) {
+  using L = rd::LinkCause;
+  const PortModel& p = s.ports[port];
+  const std::uint32_t bit = 1u << sub;
+  const std::uint32_t k = p.lanes / p.breakout;
+  const std::uint32_t first = p.first_lane + sub * k;
+  if (!(p.admin & bit)) return cause = L::kAdminDown, false;
+  if (p.loopback == rd::Loopback::kPhyFarEnd) return cause = L::kReconfigured, false;
+  for (std::uint32_t i = first; i < first + k; ++i)
+    if (s.lanes[i].gen) return cause = L::kPrbs, false;
+  const bool up = (p.oper & bit) != 0;
+  const bool rs = p.fec == rd::Fec::kRs544;
+  // Hysteresis: an up link survives up to the FEC limit; a down one must get well below it.
+  // Without FEC a 200G PAM4 lane would need a 1e-12 raw BER, which it never reaches.
+  const double limit = rs ? (up ? phys::kKp4BerLimit : phys::kLinkUpBer) : 1e-12;
+  const bool near = p.loopback == rd::Loopback::kPhyNearEnd;
+  for (std::uint32_t i = first; i < first + k; ++i) {
+    const LaneModel& l = s.lanes[i];
+    if (near) {
+      if (!l.cdr || l.ber > limit) return cause = L::kHighBer, false;
+      continue;
+    }
+    const ElsModel& e = s.els[l.els];
+    const LaserModel& las = e.lasers[l.laser];
+    const OeModel& oe = s.oes[l.oe];
+    if (oe.thermal_shutdown || las.thermal_latched) return cause = L::kThermalShutdown, false;
+    if (oe.faulted) return cause = L::kOeFault, false;
+    if (!e.present) return cause = L::kElsRemoved, false;
+    if (las.state != rd::LaserState::kOn) return cause = L::kLaserFault, false;
+    if (oe.state != rd::ModuleState::kReady || oe.banks[l.bank].dp[l.index_in_bank] != rd::DataPathState::kActivated)
+      return cause = L::kDataPathInactive, false;
+    if (!l.sig) return cause = L::kRxLos, false;
+    if (!l.cdr || l.ber > limit) return cause = L::kHighBer, false;
+    // The far end must hear us too, and its sub-port must be in service.
+    SwitchModel& ps = *switches_[l.peer_sw];
+    const LaneModel& q = ps.lanes[l.peer_lane];
+    if (!q.sig) return cause = L::kRxLos, false;
+    if (!q.cdr || q.ber > limit) return cause = L::kHighBer, false;
+    const PortModel& qp = ps.ports[q.port];
+    const std::uint32_t qsub = q.index_in_port / (qp.lanes / qp.breakout);
+    if (!(qp.admin & (1u << qsub)) || q.gen || qp.fec != p.fec) return cause = L::kNone, false;
+  }
+  cause = L::kNone;
+  return true;
+}
+
+void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause) {
+  PortModel& p = s.ports[port];
+  const std::uint32_t bit = 1u << sub;
+  if (p.training & bit) {
+    p.training &= ~bit;
+    ++p.train_token[sub];
+  }
+  if (!(p.oper & bit)) return;
+  p.oper &= ~bit;
+  ++p.down_count;
+  p.down_cause = cause;
+  port_event(s, port, sub, rd::EventType::kLinkDown, cause);
+  dirty_ = true;
+}
+
+void World::evaluate_links(SwitchModel& s) {
+  for (std::uint32_t port = 0; port < s.ports.size(); ++port) {
+    PortModel& p = s.ports[port];
+    if (p.admin == 0 && p.oper == 0 && p.training == 0) continue;  // nothing can change
+    for (std::uint32_t sub = 0; sub < p.breakout; ++sub) {
+      const std::uint32_t bit = 1u << sub;
+      rd::LinkCause cause = rd::LinkCause::kNone;
+      const bool ok = subport_ok(s, port, sub, cause);
+      if (p.oper & bit) {
+        if (!ok) link_down(s, port, sub, cause);
+      } else if (p.training & bit) {
+        if (!ok) {
+          p.training &= ~bit;
+          ++p.train_token[sub];
+        }
+      } else if (ok) {
+        p.training |= bit;
+        schedule(now_ns_.load() + ns_of(phys::kLinkTrainingSeconds),
+                 Timer{TimerKind::train, s.index, port, sub, 0, ++p.train_token[sub]});
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- tick, thermal
+void World::tick(std::int64_t dt_ns) {
+  const double dt = static_cast<double>(dt_ns) * 1e-9;
+  for (auto& sp : switches_) {
+    SwitchModel& s = *sp;
+    thermal(s, dt);
+    const double lane_bps = s.platform.lane_rate().value() * 1e9;
+    for (auto& l : s.lanes) {
+      if (l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0) {
+        l.corr_acc += l.fec_corr_rate * dt;
+        l.uncorr_acc += l.fec_uncorr_rate * dt;
+        const double c = std::floor(l.corr_acc), u = std::floor(l.uncorr_acc);
+        l.corr += static_cast<std::uint64_t>(c);
+        l.uncorr += static_cast<std::uint64_t>(u);
+        l.corr_acc -= c;
+        l.uncorr_acc -= u;
+      }
+      if (l.chk && l.prbs_lock) {
+        l.prbs_bits_acc += lane_bps * dt;
+        l.prbs_err_acc += l.ber * lane_bps * dt;
+        const double b = std::floor(l.prbs_bits_acc), e = std::floor(l.prbs_err_acc);
+        l.prbs_bits += static_cast<std::uint64_t>(b);
+        l.prbs_err += static_cast<std::uint64_t>(e);
+        l.prbs_bits_acc -= b;
+        l.prbs_err_acc -= e;
+      }
+    }
+    for (auto& u : s.units)
+      if (!u->hung) ++u->heartbeat;
+  }
+  settle();
+  for (auto& sp : switches_) publish(*sp);
+}
+
+namespace {
+std::uint32_t threshold_bits(double t, double warn, double alarm) {
+  std::uint32_t b = 0;
+  if (t > alarm) b |= rd::bits::kThresholdFlagsTempHighAlarm.mask();
+  if (t > warn) b |= rd::bits::kThresholdFlagsTempHighWarning.mask();
+  if (t < phys::kLowAlarmC) b |= rd::bits::kThresholdFlagsTempLowAlarm.mask();
+  if (t < phys::kLowWarnC) b |= rd::bits::kThresholdFlagsTempLowWarning.mask();
+  return b;
+}
+rd::ThresholdFlag worst(std::uint32_t b) {
+  if (b & rd::bits::kThresholdFlagsTempHighAlarm.mask()) return rd::ThresholdFlag::kHighAlarm;
+  if (b & rd::bits::kThresholdFlagsTempLowAlarm.mask()) return rd::ThresholdFlag::kLowAlarm;
+  if (b & rd::bits::kThresholdFlagsTempHighWarning.mask()) return rd::ThresholdFlag::kHighWarning;
+  if (b & rd::bits::kThresholdFlagsTempLowWarning.mask()) return rd::ThresholdFlag::kLowWarning;
+  return rd::ThresholdFlag::kCleared;
+}
+double laser_watts(const LaserModel& l) {
+  if (l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping)
+    return phys::kLaserWatts * std::max(l.bias_ma, 1.0) / 430.0;
+  return phys::kLaserOffWatts;
+}
+}  // namespace
+
+double World::oe_watts(const OeModel& oe) {
+  switch (oe.state) {
+    case rd::ModuleState::kReady: return phys::kOeWattsPerPort * oe.ports_served;
+    case rd::ModuleState::kPwrUp:
+    case rd::ModuleState::kPwrDn: return 0.5 * phys::kOeWattsPerPort * oe.ports_served;
+    default: return phys::kOeLowPowerWatts;
+  }
+}
+
+void World::thermal(SwitchModel& s, double dt) {
+  const double alpha = 1.0 - std::exp(-dt / phys::kThermalTauSeconds);
+  for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
+    OeModel& oe = s.oes[o];
+    const double target = s.coolant_c + phys::kOeKPerWatt * oe_watts(oe) + oe.extra_rise;
+    oe.temp_c += (target - oe.temp_c) * alpha;
+    const std::uint32_t flags = threshold_bits(oe.temp_c, phys::kOeWarnC, phys::kOeAlarmC);
+    if (flags != oe.temp_flags) {
+      oe.temp_flags = flags;
+      oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)), temp_word(oe.temp_c));
+      raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & 0x0F), true, o, 0xFF, 0x00, cmis::kTempVccFlags);
+    }
+    if (!oe.thermal_shutdown && oe.temp_c > phys::kOeShutdownC) {
+      oe.thermal_shutdown = true;
+      oe_event(s, o, 0xFF, rd::EventType::kThermalShutdown, 0, temp_word(oe.temp_c));
+      // The OE's protection turns off every laser that lights it.
+      for (const auto& b : s.platform.optical_engines()[o].banks)
+        for (auto lane : b.lanes) {
+          const LaneModel& l = s.lanes[lane.value()];
+          laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
+        }
+      dirty_ = true;
+    } else if (oe.thermal_shutdown && oe.temp_c < phys::kOeAlarmC - 5.0) {
+      oe.thermal_shutdown = false;
+      dirty_ = true;
+    }
+  }
+  for (std::uint32_t ei = 0; ei < s.els.size(); ++ei) {
+    ElsModel& e = s.els[ei];
+    double watts = 0;
+    for (const auto& l : e.lasers) watts += e.present ? laser_watts(l) : 0.0;
+    const double target = s.coolant_c + phys::kElsKPerWatt * watts + (e.present ? e.extra_rise : 0.0);
+    e.temp_c += (target - e.temp_c) * alpha;
+    if (!e.present) continue;
+    const std::uint32_t flags = threshold_bits(e.temp_c, phys::kLaserWarnC, phys::kLaserAlarmC);
+    if (flags != e.temp_flags) {
+      e.temp_flags = flags;
+      els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
+                temp_word(e.temp_c));
+      raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & 0x0F), false, ei, 0, 0x00, cmis::kTempVccFlags);
+    }
+    for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
+      LaserModel& l = e.lasers[k];
+      l.temp_c = e.temp_c + phys::kLaserKPerWatt * (laser_watts(l) > phys::kLaserOffWatts ? laser_watts(l) : 0.0);
+      const bool lit = l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping;
+      if (lit) l.age_h += dt / 3600.0;
+      if (l.state == rd::LaserState::kOn) {
+        l.bias_ma = phys::required_bias_ma(l.power_mw, l.temp_c, l.age_h);
+      } else if (l.state == rd::LaserState::kRamping) {
+        l.bias_ma = phys::required_bias_ma(l.setpoint_mw, l.temp_c, l.age_h) *
+                    std::clamp(static_cast<double>(now_ns_.load() - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs /
+                                   std::max(l.setpoint_mw, 1.0),
+                               0.0, 1.0);
+      } else {
+        l.bias_ma = 0;
+      }
+      if (lit && l.temp_c > phys::kLaserShutdownC) {
+        els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
+        laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
+        continue;
+      }
+      if (l.state == rd::LaserState::kOn && l.bias_ma > phys::kBiasMaxMa) {
+        // The APC loop cannot reach the set-point within the bias limit: end of life.
+        laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
+        l.bias_ma = phys::kBiasMaxMa;
+        continue;
+      }
+      std::uint32_t f = l.enabled ? rd::bits::kLaserFlagsEnabled.mask() : 0;
+      if (l.bias_ma > phys::kBiasHighWarningMa) f |= rd::bits::kLaserFlagsBiasHighWarning.mask();
+      if (l.temp_c > phys::kLaserAlarmC) f |= rd::bits::kLaserFlagsTempHighAlarm.mask();
+      l.flags = f;
+    }
+    for (std::uint32_t b = 0; b < e.banks.size(); ++b) {
+      std::uint8_t warn = 0;
+      for (std::uint32_t i = 0; i < 8 && b * 8 + i < e.lasers.size(); ++i)
+        if (e.lasers[b * 8 + i].flags & rd::bits::kLaserFlagsBiasHighWarning.mask())
+          warn = static_cast<std::uint8_t>(warn | (1u << i));
+      raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, 0x1A, cmis::kP1aBiasFlags + 2);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- status region
+void World::publish(SwitchModel& s) {
+  for (auto& u : s.units) publish_unit(s, *u);
+}
+
+void World::publish_unit(SwitchModel& s, UnitModel& u) {
+  if (u.hung) return;  // a hung firmware stops refreshing
+  Window& w = u.win;
+  ++u.generation;  // odd: update in progress
+  w.store_relaxed(rd::reg::kGeneration, u.generation);
+  std::atomic_thread_fence(std::memory_order_release);
+
+  const auto t = static_cast<std::uint64_t>(now_ns_.load());
+  w.store64(rd::reg::kTimeLo, t);
+  w.store_relaxed(rd::reg::kHeartbeat, u.heartbeat);
+  bool thermal = false;
+  double power_w = 0;
+  for (std::uint32_t i = 0; i < u.oe_count; ++i) {
+    const OeModel& oe = s.oes[u.first_oe + i];
+    thermal = thermal || oe.thermal_shutdown;
+    power_w += oe_watts(oe);
+    const std::size_t r = i;
+    std::uint32_t faults = 0;
+    if (oe.faulted) faults |= rd::bits::kOeFaultsModuleFault.mask();
+    if (oe.thermal_shutdown) faults |= rd::bits::kOeFaultsThermalShutdown.mask();
+    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeModuleState), static_cast<std::uint32_t>(oe.state));
+    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeFaults), faults);
+    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeTemp), temp_word(oe.temp_c));
+    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeVcc), 33000);
+    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOePowerMw),
+                    static_cast<std::uint32_t>(oe_watts(oe) * 1000.0));
+    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeTempFlags), oe.temp_flags);
+  }
+  for (std::uint32_t i = 0; i < u.els_count; ++i) {
+    const ElsModel& e = s.els[u.first_els + i];
+    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsPresent), e.present ? 1u : 0u);
+    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsModuleState),
+                    e.present ? static_cast<std::uint32_t>(rd::ModuleState::kReady) : 0u);
+    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsTemp), temp_word(e.temp_c));
+    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsVcc), e.present ? 33000u : 0u);
+    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsTempFlags), e.temp_flags);
+    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsInsertCount), e.insert_count);
+    for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
+      const LaserModel& l = e.lasers[k];
+      thermal = thermal || l.thermal_latched;
+      power_w += e.present ? laser_watts(l) : 0.0;
+      const std::size_t r = i * s.lasers_per_els + k;
+      double p = l.power_mw;
+      if (l.state == rd::LaserState::kRamping)
+        p = std::min(l.setpoint_mw, static_cast<double>(now_ns_.load() - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs);
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserState), static_cast<std::uint32_t>(l.state));
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(l.fault));
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerSetpoint), uw10(l.setpoint_mw));
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerMon), uw10(p));
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserBiasMon),
+                      static_cast<std::uint32_t>(l.bias_ma * 1000.0));
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserTemp), temp_word(l.temp_c));
+      w.store_relaxed(
+          rd::at(rd::record::kLaser, r, rd::field::kLaserWavelengthPm),
+          static_cast<std::uint32_t>((phys::kWavelengthNm + phys::kWavelengthNmPerK * (l.temp_c - 25.0)) * 1000.0));
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserAgeHours), static_cast<std::uint32_t>(l.age_h));
+      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserFlags), l.flags);
+    }
+  }
+  std::uint32_t unit_flags = 0;
+  if (!u.resetting) unit_flags |= rd::bits::kUnitFlagsReady.mask();
+  if (u.resetting) unit_flags |= rd::bits::kUnitFlagsResetting.mask();
+  if (thermal) unit_flags |= rd::bits::kUnitFlagsThermalShutdown.mask();
+  w.store_relaxed(rd::reg::kUnitFlags, unit_flags);
+  w.store_relaxed(rd::reg::kCoolantTemp, temp_word(s.coolant_c));
+  w.store_relaxed(rd::reg::kAsicTemp, temp_word(s.coolant_c + 25.0));
+  w.store_relaxed(rd::reg::kPowerMw, static_cast<std::uint32_t>(power_w * 1000.0));
+
+  const std::uint32_t lane_gbps = s.platform.lane_rate().value();
+  for (std::uint32_t i = 0; i < u.port_count; ++i) {
+    const PortModel& p = s.ports[u.first_port + i];
+    std::uint32_t faults = 0;
+    std::uint64_t corr = 0, uncorr = 0;
+    for (std::uint32_t k = 0; k < p.lanes; ++k) {
+      const LaneModel& l = s.lanes[p.first_lane + k];
+      const OeModel& oe = s.oes[l.oe];
+      const LaserModel& las = s.els[l.els].lasers[l.laser];
+      corr += l.corr;
+      uncorr += l.uncorr;
+      if (!l.sig) faults |= rd::bits::kPortFaultsRxLos.mask();
+      if (l.sig && l.ber > phys::kKp4BerLimit) faults |= rd::bits::kPortFaultsHighBer.mask();
+      if (las.state != rd::LaserState::kOn) faults |= rd::bits::kPortFaultsLaserFault.mask();
+      if (oe.faulted) faults |= rd::bits::kPortFaultsOeFault.mask();
+      if (oe.thermal_shutdown || las.thermal_latched) faults |= rd::bits::kPortFaultsThermalShutdown.mask();
+      if (oe.banks[l.bank].dp[l.index_in_bank] != rd::DataPathState::kActivated)
+        faults |= rd::bits::kPortFaultsDataPathInactive.mask();
+    }
+    if (p.training) faults |= rd::bits::kPortFaultsTraining.mask();
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortAdminMask), p.admin);
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortOperMask), p.oper);
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortBreakout), p.breakout);
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortFec), static_cast<std::uint32_t>(p.fec));
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortFaults), faults);
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortLoopback), static_cast<std::uint32_t>(p.loopback));
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortDownCause), static_cast<std::uint32_t>(p.down_cause));
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortSubportGbps), lane_gbps * (p.lanes / p.breakout));
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortLinkDownCount), p.down_count);
+    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortLinkUpCount), p.up_count);
+    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
+    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
+  }
+  for (std::uint32_t i = 0; i < u.lane_count; ++i) {
+    const LaneModel& l = s.lanes[u.first_lane + i];
+    std::uint32_t flags = 0;
+    if (l.sig) flags |= rd::bits::kLaneFlagsSignalDetect.mask();
+    if (l.cdr) flags |= rd::bits::kLaneFlagsCdrLock.mask();
+    if (l.prbs_lock) flags |= rd::bits::kLaneFlagsPrbsLock.mask();
+    if (l.tx_mw > 0) flags |= rd::bits::kLaneFlagsTxEnabled.mask();
+    const std::uint32_t prbs = rd::bits::kPrbsConfigPattern.put(static_cast<std::uint32_t>(l.pattern)) |
+                               rd::bits::kPrbsConfigGenerator.put(l.gen ? 1u : 0u) |
+                               rd::bits::kPrbsConfigChecker.put(l.chk ? 1u : 0u);
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneFlags), flags);
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLanePreFecBer),
+                    std::bit_cast<std::uint32_t>(static_cast<float>(l.ber)));
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneSnr),
+                    s32(static_cast<std::int32_t>(std::lround(l.snr * 100.0))));
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(phys::mw(l.rx_dbm)));
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPre), s32(l.fir_pre));
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirMain), s32(l.fir_main));
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPost), s32(l.fir_post));
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLanePrbs), prbs);
+    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneDataPathState),
+                    static_cast<std::uint32_t>(s.oes[l.oe].banks[l.bank].dp[l.index_in_bank]));
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsBitsLo), l.prbs_bits);
+  }
+  ++u.generation;  // even: consistent again
+  w.store(rd::reg::kGeneration, u.generation);
+}
+
+}  // namespace cpo::sim

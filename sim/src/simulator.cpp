@@ -1,0 +1,254 @@
+// Public face of the simulator: Switch, Fabric and the Backdoor, over the World model.
+#include "cpo/sim/simulator.h"
+
+#include <cmath>
+#include <limits>
+
+#include "physics.h"
+#include "world.h"
+
+namespace cpo::sim {
+
+// ---------------------------------------------------------------------------- Switch
+Switch::Switch(std::shared_ptr<World> world, std::size_t index)
+    : world_(std::move(world)), index_(index), backdoor_(std::make_unique<Backdoor>(world_, index)) {}
+Switch::~Switch() = default;
+
+Result<std::unique_ptr<Switch>> Switch::create(const SimOptions& options) {
+  auto world = std::make_shared<World>(options.clock);
+  Result<std::size_t> index = [&] {
+    std::lock_guard lock(world->mutex());
+    return world->add_switch(options);
+  }();
+  if (!index.ok()) return index.status();
+  world->start_clock_thread();
+  return std::unique_ptr<Switch>(new Switch(world, *index));
+}
+
+const Platform& Switch::platform() const noexcept { return world_->sw(index_).platform; }
+std::size_t Switch::unit_count() const noexcept { return world_->sw(index_).units.size(); }
+Bar& Switch::bar(std::size_t unit) noexcept { return *world_->sw(index_).units[unit]->bar; }
+void Switch::advance(std::chrono::nanoseconds d) { world_->advance(d); }
+std::chrono::nanoseconds Switch::now() const noexcept { return world_->now(); }
+Backdoor& Switch::backdoor() noexcept { return *backdoor_; }
+
+// ---------------------------------------------------------------------------- Fabric
+Fabric::Fabric(ClockMode clock) : world_(std::make_shared<World>(clock)) {}
+Fabric::~Fabric() {
+  switches_.clear();
+  world_.reset();
+}
+
+Result<Switch*> Fabric::add(const SimOptions& options) {
+  Result<std::size_t> index = [&] {
+    std::lock_guard lock(world_->mutex());
+    return world_->add_switch(options);
+  }();
+  if (!index.ok()) return index.status();
+  switches_.push_back(std::unique_ptr<Switch>(new Switch(world_, *index)));
+  world_->start_clock_thread();
+  return switches_.back().get();
+}
+
+Status Fabric::connect(Switch& sa, PortId a, Switch& sb, PortId b, Decibels loss) {
+  if (sa.world_ != world_ || sb.world_ != world_)
+    return Status(Code::invalid_argument, "fabric connect: both switches must belong to this fabric");
+  if (!(loss.value() >= 0)) return Status(Code::invalid_argument, "fabric connect: loss must be >= 0 dB");
+  std::lock_guard lock(world_->mutex());
+  return world_->connect(sa.index_, a, sb.index_, b, loss.value());
+}
+
+void Fabric::advance(std::chrono::nanoseconds d) { world_->advance(d); }
+std::chrono::nanoseconds Fabric::now() const noexcept { return world_->now(); }
+std::size_t Fabric::size() const noexcept { return switches_.size(); }
+
+// ---------------------------------------------------------------------------- Backdoor
+namespace {
+Status range(std::string what, std::size_t value, std::size_t count) {
+  return Status(Code::out_of_range, what + " " + std::to_string(value) + ": allowed 0.." + std::to_string(count - 1));
+}
+}  // namespace
+
+#define CPO_SIM_LOCK                     \
+  std::lock_guard lock(world_->mutex()); \
+  SwitchModel& s = world_->sw(sw_);      \
+  (void)s
+
+Status Backdoor::fail_laser(const LaserRef& laser) {
+  CPO_SIM_LOCK;
+  auto info = s.platform.laser(laser);
+  if (!info.ok()) return info.status();
+  world_->laser_fail(s, laser.els.value(), laser.index, refdev::LaserFault::kApcLoop);
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::repair_laser(const LaserRef& laser) {
+  CPO_SIM_LOCK;
+  auto info = s.platform.laser(laser);
+  if (!info.ok()) return info.status();
+  LaserModel& l = s.els[laser.els.value()].lasers[laser.index];
+  l.failed = false;
+  return ok_status();
+}
+
+Status Backdoor::set_laser_age(const LaserRef& laser, double hours) {
+  CPO_SIM_LOCK;
+  auto info = s.platform.laser(laser);
+  if (!info.ok()) return info.status();
+  if (!(hours >= 0)) return Status(Code::invalid_argument, to_string(laser) + ": age must be >= 0 hours");
+  s.els[laser.els.value()].lasers[laser.index].age_h = hours;
+  return ok_status();
+}
+
+Status Backdoor::remove_els(ElsId els) {
+  CPO_SIM_LOCK;
+  if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
+  if (!s.els[els.value()].present) return Status(Code::failed_precondition, to_string(els) + " is already removed");
+  world_->els_remove(s, els.value());
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::insert_els(ElsId els) {
+  CPO_SIM_LOCK;
+  if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
+  if (s.els[els.value()].present) return Status(Code::failed_precondition, to_string(els) + " is already inserted");
+  world_->els_insert(s, els.value());
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::set_fiber_loss(PortId port, int lane_in_port, Decibels loss) {
+  CPO_SIM_LOCK;
+  if (port.value() >= s.ports.size()) return range("port", port.value(), s.ports.size());
+  const PortModel& p = s.ports[port.value()];
+  if (lane_in_port >= static_cast<int>(p.lanes))
+    return Status(Code::out_of_range, to_string(port) + " lane " + std::to_string(lane_in_port) + ": allowed 0.." +
+                                          std::to_string(p.lanes - 1) + " or -1 for every lane");
+  if (std::isnan(loss.value()) || loss.value() < 0)
+    return Status(Code::invalid_argument, to_string(port) + ": fiber loss must be >= 0 dB");
+  const double db = std::min(loss.value(), 100.0);
+  for (std::uint32_t i = 0; i < p.lanes; ++i)
+    if (lane_in_port < 0 || static_cast<std::uint32_t>(lane_in_port) == i) s.lanes[p.first_lane + i].fiber_loss_db = db;
+  world_->mark_dirty();
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::cut_fiber(PortId port, int lane_in_port) {
+  return set_fiber_loss(port, lane_in_port, Decibels(std::numeric_limits<double>::infinity()));
+}
+
+Status Backdoor::fail_oe(OeId oe, bool unresponsive) {
+  CPO_SIM_LOCK;
+  if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
+  world_->oe_fail(s, oe.value(), unresponsive);
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::repair_oe(OeId oe) {
+  CPO_SIM_LOCK;
+  if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
+  world_->oe_repair(s, oe.value());
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::set_coolant_temperature(Celsius t) {
+  CPO_SIM_LOCK;
+  if (!(t.value() >= -20.0 && t.value() <= 120.0))
+    return Status(Code::out_of_range, "coolant temperature " + to_string(t) + ": allowed -20..120 degC");
+  s.coolant_c = t.value();
+  return ok_status();
+}
+
+Status Backdoor::overheat_oe(OeId oe, Celsius extra_rise) {
+  CPO_SIM_LOCK;
+  if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
+  s.oes[oe.value()].extra_rise = extra_rise.value();
+  return ok_status();
+}
+
+Status Backdoor::overheat_els(ElsId els, Celsius extra_rise) {
+  CPO_SIM_LOCK;
+  if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
+  s.els[els.value()].extra_rise = extra_rise.value();
+  return ok_status();
+}
+
+Status Backdoor::degrade_lane(LaneId lane, Decibels snr_penalty) {
+  CPO_SIM_LOCK;
+  if (lane.value() >= s.lanes.size()) return range("lane", lane.value(), s.lanes.size());
+  if (!(snr_penalty.value() >= 0)) return Status(Code::invalid_argument, to_string(lane) + ": penalty must be >= 0 dB");
+  s.lanes[lane.value()].degrade_db = snr_penalty.value();
+  world_->mark_dirty();
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::hang_firmware(UnitId unit, bool hung) {
+  CPO_SIM_LOCK;
+  if (unit.value() >= s.units.size()) return range("unit", unit.value(), s.units.size());
+  s.units[unit.value()]->hung = hung;
+  return ok_status();
+}
+
+Status Backdoor::pcie_error_reads(UnitId unit, std::uint32_t reads) {
+  CPO_SIM_LOCK;
+  if (unit.value() >= s.units.size()) return range("unit", unit.value(), s.units.size());
+  s.units[unit.value()]->pcie_error_reads.store(reads);
+  return ok_status();
+}
+
+Status Backdoor::surprise_remove(UnitId unit) {
+  CPO_SIM_LOCK;
+  if (unit.value() >= s.units.size()) return range("unit", unit.value(), s.units.size());
+  s.units[unit.value()]->removed.store(true);
+  s.units[unit.value()]->hung = true;
+  return ok_status();
+}
+
+Result<std::uint64_t> Backdoor::write_count(UnitId unit) const {
+  CPO_SIM_LOCK;
+  if (unit.value() >= s.units.size()) return range("unit", unit.value(), s.units.size());
+  return s.units[unit.value()]->writes.load();
+}
+
+Result<std::vector<std::uint32_t>> Backdoor::snapshot(UnitId unit) const {
+  CPO_SIM_LOCK;
+  if (unit.value() >= s.units.size()) return range("unit", unit.value(), s.units.size());
+  std::vector<std::uint32_t> out(refdev::kWindowBytes / 4);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = s.units[unit.value()]->win.load(4 * i);
+  return out;
+}
+
+Result<double> Backdoor::rx_power_dbm(LaneId lane) const {
+  CPO_SIM_LOCK;
+  if (lane.value() >= s.lanes.size()) return range("lane", lane.value(), s.lanes.size());
+  return s.lanes[lane.value()].rx_dbm;
+}
+
+Result<double> Backdoor::snr_db(LaneId lane) const {
+  CPO_SIM_LOCK;
+  if (lane.value() >= s.lanes.size()) return range("lane", lane.value(), s.lanes.size());
+  return s.lanes[lane.value()].snr;
+}
+
+Result<double> Backdoor::oe_temperature(OeId oe) const {
+  CPO_SIM_LOCK;
+  if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
+  return s.oes[oe.value()].temp_c;
+}
+
+Result<double> Backdoor::laser_temperature(const LaserRef& laser) const {
+  CPO_SIM_LOCK;
+  auto info = s.platform.laser(laser);
+  if (!info.ok()) return info.status();
+  return s.els[laser.els.value()].lasers[laser.index].temp_c;
+}
+
+#undef CPO_SIM_LOCK
+
+}  // namespace cpo::sim

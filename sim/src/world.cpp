@@ -1,0 +1,759 @@
+// The world: clock, timers, mailbox firmware and unit setup. Physics, links, thermal and the
+// status region are in physics_links.cpp; CMIS optics in optics.cpp.
+#include "world.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "physics.h"
+
+namespace cpo::sim {
+
+namespace {
+constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
+std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
+}  // namespace
+
+void Window::allocate() {
+  owned_ = std::make_unique<std::uint32_t[]>(rd::kWindowBytes / 4);  // value-initialised: zeroes
+  words_ = owned_.get();
+}
+
+// ---------------------------------------------------------------------------- Bar
+std::uint32_t UnitBar::read32(std::size_t offset) const noexcept {
+  UnitModel& u = *sw_->units[unit_];
+  if (u.removed.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return 0xFFFFFFFFu;
+  std::uint32_t pending = u.pcie_error_reads.load(std::memory_order_acquire);
+  while (pending > 0) {
+    if (u.pcie_error_reads.compare_exchange_weak(pending, pending - 1, std::memory_order_acq_rel)) return 0xFFFFFFFFu;
+  }
+  return u.win.load(offset);
+}
+
+void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
+  UnitModel& u = *sw_->units[unit_];
+  if (u.removed.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return;
+  u.writes.fetch_add(1, std::memory_order_relaxed);
+  u.win.store(offset, value);
+}
+
+std::chrono::nanoseconds UnitBar::now() const noexcept { return world_->now(); }
+void UnitBar::wait(std::chrono::nanoseconds duration) noexcept { world_->bar_wait(duration); }
+
+// ---------------------------------------------------------------------------- world
+World::World(ClockMode clock) : clock_(clock) {}
+
+World::~World() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void World::start_clock_thread() {
+  if (clock_ != ClockMode::real_time || thread_.joinable()) return;
+  thread_ = std::thread([this] {
+    const auto start = std::chrono::steady_clock::now() - now();
+    while (!stop_.load()) {
+      // The firmware's service period in real-time mode: doorbells are seen within 200 us.
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      const auto target =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+      std::lock_guard lock(mu_);
+      run_until(target.count());
+    }
+  });
+}
+
+void World::bar_wait(std::chrono::nanoseconds d) {
+  if (clock_ == ClockMode::real_time) {
+    std::this_thread::sleep_for(d);
+    return;
+  }
+  std::lock_guard lock(mu_);
+  run_until(now_ns_.load() + d.count());
+}
+
+void World::advance(std::chrono::nanoseconds d) {
+  if (clock_ == ClockMode::real_time) return;
+  std::lock_guard lock(mu_);
+  run_until(now_ns_.load() + d.count());
+}
+
+void World::schedule(std::int64_t at_ns, Timer t) { timers_.emplace(at_ns, t); }
+
+void World::run_until(std::int64_t end_ns) {
+  if (!tick_scheduled_) {
+    tick_scheduled_ = true;
+    schedule(now_ns_.load() + tick_ns_, Timer{TimerKind::tick, 0, 0, 0, 0, 0});
+  }
+  scan_doorbells();
+  settle();
+  for (;;) {
+    auto it = timers_.begin();
+    if (it == timers_.end() || it->first > end_ns) break;
+    now_ns_.store(std::max(now_ns_.load(), it->first), std::memory_order_release);
+    const Timer t = it->second;
+    timers_.erase(it);
+    fire(t);
+    // Everything due at the same instant runs before the model settles.
+    auto next = timers_.begin();
+    if (next == timers_.end() || next->first != now_ns_.load()) {
+      scan_doorbells();
+      settle();
+    }
+  }
+  now_ns_.store(std::max(now_ns_.load(), end_ns), std::memory_order_release);
+  scan_doorbells();
+  settle();
+}
+
+void World::settle() {
+  if (!dirty_) return;
+  dirty_ = false;
+  for (auto& s : switches_) recompute(*s);
+  for (auto& s : switches_) recompute_rx(*s);
+  for (auto& s : switches_) evaluate_links(*s);
+  for (auto& s : switches_) publish(*s);
+}
+
+void World::fire(const Timer& t) {
+  SwitchModel& s = *switches_[t.sw];
+  switch (t.kind) {
+    case TimerKind::tick: {
+      tick(tick_ns_);
+      schedule(now_ns_.load() + tick_ns_, t);
+      break;
+    }
+    case TimerKind::command: {
+      UnitModel& u = *s.units[t.a];
+      if (u.cmd_token != t.token || !u.busy || u.hung) break;
+      execute(s, u);
+      break;
+    }
+    case TimerKind::reset: {
+      UnitModel& u = *s.units[t.a];
+      if (u.cmd_token != t.token) break;
+      reset_unit_state(s, u);
+      break;
+    }
+    case TimerKind::oe_step: {
+      OeModel& oe = s.oes[t.a];
+      if (oe.token != t.token) break;
+      if (oe.state == rd::ModuleState::kPwrUp)
+        oe_set_state(s, t.a, rd::ModuleState::kReady);
+      else if (oe.state == rd::ModuleState::kPwrDn)
+        oe_set_state(s, t.a, rd::ModuleState::kLowPwr);
+      oe_control_changed(s, t.a);
+      break;
+    }
+    case TimerKind::dp_step: {
+      BankModel& b = s.oes[t.a].banks[t.b];
+      if (b.dp_token[t.c] != t.token) break;
+      using D = rd::DataPathState;
+      D& st = b.dp[t.c];
+      D next = st;
+      switch (st) {
+        case D::kInit: next = D::kTxTurnOn; break;
+        case D::kTxTurnOn: next = D::kActivated; break;
+        case D::kTxTurnOff: next = D::kDeinit; break;
+        case D::kDeinit: next = D::kDeactivated; break;
+        default: break;
+      }
+      st = next;
+      if (next == D::kTxTurnOn)
+        schedule(now_ns_.load() + ns_of(phys::kDpTxTurnOnSeconds),
+                 Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
+      if (next == D::kDeinit)
+        schedule(now_ns_.load() + ns_of(phys::kDpDeinitSeconds),
+                 Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
+      if (next == D::kActivated || next == D::kDeactivated) {
+        oe_event(s, t.a, t.b, rd::EventType::kDataPathState, static_cast<std::uint32_t>(next), t.c);
+        raise_flag(s, b.dp_changed, static_cast<std::uint8_t>(b.dp_changed.current | (1u << t.c)), true, t.a, t.b, 0x11,
+                   cmis::kP11DpStateChanged);
+        b.dp_changed.current = 0;  // a change is an edge, not a condition
+      }
+      dp_evaluate(s, t.a, t.b * s.platform.lanes_per_bank() + t.c);
+      dirty_ = true;
+      break;
+    }
+    case TimerKind::laser_ramp: {
+      LaserModel& l = s.els[t.a].lasers[t.b];
+      if (l.token != t.token || l.state != rd::LaserState::kRamping) break;
+      l.state = rd::LaserState::kOn;
+      l.power_mw = l.setpoint_mw;
+      dirty_ = true;
+      break;
+    }
+    case TimerKind::train: {
+      PortModel& p = s.ports[t.a];
+      if (p.train_token[t.b] != t.token || !(p.training & (1u << t.b))) break;
+      p.training &= ~(1u << t.b);
+      rd::LinkCause cause = rd::LinkCause::kNone;
+      if (subport_ok(s, t.a, t.b, cause)) {
+        p.oper |= 1u << t.b;
+        ++p.up_count;
+        port_event(s, t.a, t.b, rd::EventType::kLinkUp, rd::LinkCause::kNone);
+      }
+      dirty_ = true;
+      break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- setup
+namespace {
+std::uint32_t subports_of(const BreakoutMode& m) {
+  if (m.groups().size() != 1) return 0;
+  return m.groups()[0].count;
+}
+}  // namespace
+
+Result<std::size_t> World::add_switch(const SimOptions& options) {
+  auto platform = Platform::resolve(options.profile);
+  if (!platform.ok()) return platform.status();
+  auto sp = std::make_unique<SwitchModel>(std::move(platform).value());
+  SwitchModel& s = *sp;
+  const Platform& pf = s.platform;
+  s.world = this;
+  s.index = switches_.size();
+  s.options = options;
+  s.rng.seed(options.seed);
+  s.coolant_c = phys::kCoolantDefaultC;
+  if (options.status_period.count() > 0) tick_ns_ = options.status_period.count();
+
+  if (!options.unit_memory.empty() && options.unit_memory.size() != pf.units().size())
+    return Status(Code::invalid_argument,
+                  "sim " + pf.name() + ": unit_memory has " + std::to_string(options.unit_memory.size()) +
+                      " windows, the profile has " + std::to_string(pf.units().size()) + " units");
+  s.lanes_per_port = u32(pf.ports().front().lanes.size());
+  s.lasers_per_els = u32(pf.els_modules().front().lasers.size());
+  for (const auto& m : pf.breakout_modes()) {
+    const std::uint32_t n = subports_of(m);
+    if (n > 0 && n <= 8 && n <= s.lanes_per_port) s.breakout_caps |= 1u << n;
+  }
+  s.default_breakout = subports_of(pf.default_breakout());
+  if (s.default_breakout == 0) s.default_breakout = 1;
+
+  // Lanes and topology.
+  s.lanes.resize(pf.lanes().size());
+  std::uniform_real_distribution<double> spread(0.0, 0.6);
+  for (const auto& li : pf.lanes()) {
+    LaneModel& l = s.lanes[li.id.value()];
+    l.port = li.port.value();
+    l.index_in_port = li.index_in_port;
+    l.oe = li.oe.value();
+    l.bank = li.bank.value();
+    l.index_in_bank = li.index_in_bank;
+    l.els = li.laser.els.value();
+    l.laser = li.laser.index;
+    l.fiber_loss_db = phys::kLoopbackPlugLossDb;
+    l.peer_sw = s.index;
+    l.peer_lane = li.id.value();
+    l.static_penalty_db = spread(s.rng);
+  }
+  s.ports.resize(pf.ports().size());
+  for (const auto& pi : pf.ports()) {
+    PortModel& p = s.ports[pi.id.value()];
+    p.unit = pi.unit.value();
+    p.first_lane = pi.lanes.front().value();
+    p.lanes = u32(pi.lanes.size());
+    p.breakout = s.default_breakout;
+  }
+  s.oes.resize(pf.optical_engines().size());
+  for (const auto& oi : pf.optical_engines()) {
+    OeModel& oe = s.oes[oi.id.value()];
+    oe.unit = oi.unit.value();
+    oe.banks.resize(oi.banks.size());
+    std::size_t lanes = 0;
+    for (const auto& b : oi.banks) lanes += b.lanes.size();
+    oe.ports_served = u32(lanes / s.lanes_per_port);
+    const bool cold = options.start == StartState::cold;
+    oe.control = cold ? 0x10 : 0x00;  // LowPwrRequestSW
+    oe.state = cold ? rd::ModuleState::kLowPwr : rd::ModuleState::kReady;
+    for (auto& b : oe.banks) b.dp.fill(cold ? rd::DataPathState::kDeactivated : rd::DataPathState::kActivated);
+    oe.temp_c =
+        s.coolant_c + phys::kOeKPerWatt * (cold ? phys::kOeLowPowerWatts : phys::kOeWattsPerPort * oe.ports_served);
+  }
+  s.els.resize(pf.els_modules().size());
+  for (auto& e : s.els) {
+    e.lasers.resize(s.lasers_per_els);
+    e.banks.resize((s.lasers_per_els + 7) / 8);
+    e.insert_count = 0;
+    const bool on = options.start == StartState::operational;
+    for (std::uint32_t k = 0; k < s.lasers_per_els; ++k) {
+      LaserModel& l = e.lasers[k];
+      l.enabled = on;
+      l.state = on ? rd::LaserState::kOn : rd::LaserState::kOff;
+      l.setpoint_mw = phys::kLaserSetpointMw;
+      l.power_mw = on ? l.setpoint_mw : 0;
+      ElsBank& b = e.banks[k / 8];
+      if (on) b.p1a_rw[cmis::kP1aLaneEnable - 128] |= static_cast<std::uint8_t>(1u << (k % 8));
+      cmis::put_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * static_cast<int>(k % 8), cmis::power_10uw(l.setpoint_mw));
+    }
+    const double p = on ? phys::kLaserWatts * s.lasers_per_els : phys::kLaserOffWatts * s.lasers_per_els;
+    e.temp_c = s.coolant_c + phys::kElsKPerWatt * p;
+    for (auto& l : e.lasers) l.temp_c = e.temp_c + phys::kLaserKPerWatt * (on ? phys::kLaserWatts : 0.0);
+  }
+
+  // Units: identity, windows, Bars.
+  for (const auto& ui : pf.units()) {
+    auto u = std::make_unique<UnitModel>();
+    u->index = ui.id.value();
+    if (options.unit_memory.empty()) {
+      u->win.allocate();
+    } else {
+      void* mem = options.unit_memory[u->index];
+      if (mem == nullptr || reinterpret_cast<std::uintptr_t>(mem) % 4 != 0)
+        return Status(Code::invalid_argument,
+                      "sim " + pf.name() + ": unit_memory[" + std::to_string(u->index) + "] is null or misaligned");
+      u->win.attach(static_cast<std::uint32_t*>(mem));
+      u->win.clear(0, rd::kWindowBytes);
+    }
+    auto ports = pf.ports_of(ui.id);
+    if (!ports.ok() || ports->empty())
+      return Status(Code::invalid_argument, "sim " + pf.name() + ": unit without ports");
+    u->first_port = ports->front().value();
+    u->port_count = u32(ports->size());
+    u->first_lane = s.ports[u->first_port].first_lane;
+    u->lane_count = u->port_count * s.lanes_per_port;
+    std::uint32_t min_oe = ~0u, max_oe = 0, min_els = ~0u, max_els = 0;
+    for (std::uint32_t l = u->first_lane; l < u->first_lane + u->lane_count; ++l) {
+      min_oe = std::min(min_oe, s.lanes[l].oe);
+      max_oe = std::max(max_oe, s.lanes[l].oe);
+      min_els = std::min(min_els, s.lanes[l].els);
+      max_els = std::max(max_els, s.lanes[l].els);
+    }
+    u->first_oe = min_oe;
+    u->oe_count = max_oe - min_oe + 1;
+    u->first_els = min_els;
+    u->els_count = max_els - min_els + 1;
+    if (u->port_count > rd::record::kPort.capacity || u->lane_count > rd::record::kLane.capacity ||
+        u->oe_count > rd::record::kOe.capacity || u->els_count > rd::record::kEls.capacity ||
+        u->els_count * s.lasers_per_els > rd::record::kLaser.capacity || s.lanes_per_port > 8)
+      return Status(Code::unsupported, "sim " + pf.name() + ": unit " + std::to_string(u->index) +
+                                           " does not fit the reference device window (ports <= 128, lanes <= 512, "
+                                           "OEs <= 32, ELS <= 32, lasers <= 256, lanes per port <= 8)");
+    Window& w = u->win;
+    w.store(rd::reg::kMagic, rd::kMagic);
+    w.store(rd::reg::kVersion, rd::kVersion);
+    w.store(rd::reg::kUnitIndex, u32(u->index));
+    w.store(rd::reg::kUnitCount, u32(pf.units().size()));
+    w.store(rd::reg::kPortCount, u->port_count);
+    w.store(rd::reg::kFirstPort, u->first_port);
+    w.store(rd::reg::kLanesPerPort, s.lanes_per_port);
+    w.store(rd::reg::kLaneCount, u->lane_count);
+    w.store(rd::reg::kFirstLane, u->first_lane);
+    w.store(rd::reg::kOeCount, u->oe_count);
+    w.store(rd::reg::kFirstOe, u->first_oe);
+    w.store(rd::reg::kBanksPerOe, u32(s.oes[u->first_oe].banks.size()));
+    w.store(rd::reg::kLanesPerBank, pf.lanes_per_bank());
+    w.store(rd::reg::kElsCount, u->els_count);
+    w.store(rd::reg::kFirstEls, u->first_els);
+    w.store(rd::reg::kLasersPerEls, s.lasers_per_els);
+    w.store(rd::reg::kLaneRateGbps, pf.lane_rate().value());
+    w.store(rd::reg::kPortSpeedGbps, pf.port_speed().value());
+    std::uint32_t caps = 0;
+    for (auto c : {rd::Capability::kCmis, rd::Capability::kPrbs, rd::Capability::kLoopback, rd::Capability::kTxFir,
+                   rd::Capability::kEventRing, rd::Capability::kSimulated})
+      caps |= 1u << static_cast<std::uint32_t>(c);
+    w.store(rd::reg::kCapabilities, caps);
+    w.store(rd::reg::kBreakoutCaps, s.breakout_caps);
+    // PAM4 lanes (100G and 200G) run RS(544,514) or nothing (IEEE 802.3 clauses 91, 119, 120).
+    w.store(rd::reg::kFecCaps,
+            (1u << static_cast<std::uint32_t>(rd::Fec::kNone)) | (1u << static_cast<std::uint32_t>(rd::Fec::kRs544)));
+    w.store(rd::reg::kPrbsCaps, 0x1Fu);  // Off, PRBS7, PRBS31, PRBS13Q, PRBS31Q
+    w.store(rd::reg::kLoopbackCaps, 0x7u);
+    w.store(rd::reg::kEventRingSize, rd::kEventRingEntries);
+    w.store(rd::reg::kFirmwareVersion, 0x00010000u);
+    w.store(rd::reg::kSerialLo, static_cast<std::uint32_t>(options.seed * 4 + u->index));
+    w.store(rd::reg::kSerialHi, 0x53494D00u);  // "\0MIS"
+    w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kIdle));
+    u->bar = std::make_unique<UnitBar>(this, &s, u->index);
+    s.units.push_back(std::move(u));
+  }
+  switches_.push_back(std::move(sp));
+  dirty_ = true;
+  settle();
+  return s.index;
+}
+
+Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db) {
+  SwitchModel& A = *switches_[sa];
+  SwitchModel& B = *switches_[sb];
+  if (a.value() >= A.ports.size())
+    return Status(Code::out_of_range, to_string(a) + ": allowed 0.." + std::to_string(A.ports.size() - 1));
+  if (b.value() >= B.ports.size())
+    return Status(Code::out_of_range, to_string(b) + ": allowed 0.." + std::to_string(B.ports.size() - 1));
+  const PortModel& pa = A.ports[a.value()];
+  const PortModel& pb = B.ports[b.value()];
+  if (pa.lanes != pb.lanes)
+    return Status(Code::invalid_argument, to_string(a) + " has " + std::to_string(pa.lanes) + " lanes, " +
+                                              to_string(b) + " has " + std::to_string(pb.lanes));
+  auto unplug = [this](SwitchModel& s, const PortModel& p) {
+    for (std::uint32_t i = 0; i < p.lanes; ++i) {
+      LaneModel& l = s.lanes[p.first_lane + i];
+      if (l.peer_sw != s.index || l.peer_lane != p.first_lane + i) {
+        LaneModel& old = switches_[l.peer_sw]->lanes[l.peer_lane];
+        old.peer_sw = l.peer_sw;
+        old.peer_lane = l.peer_lane;  // the old far end gets a loopback plug
+        old.fiber_loss_db = phys::kLoopbackPlugLossDb;
+      }
+    }
+  };
+  unplug(A, pa);
+  unplug(B, pb);
+  for (std::uint32_t i = 0; i < pa.lanes; ++i) {
+    LaneModel& la = A.lanes[pa.first_lane + i];
+    LaneModel& lb = B.lanes[pb.first_lane + i];
+    la.peer_sw = sb;
+    la.peer_lane = pb.first_lane + i;
+    lb.peer_sw = sa;
+    lb.peer_lane = pa.first_lane + i;
+    la.fiber_loss_db = loss_db;
+    lb.fiber_loss_db = loss_db;
+  }
+  dirty_ = true;
+  settle();
+  return ok_status();
+}
+
+// ---------------------------------------------------------------------------- mailbox
+void World::scan_doorbells() {
+  for (auto& sp : switches_) {
+    SwitchModel& s = *sp;
+    for (auto& up : s.units) {
+      UnitModel& u = *up;
+      if (u.win.load(rd::reg::kHardReset) == rd::kHardResetKey) {
+        u.win.store(rd::reg::kHardReset, 0);
+        hard_reset(s, u, false);
+        continue;
+      }
+      const std::uint32_t tag = u.win.load(rd::reg::kMbxDoorbell);
+      if (tag == u.last_doorbell) continue;
+      u.last_doorbell = tag;
+      if (u.hung || u.resetting) continue;  // nobody serves the mailbox
+      on_doorbell(s, u, tag);
+    }
+  }
+}
+
+void World::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
+  Window& w = u.win;
+  if (u.busy) {
+    // The executing command keeps the mailbox; the newcomer is told so under its own tag.
+    w.store(rd::mbx_result(0), 0);
+    w.store(rd::reg::kMbxCompCode, static_cast<std::uint32_t>(rd::Completion::kBusy));
+    w.store(rd::reg::kMbxCompTag, tag);
+    return;
+  }
+  u.busy = true;
+  u.tag = tag;
+  u.opcode = w.load(rd::reg::kMbxOpcode);
+  for (std::size_t i = 0; i < u.args.size(); ++i) u.args[i] = w.load(rd::mbx_arg(i));
+  for (std::size_t i = 0; i < 32; ++i) {
+    const std::uint32_t word = w.load(rd::mbx_data_word(i));
+    for (std::size_t k = 0; k < 4; ++k) u.data[4 * i + k] = static_cast<std::uint8_t>(word >> (8 * k));
+  }
+  w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kBusy));
+  std::uint32_t bad = 0;
+  u.early = validate(s, u, bad);
+  u.early_result0 = bad;
+  ++u.cmd_token;
+  // Rejections come back after the firmware's parse time; accepted commands after their
+  // documented latency (refdev::typical_latency).
+  std::int64_t latency = 10'000;
+  if (u.early == rd::Completion::kOk) {
+    const auto op = static_cast<rd::Opcode>(u.opcode);
+    latency = std::chrono::duration_cast<std::chrono::nanoseconds>(rd::typical_latency(op)).count();
+    if (op == rd::Opcode::kUnitReset) {
+      u.resetting = true;
+      u.reset_from_mailbox = true;
+      w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kResetting));
+      schedule(now_ns_.load() + latency, Timer{TimerKind::reset, s.index, u32(u.index), 0, 0, u.cmd_token});
+      dirty_ = true;
+      return;
+    }
+  }
+  schedule(now_ns_.load() + latency, Timer{TimerKind::command, s.index, u32(u.index), 0, 0, u.cmd_token});
+}
+
+void World::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results) {
+  (void)s;
+  Window& w = u.win;
+  for (std::size_t i = 0; i < results.size(); ++i) w.store(rd::mbx_result(i), results[i]);
+  w.store(rd::reg::kMbxCompCode, static_cast<std::uint32_t>(code));
+  w.store(rd::reg::kMbxCompTag, u.tag);  // last: the completion is now visible
+  w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kIdle));
+  u.busy = false;
+}
+
+rd::Completion World::validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
+  using C = rd::Completion;
+  const auto& a = u.args;
+  auto port_ok = [&](std::uint32_t idx) { return a[idx] < u.port_count; };
+  switch (static_cast<rd::Opcode>(u.opcode)) {
+    case rd::Opcode::kNop:
+    case rd::Opcode::kUnitReset: return C::kOk;
+    case rd::Opcode::kPortAdmin: {
+      if (!port_ok(0)) return bad = 0, C::kBadObject;
+      const PortModel& p = s.ports[u.first_port + a[0]];
+      if (a[1] != rd::kAllSubports && a[1] >= p.breakout) return bad = 1, C::kBadObject;
+      if (a[2] > 1) return bad = 2, C::kBadValue;
+      return C::kOk;
+    }
+    case rd::Opcode::kBreakout: {
+      if (a[0] >= u.port_count) return bad = 0, C::kBadObject;
+      if (a[1] == 0) return bad = 1, C::kBadValue;
+      if (a[1] > u.port_count - a[0]) return bad = 1, C::kBadObject;
+      if (a[2] != 1 && a[2] != 2 && a[2] != 4 && a[2] != 8) return bad = 2, C::kBadValue;
+      if (!(s.breakout_caps & (1u << a[2])) || a[2] > s.lanes_per_port) return bad = 2, C::kUnsupported;
+      return C::kOk;
+    }
+    case rd::Opcode::kFecMode:
+    case rd::Opcode::kLoopback: {
+      if (!port_ok(0)) return bad = 0, C::kBadObject;
+      const bool fec = static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kFecMode;
+      if (a[1] > (fec ? 3u : 2u)) return bad = 1, C::kBadValue;
+      const std::uint32_t caps = u.win.load(fec ? rd::reg::kFecCaps : rd::reg::kLoopbackCaps);
+      if (!(caps & (1u << a[1]))) return bad = 1, C::kUnsupported;
+      return C::kOk;
+    }
+    case rd::Opcode::kTxFir: {
+      if (a[0] >= u.lane_count) return bad = 0, C::kBadObject;
+      const auto pre = static_cast<std::int32_t>(a[1]), main = static_cast<std::int32_t>(a[2]),
+                 post = static_cast<std::int32_t>(a[3]);
+      if (pre < rd::kTxFirPreMin || pre > rd::kTxFirPreMax) return bad = 1, C::kBadValue;
+      if (main < rd::kTxFirMainMin || main > rd::kTxFirMainMax) return bad = 2, C::kBadValue;
+      if (post < rd::kTxFirPostMin || post > rd::kTxFirPostMax) return bad = 3, C::kBadValue;
+      if (-pre + main - post > rd::kTxFirSwingMax) return bad = 2, C::kBadValue;
+      return C::kOk;
+    }
+    case rd::Opcode::kPrbs: {
+      if (a[0] >= u.lane_count) return bad = 0, C::kBadObject;
+      if (a[1] > 4) return bad = 1, C::kBadValue;
+      if (a[2] & ~7u) return bad = 2, C::kBadValue;
+      if (a[1] == 0 && (a[2] & 3u)) return bad = 2, C::kBadValue;
+      if (!(u.win.load(rd::reg::kPrbsCaps) & (1u << a[1]))) return bad = 1, C::kUnsupported;
+      return C::kOk;
+    }
+    case rd::Opcode::kCmisRead:
+    case rd::Opcode::kCmisWrite: {
+      const bool write = static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kCmisWrite;
+      if (a[0] > 1) return bad = 0, C::kBadValue;
+      if (a[3] > 0xFF) return bad = 3, C::kBadValue;
+      if (a[4] > 1) return bad = 4, C::kBadValue;
+      const bool oe = a[0] == static_cast<std::uint32_t>(rd::CmisTarget::kOe);
+      if (a[1] >= (oe ? u.oe_count : u.els_count)) return bad = 1, C::kBadObject;
+      const std::uint32_t banks = oe ? u32(s.oes[u.first_oe + a[1]].banks.size()) : (s.lasers_per_els + 7) / 8;
+      if (a[4] == 1 && a[2] >= banks) return bad = 2, C::kBadObject;
+      if (write) {
+        if (a[5] > 127) return bad = 5, C::kBadValue;
+        if (a[6] == 0 || a[6] > 128 - a[5]) return bad = 6, C::kBadValue;
+      }
+      return C::kOk;
+    }
+    case rd::Opcode::kEventAck: {
+      if (static_cast<std::int32_t>(u.evt_producer - a[0]) < 0) return bad = 0, C::kBadValue;
+      return C::kOk;
+    }
+    case rd::Opcode::kCountersClear: {
+      if (a[0] != rd::kAllPorts && a[0] >= u.port_count) return bad = 0, C::kBadObject;
+      return C::kOk;
+    }
+  }
+  return bad = 0, C::kBadOpcode;
+}
+
+void World::execute(SwitchModel& s, UnitModel& u) {
+  using C = rd::Completion;
+  if (u.early != C::kOk) {
+    complete(s, u, u.early, {u.early_result0, 0, 0, 0});
+    return;
+  }
+  const auto& a = u.args;
+  std::array<std::uint32_t, 4> res{};
+  C code = C::kOk;
+  dirty_ = true;
+  switch (static_cast<rd::Opcode>(u.opcode)) {
+    case rd::Opcode::kNop:
+    case rd::Opcode::kUnitReset: break;
+    case rd::Opcode::kPortAdmin: {
+      const std::uint32_t port = u.first_port + a[0];
+      PortModel& p = s.ports[port];
+      const std::uint32_t all = (1u << p.breakout) - 1u;
+      const std::uint32_t mask = a[1] == rd::kAllSubports ? all : (1u << a[1]);
+      if (a[2] == 1) {
+        p.admin |= mask;
+      } else {
+        p.admin &= ~mask;
+        for (std::uint32_t sub = 0; sub < p.breakout; ++sub)
+          if (mask & (1u << sub)) link_down(s, port, sub, rd::LinkCause::kAdminDown);
+      }
+      res[0] = p.admin;
+      break;
+    }
+    case rd::Opcode::kBreakout: {
+      // Atomic: every port is checked before any changes.
+      for (std::uint32_t i = 0; i < a[1]; ++i) {
+        if (s.ports[u.first_port + a[0] + i].admin != 0) {
+          code = C::kWrongState;
+          res[0] = 0;
+          res[1] = a[0] + i;
+          break;
+        }
+      }
+      if (code != C::kOk) break;
+      std::uint32_t changed = 0;
+      for (std::uint32_t i = 0; i < a[1]; ++i) {
+        const std::uint32_t port = u.first_port + a[0] + i;
+        PortModel& p = s.ports[port];
+        if (p.breakout == a[2]) continue;
+        for (std::uint32_t sub = 0; sub < p.breakout; ++sub) link_down(s, port, sub, rd::LinkCause::kReconfigured);
+        p.breakout = a[2];
+        p.training = 0;
+        for (auto& t : p.train_token) ++t;
+        ++changed;
+      }
+      res[0] = changed;
+      break;
+    }
+    case rd::Opcode::kFecMode:
+    case rd::Opcode::kLoopback: {
+      const std::uint32_t port = u.first_port + a[0];
+      PortModel& p = s.ports[port];
+      const bool fec = static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kFecMode;
+      const bool same = fec ? p.fec == static_cast<rd::Fec>(a[1]) : p.loopback == static_cast<rd::Loopback>(a[1]);
+      if (same) break;
+      if (fec)
+        p.fec = static_cast<rd::Fec>(a[1]);
+      else
+        p.loopback = static_cast<rd::Loopback>(a[1]);
+      for (std::uint32_t sub = 0; sub < p.breakout; ++sub) link_down(s, port, sub, rd::LinkCause::kReconfigured);
+      break;
+    }
+    case rd::Opcode::kTxFir: {
+      LaneModel& l = s.lanes[u.first_lane + a[0]];
+      l.fir_pre = static_cast<std::int32_t>(a[1]);
+      l.fir_main = static_cast<std::int32_t>(a[2]);
+      l.fir_post = static_cast<std::int32_t>(a[3]);
+      break;
+    }
+    case rd::Opcode::kPrbs: {
+      LaneModel& l = s.lanes[u.first_lane + a[0]];
+      const bool chk_before = l.chk;
+      l.pattern = static_cast<rd::PrbsPattern>(a[1]);
+      l.gen = (a[2] & 1u) != 0;
+      l.chk = (a[2] & 2u) != 0;
+      if ((a[2] & 4u) || (l.chk && !chk_before)) {
+        l.prbs_err = l.prbs_bits = 0;
+        l.prbs_err_acc = l.prbs_bits_acc = 0;
+      }
+      break;
+    }
+    case rd::Opcode::kCmisRead: {
+      std::uint32_t bad = 0;
+      code = cmis_read(s, u, bad);
+      res[0] = code == C::kOk ? 128 : bad;
+      if (code == C::kOk) {
+        for (std::size_t i = 0; i < 32; ++i) {
+          std::uint32_t word = 0;
+          for (std::size_t k = 0; k < 4; ++k) word |= static_cast<std::uint32_t>(u.data[4 * i + k]) << (8 * k);
+          u.win.store(rd::mbx_data_word(i), word);
+        }
+      }
+      break;
+    }
+    case rd::Opcode::kCmisWrite: {
+      std::uint32_t bad = 0;
+      code = cmis_write(s, u, bad);
+      res[0] = code == C::kOk ? 0 : bad;
+      break;
+    }
+    case rd::Opcode::kEventAck: {
+      res[0] = u.evt_producer;
+      res[1] = u.evt_lost;
+      u.evt_lost = 0;
+      u.win.store(rd::reg::kEvtConsumer, a[0]);
+      u.win.store(rd::reg::kEvtLost, 0);
+      break;
+    }
+    case rd::Opcode::kCountersClear: {
+      const std::uint32_t first = a[0] == rd::kAllPorts ? 0 : a[0];
+      const std::uint32_t n = a[0] == rd::kAllPorts ? u.port_count : 1;
+      for (std::uint32_t i = first; i < first + n; ++i) {
+        PortModel& p = s.ports[u.first_port + i];
+        p.down_count = p.up_count = 0;
+        for (std::uint32_t k = 0; k < p.lanes; ++k) {
+          LaneModel& l = s.lanes[p.first_lane + k];
+          l.corr = l.uncorr = 0;
+          l.corr_acc = l.uncorr_acc = 0;
+        }
+      }
+      break;
+    }
+  }
+  complete(s, u, code, res);
+}
+
+void World::hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox) {
+  u.hung = false;
+  u.busy = false;
+  u.resetting = true;
+  u.reset_from_mailbox = from_mailbox;
+  ++u.cmd_token;
+  u.win.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kResetting));
+  schedule(now_ns_.load() + ns_of(0.2), Timer{TimerKind::reset, s.index, u32(u.index), 0, 0, u.cmd_token});
+  dirty_ = true;
+}
+
+void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
+  for (std::uint32_t i = 0; i < u.port_count; ++i) {
+    const std::uint32_t port = u.first_port + i;
+    PortModel& p = s.ports[port];
+    p.admin = 0;
+    p.oper = 0;
+    p.training = 0;
+    for (auto& t : p.train_token) ++t;
+    p.breakout = s.default_breakout;
+    p.fec = rd::Fec::kRs544;
+    p.loopback = rd::Loopback::kNone;
+    p.down_cause = rd::LinkCause::kUnitReset;
+    p.down_count = p.up_count = 0;
+    for (std::uint32_t k = 0; k < p.lanes; ++k) {
+      LaneModel& l = s.lanes[p.first_lane + k];
+      l.fir_pre = rd::kTxFirPreDefault;
+      l.fir_main = rd::kTxFirMainDefault;
+      l.fir_post = rd::kTxFirPostDefault;
+      l.pattern = rd::PrbsPattern::kOff;
+      l.gen = l.chk = false;
+      l.corr = l.uncorr = l.prbs_err = l.prbs_bits = 0;
+      l.corr_acc = l.uncorr_acc = l.prbs_err_acc = l.prbs_bits_acc = 0;
+    }
+  }
+  for (std::uint32_t i = 0; i < u.oe_count; ++i) {
+    OeModel& oe = s.oes[u.first_oe + i];
+    oe.control = s.options.start == StartState::cold ? 0x10 : 0x00;
+    for (auto& b : oe.banks) {
+      b.p10.fill(0);
+      b.init_pending = 0;
+    }
+    oe_control_changed(s, u.first_oe + i);
+  }
+  u.evt_producer = 0;
+  u.evt_lost = 0;
+  u.win.clear(rd::region::kEventRing.offset, rd::region::kEventRing.bytes);
+  u.win.store(rd::reg::kEvtProducer, 0);
+  u.win.store(rd::reg::kEvtConsumer, 0);
+  u.win.store(rd::reg::kEvtLost, 0);
+  u.resetting = false;
+  u.win.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kIdle));
+  event(s, u, rd::EventType::kUnitReset, rd::make_object(rd::ObjectKind::kUnit, 0), 0, 0);
+  if (u.reset_from_mailbox) {
+    u.busy = true;
+    complete(s, u, rd::Completion::kOk, {0, 0, 0, 0});
+  }
+  u.last_doorbell = u.win.load(rd::reg::kMbxDoorbell);
+  dirty_ = true;
+}
+
+}  // namespace cpo::sim

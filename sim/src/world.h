@@ -1,0 +1,301 @@
+// The simulator's model: a world of switches sharing one clock. Private to cposdk_sim.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "cmis_image.h"
+#include "cpo/hal/backend/bar.h"
+#include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/platform.h"
+#include "cpo/sim/simulator.h"
+
+namespace cpo::sim {
+
+namespace rd = cpo::refdev;
+
+// One unit's register window: 32-bit words accessed atomically (std::atomic_ref), so a
+// driver thread or another process mapping the same memory never races with the firmware.
+class Window {
+ public:
+  Window() = default;
+  void attach(std::uint32_t* words) noexcept { words_ = words; }
+  void allocate();
+  [[nodiscard]] std::uint32_t load(std::size_t offset) const noexcept {
+    return std::atomic_ref<std::uint32_t>(words_[offset / 4]).load(std::memory_order_acquire);
+  }
+  void store(std::size_t offset, std::uint32_t v) noexcept {
+    std::atomic_ref<std::uint32_t>(words_[offset / 4]).store(v, std::memory_order_release);
+  }
+  void store_relaxed(std::size_t offset, std::uint32_t v) noexcept {
+    std::atomic_ref<std::uint32_t>(words_[offset / 4]).store(v, std::memory_order_relaxed);
+  }
+  void store64(std::size_t lo_offset, std::uint64_t v) noexcept {
+    store_relaxed(lo_offset, static_cast<std::uint32_t>(v));
+    store_relaxed(lo_offset + 4, static_cast<std::uint32_t>(v >> 32));
+  }
+  void clear(std::size_t offset, std::size_t bytes) noexcept {
+    for (std::size_t o = offset; o < offset + bytes; o += 4) store_relaxed(o, 0);
+  }
+
+ private:
+  std::uint32_t* words_ = nullptr;
+  std::unique_ptr<std::uint32_t[]> owned_;
+};
+
+class World;
+struct SwitchModel;
+
+class UnitBar final : public Bar {
+ public:
+  UnitBar(World* world, SwitchModel* sw, std::size_t unit) : world_(world), sw_(sw), unit_(unit) {}
+  [[nodiscard]] std::size_t size() const noexcept override { return rd::kWindowBytes; }
+  [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override;
+  void write32(std::size_t offset, std::uint32_t value) noexcept override;
+  [[nodiscard]] std::chrono::nanoseconds now() const noexcept override;
+  void wait(std::chrono::nanoseconds duration) noexcept override;
+
+ private:
+  World* world_;
+  SwitchModel* sw_;
+  std::size_t unit_;
+};
+
+struct UnitModel {
+  std::size_t index = 0;
+  Window win;
+  std::unique_ptr<UnitBar> bar;
+  std::uint32_t first_port = 0, port_count = 0, first_lane = 0, lane_count = 0;
+  std::uint32_t first_oe = 0, oe_count = 0, first_els = 0, els_count = 0;
+  // mailbox
+  std::uint32_t last_doorbell = 0;
+  bool busy = false;
+  std::uint32_t tag = 0, opcode = 0;
+  std::array<std::uint32_t, 8> args{};
+  cmis::Page data{};
+  rd::Completion early = rd::Completion::kOk;  // validation result decided at the doorbell
+  std::uint32_t early_result0 = 0;
+  std::uint64_t cmd_token = 0;
+  bool resetting = false;
+  bool reset_from_mailbox = false;
+  // faults and counters touched by Bar threads
+  std::atomic<bool> removed{false};
+  std::atomic<std::uint32_t> pcie_error_reads{0};
+  std::atomic<std::uint64_t> writes{0};
+  bool hung = false;
+  // firmware counters
+  std::uint32_t heartbeat = 0, generation = 0, evt_producer = 0, evt_lost = 0;
+};
+
+struct LaserModel {
+  bool enabled = false;
+  rd::LaserState state = rd::LaserState::kOff;
+  rd::LaserFault fault = rd::LaserFault::kNone;
+  bool failed = false;           // injected APC loop failure
+  bool thermal_latched = false;  // turned off by over-temperature until re-enabled
+  double setpoint_mw = 0;        // from page 1Bh
+  double bias_setpoint_ma = 0;
+  double power_mw = 0;  // output now
+  double bias_ma = 0;
+  double temp_c = 0;
+  double age_h = 0;
+  std::int64_t ramp_start_ns = 0;
+  std::uint64_t token = 0;
+  std::uint32_t flags = 0;  // refdev LaserFlags bits (current)
+};
+
+struct FlagLatch {
+  std::uint8_t current = 0;
+  std::uint8_t latched = 0;
+};
+
+struct ElsBank {                                                  // one CMIS bank of up to 8 lasers
+  cmis::Page p1a_rw{};                                            // writable bytes of page 1Ah
+  cmis::Page p1b_rw{};                                            // writable bytes of page 1Bh
+  FlagLatch lane_fault;                                           // 1Ah 166
+  FlagLatch bias_high_alarm, bias_high_warning, power_low_alarm;  // 1Ah 186, 188, 191
+};
+
+struct ElsModel {
+  bool present = true;
+  std::vector<LaserModel> lasers;
+  std::vector<ElsBank> banks;
+  double temp_c = 0, extra_rise = 0;
+  std::uint32_t insert_count = 0;
+  std::uint32_t temp_flags = 0;
+  std::uint8_t control = 0;  // lower byte 26
+  FlagLatch temp;            // lower byte 9
+};
+
+struct BankModel {
+  cmis::Page p10{};  // page 10h control bytes
+  std::array<rd::DataPathState, 8> dp{};
+  std::array<std::uint64_t, 8> dp_token{};
+  std::uint8_t init_pending = 0;
+  FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
+};
+
+struct OeModel {
+  rd::ModuleState state = rd::ModuleState::kLowPwr;
+  bool faulted = false, unresponsive = false, thermal_shutdown = false;
+  double temp_c = 0, extra_rise = 0;
+  std::uint64_t token = 0;
+  std::uint8_t control = 0;  // lower byte 26
+  std::uint32_t temp_flags = 0;
+  FlagLatch state_changed, temp;
+  std::vector<BankModel> banks;
+  std::uint32_t unit = 0;
+  std::uint32_t ports_served = 0;
+};
+
+struct LaneModel {
+  // configuration
+  std::int32_t fir_pre = rd::kTxFirPreDefault, fir_main = rd::kTxFirMainDefault, fir_post = rd::kTxFirPostDefault;
+  rd::PrbsPattern pattern = rd::PrbsPattern::kOff;
+  bool gen = false, chk = false;
+  double degrade_db = 0;
+  double fiber_loss_db = 0;                // fiber leaving this lane's transmitter
+  std::size_t peer_sw = 0, peer_lane = 0;  // where this lane's light goes (and comes from)
+  double static_penalty_db = 0;            // per-lane manufacturing spread (seeded)
+  // topology cache
+  std::uint32_t port = 0, index_in_port = 0, oe = 0, bank = 0, index_in_bank = 0, els = 0, laser = 0;
+  // physics (recomputed when the model changes)
+  double tx_mw = 0, rx_dbm = -100, snr = 0, ber = 0.5;
+  bool sig = false, cdr = false, prbs_lock = false;
+  double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
+  // counters
+  double corr_acc = 0, uncorr_acc = 0, prbs_err_acc = 0, prbs_bits_acc = 0;
+  std::uint64_t corr = 0, uncorr = 0, prbs_err = 0, prbs_bits = 0;
+};
+
+struct PortModel {
+  std::uint32_t admin = 0, oper = 0, breakout = 1;
+  rd::Fec fec = rd::Fec::kRs544;
+  rd::Loopback loopback = rd::Loopback::kNone;
+  rd::LinkCause down_cause = rd::LinkCause::kNone;
+  std::uint32_t down_count = 0, up_count = 0;
+  std::array<std::uint64_t, 8> train_token{};
+  std::uint32_t training = 0;  // bit s: sub-port s training
+  std::uint32_t unit = 0, first_lane = 0, lanes = 0;
+};
+
+struct SwitchModel {
+  World* world = nullptr;
+  std::size_t index = 0;
+  SimOptions options;
+  Platform platform;
+  std::vector<std::unique_ptr<UnitModel>> units;
+  std::vector<OeModel> oes;
+  std::vector<ElsModel> els;
+  std::vector<PortModel> ports;
+  std::vector<LaneModel> lanes;
+  std::uint32_t lanes_per_port = 4, lasers_per_els = 8, breakout_caps = 0, default_breakout = 1;
+  double coolant_c = 30.0;
+  std::mt19937_64 rng;
+  explicit SwitchModel(Platform p) : platform(std::move(p)) {}
+};
+
+// Timed work, ordered by time then by insertion (deterministic).
+enum class TimerKind { command, reset, oe_step, dp_step, laser_ramp, train, tick };
+struct Timer {
+  TimerKind kind;
+  std::size_t sw;
+  std::uint32_t a, b, c;
+  std::uint64_t token;
+};
+
+class World {
+ public:
+  explicit World(ClockMode clock);
+  ~World();
+
+  Result<std::size_t> add_switch(const SimOptions& options);
+  SwitchModel& sw(std::size_t i) { return *switches_[i]; }
+  const SwitchModel& sw(std::size_t i) const { return *switches_[i]; }
+  std::size_t size() const { return switches_.size(); }
+
+  void advance(std::chrono::nanoseconds d);
+  std::chrono::nanoseconds now() const noexcept {
+    return std::chrono::nanoseconds(now_ns_.load(std::memory_order_acquire));
+  }
+  void bar_wait(std::chrono::nanoseconds d);
+  ClockMode clock() const noexcept { return clock_; }
+  std::mutex& mutex() { return mu_; }
+  void start_clock_thread();
+
+  Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db);
+
+  // Back-door helpers (caller holds the mutex).
+  void mark_dirty() { dirty_ = true; }
+  void settle();  // recompute physics and links now, publish
+  void els_remove(SwitchModel& s, std::uint32_t els);
+  void els_insert(SwitchModel& s, std::uint32_t els);
+  void laser_fail(SwitchModel& s, std::uint32_t els, std::uint32_t laser, rd::LaserFault why);
+  void oe_fail(SwitchModel& s, std::uint32_t oe, bool unresponsive);
+  void oe_repair(SwitchModel& s, std::uint32_t oe);
+  void hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox);
+
+ private:
+  friend class UnitBar;
+  void run_until(std::int64_t end_ns);
+  void schedule(std::int64_t at_ns, Timer t);
+  void fire(const Timer& t);
+  void scan_doorbells();
+  void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
+  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
+  rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
+  void execute(SwitchModel& s, UnitModel& u);
+  rd::Completion cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
+  rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
+  cmis::Page oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
+  cmis::Page els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
+  void oe_control_changed(SwitchModel& s, std::uint32_t oe);
+  void oe_set_state(SwitchModel& s, std::uint32_t oe, rd::ModuleState st);
+  void dp_evaluate(SwitchModel& s, std::uint32_t oe, std::uint32_t lane_in_oe);
+  void laser_enable_changed(SwitchModel& s, std::uint32_t els);
+  void reset_unit_state(SwitchModel& s, UnitModel& u);
+
+  void recompute(SwitchModel& s);
+  void recompute_rx(SwitchModel& s);
+  static double oe_watts(const OeModel& oe);
+  void evaluate_links(SwitchModel& s);
+  void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
+  bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
+  void tick(std::int64_t dt_ns);
+  void thermal(SwitchModel& s, double dt_s);
+  void publish(SwitchModel& s);
+  void publish_unit(SwitchModel& s, UnitModel& u);
+
+  // events
+  void event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_t object, std::uint32_t cause,
+             std::uint32_t detail);
+  void port_event(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::EventType type, rd::LinkCause cause);
+  void oe_event(SwitchModel& s, std::uint32_t oe, std::uint32_t sub, rd::EventType type, std::uint32_t cause,
+                std::uint32_t detail);
+  void els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bool laser_object, rd::EventType type,
+                 std::uint32_t cause, std::uint32_t detail);
+  void raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t obj_index,
+                  std::uint32_t sub, std::uint32_t page, std::uint32_t byte);
+
+  ClockMode clock_;
+  std::mutex mu_;
+  std::atomic<std::int64_t> now_ns_{0};
+  std::multimap<std::int64_t, Timer> timers_;
+  std::vector<std::unique_ptr<SwitchModel>> switches_;
+  bool dirty_ = true;
+  bool tick_scheduled_ = false;
+  std::int64_t tick_ns_ = 100'000'000;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace cpo::sim
