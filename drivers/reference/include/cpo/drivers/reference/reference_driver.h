@@ -38,7 +38,9 @@
 // after locks are released.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <span>
 #include <vector>
@@ -97,8 +99,17 @@ class ReferenceDriver final : public Driver {
   struct Impl;
 
  private:
-  explicit ReferenceDriver(std::unique_ptr<Impl> impl) noexcept;
+  explicit ReferenceDriver(std::unique_ptr<Impl> impl);
+  [[gnu::cold, gnu::noinline]] Result<OperState> oper_state_slow(PortId port);
+
+  // The one-register read path, kept out of Impl so it costs no extra indirection.
+  struct FastPort {
+    const Bar* bar;
+    std::size_t oper_offset;
+    const std::atomic<bool>* gone;
+  };
   std::unique_ptr<Impl> impl_;
+  std::vector<FastPort> fast_ports_;
 };
 
 }  // namespace cpo::reference

@@ -1,0 +1,177 @@
+// The reference driver's read paths against the raw register reads they cost.
+//
+// The four units of cpo144 sit in memfd shared memory (cposdk::shm), each window filled with
+// an identity block and a status region the way a reference device publishes them, so the
+// driver opens exactly as it would on cpo-simd or a mapped PCIe BAR. Targets (issue 6):
+// - BM_DriverOperState <= 1.3 x BM_RawBarReadOperMask, and < 50 ns;
+// - BM_SnapshotCpo144 (144 ports, 576 lanes, 24 OEs, 18 ELS, 144 lasers) < 1 ms.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "cpo/drivers/reference/reference_driver.h"
+#include "cpo/drivers/shm/shm_bar.h"
+#include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/backend/validated_driver.h"
+#include "cpo/hal/platform.h"
+
+namespace {
+
+namespace rd = cpo::refdev;
+
+// One unit's window, as a reference device's firmware leaves it after power-on.
+void publish_unit(const cpo::Platform& p, std::uint32_t unit, cpo::Bar& bar) {
+  const auto ports = *p.ports_of(cpo::UnitId(unit));
+  const auto& first = p.ports()[ports.front().value()];
+  std::uint32_t oes = 0, first_oe = ~0u, els_lo = ~0u, els_hi = 0;
+  for (const auto& oe : p.optical_engines()) {
+    if (oe.unit.value() != unit) continue;
+    ++oes;
+    first_oe = std::min(first_oe, oe.id.value());
+  }
+  for (const auto& els : p.els_modules()) {
+    for (const auto& laser : els.lasers) {
+      if (p.lanes()[laser.lanes.front().value()].unit.value() != unit) continue;
+      els_lo = std::min(els_lo, els.id.value());
+      els_hi = std::max(els_hi, els.id.value());
+    }
+  }
+  const auto n = [](std::size_t v) { return static_cast<std::uint32_t>(v); };
+  using namespace rd::reg;
+  bar.write32(kMagic, rd::kMagic);
+  bar.write32(kVersion, rd::kVersion);
+  bar.write32(kUnitIndex, unit);
+  bar.write32(kUnitCount, n(p.units().size()));
+  bar.write32(kPortCount, n(ports.size()));
+  bar.write32(kFirstPort, ports.front().value());
+  bar.write32(kLanesPerPort, n(first.lanes.size()));
+  bar.write32(kLaneCount, n(ports.size() * first.lanes.size()));
+  bar.write32(kFirstLane, first.lanes.front().value());
+  bar.write32(kOeCount, oes);
+  bar.write32(kFirstOe, first_oe);
+  bar.write32(kBanksPerOe, n(p.optical_engines().front().banks.size()));
+  bar.write32(kLanesPerBank, p.lanes_per_bank());
+  bar.write32(kElsCount, els_hi - els_lo + 1);
+  bar.write32(kFirstEls, els_lo);
+  bar.write32(kLasersPerEls, n(p.els_modules().front().lasers.size()));
+  bar.write32(kCapabilities, 0x1f);
+  bar.write32(kBreakoutCaps, 0x16);
+  bar.write32(kFecCaps, 0x9);
+  bar.write32(kPrbsCaps, 0x1e);
+  bar.write32(kLoopbackCaps, 0x7);
+  bar.write32(kEventRingSize, rd::kEventRingEntries);
+  bar.write32(kGeneration, 2);
+  bar.write32(kUnitFlags, 1);
+  for (std::uint32_t i = 0; i < ports.size(); ++i) {
+    bar.write32(rd::at(rd::record::kPort, i, rd::field::kPortBreakout), 1);
+    bar.write32(rd::at(rd::record::kPort, i, rd::field::kPortOperMask), i % 2);
+  }
+}
+
+struct Cpo144OverShm {
+  Cpo144OverShm() : platform(*cpo::Platform::builtin("cpo144")) {
+    for (std::uint32_t u = 0; u < platform.units().size(); ++u) {
+      auto mem = cpo::shm::SharedMemory::create("bench-unit" + std::to_string(u), rd::kWindowBytes);
+      bars.push_back(std::make_unique<cpo::shm::ShmBar>(std::make_shared<cpo::shm::SharedMemory>(std::move(*mem))));
+      publish_unit(platform, u, *bars.back());
+      raw.push_back(bars.back().get());
+    }
+    auto d = cpo::reference::ReferenceDriver::open(platform, raw);
+    if (!d.ok()) {
+      std::fprintf(stderr, "bench_driver: %s\n", d.status().to_string().c_str());
+      std::abort();
+    }
+    driver = std::move(*d);
+  }
+  cpo::Platform platform;
+  std::vector<std::unique_ptr<cpo::shm::ShmBar>> bars;
+  std::vector<cpo::Bar*> raw;
+  std::unique_ptr<cpo::reference::ReferenceDriver> driver;
+};
+
+Cpo144OverShm& rig() {
+  static Cpo144OverShm r;
+  return r;
+}
+
+// Port 37 = unit 1, local port 1.
+void BM_RawBarReadOperMask(benchmark::State& state) {
+  cpo::Bar& bar = *rig().raw[1];
+  const std::size_t off = rd::at(rd::record::kPort, 1, rd::field::kPortOperMask);
+  for (auto _ : state) benchmark::DoNotOptimize(bar.read32(off));
+}
+BENCHMARK(BM_RawBarReadOperMask);
+
+void BM_DriverOperState(benchmark::State& state) {
+  cpo::Driver& driver = *rig().driver;
+  for (auto _ : state) {
+    auto r = driver.oper_state(cpo::PortId(37));
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_DriverOperState);
+
+void BM_ValidatedDriverOperState(benchmark::State& state) {
+  cpo::ValidatedDriver driver(*rig().driver, rig().platform);
+  for (auto _ : state) {
+    auto r = driver.oper_state(cpo::PortId(37));
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_ValidatedDriverOperState);
+
+// A 64-bit lane counter: two raw reads vs. a consistent copy of the whole lane record.
+void BM_RawBarReadLaneFecCorrected(benchmark::State& state) {
+  cpo::Bar& bar = *rig().raw[1];
+  const std::size_t lo = rd::at(rd::record::kLane, 5, rd::field::kLaneFecCorrectedLo);
+  const std::size_t hi = rd::at(rd::record::kLane, 5, rd::field::kLaneFecCorrectedHi);
+  for (auto _ : state) benchmark::DoNotOptimize((std::uint64_t{bar.read32(hi)} << 32) | bar.read32(lo));
+}
+BENCHMARK(BM_RawBarReadLaneFecCorrected);
+
+void BM_DriverLaneTelemetry(benchmark::State& state) {
+  cpo::Driver& driver = *rig().driver;
+  for (auto _ : state) {
+    auto r = driver.lane_telemetry(cpo::LaneId(149));
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_DriverLaneTelemetry);
+
+void BM_SnapshotUnit(benchmark::State& state) {
+  cpo::Driver& driver = *rig().driver;
+  cpo::UnitTelemetry t;
+  for (auto _ : state) {
+    cpo::Status s = driver.read_telemetry(cpo::UnitId(1), t);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_SnapshotUnit)->Unit(benchmark::kMicrosecond);
+
+void BM_SnapshotCpo144(benchmark::State& state) {
+  cpo::Driver& driver = *rig().driver;
+  cpo::Telemetry t;
+  for (auto _ : state) {
+    cpo::Status s = cpo::read_all_telemetry(driver, 4, t);
+    benchmark::DoNotOptimize(s);
+  }
+  state.counters["ports"] = 144;
+  state.counters["lanes"] = 576;
+}
+BENCHMARK(BM_SnapshotCpo144)->Unit(benchmark::kMicrosecond);
+
+void BM_DriverReadEventsEmpty(benchmark::State& state) {
+  cpo::Driver& driver = *rig().driver;
+  std::vector<cpo::Event> out;
+  for (auto _ : state) {
+    out.clear();
+    cpo::Status s = driver.read_events(out);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_DriverReadEventsEmpty);
+
+}  // namespace

@@ -1,0 +1,263 @@
+// Acceptance: the reference driver on a simulated cpo144 (sim/), end to end, with faults
+// injected through the simulator's back door; and the same driver over a memfd
+// shared-memory Bar served by a real-time simulator (the driver does not care which Bar).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "cpo/drivers/reference/reference_driver.h"
+#include "cpo/drivers/shm/shm_bar.h"
+#include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/backend/validated_driver.h"
+#include "cpo/sim/simulator.h"
+
+namespace cpo::reference {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+#define EXPECT_STATUS(expr, code_, fragment)        \
+  do {                                              \
+    ::cpo::Status s_ = (expr);                      \
+    EXPECT_EQ(s_.code(), code_) << s_.to_string();  \
+    EXPECT_THAT(s_.message(), HasSubstr(fragment)); \
+  } while (false)
+
+BreakoutMode mode(std::string_view text) { return *BreakoutMode::parse(text); }
+
+class ReferenceOnSim : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto sw = sim::Switch::create();
+    ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+    sim_ = std::move(*sw);
+    for (std::size_t u = 0; u < sim_->unit_count(); ++u) bars_.push_back(&sim_->bar(u));
+    auto d = ReferenceDriver::open(sim_->platform(), bars_);
+    ASSERT_TRUE(d.ok()) << d.status().to_string();
+    driver_ = std::move(*d);
+    validated_ = std::make_unique<ValidatedDriver>(*driver_, sim_->platform());
+  }
+  std::vector<Event> drain() {
+    std::vector<Event> out;
+    Status s = driver_->read_events(out);
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    return out;
+  }
+  std::uint64_t writes() {
+    std::uint64_t n = 0;
+    for (std::uint32_t u = 0; u < sim_->unit_count(); ++u) n += *sim_->backdoor().write_count(UnitId(u));
+    return n;
+  }
+  Status all_admin(AdminState state) {
+    for (std::uint32_t p = 0; p < 144; ++p) CPO_RETURN_IF_ERROR(validated_->set_admin_state(PortId(p), state));
+    return ok_status();
+  }
+
+  std::unique_ptr<sim::Switch> sim_;
+  std::vector<Bar*> bars_;
+  std::unique_ptr<ReferenceDriver> driver_;
+  std::unique_ptr<ValidatedDriver> validated_;
+};
+
+TEST_F(ReferenceOnSim, OpensWithTheSimulatorsCapabilities) {
+  const Capabilities& c = driver_->capabilities();
+  EXPECT_EQ(c.backend, "reference");
+  EXPECT_TRUE(c.breakout && c.bulk_breakout && c.tx_fir && c.cmis_oe && c.cmis_els && c.events);
+  EXPECT_FALSE(c.fec_modes.empty());
+  EXPECT_FALSE(c.prbs_patterns.empty());
+}
+
+TEST_F(ReferenceOnSim, AdminUpBringsLinksUpThroughThePhysics) {
+  ASSERT_TRUE(all_admin(AdminState::up).ok());
+  sim_->advance(2s);
+  for (std::uint32_t p = 0; p < 144; ++p) EXPECT_EQ(*validated_->oper_state(PortId(p)), OperState::up) << p;
+  auto ev = drain();
+  std::size_t ups = 0;
+  for (const auto& e : ev) ups += e.type == EventType::link_change && e.state == 1 ? 1 : 0;
+  EXPECT_EQ(ups, 144u);
+  Telemetry t;
+  ASSERT_TRUE(read_all_telemetry(*validated_, 4, t).ok());
+  EXPECT_GT(t.units[0].lanes[0].snr.value(), 10.0);
+  EXPECT_LT(t.units[0].lanes[0].pre_fec_ber, 2.4e-4);
+}
+
+TEST_F(ReferenceOnSim, EveryOperationEndToEnd) {
+  std::vector<BreakoutRequest> all;
+  for (std::uint32_t p = 0; p < 144; ++p) all.push_back({PortId(p), mode("4x200G")});
+  ASSERT_TRUE(validated_->set_breakout(all).ok());
+  EXPECT_EQ(validated_->port_telemetry(PortId(100))->subports, 4u);
+  ASSERT_TRUE(validated_->set_fec(PortId(100), FecMode::rs544).ok());
+  ASSERT_TRUE(validated_->set_loopback(PortId(100), LoopbackMode::phy_near_end).ok());
+  EXPECT_EQ(validated_->port_telemetry(PortId(100))->loopback, LoopbackMode::phy_near_end);
+  ASSERT_TRUE(validated_->set_tx_fir(LaneId(401), {-5, 50, -8}).ok());
+  EXPECT_EQ(validated_->lane_telemetry(LaneId(401))->tx_fir, (TxFir{-5, 50, -8}));
+  ASSERT_TRUE(validated_->set_prbs(LaneId(401), {PrbsPattern::prbs31q, false, true}).ok());
+  EXPECT_TRUE(validated_->prbs_status(LaneId(401))->config.checker);
+  ASSERT_TRUE(validated_->set_prbs(LaneId(401), {PrbsPattern::prbs31q, false, false}).ok());
+  std::array<std::uint8_t, 128> page{};
+  ASSERT_TRUE(validated_->read_cmis({OeId(13), BankId(2), 0x00, 0}, page).ok());
+  EXPECT_NE(page[0], 0);  // SFF-8024 identifier of the OE
+  ASSERT_TRUE(validated_->read_cmis({OeId(13), BankId(2), 0x11, 128}, page).ok());
+  ASSERT_TRUE(validated_->read_cmis({ElsId(4), BankId(0), 0x1a, 128}, page).ok());
+  UnitTelemetry u;
+  ASSERT_TRUE(validated_->read_telemetry(UnitId(3), u).ok());
+  EXPECT_EQ(u.ports.size(), 36u);
+  ASSERT_TRUE(validated_->reset_unit(UnitId(3)).ok());
+  EXPECT_EQ(validated_->port_telemetry(PortId(140))->subports, 1u);
+}
+
+TEST_F(ReferenceOnSim, BadArgumentsNeverReachTheDevice) {
+  const std::uint64_t before = writes();
+  std::array<std::uint8_t, 8> b{};
+  EXPECT_EQ(validated_->set_admin_state(PortId(144), AdminState::up).code(), Code::out_of_range);
+  std::vector<BreakoutRequest> bad{{PortId(1), mode("8x100G")}};
+  EXPECT_EQ(validated_->set_breakout(bad).code(), Code::unsupported);
+  EXPECT_EQ(validated_->set_fec(PortId(1), FecMode::rs528).code(), Code::unsupported);
+  EXPECT_EQ(validated_->set_loopback(PortId(145), LoopbackMode::none).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->set_tx_fir(LaneId(1), {-25, 40, 0}).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->set_tx_fir(LaneId(1), {-20, 40, -20}).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->set_tx_fir(LaneId(576), {}).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->set_prbs(LaneId(1), {PrbsPattern::prbs9, true, false}).code(), Code::unsupported);
+  EXPECT_EQ(validated_->read_cmis({OeId(24), BankId(0), 0, 128}, b).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->read_cmis({OeId(0), BankId(3), 0x11, 128}, b).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->read_cmis({ElsId(0), BankId(1), 0x1a, 128}, b).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->read_cmis({OeId(0), BankId(0), 0, 124}, b).code(), Code::invalid_argument);
+  EXPECT_EQ(validated_->write_cmis({ElsId(18), BankId(0), 0x1b, 128}, b).code(), Code::out_of_range);
+  EXPECT_EQ(validated_->reset_unit(UnitId(4)).code(), Code::out_of_range);
+  EXPECT_EQ(writes(), before);
+}
+
+TEST_F(ReferenceOnSim, DeviceRefusalsMapToCodes) {
+  ASSERT_TRUE(validated_->set_admin_state(PortId(5), AdminState::up).ok());
+  std::vector<BreakoutRequest> one{{PortId(5), mode("2x400G")}};
+  EXPECT_STATUS(validated_->set_breakout(one), Code::failed_precondition, "WrongState");
+  ASSERT_TRUE(sim_->backdoor().remove_els(ElsId(9)).ok());
+  std::array<std::uint8_t, 4> b{};
+  EXPECT_STATUS(validated_->read_cmis({ElsId(9), BankId(0), 0x1a, 128}, b), Code::failed_precondition, "NotPresent");
+}
+
+TEST_F(ReferenceOnSim, FirmwareHangTimesOutNamingCommandAndUnitThenRecovers) {
+  ASSERT_TRUE(sim_->backdoor().hang_firmware(UnitId(1)).ok());
+  EXPECT_STATUS(validated_->set_admin_state(PortId(40), AdminState::up), Code::timeout,
+                "unit 1: command PortAdmin (port 40) did not complete within");
+  EXPECT_TRUE(validated_->set_admin_state(PortId(0), AdminState::up).ok());  // other units serve
+  ASSERT_TRUE(sim_->backdoor().hang_firmware(UnitId(1), false).ok());
+  EXPECT_TRUE(validated_->set_admin_state(PortId(41), AdminState::up).ok());
+}
+
+TEST_F(ReferenceOnSim, SurpriseRemovalGivesDeviceGoneAndPcieErrorsAreRetried) {
+  ASSERT_TRUE(sim_->backdoor().pcie_error_reads(UnitId(0), 1).ok());
+  EXPECT_TRUE(validated_->oper_state(PortId(3)).ok());
+  ASSERT_TRUE(sim_->backdoor().surprise_remove(UnitId(2)).ok());
+  EXPECT_STATUS(validated_->oper_state(PortId(80)).status(), Code::device_gone, "unit 2: device gone");
+  EXPECT_STATUS(validated_->set_admin_state(PortId(80), AdminState::up), Code::device_gone, "unit 2");
+  UnitTelemetry t;
+  EXPECT_STATUS(validated_->read_telemetry(UnitId(2), t), Code::device_gone, "unit 2");
+  std::vector<Event> out;
+  EXPECT_STATUS(validated_->read_events(out), Code::device_gone, "unit 2");
+  EXPECT_TRUE(validated_->set_admin_state(PortId(0), AdminState::up).ok());
+}
+
+TEST_F(ReferenceOnSim, LaserFailureTakesDownExactlyTheImpactedPortsAndIsReportedOnce) {
+  ASSERT_TRUE(all_admin(AdminState::up).ok());
+  sim_->advance(2s);
+  (void)drain();
+  const LaserRef laser{ElsId(4), 5};  // an ELS shared by units 0 and 1; laser 5 lights unit 1
+  ASSERT_TRUE(sim_->backdoor().fail_laser(laser).ok());
+  sim_->advance(1s);
+  auto ev = drain();
+  std::size_t faults = 0;
+  std::set<LogicalPort> down;
+  for (const auto& e : ev) {
+    if (e.type == EventType::laser_fault) {
+      ++faults;
+      EXPECT_EQ(std::get<LaserRef>(e.object), laser);
+    }
+    if (e.type == EventType::link_change && e.state == 0) down.insert(std::get<LogicalPort>(e.object));
+  }
+  EXPECT_EQ(faults, 1u);
+  auto impacted = sim_->platform().impacted_ports(laser);
+  ASSERT_TRUE(impacted.ok());
+  EXPECT_EQ(std::vector<LogicalPort>(down.begin(), down.end()), *impacted);
+  for (const auto& lp : *impacted) EXPECT_EQ(*validated_->oper_state(lp.port), OperState::down);
+}
+
+TEST_F(ReferenceOnSim, RingOverrunResyncsAndTheReaderEndsWithTheDevicesState) {
+  ASSERT_TRUE(all_admin(AdminState::up).ok());
+  sim_->advance(2s);
+  (void)drain();
+  // Flap the fibers of unit 0 until far more than 1024 events were produced, unread.
+  for (int cycle = 0; cycle < 16; ++cycle) {
+    for (std::uint32_t p = 0; p < 36; ++p) ASSERT_TRUE(sim_->backdoor().cut_fiber(PortId(p)).ok());
+    sim_->advance(1s);
+    for (std::uint32_t p = 0; p < 36; ++p)
+      ASSERT_TRUE(sim_->backdoor().set_fiber_loss(PortId(p), -1, Decibels(1.5)).ok());
+    sim_->advance(2s);
+  }
+  for (std::uint32_t p = 0; p < 36; p += 2) ASSERT_TRUE(sim_->backdoor().cut_fiber(PortId(p)).ok());
+  sim_->advance(1s);
+  auto ev = drain();
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].type, EventType::resync);
+  EXPECT_TRUE(ev[0].synthetic);
+  // Apply the events in order to what the reader knew (all up): it ends with the truth.
+  std::map<PortId, bool> up;
+  for (std::uint32_t p = 0; p < 36; ++p) up[PortId(p)] = true;
+  for (const auto& e : ev) {
+    if (e.type == EventType::link_change) up[std::get<LogicalPort>(e.object).port] = e.state != 0;
+  }
+  for (std::uint32_t p = 0; p < 36; ++p) {
+    EXPECT_EQ(up[PortId(p)], *validated_->oper_state(PortId(p)) == OperState::up) << p;
+    EXPECT_EQ(up[PortId(p)], p % 2 == 1) << p;
+  }
+  EXPECT_TRUE(drain().empty() || drain()[0].type != EventType::resync);
+}
+
+// The same driver over a memfd window the simulator serves from its real-time thread.
+TEST(ReferenceOnSharedMemory, DriverRunsUnchangedOverAShmBar) {
+  const std::size_t units = 4;
+  std::vector<std::shared_ptr<shm::SharedMemory>> sim_side, driver_side;
+  sim::SimOptions options;
+  options.clock = sim::ClockMode::real_time;
+  options.status_period = 1ms;
+  for (std::size_t u = 0; u < units; ++u) {
+    auto mem = shm::SharedMemory::create("cpo144-unit" + std::to_string(u), refdev::kWindowBytes);
+    ASSERT_TRUE(mem.ok()) << mem.status().to_string();
+    auto mine = shm::SharedMemory::attach(mem->fd());  // a second mapping, as another process would
+    ASSERT_TRUE(mine.ok());
+    sim_side.push_back(std::make_shared<shm::SharedMemory>(std::move(*mem)));
+    driver_side.push_back(std::make_shared<shm::SharedMemory>(std::move(*mine)));
+    options.unit_memory.push_back(sim_side.back()->words().data());
+  }
+  auto sw = sim::Switch::create(options);
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  std::vector<std::unique_ptr<shm::ShmBar>> owned;
+  std::vector<Bar*> bars;
+  for (const auto& m : driver_side) {
+    owned.push_back(std::make_unique<shm::ShmBar>(m));
+    bars.push_back(owned.back().get());
+  }
+  auto d = ReferenceDriver::open((*sw)->platform(), bars);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  ReferenceDriver& driver = **d;
+  ASSERT_TRUE(driver.set_admin_state(PortId(37), AdminState::up).ok());
+  // The firmware publishes the status region every status_period: poll (bounded) for it.
+  AdminState admin = AdminState::down;
+  for (int i = 0; i < 2000 && admin != AdminState::up; ++i) {
+    admin = driver.port_telemetry(PortId(37))->admin();
+    if (admin != AdminState::up) bars[1]->wait(1ms);
+  }
+  EXPECT_EQ(admin, AdminState::up);
+  std::array<std::uint8_t, 16> page{};
+  ASSERT_TRUE(driver.read_cmis({OeId(6), BankId(0), 0x00, 0}, page).ok());
+  EXPECT_NE(page[0], 0);
+  Telemetry t;
+  ASSERT_TRUE(read_all_telemetry(driver, units, t).ok());
+  EXPECT_EQ(t.units[1].ports[1].port, PortId(37));
+}
+
+}  // namespace
+}  // namespace cpo::reference
