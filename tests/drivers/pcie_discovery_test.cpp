@@ -23,6 +23,7 @@
 // libpci's own error paths leak what they had allocated when its fatal-error callback does
 // not return (sysfs_scan's half-built pci_dev, an unclosed FILE): a property of libpci, not
 // of cposdk, so LeakSanitizer (asan preset) is told to ignore allocations made inside it.
+// NOLINTNEXTLINE(bugprone-reserved-identifier): the name LeakSanitizer looks up.
 extern "C" const char* __lsan_default_suppressions() { return "leak:libpci.so\n"; }
 
 namespace {
@@ -34,7 +35,6 @@ using cpo::pcie::ScanOptions;
 using cpo::testing::kLspci;
 using cpo::testing::run_process;
 using ::testing::HasSubstr;
-using ::testing::Not;
 
 const fs::path kData = fs::path(CPOSDK_TEST_DATA) / "pci";
 
@@ -166,6 +166,7 @@ TEST(PcieDump, BarsMatchLspciRegions) {
 TEST(PcieDump, CandidatesAreTheSwitchAsicsSortedByBdf) {
   const auto ours = scan_ok(dump_options(kData / "switch_box.dump", /*all=*/false));
   std::vector<std::string> bdfs;
+  bdfs.reserve(ours.size());
   for (const auto& d : ours) bdfs.push_back(d.bdf.to_string());
   EXPECT_THAT(bdfs, ::testing::ElementsAre("0000:01:00.0", "0000:02:00.0", "0000:03:00.0", "0000:04:00.0",
                                            "0000:06:00.0", "0001:01:00.0"));
@@ -324,6 +325,7 @@ TEST(PcieDumpErrors, UnreadableFileIsFailedPrecondition) {
 
 TEST(PcieScan, ConcurrentScansEachGetTheirOwnResultOrError) {
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> good{0}, bad{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {

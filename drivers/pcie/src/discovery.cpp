@@ -9,8 +9,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -19,6 +19,9 @@
 
 namespace cpo::pcie {
 namespace {
+
+// strerror() is not thread-safe; the category's message is (same text).
+std::string errno_text(int err) { return std::generic_category().message(err); }
 
 // PCI configuration-space layout (PCI Local Bus 3.0 section 6.1; the same constants as the
 // kernel's include/uapi/linux/pci_regs.h and pciutils' lib/header.h).
@@ -52,17 +55,19 @@ std::shared_ptr<spdlog::logger> logger() { return cpo::log::get("cpo.pci"); }
 // scans on different threads each return to their own setjmp.
 // ---------------------------------------------------------------------------------------
 struct Trap {
-  std::jmp_buf env;
+  std::jmp_buf env{};
   bool armed = false;
   char message[512] = {};
 };
 thread_local Trap t_trap;
 
-__attribute__((format(printf, 1, 2))) [[noreturn]] void on_pci_error(char* format, ...) {
+// GNU noreturn (not [[noreturn]]): clang makes it part of the function type, which must
+// match pci_access::error's PCI_NONRET pointer type.
+__attribute__((noreturn, format(printf, 1, 2))) void on_pci_error(char* format, ...) {
   Trap& trap = t_trap;
   va_list args;
   va_start(args, format);
-  std::vsnprintf(trap.message, sizeof trap.message, format, args);
+  (void)std::vsnprintf(trap.message, sizeof trap.message, format, args);
   va_end(args);
   if (!trap.armed) {
     // Only reachable if libpci is called outside run_trapped(), a cposdk bug. Ending the
@@ -85,7 +90,7 @@ __attribute__((format(printf, 1, 2))) void on_pci_warning(char* format, ...) {
   char buf[512];
   va_list args;
   va_start(args, format);
-  std::vsnprintf(buf, sizeof buf, format, args);
+  (void)std::vsnprintf(buf, sizeof buf, format, args);
   va_end(args);
   logger()->warn("libpci: {}", trim_newlines(buf));
 }
@@ -94,7 +99,7 @@ __attribute__((format(printf, 1, 2))) void on_pci_debug(char* format, ...) {
   char buf[512];
   va_list args;
   va_start(args, format);
-  std::vsnprintf(buf, sizeof buf, format, args);
+  (void)std::vsnprintf(buf, sizeof buf, format, args);
   va_end(args);
   auto text = trim_newlines(buf);
   if (!text.empty()) logger()->debug("libpci: {}", text);
@@ -251,7 +256,7 @@ Status check_input(const ScanOptions& options) {
   if (::stat(options.path.c_str(), &st) != 0) {
     const int err = errno;
     if (err == ENOENT || err == ENOTDIR) return error(Code::not_found, fmt::format("{}: not found", what));
-    return error(Code::failed_precondition, fmt::format("{}: cannot be read: {}", what, std::strerror(err)));
+    return error(Code::failed_precondition, fmt::format("{}: cannot be read: {}", what, errno_text(err)));
   }
   if (dump && !S_ISREG(st.st_mode)) {
     return error(Code::invalid_argument,
@@ -262,7 +267,7 @@ Status check_input(const ScanOptions& options) {
                  fmt::format("{}: not a directory (expected a tree like /sys/bus/pci holding devices/)", what));
   }
   if (::access(options.path.c_str(), dump ? R_OK : (R_OK | X_OK)) != 0) {
-    return error(Code::failed_precondition, fmt::format("{}: cannot be read: {}", what, std::strerror(errno)));
+    return error(Code::failed_precondition, fmt::format("{}: cannot be read: {}", what, errno_text(errno)));
   }
   if (!dump) {
     const std::string devices = options.path + "/devices";
@@ -272,7 +277,7 @@ Status check_input(const ScanOptions& options) {
     }
   }
   if (!options.ids_file.empty() && ::access(options.ids_file.c_str(), R_OK) != 0) {
-    return error(Code::not_found, fmt::format("pci.ids file '{}': {}", options.ids_file, std::strerror(errno)));
+    return error(Code::not_found, fmt::format("pci.ids file '{}': {}", options.ids_file, errno_text(errno)));
   }
   return ok_status();
 }

@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,6 +18,9 @@
 
 namespace cpo::pcie {
 namespace {
+
+// strerror() is not thread-safe; the category's message is (same text).
+std::string errno_text(int err) { return std::generic_category().message(err); }
 
 // Flags of the sysfs `resource` file (one "start end flags" line per resource, written by
 // drivers/pci/pci-sysfs.c resource_show()): the kernel's struct resource flags from
@@ -40,7 +43,7 @@ Result<Resource> read_resource(const std::string& dir, unsigned index, const std
   const std::string path = dir + "/resource";
   std::ifstream in(path);
   if (!in) {
-    return error(Code::io_error, fmt::format("{}: cannot read {}: {}", who, path, std::strerror(errno)));
+    return error(Code::io_error, fmt::format("{}: cannot read {}: {}", who, path, errno_text(errno)));
   }
   std::string line;
   for (unsigned i = 0; i <= index; ++i) {
@@ -66,7 +69,7 @@ Result<std::uint16_t> read_command(const std::string& dir, const std::string& wh
   const std::string path = dir + "/config";
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return error(Code::io_error, fmt::format("{}: cannot read {}: {}", who, path, std::strerror(errno)));
+    return error(Code::io_error, fmt::format("{}: cannot read {}: {}", who, path, errno_text(errno)));
   }
   unsigned char bytes[2] = {};
   const ssize_t n = ::pread(fd, bytes, sizeof bytes, static_cast<off_t>(kCfgCommand));
@@ -74,7 +77,7 @@ Result<std::uint16_t> read_command(const std::string& dir, const std::string& wh
   ::close(fd);
   if (n != static_cast<ssize_t>(sizeof bytes)) {
     return error(Code::io_error, fmt::format("{}: cannot read the command register from {}: {}", who, path,
-                                             n < 0 ? std::strerror(err) : "file too short"));
+                                             n < 0 ? errno_text(err) : std::string("file too short")));
   }
   return static_cast<std::uint16_t>(bytes[0] | (bytes[1] << 8));
 }
@@ -139,8 +142,7 @@ Status map_errno_status(int err, const MapErrorContext& ctx) {
                                                 who, ctx.path));
     default: break;
   }
-  return error(Code::io_error,
-               fmt::format("{}: {} of {} failed: {}", who, ctx.operation, ctx.path, std::strerror(err)));
+  return error(Code::io_error, fmt::format("{}: {} of {} failed: {}", who, ctx.operation, ctx.path, errno_text(err)));
 }
 
 MappedBar::MappedBar(Bdf bdf, unsigned bar_index, std::string path, int fd, void* map, std::size_t map_length,
