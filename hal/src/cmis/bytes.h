@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -46,29 +48,42 @@ inline void put_bit(PageBytes& p, std::size_t address, unsigned n, bool value) n
   put_bits(p, address, n, 1, value ? 1U : 0U);
 }
 
+// A field name: a string, or a callable returning one. Callables let hot encode loops name
+// "lane 6 Tx bias" without formatting anything unless an error is reported.
+template <typename Name>
+std::string name_of(const Name& name) {
+  if constexpr (std::is_invocable_v<const Name&>) {
+    return std::string(name());
+  } else {
+    return std::string(name);
+  }
+}
+
 // Quantises `value` (in the field's unit) to whole steps of `step` within [min_raw, max_raw].
 // Rounds to the nearest step: the encoding resolution, not clamping; values beyond the
 // representable range are refused.
-inline Result<long> quantise(double value, double step, long min_raw, long max_raw, std::string_view field,
-                             std::string_view unit) {
-  if (std::isnan(value)) return error(Code::invalid_argument, fmt::format("{}: NaN is not a value", field));
+template <typename Name>
+Result<long> quantise(double value, double step, long min_raw, long max_raw, const Name& field, std::string_view unit) {
+  if (std::isnan(value)) return error(Code::invalid_argument, fmt::format("{}: NaN is not a value", name_of(field)));
   const double raw = std::round(value / step);
   if (!(raw >= static_cast<double>(min_raw) && raw <= static_cast<double>(max_raw))) {
     return error(Code::out_of_range,
-                 fmt::format("{}: {} {} outside the encodable range {}..{} {}", field, value, unit,
+                 fmt::format("{}: {} {} outside the encodable range {}..{} {}", name_of(field), value, unit,
                              static_cast<double>(min_raw) * step, static_cast<double>(max_raw) * step, unit));
   }
   return static_cast<long>(raw);
 }
 
-inline Result<std::uint16_t> to_u16(double value, double step, std::string_view field, std::string_view unit) {
+template <typename Name>
+Result<std::uint16_t> to_u16(double value, double step, const Name& field, std::string_view unit) {
   auto raw = quantise(value, step, 0, 0xFFFF, field, unit);
   if (!raw) return raw.status();
   return static_cast<std::uint16_t>(*raw);
 }
 
-inline Status check_max(unsigned value, unsigned max, std::string_view field) {
-  if (value > max) return error(Code::out_of_range, fmt::format("{}: {} outside 0..{}", field, value, max));
+template <typename Name>
+Status check_max(unsigned value, unsigned max, const Name& field) {
+  if (value > max) return error(Code::out_of_range, fmt::format("{}: {} outside 0..{}", name_of(field), value, max));
   return ok_status();
 }
 

@@ -22,13 +22,15 @@ constexpr double kFrequencyStep = 5.0;  // GHz
 Milliwatts power_at(const PageBytes& p, std::size_t a) { return Milliwatts(u16(p, a) * kPowerStep); }
 Milliamps bias_at(const PageBytes& p, std::size_t a) { return Milliamps(u16(p, a) * kBiasStep); }
 
-Status put_power(PageBytes& p, std::size_t a, Milliwatts v, std::string_view field) {
+template <typename Name>
+Status put_power(PageBytes& p, std::size_t a, Milliwatts v, const Name& field) {
   auto raw = to_u16(v.value(), kPowerStep, field, "mW");
   if (!raw) return raw.status();
   put_u16(p, a, *raw);
   return ok_status();
 }
-Status put_bias(PageBytes& p, std::size_t a, Milliamps v, std::string_view field) {
+template <typename Name>
+Status put_bias(PageBytes& p, std::size_t a, Milliamps v, const Name& field) {
   auto raw = to_u16(v.value(), kBiasStep, field, "mA");
   if (!raw) return raw.status();
   put_u16(p, a, *raw);
@@ -160,12 +162,14 @@ Status encode_page1a(const ElsAdvertisement& v, PageBytes& p) {
   put(out, 211, v.global_warning_mask);
   for (unsigned i = 0; i < kLanesPerBank; ++i) {
     const unsigned lane = i + 1;
-    CPO_RETURN_IF_ERROR(check_max(v.fault_code[i], 15, fmt::format("ELS lane {} fault code", lane)));
-    CPO_RETURN_IF_ERROR(check_max(v.warning_code[i], 15, fmt::format("ELS lane {} warning code", lane)));
+    CPO_RETURN_IF_ERROR(check_max(v.fault_code[i], 15, [&] { return fmt::format("ELS lane {} fault code", lane); }));
+    CPO_RETURN_IF_ERROR(
+        check_max(v.warning_code[i], 15, [&] { return fmt::format("ELS lane {} warning code", lane); }));
     put(out, 212 + i, static_cast<std::uint8_t>((v.warning_code[i] << 4) | v.fault_code[i]));
     put_bits(out, 221 + i / 4, 2 * (i % 4), 2, static_cast<unsigned>(v.lane_state[i]) & 3U);
     put(out, 224 + i, v.lane_to_fiber[i]);
-    auto freq = to_u16(v.lane_frequency_ghz[i], kFrequencyStep, fmt::format("ELS lane {} frequency", lane), "GHz");
+    auto freq = to_u16(
+        v.lane_frequency_ghz[i], kFrequencyStep, [&] { return fmt::format("ELS lane {} frequency", lane); }, "GHz");
     if (!freq) return freq.status();
     put_u16(out, 232 + 2 * i, *freq);
   }
@@ -195,13 +199,16 @@ Status encode_page1b(const ElsMonitors& m, PageBytes& p) {
   PageBytes out = p;
   for (unsigned i = 0; i < kLanesPerBank; ++i) {
     const unsigned lane = i + 1;
+    CPO_RETURN_IF_ERROR(put_bias(out, 128 + 2 * i, m.bias_setpoint[i],
+                                 [&] { return fmt::format("ELS lane {} bias set-point", lane); }));
+    CPO_RETURN_IF_ERROR(put_power(out, 144 + 2 * i, m.power_setpoint[i],
+                                  [&] { return fmt::format("ELS lane {} power set-point", lane); }));
     CPO_RETURN_IF_ERROR(
-        put_bias(out, 128 + 2 * i, m.bias_setpoint[i], fmt::format("ELS lane {} bias set-point", lane)));
+        put_bias(out, 184 + 2 * i, m.bias[i], [&] { return fmt::format("ELS lane {} bias monitor", lane); }));
     CPO_RETURN_IF_ERROR(
-        put_power(out, 144 + 2 * i, m.power_setpoint[i], fmt::format("ELS lane {} power set-point", lane)));
-    CPO_RETURN_IF_ERROR(put_bias(out, 184 + 2 * i, m.bias[i], fmt::format("ELS lane {} bias monitor", lane)));
-    CPO_RETURN_IF_ERROR(put_power(out, 200 + 2 * i, m.power[i], fmt::format("ELS lane {} power monitor", lane)));
-    auto volts = quantise(m.voltage[i].value(), kVoltageStep, 0, 255, fmt::format("ELS lane {} voltage", lane), "V");
+        put_power(out, 200 + 2 * i, m.power[i], [&] { return fmt::format("ELS lane {} power monitor", lane); }));
+    auto volts = quantise(
+        m.voltage[i].value(), kVoltageStep, 0, 255, [&] { return fmt::format("ELS lane {} voltage", lane); }, "V");
     if (!volts) return volts.status();
     put(out, 232 + i, static_cast<std::uint8_t>(*volts));
   }

@@ -27,14 +27,15 @@ Milliamps bias_at(const PageBytes& p, std::size_t a, std::uint8_t mult) {
   return Milliamps(u16(p, a) * kBiasStep * mult);
 }
 
-Status put_temp(PageBytes& p, std::size_t a, Celsius v, std::string_view field) {
+template <typename Name>
+Status put_temp(PageBytes& p, std::size_t a, Celsius v, const Name& field) {
   auto raw = quantise(v.value(), kTempStep, -32768, 32767, field, "degC");
   if (!raw) return raw.status();
   put_s16(p, a, static_cast<std::int16_t>(*raw));
   return ok_status();
 }
-Status put_u16_field(PageBytes& p, std::size_t a, double v, double step, std::string_view field,
-                     std::string_view unit) {
+template <typename Name>
+Status put_u16_field(PageBytes& p, std::size_t a, double v, double step, const Name& field, std::string_view unit) {
   auto raw = to_u16(v, step, field, unit);
   if (!raw) return raw.status();
   put_u16(p, a, *raw);
@@ -43,10 +44,10 @@ Status put_u16_field(PageBytes& p, std::size_t a, double v, double step, std::st
 
 template <typename T, typename Put>
 Status put_thresholds(const ThresholdSet<T>& t, std::size_t first, std::string_view name, Put put_one) {
-  CPO_RETURN_IF_ERROR(put_one(first, t.high_alarm, fmt::format("{} high alarm", name)));
-  CPO_RETURN_IF_ERROR(put_one(first + 2, t.low_alarm, fmt::format("{} low alarm", name)));
-  CPO_RETURN_IF_ERROR(put_one(first + 4, t.high_warning, fmt::format("{} high warning", name)));
-  return put_one(first + 6, t.low_warning, fmt::format("{} low warning", name));
+  CPO_RETURN_IF_ERROR(put_one(first, t.high_alarm, [&] { return fmt::format("{} high alarm", name); }));
+  CPO_RETURN_IF_ERROR(put_one(first + 2, t.low_alarm, [&] { return fmt::format("{} low alarm", name); }));
+  CPO_RETURN_IF_ERROR(put_one(first + 4, t.high_warning, [&] { return fmt::format("{} high warning", name); }));
+  return put_one(first + 6, t.low_warning, [&] { return fmt::format("{} low warning", name); });
 }
 
 template <typename T, typename Get>
@@ -106,8 +107,10 @@ Status write_apps(PageBytes& p, std::size_t first, std::uint8_t first_app_sel,
       return error(Code::invalid_argument,
                    fmt::format("ApSel {}: host interface code FFh marks the end of the table", d.app_sel));
     }
-    CPO_RETURN_IF_ERROR(check_max(d.host_lane_count, 15, fmt::format("ApSel {} host lane count", d.app_sel)));
-    CPO_RETURN_IF_ERROR(check_max(d.media_lane_count, 15, fmt::format("ApSel {} media lane count", d.app_sel)));
+    CPO_RETURN_IF_ERROR(
+        check_max(d.host_lane_count, 15, [&] { return fmt::format("ApSel {} host lane count", d.app_sel); }));
+    CPO_RETURN_IF_ERROR(
+        check_max(d.media_lane_count, 15, [&] { return fmt::format("ApSel {} media lane count", d.app_sel); }));
     const std::size_t address = first + 4 * i;
     put(p, address, d.host_interface);
     put(p, address + 1, d.media_interface);
@@ -167,8 +170,8 @@ DataPathConfig dp_config_at(const PageBytes& p, std::size_t address) {
 
 Status put_dp_config(PageBytes& p, std::size_t address, const DataPathConfig& c, std::string_view field,
                      unsigned lane) {
-  CPO_RETURN_IF_ERROR(check_max(c.app_sel, 15, fmt::format("{} lane {} ApSel", field, lane)));
-  CPO_RETURN_IF_ERROR(check_max(c.data_path_id, 7, fmt::format("{} lane {} DataPathID", field, lane)));
+  CPO_RETURN_IF_ERROR(check_max(c.app_sel, 15, [&] { return fmt::format("{} lane {} ApSel", field, lane); }));
+  CPO_RETURN_IF_ERROR(check_max(c.data_path_id, 7, [&] { return fmt::format("{} lane {} DataPathID", field, lane); }));
   put(p, address,
       static_cast<std::uint8_t>((unsigned{c.app_sel} << 4) | (unsigned{c.data_path_id} << 1) |
                                 (c.explicit_control ? 1U : 0U)));
@@ -522,17 +525,17 @@ Status encode_page02(const Thresholds& t, PageBytes& p, std::uint8_t mult) {
   }
   PageBytes out = p;
   CPO_RETURN_IF_ERROR(put_thresholds(t.temperature, 128, "temperature",
-                                     [&](std::size_t a, Celsius v, std::string f) { return put_temp(out, a, v, f); }));
-  CPO_RETURN_IF_ERROR(put_thresholds(t.vcc, 136, "Vcc", [&](std::size_t a, Volts v, std::string f) {
+                                     [&](std::size_t a, Celsius v, const auto& f) { return put_temp(out, a, v, f); }));
+  CPO_RETURN_IF_ERROR(put_thresholds(t.vcc, 136, "Vcc", [&](std::size_t a, Volts v, const auto& f) {
     return put_u16_field(out, a, v.value(), kVccStep, f, "V");
   }));
-  CPO_RETURN_IF_ERROR(put_thresholds(t.tx_power, 176, "Tx power", [&](std::size_t a, Milliwatts v, std::string f) {
+  CPO_RETURN_IF_ERROR(put_thresholds(t.tx_power, 176, "Tx power", [&](std::size_t a, Milliwatts v, const auto& f) {
     return put_u16_field(out, a, v.value(), kPowerStep, f, "mW");
   }));
-  CPO_RETURN_IF_ERROR(put_thresholds(t.tx_bias, 184, "Tx bias", [&](std::size_t a, Milliamps v, std::string f) {
+  CPO_RETURN_IF_ERROR(put_thresholds(t.tx_bias, 184, "Tx bias", [&](std::size_t a, Milliamps v, const auto& f) {
     return put_u16_field(out, a, v.value(), kBiasStep * mult, f, "mA");
   }));
-  CPO_RETURN_IF_ERROR(put_thresholds(t.rx_power, 192, "Rx power", [&](std::size_t a, Milliwatts v, std::string f) {
+  CPO_RETURN_IF_ERROR(put_thresholds(t.rx_power, 192, "Rx power", [&](std::size_t a, Milliwatts v, const auto& f) {
     return put_u16_field(out, a, v.value(), kPowerStep, f, "mW");
   }));
   p = out;
@@ -618,16 +621,19 @@ Status encode_page11(const LaneStatus& s, PageBytes& p, std::uint8_t mult) {
     const unsigned lane = i + 1;
     const auto state = static_cast<unsigned>(s.data_path_state[i]);
     const auto cfg = static_cast<unsigned>(s.config_status[i]);
-    CPO_RETURN_IF_ERROR(check_max(state, 15, fmt::format("lane {} data path state", lane)));
-    CPO_RETURN_IF_ERROR(check_max(cfg, 15, fmt::format("lane {} config status", lane)));
+    CPO_RETURN_IF_ERROR(check_max(state, 15, [&] { return fmt::format("lane {} data path state", lane); }));
+    CPO_RETURN_IF_ERROR(check_max(cfg, 15, [&] { return fmt::format("lane {} config status", lane); }));
     put_bits(out, 128 + i / 2, (i % 2) * 4, 4, state);
     put_bits(out, 202 + i / 2, (i % 2) * 4, 4, cfg);
-    CPO_RETURN_IF_ERROR(put_u16_field(out, 154 + 2 * i, s.tx_power[i].value(), kPowerStep,
-                                      fmt::format("lane {} Tx power", lane), "mW"));
-    CPO_RETURN_IF_ERROR(put_u16_field(out, 170 + 2 * i, s.tx_bias[i].value(), kBiasStep * mult,
-                                      fmt::format("lane {} Tx bias", lane), "mA"));
-    CPO_RETURN_IF_ERROR(put_u16_field(out, 186 + 2 * i, s.rx_power[i].value(), kPowerStep,
-                                      fmt::format("lane {} Rx power", lane), "mW"));
+    CPO_RETURN_IF_ERROR(put_u16_field(
+        out, 154 + 2 * i, s.tx_power[i].value(), kPowerStep, [&] { return fmt::format("lane {} Tx power", lane); },
+        "mW"));
+    CPO_RETURN_IF_ERROR(put_u16_field(
+        out, 170 + 2 * i, s.tx_bias[i].value(), kBiasStep * mult, [&] { return fmt::format("lane {} Tx bias", lane); },
+        "mA"));
+    CPO_RETURN_IF_ERROR(put_u16_field(
+        out, 186 + 2 * i, s.rx_power[i].value(), kPowerStep, [&] { return fmt::format("lane {} Rx power", lane); },
+        "mW"));
     CPO_RETURN_IF_ERROR(put_dp_config(out, 206 + i, s.active_config[i], "active control set", lane));
   }
   put(out, 132, s.rx_output_status);
