@@ -108,7 +108,7 @@ int list(const Context& ctx, const ListArgs& args) {
         args.all ? "PCI device" : "switch ASIC found (`cpoctl pci list --all` lists every device)");
     return 0;
   }
-  std::cout << fmt::format("{:<13} {:<9} {:<5} {:>5} {:<3} {:<16} {:<32} {}\n", "BDF", "ID", "CLASS", "BAR0", "MEM",
+  std::cout << fmt::format("{:<13} {:<9} {:<5} {:>5} {:<3} {:<16} {:<40} {}\n", "BDF", "ID", "CLASS", "BAR0", "MEM",
                            "DRIVER", "ASIC", "NAME");
   for (const auto& d : *devices) {
     std::string asic = "-";
@@ -116,7 +116,7 @@ int list(const Context& ctx, const ListArgs& args) {
       asic = d.asic_maker + " " + d.asic_family;
       if (d.asic_recovery) asic += " (recovery)";
     }
-    std::cout << fmt::format("{:<13} {:04x}:{:04x} {:04x}  {:>5} {:<3} {:<16} {:<32} {} {}\n", d.bdf, d.vendor_id,
+    std::cout << fmt::format("{:<13} {:04x}:{:04x} {:04x}  {:>5} {:<3} {:<16} {:<40} {} {}\n", d.bdf, d.vendor_id,
                              d.device_id, d.class_id, bar0_text(d), memory_text(d.memory_enabled),
                              d.driver.empty() ? "-" : d.driver, asic, d.vendor_name, d.device_name);
   }

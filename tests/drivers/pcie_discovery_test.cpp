@@ -352,9 +352,10 @@ struct SysfsTree {
 // The dump's devices as a sysfs tree, with BAR sizes and one bound driver.
 std::unique_ptr<SysfsTree> make_tree() {
   auto tree = std::make_unique<SysfsTree>();
+  // BAR sizes per device; the reference device (04:00.0) has its 256 KiB register window.
   const std::map<std::string, std::array<std::uint64_t, 6>> sizes{
       {"0000:01:00.0", {32u << 20, 0, 0, 0, 0, 0}},       {"0000:02:00.0", {32u << 20, 0, 0, 0, 0, 0}},
-      {"0000:03:00.0", {8u << 20, 0, 1u << 30, 0, 0, 0}}, {"0000:04:00.0", {1u << 20, 0, 0, 0, 0, 0}},
+      {"0000:03:00.0", {8u << 20, 0, 1u << 30, 0, 0, 0}}, {"0000:04:00.0", {256u << 10, 0, 0, 0, 0, 0}},
       {"0000:05:00.0", {32u << 20, 0, 0, 0, 0, 0}},       {"0000:05:00.1", {32u << 20, 0, 0, 0, 0, 0}},
       {"0000:06:00.0", {1u << 20, 0, 0, 0, 0, 0}},        {"0001:01:00.0", {32u << 20, 0, 0, 0, 0, 0}},
   };

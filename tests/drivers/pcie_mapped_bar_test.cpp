@@ -12,6 +12,7 @@
 
 #include "cpo/drivers/pcie/discovery.h"
 #include "cpo/drivers/pcie/mapped_bar.h"
+#include "cpo/hal/backend/refdev/refdev.h"
 #include "map_errors.h"
 #include "pcie_fixtures.h"
 
@@ -39,7 +40,8 @@ std::vector<std::uint8_t> config_of(const std::string& wanted) {
 class MappedBarTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    add("0000:04:00.0", config_of("0000:04:00.0"), {1u << 20, 0, 0, 0, 0, 0});  // the reference device
+    // The reference device: BAR0 is its register window (docs/device-interface.md).
+    add("0000:04:00.0", config_of("0000:04:00.0"), {cpo::refdev::kWindowBytes, 0, 0, 0, 0, 0});
     add("0000:01:00.0", config_of("0000:01:00.0"), {32u << 20, 0, 0, 0, 0, 0}, "mlxsw_spectrum4");
     add("0001:01:00.0", config_of("0001:01:00.0"), {32u << 20, 0, 0, 0, 0, 0});  // decoding off
     auto io = config_of("0000:04:00.0");
@@ -81,20 +83,39 @@ std::uint32_t file_word(const fs::path& file, std::size_t offset) {
   return static_cast<std::uint32_t>(b[0] | (b[1] << 8) | (b[2] << 16)) | (static_cast<std::uint32_t>(b[3]) << 24);
 }
 
-TEST_F(MappedBarTest, MapsResource0AndWritesReachTheFile) {
+constexpr std::size_t kWindow = cpo::refdev::kWindowBytes;
+
+TEST_F(MappedBarTest, MapsResource0AndReadsTheIdentityMagic) {
+  // The stand-in "device" holds the reference interface's magic where a driver looks first.
+  const auto file = device_dir("0000:04:00.0") / "resource0";
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    const std::uint32_t magic = cpo::refdev::kMagic;
+    const unsigned char le[4] = {static_cast<unsigned char>(magic), static_cast<unsigned char>(magic >> 8),
+                                 static_cast<unsigned char>(magic >> 16), static_cast<unsigned char>(magic >> 24)};
+    f.seekp(static_cast<std::streamoff>(cpo::refdev::reg::kMagic));
+    f.write(reinterpret_cast<const char*>(le), 4);
+  }
   auto bar = MappedBar::open(bdf("0000:04:00.0"), options());
   ASSERT_TRUE(bar.ok()) << bar.status().to_string();
   cpo::Bar& b = **bar;
-  EXPECT_EQ(b.size(), 1u << 20);
-  EXPECT_EQ((*bar)->path(), (device_dir("0000:04:00.0") / "resource0").string());
-  EXPECT_EQ(b.read32(0), 0u);
+  EXPECT_EQ(b.size(), kWindow);
+  EXPECT_EQ((*bar)->path(), file.string());
+  EXPECT_EQ(b.read32(cpo::refdev::reg::kMagic), cpo::refdev::kMagic);
+}
+
+TEST_F(MappedBarTest, WritesReachTheMappedFile) {
+  auto bar = MappedBar::open(bdf("0000:04:00.0"), options());
+  ASSERT_TRUE(bar.ok()) << bar.status().to_string();
+  cpo::Bar& b = **bar;
+  EXPECT_EQ(b.read32(0x10), 0u);
   b.write32(0x10, 0xdeadbeef);
-  b.write32((1u << 20) - 4, 0x12345678);
+  b.write32(kWindow - 4, 0x12345678);
   EXPECT_EQ(b.read32(0x10), 0xdeadbeefu);
-  EXPECT_EQ(b.read32((1u << 20) - 4), 0x12345678u);
+  EXPECT_EQ(b.read32(kWindow - 4), 0x12345678u);
   // MAP_SHARED over the file: the "device" (the file) sees the writes.
   EXPECT_EQ(file_word(device_dir("0000:04:00.0") / "resource0", 0x10), 0xdeadbeefu);
-  EXPECT_EQ(file_word(device_dir("0000:04:00.0") / "resource0", (1u << 20) - 4), 0x12345678u);
+  EXPECT_EQ(file_word(device_dir("0000:04:00.0") / "resource0", kWindow - 4), 0x12345678u);
 }
 
 TEST_F(MappedBarTest, OutOfWindowAndMisalignedAccessesTouchNothing) {
@@ -102,10 +123,10 @@ TEST_F(MappedBarTest, OutOfWindowAndMisalignedAccessesTouchNothing) {
   ASSERT_TRUE(bar.ok()) << bar.status().to_string();
   cpo::Bar& b = **bar;
   b.write32(8, 0x11111111);
-  EXPECT_EQ(b.read32(1u << 20), 0xffffffffu);
-  EXPECT_EQ(b.read32((1u << 20) - 2), 0xffffffffu);
+  EXPECT_EQ(b.read32(kWindow), 0xffffffffu);
+  EXPECT_EQ(b.read32(kWindow - 2), 0xffffffffu);
   EXPECT_EQ(b.read32(6), 0xffffffffu);
-  b.write32(1u << 20, 0x22222222);
+  b.write32(kWindow, 0x22222222);
   b.write32(6, 0x33333333);
   EXPECT_EQ(b.read32(8), 0x11111111u);
   EXPECT_EQ(b.read32(4), 0u);
@@ -170,7 +191,7 @@ TEST_F(MappedBarTest, ShortResourceFileIsRefusedBeforeMapping) {
   auto bar = MappedBar::open(bdf("0000:04:00.0"), options());
   ASSERT_FALSE(bar.ok());
   EXPECT_EQ(bar.status().code(), Code::failed_precondition);
-  EXPECT_THAT(bar.status().message(), HasSubstr("is 4096 bytes but the BAR is 1048576 bytes"));
+  EXPECT_THAT(bar.status().message(), HasSubstr("is 4096 bytes but the BAR is 262144 bytes"));
 }
 
 TEST_F(MappedBarTest, MissingResourceFileIsNotFound) {

@@ -69,7 +69,7 @@ constexpr std::array kTable{
     SwitchAsicId{0x15b3, 0xd2f6, kNvidia, "Quantum-3 CPO", false, "pci.ids (Quantum-3CPO)"},
     // The cposdk reference device (docs/pcie.md, "The reference device id").
     SwitchAsicId{kReferenceVendorId, kReferenceDeviceId, "cposdk", "reference device", false,
-                 "cposdk docs/device-interface.md; vendor c905 is unassigned in pci.ids"},
+                 "cposdk docs/pcie.md; vendor c905 is unassigned in pci.ids"},
 };
 
 constexpr bool sorted() {
