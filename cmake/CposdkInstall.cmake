@@ -2,15 +2,25 @@
 include(CMakePackageConfigHelpers)
 
 install(
-  TARGETS cposdk_hal cposdk_sdk cposdk_pcie
+  TARGETS cposdk_hal cposdk_sdk cposdk_pcie cposdk_sim
   EXPORT cposdkTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY hal/include/ sdk/include/ drivers/pcie/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY hal/include/ sdk/include/ drivers/pcie/include/ sim/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY hal/profiles/ DESTINATION ${CMAKE_INSTALL_DATADIR}/cposdk/profiles
         FILES_MATCHING PATTERN "*.json")
+
+# The reference driver, the shared-memory Bar and the GoogleMock Driver (cposdk::mocks
+# links gmock by name in an installed tree).
+install(
+  TARGETS cposdk_reference cposdk_shm cposdk_mocks
+  EXPORT cposdkTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY drivers/reference/include/ drivers/shm/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 install(
   EXPORT cposdkTargets
