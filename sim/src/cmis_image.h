@@ -1,6 +1,6 @@
-// CMIS page images of the simulated optics: the one place where model state becomes CMIS
-// bytes. Kept behind this small interface so the hal CMIS codec (cpo/hal/cmis/, in progress
-// when this was written) can replace the byte writers without touching the model.
+// CMIS byte offsets and small byte helpers the simulator's firmware needs for the bytes a
+// host writes (controls, set-points) and for flag bookkeeping. Whole pages are encoded with
+// the hal CMIS codec (cpo/hal/cmis/) in optics.cpp.
 //
 // Byte offsets: OIF CMIS 5.2 section 8 (lower page Table 8-4, page 00h 8.3, page 02h Table
 // 8-62, page 10h 8.9, page 11h 8.10) and OIF-ELSFP-CMIS-01.0 pages 1Ah/1Bh as mapped by
@@ -99,11 +99,5 @@ inline void put_ascii(Page& p, int byte, int len, std::string_view s) noexcept {
 [[nodiscard]] std::uint32_t power_0p1uw(double milliwatts) noexcept;  // 0.1 uW
 [[nodiscard]] std::uint32_t power_10uw(double milliwatts) noexcept;   // 10 uW
 [[nodiscard]] std::uint32_t bias_100ua(double milliamps) noexcept;    // 100 uA
-
-// Identity bytes common to OEs and ELS modules (page 00h and lower page constants).
-void write_identity_lower(Page& lower, std::uint8_t module_state, bool int_asserted);
-void write_page00(Page& page, std::string_view part_number, std::string_view serial);
-// Module threshold set (page 02h for OEs; ELS uses the temperature part).
-void write_page02(Page& page, double warn_c, double alarm_c, double low_warn_c, double low_alarm_c);
 
 }  // namespace cpo::sim::cmis

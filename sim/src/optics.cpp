@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "cpo/hal/cmis/elsfp.h"
+#include "cpo/hal/cmis/pages.h"
 #include "physics.h"
 #include "world.h"
 
@@ -258,65 +260,109 @@ void World::oe_repair(SwitchModel& s, std::uint32_t oe_index) {
 }
 
 // ---------------------------------------------------------------------------- CMIS pages
+// Pages are encoded with the hal CMIS codec (cpo/hal/cmis), the same code that decodes them
+// on the driver side, from the model state at the time of the read.
+namespace {
+namespace hc = cpo::cmis;
+
+double clamp_temp(double c) { return std::clamp(c, -127.0, 127.0); }
+
+hc::LowerPage lower_page(std::uint8_t state, std::uint8_t flags8, std::uint8_t flags9, double temp_c,
+                         std::uint8_t control, std::uint32_t bank, std::uint32_t page) {
+  hc::LowerPage v;
+  // 0x19: SFF-8024 "OSFP 8X". SFF-8024 has no code for a co-packaged OE or an ELSFP yet.
+  v.identifier = 0x19;
+  v.revision = hc::Revision{5, 2};
+  v.module_state = static_cast<hc::ModuleState>(state);
+  v.interrupt_asserted = flags8 != 0 || flags9 != 0;
+  v.flags.state_changed = (flags8 & 1u) != 0;
+  v.flags.temp_high_alarm = (flags9 & 1u) != 0;
+  v.flags.temp_low_alarm = (flags9 & 2u) != 0;
+  v.flags.temp_high_warning = (flags9 & 4u) != 0;
+  v.flags.temp_low_warning = (flags9 & 8u) != 0;
+  v.temperature = Celsius(clamp_temp(temp_c));
+  v.vcc = Volts(phys::kVccVolts);
+  v.control.bank_broadcast_enable = (control & 0x80u) != 0;
+  v.control.low_power_allow_request_hw = (control & 0x40u) != 0;
+  v.control.squelch_method_select = (control & 0x20u) != 0;
+  v.control.low_power_request_sw = (control & 0x10u) != 0;
+  v.active_firmware = hc::Revision{1, 0};
+  v.media_type = 0x02;  // optical SMF
+  v.bank_select = static_cast<std::uint8_t>(bank);
+  v.page_select = static_cast<std::uint8_t>(page);
+  return v;
+}
+
+hc::Page00 page00(std::string part_number, std::string serial, double max_power_w) {
+  hc::Page00 v;
+  v.identifier = 0x19;
+  v.vendor_name = "CPOSDK SIM";
+  v.part_number = std::move(part_number);
+  v.revision = "01";
+  v.serial_number = std::move(serial);
+  v.date_code = hc::DateCode{2025, 1, 1, ""};
+  v.power_class = 8;
+  v.max_power_w = std::min(max_power_w, 63.75);
+  v.connector = 0x0C;  // MPO 1x12 (SFF-8024 Table 4-3)
+  return v;
+}
+
+template <typename T>
+hc::ThresholdSet<T> thresholds(double ha, double la, double hw, double lw) {
+  return hc::ThresholdSet<T>{T(ha), T(la), T(hw), T(lw)};
+}
+}  // namespace
+
 cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t bank, std::uint32_t page, bool lower) {
-  using namespace cmis;
   OeModel& oe = s.oes[oe_index];
-  Page p{};
+  cmis::Page p{};
   if (lower) {
-    const bool irq = oe.state_changed.latched || oe.temp.latched;
-    write_identity_lower(p, static_cast<std::uint8_t>(oe.state), irq);
-    put_u8(p, kModuleFlags, oe.state_changed.latched);
-    put_u8(p, kTempVccFlags, oe.temp.latched);
-    put_s16(p, kTemperature, temp_s16(oe.temp_c));
-    put_u16(p, kVcc, u16_sat(phys::kVccVolts * 1e4));
-    put_u8(p, kModuleControl, oe.control);
-    put_u8(p, kBankSelect, bank);
-    put_u8(p, kPageSelect, page);
+    (void)hc::encode_lower(lower_page(static_cast<std::uint8_t>(oe.state), oe.state_changed.latched, oe.temp.latched,
+                                      oe.temp_c, oe.control, bank, page),
+                           p);
     return p;
   }
   const auto& info = s.platform.optical_engines()[oe_index];
   switch (page) {
-    case 0x00: write_page00(p, "CPO-OE-6.4T", "SIMOE" + std::to_string(oe_index)); break;
-    case 0x01:
-      // Advertised durations (CMIS 5.2 Table 8-40 encodings are not modelled byte-exact);
-      // the module/data path timings are documented in docs/simulator.md.
-      put_u8(p, 142, 0x00);
+    case 0x00:
+      (void)hc::encode_page00(
+          page00("CPO-OE-6.4T", "SIMOE" + std::to_string(oe_index), phys::kOeWattsPerPort * oe.ports_served), p);
       break;
+    case 0x01: break;  // advertisements not modelled (docs/simulator.md)
     case 0x02: {
-      write_page02(p, phys::kOeWarnC, phys::kOeAlarmC, phys::kLowWarnC, phys::kLowAlarmC);
-      put_u16(p, kP02TxPowerThresholds + 0, power_0p1uw(phys::mw(5.0)));
-      put_u16(p, kP02TxPowerThresholds + 2, power_0p1uw(phys::mw(-6.0)));
-      put_u16(p, kP02TxPowerThresholds + 4, power_0p1uw(phys::mw(4.0)));
-      put_u16(p, kP02TxPowerThresholds + 6, power_0p1uw(phys::mw(-5.0)));
-      put_u16(p, kP02RxPowerThresholds + 0, power_0p1uw(phys::mw(5.0)));
-      put_u16(p, kP02RxPowerThresholds + 2, power_0p1uw(phys::mw(phys::kLosAssertDbm)));
-      put_u16(p, kP02RxPowerThresholds + 4, power_0p1uw(phys::mw(4.0)));
-      put_u16(p, kP02RxPowerThresholds + 6, power_0p1uw(phys::mw(-10.0)));
+      hc::Thresholds t;
+      t.temperature = thresholds<Celsius>(phys::kOeAlarmC, phys::kLowAlarmC, phys::kOeWarnC, phys::kLowWarnC);
+      t.vcc = thresholds<Volts>(3.63, 2.97, 3.465, 3.135);
+      t.tx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(-6.0), phys::mw(4.0), phys::mw(-5.0));
+      t.rx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(phys::kLosAssertDbm), phys::mw(4.0), phys::mw(-10.0));
+      (void)hc::encode_page02(t, p);
       break;
     }
     case 0x10:
       p = oe.banks[bank].p10;
-      put_u8(p, kP10ApplyDpInit, 0);
+      p[cmis::kP10ApplyDpInit - 128] = 0;
       break;
     case 0x11: {
       const BankModel& b = oe.banks[bank];
-      for (std::uint32_t i = 0; i < 8; ++i) {
-        const auto v = static_cast<std::uint32_t>(b.dp[i]) & 0xF;
-        p[(kP11DpState - 128) + i / 2] =
-            static_cast<std::uint8_t>(p[(kP11DpState - 128) + i / 2] | (v << (4 * (i % 2))));
-      }
-      put_u8(p, kP11DpStateChanged, b.dp_changed.latched);
-      put_u8(p, kP11TxFault, b.tx_fault.latched);
-      put_u8(p, kP11TxLos, b.tx_los.latched);
-      put_u8(p, kP11RxLos, b.rx_los.latched);
-      put_u8(p, kP11RxCdrLol, b.rx_lol.latched);
+      hc::LaneStatus st;
+      for (std::uint32_t i = 0; i < 8; ++i) st.data_path_state[i] = static_cast<hc::DataPathState>(b.dp[i]);
+      st.data_path_state_changed = b.dp_changed.latched;
+      st.tx_fault = b.tx_fault.latched;
+      st.tx_los = b.tx_los.latched;
+      st.rx_los = b.rx_los.latched;
+      st.rx_cdr_lol = b.rx_lol.latched;
+      st.dp_init_pending = b.init_pending;
       const auto& lanes = info.banks[bank].lanes;
       for (std::uint32_t i = 0; i < lanes.size() && i < 8; ++i) {
         const LaneModel& l = s.lanes[lanes[i].value()];
-        put_u16(p, kP11TxPower + 2 * ib(i), power_0p1uw(l.tx_mw));
-        put_u16(p, kP11RxPower + 2 * ib(i), power_0p1uw(phys::mw(l.rx_dbm)));
+        st.tx_power[i] = Milliwatts(std::min(l.tx_mw, 6.5535));
+        st.rx_power[i] = Milliwatts(std::min(phys::mw(l.rx_dbm), 6.5535));
+        if (b.dp[i] == rd::DataPathState::kActivated) {
+          st.rx_output_status = static_cast<std::uint8_t>(st.rx_output_status | (l.cdr ? 1u << i : 0u));
+          st.tx_output_status = static_cast<std::uint8_t>(st.tx_output_status | (l.tx_mw > 0 ? 1u << i : 0u));
+        }
       }
-      put_u8(p, kP11DpInitPending, b.init_pending);
+      (void)hc::encode_page11(st, p);
       break;
     }
     default: break;
@@ -326,77 +372,90 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
 
 cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_t bank, std::uint32_t page,
                            bool lower) {
-  using namespace cmis;
   ElsModel& e = s.els[els_index];
-  Page p{};
+  cmis::Page p{};
   if (lower) {
-    write_identity_lower(p, static_cast<std::uint8_t>(rd::ModuleState::kReady), e.temp.latched != 0);
-    put_u8(p, kTempVccFlags, e.temp.latched);
-    put_s16(p, kTemperature, temp_s16(e.temp_c));
-    put_u16(p, kVcc, u16_sat(phys::kVccVolts * 1e4));
-    put_u8(p, kModuleControl, e.control);
-    put_u8(p, kBankSelect, bank);
-    put_u8(p, kPageSelect, page);
+    (void)hc::encode_lower(lower_page(static_cast<std::uint8_t>(rd::ModuleState::kReady), 0, e.temp.latched, e.temp_c,
+                                      e.control, bank, page),
+                           p);
     return p;
   }
   const ElsBank& b = e.banks[bank];
   const std::uint32_t first = bank * 8;
   const std::uint32_t n = std::min<std::uint32_t>(8, u32(e.lasers.size()) - first);
   switch (page) {
-    case 0x00: write_page00(p, "CPO-ELSFP-8", "SIMELS" + std::to_string(els_index)); break;
+    case 0x00:
+      (void)hc::encode_page00(page00("CPO-ELSFP-8", "SIMELS" + std::to_string(els_index),
+                                     phys::kLaserWatts * static_cast<double>(e.lasers.size())),
+                              p);
+      break;
     case 0x01: break;
-    case 0x02: write_page02(p, phys::kLaserWarnC, phys::kLaserAlarmC, phys::kLowWarnC, phys::kLowAlarmC); break;
+    case 0x02: {
+      hc::Thresholds t;
+      t.temperature = thresholds<Celsius>(phys::kLaserAlarmC, phys::kLowAlarmC, phys::kLaserWarnC, phys::kLowWarnC);
+      t.vcc = thresholds<Volts>(3.63, 2.97, 3.465, 3.135);
+      (void)hc::encode_page02(t, p);
+      break;
+    }
     case 0x1A: {
-      p = b.p1a_rw;
-      put_u16(p, kP1aMaxPower, power_10uw(150.0));
-      put_u16(p, kP1aMinPower, power_10uw(20.0));
-      put_u16(p, kP1aMaxBias, bias_100ua(phys::kBiasMaxMa));
-      put_u16(p, kP1aMinBias, bias_100ua(50.0));
-      put_u8(p, kP1aControlMode, (n << 1) | 1u);  // APC, n lanes
-      put_u16(p, kP1aBiasThresholds + 0, bias_100ua(phys::kBiasMaxMa));
-      put_u16(p, kP1aBiasThresholds + 2, bias_100ua(100.0));
-      put_u16(p, kP1aBiasThresholds + 4, bias_100ua(phys::kBiasHighWarningMa));
-      put_u16(p, kP1aBiasThresholds + 6, bias_100ua(150.0));
-      put_u16(p, kP1aPowerThresholds + 0, power_10uw(140.0));
-      put_u16(p, kP1aPowerThresholds + 2, power_10uw(50.0));
-      put_u16(p, kP1aPowerThresholds + 4, power_10uw(130.0));
-      put_u16(p, kP1aPowerThresholds + 6, power_10uw(60.0));
-      put_u8(p, kP1aSummary, (b.lane_fault.latched ? 0x04u : 0u) | (b.bias_high_warning.latched ? 0x08u : 0u));
-      put_u8(p, kP1aLaneFaultFlags, b.lane_fault.latched);
-      put_u8(p, kP1aLaneFaultFlags + 8, b.bias_high_warning.latched);  // 174: lane warning flags
-      put_u8(p, kP1aBiasFlags + 0, b.bias_high_alarm.latched);
-      put_u8(p, kP1aBiasFlags + 2, b.bias_high_warning.latched);
-      put_u8(p, kP1aPowerFlags + 1, b.power_low_alarm.latched);
-      std::uint32_t states = 0;
+      hc::ElsAdvertisement a;
+      a.max_optical_power = Milliwatts(150.0);
+      a.min_optical_power = Milliwatts(20.0);
+      a.max_bias = Milliamps(phys::kBiasMaxMa);
+      a.min_bias = Milliamps(50.0);
+      a.control_mode = hc::ElsControlMode::apc;
+      a.lane_count = static_cast<std::uint8_t>(n);
+      a.bias_thresholds = thresholds<Milliamps>(phys::kBiasMaxMa, 100.0, phys::kBiasHighWarningMa, 150.0);
+      a.power_thresholds = thresholds<Milliwatts>(140.0, 50.0, 130.0, 60.0);
+      a.lane_summary_fault = b.lane_fault.latched != 0;
+      a.lane_summary_warning = b.bias_high_warning.latched != 0;
+      a.lane_fault_flags = b.lane_fault.latched;
+      a.lane_warning_flags = b.bias_high_warning.latched;
+      a.save_restore_command = b.p1a_rw[cmis::kP1aSaveRestore - 128];
+      a.bias_flags.high_alarm = b.bias_high_alarm.latched;
+      a.bias_flags.high_warning = b.bias_high_warning.latched;
+      a.power_flags.low_alarm = b.power_low_alarm.latched;
+      a.lane_enable = b.p1a_rw[cmis::kP1aLaneEnable - 128];
+      a.output_fiber_checked = b.p1a_rw[cmis::kP1aFiberChecked - 128];
+      a.fiber_check_power = Milliwatts(1.0);
       for (std::uint32_t i = 0; i < n; ++i) {
         const LaserModel& l = e.lasers[first + i];
-        std::uint32_t code = 0;
+        std::uint8_t code = 0;
         if (l.fault == rd::LaserFault::kApcLoop)
-          code = 1;
+          code = hc::kElsFaultApcLoop;
         else if (l.fault == rd::LaserFault::kAccLoop)
-          code = 2;
+          code = hc::kElsFaultAccLoop;
         else if (l.fault == rd::LaserFault::kThermalShutdown)
           code = 9;  // vendor-specific range 9..15
-        put_u8(p, kP1aFaultCode + ib(i), code);
-        const std::uint32_t st = l.state == rd::LaserState::kOn ? 2u : l.state == rd::LaserState::kRamping ? 1u : 0u;
-        states |= st << (2 * i);
+        a.fault_code[i] = code;
+        a.lane_state[i] = l.state == rd::LaserState::kOn        ? hc::ElsLaneState::on
+                          : l.state == rd::LaserState::kRamping ? hc::ElsLaneState::ramping
+                                                                : hc::ElsLaneState::off;
+        a.lane_to_fiber[i] = static_cast<std::uint8_t>(i + 1);
+        // Laser frequency on the grid of a 1311 nm source (c / lambda), 5 GHz steps.
+        a.lane_frequency_ghz[i] =
+            std::round(299792458.0 / (phys::kWavelengthNm + phys::kWavelengthNmPerK * (l.temp_c - 25.0)) / 5.0) * 5.0;
       }
-      put_u8(p, kP1aLaneState, states & 0xFF);
-      put_u8(p, kP1aLaneState + 1, (states >> 8) & 0xFF);
-      put_u8(p, 248, 1);  // fiber-check power 1 mW
+      (void)hc::encode_page1a(a, p);
+      // Masks are stored as the host wrote them.
+      for (int byte = cmis::kP1aMasksFirst; byte <= cmis::kP1aMasksLast; ++byte)
+        p[static_cast<std::size_t>(byte - 128)] = b.p1a_rw[static_cast<std::size_t>(byte - 128)];
       break;
     }
     case 0x1B: {
-      p = b.p1b_rw;
+      hc::ElsMonitors m;
+      double icc = 0;
       for (std::uint32_t i = 0; i < n; ++i) {
         const LaserModel& l = e.lasers[first + i];
-        put_u16(p, kP1bBias + 2 * ib(i), bias_100ua(l.bias_ma));
-        put_u16(p, kP1bPower + 2 * ib(i), power_10uw(l.power_mw));
-        put_u8(p, kP1bVoltage + ib(i), l.state == rd::LaserState::kOn ? 110u : 0u);  // 1.65 V forward voltage
+        m.bias_setpoint[i] = Milliamps(l.bias_setpoint_ma);
+        m.power_setpoint[i] = Milliwatts(l.setpoint_mw);
+        m.bias[i] = Milliamps(l.bias_ma);
+        m.power[i] = Milliwatts(l.power_mw);
+        m.voltage[i] = Volts(l.state == rd::LaserState::kOn ? 1.65 : 0.0);
+        icc += l.bias_ma;
       }
-      double icc = 0;
-      for (const auto& l : e.lasers) icc += l.bias_ma;
-      put_u16(p, kP1bIcc, u16_sat(icc * 5.0));  // 200 uA steps
+      m.icc = Milliamps(std::min(icc, 13000.0));
+      (void)hc::encode_page1b(m, p);
       break;
     }
     default: break;

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <set>
 
+#include "cpo/hal/cmis/elsfp.h"
+#include "cpo/hal/cmis/pages.h"
 #include "cpo/sim/simulator.h"
 #include "mailbox.h"
 
@@ -473,6 +475,53 @@ TEST(SimCmis, ColdStartLasersRampWhenEnabled) {
   std::array<std::uint8_t, 128> p1b{};
   ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 0, 0, 0x1B, true, p1b).code, C::kOk);
   EXPECT_EQ((p1b[200 - 128] << 8) | p1b[201 - 128], 10000);  // 100 mW in 10 uW steps
+}
+
+TEST(SimCmis, PagesDecodeWithTheHalCodec) {
+  auto sw = make();
+  Mailbox mb(sw->bar(0));
+  sw->advance(500ms);
+  std::array<std::uint8_t, 128> page{};
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kOe, 1, 0, 0, false, page).code, C::kOk);
+  const auto lower = cpo::cmis::decode_lower(page);
+  EXPECT_EQ(lower.module_state, cpo::cmis::ModuleState::ready);
+  EXPECT_EQ(lower.revision.major, 5);
+  EXPECT_NEAR(lower.temperature.value(), *sw->backdoor().oe_temperature(OeId(1)), 0.01);
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kOe, 1, 0, 0x00, true, page).code, C::kOk);
+  const auto p00 = cpo::cmis::decode_page00(page);
+  EXPECT_TRUE(p00.checksum_ok);
+  EXPECT_EQ(p00.vendor_name, "CPOSDK SIM");
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kOe, 1, 2, 0x11, true, page).code, C::kOk);
+  const auto p11 = cpo::cmis::decode_page11(page);
+  EXPECT_EQ(p11.data_path_state[7], cpo::cmis::DataPathState::activated);
+  EXPECT_NEAR(to_dbm(p11.tx_power[0]).value(), 2.5, 0.1);              // launch power per lane
+  ASSERT_TRUE(sw->backdoor().fail_laser(LaserRef{ElsId(1), 2}).ok());  // unit 0's ELS 1
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 1, 0, 0x1A, true, page).code, C::kOk);
+  const auto p1a = cpo::cmis::decode_page1a(page);
+  EXPECT_EQ(p1a.lane_state[2], cpo::cmis::ElsLaneState::off);
+  EXPECT_EQ(p1a.lane_state[3], cpo::cmis::ElsLaneState::on);
+  EXPECT_EQ(p1a.fault_code[2], cpo::cmis::kElsFaultApcLoop);
+  EXPECT_EQ(p1a.lane_fault_flags, 1u << 2);
+  EXPECT_EQ(p1a.control_mode, cpo::cmis::ElsControlMode::apc);
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 1, 0, 0x1B, true, page).code, C::kOk);
+  const auto p1b = cpo::cmis::decode_page1b(page);
+  EXPECT_NEAR(p1b.power[3].value(), 100.0, 0.01);
+  EXPECT_GT(p1b.bias[3].value(), 400.0);
+  // A power set-point written through the mailbox reaches the laser.
+  ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 1, 0, 0x1B, true, 144 - 128 + 6, {0x2E, 0xE0}).code, C::kOk);  // 120 mW
+  EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 8 + 3, rd::field::kLaserPowerMon)), 1200000u);
+}
+
+TEST(SimClock, RealTimeModeServesDoorbellsFromItsThread) {
+  sim::SimOptions o;
+  o.clock = sim::ClockMode::real_time;
+  auto sw = Switch::create(o);
+  ASSERT_TRUE(sw.ok());
+  Mailbox mb((*sw)->bar(0));
+  auto c = mb.run(O::kNop, {}, 2s, 50us);  // real time: the Bar's wait sleeps
+  EXPECT_FALSE(c.timed_out);
+  EXPECT_EQ(c.code, C::kOk);
+  EXPECT_GT((*sw)->now().count(), 0);
 }
 
 // ------------------------------------------------------------------ faults
