@@ -131,6 +131,8 @@ TEST(ElsfpPage1a, DecodesFaultCodesLaneStateAndFrequency) {
   put_be(p, 232, 2, 38640);  // 193.2 THz
   put_be(p, 246, 2, 38650);
   p[248 - 128] = 3;
+  p[184 - 128] = 0x18;  // save set 1 lane controls
+  p[176 - 128] = 0x01;  // warning flag lane 17
   p[210 - 128] = 0x0F;
   p[211 - 128] = 0xF0;
   p[198 - 128] = 0x01;
@@ -156,6 +158,8 @@ TEST(ElsfpPage1a, DecodesFaultCodesLaneStateAndFrequency) {
   EXPECT_DOUBLE_EQ(a.lane_frequency_ghz[0], 193200.0);
   EXPECT_DOUBLE_EQ(a.lane_frequency_ghz[7], 193250.0);
   EXPECT_DOUBLE_EQ(a.fiber_check_power.value(), 3.0);
+  EXPECT_EQ(a.save_restore_command, 0x18);
+  EXPECT_EQ(a.lane_warning_flags, 1U << 16);
   EXPECT_EQ(a.global_alarm_mask, 0x0F);
   EXPECT_EQ(a.global_warning_mask, 0xF0);
   EXPECT_EQ(a.bias_masks.high_alarm, 0x01);

@@ -84,6 +84,8 @@ TEST(CmisLowerPage, DecodesEveryField) {
   put_be(p, 14, 2, static_cast<std::uint16_t>(static_cast<std::int16_t>(-1280)));  // -5 degC
   put_be(p, 16, 2, 33000);                                                         // 3.3 V
   put_be(p, 18, 2, 0xFFFF);
+  put_be(p, 20, 2, 0x0102);
+  put_be(p, 22, 2, 0x8000);
   put_be(p, 24, 2, 0x1234);
   p[26] = 0xD8;  // broadcast, LowPwrAllowRequestHW, LowPwrRequestSW, SoftwareReset
   p[39] = 4;
@@ -124,6 +126,8 @@ TEST(CmisLowerPage, DecodesEveryField) {
   EXPECT_DOUBLE_EQ(v.temperature.value(), -5.0);
   EXPECT_DOUBLE_EQ(v.vcc.value(), 3.3);
   EXPECT_EQ(v.aux1, -1);
+  EXPECT_EQ(v.aux2, 0x0102);
+  EXPECT_EQ(v.aux3, -32768);
   EXPECT_EQ(v.custom_monitor, 0x1234);
   EXPECT_TRUE(v.control.bank_broadcast_enable);
   EXPECT_TRUE(v.control.low_power_allow_request_hw);
@@ -455,6 +459,11 @@ TEST(CmisPage10, DecodesControlsAndStagedSet0) {
   p[128 - 128] = 0x0F;
   p[130 - 128] = 0x80;
   p[138 - 128] = 0x01;
+  p[129 - 128] = 0x02;
+  p[131 - 128] = 0x04;
+  p[132 - 128] = 0x08;
+  p[137 - 128] = 0x10;
+  p[139 - 128] = 0x20;
   p[143 - 128] = 0xF0;
   p[144 - 128] = 0x0F;
   p[145 - 128] = 0x11;  // lane 1: ApSel 1, DataPathID 0, explicit
@@ -465,6 +474,11 @@ TEST(CmisPage10, DecodesControlsAndStagedSet0) {
   EXPECT_FALSE(lane_bit(c.data_path_deinit, 5));
   EXPECT_TRUE(lane_bit(c.tx_disable, 8));
   EXPECT_TRUE(lane_bit(c.rx_disable, 1));
+  EXPECT_TRUE(lane_bit(c.tx_polarity_flip, 2));
+  EXPECT_TRUE(lane_bit(c.tx_squelch_disable, 3));
+  EXPECT_TRUE(lane_bit(c.tx_force_squelch, 4));
+  EXPECT_TRUE(lane_bit(c.rx_polarity_flip, 5));
+  EXPECT_TRUE(lane_bit(c.rx_squelch_disable, 6));
   EXPECT_EQ(c.apply_dp_init, 0xF0);
   EXPECT_EQ(c.apply_immediate, 0x0F);
   EXPECT_EQ(c.staged[0], (DataPathConfig{1, 0, true}));
@@ -522,6 +536,10 @@ TEST(CmisPage11, DecodesStatesFlagsAndMonitors) {
   p[133 - 128] = 0x0C;
   p[134 - 128] = 0x10;
   p[135 - 128] = 0x04;  // Tx fault lane 3
+  p[136 - 128] = 0x08;  // Tx LOS lane 4
+  p[137 - 128] = 0x10;  // Tx CDR LOL lane 5
+  p[138 - 128] = 0x20;  // Tx adaptive EQ fail lane 6
+  p[148 - 128] = 0x02;  // Rx CDR LOL lane 2
   p[139 - 128] = 0x01;
   p[146 - 128] = 0x80;
   p[147 - 128] = 0x20;  // Rx LOS lane 6
@@ -548,6 +566,11 @@ TEST(CmisPage11, DecodesStatesFlagsAndMonitors) {
   EXPECT_EQ(s.tx_output_status, 0x0C);
   EXPECT_EQ(s.data_path_state_changed, 0x10);
   EXPECT_TRUE(lane_bit(s.tx_fault, 3));
+  EXPECT_EQ(s.tx_fault, 0x04);
+  EXPECT_EQ(s.tx_los, 0x08);
+  EXPECT_EQ(s.tx_cdr_lol, 0x10);
+  EXPECT_EQ(s.tx_adaptive_eq_fail, 0x20);
+  EXPECT_EQ(s.rx_cdr_lol, 0x02);
   EXPECT_EQ(s.tx_power_flags.high_alarm, 0x01);
   EXPECT_EQ(s.tx_bias_flags.low_warning, 0x80);
   EXPECT_TRUE(lane_bit(s.rx_los, 6));
