@@ -45,8 +45,9 @@ inline constexpr int kP11TxFault = 135;
 inline constexpr int kP11TxLos = 136;
 inline constexpr int kP11RxLos = 147;
 inline constexpr int kP11RxCdrLol = 148;
-inline constexpr int kP11TxPower = 154;  // u16 0.1 uW per lane
-inline constexpr int kP11RxPower = 186;  // u16 0.1 uW per lane
+inline constexpr int kP11RxPowerFlags = 149;  // HA, LA, HW, LW lane masks (latched)
+inline constexpr int kP11TxPower = 154;       // u16 0.1 uW per lane
+inline constexpr int kP11RxPower = 186;       // u16 0.1 uW per lane
 // DPInitPending per lane; CMIS 5.x places it among the page 11h lane status bytes; byte 235
 // here (verify against the codec when it lands).
 inline constexpr int kP11DpInitPending = 235;

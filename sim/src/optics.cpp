@@ -176,6 +176,11 @@ void World::laser_enable_changed(SwitchModel& s, std::uint32_t els_index) {
     }
     l.fault = rd::LaserFault::kNone;
     l.state = rd::LaserState::kRamping;
+    // The fault condition is gone (the latched flag stays until read).
+    ElsBank& eb = e.banks[k / 8];
+    const auto keep = static_cast<std::uint8_t>(~(1u << (k % 8)));
+    eb.lane_fault.current = static_cast<std::uint8_t>(eb.lane_fault.current & keep);
+    eb.power_low_alarm.current = static_cast<std::uint8_t>(eb.power_low_alarm.current & keep);
     l.ramp_start_ns = now_ns_.load();
     const double ms = l.setpoint_mw / phys::kRampMwPerMs;
     schedule(now_ns_.load() + static_cast<std::int64_t>(ms * 1e6),
@@ -205,6 +210,9 @@ void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   ElsBank& b = e.banks[k / 8];
   raise_flag(s, b.lane_fault, static_cast<std::uint8_t>(b.lane_fault.current | (1u << (k % 8))), false, els_index, 0,
              0x1A, cmis::kP1aLaneFaultFlags);
+  // Output power collapsed while enabled: page 1Ah power low alarm (byte 191).
+  raise_flag(s, b.power_low_alarm, static_cast<std::uint8_t>(b.power_low_alarm.current | (1u << (k % 8))), false,
+             els_index, 0, 0x1A, cmis::kP1aPowerFlags + 1);
   dirty_ = true;
 }
 
@@ -351,6 +359,8 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       st.tx_los = b.tx_los.latched;
       st.rx_los = b.rx_los.latched;
       st.rx_cdr_lol = b.rx_lol.latched;
+      st.rx_power_flags.low_alarm = b.rx_power_low_alarm.latched;
+      st.rx_power_flags.low_warning = b.rx_power_low_warning.latched;
       st.dp_init_pending = b.init_pending;
       const auto& lanes = info.banks[bank].lanes;
       for (std::uint32_t i = 0; i < lanes.size() && i < 8; ++i) {
@@ -496,7 +506,9 @@ rd::Completion World::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad
       m.temp.latched = m.temp.current;
     } else if (a[3] == 0x11) {
       BankModel& b = m.banks[a[2]];
-      for (FlagLatch* f : {&b.dp_changed, &b.tx_fault, &b.tx_los, &b.rx_los, &b.rx_lol}) f->latched = f->current;
+      for (FlagLatch* f : {&b.dp_changed, &b.tx_fault, &b.tx_los, &b.rx_los, &b.rx_lol, &b.rx_power_low_alarm,
+                           &b.rx_power_low_warning})
+        f->latched = f->current;
     }
     return rd::Completion::kOk;
   }

@@ -47,7 +47,8 @@ void World::recompute_rx(SwitchModel& s) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
   const std::size_t banks_per_oe = s.oes.front().banks.size();
-  std::vector<std::array<std::uint8_t, 4>> bits(s.oes.size() * banks_per_oe);  // rx_los, tx_fault, rx_lol
+  // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning
+  std::vector<std::array<std::uint8_t, 5>> bits(s.oes.size() * banks_per_oe);
   for (auto& l : s.lanes) {
     const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
@@ -82,6 +83,9 @@ void World::recompute_rx(SwitchModel& s) {
     if (!l.sig) b[0] |= bit;
     if (dp_on && l.tx_mw <= 0) b[1] |= bit;
     if (l.sig && !l.cdr && dp_on) b[2] |= bit;
+    // Page 02h Rx power thresholds: low alarm at the LOS level, low warning at -10 dBm.
+    if (l.rx_dbm < phys::kLosAssertDbm) b[3] |= bit;
+    if (l.rx_dbm < -10.0) b[4] |= bit;
   }
   for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
@@ -90,6 +94,8 @@ void World::recompute_rx(SwitchModel& s) {
       raise_flag(s, bank.rx_los, v[0], true, o, b, 0x11, cmis::kP11RxLos);
       raise_flag(s, bank.tx_fault, v[1], true, o, b, 0x11, cmis::kP11TxFault);
       raise_flag(s, bank.rx_lol, v[2], true, o, b, 0x11, cmis::kP11RxCdrLol);
+      raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, 0x11, cmis::kP11RxPowerFlags + 1);
+      raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, 0x11, cmis::kP11RxPowerFlags + 3);
     }
   }
 }
