@@ -17,6 +17,7 @@
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/backend/validated_driver.h"
 #include "cpo/hal/platform.h"
+#include "cpo/sim/simulator.h"
 
 namespace {
 
@@ -162,6 +163,59 @@ void BM_SnapshotCpo144(benchmark::State& state) {
   state.counters["lanes"] = 576;
 }
 BENCHMARK(BM_SnapshotCpo144)->Unit(benchmark::kMicrosecond);
+
+// The same reads on the in-process simulator's window (virtual time).
+struct Cpo144OnSim {
+  Cpo144OnSim() {
+    auto sw = cpo::sim::Switch::create();
+    if (!sw.ok()) {
+      std::fprintf(stderr, "bench_driver: %s\n", sw.status().to_string().c_str());
+      std::abort();
+    }
+    sim = std::move(*sw);
+    for (std::size_t u = 0; u < sim->unit_count(); ++u) bars.push_back(&sim->bar(u));
+    auto d = cpo::reference::ReferenceDriver::open(sim->platform(), bars);
+    if (!d.ok()) {
+      std::fprintf(stderr, "bench_driver: %s\n", d.status().to_string().c_str());
+      std::abort();
+    }
+    driver = std::move(*d);
+  }
+  std::unique_ptr<cpo::sim::Switch> sim;
+  std::vector<cpo::Bar*> bars;
+  std::unique_ptr<cpo::reference::ReferenceDriver> driver;
+};
+
+Cpo144OnSim& sim_rig() {
+  static Cpo144OnSim r;
+  return r;
+}
+
+void BM_SimRawBarReadOperMask(benchmark::State& state) {
+  cpo::Bar& bar = *sim_rig().bars[1];
+  const std::size_t off = rd::at(rd::record::kPort, 1, rd::field::kPortOperMask);
+  for (auto _ : state) benchmark::DoNotOptimize(bar.read32(off));
+}
+BENCHMARK(BM_SimRawBarReadOperMask);
+
+void BM_SimDriverOperState(benchmark::State& state) {
+  cpo::Driver& driver = *sim_rig().driver;
+  for (auto _ : state) {
+    auto r = driver.oper_state(cpo::PortId(37));
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_SimDriverOperState);
+
+void BM_SimSnapshotCpo144(benchmark::State& state) {
+  cpo::Driver& driver = *sim_rig().driver;
+  cpo::Telemetry t;
+  for (auto _ : state) {
+    cpo::Status s = cpo::read_all_telemetry(driver, 4, t);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_SimSnapshotCpo144)->Unit(benchmark::kMicrosecond);
 
 void BM_DriverReadEventsEmpty(benchmark::State& state) {
   cpo::Driver& driver = *rig().driver;

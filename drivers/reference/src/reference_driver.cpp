@@ -1050,10 +1050,11 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
 }
 
 ReferenceDriver::ReferenceDriver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  fast_ports_.reserve(impl_->port_loc.size());
-  for (const auto& loc : impl_->port_loc) {
-    fast_ports_.push_back(
-        {loc.unit->bar, rd::at(rd::record::kPort, loc.local, rd::field::kPortOperMask), &loc.unit->gone});
+  fast_port_count_ = impl_->port_loc.size();
+  fast_ports_ = std::make_unique<FastPort[]>(fast_port_count_);
+  for (std::size_t i = 0; i < fast_port_count_; ++i) {
+    const Impl::PortLoc& loc = impl_->port_loc[i];
+    fast_ports_[i] = {loc.unit->bar, &loc.unit->gone, rd::at(rd::record::kPort, loc.local, rd::field::kPortOperMask)};
   }
 }
 ReferenceDriver::~ReferenceDriver() = default;
@@ -1157,7 +1158,7 @@ Result<OperState> ReferenceDriver::oper_state(PortId port) {
   // The fast path: one register, no lock, every unusual case in oper_state_slow. OperMask is
   // a single word the device writes atomically, so it needs no seqlock section; with at
   // most 8 sub-ports it never reads all-ones on a live device.
-  if (port.value() >= fast_ports_.size()) [[unlikely]]
+  if (port.value() >= fast_port_count_) [[unlikely]]
     return oper_state_slow(port);
   const FastPort& f = fast_ports_[port.value()];
   if (f.gone->load(std::memory_order_relaxed)) [[unlikely]]

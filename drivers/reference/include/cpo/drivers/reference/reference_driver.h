@@ -102,14 +102,16 @@ class ReferenceDriver final : public Driver {
   explicit ReferenceDriver(std::unique_ptr<Impl> impl);
   [[gnu::cold, gnu::noinline]] Result<OperState> oper_state_slow(PortId port);
 
-  // The one-register read path, kept out of Impl so it costs no extra indirection.
+  // The one-register read path, kept out of Impl so it costs no extra indirection: per
+  // switch-wide port, its unit's Bar, the OperMask offset and the unit's gone flag.
   struct FastPort {
     const Bar* bar;
-    std::size_t oper_offset;
     const std::atomic<bool>* gone;
+    std::size_t oper_offset;
   };
   std::unique_ptr<Impl> impl_;
-  std::vector<FastPort> fast_ports_;
+  std::unique_ptr<FastPort[]> fast_ports_;
+  std::size_t fast_port_count_ = 0;
 };
 
 }  // namespace cpo::reference
