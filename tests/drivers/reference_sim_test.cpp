@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "cpo/drivers/reference/reference_driver.h"
 #include "cpo/drivers/shm/shm_bar.h"
@@ -214,6 +215,46 @@ TEST_F(ReferenceOnSim, RingOverrunResyncsAndTheReaderEndsWithTheDevicesState) {
     EXPECT_EQ(up[PortId(p)], p % 2 == 1) << p;
   }
   EXPECT_TRUE(drain().empty() || drain()[0].type != EventType::resync);
+}
+
+TEST_F(ReferenceOnSim, ConcurrentCommandsTelemetryAndEventsFromManyThreads) {
+  // Two writers per unit 0 (serialised by its mailbox), a telemetry reader and an event
+  // reader, all at once; every call must succeed and the final state must be the last write.
+  std::atomic<int> failures{0};
+  std::vector<Event> events;
+  auto writer = [&](std::uint32_t first) {
+    for (int round = 0; round < 20; ++round) {
+      for (std::uint32_t p = first; p < first + 4; ++p) {
+        const AdminState s = round % 2 == 0 ? AdminState::up : AdminState::down;
+        if (!validated_->set_admin_state(PortId(p), s).ok()) ++failures;
+      }
+    }
+    for (std::uint32_t p = first; p < first + 4; ++p) {
+      if (!validated_->set_admin_state(PortId(p), AdminState::up).ok()) ++failures;
+    }
+  };
+  std::atomic<bool> stop{false};
+  std::thread w1(writer, 0), w2(writer, 4);
+  std::thread reader([&] {
+    UnitTelemetry t;
+    while (!stop) {
+      if (!validated_->read_telemetry(UnitId(0), t).ok()) ++failures;
+      if (!validated_->oper_state(PortId(2)).ok()) ++failures;
+    }
+  });
+  std::thread eventer([&] {
+    while (!stop) {
+      if (!validated_->read_events(events).ok()) ++failures;
+    }
+  });
+  w1.join();
+  w2.join();
+  stop = true;
+  reader.join();
+  eventer.join();
+  EXPECT_EQ(failures.load(), 0);
+  sim_->advance(1s);
+  for (std::uint32_t p = 0; p < 8; ++p) EXPECT_EQ(validated_->port_telemetry(PortId(p))->admin(), AdminState::up) << p;
 }
 
 // The same driver over a memfd window the simulator serves from its real-time thread.
