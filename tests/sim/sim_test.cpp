@@ -108,6 +108,8 @@ struct BadArg {
   std::uint32_t result0;
 };
 
+void PrintTo(const BadArg& b, std::ostream* os) { *os << b.name; }
+
 class BadArguments : public Cpo144, public ::testing::WithParamInterface<BadArg> {};
 
 TEST_P(BadArguments, CompleteWithTheDocumentedCode) {
@@ -645,7 +647,10 @@ TEST_F(Cpo144, EventRingOverrunIsDetectableAndEventAckResynchronises) {
 
 // ------------------------------------------------------------------ determinism, memory, fabric
 std::vector<std::uint32_t> run_mixed(std::uint64_t seed) {
-  auto sw = make("cpo144", seed);
+  sim::SimOptions o;
+  o.seed = seed;
+  o.status_period = 250ms;  // a slower firmware refresh keeps the 10-minute run cheap in debug builds
+  auto sw = std::move(Switch::create(o)).value();
   Mailbox mb(sw->bar(0));
   Mailbox mb3(sw->bar(3));
   for (std::uint32_t p = 0; p < 36; ++p) mb.run(O::kPortAdmin, {p, rd::kAllSubports, 1});
