@@ -188,6 +188,7 @@ struct ReferenceDriver::Impl {
     Bar* bar = nullptr;
     Identity ident;
     std::atomic<bool> gone{false};
+    std::atomic<bool> gone_logged{false};
 
     std::mutex mailbox_mutex;    // serialises commands
     std::uint32_t last_tag = 0;  // guarded by mailbox_mutex
@@ -238,9 +239,17 @@ struct ReferenceDriver::Impl {
     return gone_status(u);
   }
 
-  static Status note(Status s) {
-    // Logged here, by the public entry points after their locks are released.
-    if (s.code() == Code::timeout || s.code() == Code::device_gone) logger()->warn("{}", s.to_string());
+  // Logs a failure once no lock is held: every timeout, and each unit's disappearance once
+  // (later device_gone results of that unit are not logged again).
+  Status note(Status s) {
+    if (s.code() == Code::timeout) logger()->warn("{}", s.to_string());
+    if (s.code() == Code::device_gone) {
+      for (auto& u : units) {
+        if (u->gone.load(std::memory_order_acquire) && !u->gone_logged.exchange(true)) {
+          logger()->error("{}", gone_status(*u).to_string());
+        }
+      }
+    }
     return s;
   }
 
@@ -267,12 +276,15 @@ struct ReferenceDriver::Impl {
       // A writer is active: spin a little (it updates in microseconds), then let device
       // time pass so a simulator in virtual time can finish its update.
       if (attempt >= 8) {
+        // Back off from 1 us to 1 ms so a stuck generation costs few waits before timeout.
+        const nanoseconds backoff = std::min<nanoseconds>(
+            std::chrono::microseconds(1) * (1u << std::min(attempt - 8, 10u)), std::chrono::milliseconds(1));
         if (u.bar->now() - start >= options.status_timeout) {
           return error(Code::timeout,
                        fmt::format("{}: status region not consistent within {} us (generation {} odd or changing)",
                                    to_string(u.id), options.status_timeout.count() / 1000, g1));
         }
-        u.bar->wait(std::chrono::microseconds(1));
+        u.bar->wait(backoff);
       }
     }
   }
@@ -1069,7 +1081,7 @@ Status ReferenceDriver::set_admin_state(PortId port, AdminState state) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
   const std::array<std::uint32_t, 3> args{loc->local, rd::kAllSubports, state == AdminState::up ? 1u : 0u};
-  return Impl::note(impl_->command(*loc->unit, rd::Opcode::kPortAdmin, args, to_string(port)));
+  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kPortAdmin, args, to_string(port)));
 }
 
 Status ReferenceDriver::set_breakout(std::span<const BreakoutRequest> requests) {
@@ -1119,7 +1131,7 @@ Status ReferenceDriver::set_breakout(std::span<const BreakoutRequest> requests) 
         s = s.with_context(
             fmt::format("breakout step {} of {} ({} earlier applied, this one and later not)", i + 1, runs.size(), i));
       }
-      return Impl::note(std::move(s));
+      return impl_->note(std::move(s));
     }
   }
   return ok_status();
@@ -1129,16 +1141,16 @@ Status ReferenceDriver::set_fec(PortId port, FecMode mode) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
   const std::array<std::uint32_t, 2> args{loc->local, static_cast<std::uint32_t>(fec_to_device(mode))};
-  return Impl::note(impl_->command(*loc->unit, rd::Opcode::kFecMode, args,
-                                   fmt::format("{} FEC {}", to_string(port), to_string(mode))));
+  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kFecMode, args,
+                                    fmt::format("{} FEC {}", to_string(port), to_string(mode))));
 }
 
 Status ReferenceDriver::set_loopback(PortId port, LoopbackMode mode) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
   const std::array<std::uint32_t, 2> args{loc->local, static_cast<std::uint32_t>(loopback_to_device(mode))};
-  return Impl::note(impl_->command(*loc->unit, rd::Opcode::kLoopback, args,
-                                   fmt::format("{} loopback {}", to_string(port), to_string(mode))));
+  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kLoopback, args,
+                                    fmt::format("{} loopback {}", to_string(port), to_string(mode))));
 }
 
 Result<PortTelemetry> ReferenceDriver::port_telemetry(PortId port) {
@@ -1150,7 +1162,7 @@ Result<PortTelemetry> ReferenceDriver::port_telemetry(PortId port) {
     impl_->read_port(*loc->unit, loc->local, p);
     return p.subports != kAllOnes;
   });
-  if (!s.ok()) return Impl::note(std::move(s));
+  if (!s.ok()) return impl_->note(std::move(s));
   return p;
 }
 
@@ -1173,12 +1185,12 @@ Result<OperState> ReferenceDriver::oper_state_slow(PortId port) {
   if (port.value() >= impl_->port_loc.size()) return impl_->platform.port(port).status();
   const Impl::PortLoc loc = impl_->port_loc[port.value()];
   Impl::Unit& u = *loc.unit;
-  if (u.gone.load(std::memory_order_relaxed)) return Impl::note(Impl::gone_status(u));
+  if (u.gone.load(std::memory_order_relaxed)) return impl_->note(Impl::gone_status(u));
   const std::size_t off = rd::at(rd::record::kPort, loc.local, rd::field::kPortOperMask);
   std::uint32_t mask = u.rd32(off);
   for (int retry = 0; retry < 3 && mask == kAllOnes; ++retry) {
     Status s = Impl::check_identity(u);
-    if (!s.ok()) return Impl::note(std::move(s));
+    if (!s.ok()) return impl_->note(std::move(s));
     mask = u.rd32(off);  // the identity reads right: a transient all-ones read, read again
   }
   if (mask == kAllOnes) {
@@ -1196,7 +1208,7 @@ Status ReferenceDriver::set_tx_fir(LaneId lane, const TxFir& taps) {
   if (!loc) return loc.status();
   const std::array<std::uint32_t, 4> args{loc->local, static_cast<std::uint32_t>(taps.pre),
                                           static_cast<std::uint32_t>(taps.main), static_cast<std::uint32_t>(taps.post)};
-  return Impl::note(
+  return impl_->note(
       impl_->command(*loc->unit, rd::Opcode::kTxFir, args,
                      fmt::format("{} tx-FIR pre {} main {} post {}", to_string(lane), taps.pre, taps.main, taps.post)));
 }
@@ -1218,7 +1230,7 @@ Status ReferenceDriver::set_prbs(LaneId lane, const PrbsConfig& config) {
     flags = (config.generator ? 1u : 0u) | (config.checker ? 2u | 4u : 0u);
   }
   const std::array<std::uint32_t, 3> args{loc->local, pattern, flags};
-  return Impl::note(
+  return impl_->note(
       impl_->command(*loc->unit, rd::Opcode::kPrbs, args,
                      fmt::format("{} PRBS {}{}{}", to_string(lane), to_string(config.pattern),
                                  config.generator ? " generator" : "", config.checker ? " checker" : "")));
@@ -1244,7 +1256,7 @@ Result<LaneTelemetry> ReferenceDriver::lane_telemetry(LaneId lane) {
     Impl::read_lane(*loc->unit, loc->local, l);
     return l.data_path_state != 0xff;
   });
-  if (!s.ok()) return Impl::note(std::move(s));
+  if (!s.ok()) return impl_->note(std::move(s));
   return l;
 }
 
@@ -1262,7 +1274,7 @@ Status ReferenceDriver::write_cmis(const CmisAddress& address, std::span<const s
 
 Status ReferenceDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
   if (unit.value() >= impl_->units.size()) return impl_->platform.unit(unit).status();
-  return Impl::note(impl_->unit_snapshot(*impl_->units[unit.value()], out));
+  return impl_->note(impl_->unit_snapshot(*impl_->units[unit.value()], out));
 }
 
 Status ReferenceDriver::read_events(std::vector<Event>& out) {
@@ -1275,7 +1287,7 @@ Status ReferenceDriver::read_events(std::vector<Event>& out) {
       s = impl_->drain_locked(*u, out);
     }
     if (!s.ok() && first.ok()) first = s;  // keep reading the other units
-    if (!s.ok()) static_cast<void>(Impl::note(s));
+    if (!s.ok()) static_cast<void>(impl_->note(s));
   }
   return first;
 }
@@ -1298,7 +1310,7 @@ Status ReferenceDriver::reset_unit(UnitId unit) {
       if (s.ok()) impl_->append_differences(u, now, u.pending);
     }
   }
-  return Impl::note(std::move(s));
+  return impl_->note(std::move(s));
 }
 
 }  // namespace cpo::reference
