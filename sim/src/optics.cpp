@@ -360,6 +360,7 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       st.rx_los = b.rx_los.latched;
       st.rx_cdr_lol = b.rx_lol.latched;
       st.rx_power_flags.low_alarm = b.rx_power_low_alarm.latched;
+      st.tx_power_flags.low_alarm = b.tx_power_low_alarm.latched;
       st.rx_power_flags.low_warning = b.rx_power_low_warning.latched;
       st.dp_init_pending = b.init_pending;
       const auto& lanes = info.banks[bank].lanes;

@@ -93,6 +93,8 @@ void World::recompute_rx(SwitchModel& s) {
       const auto& v = bits[o * banks_per_oe + b];
       raise_flag(s, bank.rx_los, v[0], true, o, b, 0x11, cmis::kP11RxLos);
       raise_flag(s, bank.tx_fault, v[1], true, o, b, 0x11, cmis::kP11TxFault);
+      // No light out of an active data path is also a Tx power low alarm (page 02h threshold).
+      raise_flag(s, bank.tx_power_low_alarm, v[1], true, o, b, 0x11, cmis::kP11TxPowerFlags + 1);
       raise_flag(s, bank.rx_lol, v[2], true, o, b, 0x11, cmis::kP11RxCdrLol);
       raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, 0x11, cmis::kP11RxPowerFlags + 1);
       raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, 0x11, cmis::kP11RxPowerFlags + 3);

@@ -143,6 +143,7 @@ struct BankModel {
   std::uint8_t init_pending = 0;
   FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
   FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h bytes 150, 152
+  FlagLatch tx_power_low_alarm;                        // page 11h byte 140
 };
 
 struct OeModel {

@@ -505,6 +505,13 @@ TEST(SimCmis, PagesDecodeWithTheHalCodec) {
   EXPECT_EQ(p1a.fault_code[2], cpo::cmis::kElsFaultApcLoop);
   EXPECT_EQ(p1a.lane_fault_flags, 1u << 2);
   EXPECT_EQ(p1a.control_mode, cpo::cmis::ElsControlMode::apc);
+  // The OE sees the dark lanes: laser 2 of ELS 1 lights port 10 = lanes 40..43 = OE 1 bank 2 lanes 0..3.
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kOe, 1, 2, 0x11, true, page).code, C::kOk);
+  const auto dark = cpo::cmis::decode_page11(page);
+  EXPECT_EQ(dark.tx_fault, 0x0F);
+  EXPECT_EQ(dark.tx_power_flags.low_alarm, 0x0F);
+  EXPECT_EQ(dark.rx_los, 0x0F);
+  EXPECT_EQ(dark.rx_power_flags.low_alarm, 0x0F);
   ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 1, 0, 0x1B, true, page).code, C::kOk);
   const auto p1b = cpo::cmis::decode_page1b(page);
   EXPECT_NEAR(p1b.power[3].value(), 100.0, 0.01);
