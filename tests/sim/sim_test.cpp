@@ -732,6 +732,30 @@ TEST(SimProfiles, OtherProfilesFitTheWindowAndUnknownOnesAreRejected) {
   EXPECT_EQ(Switch::create(o).status().code(), Code::not_found);
 }
 
+TEST(SimProfiles, BaillyLaserFailureDarkensHalfAPortAndItsElsHasTwoBanks) {
+  auto sw = make("bailly51t");
+  Mailbox mb(sw->bar(0));
+  ASSERT_EQ(mb.run(O::kBreakout, {0, 2, 4}).code, C::kOk);
+  ASSERT_EQ(mb.run(O::kPortAdmin, {0, rd::kAllSubports, 1}).code, C::kOk);
+  ASSERT_EQ(mb.run(O::kPortAdmin, {1, rd::kAllSubports, 1}).code, C::kOk);
+  sw->advance(2s);
+  ASSERT_EQ(mb.port(0, rd::field::kPortOperMask), 0xFu);
+  EXPECT_EQ(mb.port(0, rd::field::kPortSubportGbps), 200u);  // 2 x 100G lanes
+  // Laser 9 of ELS 0 lights lanes 36..39: port 4. Laser 0 lights lanes 0..3: sub-ports 0 and 1 of port 0.
+  ASSERT_TRUE(sw->backdoor().fail_laser(LaserRef{ElsId(0), 0}).ok());
+  sw->advance(1ms);
+  EXPECT_EQ(mb.port(0, rd::field::kPortOperMask), 0xCu);
+  EXPECT_EQ(mb.port(1, rd::field::kPortOperMask), 0xFu);
+  BreakoutMap map{{PortId(0), *BreakoutMode::parse("4x200G")}, {PortId(1), *BreakoutMode::parse("4x200G")}};
+  auto expected = sw->platform().impacted_ports(LaserRef{ElsId(0), 0}, map);
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(*expected, (std::vector<LogicalPort>{{PortId(0), 0}, {PortId(0), 1}}));
+  std::array<std::uint8_t, 128> page{};
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 0, 1, 0x1A, true, page).code, C::kOk);  // lasers 8..15
+  EXPECT_EQ(cpo::cmis::decode_page1a(page).lane_count, 8);
+  EXPECT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 0, 2, 0x1A, true, page).code, C::kBadObject);
+}
+
 TEST(SimFabric, TwoSwitchesLinkThroughAFiberAndACutDropsBothEnds) {
   sim::Fabric fabric;
   sim::SimOptions o;
