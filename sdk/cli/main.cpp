@@ -13,9 +13,7 @@ constexpr const char* kFooter = R"(Exit codes:
   4  device error (the device, the driver or the operating system failed the request)
 Errors are printed to stderr and name what was wrong and what is allowed.)";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app("cpoctl - drive co-packaged-optics switches through cposdk", "cpoctl");
   app.footer(kFooter);
   app.require_subcommand(1);
@@ -37,4 +35,16 @@ int main(int argc, char** argv) {
     return cpoctl::usage_error(e.what());
   }
   return ctx.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // cposdk reports through Status; an exception here is a bug or an allocation failure.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "cpoctl: internal: " << e.what() << '\n';
+    return static_cast<int>(cpo::sdk::exit_code_for(cpo::Code::internal));
+  }
 }
