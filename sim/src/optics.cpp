@@ -129,7 +129,7 @@ void World::dp_evaluate(SwitchModel& s, std::uint32_t oe_index, std::uint32_t la
   const std::uint32_t per_bank = s.platform.lanes_per_bank();
   const std::uint32_t b = lane_in_oe / per_bank, i = lane_in_oe % per_bank;
   BankModel& bank = oe.banks[b];
-  const bool deinit = (bank.p10[cmis::kP10DpDeinit - 128] >> i) & 1u;
+  const bool deinit = (static_cast<std::uint32_t>(bank.p10[cmis::kP10DpDeinit - 128]) >> i) & 1u;
   const bool ready = oe.state == rd::ModuleState::kReady && !oe.faulted;
   using D = rd::DataPathState;
   D& st = bank.dp[i];
@@ -156,7 +156,7 @@ void World::laser_enable_changed(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
   for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
     LaserModel& l = e.lasers[k];
-    const bool en = (e.banks[k / 8].p1a_rw[cmis::kP1aLaneEnable - 128] >> (k % 8)) & 1u;
+    const bool en = (static_cast<std::uint32_t>(e.banks[k / 8].p1a_rw[cmis::kP1aLaneEnable - 128]) >> (k % 8)) & 1u;
     if (en == l.enabled) continue;
     l.enabled = en;
     ++l.token;

@@ -37,7 +37,8 @@ void World::recompute(SwitchModel& s) {
     const OeModel& oe = s.oes[l.oe];
     const BankModel& bank = oe.banks[l.bank];
     const bool dp_on = bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
-    const bool tx_disabled = (bank.p10[cmis::kP10OutputDisableTx - 128] >> l.index_in_bank) & 1u;
+    const bool tx_disabled =
+        (static_cast<std::uint32_t>(bank.p10[cmis::kP10OutputDisableTx - 128]) >> l.index_in_bank) & 1u;
     const bool light = e.present && las.state == rd::LaserState::kOn;
     l.tx_mw = (light && dp_on && !tx_disabled) ? las.power_mw * k_lane : 0.0;
   }
