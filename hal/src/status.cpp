@@ -21,11 +21,26 @@ std::string_view to_string(Code code) noexcept {
   return "unknown";
 }
 
+Status::Status(Code code, std::string message) {
+  if (code != Code::ok) rep_ = new detail::StatusRep{{1}, code, std::move(message)};
+}
+
+void Status::release() noexcept {
+  // acq_rel: the last owner must see every other owner's reads of the message finished.
+  if (rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete rep_;
+  rep_ = nullptr;
+}
+
+const std::string& Status::empty_message() noexcept {
+  static const std::string empty;
+  return empty;
+}
+
 std::string Status::to_string() const {
   if (ok()) return "ok";
-  std::string out(cpo::to_string(code_));
+  std::string out(cpo::to_string(code()));
   out += ": ";
-  out += message_;
+  out += message();
   return out;
 }
 
@@ -33,8 +48,8 @@ Status Status::with_context(std::string_view context) const {
   if (ok()) return *this;
   std::string message(context);
   message += ": ";
-  message += message_;
-  return Status(code_, std::move(message));
+  message += this->message();
+  return Status(code(), std::move(message));
 }
 
 Status error(Code code, std::string message) { return Status(code, std::move(message)); }

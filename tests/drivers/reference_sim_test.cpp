@@ -162,6 +162,23 @@ TEST_F(ReferenceOnSim, SurpriseRemovalGivesDeviceGoneAndPcieErrorsAreRetried) {
   EXPECT_TRUE(validated_->set_admin_state(PortId(0), AdminState::up).ok());
 }
 
+TEST_F(ReferenceOnSim, OperStateProbeFollowsTheLinkAndFallsBackOnErrors) {
+  auto probe = validated_->oper_state_probe(PortId(80));
+  ASSERT_TRUE(probe.ok()) << probe.status().to_string();
+  EXPECT_EQ(*probe->read(), OperState::down);
+  ASSERT_TRUE(validated_->set_admin_state(PortId(80), AdminState::up).ok());
+  sim_->advance(2s);
+  EXPECT_EQ(*probe->read(), OperState::up);
+  EXPECT_EQ(*probe->read(), *validated_->oper_state(PortId(80)));
+  // A transient all-ones read goes through the driver, which retries it.
+  ASSERT_TRUE(sim_->backdoor().pcie_error_reads(UnitId(2), 1).ok());
+  EXPECT_EQ(*probe->read(), OperState::up);
+  ASSERT_TRUE(sim_->backdoor().surprise_remove(UnitId(2)).ok());
+  EXPECT_STATUS(probe->read().status(), Code::device_gone, "unit 2: device gone");
+  EXPECT_STATUS(validated_->oper_state_probe(PortId(81)).status(), Code::device_gone, "unit 2");
+  EXPECT_STATUS(validated_->oper_state_probe(PortId(144)).status(), Code::out_of_range, "port 144");
+}
+
 TEST_F(ReferenceOnSim, LaserFailureTakesDownExactlyTheImpactedPortsAndIsReportedOnce) {
   ASSERT_TRUE(all_admin(AdminState::up).ok());
   sim_->advance(2s);

@@ -1181,6 +1181,17 @@ Result<OperState> ReferenceDriver::oper_state(PortId port) {
   return mask != 0 ? OperState::up : OperState::down;
 }
 
+Result<OperStateProbe> ReferenceDriver::oper_state_probe(PortId port) {
+  if (port.value() >= fast_port_count_) return impl_->platform.port(port).status();
+  const FastPort& f = fast_ports_[port.value()];
+  // A probe on a gone unit would only ever fall back to oper_state(); say so now.
+  if (f.gone->load(std::memory_order_relaxed)) {
+    auto state = oper_state_slow(port);
+    if (!state.ok()) return state.status();
+  }
+  return OperStateProbe(*this, port, *f.bar, f.oper_offset);
+}
+
 Result<OperState> ReferenceDriver::oper_state_slow(PortId port) {
   if (port.value() >= impl_->port_loc.size()) return impl_->platform.port(port).status();
   const Impl::PortLoc loc = impl_->port_loc[port.value()];

@@ -100,6 +100,13 @@ Result<OperState> ValidatedDriver::oper_state(PortId port) {
   return backend_.oper_state(port);
 }
 
+Result<OperStateProbe> ValidatedDriver::oper_state_probe(PortId port) {
+  if (!capabilities().telemetry) return missing(capabilities(), "telemetry");
+  if (port.value() >= platform_.ports().size()) return platform_.port(port).status();
+  // The port is checked once here; the backend's probe then reads without checks.
+  return backend_.oper_state_probe(port);
+}
+
 Status ValidatedDriver::set_tx_fir(LaneId lane, const TxFir& taps) {
   const Capabilities& caps = capabilities();
   if (!caps.tx_fir) return missing(caps, "tx-FIR");

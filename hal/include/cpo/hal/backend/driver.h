@@ -33,6 +33,7 @@
 #include <variant>
 #include <vector>
 
+#include "cpo/hal/backend/bar.h"
 #include "cpo/hal/breakout.h"
 #include "cpo/hal/events.h"
 #include "cpo/hal/ids.h"
@@ -94,6 +95,34 @@ struct Capabilities {
   bool unit_reset = false;
 };
 
+class Driver;
+
+// A pre-resolved reader of one port's oper state, for polling loops that read it very often.
+// On a register-level backend read() is one Bar read and a compare (no virtual Driver call,
+// no id lookup); on other backends, and whenever the register reads all-ones (PCIe error or
+// a device that is gone), it calls Driver::oper_state, which does the full checks and
+// returns device_gone or device_error as that method documents.
+// Obtain one with Driver::oper_state_probe(). Valid while the driver lives; copyable;
+// read() is thread-safe.
+class OperStateProbe {
+ public:
+  // A probe that always asks the driver.
+  OperStateProbe(Driver& driver, PortId port) noexcept : driver_(&driver), port_(port) {}
+  // A probe over the 32-bit register at `offset` of `bar` that reads non-zero while the
+  // port is up.
+  OperStateProbe(Driver& driver, PortId port, const Bar& bar, std::size_t offset) noexcept
+      : driver_(&driver), port_(port), bar_(&bar), offset_(offset) {}
+
+  [[nodiscard]] PortId port() const noexcept { return port_; }
+  [[nodiscard]] inline Result<OperState> read() const;
+
+ private:
+  Driver* driver_;
+  PortId port_;
+  const Bar* bar_ = nullptr;
+  std::size_t offset_ = 0;
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -134,6 +163,11 @@ class Driver {
   // The port's oper state (up when any sub-port's link is up): the cheapest read, one
   // register on the reference device. Never takes the command lock. Errors: device_gone.
   virtual Result<OperState> oper_state(PortId port) = 0;
+
+  // A probe for polling the port's oper state (see OperStateProbe). The default asks
+  // oper_state() on every read; register-level backends return a one-read probe.
+  // Errors: out_of_range for an unknown port (from the validating layer), device_gone.
+  virtual Result<OperStateProbe> oper_state_probe(PortId port) { return OperStateProbe(*this, port); }
 
   // --- lanes ----------------------------------------------------------------------------
 
@@ -183,6 +217,15 @@ class Driver {
   // Errors: device_error, timeout, device_gone.
   virtual Status reset_unit(UnitId unit) = 0;
 };
+
+inline Result<OperState> OperStateProbe::read() const {
+  if (bar_ != nullptr) {
+    const std::uint32_t value = bar_->read32(offset_);
+    if (value != 0xffffffffu) [[likely]]
+      return value != 0 ? OperState::up : OperState::down;
+  }
+  return driver_->oper_state(port_);
+}
 
 // A snapshot of every unit of a switch of `unit_count` units through `driver`, in unit order,
 // reusing out's storage. Errors: those of Driver::read_telemetry, prefixed with the unit.

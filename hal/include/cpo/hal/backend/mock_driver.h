@@ -43,6 +43,7 @@ class MockDriver : public Driver {
   MOCK_METHOD(Status, set_loopback, (PortId port, LoopbackMode mode), (override));
   MOCK_METHOD(Result<PortTelemetry>, port_telemetry, (PortId port), (override));
   MOCK_METHOD(Result<OperState>, oper_state, (PortId port), (override));
+  MOCK_METHOD(Result<OperStateProbe>, oper_state_probe, (PortId port), (override));
   MOCK_METHOD(Status, set_tx_fir, (LaneId lane, const TxFir& taps), (override));
   MOCK_METHOD(Status, set_prbs, (LaneId lane, const PrbsConfig& config), (override));
   MOCK_METHOD(Result<PrbsStatus>, prbs_status, (LaneId lane), (override));

@@ -40,6 +40,7 @@ class ValidatedDriver final : public Driver {
   Status set_loopback(PortId port, LoopbackMode mode) override;
   Result<PortTelemetry> port_telemetry(PortId port) override;
   Result<OperState> oper_state(PortId port) override;
+  Result<OperStateProbe> oper_state_probe(PortId port) override;
   Status set_tx_fir(LaneId lane, const TxFir& taps) override;
   Status set_prbs(LaneId lane, const PrbsConfig& config) override;
   Result<PrbsStatus> prbs_status(LaneId lane) override;
