@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -36,27 +38,57 @@ void write_text(const fs::path& file, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+bool all_hex(std::string_view s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+// "[DDDD:]BB:DD.F" at the start of `line`, followed by a space: the normalised BDF or "".
+// (No std::regex: GCC 12 warns inside <regex> at -O1 with sanitizers, see the asan preset.)
+std::string leading_bdf(const std::string& line) {
+  const auto space = line.find(' ');
+  if (space == std::string::npos) return {};
+  const std::string_view addr(line.data(), space);
+  const auto dot = addr.rfind('.');
+  if (dot == std::string_view::npos || dot + 2 != addr.size()) return {};
+  const auto c2 = addr.rfind(':', dot);
+  if (c2 == std::string_view::npos || c2 < 2) return {};
+  const auto c1 = addr.rfind(':', c2 - 1);
+  const std::string_view domain = c1 == std::string_view::npos ? std::string_view("0000") : addr.substr(0, c1);
+  const std::string_view bus =
+      addr.substr(c1 == std::string_view::npos ? 0 : c1 + 1, c2 - (c1 == std::string_view::npos ? 0 : c1 + 1));
+  const std::string_view dev = addr.substr(c2 + 1, dot - c2 - 1);
+  const char fn = addr[dot + 1];
+  if (!all_hex(domain) || domain.size() < 4 || domain.size() > 5 || bus.size() != 2 || !all_hex(bus) ||
+      dev.size() != 2 || !all_hex(dev) || fn < '0' || fn > '7') {
+    return {};
+  }
+  return fmt::format("{}:{}:{}.{}", domain, bus, dev, fn);
+}
+
+}  // namespace
+
 std::vector<DumpedFunction> read_dump(const fs::path& file) {
-  static const std::regex header(R"(^(([0-9a-fA-F]{4,5}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7]) )");
-  static const std::regex data(R"(^([0-9a-fA-F]{2,8}): (.*)$)");
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot read " + file.string());
   std::vector<DumpedFunction> out;
   std::string line;
   while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_search(line, m, header)) {
-      const std::string domain = m[2].matched ? m[2].str() : "0000";
-      out.push_back({fmt::format("{:0>4}:{}:{}.{}", domain, m[3].str(), m[4].str(), m[5].str()), {}});
-    } else if (!out.empty() && std::regex_match(line, m, data)) {
-      std::size_t offset = std::stoul(m[1].str(), nullptr, 16);
-      std::istringstream bytes(m[2].str());
-      std::string byte;
-      auto& cfg = out.back().config;
-      while (bytes >> byte) {
-        if (cfg.size() <= offset) cfg.resize(offset + 1, 0xff);
-        cfg[offset++] = static_cast<std::uint8_t>(std::stoul(byte, nullptr, 16));
-      }
+    if (std::string bdf = leading_bdf(line); !bdf.empty()) {
+      out.push_back({bdf, {}});
+      continue;
+    }
+    const auto colon = line.find(": ");
+    if (out.empty() || colon == std::string::npos || !all_hex(std::string_view(line).substr(0, colon))) continue;
+    std::size_t offset = std::stoul(line.substr(0, colon), nullptr, 16);
+    std::istringstream bytes(line.substr(colon + 2));
+    std::string byte;
+    auto& cfg = out.back().config;
+    while (bytes >> byte) {
+      if (cfg.size() <= offset) cfg.resize(offset + 1, 0xff);
+      cfg[offset++] = static_cast<std::uint8_t>(std::stoul(byte, nullptr, 16));
     }
   }
   return out;
@@ -216,31 +248,50 @@ std::vector<std::map<std::string, std::string>> parse_lspci_vmm(const std::strin
 }
 
 std::map<std::string, std::vector<LspciRegion>> parse_lspci_regions(const std::string& out) {
-  static const std::regex header(R"(^([0-9a-f]{4,5}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) )");
-  static const std::regex region(
-      R"(^\s+Region (\d): (?:\[virtual\] |\[enhanced\] )?(Memory at|I/O ports at) (\S+)(?: \((\d+-bit|low-1M|type 3), (non-)?prefetchable\))?(.*)$)");
-  static const std::regex size(R"(\[size=(\d+)([KMGT]?)\])");
+  // Lines like "\tRegion 2: Memory at 38000000000 (64-bit, prefetchable) [disabled] [size=1G]"
+  // under a "DDDD:BB:DD.F description" header (lspci's show_bases()).
   std::map<std::string, std::vector<LspciRegion>> regions;
   std::istringstream in(out);
   std::string line, current;
   while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_search(line, m, header)) {
-      current = m[1];
-      regions[current];
-    } else if (!current.empty() && std::regex_match(line, m, region)) {
-      LspciRegion r;
-      r.index = static_cast<unsigned>(std::stoul(m[1]));
-      r.io = m[2] == "I/O ports at";
-      if (m[3].str()[0] != '<') r.address = std::stoull(m[3], nullptr, 16);
-      r.is_64bit = m[4] == "64-bit";
-      r.prefetchable = m[4].matched && !m[5].matched;
-      const std::string tail = m[6];
-      r.disabled = tail.find("[disabled]") != std::string::npos;
-      std::smatch s;
-      if (std::regex_search(tail, s, size)) r.size = parse_size(s[1], s[2]);
-      regions[current].push_back(r);
+    if (!line.empty() && line[0] != '\t' && line[0] != ' ') {
+      current = leading_bdf(line);
+      if (!current.empty()) regions[current];
+      continue;
     }
+    const auto at = line.find("Region ");
+    if (current.empty() || at == std::string::npos || line.size() < at + 10 || line[at + 8] != ':') continue;
+    LspciRegion r;
+    r.index = static_cast<unsigned>(line[at + 7] - '0');
+    std::string rest = line.substr(at + 10);
+    for (const char* prefix : {"[virtual] ", "[enhanced] "}) {
+      if (rest.rfind(prefix, 0) == 0) rest.erase(0, std::string(prefix).size());
+    }
+    std::string where;
+    if (rest.rfind("Memory at ", 0) == 0) {
+      where = rest.substr(10);
+    } else if (rest.rfind("I/O ports at ", 0) == 0) {
+      r.io = true;
+      where = rest.substr(13);
+    } else {
+      continue;
+    }
+    const std::string address = where.substr(0, where.find(' '));
+    if (!address.empty() && address[0] != '<') r.address = std::stoull(address, nullptr, 16);
+    r.is_64bit = where.find("(64-bit, ") != std::string::npos;
+    r.prefetchable = !r.io && where.find(", prefetchable)") != std::string::npos;
+    r.disabled = where.find("[disabled]") != std::string::npos;
+    if (const auto size = where.find("[size="); size != std::string::npos) {
+      const auto end = where.find(']', size);
+      std::string text = where.substr(size + 6, end - size - 6);
+      std::string suffix;
+      if (!text.empty() && !std::isdigit(static_cast<unsigned char>(text.back()))) {
+        suffix = text.substr(text.size() - 1);
+        text.pop_back();
+      }
+      r.size = parse_size(text, suffix);
+    }
+    regions[current].push_back(r);
   }
   return regions;
 }

@@ -114,6 +114,8 @@ struct ScanState {
   std::string param_name;
   std::string param_value;
   std::string ids_file;
+  std::string hwdb_param = "hwdb.disable";
+  std::string hwdb_value = "1";
   PciDevice current;
   std::vector<PciDevice> devices;
 };
@@ -223,6 +225,10 @@ void scan_body(ScanState& s) {
     acc->error(const_cast<char*>("libpci has no parameter %s"), s.param_name.c_str());
   }
   if (!s.ids_file.empty()) pci_set_name_list_path(acc, s.ids_file.data(), 0);
+  // Names come from pci.ids only, not from udev's hwdb: the result does not depend on
+  // whether a hwdb.bin happens to be installed, and libpci 3.9 (lib/names-hwdb.c) leaks a
+  // udev context on every lookup when hwdb.bin is absent.
+  pci_set_param(acc, s.hwdb_param.data(), s.hwdb_value.data());
   pci_init(acc);
   pci_scan_bus(acc);
   for (pci_dev* dev = acc->devices; dev != nullptr; dev = dev->next) fill_device(s, dev);
