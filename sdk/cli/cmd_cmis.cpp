@@ -23,7 +23,7 @@ using nlohmann::ordered_json;
 using namespace cpo::cmis;
 
 // Lane masks become per-lane booleans; lanes are numbered module-wide (bank 1 lane 1 = 9).
-bool on(std::uint8_t mask, std::size_t index) { return ((mask >> index) & 1U) != 0; }
+bool on(std::uint8_t mask, std::size_t index) { return ((static_cast<unsigned>(mask) >> index) & 1U) != 0; }
 
 ordered_json dbm_or_null(cpo::Milliwatts mw) {
   // 0 mW is -inf dBm, which JSON cannot carry.
@@ -225,7 +225,7 @@ ordered_json page11_json(const LaneStatus& s, std::uint8_t bank) {
 ordered_json lane_list(std::uint32_t mask) {
   ordered_json out = ordered_json::array();
   for (unsigned i = 0; i < 32; ++i) {
-    if ((mask >> i) & 1U) out.push_back(i + 1);
+    if ((static_cast<unsigned>(mask) >> i) & 1U) out.push_back(i + 1);
   }
   return out;
 }

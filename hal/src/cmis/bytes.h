@@ -34,9 +34,9 @@ inline void put_s16(PageBytes& p, std::size_t address, std::int16_t v) noexcept 
   put_u16(p, address, static_cast<std::uint16_t>(v));
 }
 
-inline bool bit(std::uint8_t byte, unsigned n) noexcept { return ((byte >> n) & 1U) != 0; }
+inline bool bit(std::uint8_t byte, unsigned n) noexcept { return ((static_cast<unsigned>(byte) >> n) & 1U) != 0; }
 inline std::uint8_t bits(std::uint8_t byte, unsigned low, unsigned width) noexcept {
-  return static_cast<std::uint8_t>((byte >> low) & ((1U << width) - 1U));
+  return static_cast<std::uint8_t>((static_cast<unsigned>(byte) >> low) & ((1U << width) - 1U));
 }
 // Replaces `width` bits at `low` in byte `address`.
 inline void put_bits(PageBytes& p, std::size_t address, unsigned low, unsigned width, unsigned value) noexcept {

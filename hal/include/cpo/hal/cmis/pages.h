@@ -61,7 +61,7 @@ struct LaneFlagSet {
 
 // True when `lane` (1..8) is set in `mask`; false for lanes outside 1..8.
 [[nodiscard]] constexpr bool lane_bit(std::uint8_t mask, unsigned lane) noexcept {
-  return lane >= 1 && lane <= 8 && ((mask >> (lane - 1)) & 1U) != 0;
+  return lane >= 1 && lane <= 8 && ((static_cast<unsigned>(mask) >> (lane - 1)) & 1U) != 0;
 }
 
 // ---------------------------------------------------------------------------------------
