@@ -26,12 +26,12 @@ void World::event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_
   const std::uint32_t n = u.evt_producer;
   const std::size_t slot = n % rd::kEventRingEntries;
   const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  w.store_relaxed(rd::at(rd::record::kEvent, slot, rd::field::kEventType), static_cast<std::uint32_t>(type));
-  w.store_relaxed(rd::at(rd::record::kEvent, slot, rd::field::kEventObject), object);
-  w.store_relaxed(rd::at(rd::record::kEvent, slot, rd::field::kEventCause), cause);
-  w.store_relaxed(rd::at(rd::record::kEvent, slot, rd::field::kEventDetail), detail);
-  w.store_relaxed(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeLo), static_cast<std::uint32_t>(t));
-  w.store_relaxed(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeHi), static_cast<std::uint32_t>(t >> 32));
+  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventType), static_cast<std::uint32_t>(type));
+  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventObject), object);
+  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventCause), cause);
+  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventDetail), detail);
+  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeLo), static_cast<std::uint32_t>(t));
+  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeHi), static_cast<std::uint32_t>(t >> 32));
   w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventSeq), n);  // last: the entry is complete
   u.evt_producer = n + 1;
   w.store(rd::reg::kEvtProducer, u.evt_producer);

@@ -346,12 +346,11 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
   if (u.hung) return;  // a hung firmware stops refreshing
   Window& w = u.win;
   ++u.generation;  // odd: update in progress
-  w.store_relaxed(rd::reg::kGeneration, u.generation);
-  std::atomic_thread_fence(std::memory_order_release);
+  w.store(rd::reg::kGeneration, u.generation);
 
   const auto t = static_cast<std::uint64_t>(now_ns_.load());
   w.store64(rd::reg::kTimeLo, t);
-  w.store_relaxed(rd::reg::kHeartbeat, u.heartbeat);
+  w.store(rd::reg::kHeartbeat, u.heartbeat);
   bool thermal = false;
   double power_w = 0;
   for (std::uint32_t i = 0; i < u.oe_count; ++i) {
@@ -362,23 +361,22 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
     std::uint32_t faults = 0;
     if (oe.faulted) faults |= rd::bits::kOeFaultsModuleFault.mask();
     if (oe.thermal_shutdown) faults |= rd::bits::kOeFaultsThermalShutdown.mask();
-    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeModuleState), static_cast<std::uint32_t>(oe.state));
-    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeFaults), faults);
-    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeTemp), temp_word(oe.temp_c));
-    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeVcc), 33000);
-    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOePowerMw),
-                    static_cast<std::uint32_t>(oe_watts(oe) * 1000.0));
-    w.store_relaxed(rd::at(rd::record::kOe, r, rd::field::kOeTempFlags), oe.temp_flags);
+    w.store(rd::at(rd::record::kOe, r, rd::field::kOeModuleState), static_cast<std::uint32_t>(oe.state));
+    w.store(rd::at(rd::record::kOe, r, rd::field::kOeFaults), faults);
+    w.store(rd::at(rd::record::kOe, r, rd::field::kOeTemp), temp_word(oe.temp_c));
+    w.store(rd::at(rd::record::kOe, r, rd::field::kOeVcc), 33000);
+    w.store(rd::at(rd::record::kOe, r, rd::field::kOePowerMw), static_cast<std::uint32_t>(oe_watts(oe) * 1000.0));
+    w.store(rd::at(rd::record::kOe, r, rd::field::kOeTempFlags), oe.temp_flags);
   }
   for (std::uint32_t i = 0; i < u.els_count; ++i) {
     const ElsModel& e = s.els[u.first_els + i];
-    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsPresent), e.present ? 1u : 0u);
-    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsModuleState),
-                    e.present ? static_cast<std::uint32_t>(rd::ModuleState::kReady) : 0u);
-    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsTemp), temp_word(e.temp_c));
-    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsVcc), e.present ? 33000u : 0u);
-    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsTempFlags), e.temp_flags);
-    w.store_relaxed(rd::at(rd::record::kEls, i, rd::field::kElsInsertCount), e.insert_count);
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsPresent), e.present ? 1u : 0u);
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsModuleState),
+            e.present ? static_cast<std::uint32_t>(rd::ModuleState::kReady) : 0u);
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsTemp), temp_word(e.temp_c));
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsVcc), e.present ? 33000u : 0u);
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsTempFlags), e.temp_flags);
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsInsertCount), e.insert_count);
     for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
       const LaserModel& l = e.lasers[k];
       thermal = thermal || l.thermal_latched;
@@ -387,28 +385,26 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
       double p = l.power_mw;
       if (l.state == rd::LaserState::kRamping)
         p = std::min(l.setpoint_mw, static_cast<double>(now_ns_.load() - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs);
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserState), static_cast<std::uint32_t>(l.state));
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(l.fault));
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerSetpoint), uw10(l.setpoint_mw));
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerMon), uw10(p));
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserBiasMon),
-                      static_cast<std::uint32_t>(l.bias_ma * 1000.0));
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserTemp), temp_word(l.temp_c));
-      w.store_relaxed(
-          rd::at(rd::record::kLaser, r, rd::field::kLaserWavelengthPm),
-          static_cast<std::uint32_t>((phys::kWavelengthNm + phys::kWavelengthNmPerK * (l.temp_c - 25.0)) * 1000.0));
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserAgeHours), static_cast<std::uint32_t>(l.age_h));
-      w.store_relaxed(rd::at(rd::record::kLaser, r, rd::field::kLaserFlags), l.flags);
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserState), static_cast<std::uint32_t>(l.state));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(l.fault));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerSetpoint), uw10(l.setpoint_mw));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerMon), uw10(p));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserBiasMon), static_cast<std::uint32_t>(l.bias_ma * 1000.0));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserTemp), temp_word(l.temp_c));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserWavelengthPm),
+              static_cast<std::uint32_t>((phys::kWavelengthNm + phys::kWavelengthNmPerK * (l.temp_c - 25.0)) * 1000.0));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserAgeHours), static_cast<std::uint32_t>(l.age_h));
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFlags), l.flags);
     }
   }
   std::uint32_t unit_flags = 0;
   if (!u.resetting) unit_flags |= rd::bits::kUnitFlagsReady.mask();
   if (u.resetting) unit_flags |= rd::bits::kUnitFlagsResetting.mask();
   if (thermal) unit_flags |= rd::bits::kUnitFlagsThermalShutdown.mask();
-  w.store_relaxed(rd::reg::kUnitFlags, unit_flags);
-  w.store_relaxed(rd::reg::kCoolantTemp, temp_word(s.coolant_c));
-  w.store_relaxed(rd::reg::kAsicTemp, temp_word(s.coolant_c + 25.0));
-  w.store_relaxed(rd::reg::kPowerMw, static_cast<std::uint32_t>(power_w * 1000.0));
+  w.store(rd::reg::kUnitFlags, unit_flags);
+  w.store(rd::reg::kCoolantTemp, temp_word(s.coolant_c));
+  w.store(rd::reg::kAsicTemp, temp_word(s.coolant_c + 25.0));
+  w.store(rd::reg::kPowerMw, static_cast<std::uint32_t>(power_w * 1000.0));
 
   const std::uint32_t lane_gbps = s.platform.lane_rate().value();
   for (std::uint32_t i = 0; i < u.port_count; ++i) {
@@ -430,16 +426,16 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
         faults |= rd::bits::kPortFaultsDataPathInactive.mask();
     }
     if (p.training) faults |= rd::bits::kPortFaultsTraining.mask();
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortAdminMask), p.admin);
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortOperMask), p.oper);
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortBreakout), p.breakout);
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortFec), static_cast<std::uint32_t>(p.fec));
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortFaults), faults);
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortLoopback), static_cast<std::uint32_t>(p.loopback));
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortDownCause), static_cast<std::uint32_t>(p.down_cause));
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortSubportGbps), lane_gbps * (p.lanes / p.breakout));
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortLinkDownCount), p.down_count);
-    w.store_relaxed(rd::at(rd::record::kPort, i, rd::field::kPortLinkUpCount), p.up_count);
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortAdminMask), p.admin);
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortOperMask), p.oper);
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortBreakout), p.breakout);
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortFec), static_cast<std::uint32_t>(p.fec));
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortFaults), faults);
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLoopback), static_cast<std::uint32_t>(p.loopback));
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortDownCause), static_cast<std::uint32_t>(p.down_cause));
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortSubportGbps), lane_gbps * (p.lanes / p.breakout));
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLinkDownCount), p.down_count);
+    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLinkUpCount), p.up_count);
     w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
     w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
   }
@@ -453,19 +449,19 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
     const std::uint32_t prbs = rd::bits::kPrbsConfigPattern.put(static_cast<std::uint32_t>(l.pattern)) |
                                rd::bits::kPrbsConfigGenerator.put(l.gen ? 1u : 0u) |
                                rd::bits::kPrbsConfigChecker.put(l.chk ? 1u : 0u);
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneFlags), flags);
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLanePreFecBer),
-                    std::bit_cast<std::uint32_t>(static_cast<float>(l.ber)));
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneSnr),
-                    s32(static_cast<std::int32_t>(std::lround(l.snr * 100.0))));
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(phys::mw(l.rx_dbm)));
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPre), s32(l.fir_pre));
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirMain), s32(l.fir_main));
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPost), s32(l.fir_post));
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLanePrbs), prbs);
-    w.store_relaxed(rd::at(rd::record::kLane, i, rd::field::kLaneDataPathState),
-                    static_cast<std::uint32_t>(s.oes[l.oe].banks[l.bank].dp[l.index_in_bank]));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneFlags), flags);
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLanePreFecBer),
+            std::bit_cast<std::uint32_t>(static_cast<float>(l.ber)));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneSnr),
+            s32(static_cast<std::int32_t>(std::lround(l.snr * 100.0))));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(phys::mw(l.rx_dbm)));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPre), s32(l.fir_pre));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirMain), s32(l.fir_main));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPost), s32(l.fir_post));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLanePrbs), prbs);
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneDataPathState),
+            static_cast<std::uint32_t>(s.oes[l.oe].banks[l.bank].dp[l.index_in_bank]));
     w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
     w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
     w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);

@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string_view>
 #include <system_error>
 
@@ -305,8 +306,15 @@ Result<std::vector<PciDevice>> scan(const ScanOptions& options) {
   state.ids_file = options.ids_file;
 
   std::string libpci_message;
-  const bool ok = run_trapped(state, libpci_message);
-  if (state.access != nullptr) pci_cleanup(state.access);
+  bool ok = false;
+  {
+    // libpci is not reentrant across access objects: pci_init() calls getpwuid() (a static
+    // buffer) to find the user's pci.ids cache, so scans are serialised process-wide.
+    static std::mutex libpci_mutex;
+    std::lock_guard lock(libpci_mutex);
+    ok = run_trapped(state, libpci_message);
+    if (state.access != nullptr) pci_cleanup(state.access);
+  }
   if (!ok) {
     switch (options.method) {
       case ScanOptions::Method::dump:

@@ -356,7 +356,11 @@ Result<MemoryMap> parse_ethtool_hex(std::string_view text) {
       if (!is_banked(a.page) && a.bank != 0) {
         return line_error(n, fmt::format("ethtool command: page {:02X}h has no banks", a.page));
       }
-      command_page = has_page || a.bank != 0 ? std::optional<PageAddress>(a) : std::nullopt;
+      if (has_page || a.bank != 0) {
+        command_page.emplace(a);
+      } else {
+        command_page.reset();
+      }
       continue;
     }
     std::string_view off = tokens[0];

@@ -13,8 +13,9 @@
 // libpci never ends the process from inside cposdk: its fatal-error callback is replaced by
 // one that returns to scan() with a Status (see docs/pcie.md, "Errors").
 //
-// Thread safety: scan() may run on several threads at once (each call owns its libpci
-// handle; the error trap is per thread). The table functions are pure.
+// Thread safety: scan() may be called from several threads at once; the calls into libpci
+// are serialised (libpci's pci_init is not reentrant: it uses getpwuid's static buffer),
+// and the error trap is per thread. The table functions are pure.
 #pragma once
 
 #include <array>
