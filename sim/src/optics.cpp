@@ -410,8 +410,8 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
     }
     case 0x1A: {
       hc::ElsAdvertisement a;
-      a.max_optical_power = Milliwatts(150.0);
-      a.min_optical_power = Milliwatts(20.0);
+      a.max_optical_power = Milliwatts(phys::kLaserMaxSetpointMw);
+      a.min_optical_power = Milliwatts(phys::kLaserMinSetpointMw);
       a.max_bias = Milliamps(phys::kBiasMaxMa);
       a.min_bias = Milliamps(50.0);
       a.control_mode = hc::ElsControlMode::apc;
@@ -570,15 +570,25 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
   }
   ElsBank& b = e.banks[a[2]];
   cmis::Page& target = page == 0x1A ? b.p1a_rw : b.p1b_rw;
+  if (page == 0x1B) {
+    // A power set-point outside the advertised range is refused whole, as a laser module
+    // must: nothing of the write lands (Result0 = 7, the data).
+    cmis::Page candidate = target;
+    for (std::uint32_t i = off; i < off + len; ++i) candidate[i] = u.data[i];
+    const std::uint32_t first = a[2] * 8;
+    for (std::uint32_t i = 0; i < 8 && first + i < e.lasers.size(); ++i) {
+      const double set = cmis::get_u16(candidate, cmis::kP1bPowerSetpoint + 2 * ib(i)) * 0.01;
+      if (set < phys::kLaserMinSetpointMw || set > phys::kLaserMaxSetpointMw) return bad = 7, rd::Completion::kBadValue;
+    }
+  }
   for (std::uint32_t i = off; i < off + len; ++i) target[i] = u.data[i];
   if (page == 0x1A) laser_enable_changed(s, idx);
   if (page == 0x1B) {
     const std::uint32_t first = a[2] * 8;
     for (std::uint32_t i = 0; i < 8 && first + i < e.lasers.size(); ++i) {
       LaserModel& l = e.lasers[first + i];
-      // The module holds the set-point inside its advertised range (page 1Ah min/max).
-      const double set = cmis::get_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * ib(i)) * 0.01;
-      l.setpoint_mw = std::clamp(set, 20.0, 150.0);
+      // Checked above: inside the advertised range.
+      l.setpoint_mw = cmis::get_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * ib(i)) * 0.01;
       l.bias_setpoint_ma = cmis::get_u16(b.p1b_rw, cmis::kP1bBiasSetpoint + 2 * ib(i)) * 0.1;
       if (l.state == rd::LaserState::kOn) l.power_mw = l.setpoint_mw;
     }

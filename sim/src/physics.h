@@ -33,7 +33,11 @@ inline constexpr double kSlopeTempCoeff = 0.003;  // slope lost per K above 25 d
 inline constexpr double kThresholdMa = 30.0;      // threshold current at 25 degC
 inline constexpr double kThresholdT0 = 60.0;      // characteristic temperature T0, K
 inline constexpr double kAgingHours = 150000.0;   // slope halves after this many operating hours
-inline constexpr double kBiasMaxMa = 600.0;       // page 1Ah max bias: above it the APC loop fails
+// The optical power set-point range each ELS laser advertises on page 1Ah (bytes 128-131);
+// a write outside it is refused, never clamped (laser safety, DESIGN.md section 6).
+inline constexpr double kLaserMinSetpointMw = 20.0;
+inline constexpr double kLaserMaxSetpointMw = 150.0;
+inline constexpr double kBiasMaxMa = 600.0;  // page 1Ah max bias: above it the APC loop fails
 inline constexpr double kBiasHighWarningMa = 550.0;
 inline constexpr double kRampMwPerMs = 0.5;        // ELS ramp rate: 0 -> 100 mW in 200 ms
 inline constexpr double kWavelengthNm = 1311.0;    // O-band CW source at 25 degC

@@ -31,6 +31,7 @@ struct Pin {
 };
 constexpr Pin kPins[] = {
     {1, 0, 0xc76dbc8f5d5c17fdULL},
+    {1, 1, 0xed9e960cd5d87099ULL},  // CmisWrite refuses ELS set-points outside the advertised range
 };
 
 TEST(RefdevInterfaceLock, FingerprintIsPinnedForTheCurrentVersion) {

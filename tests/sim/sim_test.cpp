@@ -407,6 +407,28 @@ TEST_F(Cpo144, ElsRemovalAndInsertion) {
   EXPECT_EQ(sw_->backdoor().remove_els(ElsId(18)).code(), Code::out_of_range);
 }
 
+TEST_F(Cpo144, LaserSetpointOutsideTheAdvertisedRangeIsRefusedNotClamped) {
+  sw_->advance(200ms);
+  const std::size_t setpoint = rd::at(rd::record::kLaser, 1, rd::field::kLaserPowerSetpoint);
+  const std::uint32_t before = mb_->status(setpoint);
+  auto snapshot = sw_->backdoor().snapshot(UnitId(0));
+  // Page 1Bh byte 146 = laser 1's power set-point, 10 uW steps: 200 mW (above 150) and
+  // 10 mW (below 20) are refused with BadValue on the data word, nothing written.
+  for (std::uint16_t raw : {std::uint16_t{20000}, std::uint16_t{1000}}) {
+    auto c = mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1B, true, 146 - 128,
+                             {static_cast<std::uint8_t>(raw >> 8), static_cast<std::uint8_t>(raw & 0xFF)});
+    EXPECT_EQ(c.code, C::kBadValue) << raw;
+    EXPECT_EQ(c.result[0], 7u) << raw;
+  }
+  sw_->advance(200ms);
+  EXPECT_EQ(mb_->status(setpoint), before);
+  // 120 mW is inside the range: accepted and applied.
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1B, true, 146 - 128, {0x2E, 0xE0}).code, C::kOk);
+  sw_->advance(200ms);
+  EXPECT_EQ(mb_->status(setpoint), 1200000u);  // 0.1 uW units
+  EXPECT_NE(*sw_->backdoor().snapshot(UnitId(0)), *snapshot);
+}
+
 TEST_F(Cpo144, AgingRaisesBiasUntilTheApcLoopFails) {
   sw_->advance(200ms);
   const std::uint32_t fresh = mb_->status(rd::at(rd::record::kLaser, 0, rd::field::kLaserBiasMon));
