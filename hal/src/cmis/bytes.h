@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cpo/hal/cmis/memory_map.h"
+#include "cpo/hal/cmis/pages.h"
 #include "cpo/hal/status.h"
 
 namespace cpo::cmis::detail {
@@ -92,6 +93,18 @@ inline Status check_lane(unsigned lane, std::string_view field) {
     return error(Code::out_of_range, fmt::format("{} lane {}: lanes within a bank are 1..8", field, lane));
   }
   return ok_status();
+}
+
+// Four consecutive per-lane flag bytes: high alarm, low alarm, high warning, low warning
+// (the order of CMIS page 11h and ELSFP page 1Ah flag groups).
+inline LaneFlagSet flags_at(const PageBytes& p, std::size_t first) {
+  return LaneFlagSet{at(p, first), at(p, first + 1), at(p, first + 2), at(p, first + 3)};
+}
+inline void put_flags(PageBytes& p, std::size_t first, const LaneFlagSet& f) {
+  put(p, first, f.high_alarm);
+  put(p, first + 1, f.low_alarm);
+  put(p, first + 2, f.high_warning);
+  put(p, first + 3, f.low_warning);
 }
 
 }  // namespace cpo::cmis::detail

@@ -37,16 +37,6 @@ Status put_bias(PageBytes& p, std::size_t a, Milliamps v, const Name& field) {
   return ok_status();
 }
 
-LaneFlagSet flags_at(const PageBytes& p, std::size_t first) {
-  return LaneFlagSet{at(p, first), at(p, first + 1), at(p, first + 2), at(p, first + 3)};
-}
-void put_flags(PageBytes& p, std::size_t first, const LaneFlagSet& f) {
-  put(p, first, f.high_alarm);
-  put(p, first + 1, f.low_alarm);
-  put(p, first + 2, f.high_warning);
-  put(p, first + 3, f.low_warning);
-}
-
 std::uint32_t u32_lanes(const PageBytes& p, std::size_t first) {
   // Lanes 1..8 in the first byte, 9..16 in the next, and so on (page1a.py FaultFlagLane).
   return static_cast<std::uint32_t>(at(p, first)) | (static_cast<std::uint32_t>(at(p, first + 1)) << 8) |

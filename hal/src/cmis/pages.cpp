@@ -55,16 +55,6 @@ ThresholdSet<T> get_thresholds(std::size_t first, Get get) {
   return ThresholdSet<T>{get(first), get(first + 2), get(first + 4), get(first + 6)};
 }
 
-LaneFlagSet flags_at(const PageBytes& p, std::size_t first) {
-  return LaneFlagSet{at(p, first), at(p, first + 1), at(p, first + 2), at(p, first + 3)};
-}
-void put_flags(PageBytes& p, std::size_t first, const LaneFlagSet& f) {
-  put(p, first, f.high_alarm);
-  put(p, first + 1, f.low_alarm);
-  put(p, first + 2, f.high_warning);
-  put(p, first + 3, f.low_warning);
-}
-
 // Application descriptor at `address` (4 bytes: host code, media code, lane counts, host
 // lane assignment; CMIS 5.2 Table 8-23).
 ApplicationDescriptor app_at(const PageBytes& p, std::size_t address, std::uint8_t app_sel) {
