@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -294,6 +295,19 @@ std::map<std::string, std::vector<LspciRegion>> parse_lspci_regions(const std::s
     regions[current].push_back(r);
   }
   return regions;
+}
+
+int run_unprivileged(const std::function<int()>& check) {
+  if (::geteuid() != 0) return check();
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(102);
+    ::_exit(check());
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -2;
+  return WEXITSTATUS(status);
 }
 
 }  // namespace cpo::testing

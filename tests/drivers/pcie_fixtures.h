@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -78,5 +79,11 @@ std::map<std::string, std::vector<LspciRegion>> parse_lspci_regions(const std::s
 
 // Where the system's lspci lives (pciutils).
 inline constexpr const char* kLspci = "/usr/bin/lspci";
+
+// Runs `check` without root's privileges and returns its result: directly when the test is
+// not root, otherwise in a forked child running as user nobody (65534), since root reads
+// any file. Returns -1 when the child cannot be started, 102 when it cannot drop privileges,
+// -2 when it did not exit normally.
+int run_unprivileged(const std::function<int()>& check);
 
 }  // namespace cpo::testing
