@@ -3,7 +3,6 @@
 // region) go through the same errno mapping the open/mmap path uses.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
