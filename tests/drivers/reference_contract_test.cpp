@@ -198,10 +198,20 @@ TEST_F(ValidatedDriverTest, RejectsTxFirBeyondFullSwing) {
 }
 
 TEST(DriverNames, EventAndAddressRendering) {
-  Event e{EventType::link_change, UnitId(1), LogicalPort{PortId(40), 2}, 0, 2, 0, std::chrono::seconds(12), false};
-  EXPECT_EQ(to_string(e), "unit 1 link_change port 40/2 state=down cause=rx_los t=12.000000s");
-  Event r{EventType::resync, UnitId(0), UnitId(0), 0, 0, 7, std::chrono::seconds(1), true};
-  EXPECT_EQ(to_string(r), "unit 0 resync unit 0 state=0 cause=0x0 detail=0x7 t=1.000000s (synthetic)");
+  Event e{UnitId(1), std::chrono::seconds(12), false,
+          LinkChange{LogicalPort{PortId(40), 2}, OperState::down, LinkCause::rx_los}};
+  EXPECT_EQ(e.type(), EventType::link_change);
+  EXPECT_EQ(to_string(e), "unit 1 link_change port 40/2 down cause=rx_los t=12.000000s");
+  Event r{UnitId(0), std::chrono::seconds(1), true, Resync{7}};
+  EXPECT_EQ(to_string(r), "unit 0 resync unit 0 lost=7 t=1.000000s (synthetic)");
+  Event t{
+      UnitId(2), std::chrono::seconds(3), false,
+      ThresholdCrossing{OeId(5), Measure::temperature, ThresholdLevel::alarm, ThresholdBound::high, true, 76.5, 75.0}};
+  EXPECT_EQ(to_string(t),
+            "unit 2 threshold_crossing oe 5 temperature high_alarm asserted value=76.5 degC threshold=75 t=3.000000s");
+  EXPECT_EQ(std::get<OeId>(t.object()), OeId(5));
+  for (EventType type : kAllEventTypes) EXPECT_EQ(*parse_event_type(to_string(type)), type);
+  EXPECT_EQ(parse_event_type("link").status().code(), Code::invalid_argument);
   EXPECT_EQ(to_string(CmisAddress{OeId(5), BankId(2), 0x11, 130}), "oe 5 bank 2 page 11h byte 130");
   EXPECT_EQ(to_string(EventObject{LaserRef{ElsId(7), 3}}), "els 7 laser 3");
   EXPECT_EQ(to_string(EventObject{OeBank{OeId(2), BankId(1)}}), "oe 2 bank 1");

@@ -77,7 +77,8 @@ TEST_F(ReferenceOnSim, AdminUpBringsLinksUpThroughThePhysics) {
   for (std::uint32_t p = 0; p < 144; ++p) EXPECT_EQ(*validated_->oper_state(PortId(p)), OperState::up) << p;
   auto ev = drain();
   std::size_t ups = 0;
-  for (const auto& e : ev) ups += e.type == EventType::link_change && e.state == 1 ? 1 : 0;
+  for (const auto& e : ev)
+    ups += e.get<LinkChange>() != nullptr && e.get<LinkChange>()->state == OperState::up ? 1u : 0u;
   EXPECT_EQ(ups, 144u);
   Telemetry t;
   ASSERT_TRUE(read_all_telemetry(*validated_, 4, t).ok());
@@ -190,11 +191,15 @@ TEST_F(ReferenceOnSim, LaserFailureTakesDownExactlyTheImpactedPortsAndIsReported
   std::size_t faults = 0;
   std::set<LogicalPort> down;
   for (const auto& e : ev) {
-    if (e.type == EventType::laser_fault) {
+    if (const auto* fault = e.get<LaserFault>()) {
       ++faults;
-      EXPECT_EQ(std::get<LaserRef>(e.object), laser);
+      EXPECT_EQ(fault->laser, laser);
+      EXPECT_EQ(fault->code, LaserFaultCode::apc_loop);
     }
-    if (e.type == EventType::link_change && e.state == 0) down.insert(std::get<LogicalPort>(e.object));
+    if (const auto* change = e.get<LinkChange>(); change != nullptr && change->state == OperState::down) {
+      EXPECT_EQ(change->cause, LinkCause::laser_fault);
+      down.insert(change->port);
+    }
   }
   EXPECT_EQ(faults, 1u);
   auto impacted = sim_->platform().impacted_ports(laser);
@@ -219,19 +224,19 @@ TEST_F(ReferenceOnSim, RingOverrunResyncsAndTheReaderEndsWithTheDevicesState) {
   sim_->advance(1s);
   auto ev = drain();
   ASSERT_FALSE(ev.empty());
-  EXPECT_EQ(ev[0].type, EventType::resync);
+  EXPECT_EQ(ev[0].type(), EventType::resync);
   EXPECT_TRUE(ev[0].synthetic);
   // Apply the events in order to what the reader knew (all up): it ends with the truth.
   std::map<PortId, bool> up;
   for (std::uint32_t p = 0; p < 36; ++p) up[PortId(p)] = true;
   for (const auto& e : ev) {
-    if (e.type == EventType::link_change) up[std::get<LogicalPort>(e.object).port] = e.state != 0;
+    if (const auto* change = e.get<LinkChange>()) up[change->port.port] = change->state == OperState::up;
   }
   for (std::uint32_t p = 0; p < 36; ++p) {
     EXPECT_EQ(up[PortId(p)], *validated_->oper_state(PortId(p)) == OperState::up) << p;
     EXPECT_EQ(up[PortId(p)], p % 2 == 1) << p;
   }
-  EXPECT_TRUE(drain().empty() || drain()[0].type != EventType::resync);
+  EXPECT_TRUE(drain().empty() || drain()[0].type() != EventType::resync);
 }
 
 TEST_F(ReferenceOnSim, ConcurrentCommandsTelemetryAndEventsFromManyThreads) {

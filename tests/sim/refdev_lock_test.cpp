@@ -32,6 +32,7 @@ struct Pin {
 constexpr Pin kPins[] = {
     {1, 0, 0xc76dbc8f5d5c17fdULL},
     {1, 1, 0xed9e960cd5d87099ULL},  // CmisWrite refuses ELS set-points outside the advertised range
+    {1, 2, 0xf15ecbb99dbb532aULL},  // Lane LaserInPower, Els SupplyCurrent
 };
 
 TEST(RefdevInterfaceLock, FingerprintIsPinnedForTheCurrentVersion) {

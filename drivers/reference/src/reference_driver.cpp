@@ -6,13 +6,17 @@
 #include <atomic>
 #include <bit>
 #include <cstring>
+#include <limits>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/log.h"
+#include "device_codes.h"
 
 namespace cpo::reference {
 
@@ -42,141 +46,9 @@ struct KnownState {
   std::vector<std::uint32_t> oper_mask;     // per local port
   std::vector<std::uint8_t> els_present;    // per local ELS
   std::vector<std::uint8_t> laser_faulted;  // per local laser
+  // The temperature threshold each object (device object kind, index) is beyond, if any.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, TemperatureThreshold> temperature;
 };
-
-FecMode fec_from_device(std::uint32_t v) {
-  switch (static_cast<rd::Fec>(v)) {
-    case rd::Fec::kNone: return FecMode::none;
-    case rd::Fec::kFc: return FecMode::fc;
-    case rd::Fec::kRs528: return FecMode::rs528;
-    case rd::Fec::kRs544: return FecMode::rs544;
-  }
-  return FecMode::none;
-}
-rd::Fec fec_to_device(FecMode m) {
-  switch (m) {
-    case FecMode::none: return rd::Fec::kNone;
-    case FecMode::fc: return rd::Fec::kFc;
-    case FecMode::rs528: return rd::Fec::kRs528;
-    case FecMode::rs544: return rd::Fec::kRs544;
-  }
-  return rd::Fec::kNone;
-}
-LoopbackMode loopback_from_device(std::uint32_t v) {
-  switch (static_cast<rd::Loopback>(v)) {
-    case rd::Loopback::kNone: return LoopbackMode::none;
-    case rd::Loopback::kPhyNearEnd: return LoopbackMode::phy_near_end;
-    case rd::Loopback::kPhyFarEnd: return LoopbackMode::phy_far_end;
-  }
-  return LoopbackMode::none;
-}
-rd::Loopback loopback_to_device(LoopbackMode m) {
-  switch (m) {
-    case LoopbackMode::none: return rd::Loopback::kNone;
-    case LoopbackMode::phy_near_end: return rd::Loopback::kPhyNearEnd;
-    case LoopbackMode::phy_far_end: return rd::Loopback::kPhyFarEnd;
-  }
-  return rd::Loopback::kNone;
-}
-// The reference device knows four patterns (registers.def, enum PrbsPattern).
-bool prbs_to_device(PrbsPattern p, rd::PrbsPattern& out) {
-  switch (p) {
-    case PrbsPattern::prbs7: out = rd::PrbsPattern::kPrbs7; return true;
-    case PrbsPattern::prbs31: out = rd::PrbsPattern::kPrbs31; return true;
-    case PrbsPattern::prbs13q: out = rd::PrbsPattern::kPrbs13Q; return true;
-    case PrbsPattern::prbs31q: out = rd::PrbsPattern::kPrbs31Q; return true;
-    default: return false;
-  }
-}
-PrbsPattern prbs_from_device(std::uint32_t v) {
-  switch (static_cast<rd::PrbsPattern>(v)) {
-    case rd::PrbsPattern::kPrbs7: return PrbsPattern::prbs7;
-    case rd::PrbsPattern::kPrbs31: return PrbsPattern::prbs31;
-    case rd::PrbsPattern::kPrbs13Q: return PrbsPattern::prbs13q;
-    case rd::PrbsPattern::kPrbs31Q: return PrbsPattern::prbs31q;
-    case rd::PrbsPattern::kOff: break;
-  }
-  return PrbsPattern::prbs31q;
-}
-LaserState laser_state_from_device(std::uint32_t v) {
-  switch (static_cast<rd::LaserState>(v)) {
-    case rd::LaserState::kOff: return LaserState::off;
-    case rd::LaserState::kRamping: return LaserState::ramping;
-    case rd::LaserState::kOn: return LaserState::on;
-    case rd::LaserState::kFault: return LaserState::fault;
-    case rd::LaserState::kAbsent: return LaserState::absent;
-  }
-  return LaserState::off;
-}
-LinkCause link_cause_from_device(std::uint32_t v) {
-  switch (static_cast<rd::LinkCause>(v)) {
-    case rd::LinkCause::kNone: return LinkCause::none;
-    case rd::LinkCause::kAdminDown: return LinkCause::admin_down;
-    case rd::LinkCause::kRxLos: return LinkCause::rx_los;
-    case rd::LinkCause::kHighBer: return LinkCause::high_ber;
-    case rd::LinkCause::kLaserFault: return LinkCause::laser_fault;
-    case rd::LinkCause::kOeFault: return LinkCause::oe_fault;
-    case rd::LinkCause::kThermalShutdown: return LinkCause::thermal_shutdown;
-    case rd::LinkCause::kReconfigured: return LinkCause::reconfigured;
-    case rd::LinkCause::kPrbs: return LinkCause::prbs;
-    case rd::LinkCause::kUnitReset: return LinkCause::unit_reset;
-    case rd::LinkCause::kDataPathInactive: return LinkCause::data_path_inactive;
-    case rd::LinkCause::kElsRemoved: return LinkCause::els_removed;
-  }
-  return LinkCause::none;
-}
-
-// Bit sets of the device mapped onto the HAL's (the HAL numbers them its own way).
-std::uint32_t map_bits(std::uint32_t word, std::initializer_list<std::pair<rd::BitField, std::uint32_t>> map) {
-  std::uint32_t out = 0;
-  for (const auto& [field, bit] : map)
-    if (field.get(word) != 0) out |= bit;
-  return out;
-}
-std::uint32_t port_faults(std::uint32_t w) {
-  return map_bits(w, {{rd::bits::kPortFaultsRxLos, port_fault::rx_los},
-                      {rd::bits::kPortFaultsHighBer, port_fault::high_ber},
-                      {rd::bits::kPortFaultsLaserFault, port_fault::laser_fault},
-                      {rd::bits::kPortFaultsOeFault, port_fault::oe_fault},
-                      {rd::bits::kPortFaultsThermalShutdown, port_fault::thermal_shutdown},
-                      {rd::bits::kPortFaultsTraining, port_fault::training},
-                      {rd::bits::kPortFaultsDataPathInactive, port_fault::data_path_inactive}});
-}
-std::uint32_t threshold_flags(std::uint32_t w) {
-  return map_bits(w, {{rd::bits::kThresholdFlagsTempHighAlarm, threshold_flag::temp_high_alarm},
-                      {rd::bits::kThresholdFlagsTempLowAlarm, threshold_flag::temp_low_alarm},
-                      {rd::bits::kThresholdFlagsTempHighWarning, threshold_flag::temp_high_warning},
-                      {rd::bits::kThresholdFlagsTempLowWarning, threshold_flag::temp_low_warning},
-                      {rd::bits::kThresholdFlagsVccHighAlarm, threshold_flag::vcc_high_alarm},
-                      {rd::bits::kThresholdFlagsVccLowAlarm, threshold_flag::vcc_low_alarm},
-                      {rd::bits::kThresholdFlagsVccHighWarning, threshold_flag::vcc_high_warning},
-                      {rd::bits::kThresholdFlagsVccLowWarning, threshold_flag::vcc_low_warning}});
-}
-std::uint32_t oe_faults(std::uint32_t w) {
-  return map_bits(w, {{rd::bits::kOeFaultsModuleFault, oe_fault::module_fault},
-                      {rd::bits::kOeFaultsThermalShutdown, oe_fault::thermal_shutdown},
-                      {rd::bits::kOeFaultsNoLight, oe_fault::no_light}});
-}
-std::uint32_t laser_flags(std::uint32_t w) {
-  return map_bits(w, {{rd::bits::kLaserFlagsEnabled, laser_flag::enabled},
-                      {rd::bits::kLaserFlagsPowerHighAlarm, laser_flag::power_high_alarm},
-                      {rd::bits::kLaserFlagsPowerLowAlarm, laser_flag::power_low_alarm},
-                      {rd::bits::kLaserFlagsBiasHighAlarm, laser_flag::bias_high_alarm},
-                      {rd::bits::kLaserFlagsBiasHighWarning, laser_flag::bias_high_warning},
-                      {rd::bits::kLaserFlagsTempHighAlarm, laser_flag::temp_high_alarm}});
-}
-std::uint32_t unit_flags(std::uint32_t w) {
-  return map_bits(w, {{rd::bits::kUnitFlagsReady, unit_flag::ready},
-                      {rd::bits::kUnitFlagsResetting, unit_flag::resetting},
-                      {rd::bits::kUnitFlagsThermalShutdown, unit_flag::thermal_shutdown}});
-}
-
-// Field encodings (registers.def units column).
-Celsius temp_256(std::uint32_t v) { return Celsius(static_cast<double>(static_cast<std::int32_t>(v)) / 256.0); }
-// Divisions, not multiplications by 1e-4, so 33000 reads as exactly the double nearest 3.3.
-Volts vcc_100uv(std::uint32_t v) { return Volts(static_cast<double>(v) / 10000.0); }
-Milliwatts power_100nw(std::uint32_t v) { return Milliwatts(static_cast<double>(v) / 10000.0); }  // 0.1 uW steps
-std::uint64_t u64(std::uint32_t lo, std::uint32_t hi) { return (std::uint64_t{hi} << 32) | lo; }
 
 }  // namespace
 
@@ -441,7 +313,8 @@ struct ReferenceDriver::Impl {
     return 0;
   }
 
-  static void read_lane(const Unit& u, std::uint32_t local, LaneTelemetry& l) {
+  // False when the copy read all-ones (a device that went away mid-copy).
+  static bool read_lane(const Unit& u, std::uint32_t local, LaneTelemetry& l) {
     const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kLane, local, field)); };
     l.lane = LaneId(u.ident.first_lane + local);
     const std::uint32_t flags = f(rd::field::kLaneFlags);
@@ -453,6 +326,7 @@ struct ReferenceDriver::Impl {
     l.snr = Decibels(static_cast<double>(static_cast<std::int32_t>(f(rd::field::kLaneSnr))) / 100.0);
     l.rx_power = power_100nw(f(rd::field::kLaneRxPower));
     l.tx_power = power_100nw(f(rd::field::kLaneTxPower));
+    l.laser_input_power = power_100nw(f(rd::field::kLaneLaserInPower));
     l.tx_fir.pre = static_cast<std::int32_t>(f(rd::field::kLaneTxFirPre));
     l.tx_fir.main = static_cast<std::int32_t>(f(rd::field::kLaneTxFirMain));
     l.tx_fir.post = static_cast<std::int32_t>(f(rd::field::kLaneTxFirPost));
@@ -460,17 +334,19 @@ struct ReferenceDriver::Impl {
     l.prbs.pattern = prbs_from_device(rd::bits::kPrbsConfigPattern.get(prbs));
     l.prbs.generator = rd::bits::kPrbsConfigGenerator.get(prbs) != 0;
     l.prbs.checker = rd::bits::kPrbsConfigChecker.get(prbs) != 0;
-    l.data_path_state = static_cast<std::uint8_t>(f(rd::field::kLaneDataPathState));
+    const std::uint32_t dp_state = f(rd::field::kLaneDataPathState);
+    l.data_path_state = data_path_state_from_device(dp_state);
     l.fec_corrected = u64(f(rd::field::kLaneFecCorrectedLo), f(rd::field::kLaneFecCorrectedHi));
     l.fec_uncorrected = u64(f(rd::field::kLaneFecUncorrectedLo), f(rd::field::kLaneFecUncorrectedHi));
     l.prbs_errors = u64(f(rd::field::kLanePrbsErrorsLo), f(rd::field::kLanePrbsErrorsHi));
     l.prbs_bits = u64(f(rd::field::kLanePrbsBitsLo), f(rd::field::kLanePrbsBitsHi));
+    return dp_state != kAllOnes;
   }
 
   static void read_oe(const Unit& u, std::uint32_t local, OeTelemetry& o) {
     const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kOe, local, field)); };
     o.oe = OeId(u.ident.first_oe + local);
-    o.module_state = static_cast<std::uint8_t>(f(rd::field::kOeModuleState));
+    o.module_state = module_state_from_device(f(rd::field::kOeModuleState));
     o.faults = oe_faults(f(rd::field::kOeFaults));
     o.temperature = temp_256(f(rd::field::kOeTemp));
     o.vcc = vcc_100uv(f(rd::field::kOeVcc));
@@ -482,18 +358,19 @@ struct ReferenceDriver::Impl {
     const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kEls, local, field)); };
     e.els = ElsId(u.ident.first_els + local);
     e.present = f(rd::field::kElsPresent) == 1;
-    e.module_state = static_cast<std::uint8_t>(f(rd::field::kElsModuleState));
+    e.module_state = module_state_from_device(f(rd::field::kElsModuleState));
     e.temperature = temp_256(f(rd::field::kElsTemp));
     e.vcc = vcc_100uv(f(rd::field::kElsVcc));
     e.flags = threshold_flags(f(rd::field::kElsTempFlags));
     e.insert_count = f(rd::field::kElsInsertCount);
+    e.supply_current = Milliamps(static_cast<double>(f(rd::field::kElsSupplyCurrent)) / 1000.0);
   }
 
   static void read_laser(const Unit& u, std::uint32_t local, LaserTelemetry& l) {
     const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kLaser, local, field)); };
     l.laser = LaserRef{ElsId(u.ident.first_els + local / u.ident.lasers_per_els), local % u.ident.lasers_per_els};
     l.state = laser_state_from_device(f(rd::field::kLaserState));
-    l.fault_code = f(rd::field::kLaserFaultCode);
+    l.fault = laser_fault_from_device(f(rd::field::kLaserFaultCode));
     l.power_setpoint = power_100nw(f(rd::field::kLaserPowerSetpoint));
     l.power = power_100nw(f(rd::field::kLaserPowerMon));
     l.bias = Milliamps(static_cast<double>(f(rd::field::kLaserBiasMon)) / 1000.0);
@@ -542,86 +419,122 @@ struct ReferenceDriver::Impl {
     return els < els_loc.size() && els_loc[els].unit == &u;
   }
 
-  // Decodes one ring entry; false when the reader should not see it (an ELS or laser event
-  // reported by the unit that does not own the object, or an unknown type).
-  bool decode_event(Unit& u, std::uint32_t type, std::uint32_t object, std::uint32_t cause, std::uint32_t detail,
-                    nanoseconds t, Event& e) {
+  // Decodes one ring entry into typed events appended to `out` (none when the reader should
+  // not see it: an ELS or laser event reported by the unit that does not own the object, or
+  // a type newer than this driver, which minor versions may add).
+  void decode_event(Unit& u, std::uint32_t type, std::uint32_t object, std::uint32_t cause, std::uint32_t detail,
+                    nanoseconds t, std::vector<Event>& out) {
     const auto kind = static_cast<rd::ObjectKind>(rd::bits::kObjectKind.get(object));
     const std::uint32_t index = rd::bits::kObjectIndex.get(object);
     const std::uint32_t sub = rd::bits::kObjectSub.get(object);
-    e = Event{};
-    e.unit = u.id;
-    e.timestamp = t;
-    e.cause = cause;
-    e.detail = detail;
+    EventObject what;
     switch (kind) {
-      case rd::ObjectKind::kUnit: e.object = u.id; break;
-      case rd::ObjectKind::kPort: e.object = LogicalPort{PortId(u.ident.first_port + index), sub}; break;
-      case rd::ObjectKind::kLane: e.object = LaneId(u.ident.first_lane + index); break;
+      case rd::ObjectKind::kUnit: what = u.id; break;
+      case rd::ObjectKind::kPort: what = LogicalPort{PortId(u.ident.first_port + index), sub}; break;
+      case rd::ObjectKind::kLane: what = LaneId(u.ident.first_lane + index); break;
       case rd::ObjectKind::kOe:
         if (sub == 0xff) {
-          e.object = OeId(u.ident.first_oe + index);
+          what = OeId(u.ident.first_oe + index);
         } else {
-          e.object = OeBank{OeId(u.ident.first_oe + index), BankId(sub)};
+          what = OeBank{OeId(u.ident.first_oe + index), BankId(sub)};
         }
         break;
       case rd::ObjectKind::kEls:
-        if (!owns_els(u, index)) return false;
-        e.object = ElsId(u.ident.first_els + index);
+        if (!owns_els(u, index)) return;
+        what = ElsId(u.ident.first_els + index);
         break;
       case rd::ObjectKind::kLaser:
-        if (!owns_laser(u, index, sub)) return false;
-        e.object = LaserRef{ElsId(u.ident.first_els + index), sub};
+        if (!owns_laser(u, index, sub)) return;
+        what = LaserRef{ElsId(u.ident.first_els + index), sub};
         break;
     }
+    const auto emit = [&](EventPayload payload) { out.push_back(Event{u.id, t, false, std::move(payload)}); };
+    const auto module = [&]() -> std::optional<ModuleRef> {
+      if (const auto* oe = std::get_if<OeId>(&what)) return ModuleRef{*oe};
+      if (const auto* bank = std::get_if<OeBank>(&what)) return ModuleRef{bank->oe};
+      if (const auto* els = std::get_if<ElsId>(&what)) return ModuleRef{*els};
+      return std::nullopt;
+    };
     KnownState& k = u.known;
     switch (static_cast<rd::EventType>(type)) {
       case rd::EventType::kLinkUp:
       case rd::EventType::kLinkDown: {
+        const auto* port = std::get_if<LogicalPort>(&what);
+        if (port == nullptr) return;
         const bool up = static_cast<rd::EventType>(type) == rd::EventType::kLinkUp;
-        e.type = EventType::link_change;
-        e.state = up ? 1 : 0;
-        e.cause = up ? 0 : static_cast<std::uint32_t>(link_cause_from_device(cause));
-        if (kind == rd::ObjectKind::kPort && index < k.oper_mask.size() && sub < 32) {
+        if (index < k.oper_mask.size() && sub < 32) {
           if (up) {
             k.oper_mask[index] |= 1u << sub;
           } else {
             k.oper_mask[index] &= ~(1u << sub);
           }
         }
-        return true;
+        emit(LinkChange{*port, up ? OperState::up : OperState::down,
+                        up ? LinkCause::none : link_cause_from_device(cause)});
+        return;
       }
       case rd::EventType::kElsInserted:
       case rd::EventType::kElsRemoved: {
+        const auto* els = std::get_if<ElsId>(&what);
+        if (els == nullptr) return;
         const bool in = static_cast<rd::EventType>(type) == rd::EventType::kElsInserted;
-        e.type = EventType::els_presence;
-        e.state = in ? 1 : 0;
         if (index < k.els_present.size()) k.els_present[index] = in ? 1 : 0;
-        return true;
+        emit(ElsPresence{*els, in});
+        return;
       }
-      case rd::EventType::kCmisFlag: e.type = EventType::cmis_flag; return true;
+      case rd::EventType::kCmisFlag: {
+        const auto m = module();
+        if (!m) return;
+        const auto* bank = std::get_if<OeBank>(&what);
+        emit(CmisFlag{*m, bank != nullptr ? bank->bank : BankId(0), static_cast<std::uint8_t>(detail >> 16),
+                      static_cast<std::uint8_t>(detail >> 8), static_cast<std::uint8_t>(detail)});
+        return;
+      }
       case rd::EventType::kLaserFault: {
-        e.type = EventType::laser_fault;
+        const auto* laser = std::get_if<LaserRef>(&what);
+        if (laser == nullptr) return;
         const std::size_t flat = static_cast<std::size_t>(index) * u.ident.lasers_per_els + sub;
         if (flat < k.laser_faulted.size()) k.laser_faulted[flat] = 1;
-        return true;
+        emit(LaserFault{*laser, laser_fault_from_device(cause)});
+        return;
       }
-      case rd::EventType::kTempAlarm: e.type = EventType::temperature_alarm; return true;
-      case rd::EventType::kModuleState:
-        e.type = EventType::module_state;
-        e.state = cause;
-        e.cause = 0;
-        return true;
-      case rd::EventType::kDataPathState:
-        e.type = EventType::data_path_state;
-        e.state = cause;
-        e.cause = 0;
-        return true;
-      case rd::EventType::kOeFault: e.type = EventType::oe_fault; return true;
-      case rd::EventType::kThermalShutdown: e.type = EventType::thermal_shutdown; return true;
-      case rd::EventType::kUnitReset: e.type = EventType::unit_reset; return true;
+      case rd::EventType::kTempAlarm: {
+        // The device reports the worst temperature flag now; readers get a crossing per
+        // threshold: the one left (cleared) and the one entered (asserted).
+        const double value = temp_256(detail).value();
+        const auto key = std::make_pair(static_cast<std::uint32_t>(kind), index);
+        const auto now_flag = temperature_threshold_from_device(cause);
+        const auto it = k.temperature.find(key);
+        const std::optional<TemperatureThreshold> before =
+            it != k.temperature.end() ? std::optional(it->second) : std::nullopt;
+        if (before == now_flag) return;
+        const double unknown = std::numeric_limits<double>::quiet_NaN();
+        if (before)
+          emit(ThresholdCrossing{what, Measure::temperature, before->level, before->bound, false, value, unknown});
+        if (now_flag) {
+          emit(ThresholdCrossing{what, Measure::temperature, now_flag->level, now_flag->bound, true, value, unknown});
+          k.temperature[key] = *now_flag;
+        } else {
+          k.temperature.erase(key);
+        }
+        return;
+      }
+      case rd::EventType::kModuleState: {
+        const auto m = module();
+        if (m) emit(ModuleStateChange{*m, module_state_from_device(cause)});
+        return;
+      }
+      case rd::EventType::kDataPathState: {
+        const auto* bank = std::get_if<OeBank>(&what);
+        if (bank != nullptr) emit(DataPathStateChange{*bank, detail, data_path_state_from_device(cause)});
+        return;
+      }
+      case rd::EventType::kOeFault:
+        if (const auto* oe = std::get_if<OeId>(&what)) emit(OeFaultEvent{*oe});
+        return;
+      case rd::EventType::kThermalShutdown: emit(ThermalShutdown{what}); return;
+      case rd::EventType::kUnitReset: emit(UnitReset{}); return;
     }
-    return false;  // a type newer than this driver: skipped (minor versions may add types)
   }
 
   // Re-reads the status region after lost events and tells the reader what changed.
@@ -632,14 +545,7 @@ struct ReferenceDriver::Impl {
     const std::uint32_t lost = u.rd32(rd::reg::kEvtLost);
     UnitTelemetry now;
     CPO_RETURN_IF_ERROR(unit_snapshot(u, now));
-    Event r;
-    r.type = EventType::resync;
-    r.unit = u.id;
-    r.object = u.id;
-    r.detail = std::max(lost, lost_hint);
-    r.timestamp = now.timestamp;
-    r.synthetic = true;
-    out.push_back(r);
+    out.push_back(Event{u.id, now.timestamp, true, Resync{std::max(lost, lost_hint)}});
     append_differences(u, now, out);
     // Acknowledge everything up to `producer` and clear EvtLost (EventAck, registers.def).
     const std::array<std::uint32_t, 1> args{producer};
@@ -662,15 +568,10 @@ struct ReferenceDriver::Impl {
       const std::uint32_t changed = p.oper_mask ^ k.oper_mask[i];
       for (std::uint32_t s = 0; s < 32; ++s) {
         if ((changed & (1u << s)) == 0) continue;
-        Event e;
-        e.type = EventType::link_change;
-        e.unit = u.id;
-        e.object = LogicalPort{p.port, s};
-        e.state = (p.oper_mask >> s) & 1u;
-        e.cause = e.state != 0 ? 0 : static_cast<std::uint32_t>(p.down_cause);
-        e.timestamp = now.timestamp;
-        e.synthetic = true;
-        out.push_back(e);
+        const bool up = ((p.oper_mask >> s) & 1u) != 0;
+        out.push_back(Event{u.id, now.timestamp, true,
+                            LinkChange{LogicalPort{p.port, s}, up ? OperState::up : OperState::down,
+                                       up ? LinkCause::none : p.down_cause}});
       }
       k.oper_mask[i] = p.oper_mask;
     }
@@ -678,14 +579,7 @@ struct ReferenceDriver::Impl {
       const std::uint32_t local = u.owned_els[i];
       const std::uint8_t present = now.els[i].present ? 1 : 0;
       if (present != k.els_present[local]) {
-        Event e;
-        e.type = EventType::els_presence;
-        e.unit = u.id;
-        e.object = now.els[i].els;
-        e.state = present;
-        e.timestamp = now.timestamp;
-        e.synthetic = true;
-        out.push_back(e);
+        out.push_back(Event{u.id, now.timestamp, true, ElsPresence{now.els[i].els, present != 0}});
         k.els_present[local] = present;
       }
     }
@@ -694,14 +588,7 @@ struct ReferenceDriver::Impl {
       const LaserTelemetry& l = now.lasers[i];
       const std::uint8_t faulted = l.state == LaserState::fault ? 1 : 0;
       if (faulted != 0 && k.laser_faulted[local] == 0) {
-        Event e;
-        e.type = EventType::laser_fault;
-        e.unit = u.id;
-        e.object = l.laser;
-        e.cause = l.fault_code;
-        e.timestamp = now.timestamp;
-        e.synthetic = true;
-        out.push_back(e);
+        out.push_back(Event{u.id, now.timestamp, true, LaserFault{l.laser, l.fault}});
       }
       k.laser_faulted[local] = faulted;
     }
@@ -760,8 +647,7 @@ struct ReferenceDriver::Impl {
         out.resize(first_out);
         return resync_locked(u, out, 0);
       }
-      Event e;
-      if (decode_event(u, type, object, cause, detail, t, e)) out.push_back(e);
+      decode_event(u, type, object, cause, detail, t, out);
     }
     if (n != u.consumer) {
       u.bar->write32(rd::reg::kEvtConsumer, n);
@@ -1263,10 +1149,7 @@ Result<LaneTelemetry> ReferenceDriver::lane_telemetry(LaneId lane) {
   if (!loc) return loc.status();
   LaneTelemetry l;
   std::uint32_t generation = 0;
-  Status s = impl_->consistent(*loc->unit, generation, [&] {
-    Impl::read_lane(*loc->unit, loc->local, l);
-    return l.data_path_state != 0xff;
-  });
+  Status s = impl_->consistent(*loc->unit, generation, [&] { return Impl::read_lane(*loc->unit, loc->local, l); });
   if (!s.ok()) return impl_->note(std::move(s));
   return l;
 }

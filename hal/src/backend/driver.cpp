@@ -72,53 +72,6 @@ std::string_view to_string(LaserState state) noexcept {
   return "unknown";
 }
 
-std::string_view to_string(EventType type) noexcept {
-  switch (type) {
-    case EventType::link_change: return "link_change";
-    case EventType::els_presence: return "els_presence";
-    case EventType::cmis_flag: return "cmis_flag";
-    case EventType::laser_fault: return "laser_fault";
-    case EventType::temperature_alarm: return "temperature_alarm";
-    case EventType::module_state: return "module_state";
-    case EventType::data_path_state: return "data_path_state";
-    case EventType::oe_fault: return "oe_fault";
-    case EventType::thermal_shutdown: return "thermal_shutdown";
-    case EventType::unit_reset: return "unit_reset";
-    case EventType::resync: return "resync";
-  }
-  return "unknown";
-}
-
-std::string to_string(const EventObject& object) {
-  return std::visit(
-      [](const auto& o) -> std::string {
-        using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          return "-";
-        } else if constexpr (std::is_same_v<T, OeBank>) {
-          return cpo::to_string(o.oe, o.bank);
-        } else {
-          return cpo::to_string(o);
-        }
-      },
-      object);
-}
-
-std::string to_string(const Event& event) {
-  std::string state = std::to_string(event.state);
-  std::string cause = fmt::format("{:#x}", event.cause);
-  if (event.type == EventType::link_change) {
-    state = event.state != 0 ? "up" : "down";
-    cause = event.cause <= static_cast<std::uint32_t>(LinkCause::els_removed)
-                ? std::string(to_string(static_cast<LinkCause>(event.cause)))
-                : std::to_string(event.cause);
-  }
-  return fmt::format("{} {} {} state={} cause={}{} t={:.6f}s{}", to_string(event.unit), to_string(event.type),
-                     to_string(event.object), state, cause,
-                     event.detail != 0 ? fmt::format(" detail={:#x}", event.detail) : std::string(),
-                     static_cast<double>(event.timestamp.count()) / 1e9, event.synthetic ? " (synthetic)" : "");
-}
-
 std::string to_string(const CmisAddress& address) {
   std::string module = std::visit(
       [&](const auto& m) -> std::string {

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "cpo/hal/cmis/memory_map.h"
+
 namespace cpo {
 namespace {
 
@@ -163,10 +165,13 @@ Status ValidatedDriver::check_cmis(const CmisAddress& address, std::size_t size,
   } else {
     ElsId els = std::get<ElsId>(address.module);
     if (!caps.cmis_els) return missing(caps, "CMIS access to ELS modules");
-    CPO_RETURN_IF_ERROR(platform_.els(els).status());
-    if (address.bank.value() != 0) {
-      return error(Code::out_of_range, fmt::format("{} bank {} does not exist (an ELS has bank 0 only)", to_string(els),
-                                                   address.bank.value()));
+    auto info = platform_.els(els);
+    if (!info) return info.status();
+    // OIF-ELSFP-CMIS: one bank of pages 1Ah/1Bh per 8 lasers.
+    const std::size_t banks = ((*info)->lasers.size() + cmis::kLanesPerBank - 1) / cmis::kLanesPerBank;
+    if (address.bank.value() >= banks) {
+      return error(Code::out_of_range, fmt::format("{} bank {} does not exist ({} has banks 0..{})", to_string(els),
+                                                   address.bank.value(), to_string(els), banks - 1));
     }
   }
   if (address.offset > 255) {

@@ -1,45 +1,36 @@
 // Events a CPO switch reports: link changes, optics presence and state, threshold
 // crossings, laser faults, and the driver's own "resync" notice.
 //
+// Each event carries a typed payload per kind (EventPayload); the kind is the payload's
+// alternative, so the two can never disagree. Payloads say what happened in the HAL's own
+// enums (LinkCause, LaserFaultCode, cmis::ModuleState, ...): a backend translates its device's
+// numbering before an event leaves it.
+//
 // A driver delivers events in the order the device produced them, per unit. When a driver
 // could not deliver some events (the device's event ring overran before it was read) it
-// never drops them silently: it emits a `resync` event for the unit (detail: how many
-// events were lost, when the device says), followed by synthetic events (synthetic = true)
-// for every state that differs from what the earlier events told the reader: a
-// link_change for each sub-port whose oper state changed meanwhile, an els_presence for each
-// ELS inserted or removed, a laser_fault for each laser that failed. A reader that applies
-// events in order ends with the device's current state.
+// never drops them silently: it emits a Resync event for the unit (with how many events were
+// lost, when the device says), followed by synthetic events (synthetic = true) for every
+// state that differs from what the earlier events told the reader: a LinkChange for each
+// sub-port whose oper state changed meanwhile, an ElsPresence for each ELS inserted or
+// removed, a LaserFault for each laser that failed. A reader that applies events in order
+// ends with the device's current state.
 //
 // Thread safety: plain values.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include "cpo/hal/cmis/pages.h"
 #include "cpo/hal/ids.h"
+#include "cpo/hal/status.h"
 #include "cpo/hal/telemetry.h"
 
 namespace cpo {
-
-enum class EventType : std::uint8_t {
-  link_change,        // object: LogicalPort; state: OperState; cause: LinkCause (when down)
-  els_presence,       // object: ElsId; state: 1 inserted, 0 removed
-  cmis_flag,          // object: OeBank or ElsId; detail: page << 16 | byte << 8 | bits now set
-  laser_fault,        // object: LaserRef; cause: ELSFP fault code (1 APC, 2 ACC loop; 3 thermal, 4 removed)
-  temperature_alarm,  // object: UnitId, OeId or ElsId; cause: 0 cleared, 1 high alarm, 2 high
-                      // warning, 3 low warning, 4 low alarm; detail: temperature in 1/256 degC
-  module_state,       // object: OeId or ElsId; state: CMIS 5 module state code
-  data_path_state,    // object: OeBank; state: CMIS 5 data path state code; detail: lane in bank
-  oe_fault,           // object: OeId
-  thermal_shutdown,   // object: UnitId, OeId or ElsId: lasers were turned off
-  unit_reset,         // object: UnitId: the unit finished a reset
-  resync,             // object: UnitId: events were lost and state was re-read; detail: lost count
-};
-
-std::string_view to_string(EventType type) noexcept;  // "link_change", ..., "resync"
 
 // A CMIS bank of an optical engine.
 struct OeBank {
@@ -48,22 +39,137 @@ struct OeBank {
   friend constexpr auto operator<=>(const OeBank&, const OeBank&) noexcept = default;
 };
 
+// A CMIS module: an optical engine or an ELS.
+using ModuleRef = std::variant<OeId, ElsId>;
+// "oe 5", "els 7".
+std::string to_string(const ModuleRef& module);
+
+// Anything an event or a threshold can be about.
 using EventObject = std::variant<std::monostate, UnitId, LogicalPort, LaneId, OeId, OeBank, ElsId, LaserRef>;
 // "port 37/2", "els 7 laser 3", "oe 5 bank 1", "unit 2"; "-" for none.
 std::string to_string(const EventObject& object);
 
-struct Event {
-  EventType type = EventType::resync;
-  UnitId unit;                            // the unit that reported it
-  EventObject object;                     // what it is about (see EventType)
-  std::uint32_t state = 0;                // new state, see EventType
-  std::uint32_t cause = 0;                // why, see EventType
-  std::uint32_t detail = 0;               // see EventType
-  std::chrono::nanoseconds timestamp{0};  // device clock
-  bool synthetic = false;                 // made by the driver during a resync, not read from the device
+// What a threshold watches, with the unit of ThresholdCrossing::value.
+enum class Measure : std::uint8_t {
+  temperature,  // degC (unit, OE, ELS, laser)
+  vcc,          // V (OE, ELS)
+  tx_power,     // mW launched by an OE lane
+  rx_power,     // mW received by an OE lane
+  laser_power,  // mW, laser output
+  laser_bias,   // mA, laser bias current
+  pre_fec_ber,  // ratio, 0..0.5
+  snr,          // dB
+};
+enum class ThresholdLevel : std::uint8_t { warning, alarm };
+// Which bound: the value went above a high threshold or below a low one.
+enum class ThresholdBound : std::uint8_t { high, low };
+
+std::string_view to_string(Measure quantity) noexcept;      // "temperature", ..., "snr"
+std::string_view to_string(ThresholdLevel level) noexcept;  // "warning", "alarm"
+std::string_view to_string(ThresholdBound bound) noexcept;  // "high", "low"
+std::string_view unit_of(Measure quantity) noexcept;        // "degC", "V", "mW", "mA", "ratio", "dB"
+
+// --- payloads, one per kind -----------------------------------------------------------------
+
+struct LinkChange {
+  LogicalPort port;
+  OperState state = OperState::down;
+  LinkCause cause = LinkCause::none;  // why it went down; none when it came up
+};
+struct ElsPresence {
+  ElsId els;
+  bool present = false;
+};
+// A monitored value crossed a threshold: `asserted` when it went beyond (above a high, below
+// a low threshold), cleared (false) when it came back inside by the hysteresis.
+struct ThresholdCrossing {
+  EventObject object;
+  Measure quantity = Measure::temperature;
+  ThresholdLevel level = ThresholdLevel::warning;
+  ThresholdBound bound = ThresholdBound::high;
+  bool asserted = true;
+  double value = 0.0;      // the value that crossed, in unit_of(quantity)
+  double threshold = 0.0;  // the threshold, same unit; NaN when the device did not say
+};
+struct LaserFault {
+  LaserRef laser;
+  LaserFaultCode code = LaserFaultCode::none;
+};
+struct ModuleStateChange {
+  ModuleRef module;
+  cmis::ModuleState state = cmis::ModuleState::reserved;
+};
+struct DataPathStateChange {
+  OeBank bank;
+  std::uint32_t lane_in_bank = 0;  // CMIS lane 0..7 within the bank (lane 1 = 0)
+  cmis::DataPathState state = cmis::DataPathState::deactivated;
+};
+// A CMIS flag byte of a module gained set bits (latched flags, CMIS page numbering).
+struct CmisFlag {
+  ModuleRef module;
+  BankId bank;
+  std::uint8_t page = 0;
+  std::uint8_t byte = 0;
+  std::uint8_t bits = 0;  // the bits set now
+};
+struct OeFaultEvent {
+  OeId oe;
+};
+// Over-temperature protection turned lasers off; `object` is the unit, OE or ELS that overheated.
+struct ThermalShutdown {
+  EventObject object;
+};
+struct UnitReset {};
+// Events were lost and the state re-read; synthetic events follow.
+struct Resync {
+  std::uint64_t lost = 0;  // events lost, when the device said; 0 when unknown
 };
 
-// "unit 0 link_change port 3/0 state=up cause=none t=12.000000s"
+using EventPayload = std::variant<LinkChange, ElsPresence, ThresholdCrossing, LaserFault, ModuleStateChange,
+                                  DataPathStateChange, CmisFlag, OeFaultEvent, ThermalShutdown, UnitReset, Resync>;
+
+// The kinds, in the order of EventPayload's alternatives (EventType(payload.index())).
+enum class EventType : std::uint8_t {
+  link_change,
+  els_presence,
+  threshold_crossing,
+  laser_fault,
+  module_state,
+  data_path_state,
+  cmis_flag,
+  oe_fault,
+  thermal_shutdown,
+  unit_reset,
+  resync,
+};
+inline constexpr EventType kAllEventTypes[] = {
+    EventType::link_change, EventType::els_presence, EventType::threshold_crossing,
+    EventType::laser_fault, EventType::module_state, EventType::data_path_state,
+    EventType::cmis_flag,   EventType::oe_fault,     EventType::thermal_shutdown,
+    EventType::unit_reset,  EventType::resync};
+static_assert(std::size(kAllEventTypes) == std::variant_size_v<EventPayload>);
+
+std::string_view to_string(EventType type) noexcept;  // "link_change", ..., "resync"
+// Parses the names to_string gives. Errors: invalid_argument listing them.
+Result<EventType> parse_event_type(std::string_view name);
+
+struct Event {
+  UnitId unit;                            // the unit that reported it
+  std::chrono::nanoseconds timestamp{0};  // device clock
+  bool synthetic = false;                 // made by a driver during a resync, not read from the device
+  EventPayload payload = Resync{};
+
+  [[nodiscard]] EventType type() const noexcept { return static_cast<EventType>(payload.index()); }
+  // What the event is about: the port, ELS, laser, OE, bank or unit.
+  [[nodiscard]] EventObject object() const;
+  // The payload as T, or null when the event is of another kind.
+  template <typename T>
+  [[nodiscard]] const T* get() const noexcept {
+    return std::get_if<T>(&payload);
+  }
+};
+
+// "unit 0 link_change port 3/0 down cause=rx_los t=12.000000s"
 std::string to_string(const Event& event);
 
 }  // namespace cpo

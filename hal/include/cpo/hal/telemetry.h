@@ -12,10 +12,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "cpo/hal/breakout.h"
+#include "cpo/hal/cmis/pages.h"
+#include "cpo/hal/flags.h"
 #include "cpo/hal/ids.h"
 #include "cpo/hal/units.h"
 
@@ -68,49 +72,95 @@ struct PrbsConfig {
   friend bool operator==(const PrbsConfig&, const PrbsConfig&) = default;
 };
 
-// Why a port is not up: a bit set (several may hold at once).
-namespace port_fault {
-inline constexpr std::uint32_t rx_los = 1u << 0;
-inline constexpr std::uint32_t high_ber = 1u << 1;
-inline constexpr std::uint32_t laser_fault = 1u << 2;
-inline constexpr std::uint32_t oe_fault = 1u << 3;
-inline constexpr std::uint32_t thermal_shutdown = 1u << 4;
-inline constexpr std::uint32_t training = 1u << 5;            // link training in progress
-inline constexpr std::uint32_t data_path_inactive = 1u << 6;  // a CMIS data path is not activated
-}  // namespace port_fault
+// Why a port is not up (several may hold at once).
+enum class PortFault : std::uint8_t {
+  rx_los,              // received optical power below the LOS threshold
+  high_ber,            // pre-FEC BER beyond what the FEC corrects
+  laser_fault,         // a laser feeding the port failed or is off
+  oe_fault,            // its optical engine faulted
+  thermal_shutdown,    // optics shut down by over-temperature
+  training,            // link training in progress
+  data_path_inactive,  // a CMIS data path is not activated
+};
+// Threshold flags of a monitored module (OE or ELS) that hold now.
+enum class ModuleThreshold : std::uint8_t {
+  temp_high_alarm,
+  temp_low_alarm,
+  temp_high_warning,
+  temp_low_warning,
+  vcc_high_alarm,
+  vcc_low_alarm,
+  vcc_high_warning,
+  vcc_low_warning,
+};
+enum class OeFault : std::uint8_t {
+  module_fault,      // CMIS ModuleFault
+  thermal_shutdown,  // over-temperature protection turned its lasers off
+  no_light,          // a lane receives no laser light from its ELS
+};
+enum class LaserFlag : std::uint8_t {
+  enabled,  // lane enabled on ELSFP page 1Ah
+  power_high_alarm,
+  power_low_alarm,
+  bias_high_alarm,
+  bias_high_warning,  // end of life approaching
+  temp_high_alarm,
+};
+enum class UnitFlag : std::uint8_t { ready, resetting, thermal_shutdown };
 
-// Current threshold flags of a monitored module (OE or ELS).
-namespace threshold_flag {
-inline constexpr std::uint32_t temp_high_alarm = 1u << 0;
-inline constexpr std::uint32_t temp_low_alarm = 1u << 1;
-inline constexpr std::uint32_t temp_high_warning = 1u << 2;
-inline constexpr std::uint32_t temp_low_warning = 1u << 3;
-inline constexpr std::uint32_t vcc_high_alarm = 1u << 4;
-inline constexpr std::uint32_t vcc_low_alarm = 1u << 5;
-inline constexpr std::uint32_t vcc_high_warning = 1u << 6;
-inline constexpr std::uint32_t vcc_low_warning = 1u << 7;
-}  // namespace threshold_flag
+// Why a laser is not lit: ELSFP page 1Ah fault codes 1 and 2, and cposdk's own causes.
+enum class LaserFaultCode : std::uint8_t {
+  none,
+  apc_loop,          // ELSFP code 1: automatic power control loop failure
+  acc_loop,          // ELSFP code 2: automatic current control loop failure
+  thermal_shutdown,  // turned off by over-temperature protection
+  removed,           // its ELS module was removed
+  vendor,            // an ELSFP vendor-specific code (9..15)
+};
 
-namespace oe_fault {
-inline constexpr std::uint32_t module_fault = 1u << 0;
-inline constexpr std::uint32_t thermal_shutdown = 1u << 1;
-inline constexpr std::uint32_t no_light = 1u << 2;  // a lane receives no laser light from its ELS
-}  // namespace oe_fault
+// Every flag of each set, in order (FlagSet iterates and renderers print them).
+inline constexpr PortFault kPortFaults[] = {
+    PortFault::rx_los,           PortFault::high_ber, PortFault::laser_fault,       PortFault::oe_fault,
+    PortFault::thermal_shutdown, PortFault::training, PortFault::data_path_inactive};
+inline constexpr ModuleThreshold kModuleThresholds[] = {
+    ModuleThreshold::temp_high_alarm,  ModuleThreshold::temp_low_alarm, ModuleThreshold::temp_high_warning,
+    ModuleThreshold::temp_low_warning, ModuleThreshold::vcc_high_alarm, ModuleThreshold::vcc_low_alarm,
+    ModuleThreshold::vcc_high_warning, ModuleThreshold::vcc_low_warning};
+inline constexpr OeFault kOeFaults[] = {OeFault::module_fault, OeFault::thermal_shutdown, OeFault::no_light};
+inline constexpr LaserFlag kLaserFlags[] = {LaserFlag::enabled,           LaserFlag::power_high_alarm,
+                                            LaserFlag::power_low_alarm,   LaserFlag::bias_high_alarm,
+                                            LaserFlag::bias_high_warning, LaserFlag::temp_high_alarm};
+inline constexpr UnitFlag kUnitFlags[] = {UnitFlag::ready, UnitFlag::resetting, UnitFlag::thermal_shutdown};
+constexpr std::span<const PortFault> all_flags(PortFault) noexcept { return kPortFaults; }
+constexpr std::span<const ModuleThreshold> all_flags(ModuleThreshold) noexcept { return kModuleThresholds; }
+constexpr std::span<const OeFault> all_flags(OeFault) noexcept { return kOeFaults; }
+constexpr std::span<const LaserFlag> all_flags(LaserFlag) noexcept { return kLaserFlags; }
+constexpr std::span<const UnitFlag> all_flags(UnitFlag) noexcept { return kUnitFlags; }
 
-namespace laser_flag {
-inline constexpr std::uint32_t enabled = 1u << 0;  // lane enabled on ELSFP page 1Bh
-inline constexpr std::uint32_t power_high_alarm = 1u << 1;
-inline constexpr std::uint32_t power_low_alarm = 1u << 2;
-inline constexpr std::uint32_t bias_high_alarm = 1u << 3;
-inline constexpr std::uint32_t bias_high_warning = 1u << 4;  // end of life approaching
-inline constexpr std::uint32_t temp_high_alarm = 1u << 5;
-}  // namespace laser_flag
+using PortFaults = FlagSet<PortFault>;
+using ModuleThresholds = FlagSet<ModuleThreshold>;
+using OeFaults = FlagSet<OeFault>;
+using LaserFlags = FlagSet<LaserFlag>;
+using UnitFlags = FlagSet<UnitFlag>;
 
-namespace unit_flag {
-inline constexpr std::uint32_t ready = 1u << 0;
-inline constexpr std::uint32_t resetting = 1u << 1;
-inline constexpr std::uint32_t thermal_shutdown = 1u << 2;
-}  // namespace unit_flag
+// snake_case names as above: "rx_los", "temp_high_alarm", "no_light", "bias_high_warning",
+// "thermal_shutdown", "apc_loop".
+std::string_view to_string(PortFault flag) noexcept;
+std::string_view to_string(ModuleThreshold flag) noexcept;
+std::string_view to_string(OeFault flag) noexcept;
+std::string_view to_string(LaserFlag flag) noexcept;
+std::string_view to_string(UnitFlag flag) noexcept;
+std::string_view to_string(LaserFaultCode code) noexcept;
+// "rx_los,high_ber"; "" for an empty set.
+template <typename E>
+std::string to_string(FlagSet<E> flags) {
+  std::string out;
+  flags.for_each([&](E f) {
+    if (!out.empty()) out += ',';
+    out += to_string(f);
+  });
+  return out;
+}
 
 struct PortTelemetry {
   PortId port;
@@ -121,7 +171,7 @@ struct PortTelemetry {
   std::uint32_t oper_mask = 0;   // bit s set: sub-port s link up
   FecMode fec = FecMode::none;
   LoopbackMode loopback = LoopbackMode::none;
-  std::uint32_t faults = 0;  // port_fault bits
+  PortFaults faults;
   LinkCause down_cause = LinkCause::none;
   std::uint64_t link_downs = 0;  // link-down transitions of any sub-port since reset
   std::uint64_t link_ups = 0;
@@ -139,6 +189,9 @@ struct LaneTelemetry {
   Decibels snr;              // SerDes receiver SNR
   Milliwatts rx_power;       // optical power received by the OE for this lane
   Milliwatts tx_power;       // optical power launched into the fiber for this lane
+  // Laser light arriving at the OE from its ELS for this lane (the OE's laser input monitor,
+  // before split and modulator): what the laser fiber check measures. 0 when not reported.
+  Milliwatts laser_input_power;
   bool signal_detect = false;
   bool cdr_lock = false;
   bool tx_enabled = false;
@@ -149,40 +202,41 @@ struct LaneTelemetry {
   std::uint64_t prbs_bits = 0;    // bits compared by the checker
   std::uint64_t fec_corrected = 0;
   std::uint64_t fec_uncorrected = 0;
-  std::uint8_t data_path_state = 0;  // CMIS 5 data path state code (page 11h): 1 deactivated .. 4 activated
+  cmis::DataPathState data_path_state = cmis::DataPathState::deactivated;  // page 11h
 };
 
 struct OeTelemetry {
   OeId oe;
-  std::uint8_t module_state = 0;  // CMIS 5 module state code (lower page byte 3): 3 = ModuleReady
-  std::uint32_t faults = 0;       // oe_fault bits
+  cmis::ModuleState module_state = cmis::ModuleState::reserved;  // lower page byte 3
+  OeFaults faults;
   Celsius temperature;
   Volts vcc;
-  Milliwatts power;         // electrical power dissipated
-  std::uint32_t flags = 0;  // threshold_flag bits
+  Milliwatts power;  // electrical power dissipated
+  ModuleThresholds flags;
 };
 
 struct ElsTelemetry {
   ElsId els;
   bool present = false;
-  std::uint8_t module_state = 0;  // CMIS 5 module state code
+  cmis::ModuleState module_state = cmis::ModuleState::reserved;
   Celsius temperature;
   Volts vcc;
-  std::uint32_t flags = 0;  // threshold_flag bits
+  Milliamps supply_current;  // module supply current (ICC)
+  ModuleThresholds flags;
   std::uint32_t insert_count = 0;
 };
 
 struct LaserTelemetry {
   LaserRef laser;
   LaserState state = LaserState::off;
-  std::uint32_t fault_code = 0;  // ELSFP fault code: 0 none, 1 APC loop, 2 ACC loop (3, 4: cposdk codes)
+  LaserFaultCode fault = LaserFaultCode::none;
   Milliwatts power_setpoint;
   Milliwatts power;  // optical output power monitor
   Milliamps bias;
   Celsius temperature;
   double wavelength_nm = 0.0;
   std::uint32_t age_hours = 0;
-  std::uint32_t flags = 0;  // laser_flag bits
+  LaserFlags flags;
 };
 
 // Everything one unit publishes, in one consistent copy. Vectors are in id order and hold
@@ -193,7 +247,7 @@ struct UnitTelemetry {
   UnitId unit;
   std::chrono::nanoseconds timestamp{0};  // device clock when the copy was published
   std::uint64_t generation = 0;           // the device's publish counter for this copy
-  std::uint32_t flags = 0;                // unit_flag bits
+  UnitFlags flags;
   Celsius coolant_temperature;
   Celsius asic_temperature;
   Milliwatts optics_power;  // power dissipated by the unit's optics
