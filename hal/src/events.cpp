@@ -60,6 +60,20 @@ std::string_view to_string(ThresholdLevel level) noexcept {
 
 std::string_view to_string(ThresholdBound bound) noexcept { return bound == ThresholdBound::high ? "high" : "low"; }
 
+std::string_view to_string(SwapStep step) noexcept {
+  switch (step) {
+    case SwapStep::deinit_data_paths: return "deinit_data_paths";
+    case SwapStep::lasers_off: return "lasers_off";
+    case SwapStep::wait_removal: return "wait_removal";
+    case SwapStep::wait_insertion: return "wait_insertion";
+    case SwapStep::fiber_check: return "fiber_check";
+    case SwapStep::ramp: return "ramp";
+    case SwapStep::reinit_data_paths: return "reinit_data_paths";
+    case SwapStep::restore_admin: return "restore_admin";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(EventType type) noexcept {
   switch (type) {
     case EventType::link_change: return "link_change";
@@ -73,6 +87,7 @@ std::string_view to_string(EventType type) noexcept {
     case EventType::thermal_shutdown: return "thermal_shutdown";
     case EventType::unit_reset: return "unit_reset";
     case EventType::resync: return "resync";
+    case EventType::els_swap: return "els_swap";
   }
   return "unknown";
 }
@@ -105,6 +120,8 @@ EventObject Event::object() const {
           return p.bank;
         } else if constexpr (std::is_same_v<T, OeFaultEvent>) {
           return p.oe;
+        } else if constexpr (std::is_same_v<T, ElsSwap>) {
+          return p.els;
         } else {
           return unit;
         }
@@ -136,6 +153,8 @@ std::string describe(const EventPayload& payload) {
           return fmt::format("page={:02X}h byte={} bits={:#04x}", p.page, p.byte, p.bits);
         } else if constexpr (std::is_same_v<T, Resync>) {
           return fmt::format("lost={}", p.lost);
+        } else if constexpr (std::is_same_v<T, ElsSwap>) {
+          return fmt::format("step={} {}", to_string(p.step), p.failed ? "failed" : p.done ? "done" : "started");
         } else {
           return "";
         }

@@ -139,7 +139,7 @@ class PlatformBuilder {
   Status read(const Node& root) {
     CPO_RETURN_IF_ERROR(root.expect_object({"schema_version", "name", "port_speed_gbps", "lane_rate_gbps",
                                             "breakout_modes", "units", "ports", "optical_engines", "els"},
-                                           {"description", "lanes_per_bank"}));
+                                           {"description", "lanes_per_bank", "laser_class_limit_mw"}));
     auto version = root.field("schema_version").u32();
     if (!version) return version.status();
     if (*version != kSchemaVersion) {
@@ -171,6 +171,18 @@ class PlatformBuilder {
             .fail(Code::out_of_range, fmt::format("{} is not in 1..{}", *lpb, kMaxLanesPerBank));
       }
       p_.lanes_per_bank_ = *lpb;
+    }
+    if (root.has("laser_class_limit_mw")) {
+      const Node limit = root.field("laser_class_limit_mw");
+      if (!limit.value.is_number()) {
+        return limit.fail(Code::invalid_argument, "expected a number of mW, got " + type_name(limit.value));
+      }
+      const double mw = limit.value.get<double>();
+      // 10 W per laser is far above any ELSFP (Class 4 territory): a typo, not a platform.
+      if (!(mw > 0.0 && mw <= 10000.0)) {
+        return limit.fail(Code::out_of_range, fmt::format("{} mW is not in (0, 10000]", mw));
+      }
+      p_.laser_class_limit_ = Milliwatts(mw);
     }
     CPO_RETURN_IF_ERROR(read_units(root.field("units")));
     CPO_RETURN_IF_ERROR(read_ports(root.field("ports")));
@@ -212,11 +224,32 @@ class PlatformBuilder {
     std::vector<std::uint32_t> owner;  // lane -> port
     for (std::size_t i = 0; i < ports.value.size(); ++i) {
       Node n = ports.item(i);
-      CPO_RETURN_IF_ERROR(n.expect_object({"id", "unit", "lanes"}));
+      CPO_RETURN_IF_ERROR(n.expect_object({"id", "unit", "lanes"}, {"alias"}));
       CPO_RETURN_IF_ERROR(check_id(n, i));
       auto unit = unit_ref(n.field("unit"));
       if (!unit) return unit.status();
-      PortInfo port{PortId(static_cast<std::uint32_t>(i)), *unit, {}};
+      PortInfo port{PortId(static_cast<std::uint32_t>(i)), *unit, {}, {}};
+      if (n.has("alias")) {
+        auto alias = n.field("alias").str();
+        if (!alias) return alias.status();
+        // Aliases are typed on command lines: printable ASCII without blanks or separators.
+        const bool clean = !alias->empty() && alias->size() <= 32 &&
+                           std::all_of(alias->begin(), alias->end(), [](char c) {
+                             return c > ' ' && c < 127 && c != ',' && c != '/' && c != '=';
+                           });
+        if (!clean) {
+          return n.field("alias").fail(Code::invalid_argument,
+                                       "must be 1..32 printable ASCII characters without blanks, ',', '/' or '='");
+        }
+        for (const auto& other : p_.ports_) {
+          if (other.alias == *alias) {
+            return n.field("alias").fail(Code::invalid_argument,
+                                         fmt::format("'{}' is already the alias of port {}", *alias,
+                                                     other.id.value()));
+          }
+        }
+        port.alias = *alias;
+      }
       Node lanes = n.field("lanes");
       CPO_RETURN_IF_ERROR(lanes.array(1));
       for (std::size_t k = 0; k < lanes.value.size(); ++k) {

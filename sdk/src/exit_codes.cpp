@@ -10,8 +10,8 @@ ExitCode exit_code_for(Code code) noexcept {
     case Code::not_found:
     case Code::already_exists:
     case Code::failed_precondition:
-    case Code::unsupported:
-    case Code::safety_refused: return ExitCode::invalid_input;
+    case Code::unsupported: return ExitCode::invalid_input;
+    case Code::safety_refused: return ExitCode::refused_by_policy;
     case Code::device_error:
     case Code::timeout:
     case Code::device_gone:

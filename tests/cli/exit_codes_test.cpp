@@ -15,8 +15,8 @@ TEST(ExitCodes, EveryCodeHasItsDocumentedExitCode) {
       case Code::not_found:
       case Code::already_exists:
       case Code::failed_precondition:
-      case Code::unsupported:
-      case Code::safety_refused: expected = ExitCode::invalid_input; break;
+      case Code::unsupported: expected = ExitCode::invalid_input; break;
+      case Code::safety_refused: expected = ExitCode::refused_by_policy; break;
       default: break;
     }
     EXPECT_EQ(exit_code_for(code), expected) << to_string(code);
@@ -24,6 +24,7 @@ TEST(ExitCodes, EveryCodeHasItsDocumentedExitCode) {
   EXPECT_EQ(static_cast<int>(ExitCode::usage), 2);
   EXPECT_EQ(static_cast<int>(ExitCode::invalid_input), 3);
   EXPECT_EQ(static_cast<int>(ExitCode::device_error), 4);
+  EXPECT_EQ(static_cast<int>(ExitCode::refused_by_policy), 5);
 }
 
 }  // namespace

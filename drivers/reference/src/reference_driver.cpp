@@ -911,6 +911,9 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
   const auto has = [&](rd::Capability cap) { return (common_caps >> static_cast<std::uint32_t>(cap)) & 1u; };
   c.backend = "reference";
   c.port_admin = true;
+  c.subport_admin = true;
+  // TempAlarm events (registers.def) are the device's temperature threshold crossings.
+  c.threshold_events = {Measure::temperature};
   c.breakout = breakout_caps != 0;
   c.bulk_breakout = c.breakout;
   for (auto [hal, dev] : {std::pair{FecMode::none, rd::Fec::kNone}, std::pair{FecMode::fc, rd::Fec::kFc},
@@ -967,6 +970,13 @@ Status ReferenceDriver::set_admin_state(PortId port, AdminState state) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
   const std::array<std::uint32_t, 3> args{loc->local, rd::kAllSubports, state == AdminState::up ? 1u : 0u};
+  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kPortAdmin, args, to_string(port)));
+}
+
+Status ReferenceDriver::set_subport_admin_state(const LogicalPort& port, AdminState state) {
+  auto loc = impl_->port(port.port);
+  if (!loc) return loc.status();
+  const std::array<std::uint32_t, 3> args{loc->local, port.subport, state == AdminState::up ? 1u : 0u};
   return impl_->note(impl_->command(*loc->unit, rd::Opcode::kPortAdmin, args, to_string(port)));
 }
 

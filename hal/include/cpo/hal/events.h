@@ -120,13 +120,32 @@ struct ThermalShutdown {
   EventObject object;
 };
 struct UnitReset {};
+// The steps of an ELS hot-swap, in order. Emitted by the SDK's hot-swap sequence (never by
+// a driver) so every subscriber sees the maintenance as it happens.
+enum class SwapStep : std::uint8_t {
+  deinit_data_paths,  // CMIS DPDeinit of every lane the ELS lights
+  lasers_off,
+  wait_removal,
+  wait_insertion,
+  fiber_check,
+  ramp,
+  reinit_data_paths,
+  restore_admin,
+};
+std::string_view to_string(SwapStep step) noexcept;  // "deinit_data_paths", ..., "restore_admin"
+struct ElsSwap {
+  ElsId els;
+  SwapStep step = SwapStep::deinit_data_paths;
+  bool done = false;  // false: the step started; true: it finished
+  bool failed = false;
+};
 // Events were lost and the state re-read; synthetic events follow.
 struct Resync {
   std::uint64_t lost = 0;  // events lost, when the device said; 0 when unknown
 };
 
 using EventPayload = std::variant<LinkChange, ElsPresence, ThresholdCrossing, LaserFault, ModuleStateChange,
-                                  DataPathStateChange, CmisFlag, OeFaultEvent, ThermalShutdown, UnitReset, Resync>;
+                                  DataPathStateChange, CmisFlag, OeFaultEvent, ThermalShutdown, UnitReset, Resync, ElsSwap>;
 
 // The kinds, in the order of EventPayload's alternatives (EventType(payload.index())).
 enum class EventType : std::uint8_t {
@@ -141,12 +160,13 @@ enum class EventType : std::uint8_t {
   thermal_shutdown,
   unit_reset,
   resync,
+  els_swap,
 };
 inline constexpr EventType kAllEventTypes[] = {
     EventType::link_change, EventType::els_presence, EventType::threshold_crossing,
     EventType::laser_fault, EventType::module_state, EventType::data_path_state,
     EventType::cmis_flag,   EventType::oe_fault,     EventType::thermal_shutdown,
-    EventType::unit_reset,  EventType::resync};
+    EventType::unit_reset,  EventType::resync,       EventType::els_swap};
 static_assert(std::size(kAllEventTypes) == std::variant_size_v<EventPayload>);
 
 std::string_view to_string(EventType type) noexcept;  // "link_change", ..., "resync"

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,6 +36,7 @@ struct PortInfo {
   PortId id;
   UnitId unit;
   std::vector<LaneId> lanes;  // in port order: lanes[0] is the port's lane 0
+  std::string alias;          // the profile's front-panel name ("etp1"), empty when none
 };
 
 struct LaneInfo {
@@ -94,6 +96,9 @@ class Platform {
   [[nodiscard]] Gbps port_speed() const noexcept { return port_speed_; }
   [[nodiscard]] Gbps lane_rate() const noexcept { return lane_rate_; }
   [[nodiscard]] std::uint32_t lanes_per_bank() const noexcept { return lanes_per_bank_; }
+  // The most optical power one laser may emit on this platform (its laser safety
+  // classification); nullopt when the profile sets none.
+  [[nodiscard]] std::optional<Milliwatts> laser_class_limit() const noexcept { return laser_class_limit_; }
   // Supported breakout modes; the first is the default.
   [[nodiscard]] const std::vector<BreakoutMode>& breakout_modes() const noexcept { return breakout_modes_; }
   [[nodiscard]] const BreakoutMode& default_breakout() const noexcept { return breakout_modes_.front(); }
@@ -139,6 +144,7 @@ class Platform {
   Gbps port_speed_;
   Gbps lane_rate_;
   std::uint32_t lanes_per_bank_ = 8;
+  std::optional<Milliwatts> laser_class_limit_;
   std::vector<BreakoutMode> breakout_modes_;
   std::vector<UnitInfo> units_;
   std::vector<PortInfo> ports_;

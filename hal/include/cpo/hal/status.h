@@ -28,8 +28,9 @@ namespace cpo {
 // - failed_precondition: valid input, but the object is in the wrong state for it
 //   (admin up while the laser is off, data path busy). Retrying later may succeed.
 // - unsupported: the backend or profile lacks the capability (no PRBS13Q on this lane).
-// - safety_refused: a laser-safety rule forbids the request (interlock open, fiber not
-//   checked, above class limit, faster than the ramp). Never clamped, always refused.
+// - safety_refused: a laser-safety or breakout policy rule forbids the request (interlock
+//   open, fiber not checked, above class limit, faster than the ramp, a sub-port across an
+//   optical-engine bank). Never clamped, always refused, nothing changed.
 // - device_error: the device answered with an error completion code.
 // - timeout: the device did not answer within its deadline; the driver stays usable.
 // - device_gone: the device disappeared (surprise removal, all-ones reads); every later

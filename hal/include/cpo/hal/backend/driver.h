@@ -80,6 +80,7 @@ struct BreakoutRequest {
 struct Capabilities {
   std::string backend;  // "reference", "mock", a vendor name; shown in messages
   bool port_admin = false;
+  bool subport_admin = false;  // set_subport_admin_state: one sub-port at a time
   bool breakout = false;
   bool bulk_breakout = false;      // set_breakout accepts many groups in one call
   std::vector<FecMode> fec_modes;  // empty: FEC not settable
@@ -93,6 +94,9 @@ struct Capabilities {
   bool telemetry = false;
   bool events = false;
   bool unit_reset = false;
+  // Quantities whose threshold crossings the backend reports itself as events (the SDK
+  // derives the others from telemetry).
+  std::vector<Measure> threshold_events;
 };
 
 class Driver;
@@ -138,6 +142,11 @@ class Driver {
   // Sets the administrative state of every sub-port of `port`.
   // Errors: device_error, timeout, device_gone.
   virtual Status set_admin_state(PortId port, AdminState state) = 0;
+
+  // Sets the administrative state of one sub-port under the port's current breakout.
+  // Errors: out_of_range (no such sub-port under the current breakout), device_error,
+  // timeout, device_gone.
+  virtual Status set_subport_admin_state(const LogicalPort& port, AdminState state) = 0;
 
   // Applies breakout modes to port groups. Each group changes atomically: the device
   // either runs the new mode or keeps the old one. Groups are applied in the given order;

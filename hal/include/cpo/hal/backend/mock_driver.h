@@ -24,7 +24,7 @@ class MockDriver : public Driver {
   static Capabilities full_capabilities() {
     Capabilities c;
     c.backend = "mock";
-    c.port_admin = c.breakout = c.bulk_breakout = c.tx_fir = true;
+    c.port_admin = c.subport_admin = c.breakout = c.bulk_breakout = c.tx_fir = true;
     c.fec_modes = {FecMode::none, FecMode::fc, FecMode::rs528, FecMode::rs544};
     c.tx_fir_limits = {-16, 16, 0, 63, -16, 16};
     c.prbs_patterns = {PrbsPattern::prbs7,  PrbsPattern::prbs9,  PrbsPattern::prbs13q, PrbsPattern::prbs15,
@@ -38,6 +38,7 @@ class MockDriver : public Driver {
   [[nodiscard]] const Capabilities& capabilities() const noexcept override { return caps_; }
 
   MOCK_METHOD(Status, set_admin_state, (PortId port, AdminState state), (override));
+  MOCK_METHOD(Status, set_subport_admin_state, (const LogicalPort& port, AdminState state), (override));
   MOCK_METHOD(Status, set_breakout, (std::span<const BreakoutRequest> requests), (override));
   MOCK_METHOD(Status, set_fec, (PortId port, FecMode mode), (override));
   MOCK_METHOD(Status, set_loopback, (PortId port, LoopbackMode mode), (override));

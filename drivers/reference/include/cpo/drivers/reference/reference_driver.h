@@ -81,6 +81,7 @@ class ReferenceDriver final : public Driver {
   [[nodiscard]] const Platform& platform() const noexcept;
 
   Status set_admin_state(PortId port, AdminState state) override;
+  Status set_subport_admin_state(const LogicalPort& port, AdminState state) override;
   Status set_breakout(std::span<const BreakoutRequest> requests) override;
   Status set_fec(PortId port, FecMode mode) override;
   Status set_loopback(PortId port, LoopbackMode mode) override;

@@ -1,0 +1,183 @@
+// cpo::Switch: one CPO switch, opened by URI, with the policies that make it safe to operate.
+//
+//   auto sw = cpo::Switch::open("sim://cpo144");
+//   if (!sw) { std::cerr << sw.status().to_string() << "\n"; return 1; }
+//   auto result = (*sw)->breakout("0-15", "4x200G");
+//
+// URIs (docs/sdk.md, "Opening a switch"):
+//   sim://PROFILE[?seed=N&clock=virtual|real]         the simulator in this process; PROFILE
+//   sim:///path/profile.json[?seed=N&clock=...]       a built-in name or a profile file
+//   pci://BDF[,BDF...][?profile=NAME]                  hardware implementing the reference
+//                                                      device interface, one BDF per unit
+// The switch owns its transport, driver, validating layer and policies; clients include
+// only cpo/sdk headers.
+//
+// Clocks: a simulated switch with clock=virtual (the default) moves time only when someone
+// waits on it (sleep_for, a policy's ramp, a command's latency), so runs are deterministic and
+// seconds of device time cost microseconds; clock=real follows the host clock.
+//
+// Errors: every call returns a Status or Result naming the object and the allowed values.
+// Codes follow cpo/hal/status.h; the policies add safety_refused (laser rules) and
+// failed_precondition (wrong state), and refuse before writing anything.
+//
+// Thread safety: every member may be called from any number of threads at once. Reads
+// (snapshot, port, lane, laser_status) never wait for a configuration change in progress;
+// configuration calls on the same object are serialised (a second laser operation on a laser
+// busy with a ramp is refused with failed_precondition instead of waiting). Callbacks
+// (progress, events) run without any SDK lock held.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cpo/hal/backend/driver.h"
+#include "cpo/hal/platform.h"
+#include "cpo/hal/status.h"
+#include "cpo/sdk/breakout.h"
+#include "cpo/sdk/events.h"
+#include "cpo/sdk/laser.h"
+#include "cpo/sdk/objects.h"
+#include "cpo/sdk/simulator.h"
+#include "cpo/sdk/telemetry.h"
+
+namespace cpo::sdk {
+
+struct OpenOptions {
+  LaserPolicy laser;
+  EventOptions events;
+};
+
+// The URI schemes this build can open, for messages and --help:
+// "sim://PROFILE[?seed=N&clock=virtual|real]", ...
+[[nodiscard]] std::vector<std::string> uri_forms();
+
+class Switch {
+ public:
+  // Opens the switch `uri` names. Errors: invalid_argument for a malformed URI or an unknown
+  // scheme or parameter (naming the accepted forms); the errors of the transport and driver
+  // (not_found for a profile or device, io_error, unsupported for a device of another
+  // interface version, device_gone).
+  static Result<std::unique_ptr<Switch>> open(std::string_view uri, const OpenOptions& options = {});
+
+  ~Switch();
+  Switch(const Switch&) = delete;
+  Switch& operator=(const Switch&) = delete;
+
+  [[nodiscard]] const std::string& uri() const noexcept;
+  [[nodiscard]] const Platform& platform() const noexcept;
+  [[nodiscard]] const Capabilities& capabilities() const noexcept;
+  [[nodiscard]] const OpenOptions& options() const noexcept;
+
+  // --- objects ---------------------------------------------------------------------------
+
+  // The current breakout of every port (what the device runs now).
+  [[nodiscard]] Result<BreakoutMap> breakout_map();
+  // parse_object / parse_objects against this switch's platform and current breakout.
+  [[nodiscard]] Result<ObjectRef> resolve(std::string_view text);
+  [[nodiscard]] Result<std::vector<ObjectRef>> resolve_all(std::string_view text);
+
+  // --- ports -----------------------------------------------------------------------------
+
+  [[nodiscard]] Result<PortTelemetry> port(PortId port);
+  // Admin state of a whole port (every sub-port) or of one sub-port.
+  Status set_admin(PortId port, AdminState state);
+  Status set_admin(const LogicalPort& port, AdminState state);
+  Status set_fec(PortId port, FecMode mode);
+
+  // Applies many breakout groups in one call (breakout.h has the policy). Errors, before any
+  // write: out_of_range (unknown port), invalid_argument (a port twice), unsupported (a mode
+  // the profile does not list or that does not fit), failed_precondition (a sub-port would
+  // cross an optical-engine bank). During the apply: the device's error, after rolling back.
+  Result<BreakoutResult> breakout(std::span<const BreakoutGroupRequest> groups, const BreakoutOptions& options = {});
+  // The same for a port list ("0-15,20") and one mode spelling ("4x200G", "1x800G").
+  Result<BreakoutResult> breakout(std::string_view ports, std::string_view mode, const BreakoutOptions& options = {});
+
+  // --- lanes -----------------------------------------------------------------------------
+
+  [[nodiscard]] Result<LaneTelemetry> lane(LaneId lane);
+  Status set_tx_fir(LaneId lane, const TxFir& taps);
+  Status set_prbs(LaneId lane, const PrbsConfig& config);
+  [[nodiscard]] Result<PrbsStatus> prbs(LaneId lane);
+
+  // --- lasers (laser.h has the rules) -----------------------------------------------------
+
+  [[nodiscard]] Result<LaserLimits> laser_limits(const LaserRef& laser);
+  [[nodiscard]] Result<LaserStatus> laser_status(const LaserRef& laser);
+  // Enables a laser through its fiber check and ramps it to the target. Errors:
+  // safety_refused (target outside the limits, ramp too fast, the fiber check failed: the
+  // message says no light or the measured and allowed loss; the laser is left off),
+  // failed_precondition (ELS absent or not ready, laser busy or faulted), cancelled by the
+  // stop token: failed_precondition "cancelled" with the laser off.
+  Result<FiberCheck> enable_laser(const LaserRef& laser, const EnableOptions& options = {});
+  // Disables a laser. Refused with safety_refused, listing the logical ports that would lose
+  // light, when any of them is admin up, unless `force`.
+  Status disable_laser(const LaserRef& laser, bool force = false);
+  // Ramps a lit laser's power (APC) to `power` in bounded steps; sets the set-point of an
+  // unlit one. Errors: safety_refused outside the limits or faster than the ramp limit;
+  // failed_precondition when busy or cancelled (the laser stays at the step reached).
+  Status set_laser_power(const LaserRef& laser, Milliwatts power, const RampOptions& ramp = {});
+  Status set_laser_power(const LaserRef& laser, Dbm power, const RampOptions& ramp = {});
+  // Ramps the bias set-point (ACC) in bounded steps. Errors as set_laser_power, against the
+  // module's advertised bias range.
+  Status set_laser_bias(const LaserRef& laser, Milliamps bias, const RampOptions& ramp = {});
+  // Selects APC or ACC (ELSFP page 1Ah byte 140 bit 0). Refused on a lit laser.
+  Status set_laser_control_mode(const LaserRef& laser, cmis::ElsControlMode mode);
+  // The guided hot-swap of one ELS module (laser.h, SwapStep). Blocks until the new module
+  // is lit, the swap fails, or a deadline passes; each step is reported to `progress` and
+  // as an ElsSwap event. Errors: timeout naming the step; failed_precondition when the
+  // module is already absent or a laser of it is busy. A failed fiber check of the new
+  // module is not an error: the report says which laser failed and why, lasers stay off.
+  Result<HotSwapReport> hot_swap(ElsId els, const HotSwapOptions& options = {});
+
+  // --- CMIS ------------------------------------------------------------------------------
+
+  // Raw CMIS access (half-page transfers, as ethtool -m). Writes to an ELS's laser controls
+  // (page 1Ah bytes 140, 220 and 223, page 1Bh set-points) are refused with safety_refused:
+  // they go through the laser calls, which keep the invariants.
+  Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out);
+  Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes);
+
+  // --- telemetry -------------------------------------------------------------------------
+
+  // Every value of every object, with derived logical ports, thresholds and energy.
+  [[nodiscard]] Result<Snapshot> snapshot();
+  // The same into `out`, reusing its storage (for polling loops).
+  Status snapshot(Snapshot& out);
+  [[nodiscard]] std::string render_json(const Snapshot& snapshot, bool pretty = false) const;
+  [[nodiscard]] std::string render_prometheus(const Snapshot& snapshot, std::string_view switch_name = "cpo") const;
+
+  // --- events ----------------------------------------------------------------------------
+
+  // Callback delivery on an SDK thread. Errors: unsupported when the backend has no events
+  // and `filter` asks only for backend events.
+  Result<Subscription> subscribe(const EventFilter& filter, EventCallback callback);
+  // Delivery through Subscription::fd() and read().
+  Result<Subscription> subscribe(const EventFilter& filter);
+
+  // --- time and simulation ---------------------------------------------------------------
+
+  // The device clock (virtual on a simulator with clock=virtual).
+  [[nodiscard]] std::chrono::nanoseconds now() const;
+  // Lets `duration` of device time pass: advances a virtual clock, sleeps otherwise.
+  void sleep_for(std::chrono::nanoseconds duration);
+  // Fault injection when the switch is simulated; null otherwise.
+  [[nodiscard]] SimulatorControl* simulator() noexcept;
+
+  struct Impl;
+
+ private:
+  explicit Switch(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cpo::sdk
+
+namespace cpo {
+using sdk::OpenOptions;
+using sdk::Switch;
+}  // namespace cpo
