@@ -111,7 +111,7 @@ TEST(ProfileLoading, RejectsUnknownFieldsEverywhere) {
   expect_rejected(doc, Code::invalid_argument, "unknown field 'colour' (allowed: schema_version");
   doc = small_profile();
   doc["ports"][1]["speed"] = 800;
-  expect_rejected(doc, Code::invalid_argument, "ports[1]: unknown field 'speed' (allowed: id, unit, lanes)");
+  expect_rejected(doc, Code::invalid_argument, "ports[1]: unknown field 'speed' (allowed: id, unit, lanes, alias)");
   doc = small_profile();
   doc["units"][0]["nmae"] = "x";
   expect_rejected(doc, Code::invalid_argument, "units[0]: unknown field 'nmae' (allowed: id, name)");
