@@ -35,8 +35,8 @@ bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(
 Result<std::uint32_t> indexed(std::string_view text, std::string_view digits, std::string_view what) {
   auto n = number(digits);
   if (!n) {
-    return malformed(text, fmt::format("'{}' after '{}' is not a decimal number (no sign, blanks or leading zeros)",
-                                       digits, what));
+    return malformed(
+        text, fmt::format("'{}' after '{}' is not a decimal number (no sign, blanks or leading zeros)", digits, what));
   }
   return *n;
 }
@@ -73,9 +73,8 @@ Result<ObjectRef> from_sonic_lane(std::string_view text, std::uint32_t lane_id, 
 
 Status check_port(const Platform& platform, std::uint32_t port) {
   if (port < platform.ports().size()) return ok_status();
-  return error(Code::out_of_range,
-               fmt::format("port {} does not exist (ports 0..{} on {})", port, platform.ports().size() - 1,
-                           platform.name()));
+  return error(Code::out_of_range, fmt::format("port {} does not exist (ports 0..{} on {})", port,
+                                               platform.ports().size() - 1, platform.name()));
 }
 
 Result<ObjectRef> parse_one(std::string_view text, const Platform& platform, const BreakoutMap& breakout) {
@@ -152,8 +151,8 @@ Result<ObjectRef> parse_one(std::string_view text, const Platform& platform, con
 }
 
 std::size_t object_budget(const Platform& platform) {
-  return platform.ports().size() + platform.lanes().size() + platform.optical_engines().size() +
-         platform.bank_count() + platform.els_modules().size() + platform.laser_count() + platform.units().size();
+  return platform.ports().size() + platform.lanes().size() + platform.optical_engines().size() + platform.bank_count() +
+         platform.els_modules().size() + platform.laser_count() + platform.units().size();
 }
 
 }  // namespace
@@ -189,9 +188,8 @@ Result<std::vector<ObjectRef>> parse_objects(std::string_view text, const Platfo
       if (!a || !b) return malformed(item, "a range is <item>A-B with decimal A and B, as in 0-15 or els7/0-3");
       if (*b < *a) return malformed(item, fmt::format("the range ends ({}) before it starts ({})", *b, *a));
       if (*b - *a + 1 > budget) {
-        return error(Code::out_of_range,
-                     fmt::format("'{}' spans {} items; {} has {} objects in all", item, *b - *a + 1, platform.name(),
-                                 budget));
+        return error(Code::out_of_range, fmt::format("'{}' spans {} items; {} has {} objects in all", item, *b - *a + 1,
+                                                     platform.name(), budget));
       }
       for (std::uint32_t k = *a; k <= *b; ++k) names.push_back(fmt::format("{}{}", left.substr(0, digits), k));
     }
@@ -233,8 +231,9 @@ Result<std::vector<LaserRef>> parse_lasers(std::string_view text, const Platform
     if (const auto* l = std::get_if<LaserRef>(&ref)) {
       lasers.push_back(*l);
     } else {
-      return error(Code::invalid_argument,
-                   fmt::format("{} is not a laser (expected ELS/LASER such as els7/3 or els7/0-7)", format_object(ref)));
+      return error(
+          Code::invalid_argument,
+          fmt::format("{} is not a laser (expected ELS/LASER such as els7/3 or els7/0-7)", format_object(ref)));
     }
   }
   return lasers;
@@ -272,9 +271,9 @@ Result<std::string> sonic_name(const Platform& platform, const LogicalPort& port
   auto subs = platform.subports(port.port, mode);
   if (!subs) return subs.status();
   if (port.subport >= subs->size()) {
-    return error(Code::out_of_range, fmt::format("{} does not exist (port {} runs {}: sub-ports 0..{})",
-                                                 to_string(port), port.port.value(), mode.to_string(),
-                                                 subs->size() - 1));
+    return error(Code::out_of_range,
+                 fmt::format("{} does not exist (port {} runs {}: sub-ports 0..{})", to_string(port), port.port.value(),
+                             mode.to_string(), subs->size() - 1));
   }
   return fmt::format("Ethernet{}", (*info)->lanes[(*subs)[port.subport].first].value());
 }

@@ -156,9 +156,13 @@ class [[nodiscard]] Result {
 
 }  // namespace cpo
 
-// Returns early from the enclosing function when `expr` (a Status) is not ok.
-#define CPO_RETURN_IF_ERROR(expr)              \
-  do {                                         \
-    ::cpo::Status cpo_status_ = (expr);        \
-    if (!cpo_status_.ok()) return cpo_status_; \
+// Returns early from the enclosing function when `expr` (a Status) is not ok. The local's
+// name is unique per use, so `expr` may itself hold a lambda that uses the macro.
+#define CPO_RETURN_IF_ERROR(expr) CPO_RETURN_IF_ERROR_IMPL(expr, CPO_STATUS_CONCAT(cpo_status_, __COUNTER__))
+#define CPO_STATUS_CONCAT(a, b) CPO_STATUS_CONCAT_INNER(a, b)
+#define CPO_STATUS_CONCAT_INNER(a, b) a##b
+#define CPO_RETURN_IF_ERROR_IMPL(expr, name) \
+  do {                                       \
+    ::cpo::Status name = (expr);             \
+    if (!name.ok()) return name;             \
   } while (false)

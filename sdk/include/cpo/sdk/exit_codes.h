@@ -11,9 +11,9 @@ namespace cpo::sdk {
 // cpoctl exit codes, as documented in `cpoctl --help`.
 enum class ExitCode : int {
   ok = 0,
-  usage = 2,          // the command line itself is wrong (unknown option, missing argument)
-  invalid_input = 3,  // an unknown object, a value out of range, a malformed or inconsistent file
-  device_error = 4,   // the device or the operating system failed the request
+  usage = 2,              // the command line itself is wrong (unknown option, missing argument)
+  invalid_input = 3,      // an unknown object, a value out of range, a malformed or inconsistent file
+  device_error = 4,       // the device or the operating system failed the request
   refused_by_policy = 5,  // a laser-safety or breakout policy refused the request (nothing changed)
 };
 

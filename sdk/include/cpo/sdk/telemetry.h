@@ -70,8 +70,8 @@ struct OeThresholds {
 
 struct Snapshot {
   int schema_version = kSnapshotSchemaVersion;
-  std::string platform;  // profile name
-  Telemetry units;       // per unit, in unit order
+  std::string platform;                             // profile name
+  Telemetry units;                                  // per unit, in unit order
   std::vector<LogicalPortTelemetry> logical_ports;  // by port, then sub-port
   std::vector<PortEnergy> energy;                   // by port
   std::vector<OeThresholds> oe_thresholds;          // OEs whose page 02h was read

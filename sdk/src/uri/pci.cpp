@@ -1,0 +1,60 @@
+// pci://: hardware implementing the reference device interface, one PCIe function per unit,
+// its BAR 0 mapped through sysfs (docs/pcie.md).
+#include <array>
+
+#include <fmt/format.h>
+
+#include "cpo/drivers/pcie/bdf.h"
+#include "cpo/drivers/pcie/mapped_bar.h"
+#include "cpo/drivers/reference/reference_driver.h"
+#include "uri/registry.h"
+
+namespace cpo::sdk {
+namespace {
+
+constexpr std::string_view kForm = "pci://BDF[,BDF...][?profile=NAME|FILE.json] (one BDF per unit, in unit order)";
+// sysfs: another sysfs PCI root (tests use a fake tree); documented in docs/sdk.md.
+constexpr std::array<std::string_view, 2> kParams = {"profile", "sysfs"};
+
+}  // namespace
+
+Result<Backend> open_pci(const Uri& uri, const OpenOptions&) {
+  CPO_RETURN_IF_ERROR(check_params(uri, kParams, kForm));
+  if (uri.target.empty()) return error(Code::invalid_argument, fmt::format("{}: no BDF (form: {})", uri.text, kForm));
+  auto platform = Platform::resolve(uri.param("profile", "cpo144"));
+  if (!platform) return platform.status().with_context(uri.text);
+  pcie::MapOptions map;
+  if (auto root = uri.param("sysfs"); !root.empty()) map.sysfs_root = std::string(root);
+
+  Backend b;
+  std::vector<Bar*> bars;
+  std::string_view list = uri.target;
+  while (true) {
+    const auto comma = list.find(',');
+    const std::string_view item = list.substr(0, comma);
+    auto bdf = pcie::Bdf::parse(item);
+    if (!bdf) return bdf.status().with_context(uri.text);
+    auto bar = pcie::MappedBar::open(*bdf, map);
+    if (!bar) return bar.status().with_context(uri.text);
+    std::shared_ptr<pcie::MappedBar> shared(std::move(bar).value());
+    bars.push_back(shared.get());
+    b.transport.push_back(shared);
+    if (comma == std::string_view::npos) break;
+    list = list.substr(comma + 1);
+  }
+  if (bars.size() != platform->units().size()) {
+    return error(Code::invalid_argument,
+                 fmt::format("{}: {} BDFs for {} units of profile {} (one BDF per unit)", uri.text, bars.size(),
+                             platform->units().size(), platform->name()));
+  }
+  auto driver = reference::ReferenceDriver::open(*platform, bars);
+  if (!driver) return driver.status().with_context(uri.text);
+  b.platform = std::make_shared<const Platform>(std::move(platform).value());
+  b.driver = std::move(driver).value();
+  Bar* clock_bar = bars.front();
+  b.now = [clock_bar] { return clock_bar->now(); };
+  b.sleep = [clock_bar](std::chrono::nanoseconds d) { clock_bar->wait(d); };
+  return b;
+}
+
+}  // namespace cpo::sdk

@@ -1,0 +1,37 @@
+// Every URI scheme the SDK opens, in one table.
+#include "uri/registry.h"
+
+#include <fmt/format.h>
+
+namespace cpo::sdk {
+namespace {
+
+constexpr SchemeEntry kSchemes[] = {
+    {"sim", "sim://PROFILE[?seed=N&clock=virtual|real] or sim:///path/profile.json[?seed=N&clock=virtual|real]",
+     open_sim},
+    {"pci", "pci://BDF[,BDF...][?profile=NAME|FILE.json] (one BDF per unit, in unit order)", open_pci},
+};
+
+}  // namespace
+
+std::span<const SchemeEntry> schemes() noexcept { return kSchemes; }
+
+std::vector<std::string> uri_forms() {
+  std::vector<std::string> forms;
+  for (const auto& s : kSchemes) forms.emplace_back(s.form);
+  return forms;
+}
+
+Result<Backend> open_backend(std::string_view text, const OpenOptions& options) {
+  std::string accepted;
+  for (const auto& s : kSchemes) accepted += fmt::format("{}{}", accepted.empty() ? "" : "; ", s.form);
+  auto uri = parse_uri(text);
+  if (!uri) return error(uri.status().code(), fmt::format("{} (accepted: {})", uri.status().message(), accepted));
+  for (const auto& s : kSchemes) {
+    if (s.scheme == uri->scheme) return s.open(*uri, options);
+  }
+  return error(Code::invalid_argument,
+               fmt::format("{}: unknown scheme '{}' (accepted: {})", text, uri->scheme, accepted));
+}
+
+}  // namespace cpo::sdk
