@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../support/status_matchers.h"
+
 #include "cpo/hal/backend/mock_driver.h"
 #include "cpo/hal/backend/validated_driver.h"
 #include "cpo/hal/platform.h"
@@ -28,13 +30,6 @@ class ValidatedDriverTest : public ::testing::Test {
   StrictMock<MockDriver> mock_;
   ValidatedDriver driver_{mock_, cpo144()};
 };
-
-#define EXPECT_STATUS(expr, code_, fragment)        \
-  do {                                              \
-    ::cpo::Status s_ = (expr);                      \
-    EXPECT_EQ(s_.code(), code_) << s_.to_string();  \
-    EXPECT_THAT(s_.message(), HasSubstr(fragment)); \
-  } while (false)
 
 TEST_F(ValidatedDriverTest, PassesGoodCallsThroughUnchanged) {
   EXPECT_CALL(mock_, set_admin_state(PortId(143), AdminState::up)).WillOnce(Return(ok_status()));

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../support/status_matchers.h"
+
 #include <algorithm>
 
 #include "cpo/drivers/reference/reference_driver.h"
@@ -17,13 +19,6 @@ using ::cpo::testing::FakeSwitch;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 namespace rd = ::cpo::refdev;
-
-#define EXPECT_STATUS(expr, code_, fragment)        \
-  do {                                              \
-    ::cpo::Status s_ = (expr);                      \
-    EXPECT_EQ(s_.code(), code_) << s_.to_string();  \
-    EXPECT_THAT(s_.message(), HasSubstr(fragment)); \
-  } while (false)
 
 const Platform& cpo144() {
   static const Platform p = *Platform::builtin("cpo144");

@@ -45,10 +45,10 @@ Status check_banks(const Platform& platform, PortId port, const BreakoutMode& mo
       const LaneInfo& lane = platform.lanes()[info.lanes[sub.first + k].value()];
       if (lane.oe != first.oe || lane.bank != first.bank) {
         return error(Code::safety_refused,
-                     fmt::format("port {} under {}: sub-port {} would span {} and {} (a sub-port's lanes must stay in "
-                                 "one CMIS bank of one optical engine)",
-                                 port.value(), mode.to_string(), to_string(LogicalPort{port, s}),
-                                 to_string(first.oe, first.bank), to_string(lane.oe, lane.bank)));
+                     fmt::format("port {} under {}: sub-port {}/{} would span {} and {} (a sub-port's lanes must stay "
+                                 "in one CMIS bank of one optical engine)",
+                                 port.value(), mode.to_string(), port.value(), s, to_string(first.oe, first.bank),
+                                 to_string(lane.oe, lane.bank)));
       }
     }
   }
@@ -233,12 +233,15 @@ Result<BreakoutResult> Switch::Impl::breakout(std::span<const BreakoutGroupReque
     return result;
   }
   // 4. Roll back every unit, the successful ones too: the request is all or nothing.
+  std::vector<std::string> stuck;
   for (auto& [unit, groups] : by_unit) {
     Status s = roll_back_unit(driver, platform, groups);
-    if (!s.ok()) {
-      return error(failure.code(), fmt::format("{}; rolling back {} also failed: {} (run breakout again to restore)",
-                                               failure.message(), to_string(UnitId(unit)), s.message()));
-    }
+    if (!s.ok()) stuck.push_back(fmt::format("{} ({})", to_string(UnitId(unit)), s.message()));
+  }
+  if (!stuck.empty()) {
+    return error(failure.code(), fmt::format("{}; the other units were rolled back, rolling back {} failed too: run "
+                                             "the breakout again once the device answers",
+                                             failure.message(), fmt::join(stuck, "; ")));
   }
   return error(failure.code(),
                failure.message() + " (every group was rolled back to its previous mode and admin state)");

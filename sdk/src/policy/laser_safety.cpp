@@ -373,9 +373,9 @@ Status Switch::disable_laser(const LaserRef& laser, bool force) {
     }
     if (!up.empty()) {
       return error(Code::safety_refused,
-                   fmt::format("{}: disabling it would take the light from admin-up {} {} (set them admin down first, "
+                   fmt::format("{}: disabling it would take the light from admin-up {} (set them admin down first, "
                                "or force)",
-                               to_string(laser), up.size() == 1 ? "port" : "ports", fmt::join(up, ", ")));
+                               to_string(laser), fmt::join(up, ", ")));
     }
   }
   if (!cmis::lane_bit(p->advert.lane_enable, p->lane) && !cmis::lane_bit(p->advert.output_fiber_checked, p->lane)) {

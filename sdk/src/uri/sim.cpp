@@ -36,6 +36,7 @@ class SimControl final : public SimulatorControl {
   Status set_coolant_temperature(Celsius temperature) override { return door().set_coolant_temperature(temperature); }
   Status overheat_oe(OeId oe, Celsius extra_rise) override { return door().overheat_oe(oe, extra_rise); }
   Status degrade_lane(LaneId lane, Decibels snr_penalty) override { return door().degrade_lane(lane, snr_penalty); }
+  Status hang_firmware(UnitId unit, bool hung) override { return door().hang_firmware(unit, hung); }
   [[nodiscard]] Result<std::uint64_t> device_writes() const override {
     std::uint64_t total = 0;
     for (std::size_t u = 0; u < sw_->unit_count(); ++u) {

@@ -42,6 +42,8 @@ class SimulatorControl {
   virtual Status overheat_oe(OeId oe, Celsius extra_rise) = 0;
   // SerDes SNR penalty of one lane (raises its pre-FEC BER).
   virtual Status degrade_lane(LaneId lane, Decibels snr_penalty) = 0;
+  // A unit's firmware stops serving commands (they time out) until released.
+  virtual Status hang_firmware(UnitId unit, bool hung) = 0;
 
   // Register writes the driver made to every unit since the switch was created: tests prove
   // a refused request wrote nothing.
