@@ -232,6 +232,44 @@ TEST(ElsfpWritable, LaneEnableAndSetpointsRoundTrip) {
   EXPECT_NEAR(m.power_setpoint[6].value(), 80.25, 1e-9);
 }
 
+TEST(ElsfpWritable, OutputFiberCheckedTouchesOnlyItsLanesBit) {
+  PageBytes p1a{};
+  p1a.fill(0x5A);
+  PageBytes expected = p1a;
+  ASSERT_TRUE(set_output_fiber_checked(p1a, 1, true).ok());
+  ASSERT_TRUE(set_output_fiber_checked(p1a, 6, true).ok());
+  ASSERT_TRUE(set_output_fiber_checked(p1a, 2, false).ok());
+  expected[223 - 128] = static_cast<std::uint8_t>((0x5A | 0x01 | 0x20) & ~0x02);
+  EXPECT_EQ(p1a, expected);
+  EXPECT_EQ(decode_page1a(p1a).output_fiber_checked, expected[223 - 128]);
+  for (unsigned lane : {0U, 9U}) {
+    const Status s = set_output_fiber_checked(p1a, lane, true);
+    EXPECT_EQ(s.code(), Code::out_of_range);
+    EXPECT_THAT(s.message(),
+                HasSubstr("ELS output fiber checked lane " + std::to_string(lane) + ": lanes within a bank are 1..8"));
+  }
+  EXPECT_EQ(p1a, expected);
+}
+
+TEST(ElsfpWritable, ControlModeIsBit0OfByte140AndKeepsTheLaneCount) {
+  PageBytes p1a{};
+  p1a[140 - 128] = 8 << 1;  // 8 lanes, ACC
+  PageBytes expected = p1a;
+  ASSERT_TRUE(set_control_mode(p1a, ElsControlMode::apc).ok());
+  expected[140 - 128] = (8 << 1) | 1;
+  EXPECT_EQ(p1a, expected);
+  EXPECT_EQ(decode_page1a(p1a).control_mode, ElsControlMode::apc);
+  EXPECT_EQ(decode_page1a(p1a).lane_count, 8);
+  ASSERT_TRUE(set_control_mode(p1a, ElsControlMode::acc).ok());
+  expected[140 - 128] = 8 << 1;
+  EXPECT_EQ(p1a, expected);
+  EXPECT_EQ(decode_page1a(p1a).control_mode, ElsControlMode::acc);
+  const Status s = set_control_mode(p1a, static_cast<ElsControlMode>(2));
+  EXPECT_EQ(s.code(), Code::invalid_argument);
+  EXPECT_THAT(s.message(), HasSubstr("ELS control mode 2: allowed 0 (ACC) or 1 (APC)"));
+  EXPECT_EQ(p1a, expected);
+}
+
 TEST(ElsfpWritable, SetpointsOutsideTheAdvertisedRangeAreRefusedNotClamped) {
   ElsAdvertisement limits;
   limits.min_optical_power = Milliwatts(20);

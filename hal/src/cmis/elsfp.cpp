@@ -215,6 +215,21 @@ Status set_lane_enable(PageBytes& page1a, unsigned lane, bool enable) {
   return ok_status();
 }
 
+Status set_output_fiber_checked(PageBytes& page1a, unsigned lane, bool checked) {
+  CPO_RETURN_IF_ERROR(check_lane(lane, "ELS output fiber checked"));
+  put_bit(page1a, 223, lane - 1, checked);
+  return ok_status();
+}
+
+Status set_control_mode(PageBytes& page1a, ElsControlMode mode) {
+  if (mode != ElsControlMode::acc && mode != ElsControlMode::apc) {
+    return error(Code::invalid_argument,
+                 fmt::format("ELS control mode {}: allowed 0 (ACC) or 1 (APC)", static_cast<unsigned>(mode)));
+  }
+  put_bit(page1a, 140, 0, mode == ElsControlMode::apc);
+  return ok_status();
+}
+
 Status set_bias_setpoint(PageBytes& page1b, unsigned lane, Milliamps bias, const ElsAdvertisement* limits) {
   const std::string field = fmt::format("ELS lane {} bias set-point", lane);
   CPO_RETURN_IF_ERROR(check_lane(lane, "ELS bias set-point"));

@@ -100,9 +100,17 @@ Status encode_page1b(const ElsMonitors& value, PageBytes& page);
 // Writable ELSFP fields. `limits`, when given, are the module's advertised min/max (page
 // 1Ah): a set-point outside them is refused with out_of_range naming the lane and the limits;
 // values are never clamped. Set-points are rounded to the encoding step (10 uW, 100 uA).
-// Errors: out_of_range (lane outside 1..8, value outside the encoding or the advertised
-// range), invalid_argument (NaN).
+// Each setter touches only its own bits. Errors: out_of_range (lane outside 1..8, value
+// outside the encoding or the advertised range), invalid_argument (NaN, a mode other than
+// acc or apc).
 Status set_lane_enable(PageBytes& page1a, unsigned lane, bool enable);
+// Byte 223: the host checked the lane's output fiber (the module may leave the fiber-check
+// power, byte 248, for the lane's set-point).
+Status set_output_fiber_checked(PageBytes& page1a, unsigned lane, bool checked);
+// Byte 140 bit 0. OIF-ELSFP-CMIS-01.0 lists it among the advertisements; a module that lets
+// the host choose the mode (cposdk's simulator does) takes it as the selected mode. Bits 7-1
+// (the lane count) are left alone.
+Status set_control_mode(PageBytes& page1a, ElsControlMode mode);
 Status set_bias_setpoint(PageBytes& page1b, unsigned lane, Milliamps bias, const ElsAdvertisement* limits = nullptr);
 Status set_power_setpoint(PageBytes& page1b, unsigned lane, Milliwatts power, const ElsAdvertisement* limits = nullptr);
 
