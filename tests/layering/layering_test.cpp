@@ -68,6 +68,14 @@ TEST_F(ScratchTree, ReachingIntoAnotherFoldersPrivateSourcesIsAViolation) {
   EXPECT_THAT(v[0].reason, HasSubstr("private"));
 }
 
+TEST_F(ScratchTree, SamplesIncludeOnlyTheSdk) {
+  write("samples/laser.cpp", "#include <cpo/sdk/switch.h>\n#include <cpo/hal/units.h>\n");
+  auto v = check_layering(root_);
+  ASSERT_EQ(v.size(), 1u) << describe(v);
+  EXPECT_EQ(v[0].file, "samples/laser.cpp");
+  EXPECT_EQ(v[0].include, "cpo/hal/units.h");
+}
+
 TEST_F(ScratchTree, AllowedArrowsPass) {
   write("sdk/src/switch.cpp", "#include \"cpo/drivers/reference.h\"\n#include \"cpo/sim/device.h\"\n");
   write("samples/breakout.cpp", "#include <cpo/sdk/switch.h>\n#include <vector>\n");
