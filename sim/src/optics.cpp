@@ -152,39 +152,119 @@ void World::dp_evaluate(SwitchModel& s, std::uint32_t oe_index, std::uint32_t la
 }
 
 // ---------------------------------------------------------------------------- lasers, faults
-void World::laser_enable_changed(SwitchModel& s, std::uint32_t els_index) {
+double laser_target_mw(const LaserModel& l) noexcept {
+  if (!l.fiber_checked) return phys::kFiberCheckPowerMw;
+  if (l.acc) return phys::acc_power_mw(l.bias_setpoint_ma, l.temp_c, l.age_h);
+  return l.setpoint_mw;
+}
+
+double laser_output_mw(const LaserModel& l, std::int64_t now_ns) noexcept {
+  if (l.state == rd::LaserState::kOn) return l.power_mw;
+  if (l.state != rd::LaserState::kRamping) return 0.0;
+  const double ramped = l.ramp_from_mw + static_cast<double>(now_ns - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs;
+  return std::clamp(ramped, 0.0, l.target_mw);
+}
+
+double els_icc_ma(const ElsModel& e) noexcept {
+  if (!e.present) return 0.0;
+  double icc = phys::kElsIdleMaPerLaser * static_cast<double>(e.lasers.size());
+  for (const auto& l : e.lasers) icc += l.bias_ma;
+  return icc;
+}
+
+void ElsModel::set_fiber_loss(std::uint32_t laser, double db) {
+  fiber_loss_db[laser] = db;
+  fiber_gain[laser] = phys::gain(db);
+}
+
+void init_els_bank(ElsBank& b, std::uint32_t lasers, bool operational) {
+  b = ElsBank{};
+  const auto all = static_cast<std::uint8_t>((1u << lasers) - 1u);
+  b.p1a_rw[cmis::kP1aControlMode - 128] = 0x01;  // APC
+  b.p1a_rw[cmis::kP1aLaneEnable - 128] = operational ? all : 0;
+  b.p1a_rw[cmis::kP1aFiberChecked - 128] = operational ? all : 0;
+  for (int k = 0; k < 8; ++k) {
+    cmis::put_u16(b.p1b_rw, cmis::kP1bBiasSetpoint + 2 * k, cmis::bias_100ua(phys::kBiasSetpointDefaultMa));
+    cmis::put_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * k, cmis::power_10uw(phys::kLaserSetpointMw));
+  }
+}
+
+void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k, double from_mw, double to_mw) {
+  LaserModel& l = s.els[els_index].lasers[k];
+  ++l.token;
+  l.state = rd::LaserState::kRamping;
+  l.ramp_from_mw = from_mw;
+  l.target_mw = to_mw;
+  l.ramp_start_ns = now_ns_.load();
+  const double ms = std::max(to_mw - from_mw, 0.0) / phys::kRampMwPerMs;
+  schedule(now_ns_.load() + static_cast<std::int64_t>(std::ceil(ms * 1e6)),
+           Timer{TimerKind::laser_ramp, s.index, els_index, k, 0, l.token});
+  dirty_ = true;
+}
+
+// Page 1Ah bytes 140 (mode), 220 (enable), 223 (output fiber checked) and the page 1Bh
+// set-points of every laser of the module, applied.
+//   enable: off -> ramp from 0 toward laser_target_mw (the fiber-check power until the fiber
+//           is checked); disable: off at once.
+//   fiber checked set: ramp from the fiber-check power to the operating level at the same
+//           bounded rate; cleared: back to the fiber-check power at once.
+//   set-point or mode change at the operating level: takes effect at once (as a decrease
+//           always does).
+void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
+  const std::int64_t now = now_ns_.load();
   for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
     LaserModel& l = e.lasers[k];
-    const bool en = (static_cast<std::uint32_t>(e.banks[k / 8].p1a_rw[cmis::kP1aLaneEnable - 128]) >> (k % 8)) & 1u;
-    if (en == l.enabled) continue;
-    l.enabled = en;
-    ++l.token;
-    if (!en) {
-      if (!l.failed) {
-        l.state = rd::LaserState::kOff;
-        l.fault = rd::LaserFault::kNone;
+    const ElsBank& bank = e.banks[k / 8];
+    const auto bit = [&](int byte) {
+      return ((static_cast<std::uint32_t>(bank.p1a_rw[static_cast<std::size_t>(byte - 128)]) >> (k % 8)) & 1u) != 0;
+    };
+    const bool en = bit(cmis::kP1aLaneEnable);
+    const bool was_checked = l.fiber_checked;
+    l.fiber_checked = bit(cmis::kP1aFiberChecked);
+    l.acc = (bank.p1a_rw[cmis::kP1aControlMode - 128] & 1u) == 0;
+    l.setpoint_mw = cmis::get_u16(bank.p1b_rw, cmis::kP1bPowerSetpoint + 2 * ib(k % 8)) * 0.01;
+    l.bias_setpoint_ma = cmis::get_u16(bank.p1b_rw, cmis::kP1bBiasSetpoint + 2 * ib(k % 8)) * 0.1;
+    if (en != l.enabled) {
+      l.enabled = en;
+      ++l.token;
+      if (!en) {
+        if (!l.failed) {
+          l.state = rd::LaserState::kOff;
+          l.fault = rd::LaserFault::kNone;
+        }
+        l.power_mw = 0;
+        continue;
       }
+      if (l.thermal_latched && l.temp_c < phys::kLaserShutdownC - 5.0) l.thermal_latched = false;
+      if (!e.present) continue;
+      if (l.failed || l.thermal_latched) {
+        l.state = rd::LaserState::kFault;
+        continue;
+      }
+      l.fault = rd::LaserFault::kNone;
+      // The fault condition is gone (the latched flag stays until read).
+      ElsBank& eb = e.banks[k / 8];
+      const auto keep = static_cast<std::uint8_t>(~(1u << (k % 8)));
+      eb.lane_fault.current = static_cast<std::uint8_t>(eb.lane_fault.current & keep);
+      eb.power_low_alarm.current = static_cast<std::uint8_t>(eb.power_low_alarm.current & keep);
       l.power_mw = 0;
+      laser_ramp(s, els_index, k, 0.0, laser_target_mw(l));
       continue;
     }
-    if (l.thermal_latched && l.temp_c < phys::kLaserShutdownC - 5.0) l.thermal_latched = false;
-    if (!e.present) continue;
-    if (l.failed || l.thermal_latched) {
-      l.state = rd::LaserState::kFault;
-      continue;
+    if (!l.enabled || !e.present) continue;
+    if (l.state != rd::LaserState::kOn && l.state != rd::LaserState::kRamping) continue;
+    const double out = laser_output_mw(l, now);
+    const double target = laser_target_mw(l);
+    const bool at_operating_level = l.state == rd::LaserState::kOn && was_checked && l.fiber_checked;
+    if (target <= out || at_operating_level) {
+      ++l.token;  // cancels a ramp in progress
+      l.state = rd::LaserState::kOn;
+      l.power_mw = target;
+      l.target_mw = target;
+    } else {
+      laser_ramp(s, els_index, k, out, target);
     }
-    l.fault = rd::LaserFault::kNone;
-    l.state = rd::LaserState::kRamping;
-    // The fault condition is gone (the latched flag stays until read).
-    ElsBank& eb = e.banks[k / 8];
-    const auto keep = static_cast<std::uint8_t>(~(1u << (k % 8)));
-    eb.lane_fault.current = static_cast<std::uint8_t>(eb.lane_fault.current & keep);
-    eb.power_low_alarm.current = static_cast<std::uint8_t>(eb.power_low_alarm.current & keep);
-    l.ramp_start_ns = now_ns_.load();
-    const double ms = l.setpoint_mw / phys::kRampMwPerMs;
-    schedule(now_ns_.load() + static_cast<std::int64_t>(ms * 1e6),
-             Timer{TimerKind::laser_ramp, s.index, els_index, k, 0, l.token});
   }
   dirty_ = true;
 }
@@ -233,18 +313,17 @@ void World::els_insert(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
   e.present = true;
   ++e.insert_count;
-  // A fresh module: lasers disabled until the host checks the fiber and enables them.
+  // A fresh module: lasers disabled and output fibers unchecked until the host enables them
+  // and checks the fibers.
   for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
     LaserModel& l = e.lasers[k];
     l = LaserModel{};
     l.setpoint_mw = phys::kLaserSetpointMw;
+    l.bias_setpoint_ma = phys::kBiasSetpointDefaultMa;
     l.temp_c = e.temp_c;
   }
-  for (auto& b : e.banks) {
-    b = ElsBank{};
-    for (int k = 0; k < 8; ++k)
-      cmis::put_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * k, cmis::power_10uw(phys::kLaserSetpointMw));
-  }
+  for (std::uint32_t b = 0; b < e.banks.size(); ++b)
+    init_els_bank(e.banks[b], std::min<std::uint32_t>(8, u32(e.lasers.size()) - 8 * b), false);
   els_event(s, els_index, 0, false, rd::EventType::kElsInserted, 0, 0);
   dirty_ = true;
 }
@@ -413,8 +492,10 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
       a.max_optical_power = Milliwatts(phys::kLaserMaxSetpointMw);
       a.min_optical_power = Milliwatts(phys::kLaserMinSetpointMw);
       a.max_bias = Milliamps(phys::kBiasMaxMa);
-      a.min_bias = Milliamps(50.0);
-      a.control_mode = hc::ElsControlMode::apc;
+      a.min_bias = Milliamps(phys::kBiasMinMa);
+      // Byte 140 bit 0 is host-written in the simulator: the mode the bank's lasers run in.
+      a.control_mode =
+          (b.p1a_rw[cmis::kP1aControlMode - 128] & 1u) != 0 ? hc::ElsControlMode::apc : hc::ElsControlMode::acc;
       a.lane_count = static_cast<std::uint8_t>(n);
       a.bias_thresholds = thresholds<Milliamps>(phys::kBiasMaxMa, 100.0, phys::kBiasHighWarningMa, 150.0);
       a.power_thresholds = thresholds<Milliwatts>(140.0, 50.0, 130.0, 60.0);
@@ -428,7 +509,7 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
       a.power_flags.low_alarm = b.power_low_alarm.latched;
       a.lane_enable = b.p1a_rw[cmis::kP1aLaneEnable - 128];
       a.output_fiber_checked = b.p1a_rw[cmis::kP1aFiberChecked - 128];
-      a.fiber_check_power = Milliwatts(1.0);
+      a.fiber_check_power = Milliwatts(phys::kFiberCheckPowerMw);
       for (std::uint32_t i = 0; i < n; ++i) {
         const LaserModel& l = e.lasers[first + i];
         std::uint8_t code = 0;
@@ -455,17 +536,16 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
     }
     case 0x1B: {
       hc::ElsMonitors m;
-      double icc = 0;
       for (std::uint32_t i = 0; i < n; ++i) {
         const LaserModel& l = e.lasers[first + i];
         m.bias_setpoint[i] = Milliamps(l.bias_setpoint_ma);
         m.power_setpoint[i] = Milliwatts(l.setpoint_mw);
         m.bias[i] = Milliamps(l.bias_ma);
-        m.power[i] = Milliwatts(l.power_mw);
+        m.power[i] = Milliwatts(std::min(laser_output_mw(l, now_ns_.load()), 655.35));
         m.voltage[i] = Volts(l.state == rd::LaserState::kOn ? 1.65 : 0.0);
-        icc += l.bias_ma;
       }
-      m.icc = Milliamps(std::min(icc, 13000.0));
+      // ICC is a module monitor: every bank reports the whole module's supply current.
+      m.icc = Milliamps(std::min(els_icc_ma(e), 13000.0));
       (void)hc::encode_page1b(m, p);
       break;
     }
@@ -485,8 +565,9 @@ bool oe_writable(std::uint32_t page, int byte) {
 bool els_writable(std::uint32_t page, int byte) {
   if (byte < 128) return byte == cmis::kModuleControl;
   if (page == 0x1A)
-    return byte == cmis::kP1aSaveRestore || (byte >= cmis::kP1aMasksFirst && byte <= cmis::kP1aMasksLast) ||
-           byte == cmis::kP1aLaneEnable || byte == cmis::kP1aFiberChecked;
+    return byte == cmis::kP1aControlMode || byte == cmis::kP1aSaveRestore ||
+           (byte >= cmis::kP1aMasksFirst && byte <= cmis::kP1aMasksLast) || byte == cmis::kP1aLaneEnable ||
+           byte == cmis::kP1aFiberChecked;
   if (page == 0x1B) return byte >= cmis::kP1bBiasSetpoint && byte < cmis::kP1bPowerSetpoint + 16;
   return false;
 }
@@ -571,28 +652,25 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
   ElsBank& b = e.banks[a[2]];
   cmis::Page& target = page == 0x1A ? b.p1a_rw : b.p1b_rw;
   if (page == 0x1B) {
-    // A power set-point outside the advertised range is refused whole, as a laser module
-    // must: nothing of the write lands (Result0 = 7, the data).
+    // A set-point outside the advertised range (power 1Ah 128..131, bias 1Ah 132..135) is
+    // refused whole, as a laser module must: nothing of the write lands (Result0 = 7, the data).
     cmis::Page candidate = target;
     for (std::uint32_t i = off; i < off + len; ++i) candidate[i] = u.data[i];
     const std::uint32_t first = a[2] * 8;
+    const std::uint32_t bias_min = cmis::bias_100ua(phys::kBiasMinMa), bias_max = cmis::bias_100ua(phys::kBiasMaxMa);
+    const std::uint32_t power_min = cmis::power_10uw(phys::kLaserMinSetpointMw);
+    const std::uint32_t power_max = cmis::power_10uw(phys::kLaserMaxSetpointMw);
     for (std::uint32_t i = 0; i < 8 && first + i < e.lasers.size(); ++i) {
-      const double set = cmis::get_u16(candidate, cmis::kP1bPowerSetpoint + 2 * ib(i)) * 0.01;
-      if (set < phys::kLaserMinSetpointMw || set > phys::kLaserMaxSetpointMw) return bad = 7, rd::Completion::kBadValue;
+      const std::uint32_t power = cmis::get_u16(candidate, cmis::kP1bPowerSetpoint + 2 * ib(i));
+      const std::uint32_t bias = cmis::get_u16(candidate, cmis::kP1bBiasSetpoint + 2 * ib(i));
+      if (power < power_min || power > power_max || bias < bias_min || bias > bias_max)
+        return bad = 7, rd::Completion::kBadValue;
     }
   }
   for (std::uint32_t i = off; i < off + len; ++i) target[i] = u.data[i];
-  if (page == 0x1A) laser_enable_changed(s, idx);
-  if (page == 0x1B) {
-    const std::uint32_t first = a[2] * 8;
-    for (std::uint32_t i = 0; i < 8 && first + i < e.lasers.size(); ++i) {
-      LaserModel& l = e.lasers[first + i];
-      // Checked above: inside the advertised range.
-      l.setpoint_mw = cmis::get_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * ib(i)) * 0.01;
-      l.bias_setpoint_ma = cmis::get_u16(b.p1b_rw, cmis::kP1bBiasSetpoint + 2 * ib(i)) * 0.1;
-      if (l.state == rd::LaserState::kOn) l.power_mw = l.setpoint_mw;
-    }
-  }
+  // Byte 140: only bit 0 (the control mode) is the host's; bits 7-1 advertise the lane count.
+  if (page == 0x1A) b.p1a_rw[cmis::kP1aControlMode - 128] &= 0x01;
+  laser_controls_changed(s, idx);
   dirty_ = true;
   return rd::Completion::kOk;
 }

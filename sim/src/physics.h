@@ -8,8 +8,12 @@
 namespace cpo::sim::phys {
 
 // ---- optics (per lane) ----
-inline constexpr double kLaserSetpointMw = 100.0;   // ELS laser output, 20 dBm (ELSFP class lasers)
-inline constexpr double kElsToOeLossDb = 1.5;       // ELS fiber jumper and two connectors
+inline constexpr double kLaserSetpointMw = 100.0;     // ELS laser output, 20 dBm (ELSFP class lasers)
+inline constexpr double kElsToOeLossDb = 1.5;         // ELS fiber jumper and two connectors (nominal)
+inline constexpr double kDisconnectedLossDb = 100.0;  // a fiber loss at or above this: no light at all
+// Output power of an enabled laser whose output fiber the host has not marked checked (page
+// 1Ah byte 223); advertised in page 1Ah byte 248 (1 mW steps). OIF-ELSFP-CMIS-01.0 fiber check.
+inline constexpr double kFiberCheckPowerMw = 1.0;
 inline constexpr double kSplitLossDb = 6.02;        // one laser split into 4 lanes (10*log10 4)
 inline constexpr double kModulatorLossDb = 10.0;    // modulator insertion + coupler + OE internal loss
 inline constexpr double kLoopbackPlugLossDb = 0.5;  // default fiber: a loopback plug
@@ -38,6 +42,9 @@ inline constexpr double kAgingHours = 150000.0;   // slope halves after this man
 inline constexpr double kLaserMinSetpointMw = 20.0;
 inline constexpr double kLaserMaxSetpointMw = 150.0;
 inline constexpr double kBiasMaxMa = 600.0;  // page 1Ah max bias: above it the APC loop fails
+inline constexpr double kBiasMinMa = 50.0;   // page 1Ah min bias: the lowest ACC bias set-point accepted
+// Bias set-point a laser starts with (page 1Bh, used in ACC): 100 mW from a fresh laser at 25 degC.
+inline constexpr double kBiasSetpointDefaultMa = 430.0;
 inline constexpr double kBiasHighWarningMa = 550.0;
 inline constexpr double kRampMwPerMs = 0.5;        // ELS ramp rate: 0 -> 100 mW in 200 ms
 inline constexpr double kWavelengthNm = 1311.0;    // O-band CW source at 25 degC
@@ -57,6 +64,9 @@ inline constexpr double kOeWarnC = 70, kOeAlarmC = 75, kOeShutdownC = 85;
 inline constexpr double kLaserWarnC = 65, kLaserAlarmC = 70, kLaserShutdownC = 80;
 inline constexpr double kLowWarnC = 5, kLowAlarmC = 0;
 inline constexpr double kVccVolts = 3.3;
+// ELS supply current besides the laser drive (controller, TEC): the kLaserOffWatts each laser
+// slot dissipates when off, drawn from Vcc.
+inline constexpr double kElsIdleMaPerLaser = kLaserOffWatts / kVccVolts * 1000.0;
 
 // ---- CMIS timing ----
 inline constexpr double kModulePwrUpSeconds = 1.0;  // ModulePwrUp duration (page 01h advertises MaxDurationModPwrUp)
@@ -115,11 +125,29 @@ struct FecRates {
   return lane_gbps * 1e9 * (544.0 / 514.0) / (kRsSymbolsPerCw * kRsBitsPerSymbol);
 }
 
+// Laser L-I curve: P = (I - I_th(T)) * slope(T, age) above threshold, 0 below.
+[[nodiscard]] inline double slope_mw_per_ma(double temp_c, double age_hours) noexcept {
+  const double slope = kSlopeMwPerMa * (1.0 - kSlopeTempCoeff * (temp_c - 25.0)) / (1.0 + age_hours / kAgingHours);
+  return slope > 0.01 ? slope : 0.01;
+}
+[[nodiscard]] inline double threshold_ma(double temp_c) noexcept {
+  return kThresholdMa * std::exp((temp_c - 25.0) / kThresholdT0);
+}
+
 // Bias the APC loop needs for `power_mw` at `temp_c` after `age_hours`.
 [[nodiscard]] inline double required_bias_ma(double power_mw, double temp_c, double age_hours) noexcept {
-  const double slope = kSlopeMwPerMa * (1.0 - kSlopeTempCoeff * (temp_c - 25.0)) / (1.0 + age_hours / kAgingHours);
-  const double threshold = kThresholdMa * std::exp((temp_c - 25.0) / kThresholdT0);
-  return threshold + power_mw / (slope > 0.01 ? slope : 0.01);
+  return threshold_ma(temp_c) + power_mw / slope_mw_per_ma(temp_c, age_hours);
+}
+
+// Output of a laser driven at `bias_ma` (ACC): the inverse of required_bias_ma, 0 below threshold.
+[[nodiscard]] inline double acc_power_mw(double bias_ma, double temp_c, double age_hours) noexcept {
+  const double p = (bias_ma - threshold_ma(temp_c)) * slope_mw_per_ma(temp_c, age_hours);
+  return p > 0 ? p : 0.0;
+}
+
+// Power fraction left after `loss_db`; 0 at or above kDisconnectedLossDb.
+[[nodiscard]] inline double gain(double loss_db) noexcept {
+  return loss_db >= kDisconnectedLossDb ? 0.0 : std::pow(10.0, -loss_db / 10.0);
 }
 
 }  // namespace cpo::sim::phys

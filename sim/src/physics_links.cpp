@@ -26,21 +26,24 @@ double fir_penalty(const LaneModel& l) {
 
 // ---------------------------------------------------------------------------- physics
 void World::recompute(SwitchModel& s) {
-  // Transmit side: laser -> ELS fiber -> split -> modulator -> fiber.
+  // Transmit side: laser -> ELS fiber (per laser, settable) -> split -> modulator -> fiber.
   const double lanes_per_laser =
       static_cast<double>(s.platform.lanes().size()) / static_cast<double>(s.platform.laser_count());
-  const double path_db = phys::kElsToOeLossDb + 10.0 * std::log10(lanes_per_laser) + phys::kModulatorLossDb;
-  const double k_lane = std::pow(10.0, -path_db / 10.0);
+  const double k_oe = phys::gain(10.0 * std::log10(lanes_per_laser) + phys::kModulatorLossDb);
+  for (auto& oe : s.oes) oe.no_light = false;
   for (auto& l : s.lanes) {
     const ElsModel& e = s.els[l.els];
     const LaserModel& las = e.lasers[l.laser];
-    const OeModel& oe = s.oes[l.oe];
+    OeModel& oe = s.oes[l.oe];
     const BankModel& bank = oe.banks[l.bank];
     const bool dp_on = bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
     const bool tx_disabled =
         (static_cast<std::uint32_t>(bank.p10[cmis::kP10OutputDisableTx - 128]) >> l.index_in_bank) & 1u;
+    // Steady light only: a ramping laser is not modulated yet.
     const bool light = e.present && las.state == rd::LaserState::kOn;
-    l.tx_mw = (light && dp_on && !tx_disabled) ? las.power_mw * k_lane : 0.0;
+    l.laser_in_mw = light ? las.power_mw * e.fiber_gain[l.laser] : 0.0;
+    if (l.laser_in_mw <= 0) oe.no_light = true;
+    l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
   }
 }
 
@@ -48,15 +51,16 @@ void World::recompute_rx(SwitchModel& s) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
   const std::size_t banks_per_oe = s.oes.front().banks.size();
-  // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning
-  std::vector<std::array<std::uint8_t, 5>> bits(s.oes.size() * banks_per_oe);
+  // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning, tx power low alarm
+  std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
   for (auto& l : s.lanes) {
     const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
     const bool dp_on =
         oe.banks[l.bank].dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
-    l.rx_dbm = src.tx_mw > 0 ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
+    const bool lit = src.tx_mw > 0 && src.fiber_loss_db < phys::kDisconnectedLossDb;  // a cut fiber is dark
+    l.rx_dbm = lit ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
     l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
     const double penalty = l.degrade_db + l.static_penalty_db;
     const bool near = port.loopback == rd::Loopback::kPhyNearEnd;
@@ -83,6 +87,9 @@ void World::recompute_rx(SwitchModel& s) {
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
     if (!l.sig) b[0] |= bit;
     if (dp_on && l.tx_mw <= 0) b[1] |= bit;
+    // Page 02h Tx power low alarm (-6 dBm): a dark lane, or one lit at the fiber-check power or
+    // through a lossy ELS fiber.
+    if (dp_on && phys::dbm(l.tx_mw) < -6.0) b[5] |= bit;
     if (l.sig && !l.cdr && dp_on) b[2] |= bit;
     // Page 02h Rx power thresholds: low alarm at the LOS level, low warning at -10 dBm.
     if (l.rx_dbm < phys::kLosAssertDbm) b[3] |= bit;
@@ -94,8 +101,7 @@ void World::recompute_rx(SwitchModel& s) {
       const auto& v = bits[o * banks_per_oe + b];
       raise_flag(s, bank.rx_los, v[0], true, o, b, 0x11, cmis::kP11RxLos);
       raise_flag(s, bank.tx_fault, v[1], true, o, b, 0x11, cmis::kP11TxFault);
-      // No light out of an active data path is also a Tx power low alarm (page 02h threshold).
-      raise_flag(s, bank.tx_power_low_alarm, v[1], true, o, b, 0x11, cmis::kP11TxPowerFlags + 1);
+      raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, 0x11, cmis::kP11TxPowerFlags + 1);
       raise_flag(s, bank.rx_lol, v[2], true, o, b, 0x11, cmis::kP11RxCdrLol);
       raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, 0x11, cmis::kP11RxPowerFlags + 1);
       raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, 0x11, cmis::kP11RxPowerFlags + 3);
@@ -132,7 +138,8 @@ bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd
     if (oe.thermal_shutdown || las.thermal_latched) return cause = L::kThermalShutdown, false;
     if (oe.faulted) return cause = L::kOeFault, false;
     if (!e.present) return cause = L::kElsRemoved, false;
-    if (las.state != rd::LaserState::kOn) return cause = L::kLaserFault, false;
+    // Off, failed, ramping, or held at the fiber-check power: no light to carry traffic.
+    if (las.state != rd::LaserState::kOn || !las.fiber_checked) return cause = L::kLaserFault, false;
     if (oe.state != rd::ModuleState::kReady || oe.banks[l.bank].dp[l.index_in_bank] != rd::DataPathState::kActivated)
       return cause = L::kDataPathInactive, false;
     if (!l.sig) return cause = L::kRxLos, false;
@@ -301,13 +308,18 @@ void World::thermal(SwitchModel& s, double dt) {
       l.temp_c = e.temp_c + phys::kLaserKPerWatt * (laser_watts(l) > phys::kLaserOffWatts ? laser_watts(l) : 0.0);
       const bool lit = l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping;
       if (lit) l.age_h += dt / 3600.0;
-      if (l.state == rd::LaserState::kOn) {
-        l.bias_ma = phys::required_bias_ma(l.power_mw, l.temp_c, l.age_h);
-      } else if (l.state == rd::LaserState::kRamping) {
-        l.bias_ma = phys::required_bias_ma(l.setpoint_mw, l.temp_c, l.age_h) *
-                    std::clamp(static_cast<double>(now_ns_.load() - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs /
-                                   std::max(l.setpoint_mw, 1.0),
-                               0.0, 1.0);
+      if (l.state == rd::LaserState::kOn && l.acc && l.fiber_checked) {
+        // ACC: the bias is held; the output follows the L-I curve as temperature and age move.
+        l.bias_ma = l.bias_setpoint_ma;
+        const double p = phys::acc_power_mw(l.bias_ma, l.temp_c, l.age_h);
+        if (std::abs(p - l.power_mw) > 1e-6) {
+          l.power_mw = l.target_mw = p;
+          dirty_ = true;
+        }
+      } else if (lit) {
+        // APC (and the fiber-check level, and ramps): the bias the output needs.
+        const double out = laser_output_mw(l, now_ns_.load());
+        l.bias_ma = out > 0 ? phys::required_bias_ma(out, l.temp_c, l.age_h) : 0.0;
       } else {
         l.bias_ma = 0;
       }
@@ -316,7 +328,7 @@ void World::thermal(SwitchModel& s, double dt) {
         laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
         continue;
       }
-      if (l.state == rd::LaserState::kOn && l.bias_ma > phys::kBiasMaxMa) {
+      if (l.state == rd::LaserState::kOn && !l.acc && l.bias_ma > phys::kBiasMaxMa) {
         // The APC loop cannot reach the set-point within the bias limit: end of life.
         laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
         l.bias_ma = phys::kBiasMaxMa;
@@ -361,6 +373,7 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
     std::uint32_t faults = 0;
     if (oe.faulted) faults |= rd::bits::kOeFaultsModuleFault.mask();
     if (oe.thermal_shutdown) faults |= rd::bits::kOeFaultsThermalShutdown.mask();
+    if (oe.no_light) faults |= rd::bits::kOeFaultsNoLight.mask();
     w.store(rd::at(rd::record::kOe, r, rd::field::kOeModuleState), static_cast<std::uint32_t>(oe.state));
     w.store(rd::at(rd::record::kOe, r, rd::field::kOeFaults), faults);
     w.store(rd::at(rd::record::kOe, r, rd::field::kOeTemp), temp_word(oe.temp_c));
@@ -377,14 +390,14 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
     w.store(rd::at(rd::record::kEls, i, rd::field::kElsVcc), e.present ? 33000u : 0u);
     w.store(rd::at(rd::record::kEls, i, rd::field::kElsTempFlags), e.temp_flags);
     w.store(rd::at(rd::record::kEls, i, rd::field::kElsInsertCount), e.insert_count);
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsSupplyCurrent),
+            static_cast<std::uint32_t>(std::lround(els_icc_ma(e) * 1000.0)));
     for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
       const LaserModel& l = e.lasers[k];
       thermal = thermal || l.thermal_latched;
       power_w += e.present ? laser_watts(l) : 0.0;
       const std::size_t r = i * s.lasers_per_els + k;
-      double p = l.power_mw;
-      if (l.state == rd::LaserState::kRamping)
-        p = std::min(l.setpoint_mw, static_cast<double>(now_ns_.load() - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs);
+      const double p = laser_output_mw(l, now_ns_.load());
       w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserState), static_cast<std::uint32_t>(l.state));
       w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(l.fault));
       w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerSetpoint), uw10(l.setpoint_mw));
@@ -394,7 +407,9 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
       w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserWavelengthPm),
               static_cast<std::uint32_t>((phys::kWavelengthNm + phys::kWavelengthNmPerK * (l.temp_c - 25.0)) * 1000.0));
       w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserAgeHours), static_cast<std::uint32_t>(l.age_h));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFlags), l.flags);
+      // Enabled follows page 1Ah at once; the monitor flags are the last refresh's.
+      const std::uint32_t enabled = rd::bits::kLaserFlagsEnabled.mask();
+      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFlags), (l.flags & ~enabled) | (l.enabled ? enabled : 0u));
     }
   }
   std::uint32_t unit_flags = 0;
@@ -419,7 +434,7 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
       uncorr += l.uncorr;
       if (!l.sig) faults |= rd::bits::kPortFaultsRxLos.mask();
       if (l.sig && l.ber > phys::kKp4BerLimit) faults |= rd::bits::kPortFaultsHighBer.mask();
-      if (las.state != rd::LaserState::kOn) faults |= rd::bits::kPortFaultsLaserFault.mask();
+      if (las.state != rd::LaserState::kOn || !las.fiber_checked) faults |= rd::bits::kPortFaultsLaserFault.mask();
       if (oe.faulted) faults |= rd::bits::kPortFaultsOeFault.mask();
       if (oe.thermal_shutdown || las.thermal_latched) faults |= rd::bits::kPortFaultsThermalShutdown.mask();
       if (oe.banks[l.bank].dp[l.index_in_bank] != rd::DataPathState::kActivated)
@@ -456,6 +471,14 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
             s32(static_cast<std::int32_t>(std::lround(l.snr * 100.0))));
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(phys::mw(l.rx_dbm)));
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
+    // The OE's laser input monitor reads whatever the laser emits (ramps and the fiber-check
+    // power included), whatever the OE's module and data path states.
+    const ElsModel& e = s.els[l.els];
+    const LaserModel& las = e.lasers[l.laser];
+    const double laser_in = e.present && las.state == rd::LaserState::kRamping
+                                ? laser_output_mw(las, now_ns_.load()) * e.fiber_gain[l.laser]
+                                : l.laser_in_mw;
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneLaserInPower), uw10(laser_in));
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPre), s32(l.fir_pre));
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirMain), s32(l.fir_main));
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPost), s32(l.fir_post));

@@ -1,6 +1,7 @@
 // Public face of the simulator: Switch, Fabric and the Backdoor, over the World model.
 #include "cpo/sim/simulator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -92,12 +93,28 @@ Status Backdoor::repair_laser(const LaserRef& laser) {
   return ok_status();
 }
 
-Status Backdoor::set_laser_age(const LaserRef& laser, double hours) {
+Status Backdoor::set_laser_age(const LaserRef& laser, std::chrono::hours age) {
   CPO_SIM_LOCK;
   auto info = s.platform.laser(laser);
   if (!info.ok()) return info.status();
-  if (!(hours >= 0)) return Status(Code::invalid_argument, to_string(laser) + ": age must be >= 0 hours");
-  s.els[laser.els.value()].lasers[laser.index].age_h = hours;
+  if (age.count() < 0) return Status(Code::invalid_argument, to_string(laser) + ": age must be >= 0 hours");
+  if (age.count() > 0xFFFFFFFFLL)
+    return Status(Code::out_of_range, to_string(laser) + ": age " + std::to_string(age.count()) +
+                                          " h does not fit the AgeHours register (allowed 0..4294967295 h)");
+  s.els[laser.els.value()].lasers[laser.index].age_h = static_cast<double>(age.count());
+  return ok_status();
+}
+
+Status Backdoor::set_laser_fiber_loss(const LaserRef& laser, Decibels loss) {
+  CPO_SIM_LOCK;
+  if (laser.els.value() >= s.els.size() || laser.index >= s.lasers_per_els)
+    return Status(Code::out_of_range, to_string(laser) + ": allowed els 0.." + std::to_string(s.els.size() - 1) +
+                                          ", laser 0.." + std::to_string(s.lasers_per_els - 1));
+  if (std::isnan(loss.value()) || loss.value() < 0)
+    return Status(Code::invalid_argument, to_string(laser) + ": fiber loss must be >= 0 dB");
+  s.els[laser.els.value()].set_fiber_loss(laser.index, std::min(loss.value(), phys::kDisconnectedLossDb));
+  world_->mark_dirty();
+  world_->settle();
   return ok_status();
 }
 
@@ -128,7 +145,7 @@ Status Backdoor::set_fiber_loss(PortId port, int lane_in_port, Decibels loss) {
                                           std::to_string(p.lanes - 1) + " or -1 for every lane");
   if (std::isnan(loss.value()) || loss.value() < 0)
     return Status(Code::invalid_argument, to_string(port) + ": fiber loss must be >= 0 dB");
-  const double db = std::min(loss.value(), 100.0);
+  const double db = std::min(loss.value(), phys::kDisconnectedLossDb);
   for (std::uint32_t i = 0; i < p.lanes; ++i)
     if (lane_in_port < 0 || static_cast<std::uint32_t>(lane_in_port) == i) s.lanes[p.first_lane + i].fiber_loss_db = db;
   world_->mark_dirty();
@@ -224,29 +241,30 @@ Result<std::vector<std::uint32_t>> Backdoor::snapshot(UnitId unit) const {
   return out;
 }
 
-Result<double> Backdoor::rx_power_dbm(LaneId lane) const {
+Result<Dbm> Backdoor::rx_power_dbm(LaneId lane) const {
   CPO_SIM_LOCK;
   if (lane.value() >= s.lanes.size()) return range("lane", lane.value(), s.lanes.size());
-  return s.lanes[lane.value()].rx_dbm;
+  const double dbm = s.lanes[lane.value()].rx_dbm;
+  return Dbm(dbm <= -99.0 ? -std::numeric_limits<double>::infinity() : dbm);
 }
 
-Result<double> Backdoor::snr_db(LaneId lane) const {
+Result<Decibels> Backdoor::snr_db(LaneId lane) const {
   CPO_SIM_LOCK;
   if (lane.value() >= s.lanes.size()) return range("lane", lane.value(), s.lanes.size());
-  return s.lanes[lane.value()].snr;
+  return Decibels(s.lanes[lane.value()].snr);
 }
 
-Result<double> Backdoor::oe_temperature(OeId oe) const {
+Result<Celsius> Backdoor::oe_temperature(OeId oe) const {
   CPO_SIM_LOCK;
   if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
-  return s.oes[oe.value()].temp_c;
+  return Celsius(s.oes[oe.value()].temp_c);
 }
 
-Result<double> Backdoor::laser_temperature(const LaserRef& laser) const {
+Result<Celsius> Backdoor::laser_temperature(const LaserRef& laser) const {
   CPO_SIM_LOCK;
   auto info = s.platform.laser(laser);
   if (!info.ok()) return info.status();
-  return s.els[laser.els.value()].lasers[laser.index].temp_c;
+  return Celsius(s.els[laser.els.value()].lasers[laser.index].temp_c);
 }
 
 #undef CPO_SIM_LOCK

@@ -180,7 +180,7 @@ void World::fire(const Timer& t) {
       LaserModel& l = s.els[t.a].lasers[t.b];
       if (l.token != t.token || l.state != rd::LaserState::kRamping) break;
       l.state = rd::LaserState::kOn;
-      l.power_mw = l.setpoint_mw;
+      l.power_mw = l.target_mw;
       dirty_ = true;
       break;
     }
@@ -278,17 +278,23 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   for (auto& e : s.els) {
     e.lasers.resize(s.lasers_per_els);
     e.banks.resize((s.lasers_per_els + 7) / 8);
+    e.fiber_loss_db.resize(s.lasers_per_els);
+    e.fiber_gain.resize(s.lasers_per_els);
+    for (std::uint32_t k = 0; k < s.lasers_per_els; ++k) e.set_fiber_loss(k, phys::kElsToOeLossDb);
     e.insert_count = 0;
+    // Operational: lasers enabled, output fibers checked, on at their set-points (APC).
     const bool on = options.start == StartState::operational;
+    for (std::uint32_t b = 0; b < e.banks.size(); ++b)
+      init_els_bank(e.banks[b], std::min<std::uint32_t>(8, s.lasers_per_els - 8 * b), on);
     for (std::uint32_t k = 0; k < s.lasers_per_els; ++k) {
       LaserModel& l = e.lasers[k];
       l.enabled = on;
+      l.fiber_checked = on;
       l.state = on ? rd::LaserState::kOn : rd::LaserState::kOff;
       l.setpoint_mw = phys::kLaserSetpointMw;
+      l.bias_setpoint_ma = phys::kBiasSetpointDefaultMa;
       l.power_mw = on ? l.setpoint_mw : 0;
-      ElsBank& b = e.banks[k / 8];
-      if (on) b.p1a_rw[cmis::kP1aLaneEnable - 128] |= static_cast<std::uint8_t>(1u << (k % 8));
-      cmis::put_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * static_cast<int>(k % 8), cmis::power_10uw(l.setpoint_mw));
+      l.target_mw = l.power_mw;
     }
     const double p = on ? phys::kLaserWatts * s.lasers_per_els : phys::kLaserOffWatts * s.lasers_per_els;
     e.temp_c = s.coolant_c + phys::kElsKPerWatt * p;

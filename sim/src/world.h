@@ -97,21 +97,31 @@ struct UnitModel {
 };
 
 struct LaserModel {
-  bool enabled = false;
+  bool enabled = false;        // page 1Ah byte 220
+  bool fiber_checked = false;  // page 1Ah byte 223: may leave the fiber-check power
+  bool acc = false;            // page 1Ah byte 140 bit 0 clear: ACC (bias set-point)
   rd::LaserState state = rd::LaserState::kOff;
   rd::LaserFault fault = rd::LaserFault::kNone;
   bool failed = false;           // injected APC loop failure
   bool thermal_latched = false;  // turned off by over-temperature until re-enabled
   double setpoint_mw = 0;        // from page 1Bh
   double bias_setpoint_ma = 0;
-  double power_mw = 0;  // output now
+  double power_mw = 0;  // steady output while On (laser_output_mw gives the output at any time)
   double bias_ma = 0;
   double temp_c = 0;
   double age_h = 0;
+  // Ramping: from ramp_from_mw at ramp_start_ns toward target_mw at phys::kRampMwPerMs.
+  double ramp_from_mw = 0, target_mw = 0;
   std::int64_t ramp_start_ns = 0;
   std::uint64_t token = 0;
   std::uint32_t flags = 0;  // refdev LaserFlags bits (current)
 };
+
+// What a laser heads for once lit: the fiber-check power until its output fiber is checked,
+// then its power set-point (APC) or what its bias set-point gives through the L-I curve (ACC).
+[[nodiscard]] double laser_target_mw(const LaserModel& l) noexcept;
+// Its optical output at `now_ns` (ramps included); 0 unless On or Ramping.
+[[nodiscard]] double laser_output_mw(const LaserModel& l, std::int64_t now_ns) noexcept;
 
 struct FlagLatch {
   std::uint8_t current = 0;
@@ -129,12 +139,22 @@ struct ElsModel {
   bool present = true;
   std::vector<LaserModel> lasers;
   std::vector<ElsBank> banks;
+  // Loss of the fiber from each laser to its OE (jumper and connectors), dB, and the power
+  // fraction it lets through; a property of the path, so it survives a module swap.
+  std::vector<double> fiber_loss_db, fiber_gain;
+  void set_fiber_loss(std::uint32_t laser, double db);
   double temp_c = 0, extra_rise = 0;
   std::uint32_t insert_count = 0;
   std::uint32_t temp_flags = 0;
   std::uint8_t control = 0;  // lower byte 26
   FlagLatch temp;            // lower byte 9
 };
+
+// Module supply current (page 1Bh ICC and the status region's SupplyCurrent), mA.
+[[nodiscard]] double els_icc_ma(const ElsModel& e) noexcept;
+// A bank's host-written bytes in their power-on state (set-points, APC); `operational`: its
+// lasers enabled and their output fibers checked.
+void init_els_bank(ElsBank& bank, std::uint32_t lasers, bool operational);
 
 struct BankModel {
   cmis::Page p10{};  // page 10h control bytes
@@ -149,6 +169,7 @@ struct BankModel {
 struct OeModel {
   rd::ModuleState state = rd::ModuleState::kLowPwr;
   bool faulted = false, unresponsive = false, thermal_shutdown = false;
+  bool no_light = false;  // a lane of it gets no laser light from its ELS (OeFaults.NoLight)
   double temp_c = 0, extra_rise = 0;
   std::uint64_t token = 0;
   std::uint8_t control = 0;  // lower byte 26
@@ -171,6 +192,7 @@ struct LaneModel {
   // topology cache
   std::uint32_t port = 0, index_in_port = 0, oe = 0, bank = 0, index_in_bank = 0, els = 0, laser = 0;
   // physics (recomputed when the model changes)
+  double laser_in_mw = 0;  // steady laser light reaching the OE for this lane, before the split
   double tx_mw = 0, rx_dbm = -100, snr = 0, ber = 0.5;
   bool sig = false, cdr = false, prbs_lock = false;
   double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
@@ -263,7 +285,8 @@ class World {
   void oe_control_changed(SwitchModel& s, std::uint32_t oe);
   void oe_set_state(SwitchModel& s, std::uint32_t oe, rd::ModuleState st);
   void dp_evaluate(SwitchModel& s, std::uint32_t oe, std::uint32_t lane_in_oe);
-  void laser_enable_changed(SwitchModel& s, std::uint32_t els);
+  void laser_controls_changed(SwitchModel& s, std::uint32_t els);
+  void laser_ramp(SwitchModel& s, std::uint32_t els, std::uint32_t laser, double from_mw, double to_mw);
   void reset_unit_state(SwitchModel& s, UnitModel& u);
 
   void recompute(SwitchModel& s);

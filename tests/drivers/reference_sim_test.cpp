@@ -4,7 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../support/status_matchers.h"
+
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <thread>
 
@@ -12,6 +15,7 @@
 #include "cpo/drivers/shm/shm_bar.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/backend/validated_driver.h"
+#include "cpo/hal/cmis/elsfp.h"
 #include "cpo/sim/simulator.h"
 
 namespace cpo::reference {
@@ -19,13 +23,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-
-#define EXPECT_STATUS(expr, code_, fragment)        \
-  do {                                              \
-    ::cpo::Status s_ = (expr);                      \
-    EXPECT_EQ(s_.code(), code_) << s_.to_string();  \
-    EXPECT_THAT(s_.message(), HasSubstr(fragment)); \
-  } while (false)
 
 BreakoutMode mode(std::string_view text) { return *BreakoutMode::parse(text); }
 
@@ -277,6 +274,123 @@ TEST_F(ReferenceOnSim, ConcurrentCommandsTelemetryAndEventsFromManyThreads) {
   EXPECT_EQ(failures.load(), 0);
   sim_->advance(1s);
   for (std::uint32_t p = 0; p < 8; ++p) EXPECT_EQ(validated_->port_telemetry(PortId(p))->admin(), AdminState::up) << p;
+}
+
+// The laser input power and the ELS supply current (interface 1.2) reach the driver's
+// telemetry; a dirty ELS connector shows on exactly the lanes its laser feeds.
+TEST_F(ReferenceOnSim, LaserInputPowerAndElsSupplyCurrentReachTheTelemetry) {
+  sim_->advance(200ms);
+  const LaserRef laser{ElsId(2), 6};  // unit 0's ELS 2
+  const auto& lit = (*sim_->platform().laser(laser))->lanes;
+  UnitTelemetry t;
+  ASSERT_TRUE(validated_->read_telemetry(UnitId(0), t).ok());
+  for (const auto& lane : t.lanes) {
+    EXPECT_NEAR(lane.laser_input_power.value(), 100.0 * std::pow(10.0, -0.15), 1e-3) << to_string(lane.lane);
+  }
+  ASSERT_FALSE(t.els.empty());
+  for (const auto& e : t.els) {
+    EXPECT_GT(e.supply_current.value(), 3000.0) << to_string(e.els);
+    std::array<std::uint8_t, 2> icc{};
+    ASSERT_TRUE(validated_->read_cmis({e.els, BankId(0), 0x1b, 240}, icc).ok());
+    EXPECT_NEAR(e.supply_current.value(), ((icc[0] << 8) | icc[1]) * 0.2, 0.2) << to_string(e.els);
+  }
+  ASSERT_TRUE(sim_->backdoor().set_laser_fiber_loss(laser, Decibels(7.5)).ok());
+  ASSERT_TRUE(validated_->read_telemetry(UnitId(0), t).ok());
+  for (const auto& lane : t.lanes) {
+    const bool fed = std::find(lit.begin(), lit.end(), lane.lane) != lit.end();
+    EXPECT_NEAR(lane.laser_input_power.value(), 100.0 * std::pow(10.0, fed ? -0.75 : -0.15), 1e-3)
+        << to_string(lane.lane);
+  }
+}
+
+// A 16-laser ELS (bailly51t) has two banks of pages 1Ah/1Bh: lasers 8..15 are bank 1, lanes
+// 1..8. Laser 12 is bank 1 lane 5, reached through the validating layer and the reference driver.
+class ReferenceOnBailly : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::SimOptions o;
+    o.profile = "bailly51t";
+    auto sw = sim::Switch::create(o);
+    ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+    sim_ = std::move(*sw);
+    bars_.push_back(&sim_->bar(0));
+    auto d = ReferenceDriver::open(sim_->platform(), bars_);
+    ASSERT_TRUE(d.ok()) << d.status().to_string();
+    driver_ = std::move(*d);
+    validated_ = std::make_unique<ValidatedDriver>(*driver_, sim_->platform());
+  }
+  Result<LaserTelemetry> laser(const LaserRef& ref) {
+    UnitTelemetry t;
+    CPO_RETURN_IF_ERROR(validated_->read_telemetry(UnitId(0), t));
+    for (const auto& l : t.lasers)
+      if (l.laser == ref) return l;
+    return Status(Code::not_found, to_string(ref) + " not in the telemetry");
+  }
+  Result<cmis::PageBytes> upper(ElsId els, std::uint32_t bank, std::uint8_t page) {
+    cmis::PageBytes p{};
+    CPO_RETURN_IF_ERROR(validated_->read_cmis({els, BankId(bank), page, 128}, p));
+    return p;
+  }
+
+  std::unique_ptr<sim::Switch> sim_;
+  std::vector<Bar*> bars_;
+  std::unique_ptr<ReferenceDriver> driver_;
+  std::unique_ptr<ValidatedDriver> validated_;
+};
+
+TEST_F(ReferenceOnBailly, Laser12IsEnabledDisabledAndSetThroughBank1) {
+  const ElsId els(3);
+  const LaserRef l12{els, 12}, l4{els, 4};  // bank 1 lane 5, bank 0 lane 5
+  constexpr unsigned kLane = 5;
+  const std::uint8_t kBit = 1U << (kLane - 1);
+  ASSERT_EQ(laser(l12)->state, LaserState::on);
+  const auto impacted = *sim_->platform().impacted_ports(l12);
+  ASSERT_FALSE(impacted.empty());
+  for (const auto& lp : impacted) ASSERT_TRUE(validated_->set_admin_state(lp.port, AdminState::up).ok());
+  sim_->advance(2s);
+  for (const auto& lp : impacted) ASSERT_EQ(*validated_->oper_state(lp.port), OperState::up) << to_string(lp);
+
+  // Disable: page 1Ah byte 220 of bank 1, bit 4 only.
+  auto p1a = upper(els, 1, 0x1a);
+  ASSERT_TRUE(p1a.ok()) << p1a.status().to_string();
+  const auto adv = cmis::decode_page1a(*p1a);
+  EXPECT_EQ(adv.lane_count, 8);
+  EXPECT_EQ(adv.lane_enable, 0xFF);
+  EXPECT_EQ(adv.output_fiber_checked, 0xFF);
+  ASSERT_TRUE(cmis::set_lane_enable(*p1a, kLane, false).ok());
+  ASSERT_TRUE(validated_->write_cmis({els, BankId(1), 0x1a, 220}, std::span(&(*p1a)[220 - 128], 1)).ok());
+  sim_->advance(10ms);
+  EXPECT_EQ(laser(l12)->state, LaserState::off);
+  EXPECT_FALSE(laser(l12)->flags.has(LaserFlag::enabled));
+  EXPECT_EQ(laser(l4)->state, LaserState::on);  // bank 0's lane 5 untouched
+  EXPECT_EQ(cmis::decode_page1a(*upper(els, 1, 0x1a)).lane_enable, static_cast<std::uint8_t>(0xFF & ~kBit));
+  EXPECT_EQ(cmis::decode_page1a(*upper(els, 0, 0x1a)).lane_enable, 0xFF);
+  for (const auto& lp : impacted) EXPECT_EQ(*validated_->oper_state(lp.port), OperState::down) << to_string(lp);
+
+  // Set-point: 90 mW on page 1Bh bank 1, lane 5 (bytes 152-153), inside the advertised range.
+  auto p1b = upper(els, 1, 0x1b);
+  ASSERT_TRUE(p1b.ok());
+  ASSERT_TRUE(cmis::set_power_setpoint(*p1b, kLane, Milliwatts(90.0), &adv).ok());
+  ASSERT_TRUE(validated_->write_cmis({els, BankId(1), 0x1b, 152}, std::span(&(*p1b)[152 - 128], 2)).ok());
+  EXPECT_NEAR(laser(l12)->power_setpoint.value(), 90.0, 1e-3);
+  EXPECT_NEAR(laser(l4)->power_setpoint.value(), 100.0, 1e-3);
+  // Outside the advertised range: the device refuses the write.
+  cmis::PageBytes bad = *p1b;
+  ASSERT_TRUE(cmis::set_power_setpoint(bad, kLane, Milliwatts(200.0)).ok());
+  EXPECT_FALSE(validated_->write_cmis({els, BankId(1), 0x1b, 152}, std::span(&bad[152 - 128], 2)).ok());
+  EXPECT_NEAR(laser(l12)->power_setpoint.value(), 90.0, 1e-3);
+
+  // Enable again: it ramps to the new set-point and the links return.
+  ASSERT_TRUE(cmis::set_lane_enable(*p1a, kLane, true).ok());
+  ASSERT_TRUE(validated_->write_cmis({els, BankId(1), 0x1a, 220}, std::span(&(*p1a)[220 - 128], 1)).ok());
+  sim_->advance(100ms);
+  EXPECT_EQ(laser(l12)->state, LaserState::ramping);
+  sim_->advance(2s);
+  EXPECT_EQ(laser(l12)->state, LaserState::on);
+  EXPECT_NEAR(laser(l12)->power.value(), 90.0, 1e-3);
+  EXPECT_TRUE(laser(l12)->flags.has(LaserFlag::enabled));
+  EXPECT_NEAR(cmis::decode_page1b(*upper(els, 1, 0x1b)).power[kLane - 1].value(), 90.0, 0.01);
+  for (const auto& lp : impacted) EXPECT_EQ(*validated_->oper_state(lp.port), OperState::up) << to_string(lp);
 }
 
 // The same driver over a memfd window the simulator serves from its real-time thread.

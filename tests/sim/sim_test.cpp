@@ -394,9 +394,21 @@ TEST_F(Cpo144, ElsRemovalAndInsertion) {
   ASSERT_TRUE(sw_->backdoor().insert_els(ElsId(0)).ok());
   sw_->advance(1ms);
   EXPECT_TRUE(has_event(mb_->events(), rd::EventType::kElsInserted, rd::make_object(rd::ObjectKind::kEls, 0), 0));
-  // Inserted with lasers off: the host enables them (page 1Ah byte 220), they ramp, link returns.
+  // Inserted with lasers off and output fibers unchecked: enabled (page 1Ah byte 220), the
+  // lasers emit only the fiber-check power and the link stays down ...
   EXPECT_EQ(mb_->port(0, rd::field::kPortOperMask), 0u);
+  std::array<std::uint8_t, 128> p1a{};
+  ASSERT_EQ(mb_->cmis_read(rd::CmisTarget::kEls, 0, 0, 0x1A, true, p1a).code, C::kOk);
+  EXPECT_EQ(p1a[220 - 128], 0x00);
+  EXPECT_EQ(p1a[223 - 128], 0x00);
   ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 220 - 128, {0xFF}).code, C::kOk);
+  sw_->advance(100ms);
+  EXPECT_EQ(mb_->status(rd::at(rd::record::kLaser, 0, rd::field::kLaserPowerMon)), 10000u);  // 1 mW
+  sw_->advance(1500ms);
+  EXPECT_EQ(mb_->port(0, rd::field::kPortOperMask), 0u);
+  EXPECT_NE(mb_->port(0, rd::field::kPortFaults) & rd::bits::kPortFaultsLaserFault.mask(), 0u);
+  // ... until the host marks their output fibers checked (byte 223): they ramp, the link returns.
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 223 - 128, {0xFF}).code, C::kOk);
   sw_->advance(100ms);
   EXPECT_EQ(mb_->status(rd::at(rd::record::kLaser, 0, rd::field::kLaserState)),
             static_cast<std::uint32_t>(rd::LaserState::kRamping));
@@ -433,14 +445,14 @@ TEST_F(Cpo144, AgingRaisesBiasUntilTheApcLoopFails) {
   sw_->advance(200ms);
   const std::uint32_t fresh = mb_->status(rd::at(rd::record::kLaser, 0, rd::field::kLaserBiasMon));
   EXPECT_GT(fresh, 400000u);  // about 0.45 A for 100 mW
-  ASSERT_TRUE(sw_->backdoor().set_laser_age(LaserRef{ElsId(0), 0}, 25000).ok());
+  ASSERT_TRUE(sw_->backdoor().set_laser_age(LaserRef{ElsId(0), 0}, std::chrono::hours(25000)).ok());
   sw_->advance(200ms);
   const std::uint32_t old = mb_->status(rd::at(rd::record::kLaser, 0, rd::field::kLaserBiasMon));
   EXPECT_GT(old, fresh + 50000u);  // uA
   EXPECT_NE(
       mb_->status(rd::at(rd::record::kLaser, 0, rd::field::kLaserFlags)) & rd::bits::kLaserFlagsBiasHighWarning.mask(),
       0u);
-  ASSERT_TRUE(sw_->backdoor().set_laser_age(LaserRef{ElsId(0), 0}, 150000).ok());
+  ASSERT_TRUE(sw_->backdoor().set_laser_age(LaserRef{ElsId(0), 0}, std::chrono::hours(150000)).ok());
   sw_->advance(200ms);
   EXPECT_EQ(mb_->status(rd::at(rd::record::kLaser, 0, rd::field::kLaserFaultCode)),
             static_cast<std::uint32_t>(rd::LaserFault::kApcLoop));
@@ -484,21 +496,61 @@ TEST(SimCmis, ModuleAndDataPathStateMachinesRunWithTheirDurations) {
   EXPECT_EQ(p11[235 - 128], 0xFE);
 }
 
-TEST(SimCmis, ColdStartLasersRampWhenEnabled) {
+TEST(SimCmis, ColdStartLasersRampOnceTheirOutputFiberIsChecked) {
   auto sw = make("cpo144", 1, sim::StartState::cold);
   Mailbox mb(sw->bar(0));
   EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserState)),
             static_cast<std::uint32_t>(rd::LaserState::kOff));
+  std::array<std::uint8_t, 128> p1a{};
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 0, 0, 0x1A, true, p1a).code, C::kOk);
+  EXPECT_EQ(p1a[223 - 128], 0x00);  // no output fiber checked
+  EXPECT_EQ(p1a[248 - 128], 1);     // fiber-check power, 1 mW
+  // Enabled, unchecked: the fiber-check power only.
   ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 220 - 128, {0x01}).code, C::kOk);
   sw->advance(100ms);
+  EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserState)),
+            static_cast<std::uint32_t>(rd::LaserState::kOn));
+  EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserPowerMon)), 10000u);  // 1 mW, 0.1 uW units
+  // Checked: ramp at 0.5 mW/ms to the 100 mW set-point.
+  ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 223 - 128, {0x01}).code, C::kOk);
+  sw->advance(100ms);
   const std::uint32_t mid = mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserPowerMon));
-  EXPECT_GT(mid, 0u);
+  EXPECT_GT(mid, 10000u);
   EXPECT_LT(mid, 1000000u);  // below 100 mW while ramping
+  EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserState)),
+            static_cast<std::uint32_t>(rd::LaserState::kRamping));
   sw->advance(200ms);
   EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserPowerMon)), 1000000u);
   std::array<std::uint8_t, 128> p1b{};
   ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 0, 0, 0x1B, true, p1b).code, C::kOk);
   EXPECT_EQ((p1b[200 - 128] << 8) | p1b[201 - 128], 10000);  // 100 mW in 10 uW steps
+  // Unchecked again: back to the fiber-check power at once (no ramp down).
+  ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 223 - 128, {0x00}).code, C::kOk);
+  EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserPowerMon)), 10000u);
+  ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 0, 0, 0x1B, true, p1b).code, C::kOk);
+  EXPECT_EQ((p1b[200 - 128] << 8) | p1b[201 - 128], 100);  // 1 mW
+  // Laser 1 was never enabled: checking its fiber lights nothing.
+  ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 223 - 128, {0x02}).code, C::kOk);
+  sw->advance(300ms);
+  EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 1, rd::field::kLaserPowerMon)), 0u);
+  EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserPowerMon)), 10000u);
+}
+
+TEST(SimCmis, OperationalStartHasEveryOutputFiberChecked) {
+  for (const char* profile : {"cpo144", "bailly51t"}) {
+    auto sw = make(profile);
+    Mailbox mb(sw->bar(0));
+    const std::uint32_t banks = (sw->bar(0).read32(rd::reg::kLasersPerEls) + 7) / 8;
+    for (std::uint32_t bank = 0; bank < banks; ++bank) {
+      std::array<std::uint8_t, 128> p1a{};
+      ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kEls, 0, bank, 0x1A, true, p1a).code, C::kOk);
+      const auto a = cpo::cmis::decode_page1a(p1a);
+      EXPECT_EQ(a.lane_enable, 0xFF) << profile << " bank " << bank;
+      EXPECT_EQ(a.output_fiber_checked, 0xFF) << profile << " bank " << bank;
+      EXPECT_EQ(a.control_mode, cpo::cmis::ElsControlMode::apc);
+      EXPECT_DOUBLE_EQ(a.fiber_check_power.value(), 1.0);
+    }
+  }
 }
 
 TEST(SimCmis, PagesDecodeWithTheHalCodec) {
@@ -510,7 +562,7 @@ TEST(SimCmis, PagesDecodeWithTheHalCodec) {
   const auto lower = cpo::cmis::decode_lower(page);
   EXPECT_EQ(lower.module_state, cpo::cmis::ModuleState::ready);
   EXPECT_EQ(lower.revision.major, 5);
-  EXPECT_NEAR(lower.temperature.value(), *sw->backdoor().oe_temperature(OeId(1)), 0.01);
+  EXPECT_NEAR(lower.temperature.value(), sw->backdoor().oe_temperature(OeId(1))->value(), 0.01);
   ASSERT_EQ(mb.cmis_read(rd::CmisTarget::kOe, 1, 0, 0x00, true, page).code, C::kOk);
   const auto p00 = cpo::cmis::decode_page00(page);
   EXPECT_TRUE(p00.checksum_ok);
@@ -599,7 +651,7 @@ TEST_F(Cpo144, OverTemperatureRaisesAlarmsThenShutsTheLasersDown) {
             static_cast<std::uint32_t>(rd::LaserFault::kThermalShutdown));
   auto t = sw_->backdoor().laser_temperature(LaserRef{ElsId(0), 0});
   ASSERT_TRUE(t.ok());
-  EXPECT_GT(*t, 60.0);
+  EXPECT_GT(t->value(), 60.0);
 }
 
 TEST_F(Cpo144, OeOverheatRaisesCmisTemperatureFlags) {

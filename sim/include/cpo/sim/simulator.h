@@ -40,11 +40,13 @@ enum class ClockMode { virtual_time, real_time };
 
 // How the switch starts.
 enum class StartState {
-  // Optics brought up: OEs ModuleReady, data paths DPActivated, lasers enabled and on;
-  // ports admin down, default breakout, RS(544,514) FEC. A driver only sets ports admin up.
+  // Optics brought up: OEs ModuleReady, data paths DPActivated, lasers enabled, output fibers
+  // checked (ELSFP page 1Ah byte 223) and on at their set-points; ports admin down, default
+  // breakout, RS(544,514) FEC. A driver only sets ports admin up.
   operational,
   // Power-on: OEs ModuleLowPwr (LowPwrRequestSW set), data paths deactivated, lasers
-  // disabled. The driver brings the optics up through CMIS writes.
+  // disabled and output fibers not checked. The driver brings the optics up through CMIS
+  // writes: an enabled laser emits only the fiber-check power until its fiber is checked.
   cold,
 };
 
@@ -131,11 +133,19 @@ class Backdoor {
   // stays off until re-enabled on page 1Ah). Errors: out_of_range naming the laser.
   Status fail_laser(const LaserRef& laser);
   Status repair_laser(const LaserRef& laser);
-  // Operating hours of a laser (aging raises the bias the APC loop needs).
-  Status set_laser_age(const LaserRef& laser, double hours);
+  // Operating hours of a laser (aging raises the bias the APC loop needs, or lowers the output
+  // of a laser in ACC). Errors: out_of_range naming the laser; invalid_argument when negative.
+  Status set_laser_age(const LaserRef& laser, std::chrono::hours age);
+  // Total loss of the fiber from `laser` to its OE (jumper and connectors; nominal 1.5 dB): a
+  // dirty connector raises it, infinity or >= 100 dB is a disconnected one. Lowers the laser
+  // input power the OE reports (Lane.LaserInPower) and the light of every lane it feeds (tx
+  // power, far-end rx). A property of the path: it survives an ELS swap. Errors: out_of_range
+  // naming the laser and the valid range; invalid_argument for a negative or NaN loss.
+  Status set_laser_fiber_loss(const LaserRef& laser, Decibels loss);
   // ELS hot-swap: removal darkens every lane it lights (ElsRemoved, LinkDown events);
-  // insertion brings it back with lasers disabled (ElsInserted). Errors: out_of_range;
-  // failed_precondition when already removed / inserted.
+  // insertion brings it back as a fresh module (ElsInserted): lasers disabled, output fibers
+  // not checked, APC, default set-points. Errors: out_of_range; failed_precondition when
+  // already removed / inserted.
   Status remove_els(ElsId els);
   Status insert_els(ElsId els);
   // Fiber leaving `port` lane `lane_in_port` (or every lane of the port when lane_in_port
@@ -167,11 +177,12 @@ class Backdoor {
   // A copy of the unit's whole register window.
   [[nodiscard]] Result<std::vector<std::uint32_t>> snapshot(UnitId unit) const;
 
-  // Model truth, for tests: optical power arriving at a lane's receiver, dBm; its SNR, dB.
-  [[nodiscard]] Result<double> rx_power_dbm(LaneId lane) const;
-  [[nodiscard]] Result<double> snr_db(LaneId lane) const;
-  [[nodiscard]] Result<double> oe_temperature(OeId oe) const;
-  [[nodiscard]] Result<double> laser_temperature(const LaserRef& laser) const;
+  // Model truth, for tests: optical power arriving at a lane's receiver (-infinity dBm when
+  // dark); the SNR of its receiver; temperatures. Errors: out_of_range naming the object.
+  [[nodiscard]] Result<Dbm> rx_power_dbm(LaneId lane) const;
+  [[nodiscard]] Result<Decibels> snr_db(LaneId lane) const;
+  [[nodiscard]] Result<Celsius> oe_temperature(OeId oe) const;
+  [[nodiscard]] Result<Celsius> laser_temperature(const LaserRef& laser) const;
 
  private:
   std::shared_ptr<World> world_;
