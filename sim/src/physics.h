@@ -38,7 +38,7 @@ inline constexpr double kThresholdMa = 30.0;      // threshold current at 25 deg
 inline constexpr double kThresholdT0 = 60.0;      // characteristic temperature T0, K
 inline constexpr double kAgingHours = 150000.0;   // slope halves after this many operating hours
 // The optical power set-point range each ELS laser advertises on page 1Ah (bytes 128-131);
-// a write outside it is refused, never clamped (laser safety, DESIGN.md section 6).
+// a write outside it is refused, never clamped (laser safety).
 inline constexpr double kLaserMinSetpointMw = 20.0;
 inline constexpr double kLaserMaxSetpointMw = 150.0;
 inline constexpr double kBiasMaxMa = 600.0;  // page 1Ah max bias: above it the APC loop fails
