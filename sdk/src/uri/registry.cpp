@@ -22,6 +22,12 @@ std::vector<std::string> uri_forms() {
   return forms;
 }
 
+std::vector<std::string> uri_schemes() {
+  std::vector<std::string> names;
+  for (const auto& s : kSchemes) names.emplace_back(s.scheme);
+  return names;
+}
+
 Result<Backend> open_backend(std::string_view text, const OpenOptions& options) {
   std::string accepted;
   for (const auto& s : kSchemes) accepted += fmt::format("{}{}", accepted.empty() ? "" : "; ", s.form);

@@ -55,6 +55,8 @@ struct OpenOptions {
 // The URI schemes this build can open, for messages and --help:
 // "sim://PROFILE[?seed=N&clock=virtual|real]", ...
 [[nodiscard]] std::vector<std::string> uri_forms();
+// The schemes alone: "sim", "pci" (the conformance suite runs once per scheme).
+[[nodiscard]] std::vector<std::string> uri_schemes();
 
 class Switch {
  public:
