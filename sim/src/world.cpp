@@ -297,8 +297,11 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
       l.target_mw = l.power_mw;
     }
     const double p = on ? phys::kLaserWatts * s.lasers_per_els : phys::kLaserOffWatts * s.lasers_per_els;
-    e.temp_c = s.coolant_c + phys::kElsKPerWatt * p;
-    for (auto& l : e.lasers) l.temp_c = e.temp_c + phys::kLaserKPerWatt * (on ? phys::kLaserWatts : 0.0);
+    e.temp_c = s.coolant_c + phys::els_k_per_watt(e.lasers.size()) * p;
+    for (auto& l : e.lasers) {
+      l.temp_c = e.temp_c + phys::kLaserKPerWatt * (on ? phys::kLaserWatts : 0.0);
+      l.bias_ma = on ? phys::required_bias_ma(l.power_mw, l.temp_c, l.age_h) : 0.0;
+    }
   }
 
   // Units: identity, windows, Bars.
@@ -485,6 +488,10 @@ void World::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
 
 void World::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results) {
   (void)s;
+  // Firmware publishes what the command changed before it signals completion, so a driver
+  // that reads the status region right after the completion sees the new state (with a
+  // real-time clock the driver's read may follow within microseconds).
+  settle();
   Window& w = u.win;
   for (std::size_t i = 0; i < results.size(); ++i) w.store(rd::mbx_result(i), results[i]);
   w.store(rd::reg::kMbxCompCode, static_cast<std::uint32_t>(code));
