@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace cpo::sim::phys {
@@ -57,7 +58,7 @@ inline constexpr double kOeLowPowerWatts = 1.0;  // whole OE in ModuleLowPwr
 inline constexpr double kOeKPerWatt = 0.5;       // OE to coolant thermal resistance
 inline constexpr double kLaserWatts = 2.0;       // electrical power per laser at nominal bias
 inline constexpr double kLaserOffWatts = 0.1;
-inline constexpr double kElsKPerWatt = 1.2;         // ELS module to coolant
+inline constexpr double kElsKPerWatt = 1.2;         // 8-laser ELS module to coolant
 inline constexpr double kLaserKPerWatt = 3.0;       // laser chip above its module
 inline constexpr double kThermalTauSeconds = 20.0;  // cold-plate time constant
 inline constexpr double kOeWarnC = 70, kOeAlarmC = 75, kOeShutdownC = 85;
@@ -75,6 +76,12 @@ inline constexpr double kDpInitSeconds = 1.0;    // DPInit (MaxDurationDPInit)
 inline constexpr double kDpDeinitSeconds = 0.5;  // DPDeinit (MaxDurationDPDeinit)
 inline constexpr double kDpTxTurnOnSeconds = 0.1;
 inline constexpr double kDpTxTurnOffSeconds = 0.05;
+
+// Module-to-coolant thermal resistance of an ELS of `lasers` lasers: a bigger module has a
+// proportionally bigger cold-plate contact (kElsKPerWatt is the 8-laser module's).
+[[nodiscard]] inline double els_k_per_watt(std::size_t lasers) noexcept {
+  return kElsKPerWatt * 8.0 / static_cast<double>(lasers > 0 ? lasers : 8);
+}
 
 [[nodiscard]] inline double dbm(double mw) noexcept { return mw > 0 ? 10.0 * std::log10(mw) : -100.0; }
 [[nodiscard]] inline double mw(double dbm_value) noexcept {

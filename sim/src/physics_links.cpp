@@ -293,7 +293,8 @@ void World::thermal(SwitchModel& s, double dt) {
     ElsModel& e = s.els[ei];
     double watts = 0;
     for (const auto& l : e.lasers) watts += e.present ? laser_watts(l) : 0.0;
-    const double target = s.coolant_c + phys::kElsKPerWatt * watts + (e.present ? e.extra_rise : 0.0);
+    const double target =
+        s.coolant_c + phys::els_k_per_watt(e.lasers.size()) * watts + (e.present ? e.extra_rise : 0.0);
     e.temp_c += (target - e.temp_c) * alpha;
     if (!e.present) continue;
     const std::uint32_t flags = threshold_bits(e.temp_c, phys::kLaserWarnC, phys::kLaserAlarmC);

@@ -153,6 +153,21 @@ TEST(ElsBailly, BothBanksReportTheWholeModulesSupplyCurrent) {
   EXPECT_NEAR(cpo::cmis::decode_page1b(p1).icc.value(), status_ma, 0.2);
 }
 
+TEST(ElsBailly, ASixteenLaserModuleStaysOnAndInsideItsTemperatureThresholds) {
+  auto sw = make("bailly51t");
+  Mailbox mb(sw->bar(0));
+  EXPECT_GT(mb.status(rd::at(rd::record::kLaser, 0, rd::field::kLaserBiasMon)), 0u);  // from power-on
+  sw->advance(std::chrono::minutes(3));
+  const std::uint32_t els = sw->bar(0).read32(rd::reg::kElsCount);
+  for (std::uint32_t e = 0; e < els; ++e) {
+    EXPECT_EQ(mb.status(rd::at(rd::record::kEls, e, rd::field::kElsTempFlags)), 0u) << "els " << e;
+    for (std::uint32_t k = 0; k < 16; ++k)
+      EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, e * 16 + k, rd::field::kLaserState)),
+                static_cast<std::uint32_t>(rd::LaserState::kOn))
+          << "els " << e << " laser " << k;
+  }
+}
+
 // ------------------------------------------------------------------ fiber check
 TEST(ElsFiberCheck, TheOeSeesTheFiberCheckPowerBeforeAnyDataPathIsUp) {
   auto sw = make("cpo144", sim::StartState::cold);
