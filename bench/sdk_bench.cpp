@@ -1,0 +1,150 @@
+// The facade on the simulator (virtual clock): bring-up through the policies, bulk breakout
+// against the per-port path and against units one after another, snapshot and renderings.
+//
+// CPU time is the whole process's (MeasureProcessCPUTime: the breakout runs one thread per
+// unit). Device time is the simulator's clock, reported as the counter device_ms.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "cpo/sdk/switch.h"
+
+namespace {
+
+using cpo::Switch;
+
+std::unique_ptr<Switch> open_cpo144() {
+  auto sw = Switch::open("sim://cpo144");
+  if (!sw) std::abort();
+  return std::move(sw).value();
+}
+
+double ms(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
+
+// Open, every port admin up, every laser turned off and lit again through the fiber check and
+// its ramp to 100 mW.
+void BM_BringUpCpo144(benchmark::State& state) {
+  double device = 0;
+  for (auto _ : state) {
+    auto sw = open_cpo144();
+    const auto t0 = sw->now();
+    for (const auto& p : sw->platform().ports()) (void)sw->set_admin(p.id, cpo::AdminState::down);
+    for (const auto& els : sw->platform().els_modules())
+      for (const auto& l : els.lasers) (void)sw->disable_laser(l.ref);
+    cpo::sdk::EnableOptions on;
+    on.power = cpo::Milliwatts(100.0);
+    for (const auto& els : sw->platform().els_modules())
+      for (const auto& l : els.lasers)
+        if (!sw->enable_laser(l.ref, on).ok()) state.SkipWithError("enable failed");
+    for (const auto& p : sw->platform().ports()) (void)sw->set_admin(p.id, cpo::AdminState::up);
+    device += ms(sw->now() - t0);
+  }
+  state.counters["device_ms"] = benchmark::Counter(device, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_BringUpCpo144)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->Iterations(1);
+
+// 144 ports 1x800G -> 4x200G and back, one bulk call each way (units in parallel).
+void BM_BulkBreakout144(benchmark::State& state) {
+  auto sw = open_cpo144();
+  double device = 0;
+  for (auto _ : state) {
+    const auto t0 = sw->now();
+    if (!sw->breakout("0-143", "4x200G").ok() || !sw->breakout("0-143", "1x800G").ok())
+      state.SkipWithError("breakout failed");
+    device += ms(sw->now() - t0);
+  }
+  state.counters["device_ms"] = benchmark::Counter(device, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_BulkBreakout144)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+
+// The same work with the units one after another (one call per unit): the baseline for the
+// parallel device time.
+void BM_BulkBreakout144UnitsInSequence(benchmark::State& state) {
+  auto sw = open_cpo144();
+  double device = 0;
+  const char* units[] = {"0-35", "36-71", "72-107", "108-143"};
+  for (auto _ : state) {
+    const auto t0 = sw->now();
+    for (const char* u : units)
+      if (!sw->breakout(u, "4x200G").ok()) state.SkipWithError("breakout failed");
+    for (const char* u : units)
+      if (!sw->breakout(u, "1x800G").ok()) state.SkipWithError("breakout failed");
+    device += ms(sw->now() - t0);
+  }
+  state.counters["device_ms"] = benchmark::Counter(device, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_BulkBreakout144UnitsInSequence)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+
+// Device time with a real clock: the simulator serves the four units' mailboxes at once, as
+// four ASICs would, so the wall time of a call is its device time. The same 144-port split
+// and restore, units in parallel (one call) and one after another (a call per unit).
+void BM_BulkBreakout144RealClock(benchmark::State& state) {
+  auto sw = Switch::open("sim://cpo144?clock=real");
+  if (!sw) std::abort();
+  for (auto _ : state) {
+    if (!(*sw)->breakout("0-143", "4x200G").ok() || !(*sw)->breakout("0-143", "1x800G").ok())
+      state.SkipWithError("breakout failed");
+  }
+}
+BENCHMARK(BM_BulkBreakout144RealClock)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+void BM_BulkBreakout144UnitsInSequenceRealClock(benchmark::State& state) {
+  auto sw = Switch::open("sim://cpo144?clock=real");
+  if (!sw) std::abort();
+  const char* units[] = {"0-35", "36-71", "72-107", "108-143"};
+  for (auto _ : state) {
+    for (const char* u : units)
+      if (!(*sw)->breakout(u, "4x200G").ok()) state.SkipWithError("breakout failed");
+    for (const char* u : units)
+      if (!(*sw)->breakout(u, "1x800G").ok()) state.SkipWithError("breakout failed");
+  }
+}
+BENCHMARK(BM_BulkBreakout144UnitsInSequenceRealClock)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+// The per-port path: 144 calls each way.
+void BM_PerPortBreakout144(benchmark::State& state) {
+  auto sw = open_cpo144();
+  double device = 0;
+  for (auto _ : state) {
+    const auto t0 = sw->now();
+    for (std::uint32_t p = 0; p < 144; ++p) (void)sw->breakout(std::to_string(p), "4x200G");
+    for (std::uint32_t p = 0; p < 144; ++p) (void)sw->breakout(std::to_string(p), "1x800G");
+    device += ms(sw->now() - t0);
+  }
+  state.counters["device_ms"] = benchmark::Counter(device, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_PerPortBreakout144)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+
+void BM_Snapshot(benchmark::State& state) {
+  auto sw = open_cpo144();
+  cpo::sdk::Snapshot snap;
+  for (auto _ : state) {
+    if (!sw->snapshot(snap).ok()) state.SkipWithError("snapshot failed");
+    benchmark::DoNotOptimize(snap);
+  }
+}
+BENCHMARK(BM_Snapshot)->Unit(benchmark::kMicrosecond);
+
+void BM_SnapshotAndJson(benchmark::State& state) {
+  auto sw = open_cpo144();
+  cpo::sdk::Snapshot snap;
+  for (auto _ : state) {
+    if (!sw->snapshot(snap).ok()) state.SkipWithError("snapshot failed");
+    auto json = sw->render_json(snap);
+    benchmark::DoNotOptimize(json);
+  }
+}
+BENCHMARK(BM_SnapshotAndJson)->Unit(benchmark::kMicrosecond);
+
+void BM_SnapshotAndPrometheus(benchmark::State& state) {
+  auto sw = open_cpo144();
+  cpo::sdk::Snapshot snap;
+  for (auto _ : state) {
+    if (!sw->snapshot(snap).ok()) state.SkipWithError("snapshot failed");
+    auto text = sw->render_prometheus(snap, "sw1");
+    benchmark::DoNotOptimize(text);
+  }
+}
+BENCHMARK(BM_SnapshotAndPrometheus)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
