@@ -36,6 +36,12 @@ inline std::string state_json(Switch& sw) {
   return out;
 }
 
+// The whole snapshot as JSON: for refusals that must not even let device time pass.
+inline std::string snapshot_json(Switch& sw) {
+  auto snap = sw.snapshot();
+  return snap ? sw.render_json(*snap) : "snapshot failed: " + snap.status().to_string();
+}
+
 // A 16-lane, one-OE profile whose second bank takes lanes 6, 7 and 10..15: ports 1 and 2
 // straddle the two banks.
 inline std::string write_profile_with_split_bank() {

@@ -135,7 +135,7 @@ TEST_F(SwitchTest, DryRunPlansWithoutWriting) {
 }
 
 TEST_F(SwitchTest, BreakoutRefusalsChangeNothing) {
-  const std::string before = state_json(sw());
+  const std::string before = snapshot_json(sw());
   const auto w = writes();
   std::vector<BreakoutGroupRequest> twice{{PortId(3), *BreakoutMode::parse("4x200G")},
                                           {PortId(3), *BreakoutMode::parse("2x400G")}};
@@ -149,7 +149,7 @@ TEST_F(SwitchTest, BreakoutRefusalsChangeNothing) {
                                           {PortId(1), *BreakoutMode::parse("8x100G")}};
   EXPECT_STATUS(sw().breakout(mixed).status(), Code::unsupported, "port 1");
   EXPECT_EQ(writes(), w);
-  EXPECT_EQ(state_json(sw()), before);
+  EXPECT_EQ(snapshot_json(sw()), before);
 }
 
 TEST_F(SwitchTest, AFailedUnitRollsEveryGroupBackToItsModeAndAdminState) {
@@ -184,9 +184,11 @@ TEST(SwitchBreakout, SubportAcrossAnOpticalEngineBankIsRefused) {
   auto sw = Switch::open("sim://" + path);
   ASSERT_TRUE(sw.ok()) << sw.status().to_string();
   const auto w = *(*sw)->simulator()->device_writes();
+  const std::string before = snapshot_json(**sw);
   EXPECT_STATUS((*sw)->breakout("1", "1x800G").status(), Code::safety_refused,
                 "sub-port 1/0 would span oe 0 bank 0 and oe 0 bank 1");
   EXPECT_EQ(*(*sw)->simulator()->device_writes(), w);
+  EXPECT_EQ(snapshot_json(**sw), before);
   EXPECT_TRUE((*sw)->breakout("0", "1x800G").ok());  // port 0 sits in bank 0
 }
 
@@ -206,7 +208,7 @@ TEST_F(SwitchTest, LaserLimitsComeFromTheModuleAndTheProfile) {
 
 TEST_F(SwitchTest, UnsafeLaserRequestsAreRefusedWithoutAnyWrite) {
   const LaserRef laser{ElsId(7), 3};
-  const std::string before = state_json(sw());
+  const std::string before = snapshot_json(sw());
   const auto w = writes();
   EXPECT_STATUS(sw().set_laser_power(laser, Milliwatts(130.0)), Code::safety_refused,
                 "above the platform's laser class limit 125.00 mW");
@@ -229,7 +231,7 @@ TEST_F(SwitchTest, UnsafeLaserRequestsAreRefusedWithoutAnyWrite) {
   EXPECT_STATUS(sw().write_cmis(CmisAddress{ElsId(7), BankId(0), 0x1A, 220}, all_off), Code::safety_refused,
                 "only the laser calls");
   EXPECT_EQ(writes(), w);
-  EXPECT_EQ(state_json(sw()), before);
+  EXPECT_EQ(snapshot_json(sw()), before);
 }
 
 TEST(SwitchLaser, ModuleMaximumBindsWhenTheClassLimitIsHigher) {
@@ -326,8 +328,10 @@ TEST_F(SwitchTest, DisablingALaserFeedingAdminUpPortsIsRefusedUnlessForced) {
   const PortId port = impacted->front().port;
   ASSERT_TRUE(sw().set_admin(port, AdminState::up).ok());
   const auto w = writes();
+  const std::string before = snapshot_json(sw());
   EXPECT_STATUS(sw().disable_laser(laser), Code::safety_refused, fmt::format("admin-up port {}/0", port.value()));
   EXPECT_EQ(writes(), w);
+  EXPECT_EQ(snapshot_json(sw()), before);
   EXPECT_TRUE(sw().disable_laser(laser, /*force=*/true).ok());
   EXPECT_FALSE(sw().laser_status(laser)->enabled);
 }

@@ -54,6 +54,27 @@ struct KnownState {
 
 // ---------------------------------------------------------------------------------------------
 
+// A deadline in device time that charges only the time this caller waited. On hardware that
+// is the time that passed; under a simulator's virtual clock, which every waiting thread moves,
+// a jump made by another thread's long wait is not charged to this caller (its command or copy
+// had no chance to progress meanwhile, so the jump says nothing about the device).
+class DeviceDeadline {
+ public:
+  DeviceDeadline(Bar& bar, nanoseconds budget) noexcept : bar_(bar), budget_(budget) {}
+  [[nodiscard]] bool expired() const noexcept { return used_ >= budget_; }
+  void wait(nanoseconds d) noexcept {
+    const nanoseconds before = bar_.now();
+    bar_.wait(d);
+    used_ += std::min(bar_.now() - before, d);
+  }
+  void restart() noexcept { used_ = nanoseconds(0); }
+
+ private:
+  Bar& bar_;
+  nanoseconds budget_;
+  nanoseconds used_{0};
+};
+
 struct ReferenceDriver::Impl {
   struct Unit {
     UnitId id;
@@ -131,7 +152,15 @@ struct ReferenceDriver::Impl {
   template <typename Copy>
   Status consistent(Unit& u, std::uint32_t& generation, Copy&& copy) {
     if (u.gone.load(std::memory_order_relaxed)) return gone_status(u);
-    const nanoseconds start = u.bar->now();
+    // The deadline runs while the generation stays the same (a writer stuck mid-update); a
+    // generation that moves on means the firmware is alive, so the wait starts again. Under a
+    // virtual clock other threads' waits move time in jumps, which must not read as a stuck
+    // writer. A writer that publishes faster than a copy can be made ends after
+    // kMaxGenerationChanges.
+    constexpr std::uint32_t kMaxGenerationChanges = 1000;
+    DeviceDeadline deadline(*u.bar, options.status_timeout);
+    std::uint32_t watched = kAllOnes;
+    std::uint32_t changes = 0;
     for (std::uint32_t attempt = 0;; ++attempt) {
       const std::uint32_t g1 = u.rd32(rd::reg::kGeneration);
       if (g1 == kAllOnes) {
@@ -151,12 +180,18 @@ struct ReferenceDriver::Impl {
         // Back off from 1 us to 1 ms so a stuck generation costs few waits before timeout.
         const nanoseconds backoff = std::min<nanoseconds>(
             std::chrono::microseconds(1) * (1u << std::min(attempt - 8, 10u)), std::chrono::milliseconds(1));
-        if (u.bar->now() - start >= options.status_timeout) {
-          return error(Code::timeout,
-                       fmt::format("{}: status region not consistent within {} us (generation {} odd or changing)",
-                                   to_string(u.id), options.status_timeout.count() / 1000, g1));
+        if (g1 != watched) {
+          watched = g1;
+          deadline.restart();
+          ++changes;
         }
-        u.bar->wait(backoff);
+        if (deadline.expired() || changes > kMaxGenerationChanges) {
+          return error(Code::timeout,
+                       fmt::format("{}: status region not consistent (generation {} stuck for {} us, or {} changes "
+                                   "without a consistent copy)",
+                                   to_string(u.id), g1, options.status_timeout.count() / 1000, changes));
+        }
+        deadline.wait(backoff);
       }
     }
   }
@@ -206,8 +241,8 @@ struct ReferenceDriver::Impl {
                         Reply& reply, Before&& before_doorbell, After&& after) {
     if (u.gone.load(std::memory_order_relaxed)) return gone_status(u);
     const nanoseconds typical = rd::typical_latency(op);
-    const nanoseconds start = u.bar->now();
-    const nanoseconds deadline = deadline_for(op);
+    const nanoseconds limit = deadline_for(op);
+    DeviceDeadline deadline(*u.bar, limit);
     // Poll at a quarter of the typical latency (at least 1 us, at most 1 ms): a handful of
     // reads per command on hardware, and few virtual-time steps on the simulator.
     const nanoseconds step =
@@ -218,14 +253,14 @@ struct ReferenceDriver::Impl {
       for (std::uint32_t state = u.rd32(rd::reg::kMbxState);
            state != static_cast<std::uint32_t>(rd::MailboxState::kIdle); state = u.rd32(rd::reg::kMbxState)) {
         if (state == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
-        if (u.bar->now() - start >= deadline) {
+        if (deadline.expired()) {
           return error(Code::timeout,
                        fmt::format("{}: command {} ({}) could not start within {} ms: the mailbox "
                                    "stayed busy with an earlier command",
                                    to_string(u.id), rd::name(op), what,
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count()));
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()));
         }
-        u.bar->wait(step);
+        deadline.wait(step);
       }
       u.bar->write32(rd::reg::kMbxOpcode, static_cast<std::uint32_t>(op));
       for (std::size_t i = 0; i < args.size(); ++i) u.bar->write32(rd::mbx_arg(i), args[i]);
@@ -240,28 +275,28 @@ struct ReferenceDriver::Impl {
         const std::uint32_t comp = u.rd32(rd::reg::kMbxCompTag);
         if (comp == tag) break;
         if (comp == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
-        if (u.bar->now() - start >= deadline) {
+        if (deadline.expired()) {
           return error(Code::timeout,
                        fmt::format("{}: command {} ({}) did not complete within {} ms; the driver "
                                    "stays usable",
                                    to_string(u.id), rd::name(op), what,
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count()));
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()));
         }
-        u.bar->wait(first ? std::max<nanoseconds>(typical, std::chrono::microseconds(1)) : step);
+        deadline.wait(first ? std::max<nanoseconds>(typical, std::chrono::microseconds(1)) : step);
         first = false;
       }
       const auto code = static_cast<rd::Completion>(u.rd32(rd::reg::kMbxCompCode));
       for (std::size_t i = 0; i < reply.result.size(); ++i) reply.result[i] = u.rd32(rd::mbx_result(i));
       if (code == rd::Completion::kBusy) {
         // Another command (one that timed out earlier) still executes: ring again later.
-        if (u.bar->now() - start >= deadline) {
+        if (deadline.expired()) {
           return error(Code::timeout,
                        fmt::format("{}: command {} ({}) could not start within {} ms: the mailbox "
                                    "stayed busy with an earlier command",
                                    to_string(u.id), rd::name(op), what,
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count()));
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()));
         }
-        u.bar->wait(step);
+        deadline.wait(step);
         continue;
       }
       if (static_cast<std::uint32_t>(code) == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));

@@ -56,8 +56,9 @@ struct Options {
   // the register table). UnitReset (200 ms typical) thus gets 2 s by default.
   std::chrono::nanoseconds min_command_timeout = std::chrono::milliseconds(20);
   std::uint32_t timeout_factor = 10;
-  // How long a status-region copy may keep failing (generation odd or changing) before
-  // timeout.
+  // How long the status region's generation may stay stuck (a writer that never finishes its
+  // update) before a copy times out. A generation that keeps moving restarts the wait (up to
+  // 1000 changes), so a busy firmware or a virtual clock moved by other threads is not stuck.
   std::chrono::nanoseconds status_timeout = std::chrono::milliseconds(20);
 };
 
