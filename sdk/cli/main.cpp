@@ -11,6 +11,7 @@ constexpr const char* kFooter = R"(Exit codes:
   2  usage error (unknown command or option, missing or conflicting arguments)
   3  invalid input (unknown object, value out of range, malformed or inconsistent file)
   4  device error (the device, the driver or the operating system failed the request)
+  5  refused by a laser-safety or breakout policy (nothing was changed)
 Errors are printed to stderr and name what was wrong and what is allowed.)";
 
 int run(int argc, char** argv) {

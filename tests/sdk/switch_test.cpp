@@ -366,6 +366,41 @@ TEST_F(SwitchTest, CancelledRampStopsAtTheStepReached) {
   EXPECT_GT(sp, 25.0);
 }
 
+TEST_F(SwitchTest, CancelledEnableLeavesTheLaserOff) {
+  const LaserRef laser{ElsId(6), 6};
+  ASSERT_TRUE(sw().disable_laser(laser).ok());
+  std::stop_source stop;
+  EnableOptions on;
+  on.ramp.stop = stop.get_token();
+  on.ramp.progress = [&](const LaserProgress& p) {
+    if (p.phase == LaserPhase::fiber_check) stop.request_stop();
+  };
+  EXPECT_STATUS(sw().enable_laser(laser, on).status(), Code::failed_precondition, "fiber check cancelled");
+  auto s = sw().laser_status(laser);
+  EXPECT_FALSE(s->enabled);
+  EXPECT_FALSE(s->fiber_checked);
+}
+
+TEST_F(SwitchTest, AccModeIsSelectedWithTheBankDarkAndTheBiasRamps) {
+  const LaserRef laser{ElsId(5), 1};
+  EXPECT_STATUS(sw().set_laser_control_mode(laser, cmis::ElsControlMode::acc), Code::failed_precondition,
+                "all its lasers off");
+  for (std::uint32_t k = 0; k < 8; ++k) ASSERT_TRUE(sw().disable_laser(LaserRef{ElsId(5), k}).ok());
+  ASSERT_TRUE(sw().set_laser_control_mode(laser, cmis::ElsControlMode::acc).ok());
+  EXPECT_EQ(sw().laser_status(laser)->control_mode, cmis::ElsControlMode::acc);
+  EXPECT_EQ(sw().laser_limits(LaserRef{ElsId(5), 7})->control_mode, cmis::ElsControlMode::acc);  // the bank's mode
+  ASSERT_TRUE(sw().enable_laser(laser).ok());
+  std::vector<LaserProgress> steps;
+  RampOptions ramp;
+  ramp.progress = [&](const LaserProgress& p) { steps.push_back(p); };
+  const double from = sw().laser_status(laser)->bias_setpoint.value();
+  ASSERT_TRUE(sw().set_laser_bias(laser, Milliamps(from * 0.6), ramp).ok());  // -2.2 dB: 3 steps
+  EXPECT_EQ(steps.size(), 3u);
+  EXPECT_NEAR(steps.back().bias_setpoint.value(), from * 0.6, 0.1);
+  sw().sleep_for(300ms);
+  EXPECT_NEAR(sw().laser_status(laser)->bias.value(), from * 0.6, 2.0);
+}
+
 // ------------------------------------------------------------------------------ hot-swap
 
 TEST_F(SwitchTest, HotSwapRunsItsStepsInOrderAndEndsLitWithPortsRestored) {

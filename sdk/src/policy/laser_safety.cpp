@@ -301,7 +301,9 @@ Status Switch::Impl::light_checked(const LaserRef& laser, const LaserPages& p, M
       backend.sleep(std::chrono::milliseconds(10));
     }
   }
-  if (s.ok()) s = ramp_power(laser, start, target, rate, ramp);
+  // In ACC the output follows the bias set-point, which the module's own ramp reached: the
+  // power set-point steps would change nothing (set_laser_bias ramps the bias).
+  if (s.ok() && p.advert.control_mode == cmis::ElsControlMode::apc) s = ramp_power(laser, start, target, rate, ramp);
   if (!s.ok()) {
     (void)turn_off(laser);  // a failed or cancelled enable leaves the laser off
     return s;
