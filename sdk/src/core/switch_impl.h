@@ -62,6 +62,13 @@ class BusyLaser {
   std::atomic<bool>* flag_ = nullptr;
 };
 
+// A laser claimed for one operation, with the telemetry and module pages it was decided on.
+struct ClaimedLaser {
+  BusyLaser busy;
+  Telemetry telemetry;
+  LaserPages pages;
+};
+
 struct Switch::Impl {
   std::string uri;
   OpenOptions options;
@@ -89,6 +96,8 @@ struct Switch::Impl {
     return first_laser[laser.els.value()] + laser.index;
   }
   Result<BusyLaser> claim(const LaserRef& laser);
+  // claim(), then the telemetry and the laser's pages (errors of both).
+  Result<ClaimedLaser> claim_with_pages(const LaserRef& laser);
   Status read_units(Telemetry& out) { return read_all_telemetry(driver, platform.units().size(), out); }
   BreakoutMap breakout_of(const Telemetry& t) const;
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/switch_impl.h"
+#include "core/telemetry_lookup.h"
 
 namespace cpo::sdk {
 namespace {
@@ -21,13 +22,6 @@ constexpr std::uint16_t kUpperStart = 128;
 Status read_page(Driver& driver, std::variant<OeId, ElsId> module, BankId bank, std::uint8_t page,
                  cmis::PageBytes& out) {
   return driver.read_cmis(CmisAddress{module, bank, page, kUpperStart}, out);
-}
-
-const ElsTelemetry* find_els(const Telemetry& t, ElsId els) {
-  for (const auto& u : t.units)
-    for (const auto& e : u.els)
-      if (e.els == els) return &e;
-  return nullptr;
 }
 
 }  // namespace

@@ -6,19 +6,13 @@
 #include <fmt/format.h>
 
 #include "core/switch_impl.h"
+#include "core/telemetry_lookup.h"
 
 namespace cpo::sdk {
 namespace {
 
 constexpr std::uint8_t kPage10 = 0x10;
 constexpr auto kPoll = std::chrono::milliseconds(100);
-
-const ElsTelemetry* find_els(const Telemetry& t, ElsId els) {
-  for (const auto& u : t.units)
-    for (const auto& e : u.els)
-      if (e.els == els) return &e;
-  return nullptr;
-}
 
 // Sets or clears CMIS DPDeinit (page 10h) for `lanes`, one read-modify-write per bank.
 Status set_deinit(Driver& driver, const Platform& platform, const std::vector<LaneId>& lanes, bool deinit) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/switch_impl.h"
+#include "core/telemetry_lookup.h"
 
 namespace cpo::sdk {
 namespace {
@@ -20,27 +21,6 @@ constexpr std::uint8_t kPage1B = 0x1B;
 double dbm_of(Milliwatts p) { return to_dbm(p).value(); }
 
 std::string power_text(Milliwatts p) { return fmt::format("{:.2f} mW ({:.2f} dBm)", p.value(), dbm_of(p)); }
-
-const LaserTelemetry* find_laser(const Telemetry& t, const LaserRef& laser) {
-  for (const auto& u : t.units)
-    for (const auto& l : u.lasers)
-      if (l.laser == laser) return &l;
-  return nullptr;
-}
-
-const LaneTelemetry* find_lane(const Telemetry& t, LaneId lane) {
-  for (const auto& u : t.units)
-    for (const auto& l : u.lanes)
-      if (l.lane == lane) return &l;
-  return nullptr;
-}
-
-const ElsTelemetry* find_els(const Telemetry& t, ElsId els) {
-  for (const auto& u : t.units)
-    for (const auto& e : u.els)
-      if (e.els == els) return &e;
-  return nullptr;
-}
 
 bool lit(const cmis::ElsAdvertisement& a, unsigned lane) {
   return cmis::lane_bit(a.lane_enable, lane) && cmis::lane_bit(a.output_fiber_checked, lane);
@@ -72,6 +52,17 @@ Result<BusyLaser> Switch::Impl::claim(const LaserRef& laser) {
                              to_string(laser)));
   }
   return BusyLaser(&flag);
+}
+
+Result<ClaimedLaser> Switch::Impl::claim_with_pages(const LaserRef& laser) {
+  auto busy = claim(laser);
+  if (!busy) return busy.status();
+  ClaimedLaser c{std::move(busy).value(), {}, {}};
+  CPO_RETURN_IF_ERROR(read_units(c.telemetry));
+  auto p = pages(laser, c.telemetry);
+  if (!p) return p.status();
+  c.pages = std::move(p).value();
+  return c;
 }
 
 Result<LaserLimits> Switch::Impl::limits_of(const LaserRef& laser, const LaserPages& p) const {
@@ -358,12 +349,10 @@ Result<FiberCheck> Switch::enable_laser(const LaserRef& laser, const EnableOptio
 }
 
 Status Switch::disable_laser(const LaserRef& laser, bool force) {
-  auto busy = impl_->claim(laser);
-  if (!busy) return busy.status();
-  Telemetry t;
-  CPO_RETURN_IF_ERROR(impl_->read_units(t));
-  auto p = impl_->pages(laser, t);
-  if (!p) return p.status();
+  auto claimed = impl_->claim_with_pages(laser);
+  if (!claimed) return claimed.status();
+  const Telemetry& t = claimed->telemetry;
+  const LaserPages* p = &claimed->pages;
   if (!force) {
     auto impacted = impl_->platform.impacted_ports(laser, impl_->breakout_of(t));
     if (!impacted) return impacted.status();
@@ -391,12 +380,9 @@ Status Switch::set_laser_power(const LaserRef& laser, Dbm power, const RampOptio
 }
 
 Status Switch::set_laser_power(const LaserRef& laser, Milliwatts power, const RampOptions& ramp) {
-  auto busy = impl_->claim(laser);
-  if (!busy) return busy.status();
-  Telemetry t;
-  CPO_RETURN_IF_ERROR(impl_->read_units(t));
-  auto p = impl_->pages(laser, t);
-  if (!p) return p.status();
+  auto claimed = impl_->claim_with_pages(laser);
+  if (!claimed) return claimed.status();
+  const LaserPages* p = &claimed->pages;
   auto limits = impl_->limits_of(laser, *p);
   if (!limits) return limits.status();
   CPO_RETURN_IF_ERROR(impl_->check_power(laser, power, *limits));
@@ -414,12 +400,9 @@ Status Switch::set_laser_power(const LaserRef& laser, Milliwatts power, const Ra
 }
 
 Status Switch::set_laser_bias(const LaserRef& laser, Milliamps bias, const RampOptions& ramp) {
-  auto busy = impl_->claim(laser);
-  if (!busy) return busy.status();
-  Telemetry t;
-  CPO_RETURN_IF_ERROR(impl_->read_units(t));
-  auto p = impl_->pages(laser, t);
-  if (!p) return p.status();
+  auto claimed = impl_->claim_with_pages(laser);
+  if (!claimed) return claimed.status();
+  const LaserPages* p = &claimed->pages;
   const cmis::ElsAdvertisement& a = p->advert;
   if (!std::isfinite(bias.value()) || bias < a.min_bias || bias > a.max_bias) {
     return error(Code::safety_refused,
@@ -454,12 +437,9 @@ Status Switch::set_laser_bias(const LaserRef& laser, Milliamps bias, const RampO
 }
 
 Status Switch::set_laser_control_mode(const LaserRef& laser, cmis::ElsControlMode mode) {
-  auto busy = impl_->claim(laser);
-  if (!busy) return busy.status();
-  Telemetry t;
-  CPO_RETURN_IF_ERROR(impl_->read_units(t));
-  auto p = impl_->pages(laser, t);
-  if (!p) return p.status();
+  auto claimed = impl_->claim_with_pages(laser);
+  if (!claimed) return claimed.status();
+  const LaserPages* p = &claimed->pages;
   if (p->advert.control_mode == mode) return ok_status();
   // The mode is one bit for the whole bank: every laser of the bank must be dark.
   for (unsigned lane = 1; lane <= cmis::kLanesPerBank; ++lane) {
