@@ -1,5 +1,5 @@
 // What a URI scheme builds: the platform, the driver and its transport, the device clock,
-// and the simulator's back door when there is one. Switch::Impl wraps it in the validating
+// and the simulator's back door when there is one. DeviceSwitch::Impl wraps it in the validating
 // layer and the policies.
 #pragma once
 

@@ -1,6 +1,7 @@
 // Switch: opening by URI, the plain pass-through calls, guarded CMIS access, events and time.
 #include <fmt/format.h>
 
+#include "core/device_switch.h"
 #include "core/switch_impl.h"
 #include "events/dispatcher.h"
 #include "events/thresholds.h"
@@ -8,7 +9,7 @@
 
 namespace cpo::sdk {
 
-Switch::Impl::Impl(std::string uri_text, const OpenOptions& opts, Backend b)
+DeviceSwitch::Impl::Impl(std::string uri_text, const OpenOptions& opts, Backend b)
     : uri(std::move(uri_text)),
       options(opts),
       backend(std::move(b)),
@@ -50,12 +51,12 @@ Switch::Impl::Impl(std::string uri_text, const OpenOptions& opts, Backend b)
   dispatcher = std::make_unique<Dispatcher>(std::move(source), options.events);
 }
 
-Switch::Impl::~Impl() { dispatcher.reset(); }  // threads stop before the driver goes
+DeviceSwitch::Impl::~Impl() { dispatcher.reset(); }  // threads stop before the driver goes
 
-void Switch::Impl::publish(const Event& event) { dispatcher->publish(std::span<const Event>(&event, 1)); }
+void DeviceSwitch::Impl::publish(const Event& event) { dispatcher->publish(std::span<const Event>(&event, 1)); }
 
-Switch::Switch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Switch::~Switch() = default;
+DeviceSwitch::DeviceSwitch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DeviceSwitch::~DeviceSwitch() = default;
 
 Result<std::unique_ptr<Switch>> Switch::open(std::string_view uri, const OpenOptions& options) {
   const LaserPolicy& l = options.laser;
@@ -71,41 +72,75 @@ Result<std::unique_ptr<Switch>> Switch::open(std::string_view uri, const OpenOpt
   }
   auto backend = open_backend(uri, options);
   if (!backend) return backend.status();
-  auto impl = std::make_unique<Impl>(std::string(uri), options, std::move(backend).value());
+  auto impl = std::make_unique<DeviceSwitch::Impl>(std::string(uri), options, std::move(backend).value());
   CPO_RETURN_IF_ERROR(impl->load_caches());
-  return std::unique_ptr<Switch>(new Switch(std::move(impl)));
+  return std::unique_ptr<Switch>(std::make_unique<DeviceSwitch>(std::move(impl)));
 }
 
-const std::string& Switch::uri() const noexcept { return impl_->uri; }
-const Platform& Switch::platform() const noexcept { return impl_->platform; }
-const Capabilities& Switch::capabilities() const noexcept { return impl_->driver.capabilities(); }
-const OpenOptions& Switch::options() const noexcept { return impl_->options; }
+const std::string& DeviceSwitch::uri() const noexcept { return impl_->uri; }
+const Platform& DeviceSwitch::platform() const noexcept { return impl_->platform; }
+const Capabilities& DeviceSwitch::capabilities() const noexcept { return impl_->driver.capabilities(); }
+const OpenOptions& DeviceSwitch::options() const noexcept { return impl_->options; }
 
-Result<BreakoutMap> Switch::breakout_map() {
+Result<BreakoutMap> DeviceSwitch::breakout_map() {
   Telemetry t;
   CPO_RETURN_IF_ERROR(impl_->read_units(t));
   return impl_->breakout_of(t);
 }
 
+// ------------------------------------------------------------ Switch: conveniences over the interface
+
 Result<ObjectRef> Switch::resolve(std::string_view text) {
   auto map = breakout_map();
   if (!map) return map.status();
-  return parse_object(text, impl_->platform, *map);
+  return parse_object(text, platform(), *map);
 }
 
 Result<std::vector<ObjectRef>> Switch::resolve_all(std::string_view text) {
   auto map = breakout_map();
   if (!map) return map.status();
-  return parse_objects(text, impl_->platform, *map);
+  return parse_objects(text, platform(), *map);
 }
+
+Result<BreakoutResult> Switch::breakout(std::string_view ports, std::string_view mode, const BreakoutOptions& options) {
+  auto parsed = BreakoutMode::parse(mode);
+  if (!parsed) return parsed.status();
+  auto map = breakout_map();
+  if (!map) return map.status();
+  auto list = parse_ports(ports, platform(), *map);
+  if (!list) return list.status();
+  std::vector<BreakoutGroupRequest> groups;
+  for (PortId p : *list) groups.push_back(BreakoutGroupRequest{p, *parsed});
+  return breakout(groups, options);
+}
+
+Status Switch::set_laser_power(const LaserRef& laser, Dbm power, const RampOptions& ramp) {
+  return set_laser_power(laser, to_milliwatts(power), ramp);
+}
+
+Result<Snapshot> Switch::snapshot() {
+  Snapshot s;
+  CPO_RETURN_IF_ERROR(snapshot(s));
+  return s;
+}
+
+std::string Switch::render_json(const Snapshot& snapshot, bool pretty) const {
+  return sdk::render_json(platform(), snapshot, pretty);
+}
+
+std::string Switch::render_prometheus(const Snapshot& snapshot, std::string_view switch_name) const {
+  return sdk::render_prometheus(platform(), snapshot, switch_name);
+}
+
+// ------------------------------------------------------------------------------- DeviceSwitch
 
 // ------------------------------------------------------------------------------- ports, lanes
 
-Result<PortTelemetry> Switch::port(PortId port) { return impl_->driver.port_telemetry(port); }
+Result<PortTelemetry> DeviceSwitch::port(PortId port) { return impl_->driver.port_telemetry(port); }
 
-Status Switch::set_admin(PortId port, AdminState state) { return impl_->driver.set_admin_state(port, state); }
+Status DeviceSwitch::set_admin(PortId port, AdminState state) { return impl_->driver.set_admin_state(port, state); }
 
-Status Switch::set_admin(const LogicalPort& port, AdminState state) {
+Status DeviceSwitch::set_admin(const LogicalPort& port, AdminState state) {
   auto map = breakout_map();
   if (!map) return map.status();
   // Checked against the current breakout here: the device would say only "bad object".
@@ -114,20 +149,20 @@ Status Switch::set_admin(const LogicalPort& port, AdminState state) {
   return impl_->driver.set_subport_admin_state(port, state);
 }
 
-Status Switch::set_fec(PortId port, FecMode mode) { return impl_->driver.set_fec(port, mode); }
+Status DeviceSwitch::set_fec(PortId port, FecMode mode) { return impl_->driver.set_fec(port, mode); }
 
-Result<LaneTelemetry> Switch::lane(LaneId lane) { return impl_->driver.lane_telemetry(lane); }
-Status Switch::set_tx_fir(LaneId lane, const TxFir& taps) { return impl_->driver.set_tx_fir(lane, taps); }
-Status Switch::set_prbs(LaneId lane, const PrbsConfig& config) { return impl_->driver.set_prbs(lane, config); }
-Result<PrbsStatus> Switch::prbs(LaneId lane) { return impl_->driver.prbs_status(lane); }
+Result<LaneTelemetry> DeviceSwitch::lane(LaneId lane) { return impl_->driver.lane_telemetry(lane); }
+Status DeviceSwitch::set_tx_fir(LaneId lane, const TxFir& taps) { return impl_->driver.set_tx_fir(lane, taps); }
+Status DeviceSwitch::set_prbs(LaneId lane, const PrbsConfig& config) { return impl_->driver.set_prbs(lane, config); }
+Result<PrbsStatus> DeviceSwitch::prbs(LaneId lane) { return impl_->driver.prbs_status(lane); }
 
 // ------------------------------------------------------------------------------------ CMIS
 
-Status Switch::read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) {
+Status DeviceSwitch::read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) {
   return impl_->driver.read_cmis(address, out);
 }
 
-Status Switch::write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) {
+Status DeviceSwitch::write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) {
   if (const auto* els = std::get_if<ElsId>(&address.module);
       els != nullptr && address.offset >= 128 && (address.page == 0x1A || address.page == 0x1B)) {
     CPO_RETURN_IF_ERROR(impl_->platform.els(*els).status());
@@ -162,22 +197,24 @@ Status Switch::write_cmis(const CmisAddress& address, std::span<const std::uint8
 
 // ---------------------------------------------------------------------------------- events
 
-Result<Subscription> Switch::subscribe(const EventFilter& filter, EventCallback callback) {
+Result<Subscription> DeviceSwitch::subscribe(const EventFilter& filter, EventCallback callback) {
   if (!callback)
     return error(Code::invalid_argument, "subscribe: the callback is empty (use subscribe(filter) for an fd)");
   return impl_->dispatcher->subscribe(filter, std::move(callback));
 }
 
-Result<Subscription> Switch::subscribe(const EventFilter& filter) { return impl_->dispatcher->subscribe(filter, {}); }
+Result<Subscription> DeviceSwitch::subscribe(const EventFilter& filter) {
+  return impl_->dispatcher->subscribe(filter, {});
+}
 
 // -------------------------------------------------------------------------------- time, sim
 
-std::chrono::nanoseconds Switch::now() const { return impl_->backend.now(); }
+std::chrono::nanoseconds DeviceSwitch::now() const { return impl_->backend.now(); }
 
-void Switch::sleep_for(std::chrono::nanoseconds duration) {
+void DeviceSwitch::sleep_for(std::chrono::nanoseconds duration) {
   if (duration.count() > 0) impl_->backend.sleep(duration);
 }
 
-SimulatorControl* Switch::simulator() noexcept { return impl_->backend.simulator.get(); }
+SimulatorControl* DeviceSwitch::simulator() noexcept { return impl_->backend.simulator.get(); }
 
 }  // namespace cpo::sdk

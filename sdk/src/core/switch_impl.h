@@ -1,4 +1,4 @@
-// Switch::Impl: the state every part of the facade shares. Each role lives in its own file:
+// DeviceSwitch::Impl: the state every part of the facade shares. Each role lives in its own file:
 //   core/switch.cpp            open, the plain calls, CMIS access, time
 //   policy/breakout_policy.cpp validate, plan, apply per unit in parallel, roll back
 //   policy/laser_safety.cpp    limits, fiber check, ramps, disable; els_cache.cpp the page cache
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/backend.h"
+#include "core/device_switch.h"
 #include "cpo/hal/backend/validated_driver.h"
 #include "cpo/hal/cmis/elsfp.h"
 #include "cpo/hal/mutex.h"
@@ -69,7 +70,7 @@ struct ClaimedLaser {
   LaserPages pages;
 };
 
-struct Switch::Impl {
+struct DeviceSwitch::Impl {
   std::string uri;
   OpenOptions options;
   Backend backend;

@@ -135,11 +135,11 @@ Status roll_back_unit(Driver& driver, const Platform& platform, const std::vecto
 
 }  // namespace
 
-Status Switch::Impl::raise_admin(PortId port, std::uint32_t mask, std::uint32_t subports) {
+Status DeviceSwitch::Impl::raise_admin(PortId port, std::uint32_t mask, std::uint32_t subports) {
   return set_admin_mask(driver, port, mask, subports);
 }
 
-BreakoutMap Switch::Impl::breakout_of(const Telemetry& t) const {
+BreakoutMap DeviceSwitch::Impl::breakout_of(const Telemetry& t) const {
   BreakoutMap map;
   const auto& modes = platform.breakout_modes();
   for (const auto& u : t.units)
@@ -148,8 +148,8 @@ BreakoutMap Switch::Impl::breakout_of(const Telemetry& t) const {
   return map;
 }
 
-Result<BreakoutResult> Switch::Impl::breakout(std::span<const BreakoutGroupRequest> requested,
-                                              const BreakoutOptions& opts) {
+Result<BreakoutResult> DeviceSwitch::Impl::breakout(std::span<const BreakoutGroupRequest> requested,
+                                                    const BreakoutOptions& opts) {
   const Capabilities& caps = driver.capabilities();
   if (!caps.breakout) {
     return error(Code::unsupported, fmt::format("backend {} does not support breakout", caps.backend));
@@ -247,19 +247,8 @@ Result<BreakoutResult> Switch::Impl::breakout(std::span<const BreakoutGroupReque
                failure.message() + " (every group was rolled back to its previous mode and admin state)");
 }
 
-Result<BreakoutResult> Switch::breakout(std::span<const BreakoutGroupRequest> groups, const BreakoutOptions& options) {
-  return impl_->breakout(groups, options);
-}
-
-Result<BreakoutResult> Switch::breakout(std::string_view ports, std::string_view mode, const BreakoutOptions& options) {
-  auto parsed = BreakoutMode::parse(mode);
-  if (!parsed) return parsed.status();
-  Telemetry t;
-  CPO_RETURN_IF_ERROR(impl_->read_units(t));
-  auto list = parse_ports(ports, impl_->platform, impl_->breakout_of(t));
-  if (!list) return list.status();
-  std::vector<BreakoutGroupRequest> groups;
-  for (PortId p : *list) groups.push_back(BreakoutGroupRequest{p, *parsed});
+Result<BreakoutResult> DeviceSwitch::breakout(std::span<const BreakoutGroupRequest> groups,
+                                              const BreakoutOptions& options) {
   return impl_->breakout(groups, options);
 }
 

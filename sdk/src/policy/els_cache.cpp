@@ -26,7 +26,7 @@ Status read_page(Driver& driver, std::variant<OeId, ElsId> module, BankId bank, 
 
 }  // namespace
 
-Status Switch::Impl::load_caches() {
+Status DeviceSwitch::Impl::load_caches() {
   Telemetry t;
   CPO_RETURN_IF_ERROR(read_units(t));
   if (capabilities_allow_els()) {
@@ -62,12 +62,12 @@ Status Switch::Impl::load_caches() {
   return ok_status();
 }
 
-bool Switch::Impl::capabilities_allow_els() const {
+bool DeviceSwitch::Impl::capabilities_allow_els() const {
   const Capabilities& c = driver.capabilities();
   return c.cmis_els && c.cmis_write;
 }
 
-Result<LaserPages> Switch::Impl::pages(const LaserRef& laser, const Telemetry& t) {
+Result<LaserPages> DeviceSwitch::Impl::pages(const LaserRef& laser, const Telemetry& t) {
   CPO_RETURN_IF_ERROR(platform.laser(laser).status());
   if (!capabilities_allow_els()) {
     return error(Code::unsupported, fmt::format("backend {} cannot control lasers (no CMIS access to ELS modules)",
@@ -106,8 +106,8 @@ Result<LaserPages> Switch::Impl::pages(const LaserRef& laser, const Telemetry& t
   return p;
 }
 
-Status Switch::Impl::modify(const LaserRef& laser, std::uint8_t page,
-                            const std::function<Status(cmis::PageBytes&)>& edit) {
+Status DeviceSwitch::Impl::modify(const LaserRef& laser, std::uint8_t page,
+                                  const std::function<Status(cmis::PageBytes&)>& edit) {
   const BankId bank(static_cast<std::uint32_t>(laser.index / cmis::kLanesPerBank));
   ElsBankCache& c = *els_cache[laser.els.value()][bank.value()];
   // Held across the device write: two lasers of one bank share bytes (lane enable is one
@@ -139,7 +139,7 @@ Status Switch::Impl::modify(const LaserRef& laser, std::uint8_t page,
   return ok_status();
 }
 
-std::vector<LaserThresholds> Switch::Impl::laser_thresholds() {
+std::vector<LaserThresholds> DeviceSwitch::Impl::laser_thresholds() {
   std::vector<LaserThresholds> out;
   for (const auto& els : platform.els_modules()) {
     for (std::size_t b = 0; b < els_cache[els.id.value()].size(); ++b) {

@@ -45,7 +45,7 @@ Status set_deinit(Driver& driver, const Platform& platform, const std::vector<La
 
 }  // namespace
 
-Result<HotSwapReport> Switch::hot_swap(ElsId els, const HotSwapOptions& opts) {
+Result<HotSwapReport> DeviceSwitch::hot_swap(ElsId els, const HotSwapOptions& opts) {
   Impl& m = *impl_;
   auto info = m.platform.els(els);
   if (!info) return info.status();

@@ -41,7 +41,7 @@ std::string_view to_string(FiberVerdict verdict) noexcept {
   return "unknown";
 }
 
-Result<BusyLaser> Switch::Impl::claim(const LaserRef& laser) {
+Result<BusyLaser> DeviceSwitch::Impl::claim(const LaserRef& laser) {
   CPO_RETURN_IF_ERROR(platform.laser(laser).status());
   std::atomic<bool>& flag = laser_busy[laser_index(laser)];
   bool expected = false;
@@ -54,7 +54,7 @@ Result<BusyLaser> Switch::Impl::claim(const LaserRef& laser) {
   return BusyLaser(&flag);
 }
 
-Result<ClaimedLaser> Switch::Impl::claim_with_pages(const LaserRef& laser) {
+Result<ClaimedLaser> DeviceSwitch::Impl::claim_with_pages(const LaserRef& laser) {
   auto busy = claim(laser);
   if (!busy) return busy.status();
   ClaimedLaser c{std::move(busy).value(), {}, {}};
@@ -65,7 +65,7 @@ Result<ClaimedLaser> Switch::Impl::claim_with_pages(const LaserRef& laser) {
   return c;
 }
 
-Result<LaserLimits> Switch::Impl::limits_of(const LaserRef& laser, const LaserPages& p) const {
+Result<LaserLimits> DeviceSwitch::Impl::limits_of(const LaserRef& laser, const LaserPages& p) const {
   LaserLimits l;
   l.laser = laser;
   l.min_power = p.advert.min_optical_power;
@@ -81,7 +81,7 @@ Result<LaserLimits> Switch::Impl::limits_of(const LaserRef& laser, const LaserPa
   return l;
 }
 
-Status Switch::Impl::check_power(const LaserRef& laser, Milliwatts power, const LaserLimits& l) const {
+Status DeviceSwitch::Impl::check_power(const LaserRef& laser, Milliwatts power, const LaserLimits& l) const {
   if (!std::isfinite(power.value())) {
     return error(Code::safety_refused, fmt::format("{}: power {} is not a number (allowed {} .. {})", to_string(laser),
                                                    power.value(), power_text(l.min_power), power_text(l.max_allowed)));
@@ -100,7 +100,7 @@ Status Switch::Impl::check_power(const LaserRef& laser, Milliwatts power, const 
   return ok_status();
 }
 
-Result<Decibels> Switch::Impl::check_rate(const LaserRef& laser, const RampOptions& ramp) const {
+Result<Decibels> DeviceSwitch::Impl::check_rate(const LaserRef& laser, const RampOptions& ramp) const {
   const Decibels max = options.laser.max_ramp_rate;
   const Decibels rate = ramp.ramp_rate.value_or(max);
   if (!(rate.value() > 0.0) || rate > max) {
@@ -111,7 +111,8 @@ Result<Decibels> Switch::Impl::check_rate(const LaserRef& laser, const RampOptio
   return rate;
 }
 
-Result<FiberCheck> Switch::Impl::fiber_check(const LaserRef& laser, const LaserPages& p, const std::stop_token& stop) {
+Result<FiberCheck> DeviceSwitch::Impl::fiber_check(const LaserRef& laser, const LaserPages& p,
+                                                   const std::stop_token& stop) {
   const unsigned lane = p.lane;
   // Light at the fiber-check power only: the output-fiber-checked bit stays clear.
   if (cmis::lane_bit(p.advert.output_fiber_checked, lane)) {
@@ -192,7 +193,7 @@ Result<FiberCheck> Switch::Impl::fiber_check(const LaserRef& laser, const LaserP
                            power_text(check.launched), power_text(check.worst_arrival)));
 }
 
-Status Switch::Impl::turn_off(const LaserRef& laser) {
+Status DeviceSwitch::Impl::turn_off(const LaserRef& laser) {
   const unsigned lane = static_cast<unsigned>(laser.index % cmis::kLanesPerBank) + 1;
   // Disable first (light stops), then forget the fiber check: the next enable checks again.
   Status off = modify(laser, kPage1A, [&](cmis::PageBytes& page) { return cmis::set_lane_enable(page, lane, false); });
@@ -201,8 +202,8 @@ Status Switch::Impl::turn_off(const LaserRef& laser) {
   return off.ok() ? unchecked : off;
 }
 
-Status Switch::Impl::ramp_power(const LaserRef& laser, Milliwatts from, Milliwatts to, Decibels rate,
-                                const RampOptions& ramp) {
+Status DeviceSwitch::Impl::ramp_power(const LaserRef& laser, Milliwatts from, Milliwatts to, Decibels rate,
+                                      const RampOptions& ramp) {
   const unsigned lane = static_cast<unsigned>(laser.index % cmis::kLanesPerBank) + 1;
   const double from_db = dbm_of(from), to_db = dbm_of(to);
   const double span = std::abs(to_db - from_db);
@@ -221,7 +222,7 @@ Status Switch::Impl::ramp_power(const LaserRef& laser, Milliwatts from, Milliwat
   return ok_status();
 }
 
-Result<FiberCheck> Switch::Impl::enable_claimed(const LaserRef& laser, const EnableOptions& opts) {
+Result<FiberCheck> DeviceSwitch::Impl::enable_claimed(const LaserRef& laser, const EnableOptions& opts) {
   Telemetry t;
   CPO_RETURN_IF_ERROR(read_units(t));
   const ElsTelemetry* e = find_els(t, laser.els);
@@ -264,8 +265,8 @@ Result<FiberCheck> Switch::Impl::enable_claimed(const LaserRef& laser, const Ena
   return check;
 }
 
-Status Switch::Impl::light_checked(const LaserRef& laser, const LaserPages& p, Milliwatts target, Decibels rate,
-                                   const RampOptions& ramp) {
+Status DeviceSwitch::Impl::light_checked(const LaserRef& laser, const LaserPages& p, Milliwatts target, Decibels rate,
+                                         const RampOptions& ramp) {
   // The module ramps by itself from the fiber-check power to the lowest set-point it
   // regulates; the SDK then steps to the target.
   const Milliwatts start = std::min(target, p.advert.min_optical_power);
@@ -305,7 +306,7 @@ Status Switch::Impl::light_checked(const LaserRef& laser, const LaserPages& p, M
 
 // ------------------------------------------------------------------------------- Switch API
 
-Result<LaserLimits> Switch::laser_limits(const LaserRef& laser) {
+Result<LaserLimits> DeviceSwitch::laser_limits(const LaserRef& laser) {
   Telemetry t;
   CPO_RETURN_IF_ERROR(impl_->read_units(t));
   auto p = impl_->pages(laser, t);
@@ -313,7 +314,7 @@ Result<LaserLimits> Switch::laser_limits(const LaserRef& laser) {
   return impl_->limits_of(laser, *p);
 }
 
-Result<LaserStatus> Switch::laser_status(const LaserRef& laser) {
+Result<LaserStatus> DeviceSwitch::laser_status(const LaserRef& laser) {
   auto info = impl_->platform.laser(laser);
   if (!info) return info.status();
   Telemetry t;
@@ -342,13 +343,13 @@ Result<LaserStatus> Switch::laser_status(const LaserRef& laser) {
   return s;
 }
 
-Result<FiberCheck> Switch::enable_laser(const LaserRef& laser, const EnableOptions& options) {
+Result<FiberCheck> DeviceSwitch::enable_laser(const LaserRef& laser, const EnableOptions& options) {
   auto busy = impl_->claim(laser);
   if (!busy) return busy.status();
   return impl_->enable_claimed(laser, options);
 }
 
-Status Switch::disable_laser(const LaserRef& laser, bool force) {
+Status DeviceSwitch::disable_laser(const LaserRef& laser, bool force) {
   auto claimed = impl_->claim_with_pages(laser);
   if (!claimed) return claimed.status();
   const Telemetry& t = claimed->telemetry;
@@ -375,11 +376,7 @@ Status Switch::disable_laser(const LaserRef& laser, bool force) {
   return impl_->turn_off(laser);
 }
 
-Status Switch::set_laser_power(const LaserRef& laser, Dbm power, const RampOptions& ramp) {
-  return set_laser_power(laser, to_milliwatts(power), ramp);
-}
-
-Status Switch::set_laser_power(const LaserRef& laser, Milliwatts power, const RampOptions& ramp) {
+Status DeviceSwitch::set_laser_power(const LaserRef& laser, Milliwatts power, const RampOptions& ramp) {
   auto claimed = impl_->claim_with_pages(laser);
   if (!claimed) return claimed.status();
   const LaserPages* p = &claimed->pages;
@@ -399,7 +396,7 @@ Status Switch::set_laser_power(const LaserRef& laser, Milliwatts power, const Ra
   return impl_->ramp_power(laser, current, power, *rate, ramp);
 }
 
-Status Switch::set_laser_bias(const LaserRef& laser, Milliamps bias, const RampOptions& ramp) {
+Status DeviceSwitch::set_laser_bias(const LaserRef& laser, Milliamps bias, const RampOptions& ramp) {
   auto claimed = impl_->claim_with_pages(laser);
   if (!claimed) return claimed.status();
   const LaserPages* p = &claimed->pages;
@@ -436,7 +433,7 @@ Status Switch::set_laser_bias(const LaserRef& laser, Milliamps bias, const RampO
   return ok_status();
 }
 
-Status Switch::set_laser_control_mode(const LaserRef& laser, cmis::ElsControlMode mode) {
+Status DeviceSwitch::set_laser_control_mode(const LaserRef& laser, cmis::ElsControlMode mode) {
   auto claimed = impl_->claim_with_pages(laser);
   if (!claimed) return claimed.status();
   const LaserPages* p = &claimed->pages;

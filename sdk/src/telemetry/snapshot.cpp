@@ -6,7 +6,7 @@
 
 namespace cpo::sdk {
 
-Status Switch::Impl::take_snapshot(Snapshot& out) {
+Status DeviceSwitch::Impl::take_snapshot(Snapshot& out) {
   out.schema_version = kSnapshotSchemaVersion;
   out.platform = platform.name();
   CPO_RETURN_IF_ERROR(read_units(out.units));
@@ -58,20 +58,6 @@ Status Switch::Impl::take_snapshot(Snapshot& out) {
   return ok_status();
 }
 
-Result<Snapshot> Switch::snapshot() {
-  Snapshot s;
-  CPO_RETURN_IF_ERROR(impl_->take_snapshot(s));
-  return s;
-}
-
-Status Switch::snapshot(Snapshot& out) { return impl_->take_snapshot(out); }
-
-std::string Switch::render_json(const Snapshot& snapshot, bool pretty) const {
-  return sdk::render_json(impl_->platform, snapshot, pretty);
-}
-
-std::string Switch::render_prometheus(const Snapshot& snapshot, std::string_view switch_name) const {
-  return sdk::render_prometheus(impl_->platform, snapshot, switch_name);
-}
+Status DeviceSwitch::snapshot(Snapshot& out) { return impl_->take_snapshot(out); }
 
 }  // namespace cpo::sdk

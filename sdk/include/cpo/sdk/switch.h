@@ -66,115 +66,114 @@ class Switch {
   // interface version, device_gone).
   static Result<std::unique_ptr<Switch>> open(std::string_view uri, const OpenOptions& options = {});
 
-  ~Switch();
+  // Switch is an interface: open() returns the implementation for the URI, and users' tests
+  // substitute cposdk::mocks' MockSwitch. Non-virtual members are conveniences over the
+  // virtual ones.
+  virtual ~Switch() = default;
+  Switch() = default;
   Switch(const Switch&) = delete;
   Switch& operator=(const Switch&) = delete;
 
-  [[nodiscard]] const std::string& uri() const noexcept;
-  [[nodiscard]] const Platform& platform() const noexcept;
-  [[nodiscard]] const Capabilities& capabilities() const noexcept;
-  [[nodiscard]] const OpenOptions& options() const noexcept;
+  [[nodiscard]] virtual const std::string& uri() const noexcept = 0;
+  [[nodiscard]] virtual const Platform& platform() const noexcept = 0;
+  [[nodiscard]] virtual const Capabilities& capabilities() const noexcept = 0;
+  [[nodiscard]] virtual const OpenOptions& options() const noexcept = 0;
 
   // --- objects ---------------------------------------------------------------------------
 
   // The current breakout of every port (what the device runs now).
-  [[nodiscard]] Result<BreakoutMap> breakout_map();
+  [[nodiscard]] virtual Result<BreakoutMap> breakout_map() = 0;
   // parse_object / parse_objects against this switch's platform and current breakout.
   [[nodiscard]] Result<ObjectRef> resolve(std::string_view text);
   [[nodiscard]] Result<std::vector<ObjectRef>> resolve_all(std::string_view text);
 
   // --- ports -----------------------------------------------------------------------------
 
-  [[nodiscard]] Result<PortTelemetry> port(PortId port);
+  [[nodiscard]] virtual Result<PortTelemetry> port(PortId port) = 0;
   // Admin state of a whole port (every sub-port) or of one sub-port.
-  Status set_admin(PortId port, AdminState state);
-  Status set_admin(const LogicalPort& port, AdminState state);
-  Status set_fec(PortId port, FecMode mode);
+  virtual Status set_admin(PortId port, AdminState state) = 0;
+  virtual Status set_admin(const LogicalPort& port, AdminState state) = 0;
+  virtual Status set_fec(PortId port, FecMode mode) = 0;
 
   // Applies many breakout groups in one call (breakout.h has the policy). Errors, before any
   // write: out_of_range (unknown port), invalid_argument (a port twice), unsupported (a mode
-  // the profile does not list or that does not fit), failed_precondition (a sub-port would
-  // cross an optical-engine bank). During the apply: the device's error, after rolling back.
-  Result<BreakoutResult> breakout(std::span<const BreakoutGroupRequest> groups, const BreakoutOptions& options = {});
+  // the profile does not list or that does not fit), safety_refused (a sub-port would cross
+  // an optical-engine bank). During the apply: the device's error, after rolling back.
+  virtual Result<BreakoutResult> breakout(std::span<const BreakoutGroupRequest> groups,
+                                          const BreakoutOptions& options = {}) = 0;
   // The same for a port list ("0-15,20") and one mode spelling ("4x200G", "1x800G").
   Result<BreakoutResult> breakout(std::string_view ports, std::string_view mode, const BreakoutOptions& options = {});
 
   // --- lanes -----------------------------------------------------------------------------
 
-  [[nodiscard]] Result<LaneTelemetry> lane(LaneId lane);
-  Status set_tx_fir(LaneId lane, const TxFir& taps);
-  Status set_prbs(LaneId lane, const PrbsConfig& config);
-  [[nodiscard]] Result<PrbsStatus> prbs(LaneId lane);
+  [[nodiscard]] virtual Result<LaneTelemetry> lane(LaneId lane) = 0;
+  virtual Status set_tx_fir(LaneId lane, const TxFir& taps) = 0;
+  virtual Status set_prbs(LaneId lane, const PrbsConfig& config) = 0;
+  [[nodiscard]] virtual Result<PrbsStatus> prbs(LaneId lane) = 0;
 
   // --- lasers (laser.h has the rules) -----------------------------------------------------
 
-  [[nodiscard]] Result<LaserLimits> laser_limits(const LaserRef& laser);
-  [[nodiscard]] Result<LaserStatus> laser_status(const LaserRef& laser);
+  [[nodiscard]] virtual Result<LaserLimits> laser_limits(const LaserRef& laser) = 0;
+  [[nodiscard]] virtual Result<LaserStatus> laser_status(const LaserRef& laser) = 0;
   // Enables a laser through its fiber check and ramps it to the target. Errors:
   // safety_refused (target outside the limits, ramp too fast, the fiber check failed: the
   // message says no light or the measured and allowed loss; the laser is left off),
   // failed_precondition (ELS absent or not ready, laser busy or faulted), cancelled by the
   // stop token: failed_precondition "cancelled" with the laser off.
-  Result<FiberCheck> enable_laser(const LaserRef& laser, const EnableOptions& options = {});
+  virtual Result<FiberCheck> enable_laser(const LaserRef& laser, const EnableOptions& options = {}) = 0;
   // Disables a laser. Refused with safety_refused, listing the logical ports that would lose
   // light, when any of them is admin up, unless `force`.
-  Status disable_laser(const LaserRef& laser, bool force = false);
+  virtual Status disable_laser(const LaserRef& laser, bool force = false) = 0;
   // Ramps a lit laser's power (APC) to `power` in bounded steps; sets the set-point of an
   // unlit one. Errors: safety_refused outside the limits or faster than the ramp limit;
   // failed_precondition when busy or cancelled (the laser stays at the step reached).
-  Status set_laser_power(const LaserRef& laser, Milliwatts power, const RampOptions& ramp = {});
+  virtual Status set_laser_power(const LaserRef& laser, Milliwatts power, const RampOptions& ramp = {}) = 0;
   Status set_laser_power(const LaserRef& laser, Dbm power, const RampOptions& ramp = {});
   // Ramps the bias set-point (ACC) in bounded steps. Errors as set_laser_power, against the
   // module's advertised bias range.
-  Status set_laser_bias(const LaserRef& laser, Milliamps bias, const RampOptions& ramp = {});
-  // Selects APC or ACC (ELSFP page 1Ah byte 140 bit 0). Refused on a lit laser.
-  Status set_laser_control_mode(const LaserRef& laser, cmis::ElsControlMode mode);
+  virtual Status set_laser_bias(const LaserRef& laser, Milliamps bias, const RampOptions& ramp = {}) = 0;
+  // Selects APC or ACC for the laser's ELS bank (ELSFP page 1Ah byte 140 bit 0). Refused
+  // with failed_precondition while a laser of the bank is enabled.
+  virtual Status set_laser_control_mode(const LaserRef& laser, cmis::ElsControlMode mode) = 0;
   // The guided hot-swap of one ELS module (laser.h, SwapStep). Blocks until the new module
   // is lit, the swap fails, or a deadline passes; each step is reported to `progress` and
   // as an ElsSwap event. Errors: timeout naming the step; failed_precondition when the
   // module is already absent or a laser of it is busy. A failed fiber check of the new
   // module is not an error: the report says which laser failed and why, lasers stay off.
-  Result<HotSwapReport> hot_swap(ElsId els, const HotSwapOptions& options = {});
+  virtual Result<HotSwapReport> hot_swap(ElsId els, const HotSwapOptions& options = {}) = 0;
 
   // --- CMIS ------------------------------------------------------------------------------
 
-  // Raw CMIS access (half-page transfers, as ethtool -m). Writes to an ELS's laser controls
-  // (page 1Ah bytes 140, 220 and 223, page 1Bh set-points) are refused with safety_refused:
-  // they go through the laser calls, which keep the invariants.
-  Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out);
-  Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes);
+  // Raw CMIS access (half-page transfers, as ethtool -m). Writes that would change an ELS's
+  // laser controls (enable, output fiber checked, control mode, set-points) are refused with
+  // safety_refused: they go through the laser calls, which keep the invariants.
+  virtual Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) = 0;
+  virtual Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) = 0;
 
   // --- telemetry -------------------------------------------------------------------------
 
   // Every value of every object, with derived logical ports, thresholds and energy.
   [[nodiscard]] Result<Snapshot> snapshot();
   // The same into `out`, reusing its storage (for polling loops).
-  Status snapshot(Snapshot& out);
+  virtual Status snapshot(Snapshot& out) = 0;
   [[nodiscard]] std::string render_json(const Snapshot& snapshot, bool pretty = false) const;
   [[nodiscard]] std::string render_prometheus(const Snapshot& snapshot, std::string_view switch_name = "cpo") const;
 
   // --- events ----------------------------------------------------------------------------
 
-  // Callback delivery on an SDK thread. Errors: unsupported when the backend has no events
-  // and `filter` asks only for backend events.
-  Result<Subscription> subscribe(const EventFilter& filter, EventCallback callback);
+  // Callback delivery on an SDK thread. Errors: invalid_argument for an empty callback.
+  virtual Result<Subscription> subscribe(const EventFilter& filter, EventCallback callback) = 0;
   // Delivery through Subscription::fd() and read().
-  Result<Subscription> subscribe(const EventFilter& filter);
+  virtual Result<Subscription> subscribe(const EventFilter& filter) = 0;
 
   // --- time and simulation ---------------------------------------------------------------
 
   // The device clock (virtual on a simulator with clock=virtual).
-  [[nodiscard]] std::chrono::nanoseconds now() const;
+  [[nodiscard]] virtual std::chrono::nanoseconds now() const = 0;
   // Lets `duration` of device time pass: advances a virtual clock, sleeps otherwise.
-  void sleep_for(std::chrono::nanoseconds duration);
+  virtual void sleep_for(std::chrono::nanoseconds duration) = 0;
   // Fault injection when the switch is simulated; null otherwise.
-  [[nodiscard]] SimulatorControl* simulator() noexcept;
-
-  struct Impl;
-
- private:
-  explicit Switch(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  [[nodiscard]] virtual SimulatorControl* simulator() noexcept = 0;
 };
 
 }  // namespace cpo::sdk

@@ -5,7 +5,7 @@
 // (UnitTelemetry); units are copied one after the other. Derived values are computed from
 // that copy only.
 //
-// Energy accounting (docs/sdk.md, "Energy"): each port is charged
+// Energy accounting (docs/telemetry.md, "Energy per port"): each port is charged
 // - its share of every ELS feeding it: the ELS's electrical power (supply voltage x supply
 //   current, ELSFP page 1Bh ICC) split over the ELS's lasers in proportion to their bias
 //   current, each laser's share split equally over the lanes it lights;
@@ -84,12 +84,14 @@ struct Snapshot {
 void account_energy(const Platform& platform, Snapshot& snapshot);
 
 // JSON with the keys documented in docs/telemetry.md ("schema_version", "units", "ports",
-// "logical_ports", "lanes", "oes", "els", "lasers", "energy"); values in the units the
-// keys name (..._mw, ..._dbm, ..._ma, ..._c, ..._v, ..._w). Compact unless `pretty`.
+// "logical_ports", "lanes", "oes", "els", "lasers", "energy", and "thresholds" when the
+// snapshot has any); values in the units the keys name (..._mw, ..._ma, ..._c, ..._v, ..._w);
+// a value that is not finite is null. Compact unless `pretty`.
 [[nodiscard]] std::string render_json(const Platform& platform, const Snapshot& snapshot, bool pretty = false);
 // The Prometheus text exposition format (version 0.0.4): metric names cpo_<object>_<value>_
-// <unit>, labels switch (the given name), unit, port, name, lane, oe, els, laser; HELP and
-// TYPE for every family.
+// <base unit> (counters ..._total), labels switch (the given name), unit, port, subport,
+// name (SONiC), lane, oe, bank, els, laser; HELP and TYPE for every family; NaN, +Inf, -Inf
+// for values that are not finite.
 [[nodiscard]] std::string render_prometheus(const Platform& platform, const Snapshot& snapshot,
                                             std::string_view switch_name = "cpo");
 
