@@ -20,7 +20,7 @@ std::string component_of(const std::string& rel) {
   return rel.substr(0, rel.find('/'));
 }
 
-// Arrows allowed by DESIGN.md section 2: clients -> sdk -> hal <- drivers; sim -> hal;
+// Arrows allowed by docs/architecture.md: clients -> sdk -> hal <- drivers; sim -> hal;
 // sdk wires drivers and sim together.
 const std::map<std::string, std::set<std::string>>& allowed() {
   static const std::map<std::string, std::set<std::string>> table{

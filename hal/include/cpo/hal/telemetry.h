@@ -4,7 +4,7 @@
 //
 // Values are in physical units (cpo/hal/units.h) or plain counts. A snapshot of one unit is
 // internally consistent: every value in it was published by the device at the same moment
-// (the reference driver copies the status region under its seqlock; DESIGN.md section 3).
+// (the reference driver copies the status region under its seqlock, docs/device-interface.md).
 // Snapshots of different units are taken one after the other and carry their own time stamps.
 //
 // Thread safety: plain values.

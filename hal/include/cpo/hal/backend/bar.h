@@ -3,7 +3,7 @@
 // A Bar is a window of 32-bit registers at byte offsets: a mapped PCIe BAR on hardware,
 // process memory for the in-process simulator, or shared memory served by cpo-simd. The
 // reference driver talks to nothing else, so the same driver code runs on all of them
-// (DESIGN.md section 3; the split follows Linux mlxsw's mlxsw_bus vs mlxsw_driver).
+// (docs/architecture.md; the split follows Linux mlxsw's mlxsw_bus vs mlxsw_driver).
 //
 // Time: a device has a clock. On hardware it is the host's steady clock and wait() sleeps;
 // on the in-process simulator it is the simulator's virtual clock and wait() advances it,
