@@ -239,8 +239,15 @@ TEST(SwitchLaser, ModuleMaximumBindsWhenTheClassLimitIsHigher) {
   o.laser.class_limit = Milliwatts(500.0);
   auto sw = Switch::open("sim://cpo144", o);
   ASSERT_TRUE(sw.ok());
+  const auto writes = *(*sw)->simulator()->device_writes();
+  const std::string before = snapshot_json(**sw);
   EXPECT_STATUS((*sw)->set_laser_power(LaserRef{ElsId(0), 0}, Milliwatts(160.0)), Code::safety_refused,
                 "outside the module's advertised range 20.00 mW (13.01 dBm) .. 150.00 mW");
+  EnableOptions on;
+  on.power = Milliwatts(151.0);
+  EXPECT_STATUS((*sw)->enable_laser(LaserRef{ElsId(0), 1}, on).status(), Code::safety_refused, "150.00 mW");
+  EXPECT_EQ(*(*sw)->simulator()->device_writes(), writes);
+  EXPECT_EQ(snapshot_json(**sw), before);
 }
 
 TEST_F(SwitchTest, PowerChangeOnALitLaserRampsInBoundedSteps) {
