@@ -2,6 +2,7 @@
 // backend must do through the facade, skipping with a reason where a capability is absent.
 // A scheme without a conformance URI below fails the suite, so a new transport cannot land
 // untested.
+#include <csignal>
 #include <cstdlib>
 #include <optional>
 #include <thread>
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "../drivers/pcie_fixtures.h"
+#include "../support/daemon_process.h"
 #include "../support/status_matchers.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/sdk/switch.h"
@@ -87,10 +89,40 @@ class PciRig {
   std::unique_ptr<sim::Switch> sim_;
 };
 
+// simd://: a real cpo-simd process (virtual clock, seed 11) serving a socket in a scratch
+// directory, stopped with SIGTERM when the test binary exits.
+class SimdRig {
+ public:
+  SimdRig() {
+    socket_ = (dir_.path() / "sw0.sock").string();
+    daemon_ = testing::DaemonProcess::start(
+        CPO_SIMD_PATH, {"--foreground", "--clock", "virtual", "--seed", "11", "--socket", socket_}, {}, &error_);
+  }
+  ~SimdRig() {
+    if (daemon_) daemon_->stop(SIGTERM);
+  }
+  [[nodiscard]] std::optional<std::string> uri() const {
+    if (!daemon_) return std::nullopt;
+    return "simd://" + socket_;
+  }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  testing::ScratchDir dir_;
+  std::string socket_;
+  std::string error_;
+  std::unique_ptr<testing::DaemonProcess> daemon_;
+};
+
 // Where each scheme is exercised. CPOSDK_CONFORMANCE_PCI runs pci:// on real hardware
 // instead of the rig.
 Target target_for(const std::string& scheme) {
   if (scheme == "sim") return {"sim://cpo144?seed=11", ""};
+  if (scheme == "simd") {
+    static SimdRig rig;
+    if (auto uri = rig.uri()) return {*uri, ""};
+    return {std::nullopt, "could not start cpo-simd: " + rig.error()};
+  }
   if (scheme == "pci") {
     if (const char* uri = std::getenv("CPOSDK_CONFORMANCE_PCI")) return {uri, ""};
     static PciRig rig;

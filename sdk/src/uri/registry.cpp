@@ -10,6 +10,7 @@ constexpr SchemeEntry kSchemes[] = {
     {"sim", "sim://PROFILE[?seed=N&clock=virtual|real] or sim:///path/profile.json[?seed=N&clock=virtual|real]",
      open_sim},
     {"pci", "pci://BDF[,BDF...][?profile=NAME|FILE.json] (one BDF per unit, in unit order)", open_pci},
+    {"simd", "simd:///path/to/switch.sock or simd://NAME (/run/cposim/NAME.sock), served by cpo-simd", open_simd},
 };
 
 }  // namespace
