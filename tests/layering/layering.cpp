@@ -95,7 +95,9 @@ std::vector<LayeringViolation> check_layering(const fs::path& root) {
         const std::string& inc = parsed->path;
         // Public headers: cpo/<layer>/... decides the target layer.
         if (inc.rfind("cpo/", 0) == 0) {
-          const std::string layer = inc.substr(4, inc.find('/', 4) - 4);
+          // A header directly under cpo/ is the SDK's C API (sdk/include/cpo/cpo.h).
+          const std::string layer =
+              inc.find('/', 4) == std::string::npos ? "sdk" : inc.substr(4, inc.find('/', 4) - 4);
           const auto& ok = allowed().at(from);
           if (!ok.count(layer)) {
             out.push_back({rel, line_no, inc, forbidden(from, layer)});

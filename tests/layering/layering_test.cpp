@@ -76,10 +76,18 @@ TEST_F(ScratchTree, SamplesIncludeOnlyTheSdk) {
   EXPECT_EQ(v[0].include, "cpo/hal/units.h");
 }
 
+TEST_F(ScratchTree, TheCApiHeaderBelongsToTheSdk) {
+  write("drivers/reference/src/driver.cpp", "#include <cpo/cpo.h>\n");
+  const auto v = check_layering(root_);
+  ASSERT_EQ(v.size(), 1u) << describe(v);
+  EXPECT_EQ(v[0].include, "cpo/cpo.h");
+}
+
 TEST_F(ScratchTree, AllowedArrowsPass) {
   write("sdk/src/switch.cpp", "#include \"cpo/drivers/reference.h\"\n#include \"cpo/sim/device.h\"\n");
   write("samples/breakout.cpp", "#include <cpo/sdk/switch.h>\n#include <vector>\n");
   write("drivers/pcie/src/scan.cpp", "#include \"cpo/hal/backend/bar.h\"\n");
+  write("sdk/capi/capi.cpp", "#include \"cpo/cpo.h\"\n");  // the C API is the SDK's
   EXPECT_TRUE(check_layering(root_).empty()) << describe(check_layering(root_));
 }
 
