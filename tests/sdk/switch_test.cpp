@@ -554,6 +554,30 @@ TEST(SwitchEvents, SlowConsumerGetsAResyncInsteadOfSilentLoss) {
   EXPECT_EQ(got.size(), 5u);  // the resync notice and the 4 queued
 }
 
+TEST_F(SwitchTest, NoSubscriberNoEventAcknowledgements) {
+  {
+    auto sub = sw().subscribe(EventFilter{});
+    ASSERT_TRUE(sub.ok());
+    std::this_thread::sleep_for(30ms);
+  }  // the last subscription ends: the poller stops
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(sw().set_admin(PortId(30), AdminState::up).ok());
+  sw().sleep_for(3s);  // the link comes up: the device queues events
+  const auto w = writes();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(writes(), w) << "events were acknowledged with nobody subscribed";
+  // A new subscriber gets the poller back, and the queued events.
+  auto again = sw().subscribe(EventFilter{{EventType::link_change}, {}, true});
+  ASSERT_TRUE(again.ok());
+  std::vector<Event> got;
+  for (int i = 0; i < 100 && got.empty(); ++i) {
+    again->read(got);
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.front().get<LinkChange>()->port, (LogicalPort{PortId(30), 0}));
+}
+
 TEST_F(SwitchTest, CallbackDeliveryRunsOnAnSdkThreadAndDerivesBerCrossings) {
   std::mutex mu;
   std::vector<Event> got;

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -223,7 +224,9 @@ Result<Subscription> Dispatcher::subscribe(const EventFilter& filter, EventCallb
 
 void Dispatcher::ensure_running() {
   Lock lock(mu_);
-  if (poller_.joinable() || stopping_) return;
+  if (running_ || stopping_) return;
+  if (poller_.joinable()) poller_.join();  // a poller that ended when its last subscriber left
+  running_ = true;
   poller_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
@@ -262,6 +265,14 @@ void Dispatcher::run(const std::stop_token& stop) {
     wake_.wait_for(lock, options_.poll_interval,
                    [&]() CPO_REQUIRES(mu_) { return stopping_ || stop.stop_requested(); });
     if (stopping_) return;
+    const bool anyone = std::any_of(subs_.begin(), subs_.end(), [](const auto& sub) {
+      Lock l(sub->mu);
+      return !sub->cancelled;
+    });
+    if (!anyone) {
+      running_ = false;
+      return;
+    }
   }
 }
 

@@ -73,7 +73,10 @@ class Dispatcher {
   CondVar wake_;
   std::vector<std::shared_ptr<detail::SubscriptionState>> subs_ CPO_GUARDED_BY(mu_);
   bool stopping_ CPO_GUARDED_BY(mu_) = false;
-  std::jthread poller_;  // started by the first subscription
+  // The poller runs while a subscription is live: it acknowledges the device's events, which
+  // are register writes nobody asked for once the last subscriber is gone.
+  bool running_ CPO_GUARDED_BY(mu_) = false;
+  std::jthread poller_;  // started by a subscription, joined under mu_
 };
 
 }  // namespace cpo::sdk
