@@ -2,6 +2,11 @@
 // ethtool -m hex/raw, or a binary image; auto-detected) and prints every decodable field,
 // grouped by page, with units. JSON keys are snake_case with a unit suffix (_c, _v, _mw,
 // _dbm, _ma, _ghz, _w, _m) and are documented in docs/cmis.md.
+// cpoctl cmis dump --oe N --bank B | --els N | --port P [--page P]: reads a module's pages
+// from the device and prints them in the sfputil hexdump layout (which `cmis decode` reads);
+// cmis read|write: raw bytes (writes to the laser controls are refused by the facade).
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -461,6 +466,221 @@ void print_text(const ordered_json& doc) {
   }
 }
 
+// ---- reading modules from the device ---------------------------------------------------------
+
+// sfputil's layout: "{offset:08x} {8 bytes}  {8 bytes} |{ascii}|", sections "Lower page 0h" and
+// "Upper page {page:x}h" (with cposdk's " bank N" for banked pages), upper offsets from 0x80.
+std::string hexdump_page(const std::string& title, std::span<const std::uint8_t> bytes, unsigned base) {
+  std::string out = title + "\n";
+  for (std::size_t row = 0; row < bytes.size(); row += 16) {
+    std::string hex, ascii;
+    for (std::size_t i = 0; i < 16 && row + i < bytes.size(); ++i) {
+      const std::uint8_t b = bytes[row + i];
+      hex += fmt::format("{}{:02x}", i == 8 ? "  " : " ", b);
+      ascii += (b >= 0x20 && b <= 0x7E) ? static_cast<char>(b) : '.';
+    }
+    out += fmt::format("{:08x}{} |{}|\n", base + row, hex, ascii);
+  }
+  return out;
+}
+
+struct DumpArgs {
+  std::optional<std::uint32_t> oe, bank, els;
+  std::string port;
+  std::string page;
+};
+
+cpo::Result<std::uint8_t> parse_page(const std::string& text) {
+  std::string t = text;
+  if (t.size() > 2 && (t.rfind("0x", 0) == 0 || t.rfind("0X", 0) == 0)) t = t.substr(2);
+  if (!t.empty() && (t.back() == 'h' || t.back() == 'H')) t.pop_back();
+  unsigned v = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v, 16);
+  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || v > 0xFF) {
+    return cpo::error(cpo::Code::invalid_argument, fmt::format("page '{}': expected a hex page number 00h..FFh (11h, 0x1a, 1A)", text));
+  }
+  return static_cast<std::uint8_t>(v);
+}
+
+// The module and banks a dump reads, from --oe/--bank, --els or --port.
+struct DumpTarget {
+  std::variant<cpo::OeId, cpo::ElsId> module;
+  std::vector<std::uint32_t> banks;
+  std::string title;   // "oe 5 bank 1", "els 7", "port 59 (oe 4 bank 1)"
+  std::string header;  // sfputil's first line, for a port: "EEPROM hexdump for port Ethernet236"
+};
+
+cpo::Result<DumpTarget> dump_target(cpo::Switch& sw, const DumpArgs& a) {
+  const int given = (a.oe ? 1 : 0) + (a.els ? 1 : 0) + (a.port.empty() ? 0 : 1);
+  if (given != 1) return cpo::error(cpo::Code::invalid_argument, "give exactly one of --oe N --bank B, --els N, --port P");
+  const cpo::Platform& p = sw.platform();
+  DumpTarget t;
+  if (a.oe) {
+    auto info = p.optical_engine(cpo::OeId(*a.oe));
+    if (!info) return info.status();
+    if (!a.bank) return cpo::error(cpo::Code::invalid_argument, "--oe needs --bank B (the CMIS bank, 0-based)");
+    if (*a.bank >= (*info)->banks.size()) {
+      return cpo::error(cpo::Code::out_of_range, fmt::format("oe {} has banks 0..{}", *a.oe, (*info)->banks.size() - 1));
+    }
+    t.module = cpo::OeId(*a.oe);
+    t.banks = {*a.bank};
+    t.title = cpo::to_string(cpo::OeId(*a.oe), cpo::BankId(*a.bank));
+  } else if (a.els) {
+    if (a.bank) return cpo::error(cpo::Code::invalid_argument, "--bank goes with --oe; an ELS dump shows every bank");
+    auto info = p.els(cpo::ElsId(*a.els));
+    if (!info) return info.status();
+    t.module = cpo::ElsId(*a.els);
+    for (std::uint32_t b = 0; b * 8 < (*info)->lasers.size(); ++b) t.banks.push_back(b);
+    t.title = cpo::to_string(cpo::ElsId(*a.els));
+  } else {
+    if (a.bank) return cpo::error(cpo::Code::invalid_argument, "--bank goes with --oe; --port dumps its lanes' banks");
+    // The module behind a port, as ethtool -m addresses it: the OE bank(s) of its lanes.
+    auto ports = ports_arg(sw, a.port);
+    if (!ports) return ports.status();
+    if (ports->size() != 1) return cpo::error(cpo::Code::invalid_argument, "--port takes one port");
+    const auto& info = p.ports()[ports->front().value()];
+    const cpo::LaneInfo& first = p.lanes()[info.lanes.front().value()];
+    t.module = first.oe;
+    for (auto lane : info.lanes) {
+      const cpo::LaneInfo& l = p.lanes()[lane.value()];
+      if (l.oe != first.oe) continue;  // a port is served by one optical engine
+      if (std::find(t.banks.begin(), t.banks.end(), l.bank.value()) == t.banks.end()) t.banks.push_back(l.bank.value());
+    }
+    t.title = fmt::format("{} ({})", cpo::to_string(ports->front()), cpo::to_string(first.oe));
+    auto map = sw.breakout_map();
+    if (!map) return map.status();
+    auto name = cpo::sdk::sonic_name(p, cpo::LogicalPort{ports->front(), 0}, *map);
+    t.header = fmt::format("EEPROM hexdump for port {}\n", name ? *name : std::to_string(ports->front().value()));
+  }
+  return t;
+}
+
+int dump(const Context& ctx, const DumpArgs& a) {
+  auto dev = ctx.device();
+  if (!dev) return fail(dev.status());
+  cpo::Switch& sw = **dev;
+  auto target = dump_target(sw, a);
+  if (!target) return fail(target.status());
+  const bool is_oe = std::holds_alternative<cpo::OeId>(target->module);
+  std::vector<std::uint8_t> pages;
+  if (!a.page.empty()) {
+    auto page = parse_page(a.page);
+    if (!page) return fail(page.status());
+    pages = {*page};
+  } else if (is_oe) {
+    pages = {0x00, 0x01, 0x02, 0x10, 0x11};
+  } else {
+    pages = {0x00, 0x01, 0x02, 0x1A, 0x1B};
+  }
+  // sfputil names only ports in its first line; a module dump starts with its lower page.
+  std::string text = target->header;
+  MemoryMap map;
+  PageBytes lower{};
+  if (auto s = sw.read_cmis(cpo::CmisAddress{target->module, cpo::BankId(0), 0, 0}, lower); !s.ok()) return fail(s);
+  map.set_lower(lower);
+  text += hexdump_page("Lower page 0h", lower, 0);
+  for (std::uint8_t page : pages) {
+    const std::vector<std::uint32_t> banks = is_banked(page) ? target->banks : std::vector<std::uint32_t>{0};
+    for (std::uint32_t bank : banks) {
+      PageBytes bytes{};
+      auto s = sw.read_cmis(cpo::CmisAddress{target->module, cpo::BankId(bank), page, 128}, bytes);
+      if (!s.ok()) return fail(s);
+      if (auto st = map.set_upper(page, static_cast<std::uint8_t>(bank), bytes); !st.ok()) return fail(st);
+      const std::string title = is_banked(page) ? fmt::format("\nUpper page {:x}h bank {}", page, bank)
+                                                : fmt::format("\nUpper page {:x}h", page);
+      text += hexdump_page(title, bytes, 0x80);
+    }
+  }
+  if (ctx.json) {
+    // The dump and what `cmis decode` makes of it, from the same bytes.
+    auto module = decode(map);
+    if (!module) return fail(module.status());
+    ordered_json decoded = module_json(ParsedDump{DumpFormat::sfputil, map}, *module);
+    print_json(ctx, {{"device", sw.uri()}, {"module", target->title}, {"hexdump", text}, {"decoded", decoded}});
+  } else {
+    std::cout << text;
+  }
+  return 0;
+}
+
+struct RawArgs {
+  DumpArgs where;
+  std::string page = "0";
+  std::uint32_t offset = 128;
+  std::uint32_t length = 1;
+  std::vector<std::string> bytes;
+};
+
+cpo::Result<cpo::CmisAddress> raw_address(cpo::Switch& sw, const RawArgs& a) {
+  DumpArgs w = a.where;
+  if (w.oe && !w.bank) w.bank = 0;
+  if (!w.port.empty()) return cpo::error(cpo::Code::invalid_argument, "cmis read/write address a module: --oe N [--bank B] or --els N");
+  auto t = dump_target(sw, w);
+  if (!t) return t.status();
+  auto page = parse_page(a.page);
+  if (!page) return page.status();
+  if (a.offset > 255) return cpo::error(cpo::Code::out_of_range, fmt::format("offset {} (allowed 0..255)", a.offset));
+  std::uint32_t bank = std::holds_alternative<cpo::OeId>(t->module) ? t->banks.front() : (a.where.bank ? *a.where.bank : 0);
+  return cpo::CmisAddress{t->module, cpo::BankId(bank), *page, static_cast<std::uint16_t>(a.offset)};
+}
+
+cpo::Status check_span(std::uint32_t offset, std::size_t length) {
+  if (length == 0 || length > 128 || (offset < 128 && offset + length > 128) || offset + length > 256) {
+    return cpo::error(cpo::Code::out_of_range,
+                      fmt::format("{} byte(s) at offset {}: a transfer is 1..128 bytes and stays within bytes 0..127 "
+                                  "or 128..255",
+                                  length, offset));
+  }
+  return cpo::ok_status();
+}
+
+std::string hex_bytes(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  for (auto b : bytes) out += fmt::format("{}{:02x}", out.empty() ? "" : " ", b);
+  return out;
+}
+
+int raw_read(const Context& ctx, const RawArgs& a) {
+  auto dev = ctx.device();
+  if (!dev) return fail(dev.status());
+  auto address = raw_address(**dev, a);
+  if (!address) return fail(address.status());
+  if (auto s = check_span(a.offset, a.length); !s.ok()) return fail(s);
+  std::vector<std::uint8_t> bytes(a.length);
+  if (auto s = (*dev)->read_cmis(*address, bytes); !s.ok()) return fail(s);
+  if (ctx.json) {
+    print_json(ctx, {{"address", cpo::to_string(*address)}, {"offset", a.offset}, {"bytes", bytes}});
+  } else {
+    std::cout << fmt::format("{}: {}\n", cpo::to_string(*address), hex_bytes(bytes));
+  }
+  return 0;
+}
+
+int raw_write(const Context& ctx, const RawArgs& a) {
+  std::vector<std::uint8_t> bytes;
+  for (const auto& t : a.bytes) {
+    std::string h = t.rfind("0x", 0) == 0 ? t.substr(2) : t;
+    unsigned v = 0;
+    auto [ptr, ec] = std::from_chars(h.data(), h.data() + h.size(), v, 16);
+    if (h.empty() || h.size() > 2 || ec != std::errc() || ptr != h.data() + h.size()) {
+      return fail(cpo::error(cpo::Code::invalid_argument, fmt::format("'{}' is not a hex byte (00..ff)", t)));
+    }
+    bytes.push_back(static_cast<std::uint8_t>(v));
+  }
+  auto dev = ctx.device();
+  if (!dev) return fail(dev.status());
+  auto address = raw_address(**dev, a);
+  if (!address) return fail(address.status());
+  if (auto s = check_span(a.offset, bytes.size()); !s.ok()) return fail(s);
+  if (auto s = (*dev)->write_cmis(*address, bytes); !s.ok()) return fail(s);
+  if (ctx.json) {
+    print_json(ctx, {{"address", cpo::to_string(*address)}, {"offset", a.offset}, {"written", bytes}});
+  } else if (!ctx.quiet) {
+    std::cout << fmt::format("{}: wrote {}\n", cpo::to_string(*address), hex_bytes(bytes));
+  }
+  return 0;
+}
+
 int decode_file(const Context& ctx, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(cpo::Status(cpo::Code::not_found, fmt::format("{}: cannot open the file", path)));
@@ -471,7 +691,7 @@ int decode_file(const Context& ctx, const std::string& path) {
   if (!module) return fail(module.status().with_context(path));
   const ordered_json doc = module_json(*dump, *module);
   if (ctx.json) {
-    print_json(doc);
+    print_json(ctx, doc);
   } else {
     print_text(doc);
   }
@@ -488,7 +708,45 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
       "decode", "Decode a CMIS dump: sfputil eeprom-hexdump, ethtool -m hex/raw output or a binary image");
   decode_cmd->add_option("FILE", *file, "The dump file (format detected from its content)")->required();
   decode_cmd->add_flag("--json", ctx.json, "Print JSON");
+  decode_cmd->footer(examples({"cpoctl cmis decode module.txt", "cpoctl cmis dump --oe 5 --bank 1 > oe5.txt && cpoctl cmis decode oe5.txt"}));
   decode_cmd->callback([&ctx, file] { ctx.exit_code = decode_file(ctx, *file); });
+
+  auto d = std::make_shared<DumpArgs>();
+  auto* dump_cmd = cmis->add_subcommand(
+      "dump", "Read a module's CMIS pages from the device and print them in the sfputil hexdump layout");
+  dump_cmd->add_option("--oe", d->oe, "Optical engine id (with --bank)");
+  dump_cmd->add_option("--bank", d->bank, "CMIS bank of the optical engine (0-based)");
+  dump_cmd->add_option("--els", d->els, "ELS module id (every bank)");
+  dump_cmd->add_option("--port", d->port, "A port: the optical-engine bank(s) of its lanes, as ethtool -m addresses it");
+  dump_cmd->add_option("--page", d->page, "Only this upper page (hex: 11h, 0x1a), after the lower page");
+  dump_cmd->add_flag("--json", ctx.json, "Print the dump and its decoded fields as JSON");
+  dump_cmd->footer(examples({"cpoctl cmis dump --oe 5 --bank 1", "cpoctl cmis dump --els 7 --page 1a",
+                             "cpoctl cmis dump --port Ethernet236 > port59.txt && cpoctl cmis decode port59.txt"}));
+  dump_cmd->callback([&ctx, d] { ctx.exit_code = dump(ctx, *d); });
+
+  auto r = std::make_shared<RawArgs>();
+  auto* read_cmd = cmis->add_subcommand("read", "Read raw bytes (at most 128, not across byte 128)");
+  read_cmd->add_option("--oe", r->where.oe, "Optical engine id");
+  read_cmd->add_option("--bank", r->where.bank, "CMIS bank (default 0)");
+  read_cmd->add_option("--els", r->where.els, "ELS module id");
+  read_cmd->add_option("--page", r->page, "Upper page (hex)")->capture_default_str();
+  read_cmd->add_option("--offset", r->offset, "First byte, 0..255")->capture_default_str();
+  read_cmd->add_option("--length", r->length, "Bytes to read")->capture_default_str();
+  read_cmd->footer(examples({"cpoctl cmis read --els 7 --page 1a --offset 128 --length 8",
+                             "cpoctl cmis read --oe 5 --bank 1 --page 11 --offset 128 --length 4"}));
+  read_cmd->callback([&ctx, r] { ctx.exit_code = raw_read(ctx, *r); });
+
+  auto w = std::make_shared<RawArgs>();
+  auto* write_cmd = cmis->add_subcommand(
+      "write", "Write raw bytes (writes that change laser controls are refused: use the laser commands)");
+  write_cmd->add_option("--oe", w->where.oe, "Optical engine id");
+  write_cmd->add_option("--bank", w->where.bank, "CMIS bank (default 0)");
+  write_cmd->add_option("--els", w->where.els, "ELS module id");
+  write_cmd->add_option("--page", w->page, "Upper page (hex)")->capture_default_str();
+  write_cmd->add_option("--offset", w->offset, "First byte, 0..255")->capture_default_str();
+  write_cmd->add_option("BYTES", w->bytes, "Hex bytes: 01 ff 0x3c")->required();
+  write_cmd->footer(examples({"cpoctl cmis write --els 7 --page 1a --offset 198 01"}));
+  write_cmd->callback([&ctx, w] { ctx.exit_code = raw_write(ctx, *w); });
 }
 
 }  // namespace cpoctl

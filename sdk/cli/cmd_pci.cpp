@@ -99,7 +99,7 @@ int list(const Context& ctx, const ListArgs& args) {
     doc["all"] = args.all;
     doc["devices"] = ordered_json::array();
     for (const auto& d : *devices) doc["devices"].push_back(device_json(d));
-    print_json(doc);
+    print_json(ctx, doc);
     return 0;
   }
   if (devices->empty()) {
@@ -135,7 +135,7 @@ int ids(const Context& ctx) {
                      {"recovery", e.recovery},
                      {"source", e.source}});
     }
-    print_json(doc);
+    print_json(ctx, doc);
     return 0;
   }
   for (const auto& e : table) {

@@ -52,7 +52,7 @@ int show(const Context& ctx, const std::string& profile) {
       }
       units.push_back({{"id", u.id.value()}, {"name", u.name}, {"ports", ports_json}, {"optical_engines", oes}});
     }
-    print_json(doc);
+    print_json(ctx, doc);
     return 0;
   }
   std::cout << fmt::format("{}: {} units, {} ports, {} lanes, {} OEs, {} banks, {} ELS, {} lasers\n", p.name(),
@@ -132,7 +132,7 @@ int impact(const Context& ctx, const ImpactArgs& args) {
     }
     doc["lanes"] = ordered_json::array();
     for (auto lane : *lanes) doc["lanes"].push_back(lane.value());
-    print_json(doc);
+    print_json(ctx, doc);
     return 0;
   }
   std::cout << fmt::format("{} fails: {} logical port(s) lose light ({} lanes)\n", cpo::to_string(domain),
