@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "cpo/sdk/config.h"
 #include "cpo/sdk/exit_codes.h"
 #include "cpo/sdk/switch.h"
 
@@ -45,13 +46,15 @@ using SwitchPtr = std::shared_ptr<cpo::Switch>;
 // interpreter owns them for the life of the process).
 std::array<PyObject*, std::size(cpo::kAllCodes)> error_classes{};
 
-[[noreturn]] void raise(const cpo::Status& status) {
+// Raises the class of the status's code; `extra` attributes are set on the exception.
+[[noreturn]] void raise(const cpo::Status& status, const py::dict& extra = py::dict()) {
   const auto index = static_cast<std::size_t>(status.code());
   PyObject* cls =
       index < error_classes.size() && error_classes[index] != nullptr ? error_classes[index] : error_classes[0];
   py::object type = py::reinterpret_borrow<py::object>(cls);
   py::object exc = type(status.message());
   exc.attr("message") = status.message();
+  for (auto kv : extra) exc.attr(kv.first) = kv.second;
   PyErr_SetObject(cls, exc.ptr());
   throw py::error_already_set();
 }
@@ -456,6 +459,45 @@ class PySubscription {
   std::deque<PyEvent> pending_;
 };
 
+// ---------------------------------------------------------------------------------- config
+
+py::list issue_list(const std::vector<cpo::sdk::ConfigIssue>& issues) {
+  py::list out;
+  for (const auto& i : issues)
+    out.append(py::dict("path"_a = i.path, "code"_a = std::string(cpo::to_string(i.code)), "message"_a = i.message));
+  return out;
+}
+
+// A document given as a dict (or list), as YAML or JSON text, or as a path (os.PathLike).
+cpo::sdk::ParsedConfig parse_document(const py::object& document) {
+  py::module_ os = py::module_::import("os");
+  if (py::isinstance(document, os.attr("PathLike"))) {
+    const std::string path = py::str(os.attr("fspath")(document)).cast<std::string>();
+    return nogil([&] { return cpo::sdk::load_config(path); });
+  }
+  if (py::isinstance<py::str>(document)) return cpo::sdk::parse_config(document.cast<std::string>());
+  if (py::isinstance<py::dict>(document)) {
+    const std::string text = py::module_::import("json").attr("dumps")(document).cast<std::string>();
+    return cpo::sdk::parse_config(text, cpo::sdk::ConfigFormat::json);
+  }
+  invalid("a configuration document is a dict, YAML or JSON text, or a path (os.PathLike), not " +
+          py::str(py::type::of(document)).cast<std::string>());
+}
+
+// The document, or raises with every issue (attribute `issues`).
+cpo::sdk::Config document_or_raise(const py::object& document) {
+  auto parsed = parse_document(document);
+  if (!parsed.issues.empty())
+    raise(cpo::sdk::issues_status(parsed.issues, "document"), py::dict("issues"_a = issue_list(parsed.issues)));
+  return std::move(parsed.config);
+}
+
+py::dict op_dict(const cpo::sdk::ConfigOp& op) {
+  return py::dict("kind"_a = std::string(cpo::sdk::to_string(op.kind)), "object"_a = name_of(op.object),
+                  "field"_a = op.field, "from"_a = op.from, "to"_a = op.to, "source"_a = op.source,
+                  "deferred"_a = op.deferred(), "text"_a = op.to_string());
+}
+
 // ------------------------------------------------------------------------------- switch API
 
 py::dict breakout_dict(const cpo::sdk::BreakoutResult& r) {
@@ -743,6 +785,84 @@ PYBIND11_MODULE(_cposdk, m) {
             invalid("impacted_ports: '" + what + "' is not a laser, ELS or optical engine");
           },
           "what"_a, "The logical ports ('9/0') that lose light when a laser, ELS or OE fails.")
+      .def(
+          "config_validate",
+          [](const SwitchPtr& s, const py::object& document) {
+            auto parsed = parse_document(document);
+            if (!parsed.issues.empty()) return issue_list(parsed.issues);
+            return issue_list(nogil([&] { return cpo::sdk::validate_config(*s, parsed.config); }));
+          },
+          "document"_a,
+          "Every issue of a configuration document (a dict, YAML/JSON text or a path) against this switch, as "
+          "[{'path': 'ports[3].breakout', 'code': 'unsupported', 'message': ...}]; [] when it would apply. No device "
+          "write.")
+      .def(
+          "config_plan",
+          [](const SwitchPtr& s, const py::object& document) {
+            const cpo::sdk::Config config = document_or_raise(document);
+            std::vector<cpo::sdk::ConfigIssue> issues;
+            auto plan = nogil([&] { return cpo::sdk::plan_config(*s, config, &issues); });
+            if (!plan) raise(plan.status(), py::dict("issues"_a = issue_list(issues)));
+            py::list ops;
+            for (const auto& op : plan->ops) ops.append(op_dict(op));
+            return ops;
+          },
+          "document"_a,
+          "The operations applying the document would run, in order: [{'kind', 'object', 'field', 'from', 'to', "
+          "'source', 'deferred', 'text'}]; [] when the switch runs it already. Raises the issues' Error (with "
+          "`issues`).")
+      .def(
+          "config_apply",
+          [](const SwitchPtr& s, const py::object& document, std::optional<std::string> persist_path,
+             py::object progress) {
+            const cpo::sdk::Config config = document_or_raise(document);
+            cpo::sdk::ApplyOptions options;
+            if (persist_path) options.persist_path = *persist_path;
+            Callback cb(std::move(progress));
+            if (!cb.empty())
+              options.progress = [&cb](const cpo::sdk::ApplyProgress& p) {
+                cb.call([&p] {
+                  return py::dict("phase"_a = p.phase == cpo::sdk::ApplyPhase::apply ? "apply" : "rollback",
+                                  "index"_a = p.index, "total"_a = p.total,
+                                  "op"_a = p.op != nullptr ? p.op->to_string() : std::string());
+                });
+              };
+            auto report = nogil([&] { return cpo::sdk::apply_config(*s, config, options); });
+            cb.rethrow();
+            py::dict r("operations"_a = report.plan.ops.size(), "applied"_a = report.applied,
+                       "rolled_back"_a = report.rolled_back, "persisted"_a = report.persisted,
+                       "device_writes"_a =
+                           report.device_writes ? py::object(py::int_(*report.device_writes)) : py::object(py::none()),
+                       "device_time"_a = std::chrono::duration<double>(report.device_time).count(),
+                       "rollback_error"_a = report.rollback_status.ok()
+                                                ? py::object(py::none())
+                                                : py::object(py::str(report.rollback_status.to_string())));
+            if (!report.issues.empty())
+              raise(cpo::sdk::issues_status(report.issues, "document"),
+                    py::dict("issues"_a = issue_list(report.issues), "report"_a = r));
+            if (!report.status.ok()) raise(report.status, py::dict("report"_a = r));
+            return r;
+          },
+          "document"_a, py::kw_only(), "persist_path"_a = py::none(), "progress"_a = py::none(),
+          "Validates, plans, applies and reads back the document; on any failure rolls back to the state before "
+          "and raises (the exception's `report` says how far it went). `persist_path` receives the running state "
+          "(YAML, atomically). Returns {'operations', 'applied', 'rolled_back', 'persisted', 'device_writes', "
+          "'device_time', 'rollback_error'}.")
+      .def(
+          "config_running",
+          [](const SwitchPtr& s, const std::string& format) -> py::object {
+            if (format != "yaml" && format != "json" && format != "dict")
+              invalid("config_running: format '" + format + "' is not 'yaml', 'json' or 'dict'");
+            auto state = value_of(nogil([&] { return cpo::sdk::read_config_state(*s); }));
+            const std::string text =
+                cpo::sdk::render_config(cpo::sdk::to_config(state),
+                                        format == "yaml" ? cpo::sdk::ConfigFormat::yaml : cpo::sdk::ConfigFormat::json);
+            if (format == "dict") return py::module_::import("json").attr("loads")(text);
+            return py::str(text);
+          },
+          "format"_a = "yaml",
+          "The running state as a complete document ('yaml' or 'json' text, or a 'dict'); applying it changes "
+          "nothing.")
       .def_property_readonly(
           "now", [](const SwitchPtr& s) { return std::chrono::duration<double>(s->now()).count(); },
           "The device clock in seconds (virtual on sim:// with clock=virtual).")

@@ -460,6 +460,43 @@ static void test_events(cpo_switch* sw) {
   EXPECT_OK(cpo_sim_repair_laser(sw, (cpo_laser){1, 1}));
 }
 
+/* ------------------------------------------------------------------------------ config */
+
+static void test_config(cpo_switch* sw) {
+  const char* doc = "schema_version: 1\nports:\n  - port: 20-21\n    fec: none\n";
+  const char* bad = "schema_version: 1\nports:\n  - port: 200\n    fec: rs528\n";
+  char* plan = NULL;
+  char* running = NULL;
+  size_t ops = 0;
+  cpo_config_result result;
+  cpo_port_values p;
+
+  EXPECT_OK(cpo_config_validate(sw, doc));
+  EXPECT_CODE(cpo_config_validate(sw, bad), CPO_ERR_OUT_OF_RANGE);
+  CHECK(contains(cpo_last_error(), "ports[0]"));
+  EXPECT_CODE(cpo_config_validate(sw, NULL), CPO_ERR_INVALID_ARGUMENT);
+  EXPECT_CODE(cpo_config_validate(sw, "ports: [unclosed"), CPO_ERR_INVALID_ARGUMENT);
+
+  EXPECT_OK(cpo_config_plan(sw, doc, &plan, &ops));
+  CHECK(ops == 2 && contains(plan, "port 20: fec rs544 -> none"));
+  cpo_free(plan);
+  EXPECT_OK(cpo_port_show(sw, 20, &p));
+  CHECK(p.fec == CPO_FEC_RS544); /* planning changed nothing */
+
+  EXPECT_OK(cpo_config_apply(sw, doc, NULL, &result));
+  CHECK(result.operations == 2 && result.applied == 2 && result.rolled_back == 0 && result.device_writes > 0);
+  EXPECT_OK(cpo_port_show(sw, 21, &p));
+  CHECK(p.fec == CPO_FEC_NONE);
+  EXPECT_OK(cpo_config_apply(sw, doc, NULL, &result)); /* already running it: no write */
+  CHECK(result.operations == 0 && result.device_writes == 0);
+  EXPECT_CODE(cpo_config_apply(sw, bad, NULL, &result), CPO_ERR_OUT_OF_RANGE);
+  CHECK(result.applied == 0);
+
+  EXPECT_OK(cpo_config_running(sw, 1, &running));
+  CHECK(running != NULL && running[0] == '{' && contains(running, "\"none\""));
+  cpo_free(running);
+}
+
 /* ------------------------------------------------------------------------- last error */
 
 static void* other_thread(void* arg) {
@@ -500,6 +537,7 @@ int main(int argc, char** argv) {
   test_hot_swap(sw);
   test_snapshot(sw);
   test_events(sw);
+  test_config(sw);
   test_last_error_per_thread(sw);
   EXPECT_CODE(cpo_sim_fail_laser(NULL, (cpo_laser){0, 0}), CPO_ERR_INVALID_ARGUMENT);
   cpo_close(sw);

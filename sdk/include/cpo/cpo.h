@@ -875,10 +875,49 @@ cpo_status cpo_sim_degrade_lane(cpo_switch* sw, uint32_t lane, double snr_penalt
 /* Register writes the driver made since the switch opened (a refused request writes none). */
 cpo_status cpo_sim_device_writes(cpo_switch* sw, uint64_t* out);
 
-/* -------------------------------------------------------------------- planned: config */
+/* ------------------------------------------------------------- desired-state config */
 
-/* Planned (docs/c-api.md, "Planned"): cpo_config_validate / cpo_config_plan / cpo_config_apply
- * for desired-state configuration files, once the SDK's configuration model lands. */
+/* A configuration document (YAML or JSON, schema_version 1; the comment at the top of
+ * cpo/sdk/config.h describes its keys) is validated whole, planned as an ordered diff against
+ * what the switch runs, and applied through the same policies, verified by read-back and
+ * rolled back to the exact previous state on any failure. `document` is the text itself
+ * (JSON when its first non-blank character is '{', YAML otherwise). */
+
+/* Checks a document against the switch (platform, capabilities, laser limits, the breakout and
+ * laser policies) without a device write. CPO_OK when it would apply; otherwise the issues'
+ * code (one issue: its own, e.g. CPO_ERR_OUT_OF_RANGE for a port the platform lacks,
+ * CPO_ERR_UNSUPPORTED for a FEC mode the backend lacks; several: CPO_ERR_INVALID_ARGUMENT, or
+ * CPO_ERR_SAFETY_REFUSED when every one is a policy refusal) and cpo_last_error() lists every
+ * issue, one per line, each with its document path ("ports[3].breakout: ..."). Thread-safe. */
+cpo_status cpo_config_validate(cpo_switch* sw, const char* document);
+
+/* Validates, then plans against the running state: `*plan` (for cpo_free; NULL allowed to
+ * only count) gets the operations in the order apply runs them, one per line ("port 12: fec
+ * rs544 -> none (ports[2].fec)"), `*operations` (may be NULL) their number; 0 when the switch
+ * already runs the document. Errors: those of cpo_config_validate; the device's. */
+cpo_status cpo_config_plan(cpo_switch* sw, const char* document, char** plan, size_t* operations);
+
+typedef struct cpo_config_result {
+  size_t operations;      /* the plan's operations */
+  size_t applied;         /* operations run before success or failure */
+  uint8_t rolled_back;    /* a failure was rolled back */
+  uint8_t persisted;      /* the running state was written to persist_path */
+  uint64_t device_writes; /* register writes of this call (simulated switches; 0 otherwise) */
+  int64_t device_time_ns; /* device clock time the call took */
+} cpo_config_result;
+
+/* Validates, plans, applies, reads back; on any failure rolls back to the state before and
+ * fails naming the operation (`out` still says how far it went and whether the rollback
+ * completed: rolled_back). `persist_path` (NULL: none) receives the running state as YAML,
+ * replaced atomically, after a verified apply. Applying what the switch already runs writes
+ * nothing. `out` may be NULL. Errors: those of cpo_config_validate before anything is done;
+ * the failing operation's error after the rollback. Not serialised against a second apply
+ * on the same switch: one configuration agent per switch. */
+cpo_status cpo_config_apply(cpo_switch* sw, const char* document, const char* persist_path, cpo_config_result* out);
+
+/* The running state as a complete document (YAML, or JSON when `json` is nonzero) for
+ * cpo_free; applying it changes nothing. Errors: the device's. */
+cpo_status cpo_config_running(cpo_switch* sw, int json, char** out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -11,7 +11,8 @@ the message naming the object and what is allowed. The GIL is released while the
 a device; every object may be used from several threads. docs/python.md has the guide.
 """
 
-from typing import Iterator, Optional
+from typing import Iterator as _Iterator
+from typing import Optional as _Optional
 
 from ._cposdk import (  # noqa: F401  (the public names)
     AlreadyExists,
@@ -43,7 +44,7 @@ from ._cposdk import (  # noqa: F401  (the public names)
 )
 
 
-def _events(self: Subscription, timeout: Optional[float] = None) -> Iterator[Event]:
+def _events(self: Subscription, timeout: _Optional[float] = None) -> _Iterator[Event]:
     """Yields events as they arrive; stops after `timeout` seconds without one (None: never)."""
     while True:
         batch = self.wait(timeout)

@@ -1,5 +1,6 @@
 # Type stubs of the cposdk package (the extension module cposdk._cposdk and cposdk/__init__.py).
 # tests/python/test_stubs.py checks that they name exactly what the module defines.
+import os
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 __version__: str
@@ -36,6 +37,7 @@ def exit_code(code: str) -> int:
 PortLike = Union[int, str, "Port"]
 LaserLike = Union[str, Tuple[int, int], "Laser"]
 Progress = Callable[[Dict[str, Any]], Any]
+Document = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 
 class Switch:
     @property
@@ -74,6 +76,17 @@ class Switch:
         self, *, types: Optional[List[str]] = None, objects: Optional[str] = None, synthetic: bool = True
     ) -> Subscription: ...
     def impacted_ports(self, what: str) -> List[str]: ...
+    # Desired-state configuration (cpo/sdk/config.h): `document` is a dict, YAML/JSON text or a path.
+    def config_validate(self, document: Document) -> List[Dict[str, str]]:
+        """[{'path': 'ports[3].breakout', 'code': 'unsupported', 'message': ...}]; [] when it would apply."""
+    def config_plan(self, document: Document) -> List[Dict[str, Any]]:
+        """[{'kind', 'object', 'field', 'from', 'to', 'source', 'deferred', 'text'}] in apply order."""
+    def config_apply(
+        self, document: Document, *, persist_path: Optional[str] = None, progress: Optional[Progress] = None
+    ) -> Dict[str, Any]:
+        """{'operations', 'applied', 'rolled_back', 'persisted', 'device_writes', 'device_time', 'rollback_error'};
+        raises the failure (with `report`, and `issues` for a document's issues) after rolling back."""
+    def config_running(self, format: str = "yaml") -> Union[str, Dict[str, Any]]: ...
     @property
     def now(self) -> float: ...
     def sleep(self, seconds: float) -> None: ...
