@@ -1,6 +1,7 @@
 // cpo::simd::Client: the client end of the cpo-simd protocol (simd_client.h).
 #include "cpo/sim/simd_client.h"
 
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -77,7 +78,8 @@ struct Client::Impl {
   std::mutex mu;  // one request at a time on the connection
   std::uint32_t seq = 0;
   std::atomic<bool> gone{false};
-  std::string gone_reason;  // guarded by mu
+  std::mutex reason_mu;
+  std::string gone_reason;  // guarded by reason_mu
 
   ClockKind clock = ClockKind::virtual_time;
   std::int64_t epoch_ns = 0;
@@ -91,8 +93,25 @@ struct Client::Impl {
   std::vector<std::unique_ptr<SimdBar>> bars;
 
   Status gone_status() {
+    std::lock_guard lock(reason_mu);
     return error(Code::device_gone,
                  "cpo-simd at " + path + ": connection lost (" + gone_reason + "); the daemon exited or was killed");
+  }
+  void mark_gone(const std::string& why) {
+    {
+      std::lock_guard lock(reason_mu);
+      if (gone_reason.empty()) gone_reason = why;
+    }
+    gone.store(true, std::memory_order_release);
+  }
+  // The daemon hung up: its windows stay mapped here but nobody updates them any more. One
+  // non-blocking poll, done where a reader starts a copy (Generation) or checks the device
+  // (Magic), so a dead daemon reads as a removed device.
+  void check_peer() noexcept {
+    pollfd p{sock.get(), POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      mark_gone("the daemon closed the connection");
+    }
   }
 
   // Sends a request and waits for its reply; `text` receives the reply's message.
@@ -110,9 +129,9 @@ struct Client::Impl {
       sent = error(Code::internal, "cpo-simd protocol: reply out of order");
     }
     if (!sent.ok()) {
-      gone_reason = sent.message();
-      gone.store(true, std::memory_order_release);
-      return gone_status();
+      mark_gone(sent.message());
+      return error(Code::device_gone, "cpo-simd at " + path + ": connection lost (" + sent.message() +
+                                          "); the daemon exited or was killed");
     }
     if (reply.code != 0) {
       return error(static_cast<Code>(reply.code), io::tail_text(buf, sizeof(Reply), reply.text_bytes));
@@ -160,6 +179,7 @@ class SimdBar final : public Bar {
   [[nodiscard]] std::size_t size() const noexcept override { return rd::kWindowBytes; }
 
   [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override {
+    if (offset == rd::reg::kGeneration || offset == rd::reg::kMagic) c_.check_peer();
     if (c_.gone.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return 0xFFFFFFFFu;
     if (in_mailbox(offset)) return mailbox_read(offset);
     if (offset == rd::reg::kEvtConsumer) return consumer();

@@ -96,9 +96,12 @@ int daemonize() {
   }
   ::close(pipefd[0]);
   ::setsid();
+  // Detached: no terminal, and no inherited pipe held open (logs go to the journal).
   const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) {
     ::dup2(null, STDIN_FILENO);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
     ::close(null);
   }
   return pipefd[1];
@@ -171,7 +174,9 @@ int run(const Args& a, bool under_systemd) {
   const std::string what = (*server)->describe();
   log->info("serving {} ({} clock, pid {})", what, a.clock, ::getpid());
   ::sd_notifyf(0, "READY=1\nSTATUS=serving %s\nMAINPID=%d", what.c_str(), static_cast<int>(::getpid()));
-  report(ready_fd, 0, fmt::format("cpo-simd: serving {} ({} clock, pid {})", what, a.clock, ::getpid()));
+  report(ready_fd, 0,
+         fmt::format("cpo-simd: serving {} ({} clock, pid {}){}", what, a.clock, ::getpid(),
+                     journal ? "; logs go to the journal" : "; no journal here: run with --foreground to see logs"));
 
   const std::string why = (*server)->run(stop.get());
   ::sd_notify(0, "STOPPING=1");

@@ -195,7 +195,7 @@ Result<std::unique_ptr<Server>> Server::create(const Topology& topology, const S
     o.profile = spec.profile;
     o.seed = spec.seed;
     o.clock = options.clock;
-    o.start = options.start;
+    o.start = spec.start.value_or(options.start);
     o.status_period = options.status_period;
     for (std::size_t u = 0; u < units; ++u) {
       auto w = SharedPage::create(fmt::format("cpo-simd {} unit {}", spec.name, u), rd::kWindowBytes);
@@ -211,18 +211,11 @@ Result<std::unique_ptr<Server>> Server::create(const Topology& topology, const S
     srv->switches_.push_back(std::move(served));
   }
   for (const LinkSpec& link : topology.links) {
-    Served* a = nullptr;
-    Served* b = nullptr;
-    for (auto& s : srv->switches_) {
-      if (s->spec.name == link.a) a = s.get();
-      if (s->spec.name == link.b) b = s.get();
-    }
-    if (a == nullptr || b == nullptr) {
-      return error(Code::invalid_argument,
-                   fmt::format("link {}:{} - {}:{}: unknown switch", link.a, link.a_port, link.b, link.b_port));
-    }
-    Status s = srv->fabric_->connect(*a->sw, PortId(link.a_port), *b->sw, PortId(link.b_port), Decibels(link.loss_db));
-    if (!s.ok()) return s.with_context(fmt::format("link {}:{} - {}:{}", link.a, link.a_port, link.b, link.b_port));
+    Served& a = *srv->switches_[link.a];
+    Served& b = *srv->switches_[link.b];
+    const std::string what = fmt::format("link {}:{} - {}:{}", a.spec.name, link.a_port, b.spec.name, link.b_port);
+    Status s = srv->fabric_->connect(*a.sw, PortId(link.a_port), *b.sw, PortId(link.b_port), Decibels(link.loss_db));
+    if (!s.ok()) return s.with_context(what);
   }
   srv->publish_clock();
   return srv;
@@ -338,8 +331,9 @@ void Server::shutdown() {
     std::lock_guard lock(mu_);
     conns_.clear();
   }
-  switches_.clear();
+  // The simulator first: its real-time thread writes into the windows the switches own.
   fabric_.reset();
+  switches_.clear();
 }
 
 // ------------------------------------------------------------------------------ a client
@@ -558,11 +552,14 @@ Status Server::on_ring(const std::shared_ptr<Conn>& conn, const Ring& ring) {
       return error(Code::not_found, "the client left");
     }
     if (options_.clock == sim::ClockMode::virtual_time) {
+      // Up to the running command's typical completion, then in quarters of its latency (as
+      // the reference driver polls).
       nanoseconds step = std::chrono::microseconds(10);
       if (st.running) {
         const nanoseconds typical = rd::typical_latency(static_cast<rd::Opcode>(st.running->opcode));
-        step = std::clamp<nanoseconds>(st.running->started + typical - fabric_->now(), std::chrono::microseconds(10),
-                                       std::chrono::milliseconds(10));
+        const nanoseconds left = st.running->started + typical - fabric_->now();
+        step = left.count() > 0 ? left : typical / 4;
+        step = std::clamp<nanoseconds>(step, std::chrono::microseconds(10), std::chrono::milliseconds(10));
       }
       lock.unlock();
       fabric_->advance(step);
@@ -627,6 +624,14 @@ void Server::pump_unit_locked(Served& s, std::size_t unit) {
     Pending p = std::move(st.queue.front());
     st.queue.pop_front();
     if (!p.conn->alive.load()) continue;
+    if (st.hung) {
+      // A hung firmware does not see doorbells: the mailbox stays idle and the client's driver
+      // times out, as on the device. Nothing is written.
+      logger()->info("{} unit {}: {} of {} not served: the unit's firmware is hung", s.spec.name, unit,
+                     op_name(p.opcode), p.conn->label());
+      finish_locked(*p.conn, unit, 0, 0, nullptr, nullptr);
+      continue;
+    }
     Bar& bar = s.sw->bar(unit);
     bar.write32(rd::reg::kMbxOpcode, p.opcode);
     for (std::size_t i = 0; i < kMailboxArgs; ++i) bar.write32(rd::mbx_arg(i), p.args[i]);
@@ -805,7 +810,15 @@ Status Server::on_fault(Served& s, const Fault& f) {
     case FaultOp::overheat_oe: return door.overheat_oe(OeId(f.a), Celsius(f.value));
     case FaultOp::overheat_els: return door.overheat_els(ElsId(f.a), Celsius(f.value));
     case FaultOp::degrade_lane: return door.degrade_lane(LaneId(f.a), Decibels(f.value));
-    case FaultOp::hang_firmware: return door.hang_firmware(UnitId(f.a), f.flag != 0);
+    case FaultOp::hang_firmware: {
+      Status st = door.hang_firmware(UnitId(f.a), f.flag != 0);
+      if (st.ok()) {
+        std::lock_guard lock(mu_);
+        s.units[f.a].hung = f.flag != 0;
+        pump_locked();
+      }
+      return st;
+    }
   }
   return error(Code::invalid_argument,
                fmt::format("unknown fault operation {} (allowed 1..15, cpo/sim/simd_protocol.h FaultOp)",

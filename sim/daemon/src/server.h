@@ -93,6 +93,7 @@ class Server {
     std::optional<Running> running;
     std::uint32_t next_tag = 0;
     std::uint32_t resets = 0;
+    bool hung = false;  // hang_firmware injected through the control channel
   };
 
   Server() = default;
