@@ -468,5 +468,27 @@ TEST(Simd, WithoutForegroundItDetachesOnceItServes) {
   if (fs::exists(sock)) ::kill(static_cast<pid_t>(pid), SIGKILL);  // never leave it behind
 }
 
+TEST(Simd, TheSystemdUnitIsATypeNotifyServiceThatVerifies) {
+  std::ifstream in(CPO_SIMD_SERVICE_IN);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string unit = text.str();
+  EXPECT_THAT(unit, HasSubstr("Type=notify"));
+  EXPECT_THAT(unit, HasSubstr("RestrictAddressFamilies=AF_UNIX"));
+  const auto at = unit.find("@CPO_SIMD_BIN@");
+  ASSERT_NE(at, std::string::npos);
+  unit.replace(at, 14, CPO_SIMD_PATH);
+  std::string analyze;
+  for (const char* p : {"/usr/bin/systemd-analyze", "/bin/systemd-analyze"})
+    if (fs::exists(p)) analyze = p;
+  if (analyze.empty()) GTEST_SKIP() << "systemd-analyze is not installed (package systemd)";
+  ScratchDir dir;
+  const auto file = dir.path() / "cpo-simd.service";
+  std::ofstream(file) << unit;
+  const auto r = run_process(analyze, {"verify", file.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out + r.err, "");
+}
+
 }  // namespace
 }  // namespace cpo::testing
