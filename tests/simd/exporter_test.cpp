@@ -13,6 +13,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -252,7 +253,14 @@ TEST(Exporter, PrometheusScrapesTheFabricAndAnswersPromQLAfterAFault) {
 
   auto sw1 = Switch::open("simd://" + rig.socket("sw1"));
   ASSERT_TRUE(sw1.ok()) << sw1.status().to_string();
-  ASSERT_TRUE((*sw1)->simulator()->fail_laser({ElsId(4), 5}).ok());
+  // The port els 4 laser 5 lights comes up, then loses its light.
+  const LaserRef laser{ElsId(4), 5};
+  const Platform& p = (*sw1)->platform();
+  const PortId port = p.lanes()[p.els_modules()[4].lasers[5].lanes.front().value()].port;
+  ASSERT_TRUE((*sw1)->set_admin(port, AdminState::up).ok());
+  (*sw1)->sleep_for(3s);
+  ASSERT_EQ((*sw1)->port(port)->oper(), OperState::up);
+  ASSERT_TRUE((*sw1)->simulator()->fail_laser(laser).ok());
   auto after = query("count by (switch, els, laser) (cpo_laser_state{state=\"fault\"})",
                      [](const nlohmann::json& v) { return v.size() == 1; });
   ASSERT_EQ(after["data"]["result"].size(), 1u) << after.dump() << prom->err();
@@ -261,6 +269,26 @@ TEST(Exporter, PrometheusScrapesTheFabricAndAnswersPromQLAfterAFault) {
   EXPECT_EQ(metric["els"], "4");
   EXPECT_EQ(metric["laser"], "5");
   EXPECT_EQ(after["data"]["result"][0]["value"][1], "1");
+
+  // Every query docs/telemetry.md shows runs; the first finds the port that went down.
+  std::ifstream doc(std::string(CPOSDK_SOURCE_DIR) + "/docs/telemetry.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  std::vector<std::string> queries;
+  for (auto at = text.find("```promql\n"); at != std::string::npos; at = text.find("```promql\n", at + 1)) {
+    const auto begin = at + 10;
+    queries.push_back(text.substr(begin, text.find("\n```", begin) - begin));
+  }
+  ASSERT_GE(queries.size(), 8u);
+  for (const auto& q : queries) {
+    auto r = api.Get("/api/v1/query?query=" + url_encode(q));
+    ASSERT_TRUE(r) << q;
+    EXPECT_EQ(r->status, 200) << q << ": " << r->body;
+    EXPECT_NE(r->body.find("\"status\":\"success\""), std::string::npos) << q << ": " << r->body;
+  }
+  auto down = query(queries.front(), [](const nlohmann::json& v) { return v.size() == 1; });
+  ASSERT_EQ(down["data"]["result"].size(), 1u) << down.dump();
+  EXPECT_EQ(down["data"]["result"][0]["metric"]["switch"], "sw1");
+  EXPECT_EQ(down["data"]["result"][0]["value"][1], "1");
   EXPECT_EQ(prom->stop(SIGTERM), 0) << prom->err();
 }
 
