@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "cpo/sdk/config.h"
 #include "cpo/sdk/switch.h"
 
 namespace {
@@ -146,5 +147,82 @@ void BM_SnapshotAndPrometheus(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SnapshotAndPrometheus)->Unit(benchmark::kMicrosecond);
+
+// --- desired-state configuration (cpo/sdk/config.h, docs/config.md) --------------------------
+
+// The whole switch: 144 ports split 4x200G (576 logical ports) admin up with FEC and tx-FIR on
+// every lane, and all 144 lasers at 90 mW. From power-on that is 144 breakouts (one bulk
+// call), 576 tx-FIR writes, 144 laser ramps and 144 admin-up operations.
+cpo::sdk::Config full_switch_config() {
+  auto parsed = cpo::sdk::parse_config(R"(schema_version: 1
+ports:
+  - port: 0-143
+    breakout: 4x200G
+    admin: up
+    fec: rs544
+    tx_fir: {pre: -3, main: 52, post: -6}
+lasers:
+)" + [] {
+    std::string lasers;
+    for (int e = 0; e < 18; ++e) lasers += "  - {laser: els" + std::to_string(e) + "/0-7, enabled: true, power_mw: 90}\n";
+    return lasers;
+  }());
+  if (!parsed.issues.empty()) std::abort();
+  return parsed.config;
+}
+
+// Apply the full-switch document to a switch in its power-on state (the way back to power-on,
+// also a config apply, runs with the timer paused). Target: at most 50 ms of CPU.
+void BM_ConfigApplyFullSwitch576(benchmark::State& state) {
+  auto sw = open_cpo144();
+  const cpo::sdk::Config full = full_switch_config();
+  auto initial = cpo::sdk::read_config_state(*sw);
+  if (!initial) std::abort();
+  const cpo::sdk::Config power_on = cpo::sdk::to_config(*initial);
+  double device = 0, ops = 0, writes = 0;
+  for (auto _ : state) {
+    auto report = cpo::sdk::apply_config(*sw, full);
+    if (!report.status.ok()) state.SkipWithError(report.status.to_string().c_str());
+    device += ms(report.device_time);
+    ops += static_cast<double>(report.applied);
+    writes += static_cast<double>(report.device_writes.value_or(0));
+    state.PauseTiming();
+    if (!cpo::sdk::apply_config(*sw, power_on).status.ok()) state.SkipWithError("restoring power-on failed");
+    state.ResumeTiming();
+  }
+  state.counters["device_ms"] = benchmark::Counter(device, benchmark::Counter::kAvgIterations);
+  state.counters["operations"] = benchmark::Counter(ops, benchmark::Counter::kAvgIterations);
+  state.counters["device_writes"] = benchmark::Counter(writes, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_ConfigApplyFullSwitch576)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+
+// The same document once more: read the running state, validate, plan nothing, write nothing.
+// Target: at most 5 ms of CPU.
+void BM_ConfigReapplyNoop576(benchmark::State& state) {
+  auto sw = open_cpo144();
+  const cpo::sdk::Config full = full_switch_config();
+  if (!cpo::sdk::apply_config(*sw, full).status.ok()) std::abort();
+  double writes = 0;
+  for (auto _ : state) {
+    auto report = cpo::sdk::apply_config(*sw, full);
+    if (!report.status.ok() || !report.plan.ops.empty()) state.SkipWithError("the re-apply was not a no-op");
+    writes += static_cast<double>(report.device_writes.value_or(0));
+  }
+  state.counters["device_writes"] = benchmark::Counter(writes, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_ConfigReapplyNoop576)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+
+// Reading the complete running document of the split switch (show-running output, YAML).
+void BM_ConfigParseRunningYaml(benchmark::State& state) {
+  auto sw = open_cpo144();
+  if (!cpo::sdk::apply_config(*sw, full_switch_config()).status.ok()) std::abort();
+  const std::string text = cpo::sdk::render_config(cpo::sdk::to_config(*cpo::sdk::read_config_state(*sw)));
+  for (auto _ : state) {
+    auto parsed = cpo::sdk::parse_config(text);
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.counters["bytes"] = static_cast<double>(text.size());
+}
+BENCHMARK(BM_ConfigParseRunningYaml)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -97,8 +97,9 @@ int events(const Context& ctx, const EventsArgs& a) {
   auto dev = ctx.device();
   if (!dev) return fail(dev.status());
   cpo::Switch& sw = **dev;
-  cpo::sdk::Subscription* sub = ctx.session->events();
-  if (sub == nullptr) return fail(cpo::error(cpo::Code::unsupported, "this device delivers no events"));
+  auto subscribed = ctx.session->events();
+  if (!subscribed) return fail(subscribed.status());
+  cpo::sdk::Subscription* sub = *subscribed;
   // Everything since the device was opened (or since the previous `events`), then, with
   // --follow, what arrives while device time passes, until --count events or --timeout.
   const std::size_t want = a.count ? *a.count : SIZE_MAX;
@@ -115,8 +116,9 @@ int events(const Context& ctx, const EventsArgs& a) {
       if (a.follow) {
         // Streaming: one line (one JSON document with --json) per event as it arrives.
         if (ctx.json) {
-          ordered_json doc = event_json(e);
-          doc["schema_version"] = kJsonSchemaVersion;
+          ordered_json doc = {{"schema_version", kJsonSchemaVersion}};
+          const ordered_json fields = event_json(e);
+          for (const auto& [key, value] : fields.items()) doc[key] = value;
           std::cout << doc.dump() << '\n';
         } else {
           std::cout << cpo::to_string(e) << '\n';
@@ -168,7 +170,8 @@ void add_monitor_commands(CLI::App& app, Context& ctx) {
 
   auto e = std::make_shared<EventsArgs>();
   auto* ev = app.add_subcommand(
-      "events", "Events since the device was opened (in a batch: since the previous `events`), optionally following");
+      "events", "Events from now on (in a batch with an `events` line: since the device was opened, or since the "
+                "previous `events`), optionally following");
   ev->add_flag("--follow", e->follow, "Print events as they arrive (one line or JSON document each)");
   ev->add_option("--count", e->count, "Stop after N events (an error when fewer arrive in time)");
   ev->add_option("--timeout", e->timeout, "How long to wait, in device time (5s, 100ms)")->capture_default_str();

@@ -160,10 +160,12 @@ void add_pci_commands(CLI::App& app, Context& ctx) {
   dump->excludes(sysfs);
   list_cmd->add_flag("--all", args->all, "List every PCI device, not only switch-ASIC candidates");
   list_cmd->add_flag("--json", ctx.json, "Print JSON");
+  list_cmd->footer(examples({"cpoctl pci list", "cpoctl pci list --all --json", "cpoctl pci list --dump lspci-x.txt"}));
   list_cmd->callback([&ctx, args] { ctx.exit_code = list(ctx, *args); });
 
   auto* ids_cmd = pci->add_subcommand("ids", "Print the table of known switch-ASIC vendor:device ids and sources");
   ids_cmd->add_flag("--json", ctx.json, "Print JSON");
+  ids_cmd->footer(examples({"cpoctl pci ids", "cpoctl --json pci ids"}));
   ids_cmd->callback([&ctx] { ctx.exit_code = ids(ctx); });
 }
 

@@ -153,6 +153,8 @@ void add_platform_commands(CLI::App& app, Context& ctx) {
   show_cmd->add_option("--profile", *profile, "Built-in profile name (cpo144, bailly51t, davisson102t) or a JSON file")
       ->capture_default_str();
   show_cmd->add_flag("--json", ctx.json, "Print JSON");
+  show_cmd->footer(examples({"cpoctl platform show", "cpoctl platform show --profile bailly51t --json",
+                             "cpoctl platform show --profile ./my-switch.json"}));
   show_cmd->callback([&ctx, profile] { ctx.exit_code = show(ctx, *profile); });
 
   auto args = std::make_shared<ImpactArgs>();
@@ -167,6 +169,8 @@ void add_platform_commands(CLI::App& app, Context& ctx) {
                          "Breakout mode of every port, e.g. 4x200G (default: the profile's)");
   impact_cmd->add_option("--port-breakout", args->port_breakout, "PORT=MODE for one port, repeatable, e.g. 12=2x400G");
   impact_cmd->add_flag("--json", ctx.json, "Print JSON");
+  impact_cmd->footer(examples({"cpoctl platform impact --els 7 --laser 3 --breakout 4x200G",
+                               "cpoctl platform impact --oe 5 --port-breakout 12=2x400G --json"}));
   impact_cmd->callback([&ctx, args] { ctx.exit_code = impact(ctx, *args); });
 }
 

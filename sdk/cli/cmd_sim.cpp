@@ -41,7 +41,8 @@ int advance_time(const Context& ctx, const std::string& text) {
   if (ctx.json) {
     print_json(ctx, {{"advanced_s", std::chrono::duration<double>(sw->now() - t0).count()}, {"device_time_s", now}});
   } else if (!ctx.quiet) {
-    std::cout << fmt::format("device time {:.6f} s\n", now);
+    std::cout << fmt::format("advanced {:.6f} s, device time {:.6f} s\n",
+                             std::chrono::duration<double>(sw->now() - t0).count(), now);
   }
   return 0;
 }

@@ -132,7 +132,7 @@ cpo::Result<std::vector<std::string>> split_line(const std::string& line) {
   return out;
 }
 
-int run_batch(cpoctl::Session& session, const TopLevel& top) {
+int run_batch(cpoctl::Session& session, cpoctl::Globals& batch_globals, const TopLevel& top) {
   std::string text;
   if (top.batch_file == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -142,6 +142,16 @@ int run_batch(cpoctl::Session& session, const TopLevel& top) {
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   const std::string name = top.batch_file == "-" ? "<stdin>" : top.batch_file;
+  {
+    // A batch that reads events keeps them from the start (see Globals::events_from_open).
+    std::istringstream scan(text);
+    std::string l;
+    while (std::getline(scan, l)) {
+      auto w = split_line(l);
+      if (w && !w->empty() && ((*w)[0] == "events" || (w->size() > 1 && (*w)[0] == "cpoctl" && (*w)[1] == "events")))
+        batch_globals.events_from_open = true;
+    }
+  }
   std::istringstream lines(text);
   std::string line;
   int first_failure = 0;
@@ -201,7 +211,7 @@ int run(int argc, char** argv) {
   if (rc >= 0) return rc;
   if (!top.batch_file.empty()) {
     if (!app.get_subcommands().empty()) return cpoctl::usage_error("-f runs a batch file: give no command with it");
-    return run_batch(session, top);
+    return run_batch(session, globals, top);
   }
   if (app.get_subcommands().empty()) return cpoctl::usage_error("a command is required (or -f FILE)");
   return ctx.exit_code;

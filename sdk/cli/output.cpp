@@ -42,9 +42,23 @@ cpo::Result<cpo::Switch*> Session::device() {
   auto opened = cpo::Switch::open(g.device, options);
   if (!opened) return opened.status().with_context(g.device);
   switch_ = std::move(opened).value();
-  auto sub = switch_->subscribe(cpo::sdk::EventFilter{});
-  if (sub) events_ = std::make_unique<cpo::sdk::Subscription>(std::move(sub).value());
+  if (g.events_from_open) {
+    auto sub = switch_->subscribe(cpo::sdk::EventFilter{});
+    if (!sub) return sub.status();
+    events_ = std::make_unique<cpo::sdk::Subscription>(std::move(sub).value());
+  }
   return switch_.get();
+}
+
+cpo::Result<cpo::sdk::Subscription*> Session::events() {
+  auto dev = device();
+  if (!dev) return dev.status();
+  if (!events_) {
+    auto sub = switch_->subscribe(cpo::sdk::EventFilter{});
+    if (!sub) return sub.status();
+    events_ = std::make_unique<cpo::sdk::Subscription>(std::move(sub).value());
+  }
+  return events_.get();
 }
 
 std::filesystem::path Session::running_path() const {

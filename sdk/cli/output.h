@@ -26,6 +26,10 @@ struct Globals {
   bool pretty = false;
   bool quiet = false;
   std::string log_level = "warn";  // --log-level
+  // Subscribe to events when the device opens (a batch with an `events` line), so the
+  // events of the lines before it are kept. Otherwise `events` subscribes when it runs:
+  // a subscription reads (and acknowledges) the device's events, which are device writes.
+  bool events_from_open = false;
 };
 
 // The device of a run, opened on first use and kept for the commands that follow (so an
@@ -46,8 +50,9 @@ class Session {
   // The persisted running configuration of this device, and the one before it.
   [[nodiscard]] std::filesystem::path running_path() const;
   [[nodiscard]] std::filesystem::path previous_path() const;
-  // The event subscription opened with the device (null before).
-  cpo::sdk::Subscription* events() noexcept { return events_.get(); }
+  // The session's event subscription, made on first use (or when the device opened, with
+  // Globals::events_from_open). Errors: the device's, or Switch::subscribe's.
+  cpo::Result<cpo::sdk::Subscription*> events();
 
  private:
   const Globals* globals_;

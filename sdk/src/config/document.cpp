@@ -249,10 +249,23 @@ struct SchemaReader {
     return v.get<std::string>();
   }
 
+  // Names and object lists are printable ASCII (what the object parser and profiles accept).
+  std::optional<std::string> name(const ordered_json& v, const std::string& path, std::string_view what) {
+    auto s = string(v, path, what);
+    if (!s) return std::nullopt;
+    for (char c : *s) {
+      if (c < 0x20 || c > 0x7E) {
+        issue(path, Code::invalid_argument, fmt::format("expected {}: only printable ASCII characters", what));
+        return std::nullopt;
+      }
+    }
+    return s;
+  }
+
   // A selector: a string, or a non-negative integer (YAML reads `port: 12` as a number).
   std::optional<std::string> selector(const ordered_json& v, const std::string& path, std::string_view what) {
     if (v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0)) return v.dump();
-    return string(v, path, what);
+    return name(v, path, what);
   }
 
   std::optional<AdminState> admin_value(const ordered_json& v, const std::string& path) {
@@ -393,7 +406,7 @@ struct SchemaReader {
     if (!e.contains("laser")) {
       issue(path + ".laser", Code::invalid_argument, "missing (which lasers: els7/3, els7/0-7, ...)");
       ok = false;
-    } else if (auto sel = string(e["laser"], path + ".laser", "a laser list such as els7/0-7")) {
+    } else if (auto sel = name(e["laser"], path + ".laser", "a laser list such as els7/0-7")) {
       s.select = *sel;
     } else {
       ok = false;
@@ -544,7 +557,7 @@ struct SchemaReader {
             fmt::format("{} is not supported (this cposdk reads {})", shown(v), kConfigSchemaVersion));
     }
     if (root.contains("platform")) {
-      if (auto p = string(root["platform"], "platform", "a profile name such as cpo144")) out.platform = *p;
+      if (auto p = name(root["platform"], "platform", "a profile name such as cpo144")) out.platform = *p;
     }
     if (root.contains("laser_class_limit_mw")) {
       if (auto mw = number(root["laser_class_limit_mw"], "laser_class_limit_mw", "a power in mW")) {
