@@ -21,6 +21,14 @@ install(
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY drivers/reference/include/ drivers/shm/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The netlink driver (docs/netlink.md); libnl is linked by its plain names.
+install(
+  TARGETS cposdk_netlink
+  EXPORT cposdkTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY drivers/netlink/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 install(
   EXPORT cposdkTargets

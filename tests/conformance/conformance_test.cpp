@@ -19,6 +19,7 @@
 
 #include "../drivers/pcie_fixtures.h"
 #include "../support/daemon_process.h"
+#include "../netlink/netns_rig.h"
 #include "../support/status_matchers.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/sdk/switch.h"
@@ -128,6 +129,15 @@ Target target_for(const std::string& scheme) {
     static PciRig rig;
     if (auto uri = rig.uri()) return {*uri, ""};
     return {std::nullopt, "could not build the fake sysfs tree with a simulated reference device"};
+  }
+  if (scheme == "netlink") {
+    // Two veth pairs in a scratch namespace, the peers up so the ports can come up.
+    if (!testing::NetnsRig::root()) return {std::nullopt, "netlink:// needs root (network namespace, veth pairs)"};
+    static testing::NetnsRig rig(2);
+    if (!rig.ok()) return {std::nullopt, "could not create a network namespace with veth pairs"};
+    rig.ip("link set peer1 up");
+    rig.ip("link set peer2 up");
+    return {"netlink://?netns=" + rig.name(), ""};
   }
   return {std::nullopt, ""};
 }

@@ -11,6 +11,8 @@ constexpr SchemeEntry kSchemes[] = {
      open_sim},
     {"pci", "pci://BDF[,BDF...][?profile=NAME|FILE.json] (one BDF per unit, in unit order)", open_pci},
     {"simd", "simd:///path/to/switch.sock or simd://NAME (/run/cposim/NAME.sock), served by cpo-simd", open_simd},
+    {"netlink", "netlink://?netns=NAME[&pattern=swp{N}|&map=FILE][&profile=NAME|FILE.json] (kernel netdevs)",
+     open_netlink},
 };
 
 }  // namespace

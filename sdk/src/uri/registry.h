@@ -27,5 +27,6 @@ Result<Backend> open_backend(std::string_view uri, const OpenOptions& options);
 Result<Backend> open_sim(const Uri& uri, const OpenOptions& options);
 Result<Backend> open_pci(const Uri& uri, const OpenOptions& options);
 Result<Backend> open_simd(const Uri& uri, const OpenOptions& options);
+Result<Backend> open_netlink(const Uri& uri, const OpenOptions& options);
 
 }  // namespace cpo::sdk

@@ -1,0 +1,129 @@
+// Host interfaces over the simulator (sim://cpo144) in a scratch namespace, checked with
+// `ip -j link` as a NOS would see them.
+#include <set>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/status_matchers.h"
+#include "cpo/sdk/hostif.h"
+#include "cpo/sdk/switch.h"
+#include "netns_rig.h"
+
+namespace cpo::sdk {
+namespace {
+
+using cpo::testing::NetnsRig;
+using namespace std::chrono_literals;
+
+nlohmann::json links(const NetnsRig& rig) {
+  auto j = nlohmann::json::parse(rig.ip("-j link show").out, nullptr, false);
+  return j.is_array() ? j : nlohmann::json::array();
+}
+
+std::set<std::string> names(const NetnsRig& rig) {
+  std::set<std::string> out;
+  for (const auto& l : links(rig))
+    if (l["ifname"] != "lo") out.insert(l["ifname"].get<std::string>());
+  return out;
+}
+
+nlohmann::json link(const NetnsRig& rig, const std::string& name) {
+  for (const auto& l : links(rig))
+    if (l["ifname"] == name) return l;
+  return {};
+}
+
+bool has_flag(const nlohmann::json& l, const std::string& flag) {
+  if (!l.contains("flags")) return false;
+  for (const auto& f : l["flags"])
+    if (f == flag) return true;
+  return false;
+}
+
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 3000ms) {
+  for (auto t = 0ms; t < limit; t += 10ms) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+TEST(HostInterfaces, ATapPerLogicalPortFollowingTheSimulatedSwitch) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root (network namespace, /dev/net/tun)";
+  NetnsRig rig(0);
+  ASSERT_TRUE(rig.ok());
+  auto sw = Switch::open("sim://cpo144?seed=11");
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  HostInterfaceOptions options;
+  options.netns = rig.name();
+  options.period = 50ms;
+  auto hostif = HostInterfaces::start(**sw, options);
+  ASSERT_TRUE(hostif.ok()) << hostif.status().to_string();
+
+  // 144 interfaces with SONiC's names: Ethernet<first lane>.
+  std::set<std::string> expected;
+  for (int p = 0; p < 144; ++p) expected.insert(fmt::format("Ethernet{}", 4 * p));
+  EXPECT_EQ(names(rig), expected);
+  EXPECT_EQ((*hostif)->interfaces().size(), 144u);
+  EXPECT_EQ(link(rig, "Ethernet4")["link_type"], "ether");
+
+  // Breakout of port 1 to 4x200G: Ethernet4..Ethernet7.
+  auto split = (*sw)->breakout("1", "4x200G");
+  ASSERT_TRUE(split.ok()) << split.status().to_string();
+  ASSERT_TRUE((*hostif)->sync().ok());
+  for (int s = 5; s < 8; ++s) expected.insert(fmt::format("Ethernet{}", s));
+  EXPECT_EQ(names(rig), expected);
+
+  // Port 0 admin up through the facade: its interface comes up with carrier.
+  ASSERT_TRUE((*sw)->set_admin(PortId(0), AdminState::up).ok());
+  (*sw)->sleep_for(3s);
+  ASSERT_EQ((*sw)->port(PortId(0))->oper(), OperState::up);
+  EXPECT_TRUE(eventually([&] {
+    const auto l = link(rig, "Ethernet0");
+    return has_flag(l, "UP") && !has_flag(l, "NO-CARRIER") && l["operstate"] == "UP";
+  })) << link(rig, "Ethernet0").dump();
+
+  // A fiber cut drops the carrier `ip -j link` shows.
+  ASSERT_TRUE((*sw)->simulator()->cut_port_fiber(PortId(0)).ok());
+  (*sw)->sleep_for(1s);
+  EXPECT_TRUE(eventually([&] { return has_flag(link(rig, "Ethernet0"), "NO-CARRIER"); }))
+      << link(rig, "Ethernet0").dump();
+
+  // `ip link set ... up/down` in the namespace reaches the simulated port.
+  ASSERT_EQ(rig.ip("link set Ethernet8 up").exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return (*sw)->port(PortId(2))->admin() == AdminState::up; }));
+  ASSERT_EQ(rig.ip("link set Ethernet8 down").exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return (*sw)->port(PortId(2))->admin() == AdminState::down; }));
+
+  // Closing removes them all.
+  hostif->reset();
+  EXPECT_TRUE(names(rig).empty());
+}
+
+TEST(HostInterfaces, RefusesANameThatExistsAndLeavesNothing) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  NetnsRig rig(0);
+  ASSERT_TRUE(rig.ok());
+  ASSERT_EQ(rig.ip("link add Ethernet8 type veth peer name other8").exit_code, 0);
+  auto sw = Switch::open("sim://cpo144?seed=11");
+  ASSERT_TRUE(sw.ok());
+  HostInterfaceOptions options;
+  options.netns = rig.name();
+  EXPECT_STATUS(HostInterfaces::start(**sw, options).status(), Code::already_exists, "Ethernet8");
+  EXPECT_EQ(names(rig), (std::set<std::string>{"Ethernet8", "other8"}));
+  options.netns = "cposdk-no-such-namespace";
+  EXPECT_STATUS(HostInterfaces::start(**sw, options).status(), Code::not_found, "ip netns add");
+  options.netns = rig.name();
+  options.pattern = "Ethernet";
+  EXPECT_STATUS(HostInterfaces::start(**sw, options).status(), Code::invalid_argument, "{N}");
+  options.pattern = "VeryLongPrefixX{N}";
+  EXPECT_STATUS(HostInterfaces::start(**sw, options).status(), Code::invalid_argument, "1..15 characters");
+}
+
+}  // namespace
+}  // namespace cpo::sdk

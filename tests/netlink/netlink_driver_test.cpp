@@ -1,0 +1,269 @@
+// The netlink driver against the real kernel: a scratch namespace with veth pairs, every
+// result compared with `ip -j -d link show` and `ethtool` on the same interfaces.
+#include <regex>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/status_matchers.h"
+#include "cpo/drivers/netlink/netlink_driver.h"
+#include "cpo/sdk/switch.h"
+#include "netns_rig.h"
+
+namespace cpo::netlink {
+namespace {
+
+using cpo::testing::NetnsRig;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+class NetlinkDriverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!NetnsRig::root()) GTEST_SKIP() << "needs root (creates a network namespace and veth pairs)";
+    rig_ = std::make_unique<NetnsRig>(4);
+    ASSERT_TRUE(rig_->ok()) << "could not create namespace " << rig_->name() << " with veth pairs";
+    Options o;
+    o.netns = rig_->name();
+    auto d = NetlinkDriver::open(o);
+    ASSERT_TRUE(d.ok()) << d.status().to_string();
+    driver_ = std::move(d).value();
+  }
+
+  nlohmann::json ip_link(const std::string& ifname) {
+    const auto r = rig_->ip("-j -d link show " + ifname);
+    EXPECT_EQ(r.exit_code, 0);
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_array() && !j.empty() ? j[0] : nlohmann::json();
+  }
+
+  // Drains events until `pred` holds on one of them or 2 s pass.
+  template <typename Pred>
+  bool wait_event(Pred pred, std::vector<Event>* seen = nullptr) {
+    for (int i = 0; i < 400; ++i) {
+      std::vector<Event> got;
+      EXPECT_TRUE(driver_->read_events(got).ok());
+      for (const auto& e : got) {
+        if (seen != nullptr) seen->push_back(e);
+        if (pred(e)) return true;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+
+  std::unique_ptr<NetnsRig> rig_;
+  std::unique_ptr<NetlinkDriver> driver_;
+};
+
+TEST_F(NetlinkDriverTest, PortsAreTheNetdevsMatchingThePatternInNumberOrder) {
+  ASSERT_EQ(driver_->netdevs().size(), 4u);
+  for (std::uint32_t p = 0; p < 4; ++p) {
+    EXPECT_EQ(driver_->netdevs()[p].ifname, fmt::format("swp{}", p + 1));
+    EXPECT_EQ(driver_->netdevs()[p].ifindex, ip_link(fmt::format("swp{}", p + 1))["ifindex"].get<int>());
+  }
+  EXPECT_EQ(driver_->platform().ports().size(), 4u);
+  EXPECT_EQ(driver_->platform().ports()[2].alias, "swp3");
+  EXPECT_EQ(*driver_->port_of("swp4"), PortId(3));
+  EXPECT_STATUS(driver_->port_of("peer1").status(), Code::not_found, "peer1");
+  EXPECT_EQ(driver_->capabilities().backend, "netlink");
+  EXPECT_TRUE(driver_->capabilities().port_admin);
+  EXPECT_FALSE(driver_->capabilities().breakout);
+  EXPECT_FALSE(driver_->capabilities().cmis_oe);
+}
+
+TEST_F(NetlinkDriverTest, AdminMtuAndOperStateMatchIpLink) {
+  ASSERT_TRUE(driver_->set_admin_state(PortId(0), AdminState::up).ok());
+  ASSERT_TRUE(driver_->set_mtu(PortId(0), 9000).ok());
+  for (std::uint32_t p = 0; p < 2; ++p) {
+    const std::string name = fmt::format("swp{}", p + 1);
+    auto s = driver_->link_state(PortId(p));
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    const auto j = ip_link(name);
+    EXPECT_EQ(s->ifname, j["ifname"]);
+    EXPECT_EQ(s->ifindex, j["ifindex"].get<int>());
+    EXPECT_EQ(s->mtu, j["mtu"].get<std::uint32_t>());
+    EXPECT_EQ(s->min_mtu, j["min_mtu"].get<std::uint32_t>());
+    EXPECT_EQ(s->max_mtu, j["max_mtu"].get<std::uint32_t>());
+    EXPECT_EQ(s->operstate, j["operstate"]);
+    const auto& flags = j["flags"];
+    EXPECT_EQ(s->admin_up, std::find(flags.begin(), flags.end(), "UP") != flags.end()) << name;
+    // ip prints NO-CARRIER only for an interface that is up.
+    if (s->admin_up) {
+      EXPECT_EQ(s->carrier, std::find(flags.begin(), flags.end(), "NO-CARRIER") == flags.end()) << name;
+    }
+  }
+  EXPECT_EQ(ip_link("swp1")["mtu"], 9000);
+  // The peer is down: swp1 is admin up without carrier.
+  EXPECT_EQ(*driver_->oper_state(PortId(0)), OperState::down);
+  ASSERT_EQ(rig_->ip("link set peer1 up").exit_code, 0);
+  for (int i = 0; i < 200 && *driver_->oper_state(PortId(0)) != OperState::up; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(*driver_->oper_state(PortId(0)), OperState::up);
+  EXPECT_EQ(ip_link("swp1")["operstate"], "UP");
+  auto t = driver_->port_telemetry(PortId(0));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->admin(), AdminState::up);
+  EXPECT_EQ(t->oper(), OperState::up);
+  ASSERT_TRUE(driver_->set_admin_state(PortId(0), AdminState::down).ok());
+  EXPECT_EQ(ip_link("swp1")["operstate"], "DOWN");
+  EXPECT_EQ(driver_->port_telemetry(PortId(0))->down_cause, LinkCause::admin_down);
+}
+
+TEST_F(NetlinkDriverTest, KernelRefusalsCarryTheExtendedAckAndTheDevice) {
+  const auto ip_says = rig_->ip("link set swp1 mtu 70000", true).out;
+  EXPECT_THAT(ip_says, HasSubstr("mtu greater than device maximum"));
+  const Status mtu = driver_->set_mtu(PortId(0), 70000);
+  EXPECT_STATUS(mtu, Code::out_of_range, "mtu greater than device maximum");
+  EXPECT_THAT(mtu.message(), HasSubstr("swp1"));
+  EXPECT_EQ(ip_link("swp1")["mtu"], 1500);  // nothing changed
+
+  // `ethtool -m` on a veth: "Operation not supported", and so do we, naming the device.
+  EXPECT_THAT(rig_->exec("ethtool -m swp1", true).out, HasSubstr("Operation not supported"));
+  std::vector<std::uint8_t> bytes;
+  const Status eeprom = driver_->read_module_eeprom(PortId(0), EepromRequest{}, bytes);
+  EXPECT_STATUS(eeprom, Code::unsupported, "Operation not supported");
+  EXPECT_THAT(eeprom.message(), HasSubstr("swp1"));
+  EXPECT_THAT(eeprom.message(), HasSubstr("module EEPROM page 00h"));
+
+  // Power mode: the kernel's extack text, as ethtool prints it.
+  const auto ethtool_says = rig_->exec("ethtool --set-module swp1 power-mode-policy auto", true).out;
+  EXPECT_THAT(ethtool_says, HasSubstr("Setting power mode policy is not supported by this device"));
+  const Status power = driver_->set_module_power_auto(PortId(0), true);
+  EXPECT_STATUS(power, Code::unsupported, "Setting power mode policy is not supported by this device");
+  EXPECT_THAT(power.message(), HasSubstr("swp1"));
+
+  // A half-page crossing never reaches the kernel.
+  EXPECT_STATUS(driver_->read_module_eeprom(PortId(0), EepromRequest{0, 0, 120, 16, 0x50}, bytes),
+                Code::invalid_argument, "half page");
+}
+
+TEST_F(NetlinkDriverTest, SpeedDuplexAndLinkAsEthtoolReportsThem) {
+  ASSERT_EQ(rig_->ip("link set swp2 up").exit_code, 0);
+  auto m = driver_->link_modes(PortId(1));
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  // ethtool 6.1 has no --json for the settings command: the text is the reference.
+  const std::string text = rig_->exec("ethtool swp2").out;
+  std::smatch speed, duplex, autoneg, link;
+  ASSERT_TRUE(std::regex_search(text, speed, std::regex("Speed: (\\d+)Mb/s"))) << text;
+  ASSERT_TRUE(std::regex_search(text, duplex, std::regex("Duplex: (\\w+)")));
+  ASSERT_TRUE(std::regex_search(text, autoneg, std::regex("Auto-negotiation: (\\w+)")));
+  ASSERT_TRUE(std::regex_search(text, link, std::regex("Link detected: (\\w+)")));
+  ASSERT_TRUE(m->speed_mbps.has_value());
+  EXPECT_EQ(*m->speed_mbps, std::stoul(speed[1]));
+  EXPECT_EQ(m->duplex, duplex[1]);
+  EXPECT_EQ(m->autoneg, autoneg[1] == "on");
+  EXPECT_EQ(m->link_detected, link[1] == "yes");
+  std::smatch port, transceiver;
+  ASSERT_TRUE(std::regex_search(text, port, std::regex("Port: ([^\\n]+)")));
+  ASSERT_TRUE(std::regex_search(text, transceiver, std::regex("Transceiver: (\\w+)")));
+  EXPECT_EQ(m->port, port[1]);
+  EXPECT_EQ(m->transceiver, transceiver[1]);
+
+  // FEC: a veth has none; `ethtool --json --show-fec` says so too.
+  EXPECT_THAT(rig_->exec("ethtool --json --show-fec swp2", true).out, HasSubstr("Operation not supported"));
+  EXPECT_STATUS(driver_->fec(PortId(1)).status(), Code::unsupported, "ETHTOOL_MSG_FEC_GET: Operation not supported");
+}
+
+TEST_F(NetlinkDriverTest, ThePeerGoingDownIsALinkEvent) {
+  ASSERT_EQ(rig_->ip("link set peer3 up").exit_code, 0);
+  ASSERT_TRUE(driver_->set_admin_state(PortId(2), AdminState::up).ok());
+  auto is = [](PortId port, OperState state, LinkCause cause) {
+    return [=](const Event& e) {
+      const auto* l = e.get<LinkChange>();
+      return l != nullptr && l->port == LogicalPort{port, 0} && l->state == state && l->cause == cause;
+    };
+  };
+  EXPECT_TRUE(wait_event(is(PortId(2), OperState::up, LinkCause::none)));
+  ASSERT_EQ(rig_->ip("link set peer3 down").exit_code, 0);
+  EXPECT_TRUE(wait_event(is(PortId(2), OperState::down, LinkCause::none)));
+  ASSERT_EQ(rig_->ip("link set peer3 up").exit_code, 0);
+  EXPECT_TRUE(wait_event(is(PortId(2), OperState::up, LinkCause::none)));
+  ASSERT_EQ(rig_->ip("link set swp3 down").exit_code, 0);
+  EXPECT_TRUE(wait_event(is(PortId(2), OperState::down, LinkCause::admin_down)));
+}
+
+TEST(NetlinkOverrun, AnOverrunIsAResyncFollowedBySyntheticChanges) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  NetnsRig rig(2);
+  ASSERT_TRUE(rig.ok());
+  Options o;
+  o.netns = rig.name();
+  o.event_buffer_bytes = 1;  // the kernel's minimum: a few notifications fill it
+  auto d = NetlinkDriver::open(o);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  ASSERT_EQ(rig.ip("link set peer1 up").exit_code, 0);
+  // Many changes in one batch, ending with swp1 up and carrier on.
+  std::string batch;
+  for (int i = 0; i < 50; ++i) batch += "link set swp1 up\nlink set swp1 down\nlink set swp1 mtu 1400\nlink set swp1 mtu 1500\n";
+  batch += "link set swp1 up\n";
+  ASSERT_EQ(cpo::testing::shell(fmt::format("printf '{}' | ip -n {} -batch -", batch, rig.name())).exit_code, 0);
+  std::this_thread::sleep_for(50ms);
+  std::vector<Event> got;
+  ASSERT_TRUE((*d)->read_events(got).ok());
+  auto resync = std::find_if(got.begin(), got.end(), [](const Event& e) { return e.get<Resync>() != nullptr; });
+  ASSERT_NE(resync, got.end()) << got.size() << " events and no resync";
+  // After the resync, applying the events in order ends with the kernel's state: port 0 up.
+  OperState last = OperState::down;
+  for (const auto& e : got)
+    if (const auto* l = e.get<LinkChange>(); l != nullptr && l->port.port == PortId(0)) last = l->state;
+  EXPECT_EQ(last, OperState::up);
+  EXPECT_EQ(*(*d)->oper_state(PortId(0)), OperState::up);
+}
+
+TEST(NetlinkOpen, ClearErrorsForAMissingNamespaceNetdevOrMapEntry) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  Options o;
+  o.netns = "cposdk-no-such-namespace";
+  EXPECT_STATUS(NetlinkDriver::open(o).status(), Code::not_found, "ip netns add cposdk-no-such-namespace");
+  NetnsRig rig(1);
+  ASSERT_TRUE(rig.ok());
+  o.netns = rig.name();
+  o.pattern = "Ethernet{N}";
+  EXPECT_STATUS(NetlinkDriver::open(o).status(), Code::not_found, "no netdev in netns " + rig.name() + " matches Ethernet{N}");
+  o.pattern = "swp";
+  EXPECT_STATUS(NetlinkDriver::open(o).status(), Code::invalid_argument, "has no {N}");
+  const std::string map = fmt::format("/tmp/cposdk-nl-map-{}", ::getpid());
+  cpo::testing::shell(fmt::format("printf '# port ifname\\n0 peer1\\n1 swp9\\n' > {}", map));
+  o.map_file = map;
+  EXPECT_STATUS(NetlinkDriver::open(o).status(), Code::not_found, "port 1: no netdev swp9");
+  cpo::testing::shell(fmt::format("printf '0 peer1 # the peer as a port\\n' > {}", map));
+  auto d = NetlinkDriver::open(o);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_EQ((*d)->netdevs()[0].ifname, "peer1");
+  std::remove(map.c_str());
+}
+
+TEST_F(NetlinkDriverTest, EveryThreadHasItsOwnSocket) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        if (!driver_->link_state(PortId(static_cast<std::uint32_t>(t))).ok()) ++failures;
+        if (!driver_->set_admin_state(PortId(static_cast<std::uint32_t>(t)), i % 2 ? AdminState::up : AdminState::down).ok())
+          ++failures;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(NetlinkDriverTest, TheFacadeOpensNetlinkAndAddressesPortsByNetdevName) {
+  auto sw = sdk::Switch::open("netlink://?netns=" + rig_->name());
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  auto ref = (*sw)->resolve("swp2");
+  ASSERT_TRUE(ref.ok()) << ref.status().to_string();
+  ASSERT_TRUE(std::holds_alternative<PortId>(*ref));
+  EXPECT_EQ(std::get<PortId>(*ref), PortId(1));
+  ASSERT_TRUE((*sw)->set_admin(PortId(1), AdminState::up).ok());
+  EXPECT_THAT(ip_link("swp2")["flags"].dump(), HasSubstr("\"UP\""));
+  EXPECT_STATUS((*sw)->set_fec(PortId(1), FecMode::rs544), Code::unsupported, "netlink");
+  EXPECT_STATUS(sdk::Switch::open("netlink://?netns=" + rig_->name() + "&colour=red").status(),
+                Code::invalid_argument, "colour");
+}
+
+}  // namespace
+}  // namespace cpo::netlink
