@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "cpo/hal/platform.h"
+#include "cpo/sdk/switch.h"
 
 namespace cpoctl {
 namespace {

@@ -10,7 +10,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cpo/hal/status.h"
 #include "cpo/sdk/switch.h"
 
 namespace cpoctl {

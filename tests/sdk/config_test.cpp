@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cstdlib>
 #include <iterator>
 #include <set>
 
@@ -439,6 +440,30 @@ TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStart
   sw().sleep_for(5s);
   EXPECT_EQ(running_yaml(sw()), running_before);
   EXPECT_EQ(state_json(sw()), state_before);
+}
+
+// The published JSON Schema agrees with the reader: it accepts what the SDK writes (a full
+// running document) and the documents the reader accepts, and rejects what it rejects.
+// Needs python3 with jsonschema; skipped without.
+TEST_F(ConfigTest, ThePublishedJsonSchemaAgreesWithTheReader) {
+  if (std::system("python3 -c 'import jsonschema' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3 jsonschema missing";
+  const auto dir = scratch_dir();
+  const auto schema = std::filesystem::path(CPOSDK_PROFILE_DIR) / ".." / ".." / "sdk" / "schema" / "config.schema.json";
+  ASSERT_TRUE(sw().breakout("0-3", "4x200G").ok());
+  auto state = read_config_state(sw());
+  ASSERT_TRUE(state.ok());
+  std::ofstream(dir / "running.json") << render_config(to_config(*state), ConfigFormat::json);
+  std::ofstream(dir / "doc.json") << render_config(parse_ok(kYaml), ConfigFormat::json);
+  std::ofstream(dir / "bad.json") << R"({"schema_version": 1, "ports": [{"port": "0", "admin": "sideways"}]})";
+  ASSERT_FALSE(parse_config(read_file(dir / "bad.json")).issues.empty());
+  const std::string check = fmt::format(
+      "python3 -c 'import json,sys,jsonschema\n"
+      "v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))\n"
+      "ok = [not list(v.iter_errors(json.load(open(f)))) for f in sys.argv[2:]]\n"
+      "sys.exit(0 if ok == [True, True, False] else 1)' {} {} {} {}",
+      schema.string(), (dir / "running.json").string(), (dir / "doc.json").string(), (dir / "bad.json").string());
+  EXPECT_EQ(std::system(check.c_str()), 0) << check;
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ConfigTest, ValidationFailuresApplyNothing) {
