@@ -95,7 +95,8 @@ void BM_IpBatch_Create144Up(benchmark::State& state) {
 BENCHMARK(BM_IpBatch_Create144Up)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_NetlinkDriver_SetAdmin(benchmark::State& state) {
-  if (!ns().ok || std::system(fmt::format("ip -n {} link add swp1 type veth peer name peer1", ns().name).c_str()) != 0) {
+  if (!ns().ok ||
+      std::system(fmt::format("ip -n {} link add swp1 type veth peer name peer1", ns().name).c_str()) != 0) {
     state.SkipWithError("needs root (network namespace, veth)");
     return;
   }

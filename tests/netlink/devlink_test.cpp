@@ -71,14 +71,15 @@ class FakeKernel final : public DevlinkTransport {
         auto it = ports_.find(index);
         if (it == ports_.end()) return queue(error_message(seq, -ENODEV, "Port does not exist"));
         if (!it->second.splittable)
-          return queue(error_message(seq, -EINVAL, it->second.subport ? "Port cannot be split further"
-                                                                       : "Port cannot be split"));
+          return queue(error_message(seq, -EINVAL,
+                                     it->second.subport ? "Port cannot be split further" : "Port cannot be split"));
         if (count < 2 || (count & (count - 1)) != 0 || count > it->second.lanes)
           return queue(error_message(seq, -EINVAL, "Invalid split count"));
         const FakePort base = it->second;
         ports_.erase(it);
         for (std::uint32_t s = 0; s < count; ++s)
-          ports_[100 * base.number + s] = {fmt::format("{}s{}", base.netdev, s), base.number, base.lanes / count, false, s};
+          ports_[100 * base.number + s] = {fmt::format("{}s{}", base.netdev, s), base.number, base.lanes / count, false,
+                                           s};
         queue_.push_back(ack(seq));
         break;
       }

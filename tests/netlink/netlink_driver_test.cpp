@@ -197,7 +197,8 @@ TEST(NetlinkOverrun, AnOverrunIsAResyncFollowedBySyntheticChanges) {
   ASSERT_EQ(rig.ip("link set peer1 up").exit_code, 0);
   // Many changes in one batch, ending with swp1 up and carrier on.
   std::string batch;
-  for (int i = 0; i < 50; ++i) batch += "link set swp1 up\nlink set swp1 down\nlink set swp1 mtu 1400\nlink set swp1 mtu 1500\n";
+  for (int i = 0; i < 50; ++i)
+    batch += "link set swp1 up\nlink set swp1 down\nlink set swp1 mtu 1400\nlink set swp1 mtu 1500\n";
   batch += "link set swp1 up\n";
   ASSERT_EQ(cpo::testing::shell(fmt::format("printf '{}' | ip -n {} -batch -", batch, rig.name())).exit_code, 0);
   std::this_thread::sleep_for(50ms);
@@ -222,7 +223,8 @@ TEST(NetlinkOpen, ClearErrorsForAMissingNamespaceNetdevOrMapEntry) {
   ASSERT_TRUE(rig.ok());
   o.netns = rig.name();
   o.pattern = "Ethernet{N}";
-  EXPECT_STATUS(NetlinkDriver::open(o).status(), Code::not_found, "no netdev in netns " + rig.name() + " matches Ethernet{N}");
+  EXPECT_STATUS(NetlinkDriver::open(o).status(), Code::not_found,
+                "no netdev in netns " + rig.name() + " matches Ethernet{N}");
   o.pattern = "swp";
   EXPECT_STATUS(NetlinkDriver::open(o).status(), Code::invalid_argument, "has no {N}");
   const std::string map = fmt::format("/tmp/cposdk-nl-map-{}", ::getpid());
@@ -243,7 +245,8 @@ TEST_F(NetlinkDriverTest, EveryThreadHasItsOwnSocket) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i) {
         if (!driver_->link_state(PortId(static_cast<std::uint32_t>(t))).ok()) ++failures;
-        if (!driver_->set_admin_state(PortId(static_cast<std::uint32_t>(t)), i % 2 ? AdminState::up : AdminState::down).ok())
+        if (!driver_->set_admin_state(PortId(static_cast<std::uint32_t>(t)), i % 2 ? AdminState::up : AdminState::down)
+                 .ok())
           ++failures;
       }
     });
@@ -261,8 +264,8 @@ TEST_F(NetlinkDriverTest, TheFacadeOpensNetlinkAndAddressesPortsByNetdevName) {
   ASSERT_TRUE((*sw)->set_admin(PortId(1), AdminState::up).ok());
   EXPECT_THAT(ip_link("swp2")["flags"].dump(), HasSubstr("\"UP\""));
   EXPECT_STATUS((*sw)->set_fec(PortId(1), FecMode::rs544), Code::unsupported, "netlink");
-  EXPECT_STATUS(sdk::Switch::open("netlink://?netns=" + rig_->name() + "&colour=red").status(),
-                Code::invalid_argument, "colour");
+  EXPECT_STATUS(sdk::Switch::open("netlink://?netns=" + rig_->name() + "&colour=red").status(), Code::invalid_argument,
+                "colour");
 }
 
 }  // namespace

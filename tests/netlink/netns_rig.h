@@ -4,11 +4,11 @@
 // deleted when the next rig is made, so nothing accumulates.
 #pragma once
 
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include <sys/wait.h>
 

@@ -3,8 +3,8 @@
 #include "cpo/drivers/netlink/netlink_driver.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -132,13 +132,13 @@ Result<Platform> derive_platform(const std::vector<PortNetdev>& devs, std::strin
   for (std::size_t p = 0; p < n; ++p) {
     const auto& name = devs[p].ifname;
     const bool aliasable = name.find_first_of(",/= ") == std::string::npos;
-    ports += fmt::format("{}{{\"id\":{},\"unit\":0,\"lanes\":[{},{},{},{}]{}}}", p == 0 ? "" : ",", p, 4 * p,
-                         4 * p + 1, 4 * p + 2, 4 * p + 3,
-                         aliasable ? fmt::format(",\"alias\":\"{}\"", name) : std::string());
+    ports += fmt::format("{}{{\"id\":{},\"unit\":0,\"lanes\":[{},{},{},{}]{}}}", p == 0 ? "" : ",", p, 4 * p, 4 * p + 1,
+                         4 * p + 2, 4 * p + 3, aliasable ? fmt::format(",\"alias\":\"{}\"", name) : std::string());
   }
   for (std::size_t o = 0; o * 2 < n; ++o) {
     std::string bank;
-    for (std::size_t l = 8 * o; l < std::min(8 * o + 8, 4 * n); ++l) bank += fmt::format("{}{}", bank.empty() ? "" : ",", l);
+    for (std::size_t l = 8 * o; l < std::min(8 * o + 8, 4 * n); ++l)
+      bank += fmt::format("{}{}", bank.empty() ? "" : ",", l);
     oes += fmt::format("{}{{\"id\":{},\"unit\":0,\"banks\":[[{}]]}}", o == 0 ? "" : ",", o, bank);
   }
   for (std::size_t e = 0; e * 8 < n; ++e) {
@@ -147,12 +147,12 @@ Result<Platform> derive_platform(const std::vector<PortNetdev>& devs, std::strin
       lasers += fmt::format("{}[{},{},{},{}]", lasers.empty() ? "" : ",", 4 * p, 4 * p + 1, 4 * p + 2, 4 * p + 3);
     els += fmt::format("{}{{\"id\":{},\"lasers\":[{}]}}", e == 0 ? "" : ",", e, lasers);
   }
-  const std::string doc = fmt::format(
-      R"({{"schema_version":1,"name":"netlink","description":"derived from the netdevs of {}",)"
-      R"("port_speed_gbps":800,"lane_rate_gbps":200,"lanes_per_bank":8,)"
-      R"("breakout_modes":["1x800G[400G]","2x400G","4x200G"],"units":[{{"id":0,"name":"kernel"}}],)"
-      R"("ports":[{}],"optical_engines":[{}],"els":[{}]}})",
-      origin, ports, oes, els);
+  const std::string doc =
+      fmt::format(R"({{"schema_version":1,"name":"netlink","description":"derived from the netdevs of {}",)"
+                  R"("port_speed_gbps":800,"lane_rate_gbps":200,"lanes_per_bank":8,)"
+                  R"("breakout_modes":["1x800G[400G]","2x400G","4x200G"],"units":[{{"id":0,"name":"kernel"}}],)"
+                  R"("ports":[{}],"optical_engines":[{}],"els":[{}]}})",
+                  origin, ports, oes, els);
   return Platform::from_json(doc, fmt::format("netlink {}", origin));
 }
 
@@ -164,8 +164,8 @@ class NetlinkDriver::Impl {
   std::string where;  // "netns lab" or "the current network namespace"
   int nsfd = -1;
   std::shared_ptr<const Platform> platform;
-  std::vector<PortNetdev> devs;                 // index = port id; ifindex 0 when absent
-  std::map<int, std::uint32_t> port_of_index;   // ifindex -> port
+  std::vector<PortNetdev> devs;                // index = port id; ifindex 0 when absent
+  std::map<int, std::uint32_t> port_of_index;  // ifindex -> port
   Capabilities caps;
 
   Mutex sockets_mutex;
@@ -213,7 +213,8 @@ class NetlinkDriver::Impl {
       s->genl = std::move(g).value();
       const int family = genl_ctrl_resolve(s->genl.get(), ETHTOOL_GENL_NAME);
       if (family < 0) {
-        s->ethtool_failure = fmt::format("the kernel has no ethtool netlink family in {}: {}", where, nl_geterror(family));
+        s->ethtool_failure =
+            fmt::format("the kernel has no ethtool netlink family in {}: {}", where, nl_geterror(family));
       } else {
         s->ethtool_family = family;
       }
@@ -227,7 +228,8 @@ class NetlinkDriver::Impl {
       return error(Code::out_of_range,
                    fmt::format("port {}: no such port (ports 0..{} in {})", port.value(), devs.size() - 1, where));
     if (devs[port.value()].ifindex == 0)
-      return error(Code::not_found, fmt::format("port {}: no netdev {} in {}", port.value(), devs[port.value()].ifname, where));
+      return error(Code::not_found,
+                   fmt::format("port {}: no netdev {} in {}", port.value(), devs[port.value()].ifname, where));
     return ok_status();
   }
 
@@ -292,9 +294,8 @@ class NetlinkDriver::Impl {
   }
 
   // An ethtool request about a port's netdev; `header` is the request's header attribute.
-  Status ethtool_request(PortId port, std::uint8_t cmd, int header, int flags,
-                         const std::function<void(nl_msg*)>& put, const std::function<void(nlattr**)>& on_reply,
-                         int max_attr, std::string_view what) {
+  Status ethtool_request(PortId port, std::uint8_t cmd, int header, int flags, const std::function<void(nl_msg*)>& put,
+                         const std::function<void(nlattr**)>& on_reply, int max_attr, std::string_view what) {
     CPO_RETURN_IF_ERROR(check_port(port));
     auto et = ethtool();
     if (!et) return et.status().with_context(name_of(port));
@@ -346,8 +347,8 @@ Result<std::unique_ptr<NetlinkDriver>> NetlinkDriver::open(const Options& option
   try {
     auto impl = std::make_unique<Impl>();
     impl->options = options;
-    impl->where = options.netns.empty() ? std::string("the current network namespace")
-                                        : fmt::format("netns {}", options.netns);
+    impl->where =
+        options.netns.empty() ? std::string("the current network namespace") : fmt::format("netns {}", options.netns);
     if (!options.netns.empty()) {
       if (options.netns.find('/') != std::string::npos || options.netns == "." || options.netns == "..")
         return error(Code::invalid_argument, fmt::format("netns '{}': a namespace name has no '/'", options.netns));
@@ -373,7 +374,8 @@ Result<std::unique_ptr<NetlinkDriver>> NetlinkDriver::open(const Options& option
     }
     if (!options.map_file.empty()) {
       std::ifstream in(options.map_file);
-      if (!in) return error(Code::not_found, fmt::format("map file {}: cannot open: {}", options.map_file, errno_text(errno)));
+      if (!in)
+        return error(Code::not_found, fmt::format("map file {}: cannot open: {}", options.map_file, errno_text(errno)));
       std::string line;
       int lineno = 0;
       std::map<std::uint32_t, std::string> entries;
@@ -395,7 +397,8 @@ Result<std::unique_ptr<NetlinkDriver>> NetlinkDriver::open(const Options& option
           return error(Code::invalid_argument,
                        fmt::format("map file {} line {}: port {} listed twice", options.map_file, lineno, port));
       }
-      if (entries.empty()) return error(Code::invalid_argument, fmt::format("map file {}: no entries", options.map_file));
+      if (entries.empty())
+        return error(Code::invalid_argument, fmt::format("map file {}: no entries", options.map_file));
       for (const auto& [port, ifname] : entries) {
         if (port != devs.size() && options.profile.empty())
           return error(Code::invalid_argument,
@@ -492,8 +495,8 @@ Result<LinkState> NetlinkDriver::link_state(PortId port) {
 
 Status NetlinkDriver::set_mtu(PortId port, std::uint32_t mtu) {
   try {
-    return impl_->change_link(port, [mtu](rtnl_link* l) { rtnl_link_set_mtu(l, mtu); },
-                              fmt::format("set MTU {}", mtu));
+    return impl_->change_link(
+        port, [mtu](rtnl_link* l) { rtnl_link_set_mtu(l, mtu); }, fmt::format("set MTU {}", mtu));
   } catch (const std::exception& e) {
     return error(Code::internal, e.what());
   }
@@ -640,8 +643,8 @@ Status NetlinkDriver::set_module_power_auto(PortId port, bool automatic) {
 
 Status NetlinkDriver::set_subport_admin_state(const LogicalPort& port, AdminState state) {
   if (port.subport != 0)
-    return error(Code::out_of_range, fmt::format("port {}/{}: a netdev port has one sub-port (0)", port.port.value(),
-                                                 port.subport));
+    return error(Code::out_of_range,
+                 fmt::format("port {}/{}: a netdev port has one sub-port (0)", port.port.value(), port.subport));
   return set_admin_state(port.port, state);
 }
 
@@ -806,9 +809,9 @@ Status NetlinkDriver::read_events(std::vector<Event>& out) {
         e.timestamp = now;
         e.synthetic = true;
         const bool admin = it != links->end() && it->second.admin_up;
-        e.payload = LinkChange{LogicalPort{PortId(static_cast<std::uint32_t>(p)), 0},
-                               up ? OperState::up : OperState::down,
-                               up || admin ? LinkCause::none : LinkCause::admin_down};
+        e.payload =
+            LinkChange{LogicalPort{PortId(static_cast<std::uint32_t>(p)), 0}, up ? OperState::up : OperState::down,
+                       up || admin ? LinkCause::none : LinkCause::admin_down};
         out.push_back(e);
       }
     }

@@ -137,7 +137,8 @@ inline std::optional<Status> handle_replies(char* data, std::size_t size, std::u
 
 // Sends `msg` and reads until its ack (or NLMSG_DONE for a dump), passing every reply of the
 // request to `on_reply`. Errors: the kernel's errno mapped, with its extended-ack message.
-inline Status transact(nl_sock* sk, nl_msg* msg, std::string_view what, const std::function<void(nlmsghdr*)>& on_reply) {
+inline Status transact(nl_sock* sk, nl_msg* msg, std::string_view what,
+                       const std::function<void(nlmsghdr*)>& on_reply) {
   nlmsghdr* req = nlmsg_hdr(msg);
   req->nlmsg_flags |= NLM_F_ACK;
   const bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;

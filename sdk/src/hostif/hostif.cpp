@@ -98,7 +98,8 @@ struct HostInterfaces::State {
   Result<std::string> name_for(const LogicalPortTelemetry& lp) const {
     std::string name = options.pattern;
     auto subst = [&](std::string_view key, std::uint32_t value) {
-      for (auto at = name.find(key); at != std::string::npos; at = name.find(key)) name.replace(at, key.size(), std::to_string(value));
+      for (auto at = name.find(key); at != std::string::npos; at = name.find(key))
+        name.replace(at, key.size(), std::to_string(value));
     };
     subst("{N}", lp.lanes.empty() ? 0 : lp.lanes.front().value());
     subst("{P}", lp.port.port.value());
@@ -165,7 +166,8 @@ struct HostInterfaces::State {
   Status set_carrier(Tap& tap, bool on) {
     int value = on ? 1 : 0;
     if (::ioctl(tap.fd.get(), TUNSETCARRIER, &value) != 0)
-      return error(Code::io_error, fmt::format("host interface {}: TUNSETCARRIER: {}", tap.info.ifname, errno_text(errno)));
+      return error(Code::io_error,
+                   fmt::format("host interface {}: TUNSETCARRIER: {}", tap.info.ifname, errno_text(errno)));
     tap.info.carrier = on;
     return ok_status();
   }
@@ -219,7 +221,8 @@ struct HostInterfaces::State {
         tap.info.admin_up = up;
         admin.emplace_back(tap.info.ifindex, up);
       }
-      if (tap.info.carrier != (lp->oper == OperState::up)) CPO_RETURN_IF_ERROR(set_carrier(tap, lp->oper == OperState::up));
+      if (tap.info.carrier != (lp->oper == OperState::up))
+        CPO_RETURN_IF_ERROR(set_carrier(tap, lp->oper == OperState::up));
     }
     CPO_RETURN_IF_ERROR(set_up(admin));
     // The kernel queued the notifications of our own changes before acking them: read them

@@ -21,8 +21,7 @@ constexpr std::array<std::string_view, 4> kParams = {"netns", "pattern", "map", 
 Result<Backend> open_netlink(const Uri& uri, const OpenOptions&) {
   CPO_RETURN_IF_ERROR(check_params(uri, kParams, kForm));
   if (!uri.target.empty())
-    return error(Code::invalid_argument,
-                 fmt::format("{}: unexpected '{}' (form: {})", uri.text, uri.target, kForm));
+    return error(Code::invalid_argument, fmt::format("{}: unexpected '{}' (form: {})", uri.text, uri.target, kForm));
   netlink::Options options;
   options.netns = std::string(uri.param("netns"));
   if (auto p = uri.param("pattern"); !p.empty()) options.pattern = std::string(p);

@@ -32,8 +32,8 @@ struct DevlinkPort {
   std::uint32_t index = 0;
   std::string netdev;  // DEVLINK_ATTR_PORT_NETDEV_NAME, empty when none
   std::uint16_t flavour = 0;
-  std::uint32_t number = 0;                      // front-panel port number
-  std::optional<std::uint32_t> split_subport;    // set on a port made by a split
+  std::uint32_t number = 0;                    // front-panel port number
+  std::optional<std::uint32_t> split_subport;  // set on a port made by a split
   std::optional<std::uint32_t> split_group;
   std::uint32_t lanes = 0;
   bool splittable = false;

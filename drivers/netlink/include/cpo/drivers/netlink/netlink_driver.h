@@ -66,9 +66,9 @@ struct PortNetdev {
 struct LinkState {
   std::string ifname;
   int ifindex = 0;
-  bool admin_up = false;          // IFF_UP
-  bool carrier = false;           // IFLA_CARRIER
-  std::string operstate;          // "up", "down", "lowerlayerdown", ... as `ip -j link` prints it
+  bool admin_up = false;  // IFF_UP
+  bool carrier = false;   // IFLA_CARRIER
+  std::string operstate;  // "up", "down", "lowerlayerdown", ... as `ip -j link` prints it
   std::uint32_t mtu = 0;
   std::uint32_t min_mtu = 0;
   std::uint32_t max_mtu = 0;
@@ -83,14 +83,14 @@ struct LinkModes {
   std::optional<bool> autoneg;
   std::optional<std::uint32_t> lanes;
   std::optional<bool> link_detected;  // LINKSTATE_LINK
-  std::string port;                   // LINKINFO_PORT as ethtool prints it: "Twisted Pair", "FIBRE", "Direct Attach Copper"
-  std::string transceiver;            // LINKINFO_TRANSCEIVER: "internal", "external"
+  std::string port;         // LINKINFO_PORT as ethtool prints it: "Twisted Pair", "FIBRE", "Direct Attach Copper"
+  std::string transceiver;  // LINKINFO_TRANSCEIVER: "internal", "external"
 };
 
 // ETHTOOL_MSG_FEC_GET.
 struct FecInfo {
-  bool automatic = false;                     // ETHTOOL_A_FEC_AUTO
-  std::string active;                         // "None", "RS", "BaseR", "LLRS"; empty when not reported
+  bool automatic = false;  // ETHTOOL_A_FEC_AUTO
+  std::string active;      // "None", "RS", "BaseR", "LLRS"; empty when not reported
 };
 
 // A module EEPROM transfer as MODULE_EEPROM_GET addresses it: offset 0..127 lower memory,
