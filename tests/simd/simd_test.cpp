@@ -117,6 +117,7 @@ TEST(Simd, ServesTheSwitchToTheReferenceDriverAndRefusesBadUris) {
 
   EXPECT_STATUS(Switch::open(simd.uri() + "?clock=real").status(), Code::invalid_argument, "unknown parameter 'clock'");
   EXPECT_STATUS(Switch::open("simd://").status(), Code::invalid_argument, "no socket");
+  EXPECT_STATUS(Switch::open("simd://nosuch").status(), Code::not_found, "/run/cposim/nosuch.sock");
   EXPECT_STATUS(Switch::open("simd://" + (simd.dir() / "none.sock").string()).status(), Code::not_found,
                 "no cpo-simd socket at");
 }

@@ -735,6 +735,7 @@ Status Server::on_write(Conn& conn, const Write& w) {
       st.running.reset();
     }
     ++st.resets;
+    st.hung = false;  // a hard reset recovers a hung firmware (simulator.h)
     for (auto& c : conns_) {
       if (c->sw == &s && c->alive.load()) c->completion.store(w.unit * cp::kUnitStride + cp::kResets, st.resets);
     }
