@@ -270,3 +270,24 @@ TEST_F(NetlinkDriverTest, TheFacadeOpensNetlinkAndAddressesPortsByNetdevName) {
 
 }  // namespace
 }  // namespace cpo::netlink
+
+namespace cpo::netlink {
+namespace {
+
+TEST(NetlinkProfile, AProfileGivesTheTopologyAndPortsWithoutANetdevAnswerNotFound) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  NetnsRig rig(2);
+  ASSERT_TRUE(rig.ok());
+  auto sw = sdk::Switch::open(fmt::format("netlink://?netns={}&profile=cpo144", rig.name()));
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  EXPECT_EQ((*sw)->platform().ports().size(), 144u);
+  ASSERT_TRUE((*sw)->set_admin(PortId(1), AdminState::up).ok());  // swp2
+  EXPECT_THAT(rig.ip("-j link show swp2").out, HasSubstr("\"UP\""));
+  EXPECT_STATUS((*sw)->set_admin(PortId(7), AdminState::up), Code::not_found, "port 7: no netdev");
+  auto snap = (*sw)->snapshot();
+  ASSERT_TRUE(snap.ok()) << snap.status().to_string();
+  EXPECT_EQ(snap->units.units.size(), 4u);
+}
+
+}  // namespace
+}  // namespace cpo::netlink

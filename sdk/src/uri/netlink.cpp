@@ -28,7 +28,7 @@ Result<Backend> open_netlink(const Uri& uri, const OpenOptions&) {
   options.map_file = std::string(uri.param("map"));
   options.profile = std::string(uri.param("profile"));
   auto driver = netlink::NetlinkDriver::open(options);
-  if (!driver) return driver.status().with_context(uri.text);
+  if (!driver) return driver.status();  // the facade names the URI
   Backend b;
   b.platform = (*driver)->shared_platform();
   b.driver = std::move(driver).value();
