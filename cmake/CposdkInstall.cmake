@@ -43,3 +43,17 @@ install(FILES ${PROJECT_BINARY_DIR}/cposdkConfig.cmake ${PROJECT_BINARY_DIR}/cpo
 
 configure_file(cmake/cposdk.pc.in ${PROJECT_BINARY_DIR}/cposdk.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cposdk.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The C API: libcposdk_c.so.1 (cpo/cpo.h comes with sdk/include) and pkg-config cposdk-c.
+install(
+  TARGETS cposdk_c
+  EXPORT cposdkTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/cposdk-c.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# The Python package into the interpreter's site-packages path for the prefix
+# (CPOSDK_PYTHON_INSTALL_DIR, sdk/python/CMakeLists.txt), and the bring-up example.
+install(TARGETS cposdk_python LIBRARY DESTINATION ${CPOSDK_PYTHON_INSTALL_DIR}/cposdk)
+install(FILES sdk/python/cposdk/__init__.py sdk/python/cposdk/__init__.pyi sdk/python/cposdk/py.typed
+        DESTINATION ${CPOSDK_PYTHON_INSTALL_DIR}/cposdk)
+install(PROGRAMS sdk/python/examples/bringup.py DESTINATION ${CMAKE_INSTALL_DATADIR}/cposdk/examples/python)

@@ -24,3 +24,39 @@ out=$(LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/pc-consumer")
 [ "$out" = "144 ports" ] || { echo "pkg-config consumer printed '$out'"; exit 1; }
 test -f "$scratch/prefix/share/cposdk/profiles/cpo144.json"
 echo "install consumer: find_package and pkg-config both work"
+
+# cposdk::mocks: a user's unit test on the installed MockSwitch.
+cmake -S "$src/tests/install/mock_consumer" -B "$scratch/mocks" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$scratch/prefix" -DCMAKE_CXX_FLAGS="$flags" >/dev/null
+cmake --build "$scratch/mocks" >/dev/null
+LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/mocks/mock_consumer" >/dev/null
+echo "install mocks: MockSwitch builds and runs from the prefix"
+
+# The C API: the C11 test program built from the installed header and library only (pkg-config
+# cposdk-c), run on the simulator the library carries.
+cc -std=c11 -Wall -Wextra -Werror -pedantic $flags "$src/tests/capi/capi_test.c" -o "$scratch/capi_test" \
+  $(pkg-config --cflags --libs cposdk-c) -lpthread -lm
+out=$(LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/capi_test" sim://cpo144)
+[[ "$out" == *", 0 failed" ]] || { echo "installed C program printed '$out'"; exit 1; }
+echo "install C API: $out"
+
+# Python: the installed example run with the installed package only (no build or source folder
+# on the path). Sanitizer builds preload their runtime into the interpreter; ThreadSanitizer
+# cannot run inside CPython.
+if [[ "$flags" != *fsanitize=thread* ]]; then
+  python=$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt")
+  site=$(dirname "$(dirname "$(find "$scratch/prefix" -path '*/cposdk/__init__.py' | head -1)")")
+  preload=""
+  if [[ "$flags" == *fsanitize=*address* ]]; then
+    preload="$(c++ -print-file-name=libasan.so):$(c++ -print-file-name=libubsan.so)"
+    export ASAN_OPTIONS=detect_leaks=0
+  fi
+  cp "$scratch/prefix/share/cposdk/examples/python/bringup.py" "$scratch/bringup.py"
+  where=$(cd "$scratch" && env -u PYTHONPATH PYTHONPATH="$site" LD_PRELOAD="$preload" "$python" -s -c \
+    'import cposdk; print(cposdk.__file__)')
+  [[ "$where" == "$scratch/prefix/"* ]] || { echo "cposdk imported from $where, not the prefix"; exit 1; }
+  out=$(cd "$scratch" && env -u PYTHONPATH PYTHONPATH="$site" LD_PRELOAD="$preload" "$python" -s bringup.py)
+  [[ "$out" == *"bring-up done: 16 ports up as 4x200G, 64 logical ports"* ]] ||
+    { echo "installed Python example printed '$out'"; exit 1; }
+  echo "install Python: ${site#"$scratch/prefix/"}/cposdk, the bring-up example runs"
+fi

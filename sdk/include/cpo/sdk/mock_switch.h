@@ -1,4 +1,5 @@
-// cpo::sdk::MockSwitch: a GoogleMock cpo::Switch for users' unit tests (link cposdk::mocks).
+// cpo::sdk::MockSwitch: a GoogleMock cpo::Switch for users' unit tests (link cposdk::mocks),
+// and cpo::sdk::MockSimulatorControl for the fault-injection interface.
 //
 // An agent written against `cpo::Switch&` runs unchanged on a MockSwitch, without a simulator
 // or hardware. Every pure virtual member of Switch is a MOCK_METHOD; the conveniences of
@@ -123,8 +124,40 @@ class MockSwitch : public Switch {
   OpenOptions options_;
 };
 
+// The fault-injection interface (Switch::simulator()), for tests of code that drives a
+// simulated switch: every member is a MOCK_METHOD (Status members succeed by default;
+// device_writes() fails with unsupported until given an action).
+//
+//   cpo::sdk::MockSimulatorControl sim;
+//   ON_CALL(sw, simulator()).WillByDefault(Return(&sim));
+class MockSimulatorControl : public SimulatorControl {
+ public:
+  MockSimulatorControl() {
+    ON_CALL(*this, device_writes())
+        .WillByDefault(::testing::Return(
+            Result<std::uint64_t>(Status(Code::unsupported,
+                                         "MockSimulatorControl::device_writes has no action (set one with "
+                                         "EXPECT_CALL or ON_CALL)"))));
+  }
+  MOCK_METHOD(Status, fail_laser, (const LaserRef& laser), (override));
+  MOCK_METHOD(Status, repair_laser, (const LaserRef& laser), (override));
+  MOCK_METHOD(Status, set_laser_fiber_loss, (const LaserRef& laser, Decibels loss), (override));
+  MOCK_METHOD(Status, remove_els, (ElsId els), (override));
+  MOCK_METHOD(Status, insert_els, (ElsId els), (override));
+  MOCK_METHOD(Status, set_port_fiber_loss, (PortId port, int lane_in_port, Decibels loss), (override));
+  MOCK_METHOD(Status, cut_port_fiber, (PortId port, int lane_in_port), (override));
+  MOCK_METHOD(Status, fail_oe, (OeId oe), (override));
+  MOCK_METHOD(Status, repair_oe, (OeId oe), (override));
+  MOCK_METHOD(Status, set_coolant_temperature, (Celsius temperature), (override));
+  MOCK_METHOD(Status, overheat_oe, (OeId oe, Celsius extra_rise), (override));
+  MOCK_METHOD(Status, degrade_lane, (LaneId lane, Decibels snr_penalty), (override));
+  MOCK_METHOD(Status, hang_firmware, (UnitId unit, bool hung), (override));
+  MOCK_METHOD(Result<std::uint64_t>, device_writes, (), (const, override));
+};
+
 }  // namespace cpo::sdk
 
 namespace cpo {
+using sdk::MockSimulatorControl;
 using sdk::MockSwitch;
 }  // namespace cpo
