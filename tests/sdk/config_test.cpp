@@ -207,6 +207,11 @@ TEST(ConfigDocument, HostileDocumentsAreRefusedCheaply) {
   auto deep_json = parse_config("{\"a\":" + std::string(500, '[') + std::string(500, ']') + "}");
   ASSERT_FALSE(deep_json.issues.empty());
   EXPECT_THAT(deep_json.issues[0].message, HasSubstr("deeper than"));
+  // A YAML scalar that is not UTF-8 (found by config_fuzz): an issue, not an exception.
+  auto bytes = parse_config("schema_version: 1\nthresholds:\n  - {quantity: snr, level: alarm, bound: low, threshold: 0.\xcd""5}\n");
+  ASSERT_EQ(bytes.issues.size(), 1u);
+  EXPECT_EQ(bytes.issues[0].path, "thresholds[0].threshold");
+  EXPECT_EQ(bytes.issues[0].code, Code::invalid_argument);
 }
 
 // ------------------------------------------------------------------------------ validation

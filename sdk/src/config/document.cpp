@@ -203,7 +203,8 @@ std::string type_name(const ordered_json& v) {
 }
 
 std::string shown(const ordered_json& v) {
-  std::string s = v.dump();
+  // A YAML scalar may hold bytes that are not UTF-8: shown replaced, never thrown over.
+  std::string s = v.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
   if (s.size() > 60) s = s.substr(0, 57) + "...";
   return s;
 }
@@ -750,7 +751,9 @@ ParsedConfig load_config(const std::filesystem::path& path) {
 std::string render_config(const Config& config, ConfigFormat format, bool pretty) {
   try {
     const ordered_json doc = config_json(config);
-    if (format == ConfigFormat::json) return doc.dump(pretty ? 2 : -1) + "\n";
+    if (format == ConfigFormat::json) {
+      return doc.dump(pretty ? 2 : -1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+    }
     YAML::Emitter out;
     out.SetIndent(2);
     emit_yaml(out, doc, 0);
