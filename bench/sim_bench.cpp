@@ -4,6 +4,9 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <vector>
@@ -22,6 +25,13 @@ double rss_bytes() {
   long size = 0, resident = 0;
   statm >> size >> resident;
   return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+// CPU time of this process, seconds.
+double cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // Every port admin up through the mailbox, links trained: the busy steady state.
@@ -80,5 +90,94 @@ void BM_Fabric16Switches(benchmark::State& state) {
   state.counters["rss_mib_total"] = after / (1024.0 * 1024.0);
 }
 BENCHMARK(BM_Fabric16Switches)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+// One mailbox command on one switch of a fabric of N cpo144 switches (cabled in pairs, every
+// port up): its CPU cost must not grow with N (the simulator settles only what a command
+// touches). Counters: command_cpu_us (one PortAdmin toggle, the command and the link's
+// retraining it causes), bring_up_cpu_ms_per_switch (create, cable, every port up, settle).
+void BM_CommandCpu(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const double cpu0 = cpu_seconds();
+  cpo::sim::Fabric fabric;
+  std::vector<cpo::sim::Switch*> sws;
+  for (std::size_t i = 0; i < n; ++i) {
+    cpo::sim::SimOptions o;
+    o.seed = i + 1;
+    auto s = fabric.add(o);
+    if (!s.ok()) {
+      state.SkipWithError(s.status().to_string().c_str());
+      return;
+    }
+    sws.push_back(*s);
+  }
+  for (std::size_t i = 0; i + 1 < sws.size(); i += 2)
+    for (std::uint32_t p = 0; p < 144; ++p) (void)fabric.connect(*sws[i], cpo::PortId(p), *sws[i + 1], cpo::PortId(p));
+  for (auto* s : sws)
+    for (std::size_t u = 0; u < s->unit_count(); ++u) bring_up(s->bar(u));
+  fabric.advance(2s);
+  const double bring_up_s = cpu_seconds() - cpu0;
+  cpo::Bar& bar = sws[0]->bar(0);
+  std::uint32_t tag = bar.read32(rd::reg::kMbxDoorbell);
+  std::uint32_t admin = 0;
+  double cpu = 0;
+  std::int64_t commands = 0;
+  for (auto _ : state) {
+    const double t0 = cpu_seconds();
+    bar.write32(rd::reg::kMbxOpcode, static_cast<std::uint32_t>(rd::Opcode::kPortAdmin));
+    bar.write32(rd::mbx_arg(0), 0);
+    bar.write32(rd::mbx_arg(1), rd::kAllSubports);
+    bar.write32(rd::mbx_arg(2), admin);
+    bar.write32(rd::reg::kMbxDoorbell, ++tag);
+    while (bar.read32(rd::reg::kMbxCompTag) != tag) bar.wait(100us);
+    cpu += cpu_seconds() - t0;
+    ++commands;
+    admin ^= 1u;
+  }
+  state.counters["switches"] = static_cast<double>(n);
+  state.counters["command_cpu_us"] = cpu / static_cast<double>(commands) * 1e6;
+  state.counters["bring_up_cpu_ms_per_switch"] = bring_up_s / static_cast<double>(n) * 1e3;
+  state.counters["rss_mib_per_switch"] = rss_bytes() / static_cast<double>(n) / (1024.0 * 1024.0);
+}
+BENCHMARK(BM_CommandCpu)->Arg(1)->Arg(16)->Arg(256)->Unit(benchmark::kMicrosecond)->Iterations(200);
+
+// A fabric from a topology file (CPOSDK_TOPOLOGY, e.g. the 100k-GPU three-tier fabric from
+// scripts/gen-topology), skipped when unset. Optics up, ports admin down (traffic-free
+// physics), one laser failure per virtual second on a different switch. Counters:
+// realtime_factor (virtual seconds per wall second), load_s (building it), rss_mib_total,
+// rss_mib_per_switch, switches.
+void BM_FabricFromTopology(benchmark::State& state) {
+  const char* path = std::getenv("CPOSDK_TOPOLOGY");
+  if (path == nullptr || *path == 0) {
+    state.SkipWithError("CPOSDK_TOPOLOGY not set (scripts/gen-topology -o FILE)");
+    return;
+  }
+  const auto w0 = std::chrono::steady_clock::now();
+  cpo::sim::Fabric fabric;
+  const cpo::Status st = fabric.load_topology(path);
+  if (!st.ok()) {
+    state.SkipWithError(st.to_string().c_str());
+    return;
+  }
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  fabric.advance(1s);
+  double wall = 0, virt = 0;
+  std::size_t victim = 0;
+  for (auto _ : state) {
+    cpo::sim::Switch& sw = fabric.at(victim % fabric.size());
+    const auto& lasers = sw.platform().lanes();
+    (void)sw.backdoor().fail_laser(lasers[(victim * 37) % lasers.size()].laser);
+    victim += 7919;
+    const auto t0 = std::chrono::steady_clock::now();
+    fabric.advance(1s);
+    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    virt += 1.0;
+  }
+  state.counters["switches"] = static_cast<double>(fabric.size());
+  state.counters["realtime_factor"] = virt / wall;
+  state.counters["load_s"] = load_s;
+  state.counters["rss_mib_total"] = rss_bytes() / (1024.0 * 1024.0);
+  state.counters["rss_mib_per_switch"] = rss_bytes() / static_cast<double>(fabric.size()) / (1024.0 * 1024.0);
+}
+BENCHMARK(BM_FabricFromTopology)->Unit(benchmark::kMillisecond)->Iterations(5);
 
 }  // namespace

@@ -1,9 +1,13 @@
 // CMIS optics of the simulated switch: OE and ELSFP memory maps, the module, data path and
 // laser state machines, optics faults, CMIS flags and the event ring.
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
 #include <string>
+#include <utility>
 
+#include "cpo/hal/cmis/codes.h"
 #include "cpo/hal/cmis/elsfp.h"
 #include "cpo/hal/cmis/pages.h"
 #include "physics.h"
@@ -98,6 +102,7 @@ void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState
     // changes below ModuleReady force DPDeactivated).
     for (std::uint32_t b = 0; b < oe.banks.size(); ++b) {
       BankModel& bank = oe.banks[b];
+      bank.config_ok = 0;
       for (std::uint32_t i = 0; i < 8; ++i) {
         ++bank.dp_token[i];
         if (bank.dp[i] != rd::DataPathState::kDeactivated) {
@@ -108,7 +113,7 @@ void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState
       }
     }
   }
-  dirty_ = true;
+  touch(s);
 }
 
 void World::oe_control_changed(SwitchModel& s, std::uint32_t oe_index) {
@@ -148,7 +153,7 @@ void World::dp_evaluate(SwitchModel& s, std::uint32_t oe_index, std::uint32_t la
     schedule(now_ns_.load() + ns_of(phys::kDpTxTurnOffSeconds),
              Timer{TimerKind::dp_step, s.index, oe_index, b, i, ++bank.dp_token[i]});
   }
-  dirty_ = true;
+  touch(s);
 }
 
 // ---------------------------------------------------------------------------- lasers, faults
@@ -199,7 +204,7 @@ void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   const double ms = std::max(to_mw - from_mw, 0.0) / phys::kRampMwPerMs;
   schedule(now_ns_.load() + static_cast<std::int64_t>(std::ceil(ms * 1e6)),
            Timer{TimerKind::laser_ramp, s.index, els_index, k, 0, l.token});
-  dirty_ = true;
+  touch(s);
 }
 
 // Page 1Ah bytes 140 (mode), 220 (enable), 223 (output fiber checked) and the page 1Bh
@@ -266,7 +271,7 @@ void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
       laser_ramp(s, els_index, k, out, target);
     }
   }
-  dirty_ = true;
+  touch(s);
 }
 
 void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k, rd::LaserFault why) {
@@ -280,7 +285,7 @@ void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   l.power_mw = 0;
   if (!l.enabled || !e.present) {
     l.fault = why;
-    dirty_ = true;
+    touch(s);
     return;
   }
   l.state = rd::LaserState::kFault;
@@ -293,7 +298,7 @@ void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   // Output power collapsed while enabled: page 1Ah power low alarm (byte 191).
   raise_flag(s, b.power_low_alarm, static_cast<std::uint8_t>(b.power_low_alarm.current | (1u << (k % 8))), false,
              els_index, 0, 0x1A, cmis::kP1aPowerFlags + 1);
-  dirty_ = true;
+  touch(s);
 }
 
 void World::els_remove(SwitchModel& s, std::uint32_t els_index) {
@@ -306,7 +311,7 @@ void World::els_remove(SwitchModel& s, std::uint32_t els_index) {
     l.power_mw = 0;
   }
   els_event(s, els_index, 0, false, rd::EventType::kElsRemoved, 0, 0);
-  dirty_ = true;
+  touch(s);
 }
 
 void World::els_insert(SwitchModel& s, std::uint32_t els_index) {
@@ -325,7 +330,7 @@ void World::els_insert(SwitchModel& s, std::uint32_t els_index) {
   for (std::uint32_t b = 0; b < e.banks.size(); ++b)
     init_els_bank(e.banks[b], std::min<std::uint32_t>(8, u32(e.lasers.size()) - 8 * b), false);
   els_event(s, els_index, 0, false, rd::EventType::kElsInserted, 0, 0);
-  dirty_ = true;
+  touch(s);
 }
 
 void World::oe_fail(SwitchModel& s, std::uint32_t oe_index, bool unresponsive) {
@@ -354,11 +359,21 @@ namespace hc = cpo::cmis;
 
 double clamp_temp(double c) { return std::clamp(c, -127.0, 127.0); }
 
-hc::LowerPage lower_page(std::uint8_t state, std::uint8_t flags8, std::uint8_t flags9, double temp_c,
-                         std::uint8_t control, std::uint32_t bank, std::uint32_t page) {
+// SFF-8024 Table 4-1 identifiers. An ELS module is an OIF ELSFP (22h, "OIF-ELSFP with
+// CMIS"). SFF-8024 has no code for a co-packaged optical engine; the simulator's OEs say 19h
+// ("OSFP 8X"): a CMIS 5.2 paged memory map of 8-lane banks, which every CMIS host stack
+// (sonic_xcvr's api factory, ethtool -m) reads with its generic CMIS decoder.
+constexpr std::uint8_t kOeIdentifier = 0x19;
+constexpr std::uint8_t kElsIdentifier = 0x22;
+// Not an IEEE-assigned OUI: 02h has the locally administered bit set, "CP" follows.
+constexpr std::array<std::uint8_t, 3> kVendorOui{0x02, 0x43, 0x50};
+// Tx bias multiplier of the OEs (page 01h byte 160 bits 4-3 = 01b: 4 uA per LSB, 262 mA full scale).
+constexpr std::uint8_t kOeBiasMultiplier = 2;
+
+hc::LowerPage lower_page(std::uint8_t identifier, std::uint8_t state, std::uint8_t flags8, std::uint8_t flags9,
+                         double temp_c, std::uint8_t control, std::uint32_t bank, std::uint32_t page) {
   hc::LowerPage v;
-  // 0x19: SFF-8024 "OSFP 8X". SFF-8024 has no code for a co-packaged OE or an ELSFP yet.
-  v.identifier = 0x19;
+  v.identifier = identifier;
   v.revision = hc::Revision{5, 2};
   v.module_state = static_cast<hc::ModuleState>(state);
   v.interrupt_asserted = flags8 != 0 || flags9 != 0;
@@ -374,16 +389,38 @@ hc::LowerPage lower_page(std::uint8_t state, std::uint8_t flags8, std::uint8_t f
   v.control.squelch_method_select = (control & 0x20u) != 0;
   v.control.low_power_request_sw = (control & 0x10u) != 0;
   v.active_firmware = hc::Revision{1, 0};
-  v.media_type = 0x02;  // optical SMF
+  v.media_type = static_cast<std::uint8_t>(hc::MediaType::optical_smf);
   v.bank_select = static_cast<std::uint8_t>(bank);
   v.page_select = static_cast<std::uint8_t>(page);
   return v;
 }
 
-hc::Page00 page00(std::string part_number, std::string serial, double max_power_w) {
+// A 64-bit mix of the seed (splitmix64 finaliser): serial numbers stable per seed.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// "<kind><8 hex digits of the seed's hash><3-digit module index>": distinct per module of a
+// switch, the same for the same seed, and different between seeds.
+std::string serial_number(std::uint64_t seed, char kind, std::uint32_t index) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const std::uint64_t h = mix(seed ^ (static_cast<std::uint64_t>(static_cast<unsigned char>(kind)) << 56));
+  std::string sn(1, kind);
+  for (int d = 7; d >= 0; --d) sn += kHex[(h >> (4 * d)) & 0xF];
+  sn += static_cast<char>('0' + index / 100 % 10);
+  sn += static_cast<char>('0' + index / 10 % 10);
+  sn += static_cast<char>('0' + index % 10);
+  return sn;
+}
+
+hc::Page00 page00(std::uint8_t identifier, std::string part_number, std::string serial, double max_power_w) {
   hc::Page00 v;
-  v.identifier = 0x19;
+  v.identifier = identifier;
   v.vendor_name = "CPOSDK SIM";
+  v.vendor_oui = kVendorOui;
   v.part_number = std::move(part_number);
   v.revision = "01";
   v.serial_number = std::move(serial);
@@ -392,6 +429,69 @@ hc::Page00 page00(std::string part_number, std::string serial, double max_power_
   v.max_power_w = std::min(max_power_w, 63.75);
   v.connector = 0x0C;  // MPO 1x12 (SFF-8024 Table 4-3)
   return v;
+}
+
+// SFF-8024 codes of one sub-port of `lanes` lanes at `lane_gbps` per lane: host electrical
+// interface (Table 4-5) and 1310 nm single-mode media interface (Table 4-7, DR: one fiber
+// pair per lane). 200G/lane: 200GAUI-1 / 400GAUI-2 / 800GAUI-4 / 1.6TAUI-8 C2M (Annex 176E,
+// 80h..83h) with 200GBASE-DR1 / 400GBASE-DR2 / 800GBASE-DR4 / 1.6TBASE-DR8 (Clause 180, 73h,
+// 75h, 77h, 7Fh). 100G/lane: 100GAUI-1-S / 200GAUI-2-S / 400GAUI-4-S / 800GAUI-8 S C2M (Annex
+// 120G, 4Bh, 4Dh, 4Fh, 51h) with 100GBASE-DR (14h), 400GBASE-DR4 (1Ch), 800GBASE-DR8 (56h);
+// SFF-8024 has no 2 x 100G single-mode code, so that media code is 00h (Undefined).
+std::pair<std::uint8_t, std::uint8_t> interface_codes(std::uint32_t lanes, double lane_gbps) {
+  const unsigned i = lanes == 1 ? 0 : lanes == 2 ? 1 : lanes == 4 ? 2 : lanes == 8 ? 3 : 4;
+  if (i == 4) return {0x00, 0x00};
+  if (lane_gbps >= 150) {
+    static constexpr std::uint8_t kHost[] = {0x80, 0x81, 0x82, 0x83}, kMedia[] = {0x73, 0x75, 0x77, 0x7F};
+    return {kHost[i], kMedia[i]};
+  }
+  static constexpr std::uint8_t kHost[] = {0x4B, 0x4D, 0x4F, 0x51}, kMedia[] = {0x14, 0x00, 0x1C, 0x56};
+  return {kHost[i], kMedia[i]};
+}
+
+// The OE's applications: one per breakout mode of the profile (in the profile's order, ApSel
+// 1 = the default mode), each a sub-port of lanes_per_port / sub-ports lanes. Host and media
+// lane assignment: the bank lanes a sub-port of that width starts on.
+struct AppTable {
+  std::array<hc::ApplicationDescriptor, hc::kLowerApplications> apps{};
+  std::uint8_t count = 0;
+  std::array<std::uint8_t, 9> app_sel_by_lanes{};  // index: lanes per sub-port
+};
+
+AppTable app_table(const SwitchModel& s) {
+  AppTable t;
+  const double lane_gbps = s.platform.lane_rate().value();
+  for (const auto& mode : s.platform.breakout_modes()) {
+    const std::uint32_t subs = mode.subport_count();
+    if (subs == 0 || s.lanes_per_port % subs != 0) continue;
+    const std::uint32_t lanes = s.lanes_per_port / subs;
+    if (lanes > 8 || t.app_sel_by_lanes[lanes] != 0 || t.count >= hc::kLowerApplications) continue;
+    hc::ApplicationDescriptor d;
+    d.app_sel = static_cast<std::uint8_t>(t.count + 1);
+    const auto codes = interface_codes(lanes, lane_gbps);
+    d.host_interface = codes.first;
+    d.media_interface = codes.second;
+    d.host_lane_count = static_cast<std::uint8_t>(lanes);
+    d.media_lane_count = static_cast<std::uint8_t>(lanes);
+    std::uint8_t starts = 0;
+    for (const LaneModel& l : s.lanes) {
+      if (l.oe != s.lanes.front().oe || l.bank != s.lanes.front().bank) continue;
+      if (l.index_in_port % lanes == 0 && l.index_in_bank < 8)
+        starts = static_cast<std::uint8_t>(starts | (1u << l.index_in_bank));
+    }
+    d.host_lane_assignment = starts;
+    d.media_lane_assignment = starts;
+    t.app_sel_by_lanes[lanes] = d.app_sel;
+    t.apps[t.count++] = d;
+  }
+  return t;
+}
+
+// Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
+double lanes_per_laser(const SwitchModel& s) {
+  std::size_t lasers = 0;
+  for (const auto& e : s.els) lasers += e.lasers.size();
+  return lasers == 0 ? 1.0 : std::max(1.0, static_cast<double>(s.lanes.size()) / static_cast<double>(lasers));
 }
 
 template <typename T>
@@ -404,25 +504,74 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
   OeModel& oe = s.oes[oe_index];
   cmis::Page p{};
   if (lower) {
-    (void)hc::encode_lower(lower_page(static_cast<std::uint8_t>(oe.state), oe.state_changed.latched, oe.temp.latched,
-                                      oe.temp_c, oe.control, bank, page),
-                           p);
+    hc::LowerPage v = lower_page(kOeIdentifier, static_cast<std::uint8_t>(oe.state), oe.state_changed.latched,
+                                 oe.temp.latched, oe.temp_c, oe.control, bank, page);
+    const AppTable apps = app_table(s);
+    v.applications = apps.apps;
+    v.application_count = apps.count;
+    (void)hc::encode_lower(v, p);
     return p;
   }
   const auto& info = s.platform.optical_engines()[oe_index];
+  const double per_laser = lanes_per_laser(s);
   switch (page) {
-    case 0x00:
-      (void)hc::encode_page00(
-          page00("CPO-OE-6.4T", "SIMOE" + std::to_string(oe_index), phys::kOeWattsPerPort * oe.ports_served), p);
+    case 0x00: {
+      std::size_t lanes = 0;
+      for (const auto& bk : info.banks) lanes += bk.lanes.size();
+      const double tbps = static_cast<double>(lanes) * s.platform.lane_rate().value() / 1000.0;
+      char pn[17];
+      std::snprintf(pn, sizeof pn, "CPO-OE-%.1fT", tbps);
+      (void)hc::encode_page00(page00(kOeIdentifier, pn, serial_number(s.options.seed, 'E', oe_index),
+                                     phys::kOeWattsPerPort * oe.ports_served),
+                              p);
       break;
-    case 0x01: break;  // advertisements not modelled (docs/simulator.md)
+    }
+    case 0x01: {
+      hc::Advertisement a;
+      a.inactive_firmware = hc::Revision{0, 0};  // one firmware image
+      a.hardware = hc::Revision{1, 0};
+      // Banks: 1, 2, 4 (00b, 01b, 10b) or 8 (11b, reserved in CMIS 5.2, Broadcom Bailly's and
+      // sonic_xcvr BaillyCodes' 8 banks); an OE of 3 banks says 4 and serves banks 0..2 (a
+      // read of bank 3 is refused: BadObject on the bank argument).
+      const std::size_t banks = oe.banks.size();
+      a.banks_supported = banks <= 1 ? 1 : banks <= 2 ? 2 : banks <= 4 ? 4 : 8;
+      // Durations the simulator's own state machines take (physics.h), CMIS 5.2 Table 8-31.
+      a.dp_init_duration = hc::duration_code(phys::kDpInitSeconds);
+      a.dp_deinit_duration = hc::duration_code(phys::kDpDeinitSeconds);
+      a.module_pwr_up_duration = hc::duration_code(phys::kModulePwrUpSeconds);
+      a.module_pwr_dn_duration = hc::duration_code(phys::kModulePwrDnSeconds);
+      a.dp_tx_turn_on_duration = hc::duration_code(phys::kDpTxTurnOnSeconds);
+      a.dp_tx_turn_off_duration = hc::duration_code(phys::kDpTxTurnOffSeconds);
+      a.cdb_instances = 0;  // no CDB
+      a.rx_power_is_average = true;
+      a.tx_disable_supported = true;  // page 10h byte 130 darkens the lane
+      a.tx_fault_flag_supported = true;
+      a.tx_los_flag_supported = true;
+      a.rx_los_flag_supported = true;
+      a.rx_cdr_lol_flag_supported = true;
+      a.temperature_monitor = true;
+      a.vcc_monitor = true;
+      a.tx_bias_monitor = true;
+      a.tx_power_monitor = true;
+      a.rx_power_monitor = true;
+      a.tx_bias_multiplier = kOeBiasMultiplier;
+      const AppTable apps = app_table(s);
+      for (std::uint32_t i = 0; i < apps.count; ++i) a.media_lane_assignment[i] = *apps.apps[i].media_lane_assignment;
+      (void)hc::encode_page01(a, p);
+      break;
+    }
     case 0x02: {
       hc::Thresholds t;
       t.temperature = thresholds<Celsius>(phys::kOeAlarmC, phys::kLowAlarmC, phys::kOeWarnC, phys::kLowWarnC);
       t.vcc = thresholds<Volts>(3.63, 2.97, 3.465, 3.135);
       t.tx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(-6.0), phys::mw(4.0), phys::mw(-5.0));
       t.rx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(phys::kLosAssertDbm), phys::mw(4.0), phys::mw(-10.0));
-      (void)hc::encode_page02(t, p);
+      // Tx bias: the ELS laser's thresholds (page 1Ah) shared over the lanes it lights.
+      t.tx_bias = thresholds<Milliamps>(std::round(phys::kBiasMaxMa / per_laser * 250.0) / 250.0,
+                                        std::round(100.0 / per_laser * 250.0) / 250.0,
+                                        std::round(phys::kBiasHighWarningMa / per_laser * 250.0) / 250.0,
+                                        std::round(150.0 / per_laser * 250.0) / 250.0);
+      (void)hc::encode_page02(t, p, kOeBiasMultiplier);
       break;
     }
     case 0x10:
@@ -442,17 +591,32 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       st.tx_power_flags.low_alarm = b.tx_power_low_alarm.latched;
       st.rx_power_flags.low_warning = b.rx_power_low_warning.latched;
       st.dp_init_pending = b.init_pending;
+      const AppTable apps = app_table(s);
       const auto& lanes = info.banks[bank].lanes;
       for (std::uint32_t i = 0; i < lanes.size() && i < 8; ++i) {
         const LaneModel& l = s.lanes[lanes[i].value()];
         st.tx_power[i] = Milliwatts(std::min(l.tx_mw, 6.5535));
         st.rx_power[i] = Milliwatts(std::min(phys::mw(l.rx_dbm), 6.5535));
+        // Tx bias: the lane's share of the bias of the ELS laser lighting it (4 uA steps).
+        const ElsModel& e = s.els[l.els];
+        const double bias = e.present ? e.lasers[l.laser].bias_ma / per_laser : 0.0;
+        st.tx_bias[i] = Milliamps(std::min(std::round(bias * 250.0) / 250.0, 262.14));
+        // Active configuration: the application of the port's breakout, its data path
+        // starting at the sub-port's first lane.
+        const PortModel& port = s.ports[l.port];
+        const std::uint32_t sub_lanes = port.breakout == 0 ? s.lanes_per_port : s.lanes_per_port / port.breakout;
+        const std::uint32_t first = l.index_in_bank - l.index_in_port % std::max<std::uint32_t>(sub_lanes, 1);
+        st.active_config[i].app_sel = sub_lanes <= 8 ? apps.app_sel_by_lanes[sub_lanes] : 0;
+        st.active_config[i].data_path_id = static_cast<std::uint8_t>(first & 7u);
+        st.config_status[i] = (b.config_ok >> i) & 1u               ? hc::ConfigStatus::success
+                              : b.dp[i] == rd::DataPathState::kInit ? hc::ConfigStatus::in_progress
+                                                                    : hc::ConfigStatus::undefined;
         if (b.dp[i] == rd::DataPathState::kActivated) {
           st.rx_output_status = static_cast<std::uint8_t>(st.rx_output_status | (l.cdr ? 1u << i : 0u));
           st.tx_output_status = static_cast<std::uint8_t>(st.tx_output_status | (l.tx_mw > 0 ? 1u << i : 0u));
         }
       }
-      (void)hc::encode_page11(st, p);
+      (void)hc::encode_page11(st, p, kOeBiasMultiplier);
       break;
     }
     default: break;
@@ -465,8 +629,8 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
   ElsModel& e = s.els[els_index];
   cmis::Page p{};
   if (lower) {
-    (void)hc::encode_lower(lower_page(static_cast<std::uint8_t>(rd::ModuleState::kReady), 0, e.temp.latched, e.temp_c,
-                                      e.control, bank, page),
+    (void)hc::encode_lower(lower_page(kElsIdentifier, static_cast<std::uint8_t>(rd::ModuleState::kReady), 0,
+                                      e.temp.latched, e.temp_c, e.control, bank, page),
                            p);
     return p;
   }
@@ -475,11 +639,22 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
   const std::uint32_t n = std::min<std::uint32_t>(8, u32(e.lasers.size()) - first);
   switch (page) {
     case 0x00:
-      (void)hc::encode_page00(page00("CPO-ELSFP-8", "SIMELS" + std::to_string(els_index),
+      (void)hc::encode_page00(page00(kElsIdentifier, "CPO-ELSFP-" + std::to_string(e.lasers.size()),
+                                     serial_number(s.options.seed, 'L', els_index),
                                      phys::kLaserWatts * static_cast<double>(e.lasers.size())),
                               p);
       break;
-    case 0x01: break;
+    case 0x01: {
+      // Module monitors only: the lasers' monitors are on page 1Bh, not 11h; the module is
+      // always ModuleReady (every duration code 0, "< 1 ms").
+      hc::Advertisement a;
+      a.hardware = hc::Revision{1, 0};
+      a.banks_supported = e.banks.size() <= 1 ? 1 : e.banks.size() <= 2 ? 2 : 4;
+      a.temperature_monitor = true;
+      a.vcc_monitor = true;
+      (void)hc::encode_page01(a, p);
+      break;
+    }
     case 0x02: {
       hc::Thresholds t;
       t.temperature = thresholds<Celsius>(phys::kLaserAlarmC, phys::kLowAlarmC, phys::kLaserWarnC, phys::kLowWarnC);
@@ -641,7 +816,7 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
       const std::uint32_t per_bank = s.platform.lanes_per_bank();
       for (std::uint32_t i = 0; i < per_bank; ++i) dp_evaluate(s, idx, a[2] * per_bank + i);
     }
-    dirty_ = true;
+    touch(s);
     return rd::Completion::kOk;
   }
   ElsModel& e = s.els[idx];
@@ -671,7 +846,7 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
   // Byte 140: only bit 0 (the control mode) is the host's; bits 7-1 advertise the lane count.
   if (page == 0x1A) b.p1a_rw[cmis::kP1aControlMode - 128] &= 0x01;
   laser_controls_changed(s, idx);
-  dirty_ = true;
+  touch(s);
   return rd::Completion::kOk;
 }
 

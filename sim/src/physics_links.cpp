@@ -169,7 +169,7 @@ void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   ++p.down_count;
   p.down_cause = cause;
   port_event(s, port, sub, rd::EventType::kLinkDown, cause);
-  dirty_ = true;
+  touch(s);
 }
 
 void World::evaluate_links(SwitchModel& s) {
@@ -283,10 +283,10 @@ void World::thermal(SwitchModel& s, double dt) {
           const LaneModel& l = s.lanes[lane.value()];
           laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
         }
-      dirty_ = true;
+      touch(s);
     } else if (oe.thermal_shutdown && oe.temp_c < phys::kOeAlarmC - 5.0) {
       oe.thermal_shutdown = false;
-      dirty_ = true;
+      touch(s);
     }
   }
   for (std::uint32_t ei = 0; ei < s.els.size(); ++ei) {
@@ -315,7 +315,7 @@ void World::thermal(SwitchModel& s, double dt) {
         const double p = phys::acc_power_mw(l.bias_ma, l.temp_c, l.age_h);
         if (std::abs(p - l.power_mw) > 1e-6) {
           l.power_mw = l.target_mw = p;
-          dirty_ = true;
+          touch(s);
         }
       } else if (lit) {
         // APC (and the fiber-check level, and ramps): the bias the output needs.

@@ -113,7 +113,7 @@ Status Backdoor::set_laser_fiber_loss(const LaserRef& laser, Decibels loss) {
   if (std::isnan(loss.value()) || loss.value() < 0)
     return Status(Code::invalid_argument, to_string(laser) + ": fiber loss must be >= 0 dB");
   s.els[laser.els.value()].set_fiber_loss(laser.index, std::min(loss.value(), phys::kDisconnectedLossDb));
-  world_->mark_dirty();
+  world_->mark_dirty(s);
   world_->settle();
   return ok_status();
 }
@@ -148,7 +148,7 @@ Status Backdoor::set_fiber_loss(PortId port, int lane_in_port, Decibels loss) {
   const double db = std::min(loss.value(), phys::kDisconnectedLossDb);
   for (std::uint32_t i = 0; i < p.lanes; ++i)
     if (lane_in_port < 0 || static_cast<std::uint32_t>(lane_in_port) == i) s.lanes[p.first_lane + i].fiber_loss_db = db;
-  world_->mark_dirty();
+  world_->mark_dirty(s);
   world_->settle();
   return ok_status();
 }
@@ -200,7 +200,7 @@ Status Backdoor::degrade_lane(LaneId lane, Decibels snr_penalty) {
   if (lane.value() >= s.lanes.size()) return range("lane", lane.value(), s.lanes.size());
   if (!(snr_penalty.value() >= 0)) return Status(Code::invalid_argument, to_string(lane) + ": penalty must be >= 0 dB");
   s.lanes[lane.value()].degrade_db = snr_penalty.value();
-  world_->mark_dirty();
+  world_->mark_dirty(s);
   world_->settle();
   return ok_status();
 }

@@ -108,12 +108,32 @@ void World::run_until(std::int64_t end_ns) {
 }
 
 void World::settle() {
-  if (!dirty_) return;
-  dirty_ = false;
-  for (auto& s : switches_) recompute(*s);
-  for (auto& s : switches_) recompute_rx(*s);
-  for (auto& s : switches_) evaluate_links(*s);
-  for (auto& s : switches_) publish(*s);
+  if (dirty_list_.empty()) return;
+  // Changes made while settling (a link going down) are settled by the next call.
+  settle_now_.swap(dirty_list_);
+  dirty_list_.clear();
+  settle_rx_.clear();
+  const std::uint64_t stamp = ++settle_stamp_;
+  for (const std::size_t i : settle_now_) {
+    SwitchModel& s = *switches_[i];
+    s.dirty = false;
+    recompute(s);
+    // Receivers: the switch itself and every switch its fibers reach.
+    if (s.settle_stamp != stamp) {
+      s.settle_stamp = stamp;
+      settle_rx_.push_back(i);
+    }
+    for (const std::size_t p : s.peers) {
+      SwitchModel& peer = *switches_[p];
+      if (peer.settle_stamp == stamp) continue;
+      peer.settle_stamp = stamp;
+      settle_rx_.push_back(p);
+    }
+  }
+  settle_now_.clear();
+  for (const std::size_t i : settle_rx_) recompute_rx(*switches_[i]);
+  for (const std::size_t i : settle_rx_) evaluate_links(*switches_[i]);
+  for (const std::size_t i : settle_rx_) publish(*switches_[i]);
 }
 
 void World::fire(const Timer& t) {
@@ -160,6 +180,7 @@ void World::fire(const Timer& t) {
         default: break;
       }
       st = next;
+      if (next == D::kTxTurnOn) b.config_ok = static_cast<std::uint8_t>(b.config_ok | (1u << t.c));
       if (next == D::kTxTurnOn)
         schedule(now_ns_.load() + ns_of(phys::kDpTxTurnOnSeconds),
                  Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
@@ -173,7 +194,7 @@ void World::fire(const Timer& t) {
         b.dp_changed.current = 0;  // a change is an edge, not a condition
       }
       dp_evaluate(s, t.a, t.b * s.platform.lanes_per_bank() + t.c);
-      dirty_ = true;
+      touch(s);
       break;
     }
     case TimerKind::laser_ramp: {
@@ -181,7 +202,7 @@ void World::fire(const Timer& t) {
       if (l.token != t.token || l.state != rd::LaserState::kRamping) break;
       l.state = rd::LaserState::kOn;
       l.power_mw = l.target_mw;
-      dirty_ = true;
+      touch(s);
       break;
     }
     case TimerKind::train: {
@@ -194,7 +215,7 @@ void World::fire(const Timer& t) {
         ++p.up_count;
         port_event(s, t.a, t.b, rd::EventType::kLinkUp, rd::LinkCause::kNone);
       }
-      dirty_ = true;
+      touch(s);
       break;
     }
   }
@@ -270,7 +291,10 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     const bool cold = options.start == StartState::cold;
     oe.control = cold ? 0x10 : 0x00;  // LowPwrRequestSW
     oe.state = cold ? rd::ModuleState::kLowPwr : rd::ModuleState::kReady;
-    for (auto& b : oe.banks) b.dp.fill(cold ? rd::DataPathState::kDeactivated : rd::DataPathState::kActivated);
+    for (auto& b : oe.banks) {
+      b.dp.fill(cold ? rd::DataPathState::kDeactivated : rd::DataPathState::kActivated);
+      b.config_ok = cold ? 0 : 0xFF;  // warm: the data paths were initialised before the simulation began
+    }
     oe.temp_c =
         s.coolant_c + phys::kOeKPerWatt * (cold ? phys::kOeLowPowerWatts : phys::kOeWattsPerPort * oe.ports_served);
   }
@@ -381,7 +405,7 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     s.units.push_back(std::move(u));
   }
   switches_.push_back(std::move(sp));
-  dirty_ = true;
+  touch(s);
   settle();
   return s.index;
 }
@@ -406,6 +430,7 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
         old.peer_sw = l.peer_sw;
         old.peer_lane = l.peer_lane;  // the old far end gets a loopback plug
         old.fiber_loss_db = phys::kLoopbackPlugLossDb;
+        touch(*switches_[l.peer_sw]);
       }
     }
   };
@@ -421,7 +446,12 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
     la.fiber_loss_db = loss_db;
     lb.fiber_loss_db = loss_db;
   }
-  dirty_ = true;
+  if (sa != sb) {
+    if (std::find(A.peers.begin(), A.peers.end(), sb) == A.peers.end()) A.peers.push_back(sb);
+    if (std::find(B.peers.begin(), B.peers.end(), sa) == B.peers.end()) B.peers.push_back(sa);
+  }
+  touch(A);
+  touch(B);
   settle();
   return ok_status();
 }
@@ -479,7 +509,7 @@ void World::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
       u.reset_from_mailbox = true;
       w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kResetting));
       schedule(now_ns_.load() + latency, Timer{TimerKind::reset, s.index, u32(u.index), 0, 0, u.cmd_token});
-      dirty_ = true;
+      touch(s);
       return;
     }
   }
@@ -586,7 +616,7 @@ void World::execute(SwitchModel& s, UnitModel& u) {
   const auto& a = u.args;
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
-  dirty_ = true;
+  touch(s);
   switch (static_cast<rd::Opcode>(u.opcode)) {
     case rd::Opcode::kNop:
     case rd::Opcode::kUnitReset: break;
@@ -716,7 +746,7 @@ void World::hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox) {
   ++u.cmd_token;
   u.win.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kResetting));
   schedule(now_ns_.load() + ns_of(0.2), Timer{TimerKind::reset, s.index, u32(u.index), 0, 0, u.cmd_token});
-  dirty_ = true;
+  touch(s);
 }
 
 void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
@@ -766,7 +796,7 @@ void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
     complete(s, u, rd::Completion::kOk, {0, 0, 0, 0});
   }
   u.last_doorbell = u.win.load(rd::reg::kMbxDoorbell);
-  dirty_ = true;
+  touch(s);
 }
 
 }  // namespace cpo::sim

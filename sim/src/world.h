@@ -161,6 +161,7 @@ struct BankModel {
   std::array<rd::DataPathState, 8> dp{};
   std::array<std::uint64_t, 8> dp_token{};
   std::uint8_t init_pending = 0;
+  std::uint8_t config_ok = 0;  // lanes whose DPInit completed since the module became ready (11h ConfigSuccess)
   FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
   FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h bytes 150, 152
   FlagLatch tx_power_low_alarm;                        // page 11h byte 140
@@ -225,6 +226,11 @@ struct SwitchModel {
   std::uint32_t lanes_per_port = 4, lasers_per_els = 8, breakout_caps = 0, default_breakout = 1;
   double coolant_c = 30.0;
   std::mt19937_64 rng;
+  // Settling: `dirty` when the model changed since the last settle; `peers` are the switches
+  // its fibers reach (their receivers see its transmitters).
+  bool dirty = false;
+  std::uint64_t settle_stamp = 0;
+  std::vector<std::size_t> peers;
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
 };
 
@@ -259,8 +265,13 @@ class World {
   Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db);
 
   // Back-door helpers (caller holds the mutex).
-  void mark_dirty() { dirty_ = true; }
-  void settle();  // recompute physics and links now, publish
+  void mark_dirty() {
+    for (auto& s : switches_) touch(*s);
+  }
+  void mark_dirty(SwitchModel& s) { touch(s); }
+  // Recomputes physics and links of the switches changed since the last settle and of the
+  // switches their fibers reach, and publishes them.
+  void settle();
   void els_remove(SwitchModel& s, std::uint32_t els);
   void els_insert(SwitchModel& s, std::uint32_t els);
   void laser_fail(SwitchModel& s, std::uint32_t els, std::uint32_t laser, rd::LaserFault why);
@@ -316,7 +327,14 @@ class World {
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
-  bool dirty_ = true;
+  // Switches changed since the last settle (each once), see touch().
+  std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_;
+  std::uint64_t settle_stamp_ = 0;
+  void touch(SwitchModel& s) {
+    if (s.dirty) return;
+    s.dirty = true;
+    dirty_list_.push_back(s.index);
+  }
   bool tick_scheduled_ = false;
   std::int64_t tick_ns_ = 100'000'000;
   std::thread thread_;

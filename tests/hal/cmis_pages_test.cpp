@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "cmis_test_util.h"
 #include "cpo/hal/cmis/codes.h"
 #include "cpo/hal/cmis/memory_map.h"
@@ -397,6 +399,52 @@ TEST(CmisPage01, EncodeRoundTripsAndRefusesBadMultiplier) {
   EXPECT_THAT(encode_page01(a, p).message(), HasSubstr("banks supported 3"));
 }
 
+TEST(CmisPage01, DurationCodesCdbAndTheirByteLayout) {
+  Advertisement a;
+  a.module_pwr_up_duration = 7;  // 1 s <= t < 5 s
+  a.module_pwr_dn_duration = 5;  // 100 ms <= t < 500 ms
+  a.dp_tx_turn_on_duration = 5;
+  a.dp_tx_turn_off_duration = 4;  // 50 ms <= t < 100 ms
+  a.cdb_instances = 1;
+  PageBytes p{};
+  ASSERT_TRUE(encode_page01(a, p).ok());
+  // Bytes 167 and 168 as sonic_xcvr page01.py maps them; 163 bits 7-6 CDB instances.
+  EXPECT_EQ(p[167 - 128], 0x57);
+  EXPECT_EQ(p[168 - 128], 0x45);
+  EXPECT_EQ(p[163 - 128], 0x40);
+  EXPECT_EQ(decode_page01(p), a);
+  a.cdb_instances = 4;
+  EXPECT_THAT(encode_page01(a, p).message(), HasSubstr("CDB instances"));
+  // Eight banks: code 11b (reserved in CMIS 5.2, Broadcom Bailly's 8 banks).
+  a.cdb_instances = 0;
+  a.banks_supported = 8;
+  ASSERT_TRUE(encode_page01(a, p).ok());
+  EXPECT_EQ(p[142 - 128] & 3, 3);
+  EXPECT_EQ(decode_page01(p).banks_supported, 8);
+  a.module_pwr_up_duration = 16;
+  EXPECT_THAT(encode_page01(a, p).message(), HasSubstr("ModulePwrUp duration code"));
+}
+
+TEST(CmisPage01, DurationCodeIntervals) {
+  // CMIS 5.2 Table 8-31.
+  EXPECT_EQ(duration_code(0.0), 0);
+  EXPECT_EQ(duration_code(0.0009), 0);
+  EXPECT_EQ(duration_code(0.001), 1);
+  EXPECT_EQ(duration_code(0.05), 4);
+  EXPECT_EQ(duration_code(0.1), 5);
+  EXPECT_EQ(duration_code(0.5), 6);
+  EXPECT_EQ(duration_code(1.0), 7);
+  EXPECT_EQ(duration_code(4.99), 7);
+  EXPECT_EQ(duration_code(60.0), 10);
+  EXPECT_EQ(duration_code(1e6), 13);
+  EXPECT_EQ(duration_code(-1.0), 0);
+  EXPECT_EQ(duration_range(7), (DurationRange{1.0, 5.0}));
+  EXPECT_EQ(duration_range(0), (DurationRange{0.0, 0.001}));
+  EXPECT_TRUE(std::isinf(duration_range(13)->max_s));
+  EXPECT_FALSE(duration_range(14).has_value());
+  for (std::uint8_t c = 0; c < 14; ++c) EXPECT_EQ(duration_code(duration_range(c)->min_s), c) << int(c);
+}
+
 // ---- page 02h -------------------------------------------------------------------------------
 
 TEST(CmisPage02, DecodesThresholdsWithUnits) {
@@ -679,6 +727,10 @@ TEST(CmisCodes, MediaTypeSelectsTheMediaTable) {
   EXPECT_EQ(media_type_name(0x03), "Passive Copper Cables");
   EXPECT_EQ(host_interface_name(0x1D), "400G CR8");
   EXPECT_EQ(host_interface_name(0xC5), "Custom");
+  // 200G per lane single-mode (SFF-8024 Table 4-7, 73h..80h).
+  EXPECT_EQ(media_interface_name(0x02, 0x73), "200GBASE-DR1 (Clause 180)");
+  EXPECT_EQ(media_interface_name(0x02, 0x77), "800GBASE-DR4 (Clause 180)");
+  EXPECT_EQ(host_interface_name(0x82), "800GAUI-4 C2M (Annex 176E)");
 }
 
 }  // namespace

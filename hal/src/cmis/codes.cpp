@@ -322,6 +322,16 @@ constexpr Entry kSmfInterfaces[] = {
     {0x49, "ZR100-OFEC-QPSK"},
     {0x56, "800GBASE-DR8 (Cl 124)"},
     {0x57, "800GBASE-DR8-2 (Cl 124)"},
+    // 200G per lane single-mode (IEEE 802.3dj Clauses 180/181): SFF-8024 Table 4-7 (73h..80h),
+    // as sonic_xcvr codes/public/sff8024.py and ethtool's cmis code table list them.
+    {0x73, "200GBASE-DR1 (Clause 180)"},
+    {0x74, "200GBASE-DR1-2 (Clause 181)"},
+    {0x75, "400GBASE-DR2 (Clause 180)"},
+    {0x76, "400GBASE-DR2-2 (Clause 181)"},
+    {0x77, "800GBASE-DR4 (Clause 180)"},
+    {0x78, "800GBASE-DR4-2 (Clause 181)"},
+    {0x7F, "1.6TBASE-DR8 (Clause 180)"},
+    {0x80, "1.6TBASE-DR8-2 (Clause 181)"},
 };
 static_assert(sorted(kSmfInterfaces));
 

@@ -3,6 +3,7 @@
 #include "cpo/hal/cmis/pages.h"
 
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -414,7 +415,9 @@ Advertisement decode_page01(const PageBytes& p) noexcept {
   v.inactive_firmware = Revision{at(p, 128), at(p, 129)};
   v.hardware = Revision{at(p, 130), at(p, 131)};
   const auto pages = at(p, 142);
-  static constexpr std::uint8_t kBanks[] = {1, 2, 4, 1};  // code 3 reserved: assume bank 0 only
+  // Code 3 is reserved in CMIS 5.2; co-packaged engines of 8 banks (Broadcom Bailly) use it
+  // for 8 banks, as sonic_xcvr's BaillyCodes.MAX_BANKS_SUPPORTED reads it.
+  static constexpr std::uint8_t kBanks[] = {1, 2, 4, 8};
   v.banks_supported = kBanks[bits(pages, 0, 2)];
   v.page03_supported = bit(pages, 2);
   v.diagnostic_pages_supported = bit(pages, 5);
@@ -444,7 +447,32 @@ Advertisement decode_page01(const PageBytes& p) noexcept {
   v.tx_bias_multiplier = kMultiplier[bits(lanes, 3, 2)];
   for (std::size_t i = 0; i < v.media_lane_assignment.size(); ++i) v.media_lane_assignment[i] = at(p, 176 + i);
   v.application_count = read_apps(p, 223, 9, v.applications);
+  v.cdb_instances = bits(at(p, 163), 6, 2);
+  v.module_pwr_up_duration = bits(at(p, 167), 0, 4);
+  v.module_pwr_dn_duration = bits(at(p, 167), 4, 4);
+  v.dp_tx_turn_on_duration = bits(at(p, 168), 0, 4);
+  v.dp_tx_turn_off_duration = bits(at(p, 168), 4, 4);
   return v;
+}
+
+namespace {
+// Lower bounds of the duration codes 0..13 in seconds (CMIS 5.2 Table 8-31).
+constexpr double kDurationFloor[] = {0.0, 0.001, 0.005, 0.010, 0.050, 0.100, 0.500,
+                                     1.0, 5.0,   10.0,  60.0,  300.0, 600.0, 3000.0};
+constexpr std::size_t kDurationCodes = sizeof(kDurationFloor) / sizeof(kDurationFloor[0]);
+}  // namespace
+
+std::optional<DurationRange> duration_range(std::uint8_t code) noexcept {
+  if (code >= kDurationCodes) return std::nullopt;
+  const double max = code + 1U < kDurationCodes ? kDurationFloor[code + 1U] : std::numeric_limits<double>::infinity();
+  return DurationRange{kDurationFloor[code], max};
+}
+
+std::uint8_t duration_code(double seconds) noexcept {
+  std::uint8_t code = 0;
+  for (std::size_t c = 1; c < kDurationCodes; ++c)
+    if (seconds >= kDurationFloor[c]) code = static_cast<std::uint8_t>(c);
+  return code;
 }
 
 Status encode_page01(const Advertisement& v, PageBytes& p) {
@@ -453,7 +481,9 @@ Status encode_page01(const Advertisement& v, PageBytes& p) {
     case 1: banks_code = 0; break;
     case 2: banks_code = 1; break;
     case 4: banks_code = 2; break;
-    default: return error(Code::out_of_range, fmt::format("banks supported {}: allowed 1, 2 or 4", v.banks_supported));
+    case 8: banks_code = 3; break;
+    default:
+      return error(Code::out_of_range, fmt::format("banks supported {}: allowed 1, 2, 4 or 8", v.banks_supported));
   }
   unsigned mult_code = 0;
   switch (v.tx_bias_multiplier) {
@@ -465,6 +495,11 @@ Status encode_page01(const Advertisement& v, PageBytes& p) {
   }
   CPO_RETURN_IF_ERROR(check_max(v.dp_init_duration, 15, "DataPathInit duration code"));
   CPO_RETURN_IF_ERROR(check_max(v.dp_deinit_duration, 15, "DataPathDeinit duration code"));
+  CPO_RETURN_IF_ERROR(check_max(v.module_pwr_up_duration, 15, "ModulePwrUp duration code"));
+  CPO_RETURN_IF_ERROR(check_max(v.module_pwr_dn_duration, 15, "ModulePwrDn duration code"));
+  CPO_RETURN_IF_ERROR(check_max(v.dp_tx_turn_on_duration, 15, "DPTxTurnOn duration code"));
+  CPO_RETURN_IF_ERROR(check_max(v.dp_tx_turn_off_duration, 15, "DPTxTurnOff duration code"));
+  CPO_RETURN_IF_ERROR(check_max(v.cdb_instances, 3, "CDB instances"));  // 3 reserved, kept
   PageBytes out = p;
   put(out, 128, v.inactive_firmware.major);
   put(out, 129, v.inactive_firmware.minor);
@@ -492,6 +527,9 @@ Status encode_page01(const Advertisement& v, PageBytes& p) {
   put_bits(out, 160, 3, 2, mult_code);
   for (std::size_t i = 0; i < v.media_lane_assignment.size(); ++i) put(out, 176 + i, v.media_lane_assignment[i]);
   CPO_RETURN_IF_ERROR(write_apps(out, 223, 9, v.applications, v.application_count));
+  put_bits(out, 163, 6, 2, v.cdb_instances);
+  put(out, 167, static_cast<std::uint8_t>((v.module_pwr_dn_duration << 4) | v.module_pwr_up_duration));
+  put(out, 168, static_cast<std::uint8_t>((v.dp_tx_turn_off_duration << 4) | v.dp_tx_turn_on_duration));
   p = out;
   return ok_status();
 }

@@ -118,9 +118,23 @@ class Fabric {
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept;
   [[nodiscard]] std::size_t size() const noexcept;
 
+  // Topology files (docs/simulator.md "Topology files"): a JSON document naming switches
+  // (profile, seed, start state) and port-to-port fibers. load_topology adds the document's
+  // switches to this fabric and connects its fibers; nothing is added when it is refused.
+  // Errors: not_found / io_error for the file; invalid_argument naming the entry (a missing
+  // or mistyped field, an unknown or duplicate switch name, a port cabled twice); the errors
+  // of add() and connect() with the entry named.
+  Status load_topology(const std::string& path);
+  Status load_topology_text(const std::string& json, const std::string& origin = "topology");
+  // The switch a topology named `name` (nullptr when none), or the i-th switch added
+  // (precondition: i < size()).
+  [[nodiscard]] Switch* find(const std::string& name) const noexcept;
+  [[nodiscard]] Switch& at(std::size_t i) const noexcept;
+
  private:
   std::shared_ptr<World> world_;
   std::vector<std::unique_ptr<Switch>> switches_;
+  std::vector<std::pair<std::string, Switch*>> names_;  // sorted by name
 };
 
 // What a fault or a test knob acts on. Ids are switch-wide (as in the platform profile).

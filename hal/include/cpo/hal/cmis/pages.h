@@ -217,7 +217,7 @@ Status encode_page00(const Page00& value, PageBytes& page);
 struct Advertisement {
   Revision inactive_firmware;                            // 128..129
   Revision hardware;                                     // 130..131
-  std::uint8_t banks_supported = 1;                      // 142 bits 1-0: 00 = 1 bank, 01 = 2, 10 = 4
+  std::uint8_t banks_supported = 1;                      // 142 bits 1-0: 00 = 1 bank, 01 = 2, 10 = 4, 11 = 8 (*)
   bool page03_supported = false;                         // 142 bit 2 (user page)
   bool diagnostic_pages_supported = false;               // 142 bit 5 (13h-14h)
   bool vdm_pages_supported = false;                      // 142 bit 6 (20h-2Fh)
@@ -245,8 +245,30 @@ struct Advertisement {
   // ApSel 9..15 (bytes 223..250), same rules as LowerPage::applications.
   std::array<ApplicationDescriptor, kPage01Applications> applications{};
   std::uint8_t application_count = 0;
+  // State duration codes (raw, CMIS 5.2 Table 8-31; see duration_range()). Byte 167 and 168
+  // as sonic_xcvr mem_maps/public/cmis/pages/page01.py maps them (MODULE_PWRUP_DURATION ..
+  // DP_TX_TURNOFF_DURATION).
+  std::uint8_t module_pwr_up_duration = 0;   // 167 bits 3-0 (MaxDurationModulePwrUp)
+  std::uint8_t module_pwr_dn_duration = 0;   // 167 bits 7-4 (MaxDurationModulePwrDn)
+  std::uint8_t dp_tx_turn_on_duration = 0;   // 168 bits 3-0 (MaxDurationDPTxTurnOn)
+  std::uint8_t dp_tx_turn_off_duration = 0;  // 168 bits 7-4 (MaxDurationDPTxTurnOff)
+  std::uint8_t cdb_instances = 0;            // 163 bits 7-6: 0 = CDB not supported, 1 or 2 (3 reserved)
   friend bool operator==(const Advertisement&, const Advertisement&) = default;
 };
+
+// A state duration code (page 01h bytes 144, 167, 168; CMIS 5.2 Table 8-31) as the interval
+// it states, in seconds: code 0 "< 1 ms" is [0, 0.001), code 7 "1 s <= t < 5 s" is [1, 5),
+// code 13 "t >= 50 min" has max_s = +infinity. Codes 14 and 15 are reserved: nullopt.
+// SONiC's reading differs: sonic_xcvr codes/public/cmis.py DP_PATH_TIMINGS takes a code as
+// its upper bound in ms (code 7 -> 5000) and code 13 as 6,000,000 ms.
+struct DurationRange {
+  double min_s = 0;
+  double max_s = 0;
+  friend bool operator==(const DurationRange&, const DurationRange&) = default;
+};
+[[nodiscard]] std::optional<DurationRange> duration_range(std::uint8_t code) noexcept;
+// The code whose interval holds `seconds` (negative and NaN give 0).
+[[nodiscard]] std::uint8_t duration_code(double seconds) noexcept;
 
 // What the codec assumes when page 01h is absent (flat-memory modules, or a read that
 // skipped it): one bank, Tx bias multiplier x1 (2 uA per LSB), no monitor or flag
@@ -255,7 +277,9 @@ struct Advertisement {
 [[nodiscard]] Advertisement assumed_advertisement() noexcept;
 
 [[nodiscard]] Advertisement decode_page01(const PageBytes& page) noexcept;
-// Errors: out_of_range for banks_supported not in {1, 2, 4}, tx_bias_multiplier not in
+// (*) 11b is reserved in CMIS 5.2; 8-bank co-packaged engines (Broadcom Bailly) use it for 8
+// banks, as sonic_xcvr's Bailly vendor codes read it; the codec reads and writes it so.
+// Errors: out_of_range for banks_supported not in {1, 2, 4, 8}, tx_bias_multiplier not in
 // {1, 2, 4}, a duration code above 15, more than 7 applications or an ApSel outside 9..15.
 Status encode_page01(const Advertisement& value, PageBytes& page);
 

@@ -1,0 +1,135 @@
+// Topology files and fabrics of many switches: both ends of a fiber follow the optics of both
+// sides, a refused document adds nothing, and settling touches only what a command changed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "cpo/sim/simulator.h"
+#include "mailbox.h"
+
+namespace cpo::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using C = rd::Completion;
+using sim::Fabric;
+
+constexpr const char* kPair = R"({"cposdk_topology": 1,
+  "switches": [{"name": "a", "profile": "cpo144", "seed": 11}, {"name": "b", "seed": 12}],
+  "links": [["a", 0, "b", 5], ["a", 1, "b", 6, 3.0]]})";
+
+// Ports are unit-local in the register window: the unit of a switch-wide port and its index there.
+std::pair<std::size_t, std::uint32_t> unit_port(const sim::Switch& sw, std::uint32_t port) {
+  const Platform& pf = sw.platform();
+  const UnitId unit = pf.ports()[port].unit;
+  const auto ports = pf.ports_of(unit).value();
+  for (std::uint32_t i = 0; i < ports.size(); ++i)
+    if (ports[i].value() == port) return {unit.value(), i};
+  return {0, 0};
+}
+
+void admin_up(sim::Switch& sw, std::uint32_t port) {
+  const auto [unit, local] = unit_port(sw, port);
+  Mailbox mb(sw.bar(unit));
+  ASSERT_EQ(mb.run(rd::Opcode::kPortAdmin, {local, rd::kAllSubports, 1}).code, C::kOk);
+}
+
+std::uint32_t port_field(sim::Switch& sw, std::uint32_t port, std::size_t field) {
+  const auto [unit, local] = unit_port(sw, port);
+  return Mailbox(sw.bar(unit)).port(local, field);
+}
+
+TEST(SimTopology, ALaserFailureTakesTheNeighboursLinkDown) {
+  Fabric fabric;
+  ASSERT_TRUE(fabric.load_topology_text(kPair).ok());
+  ASSERT_EQ(fabric.size(), 2u);
+  sim::Switch* a = fabric.find("a");
+  sim::Switch* b = fabric.find("b");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(fabric.find("c"), nullptr);
+  EXPECT_EQ(&fabric.at(1), b);
+  admin_up(*a, 0);
+  admin_up(*b, 5);
+  fabric.advance(3s);
+  Mailbox ma(a->bar(0)), mbb(b->bar(0));  // ports 0..35 are unit 0's
+  ASSERT_EQ(ma.port(0, rd::field::kPortOperMask), 1u);
+  ASSERT_EQ(mbb.port(5, rd::field::kPortOperMask), 1u);
+  // The laser lighting a's port 0 dies: a's link is down for its laser, b's for lost light.
+  const Platform& pf = a->platform();
+  const LaserRef laser = pf.lanes()[pf.ports()[0].lanes[0].value()].laser;
+  ASSERT_TRUE(a->backdoor().fail_laser(laser).ok());
+  fabric.advance(200ms);
+  EXPECT_EQ(ma.port(0, rd::field::kPortOperMask), 0u);
+  EXPECT_EQ(ma.port(0, rd::field::kPortDownCause), static_cast<std::uint32_t>(rd::LinkCause::kLaserFault));
+  EXPECT_EQ(mbb.port(5, rd::field::kPortOperMask), 0u);
+  EXPECT_EQ(mbb.port(5, rd::field::kPortDownCause), static_cast<std::uint32_t>(rd::LinkCause::kRxLos));
+  // The fiber of the second link carries its loss: b's receiver sees a's launch minus 3 dB.
+  const double rx = mbb.lane(pf.ports()[6].lanes[0].value(), rd::field::kLaneRxPower);
+  const double tx = ma.lane(pf.ports()[1].lanes[0].value(), rd::field::kLaneTxPower);
+  ASSERT_GT(rx, 0.0);
+  EXPECT_NEAR(10.0 * std::log10(tx / rx), 3.0, 0.05);
+}
+
+TEST(SimTopology, ARefusedDocumentAddsNothingAndNamesTheEntry) {
+  struct Case {
+    const char* doc;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"{", "not valid JSON"},
+      {R"({"switches": []})", "cposdk_topology: must be 1"},
+      {R"({"cposdk_topology": 1, "switches": [{"name": "a"}, {"name": "a"}]})", "switches[1].name: duplicate name 'a'"},
+      {R"({"cposdk_topology": 1, "switches": [{"name": "a"}], "links": [["a", 0, "z", 0]]})",
+       "links[0]: unknown switch \"z\""},
+      {R"({"cposdk_topology": 1, "switches": [{"name": "a"}, {"name": "b"}], "links": [["a", 0, "b", 0], ["a", 0, "b", 1]]})",
+       "links[1]: a port 0 is cabled twice"},
+      {R"({"cposdk_topology": 1, "switches": [{"name": "a"}, {"name": "b"}], "links": [["a", 144, "b", 0]]})",
+       "links[0]: a port 144: allowed 0..143"},
+      {R"({"cposdk_topology": 1, "switches": [{"name": "a", "profile": "nosuch"}]})", "switches[0]"},
+      {R"({"cposdk_topology": 1, "switches": [{"name": "a", "start": "warm"}]})", "switches[0].start"},
+      {R"({"cposdk_topology": 1, "switches": [{"name": "a"}], "links": [["a", 0, "a"]]})", "links[0]: must be"},
+  };
+  for (const auto& c : cases) {
+    Fabric fabric;
+    const Status st = fabric.load_topology_text(c.doc, "t.json");
+    EXPECT_FALSE(st.ok()) << c.doc;
+    EXPECT_THAT(st.message(), HasSubstr(c.message)) << c.doc;
+    EXPECT_THAT(st.message(), HasSubstr("t.json")) << c.doc;
+    EXPECT_EQ(fabric.size(), 0u) << c.doc;
+  }
+  Fabric fabric;
+  EXPECT_EQ(fabric.load_topology("/nonexistent/topology.json").code(), Code::not_found);
+}
+
+TEST(SimTopology, TheGeneratorScriptWritesALoadableThreeTierFabric) {
+  const std::string out = ::testing::TempDir() + "/fabric.json";
+  const std::string cmd =
+      std::string(CPOSDK_SOURCE_DIR) + "/scripts/gen-topology --pods 2 --leaves 4 --cores 4 -o " + out + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  Fabric fabric;
+  const Status st = fabric.load_topology(out);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(fabric.size(), 2u * (4 + 4) + 4);
+  // Leaf 0 of pod 1, uplink to spine 2 (port 72 + 2), reaches spine 2's port 0.
+  sim::Switch* leaf = fabric.find("pod1-leaf0");
+  sim::Switch* spine = fabric.find("pod1-spine2");
+  ASSERT_NE(leaf, nullptr);
+  ASSERT_NE(spine, nullptr);
+  admin_up(*leaf, 74);
+  admin_up(*spine, 0);
+  fabric.advance(3s);
+  EXPECT_EQ(port_field(*leaf, 74, rd::field::kPortOperMask), 1u);
+  EXPECT_EQ(port_field(*spine, 0, rd::field::kPortOperMask), 1u);
+  // Its neighbour port stays down: the far end (spine 3) is admin down.
+  admin_up(*leaf, 75);
+  fabric.advance(3s);
+  EXPECT_EQ(port_field(*leaf, 75, rd::field::kPortOperMask), 0u);
+}
+
+}  // namespace
+}  // namespace cpo::testing
