@@ -10,14 +10,14 @@ namespace cpoctl {
 namespace {
 
 std::string_view kind_of(const cpo::sdk::ObjectRef& o) {
-  static constexpr std::string_view kKinds[] = {"a port", "a sub-port", "a lane", "an optical engine",
-                                                "an OE bank", "an ELS", "a laser", "a unit"};
+  static constexpr std::string_view kKinds[] = {"a port",     "a sub-port", "a lane",  "an optical engine",
+                                                "an OE bank", "an ELS",     "a laser", "a unit"};
   return o.index() < std::size(kKinds) ? kKinds[o.index()] : "an object";
 }
 
 cpo::Status wrong_kind(const cpo::sdk::ObjectRef& o, std::string_view expected) {
-  return cpo::error(cpo::Code::invalid_argument, fmt::format("'{}' is {}; expected {}", cpo::sdk::format_object(o),
-                                                             kind_of(o), expected));
+  return cpo::error(cpo::Code::invalid_argument,
+                    fmt::format("'{}' is {}; expected {}", cpo::sdk::format_object(o), kind_of(o), expected));
 }
 
 cpo::Result<std::vector<cpo::sdk::ObjectRef>> objects(cpo::Switch& sw, const std::string& text) {
@@ -157,8 +157,7 @@ cpo::Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     std::string_view suffix;
     double ns;
   };
-  static constexpr Unit kUnits[] = {{"ns", 1.0},  {"us", 1e3},      {"ms", 1e6},
-                                    {"s", 1e9},   {"m", 60e9},      {"h", 3600e9}};
+  static constexpr Unit kUnits[] = {{"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   double scale = 1e9;
   std::string_view number = text;
   for (const auto& u : kUnits) {

@@ -497,7 +497,8 @@ cpo::Result<std::uint8_t> parse_page(const std::string& text) {
   unsigned v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v, 16);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || v > 0xFF) {
-    return cpo::error(cpo::Code::invalid_argument, fmt::format("page '{}': expected a hex page number 00h..FFh (11h, 0x1a, 1A)", text));
+    return cpo::error(cpo::Code::invalid_argument,
+                      fmt::format("page '{}': expected a hex page number 00h..FFh (11h, 0x1a, 1A)", text));
   }
   return static_cast<std::uint8_t>(v);
 }
@@ -512,7 +513,8 @@ struct DumpTarget {
 
 cpo::Result<DumpTarget> dump_target(cpo::Switch& sw, const DumpArgs& a) {
   const int given = (a.oe ? 1 : 0) + (a.els ? 1 : 0) + (a.port.empty() ? 0 : 1);
-  if (given != 1) return cpo::error(cpo::Code::invalid_argument, "give exactly one of --oe N --bank B, --els N, --port P");
+  if (given != 1)
+    return cpo::error(cpo::Code::invalid_argument, "give exactly one of --oe N --bank B, --els N, --port P");
   const cpo::Platform& p = sw.platform();
   DumpTarget t;
   if (a.oe) {
@@ -520,7 +522,8 @@ cpo::Result<DumpTarget> dump_target(cpo::Switch& sw, const DumpArgs& a) {
     if (!info) return info.status();
     if (!a.bank) return cpo::error(cpo::Code::invalid_argument, "--oe needs --bank B (the CMIS bank, 0-based)");
     if (*a.bank >= (*info)->banks.size()) {
-      return cpo::error(cpo::Code::out_of_range, fmt::format("oe {} has banks 0..{}", *a.oe, (*info)->banks.size() - 1));
+      return cpo::error(cpo::Code::out_of_range,
+                        fmt::format("oe {} has banks 0..{}", *a.oe, (*info)->banks.size() - 1));
     }
     t.module = cpo::OeId(*a.oe);
     t.banks = {*a.bank};
@@ -614,13 +617,15 @@ struct RawArgs {
 cpo::Result<cpo::CmisAddress> raw_address(cpo::Switch& sw, const RawArgs& a) {
   DumpArgs w = a.where;
   if (w.oe && !w.bank) w.bank = 0;
-  if (!w.port.empty()) return cpo::error(cpo::Code::invalid_argument, "cmis read/write address a module: --oe N [--bank B] or --els N");
+  if (!w.port.empty())
+    return cpo::error(cpo::Code::invalid_argument, "cmis read/write address a module: --oe N [--bank B] or --els N");
   auto t = dump_target(sw, w);
   if (!t) return t.status();
   auto page = parse_page(a.page);
   if (!page) return page.status();
   if (a.offset > 255) return cpo::error(cpo::Code::out_of_range, fmt::format("offset {} (allowed 0..255)", a.offset));
-  std::uint32_t bank = std::holds_alternative<cpo::OeId>(t->module) ? t->banks.front() : (a.where.bank ? *a.where.bank : 0);
+  std::uint32_t bank =
+      std::holds_alternative<cpo::OeId>(t->module) ? t->banks.front() : (a.where.bank ? *a.where.bank : 0);
   return cpo::CmisAddress{t->module, cpo::BankId(bank), *page, static_cast<std::uint16_t>(a.offset)};
 }
 
@@ -708,7 +713,8 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
       "decode", "Decode a CMIS dump: sfputil eeprom-hexdump, ethtool -m hex/raw output or a binary image");
   decode_cmd->add_option("FILE", *file, "The dump file (format detected from its content)")->required();
   decode_cmd->add_flag("--json", ctx.json, "Print JSON");
-  decode_cmd->footer(examples({"cpoctl cmis decode module.txt", "cpoctl cmis dump --oe 5 --bank 1 > oe5.txt && cpoctl cmis decode oe5.txt"}));
+  decode_cmd->footer(examples(
+      {"cpoctl cmis decode module.txt", "cpoctl cmis dump --oe 5 --bank 1 > oe5.txt && cpoctl cmis decode oe5.txt"}));
   decode_cmd->callback([&ctx, file] { ctx.exit_code = decode_file(ctx, *file); });
 
   auto d = std::make_shared<DumpArgs>();
@@ -717,7 +723,8 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
   dump_cmd->add_option("--oe", d->oe, "Optical engine id (with --bank)");
   dump_cmd->add_option("--bank", d->bank, "CMIS bank of the optical engine (0-based)");
   dump_cmd->add_option("--els", d->els, "ELS module id (every bank)");
-  dump_cmd->add_option("--port", d->port, "A port: the optical-engine bank(s) of its lanes, as ethtool -m addresses it");
+  dump_cmd->add_option("--port", d->port,
+                       "A port: the optical-engine bank(s) of its lanes, as ethtool -m addresses it");
   dump_cmd->add_option("--page", d->page, "Only this upper page (hex: 11h, 0x1a), after the lower page");
   dump_cmd->add_flag("--json", ctx.json, "Print the dump and its decoded fields as JSON");
   dump_cmd->footer(examples({"cpoctl cmis dump --oe 5 --bank 1", "cpoctl cmis dump --els 7 --page 1a",

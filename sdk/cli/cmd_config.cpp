@@ -46,8 +46,8 @@ std::string object_name(const cpo::sdk::ObjectRef& o) {
 
 ordered_json op_json(const cfg::ConfigOp& op) {
   return {{"kind", std::string(cfg::to_string(op.kind))},
-          {"object", std::holds_alternative<cpo::UnitId>(op.object) ? std::string("switch")
-                                                                     : cpo::sdk::format_object(op.object)},
+          {"object",
+           std::holds_alternative<cpo::UnitId>(op.object) ? std::string("switch") : cpo::sdk::format_object(op.object)},
           {"field", op.field},
           {"from", op.from},
           {"to", op.to},
@@ -59,9 +59,8 @@ void print_ops(const std::vector<cfg::ConfigOp>& ops) {
   Table table({"#", "", "OBJECT", "FIELD", "FROM", "TO", "SOURCE"});
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const auto& op = ops[i];
-    table.add({std::to_string(i + 1), std::string(1, marker(op)),
-               object_name(op.object),
-               op.field, op.from, op.deferred() ? op.to + " (next open)" : op.to, op.source.empty() ? "-" : op.source});
+    table.add({std::to_string(i + 1), std::string(1, marker(op)), object_name(op.object), op.field, op.from,
+               op.deferred() ? op.to + " (next open)" : op.to, op.source.empty() ? "-" : op.source});
   }
   table.print();
 }
@@ -107,8 +106,8 @@ int validate(const Context& ctx, const FileArgs& a) {
   if (!issues.empty()) return report_issues(name, issues);
   if (!ctx.json && !ctx.quiet) {
     std::cout << fmt::format("{}: valid for {} ({} port entr{}, {} laser entr{})\n", name, device,
-                             doc.config.ports.size(), doc.config.ports.size() == 1 ? "y" : "ies", doc.config.lasers.size(),
-                             doc.config.lasers.size() == 1 ? "y" : "ies");
+                             doc.config.ports.size(), doc.config.ports.size() == 1 ? "y" : "ies",
+                             doc.config.lasers.size(), doc.config.lasers.size() == 1 ? "y" : "ies");
   }
   return 0;
 }
@@ -199,8 +198,8 @@ int apply(const Context& ctx, const FileArgs& a, bool rollback) {
   auto report = cfg::apply_config(sw, doc.config, opts);
   progress.finish();
   if (report.status.ok() && before && !report.plan.ops.empty()) {
-    if (auto s = cpo::sdk::write_file_atomically(ctx.session->previous_path(),
-                                                 cfg::render_config(cfg::to_config(*before)));
+    if (auto s =
+            cpo::sdk::write_file_atomically(ctx.session->previous_path(), cfg::render_config(cfg::to_config(*before)));
         !s.ok()) {
       return fail(s.with_context("applied, but saving the previous configuration for `config rollback` failed"));
     }
@@ -208,17 +207,18 @@ int apply(const Context& ctx, const FileArgs& a, bool rollback) {
   if (ctx.json) {
     ordered_json ops = ordered_json::array();
     for (const auto& op : report.plan.ops) ops.push_back(op_json(op));
-    print_json(ctx, {{"file", name},
-                     {"device", sw.uri()},
-                     {"ok", report.status.ok()},
-                     {"error", report.status.ok() ? ordered_json(nullptr) : ordered_json(report.status.to_string())},
-                     {"issues", issues_json(report.issues)},
-                     {"operations", ops},
-                     {"applied", report.applied},
-                     {"rolled_back", report.rolled_back},
-                     {"device_writes", report.device_writes ? ordered_json(*report.device_writes) : ordered_json(nullptr)},
-                     {"device_seconds", std::chrono::duration<double>(report.device_time).count()},
-                     {"persisted", report.persisted ? ordered_json(running.string()) : ordered_json(nullptr)}});
+    print_json(ctx,
+               {{"file", name},
+                {"device", sw.uri()},
+                {"ok", report.status.ok()},
+                {"error", report.status.ok() ? ordered_json(nullptr) : ordered_json(report.status.to_string())},
+                {"issues", issues_json(report.issues)},
+                {"operations", ops},
+                {"applied", report.applied},
+                {"rolled_back", report.rolled_back},
+                {"device_writes", report.device_writes ? ordered_json(*report.device_writes) : ordered_json(nullptr)},
+                {"device_seconds", std::chrono::duration<double>(report.device_time).count()},
+                {"persisted", report.persisted ? ordered_json(running.string()) : ordered_json(nullptr)}});
   }
   if (!report.issues.empty()) return report_issues(name, report.issues);
   if (!report.status.ok()) return fail(report.status);
@@ -233,7 +233,8 @@ int apply(const Context& ctx, const FileArgs& a, bool rollback) {
 }
 
 int show_running(const Context& ctx, const FileArgs& a) {
-  if (a.format != "yaml" && a.format != "json") return usage_error(fmt::format("--format {}: expected yaml or json", a.format));
+  if (a.format != "yaml" && a.format != "json")
+    return usage_error(fmt::format("--format {}: expected yaml or json", a.format));
   auto dev = ctx.device();
   if (!dev) return fail(dev.status());
   auto state = cfg::read_config_state(**dev);
@@ -243,7 +244,8 @@ int show_running(const Context& ctx, const FileArgs& a) {
   if (ctx.json || a.format == "json") {
     std::cout << cfg::render_config(c, cfg::ConfigFormat::json, ctx.pretty);
   } else {
-    std::cout << "# running configuration of " << (*dev)->uri() << "\n" << cfg::render_config(c, cfg::ConfigFormat::yaml);
+    std::cout << "# running configuration of " << (*dev)->uri() << "\n"
+              << cfg::render_config(c, cfg::ConfigFormat::yaml);
   }
   return 0;
 }
@@ -284,7 +286,8 @@ void add_config_commands(CLI::App& app, Context& ctx) {
   rbc->callback([&ctx, rb] { ctx.exit_code = apply(ctx, *rb, true); });
 
   auto sr = std::make_shared<FileArgs>();
-  auto* src = config->add_subcommand("show-running", "The running state as a complete document (applying it changes nothing)");
+  auto* src =
+      config->add_subcommand("show-running", "The running state as a complete document (applying it changes nothing)");
   src->add_option("--format", sr->format, "yaml or json")->capture_default_str();
   src->footer(examples({"cpoctl config show-running > running.yaml", "cpoctl config show-running --format json"}));
   src->callback([&ctx, sr] { ctx.exit_code = show_running(ctx, *sr); });

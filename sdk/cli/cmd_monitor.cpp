@@ -21,15 +21,16 @@ struct TelemetryArgs {
 void print_table(cpo::Switch& sw, const cpo::sdk::Snapshot& snap) {
   std::cout << fmt::format("{} ({}): {} units, {} logical ports, optics {:.1f} W\n", sw.uri(), snap.platform,
                            snap.units.units.size(), snap.logical_ports.size(), snap.total_optics_watts);
-  Table table({"PORT", "NAME", "SPEED", "ADMIN", "OPER", "RX MIN dBm", "PRE-FEC BER", "FEC CORR", "FEC UNCORR", "W",
-               "pJ/bit"});
+  Table table(
+      {"PORT", "NAME", "SPEED", "ADMIN", "OPER", "RX MIN dBm", "PRE-FEC BER", "FEC CORR", "FEC UNCORR", "W", "pJ/bit"});
   for (const auto& lp : snap.logical_ports) {
-    const cpo::sdk::PortEnergy* e = lp.port.port.value() < snap.energy.size() ? &snap.energy[lp.port.port.value()] : nullptr;
+    const cpo::sdk::PortEnergy* e =
+        lp.port.port.value() < snap.energy.size() ? &snap.energy[lp.port.port.value()] : nullptr;
     // Energy is per front-panel port: shown on its first sub-port.
     const bool first = lp.port.subport == 0;
-    table.add({cpo::sdk::format_object(lp.port), lp.name, cpo::to_string(lp.speed), std::string(cpo::to_string(lp.admin)),
-               std::string(cpo::to_string(lp.oper)), dbm_text(lp.rx_power_min), sci(lp.pre_fec_ber_max),
-               std::to_string(lp.fec_corrected), std::to_string(lp.fec_uncorrected),
+    table.add({cpo::sdk::format_object(lp.port), lp.name, cpo::to_string(lp.speed),
+               std::string(cpo::to_string(lp.admin)), std::string(cpo::to_string(lp.oper)), dbm_text(lp.rx_power_min),
+               sci(lp.pre_fec_ber_max), std::to_string(lp.fec_corrected), std::to_string(lp.fec_uncorrected),
                first && e != nullptr ? fixed(e->watts, 2) : "", first && e != nullptr ? fixed(e->pj_per_bit, 2) : ""});
   }
   table.print();
@@ -77,12 +78,9 @@ struct EventsArgs {
 };
 
 ordered_json event_json(const cpo::Event& e) {
-  return {{"type", std::string(cpo::to_string(e.type()))},
-          {"unit", e.unit.value()},
-          {"timestamp_ns", e.timestamp.count()},
-          {"synthetic", e.synthetic},
-          {"object", cpo::to_string(e.object())},
-          {"text", cpo::to_string(e)}};
+  return {{"type", std::string(cpo::to_string(e.type()))}, {"unit", e.unit.value()},
+          {"timestamp_ns", e.timestamp.count()},           {"synthetic", e.synthetic},
+          {"object", cpo::to_string(e.object())},          {"text", cpo::to_string(e)}};
 }
 
 int events(const Context& ctx, const EventsArgs& a) {
@@ -151,7 +149,8 @@ int events(const Context& ctx, const EventsArgs& a) {
     }
   }
   if (a.count && got.size() < *a.count) {
-    return fail(cpo::error(cpo::Code::timeout, fmt::format("{} of {} events within {}", got.size(), *a.count, a.timeout)));
+    return fail(
+        cpo::error(cpo::Code::timeout, fmt::format("{} of {} events within {}", got.size(), *a.count, a.timeout)));
   }
   return 0;
 }
@@ -160,7 +159,8 @@ int events(const Context& ctx, const EventsArgs& a) {
 
 void add_monitor_commands(CLI::App& app, Context& ctx) {
   auto t = std::make_shared<TelemetryArgs>();
-  auto* tel = app.add_subcommand("telemetry", "Snapshot of every value: a table, the JSON document or Prometheus metrics");
+  auto* tel =
+      app.add_subcommand("telemetry", "Snapshot of every value: a table, the JSON document or Prometheus metrics");
   tel->add_option("--format", t->format, "table, json or prometheus")->capture_default_str();
   tel->add_option("--watch", t->watch, "Repeat every SECONDS of device time until interrupted (or --count)");
   tel->add_option("--count", t->count, "With --watch: stop after N snapshots");
@@ -170,14 +170,17 @@ void add_monitor_commands(CLI::App& app, Context& ctx) {
 
   auto e = std::make_shared<EventsArgs>();
   auto* ev = app.add_subcommand(
-      "events", "Events from now on (in a batch with an `events` line: since the device was opened, or since the "
-                "previous `events`), optionally following");
+      "events",
+      "Events from now on (in a batch with an `events` line: since the device was opened, or since the "
+      "previous `events`), optionally following");
   ev->add_flag("--follow", e->follow, "Print events as they arrive (one line or JSON document each)");
   ev->add_option("--count", e->count, "Stop after N events (an error when fewer arrive in time)");
   ev->add_option("--timeout", e->timeout, "How long to wait, in device time (5s, 100ms)")->capture_default_str();
-  ev->add_option("--type", e->types, "Only these types: link_change, laser_fault, threshold_crossing, ... (repeatable)");
-  ev->footer(examples({"cpoctl events --follow --timeout 60s", "cpoctl events --count 1 --timeout 5s --type laser_fault",
-                       "cpoctl -f - <<< $'sim fault laser-fail els1/1\\nevents --count 1 --timeout 2s'"}));
+  ev->add_option("--type", e->types,
+                 "Only these types: link_change, laser_fault, threshold_crossing, ... (repeatable)");
+  ev->footer(
+      examples({"cpoctl events --follow --timeout 60s", "cpoctl events --count 1 --timeout 5s --type laser_fault",
+                "cpoctl -f - <<< $'sim fault laser-fail els1/1\\nevents --count 1 --timeout 2s'"}));
   ev->callback([&ctx, e] { ctx.exit_code = events(ctx, *e); });
 }
 

@@ -148,7 +148,8 @@ int laser_show(const Context& ctx, const std::string& which) {
   auto map = sw.breakout_map();
   if (!map) return fail(map.status());
   ordered_json list = ordered_json::array();
-  Table table({"LASER", "STATE", "ENABLED", "SET-POINT mW", "POWER mW", "POWER dBm", "BIAS mA", "TEMP C", "FAULT", "PORTS"});
+  Table table(
+      {"LASER", "STATE", "ENABLED", "SET-POINT mW", "POWER mW", "POWER dBm", "BIAS mA", "TEMP C", "FAULT", "PORTS"});
   for (const auto& ref : *lasers) {
     auto it = by_ref.find(ref);
     if (it == by_ref.end()) continue;
@@ -164,23 +165,25 @@ int laser_show(const Context& ctx, const std::string& which) {
       }
     }
     const bool enabled = l.flags.has(cpo::LaserFlag::enabled);
-    list.push_back({{"laser", cpo::sdk::format_object(ref)},
-                    {"els", ref.els.value()},
-                    {"index", ref.index},
-                    {"state", std::string(cpo::to_string(l.state))},
-                    {"enabled", enabled},
-                    {"fault", std::string(cpo::to_string(l.fault))},
-                    {"power_setpoint_mw", l.power_setpoint.value()},
-                    {"power_mw", l.power.value()},
-                    {"power_dbm", l.power.value() > 0 ? number_or_null(cpo::to_dbm(l.power).value()) : ordered_json(nullptr)},
-                    {"bias_ma", l.bias.value()},
-                    {"temperature_c", l.temperature.value()},
-                    {"wavelength_nm", l.wavelength_nm},
-                    {"flags", cpo::to_string(l.flags)},
-                    {"ports", port_list}});
+    list.push_back(
+        {{"laser", cpo::sdk::format_object(ref)},
+         {"els", ref.els.value()},
+         {"index", ref.index},
+         {"state", std::string(cpo::to_string(l.state))},
+         {"enabled", enabled},
+         {"fault", std::string(cpo::to_string(l.fault))},
+         {"power_setpoint_mw", l.power_setpoint.value()},
+         {"power_mw", l.power.value()},
+         {"power_dbm", l.power.value() > 0 ? number_or_null(cpo::to_dbm(l.power).value()) : ordered_json(nullptr)},
+         {"bias_ma", l.bias.value()},
+         {"temperature_c", l.temperature.value()},
+         {"wavelength_nm", l.wavelength_nm},
+         {"flags", cpo::to_string(l.flags)},
+         {"ports", port_list}});
     table.add({cpo::sdk::format_object(ref), std::string(cpo::to_string(l.state)), enabled ? "yes" : "no",
-               fixed(l.power_setpoint.value(), 2), fixed(l.power.value(), 2), dbm_text(l.power), fixed(l.bias.value(), 1),
-               fixed(l.temperature.value(), 1), std::string(cpo::to_string(l.fault)), port_text.empty() ? "-" : port_text});
+               fixed(l.power_setpoint.value(), 2), fixed(l.power.value(), 2), dbm_text(l.power),
+               fixed(l.bias.value(), 1), fixed(l.temperature.value(), 1), std::string(cpo::to_string(l.fault)),
+               port_text.empty() ? "-" : port_text});
   }
   if (ctx.json) {
     print_json(ctx, {{"device", sw.uri()}, {"lasers", list}});
@@ -203,8 +206,8 @@ cpo::sdk::RampOptions ramp_with_progress(const Context& ctx, Progress& progress,
   if (ctx.progress()) {
     ramp.progress = [&progress](const cpo::sdk::LaserProgress& p) {
       progress.update(fmt::format("{} {} step {}/{}: {:.2f} dBm", cpo::sdk::format_object(p.laser),
-                                  p.phase == cpo::sdk::LaserPhase::fiber_check ? "fiber check" : "ramp", p.step, p.steps,
-                                  cpo::to_dbm(p.setpoint).value()));
+                                  p.phase == cpo::sdk::LaserPhase::fiber_check ? "fiber check" : "ramp", p.step,
+                                  p.steps, cpo::to_dbm(p.setpoint).value()));
     };
   }
   return ramp;
@@ -311,7 +314,8 @@ int els_swap(const Context& ctx, const SwapArgs& a) {
   cpo::Switch& sw = **dev;
   auto ids = els_arg(sw, a.els);
   if (!ids) return fail(ids.status());
-  if (ids->size() != 1) return fail(cpo::error(cpo::Code::invalid_argument, "els swap replaces one ELS module at a time"));
+  if (ids->size() != 1)
+    return fail(cpo::error(cpo::Code::invalid_argument, "els swap replaces one ELS module at a time"));
   const cpo::ElsId els = ids->front();
   cpo::sdk::SimulatorControl* sim = sw.simulator();
   if (a.sim_technician && sim == nullptr) {
@@ -330,7 +334,8 @@ int els_swap(const Context& ctx, const SwapArgs& a) {
     if (human) {
       if (p.done) {
         progress.finish();
-        std::cout << fmt::format("  {:<18} done{}\n", step, p.detail.empty() ? "" : " (" + p.detail + ")") << std::flush;
+        std::cout << fmt::format("  {:<18} done{}\n", step, p.detail.empty() ? "" : " (" + p.detail + ")")
+                  << std::flush;
       } else if (p.step == cpo::SwapStep::wait_removal && !a.sim_technician) {
         std::cout << fmt::format("  remove els{} now\n", els.value()) << std::flush;
       } else if (p.step == cpo::SwapStep::wait_insertion && !a.sim_technician) {
@@ -390,8 +395,9 @@ void add_optics_commands(CLI::App& app, Context& ctx) {
 
   auto swap = std::make_shared<SwapArgs>();
   auto* swap_cmd = els->add_subcommand(
-      "swap", "Guided hot-swap of one ELS module: data paths down, lasers off, removal, insertion, fiber check, ramp, "
-              "data paths up, admin restored");
+      "swap",
+      "Guided hot-swap of one ELS module: data paths down, lasers off, removal, insertion, fiber check, ramp, "
+      "data paths up, admin restored");
   swap_cmd->add_option("ELS", swap->els, "The ELS module (els7)")->required();
   swap_cmd->add_option("--removal-timeout", swap->removal_timeout, "Device time to wait for the removal")
       ->capture_default_str();
@@ -417,7 +423,8 @@ void add_optics_commands(CLI::App& app, Context& ctx) {
   auto* mw = set_cmd->add_option("--power-mw", set->power_mw, "Target power, mW");
   dbm->excludes(mw);
   set_cmd->add_option("--ramp-db-per-s", set->ramp, "Ramp rate (at most the policy's, 10 dB/s by default)");
-  set_cmd->footer(examples({"cpoctl laser set els7/3 --power-dbm 19", "cpoctl laser set els7/3 --power-mw 90 --ramp-db-per-s 5"}));
+  set_cmd->footer(
+      examples({"cpoctl laser set els7/3 --power-dbm 19", "cpoctl laser set els7/3 --power-mw 90 --ramp-db-per-s 5"}));
   set_cmd->callback([&ctx, set] { ctx.exit_code = laser_set(ctx, *set); });
 
   auto on = std::make_shared<LaserOnOffArgs>();

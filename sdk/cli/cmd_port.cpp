@@ -96,23 +96,26 @@ int port_show(const Context& ctx, const std::string& which) {
         auto n = cpo::sdk::sonic_name(p, cpo::LogicalPort{id, s}, *map);
         subs.push_back(n ? *n : std::string());
       }
-      doc["ports"].push_back({{"port", id.value()},
-                              {"name", name_of(id)},
-                              {"alias", p.ports()[id.value()].alias},
-                              {"subports", t.subports},
-                              {"subport_names", subs},
-                              {"breakout", mode_of(t)},
-                              {"admin", std::string(cpo::to_string(t.admin()))},
-                              {"oper", std::string(cpo::to_string(t.oper()))},
-                              {"admin_subports", state_list(t.admin_mask, t.subports)},
-                              {"oper_subports", state_list(t.oper_mask, t.subports)},
-                              {"speed_gbps", t.subport_speed.value()},
-                              {"fec", std::string(cpo::to_string(t.fec))},
-                              {"rx_power_min_dbm", r.rx_min_mw > 0 ? number_or_null(cpo::to_dbm(cpo::Milliwatts(r.rx_min_mw)).value()) : ordered_json(nullptr)},
-                              {"rx_power_max_dbm", r.rx_max_mw > 0 ? number_or_null(cpo::to_dbm(cpo::Milliwatts(r.rx_max_mw)).value()) : ordered_json(nullptr)},
-                              {"pre_fec_ber", r.ber},
-                              {"down_cause", std::string(cpo::to_string(t.down_cause))},
-                              {"faults", cpo::to_string(t.faults)}});
+      doc["ports"].push_back(
+          {{"port", id.value()},
+           {"name", name_of(id)},
+           {"alias", p.ports()[id.value()].alias},
+           {"subports", t.subports},
+           {"subport_names", subs},
+           {"breakout", mode_of(t)},
+           {"admin", std::string(cpo::to_string(t.admin()))},
+           {"oper", std::string(cpo::to_string(t.oper()))},
+           {"admin_subports", state_list(t.admin_mask, t.subports)},
+           {"oper_subports", state_list(t.oper_mask, t.subports)},
+           {"speed_gbps", t.subport_speed.value()},
+           {"fec", std::string(cpo::to_string(t.fec))},
+           {"rx_power_min_dbm", r.rx_min_mw > 0 ? number_or_null(cpo::to_dbm(cpo::Milliwatts(r.rx_min_mw)).value())
+                                                : ordered_json(nullptr)},
+           {"rx_power_max_dbm", r.rx_max_mw > 0 ? number_or_null(cpo::to_dbm(cpo::Milliwatts(r.rx_max_mw)).value())
+                                                : ordered_json(nullptr)},
+           {"pre_fec_ber", r.ber},
+           {"down_cause", std::string(cpo::to_string(t.down_cause))},
+           {"faults", cpo::to_string(t.faults)}});
     }
     print_json(ctx, doc);
     return 0;
@@ -153,8 +156,8 @@ int port_set(const Context& ctx, const SetArgs& a) {
     } else if (a.value == "down") {
       state = cpo::AdminState::down;
     } else {
-      return fail(cpo::error(cpo::Code::invalid_argument,
-                             fmt::format("admin state '{}' (allowed: up, down)", a.value)));
+      return fail(
+          cpo::error(cpo::Code::invalid_argument, fmt::format("admin state '{}' (allowed: up, down)", a.value)));
     }
     auto objs = port_objects_arg(sw, a.ports);
     if (!objs) return fail(objs.status());
@@ -234,15 +237,15 @@ int lane_show(const Context& ctx, const std::string& which) {
   for (const auto& u : snap->units.units)
     for (const auto& l : u.lanes) by_id[l.lane.value()] = &l;
   ordered_json list = ordered_json::array();
-  Table table({"LANE", "PORT", "OE/BANK", "LASER", "RX dBm", "TX dBm", "LASER IN dBm", "SNR dB", "PRE-FEC BER", "TX FIR",
-               "PRBS", "DATA PATH"});
+  Table table({"LANE", "PORT", "OE/BANK", "LASER", "RX dBm", "TX dBm", "LASER IN dBm", "SNR dB", "PRE-FEC BER",
+               "TX FIR", "PRBS", "DATA PATH"});
   for (auto id : *lanes) {
     const cpo::LaneInfo& info = p.lanes()[id.value()];
     const cpo::LaneTelemetry* l = by_id[id.value()];
     if (l == nullptr) continue;
     const std::string prbs = l->prbs.generator || l->prbs.checker
-                                 ? fmt::format("{}{}{}", cpo::to_string(l->prbs.pattern), l->prbs.generator ? " gen" : "",
-                                               l->prbs.checker ? " chk" : "")
+                                 ? fmt::format("{}{}{}", cpo::to_string(l->prbs.pattern),
+                                               l->prbs.generator ? " gen" : "", l->prbs.checker ? " chk" : "")
                                  : std::string("off");
     if (ctx.json) {
       list.push_back({{"lane", id.value()},
@@ -324,8 +327,9 @@ int lane_prbs(const Context& ctx, const PrbsArgs& a) {
   {
     bool found = false;
     std::string allowed;
-    for (auto pt : {cpo::PrbsPattern::prbs7, cpo::PrbsPattern::prbs9, cpo::PrbsPattern::prbs13q, cpo::PrbsPattern::prbs15,
-                    cpo::PrbsPattern::prbs23, cpo::PrbsPattern::prbs31, cpo::PrbsPattern::prbs31q}) {
+    for (auto pt :
+         {cpo::PrbsPattern::prbs7, cpo::PrbsPattern::prbs9, cpo::PrbsPattern::prbs13q, cpo::PrbsPattern::prbs15,
+          cpo::PrbsPattern::prbs23, cpo::PrbsPattern::prbs31, cpo::PrbsPattern::prbs31q}) {
       allowed += (allowed.empty() ? "" : ", ") + std::string(cpo::to_string(pt));
       if (cpo::to_string(pt) == a.pattern) {
         pattern = pt;
@@ -333,7 +337,8 @@ int lane_prbs(const Context& ctx, const PrbsArgs& a) {
       }
     }
     if (!found)
-      return fail(cpo::error(cpo::Code::invalid_argument, fmt::format("PRBS pattern '{}' (allowed: {})", a.pattern, allowed)));
+      return fail(
+          cpo::error(cpo::Code::invalid_argument, fmt::format("PRBS pattern '{}' (allowed: {})", a.pattern, allowed)));
   }
   auto dev = ctx.device();
   if (!dev) return fail(dev.status());
@@ -379,7 +384,8 @@ void add_port_commands(CLI::App& app, Context& ctx) {
   port->require_subcommand(1);
 
   auto which = std::make_shared<std::string>();
-  auto* show = port->add_subcommand("show", "Table of ports: sub-ports, breakout, admin, oper, speed, FEC, Rx power, BER");
+  auto* show =
+      port->add_subcommand("show", "Table of ports: sub-ports, breakout, admin, oper, speed, FEC, Rx power, BER");
   show->add_option("PORTS", *which, "Ports or sub-ports (59, Ethernet236, 0-15); default every port");
   show->footer(examples({"cpoctl port show", "cpoctl port show 0-15,59", "cpoctl --json port show Ethernet236"}));
   show->callback([&ctx, which] { ctx.exit_code = port_show(ctx, *which); });
@@ -389,11 +395,13 @@ void add_port_commands(CLI::App& app, Context& ctx) {
   set_cmd->add_option("PORTS", set->ports, "Ports (59, 0-15, Ethernet236) or, for admin, sub-ports (59/2)")->required();
   set_cmd->add_option("FIELD", set->field, "admin or fec")->required();
   set_cmd->add_option("VALUE", set->value, "up|down for admin; none, fc, rs528, rs544 (rs) for fec")->required();
-  set_cmd->footer(examples({"cpoctl port set 0-15 admin up", "cpoctl port set 59/2 admin down", "cpoctl port set 12 fec rs544"}));
+  set_cmd->footer(
+      examples({"cpoctl port set 0-15 admin up", "cpoctl port set 59/2 admin down", "cpoctl port set 12 fec rs544"}));
   set_cmd->callback([&ctx, set] { ctx.exit_code = port_set(ctx, *set); });
 
   auto brk = std::make_shared<BreakoutArgs>();
-  auto* brk_cmd = port->add_subcommand("breakout", "Change the breakout of ports (validated whole, rolled back on failure)");
+  auto* brk_cmd =
+      port->add_subcommand("breakout", "Change the breakout of ports (validated whole, rolled back on failure)");
   brk_cmd->add_option("PORTS", brk->ports, "Ports (0-15, Ethernet48)")->required();
   brk_cmd->add_option("MODE", brk->mode, "Breakout mode: 1x800G, 1x800G[400G], 2x400G, 4x200G")->required();
   brk_cmd->add_flag("--dry-run", brk->dry_run, "Validate and show the plan; change nothing");

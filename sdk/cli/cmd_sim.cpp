@@ -22,9 +22,9 @@ cpo::Result<cpo::sdk::SimulatorControl*> simulator(const Context& ctx, cpo::Swit
   sw = *dev;
   cpo::sdk::SimulatorControl* sim = sw->simulator();
   if (sim == nullptr) {
-    return cpo::error(cpo::Code::failed_precondition,
-                      fmt::format("{} is not a simulated switch: sim commands need sim:// (or another simulated scheme)",
-                                  sw->uri()));
+    return cpo::error(
+        cpo::Code::failed_precondition,
+        fmt::format("{} is not a simulated switch: sim commands need sim:// (or another simulated scheme)", sw->uri()));
   }
   return sim;
 }
@@ -61,8 +61,8 @@ int fault(const Context& ctx, const FaultArgs& a) {
     const char* kind;
     std::size_t args;
   };
-  static constexpr Shape kShapes[] = {{"laser-fail", 1},      {"fiber-loss", 2}, {"dirty-connector", 2},
-                                      {"els-remove", 1},      {"els-insert", 1}, {"over-temperature", 2},
+  static constexpr Shape kShapes[] = {{"laser-fail", 1}, {"fiber-loss", 2}, {"dirty-connector", 2},
+                                      {"els-remove", 1}, {"els-insert", 1}, {"over-temperature", 2},
                                       {"clear", 0}};
   const Shape* shape = nullptr;
   for (const auto& s : kShapes)
@@ -87,8 +87,8 @@ int fault(const Context& ctx, const FaultArgs& a) {
       auto db = parse_number(a.args[1], "loss in dB");
       if (!db) return fail(db.status());
       s = sim.set_laser_fiber_loss(*laser, cpo::Decibels(*db));
-      done = fmt::format("{}: fiber to its optical engine {:.2f} dB (nominal {:.1f} dB)", cpo::sdk::format_object(*laser),
-                         *db, kNominalLaserFiberLossDb);
+      done = fmt::format("{}: fiber to its optical engine {:.2f} dB (nominal {:.1f} dB)",
+                         cpo::sdk::format_object(*laser), *db, kNominalLaserFiberLossDb);
     }
   } else if (a.kind == "fiber-loss") {
     auto ports = ports_arg(*sw, a.args[0]);
@@ -155,7 +155,8 @@ void add_sim_commands(CLI::App& app, Context& ctx) {
 
   auto f = std::make_shared<FaultArgs>();
   auto* fl = sim->add_subcommand("fault", std::string("Inject a fault: ") + kFaults);
-  fl->add_option("KIND", f->kind, "laser-fail, fiber-loss, dirty-connector, els-remove, els-insert, over-temperature, clear")
+  fl->add_option("KIND", f->kind,
+                 "laser-fail, fiber-loss, dirty-connector, els-remove, els-insert, over-temperature, clear")
       ->required();
   fl->add_option("ARGS", f->args, "The fault's object and value");
   fl->footer(examples({"cpoctl sim fault laser-fail els1/1", "cpoctl sim fault fiber-loss 12 9.5",

@@ -138,7 +138,9 @@ int run_batch(cpoctl::Session& session, cpoctl::Globals& batch_globals, const To
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
     std::ifstream in(top.batch_file, std::ios::binary);
-    if (!in) return cpoctl::fail(cpo::error(cpo::Code::not_found, fmt::format("{}: cannot open the batch file", top.batch_file)));
+    if (!in)
+      return cpoctl::fail(
+          cpo::error(cpo::Code::not_found, fmt::format("{}: cannot open the batch file", top.batch_file)));
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   const std::string name = top.batch_file == "-" ? "<stdin>" : top.batch_file;

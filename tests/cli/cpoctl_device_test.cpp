@@ -36,8 +36,7 @@ namespace fs = std::filesystem;
 class Cpoctl : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           fmt_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / fmt_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     ::setenv("CPO_RUNNING_CONFIG", (dir_ / "running.yaml").c_str(), 1);
@@ -47,9 +46,13 @@ class Cpoctl : public ::testing::Test {
     ::unsetenv("CPO_RUNNING_CONFIG");
     fs::remove_all(dir_);
   }
-  static std::string fmt_name(const std::string& test) { return "cpoctl_device_" + test + "_" + std::to_string(::getpid()); }
+  static std::string fmt_name(const std::string& test) {
+    return "cpoctl_device_" + test + "_" + std::to_string(::getpid());
+  }
 
-  static ProcessResult run(const std::vector<std::string>& args) { return cpo::testing::run_process(CPOCTL_PATH, args); }
+  static ProcessResult run(const std::vector<std::string>& args) {
+    return cpo::testing::run_process(CPOCTL_PATH, args);
+  }
   static std::string fmt_lines(const std::vector<std::string>& lines) {
     std::string out;
     for (const auto& l : lines) out += l + "\n";
@@ -86,15 +89,36 @@ TEST_F(Cpoctl, VersionAndHelpOfEveryCommandWithExamplesNeverOpeningADevice) {
   auto v = run({"--version"});
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_THAT(v.out, HasSubstr("cpoctl 0.1.0"));
-  const std::vector<std::vector<std::string>> commands = {
-      {"port", "show"},       {"port", "set"},        {"port", "breakout"},   {"lane", "show"},
-      {"lane", "fir"},        {"lane", "prbs"},       {"oe", "show"},         {"els", "show"},
-      {"els", "swap"},        {"laser", "show"},      {"laser", "set"},       {"laser", "enable"},
-      {"laser", "disable"},   {"cmis", "dump"},       {"cmis", "read"},       {"cmis", "write"},
-      {"cmis", "decode"},     {"telemetry"},          {"events"},             {"config", "validate"},
-      {"config", "plan"},     {"config", "apply"},    {"config", "rollback"}, {"config", "show-running"},
-      {"sim", "advance"},     {"sim", "fault"},       {"platform", "show"},   {"platform", "impact"},
-      {"pci", "list"},        {"pci", "ids"}};
+  const std::vector<std::vector<std::string>> commands = {{"port", "show"},
+                                                          {"port", "set"},
+                                                          {"port", "breakout"},
+                                                          {"lane", "show"},
+                                                          {"lane", "fir"},
+                                                          {"lane", "prbs"},
+                                                          {"oe", "show"},
+                                                          {"els", "show"},
+                                                          {"els", "swap"},
+                                                          {"laser", "show"},
+                                                          {"laser", "set"},
+                                                          {"laser", "enable"},
+                                                          {"laser", "disable"},
+                                                          {"cmis", "dump"},
+                                                          {"cmis", "read"},
+                                                          {"cmis", "write"},
+                                                          {"cmis", "decode"},
+                                                          {"telemetry"},
+                                                          {"events"},
+                                                          {"config", "validate"},
+                                                          {"config", "plan"},
+                                                          {"config", "apply"},
+                                                          {"config", "rollback"},
+                                                          {"config", "show-running"},
+                                                          {"sim", "advance"},
+                                                          {"sim", "fault"},
+                                                          {"platform", "show"},
+                                                          {"platform", "impact"},
+                                                          {"pci", "list"},
+                                                          {"pci", "ids"}};
   for (auto args : commands) {
     // A device that cannot be opened: help must not try.
     args.insert(args.begin(), {"--device", "pci://0000:99:00.0"});
@@ -146,19 +170,20 @@ TEST_F(Cpoctl, JsonIsOneCompactDocumentWithASchemaVersionAndPrettyIndents) {
 }
 
 TEST_F(Cpoctl, UsageErrorsExitTwo) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"port"},
-                                                                {"port", "set", "0", "colour", "red"},
-                                                                {"port", "set", "0"},
-                                                                {"lane", "prbs", "dance", "lane0"},
-                                                                {"lane", "fir", "lane0"},
-                                                                {"laser", "set", "els7/3"},
-                                                                {"laser", "set", "els7/3", "--power-dbm", "1", "--power-mw", "1"},
-                                                                {"telemetry", "--format", "xml"},
-                                                                {"sim", "fault", "meteor"},
-                                                                {"sim", "fault", "laser-fail"},
-                                                                {"config", "apply"},
-                                                                {"--log-level", "loud", "port", "show"},
-                                                                {"-f", "x", "port", "show"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"port"},
+                                             {"port", "set", "0", "colour", "red"},
+                                             {"port", "set", "0"},
+                                             {"lane", "prbs", "dance", "lane0"},
+                                             {"lane", "fir", "lane0"},
+                                             {"laser", "set", "els7/3"},
+                                             {"laser", "set", "els7/3", "--power-dbm", "1", "--power-mw", "1"},
+                                             {"telemetry", "--format", "xml"},
+                                             {"sim", "fault", "meteor"},
+                                             {"sim", "fault", "laser-fail"},
+                                             {"config", "apply"},
+                                             {"--log-level", "loud", "port", "show"},
+                                             {"-f", "x", "port", "show"}}) {
     auto r = run(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.out << r.err;
     EXPECT_FALSE(r.err.empty()) << ::testing::PrintToString(args);
@@ -192,19 +217,18 @@ TEST_F(Cpoctl, PortObjectsOutsideThePlatformOrOfAnotherKindExitThree) {
     std::vector<std::string> args;
     const char* fragment;
   };
-  for (const auto& c : {Case{{"port", "show", "144"}, "port 144 does not exist (ports 0..143"},
-                        Case{{"port", "show", "els7"}, "'els7' is an ELS; expected ports or sub-ports"},
-                        Case{{"port", "set", "0", "admin", "sideways"}, "admin state 'sideways' (allowed: up, down)"},
-                        Case{{"port", "set", "0", "fec", "turbo"}, "turbo"},
-                        Case{{"port", "set", "59/2", "admin", "up"}, "port 59/2 does not exist"},
-                        Case{{"port", "breakout", "0", "8x100G"}, "allowed: 1x800G[400G], 2x400G, 4x200G"},
-                        Case{{"lane", "show", "lane576"}, "lane 576"},
-                        Case{{"lane", "fir", "lane0", "--main", "500"}, "main"},
-                        Case{{"lane", "prbs", "start", "lane0", "--pattern", "prbs99"}, "allowed: prbs7"},
-                        Case{{"oe", "show", "oe24"}, "oe 24"},
-                        Case{{"els", "show", "els18"}, "els 18"},
-                        Case{{"laser", "show", "els7/9"}, "els 7 has lasers 0..7"},
-                        Case{{"laser", "set", "els7", "--power-mw", "90"}, "expected one laser"}}) {
+  for (const auto& c :
+       {Case{{"port", "show", "144"}, "port 144 does not exist (ports 0..143"},
+        Case{{"port", "show", "els7"}, "'els7' is an ELS; expected ports or sub-ports"},
+        Case{{"port", "set", "0", "admin", "sideways"}, "admin state 'sideways' (allowed: up, down)"},
+        Case{{"port", "set", "0", "fec", "turbo"}, "turbo"},
+        Case{{"port", "set", "59/2", "admin", "up"}, "port 59/2 does not exist"},
+        Case{{"port", "breakout", "0", "8x100G"}, "allowed: 1x800G[400G], 2x400G, 4x200G"},
+        Case{{"lane", "show", "lane576"}, "lane 576"}, Case{{"lane", "fir", "lane0", "--main", "500"}, "main"},
+        Case{{"lane", "prbs", "start", "lane0", "--pattern", "prbs99"}, "allowed: prbs7"},
+        Case{{"oe", "show", "oe24"}, "oe 24"}, Case{{"els", "show", "els18"}, "els 18"},
+        Case{{"laser", "show", "els7/9"}, "els 7 has lasers 0..7"},
+        Case{{"laser", "set", "els7", "--power-mw", "90"}, "expected one laser"}}) {
     auto r = run(c.args);
     EXPECT_EQ(r.exit_code, 3) << ::testing::PrintToString(c.args) << r.err;
     EXPECT_THAT(r.err, HasSubstr(c.fragment)) << ::testing::PrintToString(c.args);
@@ -304,7 +328,8 @@ TEST_F(Cpoctl, LaserSetEnableDisableUnderTheSafetyPolicy) {
   EXPECT_THAT(set.out, HasSubstr("els7/3: power set-point 79.43 mW (19.00 dBm)"));
   auto high = run({"laser", "set", "els7/3", "--power-dbm", "22"});
   EXPECT_EQ(high.exit_code, 5);
-  EXPECT_THAT(high.err, HasSubstr("els 7 laser 3: power 158.49 mW (22.00 dBm) is outside the module's advertised range"));
+  EXPECT_THAT(high.err,
+              HasSubstr("els 7 laser 3: power 158.49 mW (22.00 dBm) is outside the module's advertised range"));
   auto fast = run({"laser", "set", "els7/3", "--power-mw", "90", "--ramp-db-per-s", "50"});
   EXPECT_EQ(fast.exit_code, 5);
   auto r = batch(R"(port set 59 admin up
@@ -416,7 +441,10 @@ TEST_F(Cpoctl, TelemetryInThreeRenderings) {
   auto t = run({"telemetry"});
   ASSERT_EQ(t.exit_code, 0) << t.err;
   EXPECT_THAT(t.out, HasSubstr("sim://cpo144 (cpo144): 4 units, 144 logical ports, optics "));
-  EXPECT_THAT(t.out, HasSubstr("PORT   NAME         SPEED  ADMIN  OPER  RX MIN dBm  PRE-FEC BER  FEC CORR  FEC UNCORR  W     pJ/bit\n"));
+  EXPECT_THAT(
+      t.out,
+      HasSubstr(
+          "PORT   NAME         SPEED  ADMIN  OPER  RX MIN dBm  PRE-FEC BER  FEC CORR  FEC UNCORR  W     pJ/bit\n"));
   EXPECT_THAT(t.out, HasSubstr("\n59/0   Ethernet236  800G   down   down  "));
   auto j = run({"telemetry", "--format", "json"});
   const json doc = json::parse(j.out);
@@ -443,7 +471,8 @@ events --count 1 --timeout 2s --type laser_fault
   EXPECT_THAT(r.err, HasSubstr("batch.txt:3:"));
   auto f = batch(R"(port set 9 admin up
 events --follow --count 1 --timeout 5s --type link_change
-)", {"--json"});
+)",
+                 {"--json"});
   ASSERT_EQ(f.exit_code, 0) << f.err;
   const auto docs = json_lines(f.out);
   ASSERT_EQ(docs.size(), 2u);  // the port set, then the link coming up (loopback plug, 1 s of training)
@@ -490,9 +519,8 @@ TEST_F(Cpoctl, SimCommandsAreRefusedOnADeviceThatIsNotSimulated) {
     auto show = run({"--device", uri, "--json", "port", "show", "0"});
     ASSERT_EQ(show.exit_code, 0) << show.err;
     EXPECT_EQ(json::parse(show.out)["ports"][0]["breakout"], "1x800G[400G]");
-    for (const auto& args : std::vector<std::vector<std::string>>{{"sim", "advance", "1s"},
-                                                                  {"sim", "fault", "laser-fail", "els1/1"},
-                                                                  {"sim", "fault", "clear"}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"sim", "advance", "1s"}, {"sim", "fault", "laser-fail", "els1/1"}, {"sim", "fault", "clear"}}) {
       std::vector<std::string> full = {"--device", uri};
       full.insert(full.end(), args.begin(), args.end());
       auto r = run(full);
@@ -544,7 +572,8 @@ port set 200 admin up
   EXPECT_EQ(docs[0]["ports"][0]["admin"], "up");
   // From stdin, pasted lines may keep their `cpoctl`.
   const fs::path file = write("stdin.txt", "cpoctl port set 3 admin up\ncpoctl --json port show 3\n");
-  auto s = cpo::testing::run_process("/bin/sh", {"-c", std::string("exec \"$0\" -f - < \"$1\""), CPOCTL_PATH, file.string()});
+  auto s = cpo::testing::run_process("/bin/sh",
+                                     {"-c", std::string("exec \"$0\" -f - < \"$1\""), CPOCTL_PATH, file.string()});
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_EQ(json_lines(s.out).at(0)["ports"][0]["admin"], "up");
   auto missing = run({"-f", (dir_ / "nope.txt").string()});

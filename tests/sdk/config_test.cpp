@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
 #include <iterator>
 #include <set>
 
@@ -208,7 +208,9 @@ TEST(ConfigDocument, HostileDocumentsAreRefusedCheaply) {
   ASSERT_FALSE(deep_json.issues.empty());
   EXPECT_THAT(deep_json.issues[0].message, HasSubstr("deeper than"));
   // A YAML scalar that is not UTF-8 (found by config_fuzz): an issue, not an exception.
-  auto bytes = parse_config("schema_version: 1\nthresholds:\n  - {quantity: snr, level: alarm, bound: low, threshold: 0.\xcd""5}\n");
+  auto bytes = parse_config(
+      "schema_version: 1\nthresholds:\n  - {quantity: snr, level: alarm, bound: low, threshold: 0.\xcd"
+      "5}\n");
   ASSERT_EQ(bytes.issues.size(), 1u);
   EXPECT_EQ(bytes.issues[0].path, "thresholds[0].threshold");
   EXPECT_EQ(bytes.issues[0].code, Code::invalid_argument);
@@ -282,7 +284,8 @@ TEST_F(ConfigTest, ASubportAcrossABankAndAnotherPlatformAreRefused) {
   const auto path = write_profile_with_split_bank();
   auto split = Switch::open("sim://" + path);
   ASSERT_TRUE(split.ok()) << split.status().to_string();
-  const auto issues = validate_config(**split, parse_ok("schema_version: 1\nports:\n  - {port: 1, breakout: 1x800G}\n"));
+  const auto issues =
+      validate_config(**split, parse_ok("schema_version: 1\nports:\n  - {port: 1, breakout: 1x800G}\n"));
   ASSERT_EQ(issues.size(), 1u) << all_issues(issues);
   EXPECT_EQ(issues[0].path, "ports[0].breakout");
   EXPECT_EQ(issues[0].code, Code::safety_refused);
@@ -302,7 +305,8 @@ TEST_F(ConfigTest, AClassLimitMayOnlyBeLoweredAndMustHoldForLitLasers) {
   ASSERT_FALSE(lower.empty());
   EXPECT_THAT(lower[0].message, HasSubstr("above the document's class limit of 90 mW"));
   std::string fix = "schema_version: 1\nlaser_class_limit_mw: 90\nlasers:\n";
-  for (const auto& els : sw().platform().els_modules()) fix += fmt::format("  - {{laser: els{}/0-7, power_mw: 80}}\n", els.id.value());
+  for (const auto& els : sw().platform().els_modules())
+    fix += fmt::format("  - {{laser: els{}/0-7, power_mw: 80}}\n", els.id.value());
   EXPECT_TRUE(validate_config(sw(), parse_ok(fix)).empty());
 }
 
@@ -329,17 +333,19 @@ thresholds:
   ASSERT_TRUE(plan.ok()) << plan.status().to_string();
   std::vector<std::string> ops;
   for (const auto& op : plan->ops) ops.push_back(op.to_string());
-  EXPECT_THAT(ops, ElementsAre("port 2: admin up -> down (ports[0].admin)",
-                               "port 2: breakout 1x800G[400G] -> 2x400G (ports[0].breakout)",
-                               "port 3: fec rs544 -> none (ports[1].fec)",
-                               "lane 16: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
-                               "lane 17: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
-                               "lane 18: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
-                               "lane 19: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
-                               "els 0 laser 0: power_mw 100 -> 90 (lasers[0].power_mw)",
-                               "port 2/0: admin down -> up (ports[0].admin)", "port 4: admin down -> up (ports[2].admin)",
-                               "switch: thresholds pre_fec_ber warning high 1e-05 (hysteresis 5e-06) -> pre_fec_ber "
-                               "warning high 2e-05 (hysteresis 1e-05) (from the next open of the switch) (thresholds)"));
+  EXPECT_THAT(
+      ops,
+      ElementsAre("port 2: admin up -> down (ports[0].admin)",
+                  "port 2: breakout 1x800G[400G] -> 2x400G (ports[0].breakout)",
+                  "port 3: fec rs544 -> none (ports[1].fec)",
+                  "lane 16: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
+                  "lane 17: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
+                  "lane 18: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
+                  "lane 19: tx_fir {pre: -4, main: 52, post: -7} -> {pre: -3, main: 52, post: -7} (ports[2].tx_fir)",
+                  "els 0 laser 0: power_mw 100 -> 90 (lasers[0].power_mw)",
+                  "port 2/0: admin down -> up (ports[0].admin)", "port 4: admin down -> up (ports[2].admin)",
+                  "switch: thresholds pre_fec_ber warning high 1e-05 (hysteresis 5e-06) -> pre_fec_ber "
+                  "warning high 2e-05 (hysteresis 1e-05) (from the next open of the switch) (thresholds)"));
   EXPECT_EQ(plan->device_ops(), ops.size() - 1);
 }
 
@@ -405,11 +411,11 @@ TEST_F(ConfigTest, ApplyRunsThePlanVerifiesAndASecondApplyWritesNothing) {
 TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStarted) {
   // Ops 1-49 touch units 0 and 1 (admin down, a laser off, breakouts, FEC); op 50 is the first
   // on unit 3, whose firmware hangs just before it.
-  for (PortId p : {PortId(20), PortId(21), PortId(22), PortId(23)})
-    ASSERT_TRUE(sw().set_admin(p, AdminState::up).ok());
+  for (PortId p : {PortId(20), PortId(21), PortId(22), PortId(23)}) ASSERT_TRUE(sw().set_admin(p, AdminState::up).ok());
   const LaserRef dark = sw().platform().lanes()[sw().platform().ports()[40].lanes[0].value()].laser;
-  std::string doc = "schema_version: 1\nports:\n  - {port: 20-23, admin: down}\n  - {port: 0-7, breakout: 4x200G}\n"
-                    "  - {port: 24-59, fec: none}\n  - {port: 110, tx_fir: {pre: -3, main: 50, post: -5}}\n";
+  std::string doc =
+      "schema_version: 1\nports:\n  - {port: 20-23, admin: down}\n  - {port: 0-7, breakout: 4x200G}\n"
+      "  - {port: 24-59, fec: none}\n  - {port: 110, tx_fir: {pre: -3, main: 50, post: -5}}\n";
   doc += fmt::format("lasers:\n  - {{laser: els{}/{}, enabled: false}}\n  - {{laser: els17/0, power_mw: 80}}\n",
                      dark.els.value(), dark.index);
   const Config c = parse_ok(doc);
@@ -503,7 +509,8 @@ TEST_F(ConfigTest, TheRunningStateIsPersistedAndRestoredAfterARestart) {
   for (const auto& op : restored.plan.ops) {
     if (const auto* p = std::get_if<PortId>(&op.object)) touched.insert(p->value());
     if (const auto* lp = std::get_if<LogicalPort>(&op.object)) touched.insert(lp->port.value());
-    if (const auto* l = std::get_if<LaneId>(&op.object)) touched.insert((*fresh)->platform().lanes()[l->value()].port.value());
+    if (const auto* l = std::get_if<LaneId>(&op.object))
+      touched.insert((*fresh)->platform().lanes()[l->value()].port.value());
   }
   EXPECT_THAT(touched, ElementsAre(0, 1, 2, 3, 4, 5, 6, 7, 8)) << "only the ports that differ are written";
   EXPECT_EQ(running_yaml(**fresh), running_yaml(sw()));
@@ -540,7 +547,8 @@ TEST(ConfigPersist, ASigkillAtEveryStepLeavesTheOldOrTheNewFile) {
     ASSERT_TRUE(write_file_atomically(file, old_text).ok());
     EXPECT_EQ(read_file(file), old_text);
   }
-  EXPECT_STATUS(write_file_atomically(dir / "no" / "such" / "dir.yaml", "x"), Code::io_error, "creating a temporary file");
+  EXPECT_STATUS(write_file_atomically(dir / "no" / "such" / "dir.yaml", "x"), Code::io_error,
+                "creating a temporary file");
   std::filesystem::remove_all(dir);
 }
 

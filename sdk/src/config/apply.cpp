@@ -45,9 +45,9 @@ Status run_one(Switch& sw, const ConfigOp& op) {
 }
 
 struct RunOutcome {
-  std::size_t done = 0;      // operations that completed
-  std::size_t failed = 0;    // index of the failing operation (valid when !status.ok())
-  Status status;             // the first failure
+  std::size_t done = 0;    // operations that completed
+  std::size_t failed = 0;  // index of the failing operation (valid when !status.ok())
+  Status status;           // the first failure
 };
 
 // Runs `ops` in order; consecutive breakouts go to the facade as one bulk request (validated
@@ -110,7 +110,8 @@ std::string mismatch(const ConfigState& want, const ConfigState& got) {
     const PortState& w = want.ports[i];
     const PortState& g = got.ports[i];
     if (!(w.breakout == g.breakout))
-      return fmt::format("{} runs breakout {}, expected {}", to_string(w.port), g.breakout.to_string(), w.breakout.to_string());
+      return fmt::format("{} runs breakout {}, expected {}", to_string(w.port), g.breakout.to_string(),
+                         w.breakout.to_string());
     if (w.admin != g.admin)
       return fmt::format("{} is admin {}, expected {}", to_string(w.port), admin_text(g.admin), admin_text(w.admin));
     if (w.fec != g.fec)
@@ -160,16 +161,15 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
       RunOutcome run = run_ops(sw, p.ops, ApplyPhase::apply, options.progress, false);
       report.applied = run.done;
       if (!run.status.ok()) {
-        failure = run.status.with_context(
-            fmt::format("config apply: operation {} of {} ({})", run.failed + 1, p.ops.size(), p.ops[run.failed].to_string()));
+        failure = run.status.with_context(fmt::format("config apply: operation {} of {} ({})", run.failed + 1,
+                                                      p.ops.size(), p.ops[run.failed].to_string()));
       } else {
         auto after = read_config_state(sw);
         if (!after) {
           failure = after.status().with_context("config apply: reading back");
         } else if (!same_device_state(*after, p.to)) {
-          failure = error(Code::device_error,
-                          fmt::format("config apply: read-back differs after {} operations: {}", p.ops.size(),
-                                      mismatch(p.to, *after)));
+          failure = error(Code::device_error, fmt::format("config apply: read-back differs after {} operations: {}",
+                                                          p.ops.size(), mismatch(p.to, *after)));
         }
       }
     }
@@ -193,7 +193,8 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
         }
       }
       if (report.rollback_status.ok()) {
-        report.status = Status(failure.code(), failure.message() + "; rolled back: the switch runs its previous configuration");
+        report.status =
+            Status(failure.code(), failure.message() + "; rolled back: the switch runs its previous configuration");
       } else {
         report.status = Status(failure.code() == Code::safety_refused ? Code::device_error : failure.code(),
                                failure.message() + "; ROLLBACK INCOMPLETE: " + report.rollback_status.to_string() +
@@ -204,7 +205,8 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
 
     if (!options.persist_path.empty()) {
       Config running = to_config(p.to);
-      Status s = write_file_atomically(options.persist_path, render_config(running, ConfigFormat::yaml), options.persist_hook);
+      Status s =
+          write_file_atomically(options.persist_path, render_config(running, ConfigFormat::yaml), options.persist_hook);
       if (!s.ok()) {
         report.status = s.with_context("config applied, but persisting the running configuration failed");
         return finish();

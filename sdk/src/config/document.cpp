@@ -13,8 +13,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "config/internal.h"
 #include "cpo/sdk/switch.h"
@@ -162,7 +162,8 @@ bool read_json(std::string_view text, ordered_json& tree, std::vector<ConfigIssu
         true, false);
     (void)depth;
     if (too_deep) {
-      issues.push_back({"", Code::invalid_argument, fmt::format("the document nests deeper than {} levels", kMaxDepth)});
+      issues.push_back(
+          {"", Code::invalid_argument, fmt::format("the document nests deeper than {} levels", kMaxDepth)});
       return false;
     }
     return true;
@@ -287,9 +288,8 @@ struct SchemaReader {
     unknown_keys(v, path, {"pre", "main", "post"});
     TxFir fir;
     bool ok = true;
-    for (auto [key, field] : {std::pair<const char*, std::int32_t*>{"pre", &fir.pre},
-                              {"main", &fir.main},
-                              {"post", &fir.post}}) {
+    for (auto [key, field] :
+         {std::pair<const char*, std::int32_t*>{"pre", &fir.pre}, {"main", &fir.main}, {"post", &fir.post}}) {
       const std::string p = path + "." + key;
       if (!v.contains(key)) {
         issue(p, Code::invalid_argument, "missing (tx_fir needs pre, main and post)");
@@ -491,21 +491,24 @@ struct SchemaReader {
       }
     }
     if (e.contains("quantity")) {
-      if (auto q = enum_value<Measure>(e["quantity"], path + ".quantity", std::span<const Measure>(kMeasureList), "quantity")) {
+      if (auto q = enum_value<Measure>(e["quantity"], path + ".quantity", std::span<const Measure>(kMeasureList),
+                                       "quantity")) {
         r.quantity = *q;
       } else {
         ok = false;
       }
     }
     if (e.contains("level")) {
-      if (auto l = enum_value<ThresholdLevel>(e["level"], path + ".level", std::span<const ThresholdLevel>(kLevelList), "level")) {
+      if (auto l = enum_value<ThresholdLevel>(e["level"], path + ".level", std::span<const ThresholdLevel>(kLevelList),
+                                              "level")) {
         r.level = *l;
       } else {
         ok = false;
       }
     }
     if (e.contains("bound")) {
-      if (auto b = enum_value<ThresholdBound>(e["bound"], path + ".bound", std::span<const ThresholdBound>(kBoundList), "bound")) {
+      if (auto b = enum_value<ThresholdBound>(e["bound"], path + ".bound", std::span<const ThresholdBound>(kBoundList),
+                                              "bound")) {
         r.bound = *b;
       } else {
         ok = false;
@@ -552,8 +555,10 @@ struct SchemaReader {
     }
     unknown_keys(root, "", {"schema_version", "platform", "laser_class_limit_mw", "ports", "lasers", "thresholds"});
     if (!root.contains("schema_version")) {
-      issue("schema_version", Code::invalid_argument, fmt::format("missing (this cposdk reads {})", kConfigSchemaVersion));
-    } else if (const auto& v = root["schema_version"]; !v.is_number_integer() || v.get<std::int64_t>() != kConfigSchemaVersion) {
+      issue("schema_version", Code::invalid_argument,
+            fmt::format("missing (this cposdk reads {})", kConfigSchemaVersion));
+    } else if (const auto& v = root["schema_version"];
+               !v.is_number_integer() || v.get<std::int64_t>() != kConfigSchemaVersion) {
       issue("schema_version", Code::invalid_argument,
             fmt::format("{} is not supported (this cposdk reads {})", shown(v), kConfigSchemaVersion));
     }
@@ -712,7 +717,8 @@ ParsedConfig parse_config(std::string_view text, ConfigFormat format) {
       format = first != std::string_view::npos && text[first] == '{' ? ConfigFormat::json : ConfigFormat::yaml;
     }
     ordered_json tree;
-    const bool read = format == ConfigFormat::json ? read_json(text, tree, out.issues) : read_yaml(text, tree, out.issues);
+    const bool read =
+        format == ConfigFormat::json ? read_json(text, tree, out.issues) : read_yaml(text, tree, out.issues);
     if (!read) return out;
     SchemaReader reader{out.issues};
     reader.document(tree, out.config);

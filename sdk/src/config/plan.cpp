@@ -32,7 +32,8 @@ std::string ConfigOp::to_string() const {
 }
 
 std::size_t ConfigPlan::device_ops() const noexcept {
-  return static_cast<std::size_t>(std::count_if(ops.begin(), ops.end(), [](const ConfigOp& o) { return !o.deferred(); }));
+  return static_cast<std::size_t>(
+      std::count_if(ops.begin(), ops.end(), [](const ConfigOp& o) { return !o.deferred(); }));
 }
 
 Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& running,
@@ -75,7 +76,8 @@ std::string fec_list(const std::vector<FecMode>& modes) {
 Status check_fir(const TxFir& f, const TxFirLimits& l) {
   const bool in = f.pre >= l.pre_min && f.pre <= l.pre_max && f.main >= l.main_min && f.main <= l.main_max &&
                   f.post >= l.post_min && f.post <= l.post_max;
-  const std::int64_t swing = std::abs(static_cast<std::int64_t>(f.pre)) + f.main + std::abs(static_cast<std::int64_t>(f.post));
+  const std::int64_t swing =
+      std::abs(static_cast<std::int64_t>(f.pre)) + f.main + std::abs(static_cast<std::int64_t>(f.post));
   if (!in || (l.swing_max != 0 && swing > l.swing_max)) {
     return error(Code::out_of_range,
                  fmt::format("tx_fir {} is outside the backend's limits (pre {}..{}, main {}..{}, post {}..{}{})",
@@ -92,8 +94,8 @@ namespace {
 // Issues in document order: by section, then entry index; discovery order otherwise.
 void sort_issues(std::vector<ConfigIssue>& issues) {
   auto key = [](const std::string& path) {
-    static constexpr std::string_view kSections[] = {"schema_version", "platform", "laser_class_limit_mw", "ports",
-                                                     "lasers", "thresholds"};
+    static constexpr std::string_view kSections[] = {"schema_version", "platform", "laser_class_limit_mw",
+                                                     "ports",          "lasers",   "thresholds"};
     std::size_t section = std::size(kSections);
     for (std::size_t i = 0; i < std::size(kSections); ++i) {
       if (path.rfind(kSections[i], 0) == 0) section = i;
@@ -117,7 +119,8 @@ Desired resolve(Switch& sw, const Config& config, const ConfigState& running, st
   return d;
 }
 
-Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& running, std::vector<ConfigIssue>& issues) {
+Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& running,
+                         std::vector<ConfigIssue>& issues) {
   const Platform& platform = sw.platform();
   const Capabilities& caps = sw.capabilities();
   Desired d;
@@ -181,7 +184,8 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
     }
     if (e.fec && std::find(caps.fec_modes.begin(), caps.fec_modes.end(), *e.fec) == caps.fec_modes.end()) {
       add(path + ".fec", Code::unsupported,
-          fmt::format("backend {} cannot set FEC {} (allowed: {})", caps.backend, to_string(*e.fec), fec_list(caps.fec_modes)));
+          fmt::format("backend {} cannot set FEC {} (allowed: {})", caps.backend, to_string(*e.fec),
+                      fec_list(caps.fec_modes)));
     }
     if (!e.tx_fir.empty()) {
       if (!caps.tx_fir) {
@@ -253,7 +257,8 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
         ps.admin.assign(subs, w.admin.front());
       } else if (w.admin.size() == subs) {
         ps.admin = w.admin;
-        if (!caps.subport_admin && std::any_of(ps.admin.begin(), ps.admin.end(), [&](AdminState a) { return a != ps.admin.front(); })) {
+        if (!caps.subport_admin &&
+            std::any_of(ps.admin.begin(), ps.admin.end(), [&](AdminState a) { return a != ps.admin.front(); })) {
           add(d.port_source[{index, "admin"}], Code::unsupported,
               fmt::format("backend {} sets admin states per port only (give one value)", caps.backend));
         }
@@ -336,8 +341,9 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
           if ((w.power->value() < lo - 0.005 || w.power->value() > hi + 0.005) && !reported_power) {
             add(path + ".power_mw", Code::safety_refused,
                 fmt::format("{}: {} mW ({:.2f} dBm) is outside what it may emit ({} .. {} mW: the module's range{})",
-                            to_string(laser), power_text(*w.power), to_dbm(*w.power).value(), power_text(Milliwatts(lo)),
-                            power_text(Milliwatts(hi)), limit ? " and the laser class limit" : ""));
+                            to_string(laser), power_text(*w.power), to_dbm(*w.power).value(),
+                            power_text(Milliwatts(lo)), power_text(Milliwatts(hi)),
+                            limit ? " and the laser class limit" : ""));
             reported_power = true;
           }
         }
@@ -398,8 +404,8 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
     const PortId port = f.port;
     const bool brk = !(f.breakout == t.breakout);
     std::vector<AdminState> after = f.admin;
-    auto admin_op = [&](std::vector<ConfigOp>& list, ConfigOpKind kind, AdminState state, std::optional<std::uint32_t> sub,
-                        std::string from_text) {
+    auto admin_op = [&](std::vector<ConfigOp>& list, ConfigOpKind kind, AdminState state,
+                        std::optional<std::uint32_t> sub, std::string from_text) {
       ConfigOp op;
       op.kind = kind;
       op.object = sub ? ObjectRef(LogicalPort{port, *sub}) : ObjectRef(port);
@@ -413,7 +419,8 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
       return std::any_of(a.begin(), a.end(), [](AdminState s) { return s == AdminState::up; });
     };
     if (brk) {
-      if (any_up(f.admin)) admin_op(down, ConfigOpKind::admin_down, AdminState::down, std::nullopt, admin_text(f.admin));
+      if (any_up(f.admin))
+        admin_op(down, ConfigOpKind::admin_down, AdminState::down, std::nullopt, admin_text(f.admin));
       ConfigOp op;
       op.kind = ConfigOpKind::breakout;
       op.object = port;
@@ -462,7 +469,8 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
     for (std::uint32_t s = 0; s < t.admin.size() && s < after.size(); ++s)
       if (after[s] == AdminState::down && t.admin[s] == AdminState::up) coming.push_back(s);
     if (!coming.empty()) {
-      const bool whole = !any_up(after) && std::all_of(t.admin.begin(), t.admin.end(), [](AdminState s) { return s == AdminState::up; });
+      const bool whole = !any_up(after) &&
+                         std::all_of(t.admin.begin(), t.admin.end(), [](AdminState s) { return s == AdminState::up; });
       if (whole) {
         admin_op(up, ConfigOpKind::admin_up, AdminState::up, std::nullopt, admin_text(after));
       } else {

@@ -35,7 +35,9 @@ std::string admin_text(const std::vector<AdminState>& admin) {
   return out + "]";
 }
 
-std::string fir_text(const TxFir& fir) { return fmt::format("{{pre: {}, main: {}, post: {}}}", fir.pre, fir.main, fir.post); }
+std::string fir_text(const TxFir& fir) {
+  return fmt::format("{{pre: {}, main: {}, post: {}}}", fir.pre, fir.main, fir.post);
+}
 
 std::string power_text(Milliwatts mw) {
   std::string s = fmt::format("{:.2f}", round_power(mw.value()));
@@ -158,10 +160,12 @@ Config to_config(const ConfigState& state) {
     PortSettings s;
     s.select = range_text(p.port.value(), state.ports[j - 1].port.value());
     s.breakout = p.breakout;
-    const bool admin_same = std::all_of(p.admin.begin(), p.admin.end(), [&](AdminState a) { return a == p.admin.front(); });
+    const bool admin_same =
+        std::all_of(p.admin.begin(), p.admin.end(), [&](AdminState a) { return a == p.admin.front(); });
     s.admin = admin_same && !p.admin.empty() ? std::vector<AdminState>{p.admin.front()} : p.admin;
     s.fec = p.fec;
-    const bool fir_same = std::all_of(p.tx_fir.begin(), p.tx_fir.end(), [&](const TxFir& f) { return f == p.tx_fir.front(); });
+    const bool fir_same =
+        std::all_of(p.tx_fir.begin(), p.tx_fir.end(), [&](const TxFir& f) { return f == p.tx_fir.front(); });
     s.tx_fir = fir_same && !p.tx_fir.empty() ? std::vector<TxFir>{p.tx_fir.front()} : p.tx_fir;
     c.ports.push_back(std::move(s));
     i = j;
@@ -170,8 +174,8 @@ Config to_config(const ConfigState& state) {
     std::size_t j = i + 1;
     const LaserSetting& l = state.lasers[i];
     while (j < state.lasers.size() && state.lasers[j].laser.els == l.laser.els &&
-           state.lasers[j].laser.index == state.lasers[j - 1].laser.index + 1 &&
-           state.lasers[j].enabled == l.enabled && state.lasers[j].power == l.power)
+           state.lasers[j].laser.index == state.lasers[j - 1].laser.index + 1 && state.lasers[j].enabled == l.enabled &&
+           state.lasers[j].power == l.power)
       ++j;
     LaserSettings s;
     s.select = fmt::format("els{}/{}", l.laser.els.value(), range_text(l.laser.index, state.lasers[j - 1].laser.index));

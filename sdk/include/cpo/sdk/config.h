@@ -244,13 +244,13 @@ struct ApplyProgress {
 
 // Persisting: each step of an atomic file replacement, reported to a hook before it runs.
 enum class PersistStep : std::uint8_t {
-  open_temp,     // create <file>.tmp.XXXXXX beside the file
-  write_first,   // the first half of the bytes
-  write_rest,    // the rest
-  fsync_temp,    // the data reaches the disk
+  open_temp,    // create <file>.tmp.XXXXXX beside the file
+  write_first,  // the first half of the bytes
+  write_rest,   // the rest
+  fsync_temp,   // the data reaches the disk
   close_temp,
-  rename,        // atomically replaces <file>
-  fsync_dir,     // the rename reaches the disk
+  rename,     // atomically replaces <file>
+  fsync_dir,  // the rename reaches the disk
   done,
 };
 [[nodiscard]] std::string_view to_string(PersistStep step) noexcept;
@@ -267,7 +267,7 @@ struct ApplyOptions {
 };
 
 struct ApplyReport {
-  Status status;                   // ok: applied and verified; else why, after the rollback
+  Status status;                    // ok: applied and verified; else why, after the rollback
   std::vector<ConfigIssue> issues;  // validation issues (nothing was done)
   ConfigPlan plan;
   std::size_t applied = 0;                     // operations run before success or failure
@@ -290,7 +290,6 @@ struct ApplyReport {
 // leaves the old file or the new one, never a mix (a crash may leave the temporary file
 // behind; it is never read). `hook` runs before each step. Errors: io_error naming the step
 // and the path.
-Status write_file_atomically(const std::filesystem::path& path, std::string_view text,
-                             const PersistHook& hook = {});
+Status write_file_atomically(const std::filesystem::path& path, std::string_view text, const PersistHook& hook = {});
 
 }  // namespace cpo::sdk
