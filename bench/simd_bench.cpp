@@ -35,7 +35,7 @@ struct Daemon {
     std::string error;
     process = DaemonProcess::start(
         CPO_SIMD_PATH, {"--foreground", "--clock", clock, "--log-level", "warn", "--socket", socket}, {}, &error);
-    if (!process) std::fprintf(stderr, "bench_simd: %s\n", error.c_str());
+    if (!process) (void)std::fprintf(stderr, "bench_simd: %s\n", error.c_str());
   }
   ~Daemon() {
     if (process) process->stop(SIGTERM);
@@ -55,7 +55,7 @@ Daemon& daemon_for(const std::string& clock) {
 std::unique_ptr<cpo::Switch> open(const std::string& uri) {
   auto sw = cpo::Switch::open(uri);
   if (!sw) {
-    std::fprintf(stderr, "bench_simd: %s\n", sw.status().to_string().c_str());
+    (void)std::fprintf(stderr, "bench_simd: %s\n", sw.status().to_string().c_str());
     std::abort();
   }
   return std::move(sw).value();

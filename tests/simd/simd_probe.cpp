@@ -14,14 +14,14 @@
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: simd_probe SOCKET UNIT OPCODE [ARG0 ...]\n");
+    (void)std::fprintf(stderr, "usage: simd_probe SOCKET UNIT OPCODE [ARG0 ...]\n");
     return 2;
   }
   cpo::simd::ConnectOptions options;
   options.client_name = "simd_probe";
   auto client = cpo::simd::Client::connect(argv[1], options);
   if (!client) {
-    std::fprintf(stderr, "%s\n", client.status().to_string().c_str());
+    (void)std::fprintf(stderr, "%s\n", client.status().to_string().c_str());
     return 4;
   }
   const auto unit = std::strtoul(argv[2], nullptr, 0);
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
                 static_cast<std::uint32_t>(std::strtoul(argv[i], nullptr, 0)));
   }
   bar.write32(cpo::refdev::reg::kMbxDoorbell, 77);
-  std::printf("rung\n");
-  std::fflush(stdout);
+  (void)std::printf("rung\n");
+  (void)std::fflush(stdout);
   for (;;) ::pause();
 }

@@ -36,7 +36,7 @@ namespace fs = std::filesystem;
 // A cpo-simd process serving one switch (or a fabric) in a scratch directory.
 class Simd {
  public:
-  explicit Simd(std::vector<std::string> extra = {}, std::string socket_name = "sw0.sock") {
+  explicit Simd(const std::vector<std::string>& extra = {}, const std::string& socket_name = "sw0.sock") {
     socket_ = (dir_.path() / socket_name).string();
     std::vector<std::string> args{"--foreground", "--socket", socket_};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -340,7 +340,7 @@ TEST(Simd, AClientOfAnotherProtocolVersionIsRefusedWithAClearMessage) {
   simd::ConnectOptions future;
   future.protocol_version = simd::kProtocolVersion + 1;
   auto refused = simd::Client::connect(simd.socket(), future);
-  EXPECT_STATUS(refused.status(), Code::unsupported,
+  EXPECT_STATUS(Status(refused.status()), Code::unsupported,
                 "speaks wire protocol version " + std::to_string(simd::kProtocolVersion) +
                     "; the client speaks version " + std::to_string(simd::kProtocolVersion + 1));
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 namespace cpo::testing {
@@ -69,11 +70,13 @@ std::unique_ptr<DaemonProcess> DaemonProcess::start(const std::string& program, 
   if (notify >= 0) env_strings.push_back("NOTIFY_SOCKET=" + notify_path.string());
   for (const auto& e : options.env) env_strings.push_back(e);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
 
@@ -86,7 +89,7 @@ std::unique_ptr<DaemonProcess> DaemonProcess::start(const std::string& program, 
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     if (notify >= 0) ::close(notify);
-    return fail("cannot start " + program + ": " + std::strerror(rc));
+    return fail("cannot start " + program + ": " + std::error_code(rc, std::generic_category()).message());
   }
 
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;

@@ -171,7 +171,7 @@ std::string Exporter::scrape_device(Device& d) {
   if (!s.ok()) {
     ++d.errors;
     if (d.last_error != s.message())
-      std::fprintf(stderr, "cpo-exporter: switch %s: %s\n", d.spec.name.c_str(), s.to_string().c_str());
+      (void)std::fprintf(stderr, "cpo-exporter: switch %s: %s\n", d.spec.name.c_str(), s.to_string().c_str());
     d.last_error = s.message();
   } else {
     d.last_error.clear();
@@ -198,7 +198,7 @@ std::string Exporter::scrape() {
     if (!text.empty()) texts.push_back(std::move(text));
     const std::string label = "{switch=\"" + escape_label(d->spec.name) + "\"} ";
     char value[64];
-    std::snprintf(value, sizeof(value), "%.9g", d->seconds);
+    (void)std::snprintf(value, sizeof(value), "%.9g", d->seconds);
     own += "cpo_exporter_up" + label + (d->up ? "1\n" : "0\n");
     durations += "cpo_exporter_scrape_duration_seconds" + label + value + "\n";
     errors += "cpo_exporter_snapshot_errors_total" + label + std::to_string(d->errors) + "\n";

@@ -24,7 +24,7 @@ using cpo::Code;
 using cpo::Status;
 
 int fail(const Status& s) {
-  std::fprintf(stderr, "cpo-exporter: %s\n", s.to_string().c_str());
+  (void)std::fprintf(stderr, "cpo-exporter: %s\n", s.to_string().c_str());
   return static_cast<int>(cpo::sdk::exit_code_for(s.code()));
 }
 
@@ -63,7 +63,7 @@ int run(const std::vector<std::string>& device_args, const std::string& listen, 
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
   ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  (void)std::signal(SIGPIPE, SIG_IGN);
 
   auto exporter = cpo::exporter::Exporter::open(specs);
   if (!exporter) return fail(exporter.status());
@@ -91,9 +91,9 @@ int run(const std::vector<std::string>& device_args, const std::string& listen, 
     return fail(cpo::error(Code::io_error, "--listen " + listen + ": cannot bind (address in use or not local)"));
   }
   std::string shown = where->first.find(':') != std::string::npos ? "[" + where->first + "]" : where->first;
-  std::printf("cpo-exporter: serving http://%s:%d/metrics for %zu switch(es)\n", shown.c_str(), port,
-              (*exporter)->size());
-  std::fflush(stdout);
+  (void)std::printf("cpo-exporter: serving http://%s:%d/metrics for %zu switch(es)\n", shown.c_str(), port,
+                    (*exporter)->size());
+  (void)std::fflush(stdout);
 
   std::atomic<bool> done{false};
   std::thread signals([&] {
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
     }
     return run(devices, listen, gzip);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cpo-exporter: internal error: %s\n", e.what());
+    (void)std::fprintf(stderr, "cpo-exporter: internal error: %s\n", e.what());
     return 1;
   }
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <string>
+#include <system_error>
 
 namespace cpo::simd::io {
 
@@ -24,9 +25,11 @@ void Fd::reset() noexcept {
   fd_ = -1;
 }
 
+std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+
 Status sys_error(std::string_view what, std::string_view call, int err) {
   std::string text(what);
-  text.append(": ").append(call).append(" failed: ").append(std::strerror(err));
+  text.append(": ").append(call).append(" failed: ").append(errno_text(err));
   return error(Code::io_error, text);
 }
 

@@ -91,5 +91,7 @@ std::string get_name(const char (&src)[N]) {
 
 // errno text of a failed call: "connect: Connection refused".
 Status sys_error(std::string_view what, std::string_view call, int err);
+// The text of an errno value (thread-safe, unlike strerror).
+std::string errno_text(int err);
 
 }  // namespace cpo::simd::io

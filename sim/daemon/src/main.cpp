@@ -71,14 +71,15 @@ std::string absolute(const std::string& path) {
 // the child, or exits in the parent.
 int daemonize() {
   int pipefd[2];
+  // No thread exists yet: the parent may exit() (NOLINT below: mt-unsafe is about threads).
   if (::pipe2(pipefd, O_CLOEXEC) != 0) {
-    std::perror("cpo-simd: pipe");
-    std::exit(kExitCannotServe);
+    (void)std::fprintf(stderr, "cpo-simd: pipe failed\n");
+    std::exit(kExitCannotServe);  // NOLINT(concurrency-mt-unsafe)
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
-    std::perror("cpo-simd: fork");
-    std::exit(kExitCannotServe);
+    (void)std::fprintf(stderr, "cpo-simd: fork failed\n");
+    std::exit(kExitCannotServe);  // NOLINT(concurrency-mt-unsafe)
   }
   if (pid > 0) {
     ::close(pipefd[1]);
@@ -87,12 +88,12 @@ int daemonize() {
     ssize_t n = 0;
     while ((n = ::read(pipefd[0], buf, sizeof(buf))) > 0) message.append(buf, static_cast<std::size_t>(n));
     if (message.empty()) {
-      std::fprintf(stderr, "cpo-simd: the daemon exited before it was ready\n");
-      std::exit(kExitCannotServe);
+      (void)std::fprintf(stderr, "cpo-simd: the daemon exited before it was ready\n");
+      std::exit(kExitCannotServe);  // NOLINT(concurrency-mt-unsafe)
     }
     const int code = message[0] - '0';
-    std::fprintf(code == 0 ? stdout : stderr, "%s\n", message.c_str() + 1);
-    std::exit(code);
+    (void)std::fprintf(code == 0 ? stdout : stderr, "%s\n", message.c_str() + 1);
+    std::exit(code);  // NOLINT(concurrency-mt-unsafe)
   }
   ::close(pipefd[0]);
   ::setsid();
@@ -137,7 +138,7 @@ int run(const Args& a, bool under_systemd) {
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
   ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  (void)std::signal(SIGPIPE, SIG_IGN);
   cpo::simd::io::Fd stop(::signalfd(-1, &mask, SFD_CLOEXEC));
 
   cpo::simd::Topology topology;
@@ -146,7 +147,7 @@ int run(const Args& a, bool under_systemd) {
     if (!t) {
       log->error("{}", t.status().to_string());
       report(ready_fd, exit_for(t.status()), "cpo-simd: " + t.status().to_string());
-      if (ready_fd < 0 && journal) std::fprintf(stderr, "cpo-simd: %s\n", t.status().to_string().c_str());
+      if (ready_fd < 0 && journal) (void)std::fprintf(stderr, "cpo-simd: %s\n", t.status().to_string().c_str());
       return exit_for(t.status());
     }
     topology = std::move(t).value();
@@ -168,7 +169,7 @@ int run(const Args& a, bool under_systemd) {
   if (!s.ok()) {
     log->error("{}", s.to_string());
     report(ready_fd, exit_for(s), "cpo-simd: " + s.to_string());
-    if (ready_fd < 0 && journal) std::fprintf(stderr, "cpo-simd: %s\n", s.to_string().c_str());
+    if (ready_fd < 0 && journal) (void)std::fprintf(stderr, "cpo-simd: %s\n", s.to_string().c_str());
     return exit_for(s);
   }
   const std::string what = (*server)->describe();
@@ -226,10 +227,10 @@ int main(int argc, char** argv) {
       const int code = app.exit(e);
       return code == 0 ? 0 : kExitUsage;
     }
-    const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
+    const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;  // NOLINT(concurrency-mt-unsafe): no thread yet
     return run(a, under_systemd);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cpo-simd: internal error: %s\n", e.what());
+    (void)std::fprintf(stderr, "cpo-simd: internal error: %s\n", e.what());
     return 1;
   }
 }

@@ -94,7 +94,7 @@ Result<SharedPage> SharedPage::create(const std::string& name, std::size_t bytes
   p.ro_ = io::Fd(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
   if (!p.ro_.valid()) {
     logger()->warn("shared memory '{}': no read-only reopen through /proc ({}); clients get a writable descriptor",
-                   name, std::strerror(errno));
+                   name, io::errno_text(errno));
     p.ro_ = io::Fd(::fcntl(p.fd_.get(), F_DUPFD_CLOEXEC, 0));
   }
   return p;
@@ -260,13 +260,13 @@ std::string Server::run(int stop_fd) {
     for (auto& s : switches_) fds.push_back({s->listener.fd(), POLLIN, 0});
     const int n = ::poll(fds.data(), fds.size(), 1000);
     if (n < 0 && errno != EINTR) {
-      logger()->error("poll failed: {}", std::strerror(errno));
+      logger()->error("poll failed: {}", io::errno_text(errno));
       return "poll failure";
     }
     if ((fds[0].revents & POLLIN) != 0) {
       signalfd_siginfo info{};
       const ssize_t got = ::read(stop_fd, &info, sizeof(info));
-      if (got == static_cast<ssize_t>(sizeof(info))) return ::strsignal(static_cast<int>(info.ssi_signo));
+      if (got == static_cast<ssize_t>(sizeof(info))) return info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
       return "stop";
     }
     for (std::size_t i = 1; i < fds.size(); ++i) {
@@ -274,7 +274,7 @@ std::string Server::run(int stop_fd) {
       Served& s = *switches_[i - 1];
       io::Fd sock(::accept4(s.listener.fd(), nullptr, nullptr, SOCK_CLOEXEC));
       if (!sock.valid()) {
-        logger()->warn("{}: accept failed: {}", s.spec.socket_path, std::strerror(errno));
+        logger()->warn("{}: accept failed: {}", s.spec.socket_path, io::errno_text(errno));
         continue;
       }
       auto conn = std::make_shared<Conn>();

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -36,7 +37,9 @@ Status check_keys(const json& obj, std::initializer_list<std::string_view> allow
     if (!known) {
       std::string list;
       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return bad(origin, where, "unknown key '" + key + "' (allowed: " + list + ")");
+      std::string what = "unknown key '";
+      what.append(key).append("' (allowed: ").append(list).append(")");
+      return bad(origin, where, what);
     }
   }
   return ok_status();
@@ -113,8 +116,8 @@ Result<Topology> parse_topology(std::string_view text, std::string_view origin, 
       }
       LinkSpec link;
       for (int end = 0; end < 2; ++end) {
-        const json& name = l[static_cast<std::size_t>(2 * end)];
-        const json& port = l[static_cast<std::size_t>(2 * end + 1)];
+        const json& name = l[end == 0 ? 0u : 2u];
+        const json& port = l[end == 0 ? 1u : 3u];
         const auto it = name.is_string() ? index.find(name.get<std::string>()) : index.end();
         if (it == index.end()) return bad(origin, where, "unknown switch " + name.dump());
         if (!port.is_number_unsigned() || port.get<std::uint64_t>() > 0xFFFFFFFFull) {
@@ -141,8 +144,9 @@ Result<Topology> load_topology(const std::string& path, const std::string& socke
   std::ifstream in(path);
   if (!in) {
     const int err = errno;
-    return error(err == ENOENT ? Code::not_found : Code::io_error,
-                 "topology " + path + ": cannot open (" + std::strerror(err) + ")");
+    return error(
+        err == ENOENT ? Code::not_found : Code::io_error,
+        "topology " + path + ": cannot open (" + std::error_code(err, std::generic_category()).message() + ")");
   }
   std::stringstream text;
   text << in.rdbuf();

@@ -39,7 +39,7 @@ inline constexpr std::uint32_t kMagic = 0x534F5043;  // "CPOS" read as a little-
 inline constexpr std::uint32_t kProtocolVersion = 1;
 // Largest message either end sends (Welcome with a profile document); receivers use a buffer
 // of this size and refuse anything longer.
-inline constexpr std::size_t kMaxMessageBytes = 256 * 1024;
+inline constexpr std::size_t kMaxMessageBytes = std::size_t{256} * 1024;
 inline constexpr std::size_t kMaxUnits = 32;
 inline constexpr std::size_t kNameBytes = 64;
 
