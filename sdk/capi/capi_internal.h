@@ -30,6 +30,7 @@ struct cpo_snapshot {
   std::vector<cpo_els_values> els;
   std::vector<cpo_laser_values> lasers;
   std::vector<cpo_energy_values> energy;
+  std::string text;  // the last rendering (cpo_snapshot_json, cpo_snapshot_prometheus)
 };
 
 struct cpo_subscription {

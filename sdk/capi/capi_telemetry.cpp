@@ -131,15 +131,6 @@ Status take(cpo_switch& sw, cpo_snapshot& s) {
   return ok_status();
 }
 
-// A malloc'd copy for cpo_free.
-Status give_text(const std::string& text, char** out, const char* function) {
-  auto* copy = static_cast<char*>(std::malloc(text.size() + 1));  // NOLINT(cppcoreguidelines-no-malloc)
-  if (copy == nullptr) return Status(Code::internal, std::string(function) + ": out of memory");
-  std::memcpy(copy, text.c_str(), text.size() + 1);
-  *out = copy;
-  return ok_status();
-}
-
 }  // namespace
 }  // namespace cpo::capi
 
@@ -212,23 +203,27 @@ const cpo_energy_values* cpo_snapshot_energy(const cpo_snapshot* s, size_t* coun
   return array_of(s, &cpo_snapshot::energy, count, "cpo_snapshot_energy");
 }
 
-cpo_status cpo_snapshot_json(const cpo_switch* sw, const cpo_snapshot* snapshot, int pretty, char** out) {
+cpo_status cpo_snapshot_json(const cpo_switch* sw, cpo_snapshot* snapshot, int pretty, const char** out) {
   return guarded("cpo_snapshot_json", [&]() -> cpo::Status {
     CPO_CAPI_REQUIRE(sw, "cpo_snapshot_json", "an open switch");
     CPO_CAPI_REQUIRE(snapshot, "cpo_snapshot_json", "a snapshot");
-    CPO_CAPI_REQUIRE(out, "cpo_snapshot_json", "a char* to fill");
-    return give_text(sw->sw->render_json(snapshot->snap, pretty != 0), out, "cpo_snapshot_json");
+    CPO_CAPI_REQUIRE(out, "cpo_snapshot_json", "a const char* to fill");
+    snapshot->text = sw->sw->render_json(snapshot->snap, pretty != 0);
+    *out = snapshot->text.c_str();
+    return cpo::ok_status();
   });
 }
 
-cpo_status cpo_snapshot_prometheus(const cpo_switch* sw, const cpo_snapshot* snapshot, const char* switch_name,
-                                   char** out) {
+cpo_status cpo_snapshot_prometheus(const cpo_switch* sw, cpo_snapshot* snapshot, const char* switch_name,
+                                   const char** out) {
   return guarded("cpo_snapshot_prometheus", [&]() -> cpo::Status {
     CPO_CAPI_REQUIRE(sw, "cpo_snapshot_prometheus", "an open switch");
     CPO_CAPI_REQUIRE(snapshot, "cpo_snapshot_prometheus", "a snapshot");
-    CPO_CAPI_REQUIRE(out, "cpo_snapshot_prometheus", "a char* to fill");
+    CPO_CAPI_REQUIRE(out, "cpo_snapshot_prometheus", "a const char* to fill");
     const std::string_view name = switch_name != nullptr ? std::string_view(switch_name) : std::string_view("cpo");
-    return give_text(sw->sw->render_prometheus(snapshot->snap, name), out, "cpo_snapshot_prometheus");
+    snapshot->text = sw->sw->render_prometheus(snapshot->snap, name);
+    *out = snapshot->text.c_str();
+    return cpo::ok_status();
   });
 }
 

@@ -346,8 +346,8 @@ static void test_snapshot(cpo_switch* sw) {
   const cpo_els_values* els;
   cpo_oe_values oe;
   cpo_els_values one_els;
-  char* json = NULL;
-  char* metrics = NULL;
+  const char* json = NULL;
+  const char* metrics = NULL;
   int pass;
 
   EXPECT_OK(cpo_snapshot_new(&snap));
@@ -382,8 +382,6 @@ static void test_snapshot(cpo_switch* sw) {
   CHECK(contains(json, "\"name\":\"Ethernet236\""));
   EXPECT_OK(cpo_snapshot_prometheus(sw, snap, "sw1", &metrics));
   CHECK(contains(metrics, "cpo_switch_info{switch=\"sw1\""));
-  cpo_free(json);
-  cpo_free(metrics);
   cpo_snapshot_free(snap);
 
   EXPECT_OK(cpo_oe_show(sw, 5, &oe));

@@ -34,7 +34,7 @@
  *
  * Memory: handles are opaque and freed by their own function (cpo_close, cpo_snapshot_free,
  * cpo_subscription_free; each accepts NULL). Strings the library allocates (JSON, metrics) are
- * freed with cpo_free. `const char*` results owned by a handle stay valid while it lives.
+ * freed with cpo_free. `const char*` results owned by a handle say how long they stay valid.
  */
 #ifndef CPO_CPO_H
 #define CPO_CPO_H
@@ -97,8 +97,8 @@ const char* cpo_last_error(void);
 /* The code of that call; CPO_OK when none failed yet. */
 cpo_status cpo_last_error_code(void);
 
-/* Frees a string the library allocated (cpo_snapshot_json, cpo_snapshot_prometheus). NULL is
- * ignored. */
+/* Frees a string the library allocated for the caller (cpo_config_plan, cpo_config_running).
+ * NULL is ignored. */
 void cpo_free(void* pointer);
 
 /* --------------------------------------------------------------------------------- enums */
@@ -708,12 +708,14 @@ const cpo_els_values* cpo_snapshot_els(const cpo_snapshot* snapshot, size_t* cou
 const cpo_laser_values* cpo_snapshot_lasers(const cpo_snapshot* snapshot, size_t* count);
 const cpo_energy_values* cpo_snapshot_energy(const cpo_snapshot* snapshot, size_t* count);
 /* Everything else: the JSON rendering of docs/telemetry.md (schema_version 1; every key, the
- * thresholds), compact or `pretty`. *out is a NUL-terminated string for cpo_free. */
-cpo_status cpo_snapshot_json(const cpo_switch* sw, const cpo_snapshot* snapshot, int pretty, char** out);
+ * thresholds), compact or `pretty`. `*out` is a NUL-terminated string owned by the snapshot,
+ * valid until its next take, its next rendering or its free (no copy is made: a polling loop
+ * pays for the rendering only). */
+cpo_status cpo_snapshot_json(const cpo_switch* sw, cpo_snapshot* snapshot, int pretty, const char** out);
 /* The Prometheus text exposition format 0.0.4, every sample labelled switch="switch_name"
- * (NULL: "cpo"). */
-cpo_status cpo_snapshot_prometheus(const cpo_switch* sw, const cpo_snapshot* snapshot, const char* switch_name,
-                                   char** out);
+ * (NULL: "cpo"); `*out` owned by the snapshot as for cpo_snapshot_json. */
+cpo_status cpo_snapshot_prometheus(const cpo_switch* sw, cpo_snapshot* snapshot, const char* switch_name,
+                                   const char** out);
 
 /* -------------------------------------------------------------------------------- events */
 
