@@ -17,9 +17,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "cpo/hal/cmis/codes.h"
-#include "cpo/hal/cmis/hexdump.h"
-#include "cpo/hal/cmis/module.h"
+#include "cpo/sdk/cmis.h"
 
 namespace cpoctl {
 namespace {

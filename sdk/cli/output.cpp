@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "cpo/hal/log.h"
 #include "cpo/sdk/config.h"
 #include "cpo/sdk/exit_codes.h"
+#include "cpo/sdk/log.h"
 
 namespace cpoctl {
 
