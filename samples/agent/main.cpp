@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 3 ? argv[3] : "4x200G";
   auto opened = cpo::Switch::open(uri);
   if (!opened) {
-    std::fprintf(stderr, "open %s: %s\n", uri.c_str(), opened.status().to_string().c_str());
+    (void)std::fprintf(stderr, "open %s: %s\n", uri.c_str(), opened.status().to_string().c_str());
     return static_cast<int>(cpo::sdk::exit_code_for(opened.status().code()));
   }
   cpo::Switch& sw = **opened;
@@ -28,16 +28,16 @@ int main(int argc, char** argv) {
   std::mutex mutex;  // the log runs on the SDK's event thread
   agent::Agent a(sw, [&mutex](const std::string& line) {
     std::lock_guard lock(mutex);
-    std::printf("%s\n", line.c_str());
-    std::fflush(stdout);
+    (void)std::printf("%s\n", line.c_str());
+    (void)std::fflush(stdout);
   });
-  for (auto status : {a.bring_up(ports, mode), a.watch()}) {
+  for (const auto& status : {a.bring_up(ports, mode), a.watch()}) {
     if (!status.ok()) {
-      std::fprintf(stderr, "%s\n", status.to_string().c_str());
+      (void)std::fprintf(stderr, "%s\n", status.to_string().c_str());
       return static_cast<int>(cpo::sdk::exit_code_for(status.code()));
     }
   }
-  std::printf("%s: ports %s up as %s, watching their links\n", uri.c_str(), ports.c_str(), mode.c_str());
+  (void)std::printf("%s: ports %s up as %s, watching their links\n", uri.c_str(), ports.c_str(), mode.c_str());
   sw.sleep_for(std::chrono::seconds(3));  // the links train
 
   if (auto* sim = sw.simulator()) {
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     if (list && list->size() > 1 && std::holds_alternative<cpo::PortId>((*list)[1])) {
       const auto port = std::get<cpo::PortId>((*list)[1]);
       const cpo::LaserRef laser = sw.platform().lane(sw.platform().port(port).value()->lanes[0]).value()->laser;
-      std::printf("injecting a failure of %s\n", cpo::to_string(laser).c_str());
+      (void)std::printf("injecting a failure of %s\n", cpo::to_string(laser).c_str());
       (void)sim->fail_laser(laser);
       sw.sleep_for(std::chrono::milliseconds(200));
     }

@@ -121,7 +121,7 @@ Status check_quantity(const char* function, const char* name, double value, cons
                                             " is not a finite, non-negative number of " + unit);
 }
 
-cpo_object to_c(const sdk::ObjectRef& ref) noexcept {
+cpo_object to_c(const sdk::ObjectRef& ref) {
   return std::visit(
       [](const auto& v) -> cpo_object {
         using T = std::decay_t<decltype(v)>;
@@ -137,7 +137,7 @@ cpo_object to_c(const sdk::ObjectRef& ref) noexcept {
       ref);
 }
 
-cpo_object to_c(const EventObject& object) noexcept {
+cpo_object to_c(const EventObject& object) {
   if (std::holds_alternative<std::monostate>(object)) return {CPO_OBJECT_NONE, 0, 0};
   return std::visit(
       [](const auto& v) -> cpo_object {
@@ -151,7 +151,7 @@ cpo_object to_c(const EventObject& object) noexcept {
       object);
 }
 
-cpo_object to_c(const ModuleRef& module) noexcept {
+cpo_object to_c(const ModuleRef& module) {
   if (const auto* oe = std::get_if<OeId>(&module)) return {CPO_OBJECT_OE, oe->value(), 0};
   return {CPO_OBJECT_ELS, std::get<ElsId>(module).value(), 0};
 }

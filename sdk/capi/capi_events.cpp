@@ -71,7 +71,7 @@ Result<EventObject> event_object_of(const cpo_object& o) {
 
 }  // namespace
 
-void to_c(const Event& in, cpo_event& out) noexcept {
+void to_c(const Event& in, cpo_event& out) {
   out = cpo_event{};
   out.type = static_cast<cpo_event_type>(in.type());
   out.unit = in.unit.value();

@@ -87,9 +87,9 @@ std::uint32_t flag_bits(FlagSet<E> flags) noexcept {
   return bits;
 }
 
-cpo_object to_c(const sdk::ObjectRef& ref) noexcept;
-cpo_object to_c(const EventObject& object) noexcept;
-cpo_object to_c(const ModuleRef& module) noexcept;
+cpo_object to_c(const sdk::ObjectRef& ref);
+cpo_object to_c(const EventObject& object);
+cpo_object to_c(const ModuleRef& module);
 // The facade's object for a C one. Errors: invalid_argument for an unknown kind or NONE.
 Result<sdk::ObjectRef> from_c(const cpo_object& object, const char* function, const char* name);
 inline cpo_laser to_c(const LaserRef& l) noexcept { return cpo_laser{l.els.value(), l.index}; }
@@ -102,7 +102,7 @@ void to_c(const OeTelemetry& in, std::uint32_t unit, cpo_oe_values& out) noexcep
 void to_c(const ElsTelemetry& in, std::uint32_t unit, cpo_els_values& out) noexcept;
 void to_c(const LaserTelemetry& in, std::uint32_t unit, cpo_laser_values& out) noexcept;
 void to_c(const sdk::FiberCheck& in, cpo_fiber_check& out) noexcept;
-void to_c(const Event& in, cpo_event& out) noexcept;
+void to_c(const Event& in, cpo_event& out);
 // The facade's event for a C one. Errors: invalid_argument for values outside their enums.
 Result<Event> from_c(const cpo_event& in);
 

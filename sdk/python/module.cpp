@@ -433,7 +433,7 @@ class PySubscription {
       py::list batch = wait(std::nullopt);
       for (auto e : batch) pending_.push_back(e.cast<PyEvent>());
     }
-    PyEvent e = std::move(pending_.front());
+    PyEvent e = pending_.front();
     pending_.pop_front();
     return e;
   }
@@ -554,27 +554,27 @@ void do_set_power(const Laser& l, std::optional<double> mw, std::optional<double
 
 void define_errors(py::module_& m) {
   struct Def {
-    cpo::Code code;
     const char* name;
     const char* doc;
+    cpo::Code code;
     bool value_error;
   };
   static const Def defs[] = {
-      {cpo::Code::invalid_argument, "InvalidArgument", "Malformed input: an unknown name, a bad value or spelling.",
+      {"InvalidArgument", "Malformed input: an unknown name, a bad value or spelling.", cpo::Code::invalid_argument,
        true},
-      {cpo::Code::out_of_range, "OutOfRange", "A number or id outside the allowed range.", true},
-      {cpo::Code::not_found, "NotFound", "A named thing does not exist (profile, device, SONiC name).", false},
-      {cpo::Code::already_exists, "AlreadyExists", "Creating something that is there already.", false},
-      {cpo::Code::failed_precondition, "FailedPrecondition",
-       "The object is in the wrong state (laser busy, ELS absent, cancelled).", false},
-      {cpo::Code::unsupported, "Unsupported", "The backend or profile lacks the capability.", false},
-      {cpo::Code::safety_refused, "SafetyRefused",
-       "A laser-safety or breakout policy refused the request; nothing was changed.", false},
-      {cpo::Code::device_error, "DeviceError", "The device answered with an error.", false},
-      {cpo::Code::timeout, "Timeout", "The device did not answer in time.", false},
-      {cpo::Code::device_gone, "DeviceGone", "The device disappeared.", false},
-      {cpo::Code::io_error, "IoError", "The operating system refused.", false},
-      {cpo::Code::internal, "Internal", "A cposdk bug; please report it.", false},
+      {"OutOfRange", "A number or id outside the allowed range.", cpo::Code::out_of_range, true},
+      {"NotFound", "A named thing does not exist (profile, device, SONiC name).", cpo::Code::not_found, false},
+      {"AlreadyExists", "Creating something that is there already.", cpo::Code::already_exists, false},
+      {"FailedPrecondition", "The object is in the wrong state (laser busy, ELS absent, cancelled).",
+       cpo::Code::failed_precondition, false},
+      {"Unsupported", "The backend or profile lacks the capability.", cpo::Code::unsupported, false},
+      {"SafetyRefused", "A laser-safety or breakout policy refused the request; nothing was changed.",
+       cpo::Code::safety_refused, false},
+      {"DeviceError", "The device answered with an error.", cpo::Code::device_error, false},
+      {"Timeout", "The device did not answer in time.", cpo::Code::timeout, false},
+      {"DeviceGone", "The device disappeared.", cpo::Code::device_gone, false},
+      {"IoError", "The operating system refused.", cpo::Code::io_error, false},
+      {"Internal", "A cposdk bug; please report it.", cpo::Code::internal, false},
   };
   PyObject* base = PyErr_NewExceptionWithDoc(
       "cposdk.Error",
@@ -760,8 +760,8 @@ PYBIND11_MODULE(_cposdk, m) {
           "switch_name"_a = "cpo", "A fresh snapshot in the Prometheus text format 0.0.4.")
       .def(
           "subscribe",
-          [](const SwitchPtr& s, std::optional<std::vector<std::string>> types, std::optional<std::string> objects,
-             bool synthetic) {
+          [](const SwitchPtr& s, const std::optional<std::vector<std::string>>& types,
+             const std::optional<std::string>& objects, bool synthetic) {
             cpo::sdk::EventFilter filter;
             for (const auto& t : types.value_or(std::vector<std::string>{}))
               filter.types.push_back(value_of(cpo::parse_event_type(t)));

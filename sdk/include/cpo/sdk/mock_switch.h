@@ -109,6 +109,7 @@ class MockSwitch : public Switch {
 
   MOCK_METHOD(std::chrono::nanoseconds, now, (), (const, override));
   MOCK_METHOD(void, sleep_for, (std::chrono::nanoseconds duration), (override));
+  // NOLINTNEXTLINE(bugprone-exception-escape): gMock reports an unexpected call, it does not throw
   MOCK_METHOD(SimulatorControl*, simulator, (), (noexcept, override));
 
  private:
