@@ -155,7 +155,8 @@ BENCHMARK(BM_SnapshotAndPrometheus)->Unit(benchmark::kMicrosecond);
 // call), 144 laser ramps and 144 admin-up operations; FEC is already rs544. `tx_fir` adds the
 // transmitter taps of every lane (576 more operations, one device command each).
 cpo::sdk::Config full_switch_config(bool tx_fir) {
-  std::string text = "schema_version: 1\nports:\n  - port: 0-143\n    breakout: 4x200G\n    admin: up\n    fec: rs544\n";
+  std::string text =
+      "schema_version: 1\nports:\n  - port: 0-143\n    breakout: 4x200G\n    admin: up\n    fec: rs544\n";
   if (tx_fir) text += "    tx_fir: {pre: -3, main: 52, post: -6}\n";
   text += "lasers:\n";
   for (int e = 0; e < 18; ++e) text += "  - {laser: els" + std::to_string(e) + "/0-7, enabled: true, power_mw: 90}\n";

@@ -234,9 +234,8 @@ class PlatformBuilder {
         if (!alias) return alias.status();
         // Aliases are typed on command lines: printable ASCII without blanks or separators.
         const bool clean = !alias->empty() && alias->size() <= 32 &&
-                           std::all_of(alias->begin(), alias->end(), [](char c) {
-                             return c > ' ' && c < 127 && c != ',' && c != '/' && c != '=';
-                           });
+                           std::all_of(alias->begin(), alias->end(),
+                                       [](char c) { return c > ' ' && c < 127 && c != ',' && c != '/' && c != '='; });
         if (!clean) {
           return n.field("alias").fail(Code::invalid_argument,
                                        "must be 1..32 printable ASCII characters without blanks, ',', '/' or '='");
@@ -244,8 +243,7 @@ class PlatformBuilder {
         for (const auto& other : p_.ports_) {
           if (other.alias == *alias) {
             return n.field("alias").fail(Code::invalid_argument,
-                                         fmt::format("'{}' is already the alias of port {}", *alias,
-                                                     other.id.value()));
+                                         fmt::format("'{}' is already the alias of port {}", *alias, other.id.value()));
           }
         }
         port.alias = *alias;

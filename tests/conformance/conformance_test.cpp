@@ -18,8 +18,8 @@
 #include <fmt/format.h>
 
 #include "../drivers/pcie_fixtures.h"
-#include "../support/daemon_process.h"
 #include "../netlink/netns_rig.h"
+#include "../support/daemon_process.h"
 #include "../support/status_matchers.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/sdk/switch.h"

@@ -45,8 +45,8 @@ Status ValidatedDriver::set_subport_admin_state(const LogicalPort& port, AdminSt
   if (!capabilities().subport_admin) return missing(capabilities(), "sub-port admin state");
   CPO_RETURN_IF_ERROR(platform_.port(port.port).status());
   if (port.subport >= platform_.ports()[port.port.value()].lanes.size()) {
-    return error(Code::out_of_range, fmt::format("{} does not exist (a port has at most {} sub-ports)",
-                                                 to_string(port), platform_.ports()[port.port.value()].lanes.size()));
+    return error(Code::out_of_range, fmt::format("{} does not exist (a port has at most {} sub-ports)", to_string(port),
+                                                 platform_.ports()[port.port.value()].lanes.size()));
   }
   return backend_.set_subport_admin_state(port, state);
 }

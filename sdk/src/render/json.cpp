@@ -236,9 +236,8 @@ std::string render_json(const Platform& platform, const Snapshot& snapshot, bool
   std::string text;
   // About 600 bytes per lane and 100 to 300 per other object (cpo144: 455 kB), with some
   // room; twice when pretty.
-  const std::size_t objects = c.units.size() + c.ports.size() + c.logical_ports.size() + c.oes.size() +
-                              c.els.size() + c.lasers.size() + c.energy.size() + c.oe_thresholds.size() +
-                              c.laser_thresholds.size();
+  const std::size_t objects = c.units.size() + c.ports.size() + c.logical_ports.size() + c.oes.size() + c.els.size() +
+                              c.lasers.size() + c.energy.size() + c.oe_thresholds.size() + c.laser_thresholds.size();
   text.reserve((c.lanes.size() * 640 + objects * 320 + 512) * (pretty ? 2 : 1));
   {
     Out o(text);

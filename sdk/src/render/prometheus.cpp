@@ -265,9 +265,8 @@ std::string render_prometheus(const Platform& platform, const Snapshot& snapshot
   std::string text;
   // About 1.4 kB per lane and 0.5 kB per other object (cpo144: 1.35 MB), with some room,
   // plus the switch label on each of a lane's ~12 lines and an object's ~8.
-  const std::size_t objects = c.units.size() + c.ports.size() + c.logical_ports.size() + c.oes.size() +
-                              c.els.size() + c.lasers.size() + c.energy.size() + c.oe_thresholds.size() +
-                              c.laser_thresholds.size();
+  const std::size_t objects = c.units.size() + c.ports.size() + c.logical_ports.size() + c.oes.size() + c.els.size() +
+                              c.lasers.size() + c.energy.size() + c.oe_thresholds.size() + c.laser_thresholds.size();
   const std::size_t sl = switch_label.size();
   text.reserve(c.lanes.size() * (1600 + 12 * sl) + objects * (640 + 8 * sl) + 8192);
   {

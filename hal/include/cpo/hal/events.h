@@ -144,8 +144,9 @@ struct Resync {
   std::uint64_t lost = 0;  // events lost, when the device said; 0 when unknown
 };
 
-using EventPayload = std::variant<LinkChange, ElsPresence, ThresholdCrossing, LaserFault, ModuleStateChange,
-                                  DataPathStateChange, CmisFlag, OeFaultEvent, ThermalShutdown, UnitReset, Resync, ElsSwap>;
+using EventPayload =
+    std::variant<LinkChange, ElsPresence, ThresholdCrossing, LaserFault, ModuleStateChange, DataPathStateChange,
+                 CmisFlag, OeFaultEvent, ThermalShutdown, UnitReset, Resync, ElsSwap>;
 
 // The kinds, in the order of EventPayload's alternatives (EventType(payload.index())).
 enum class EventType : std::uint8_t {
