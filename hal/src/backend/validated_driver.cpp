@@ -43,11 +43,7 @@ Status ValidatedDriver::set_admin_state(PortId port, AdminState state) {
 
 Status ValidatedDriver::set_subport_admin_state(const LogicalPort& port, AdminState state) {
   if (!capabilities().subport_admin) return missing(capabilities(), "sub-port admin state");
-  CPO_RETURN_IF_ERROR(platform_.port(port.port).status());
-  if (port.subport >= platform_.ports()[port.port.value()].lanes.size()) {
-    return error(Code::out_of_range, fmt::format("{} does not exist (a port has at most {} sub-ports)", to_string(port),
-                                                 platform_.ports()[port.port.value()].lanes.size()));
-  }
+  CPO_RETURN_IF_ERROR(check_subport(port));
   return backend_.set_subport_admin_state(port, state);
 }
 
@@ -68,6 +64,32 @@ Status ValidatedDriver::set_breakout(std::span<const BreakoutRequest> requests) 
     }
   }
   return backend_.set_breakout(requests);
+}
+
+Status ValidatedDriver::check_subport(const LogicalPort& port) const {
+  CPO_RETURN_IF_ERROR(platform_.port(port.port).status());
+  if (port.subport >= platform_.ports()[port.port.value()].lanes.size()) {
+    return error(Code::out_of_range, fmt::format("{} does not exist (a port has at most {} sub-ports)", to_string(port),
+                                                 platform_.ports()[port.port.value()].lanes.size()));
+  }
+  return ok_status();
+}
+
+Result<std::uint32_t> ValidatedDriver::mtu(const LogicalPort& port) {
+  if (!capabilities().mtu) return missing(capabilities(), "port MTU");
+  CPO_RETURN_IF_ERROR(check_subport(port));
+  return backend_.mtu(port);
+}
+
+Status ValidatedDriver::set_mtu(const LogicalPort& port, std::uint32_t bytes) {
+  const Capabilities& caps = capabilities();
+  if (!caps.mtu) return missing(caps, "port MTU");
+  CPO_RETURN_IF_ERROR(check_subport(port));
+  if (bytes < caps.mtu_min || bytes > caps.mtu_max) {
+    return error(Code::out_of_range, fmt::format("MTU {} of {} is outside the range {}..{} bytes this device accepts",
+                                                 bytes, to_string(port), caps.mtu_min, caps.mtu_max));
+  }
+  return backend_.set_mtu(port, bytes);
 }
 
 Status ValidatedDriver::set_fec(PortId port, FecMode mode) {

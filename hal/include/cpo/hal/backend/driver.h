@@ -82,7 +82,12 @@ struct Capabilities {
   bool port_admin = false;
   bool subport_admin = false;  // set_subport_admin_state: one sub-port at a time
   bool breakout = false;
-  bool bulk_breakout = false;      // set_breakout accepts many groups in one call
+  bool bulk_breakout = false;  // set_breakout accepts many groups in one call
+  // Per-logical-port MTU (bytes of the largest frame's L3 payload, as `ip link` counts it);
+  // mtu_min..mtu_max is what the device accepts. mtu false: MTU neither read nor set.
+  bool mtu = false;
+  std::uint32_t mtu_min = 0;
+  std::uint32_t mtu_max = 0;
   std::vector<FecMode> fec_modes;  // empty: FEC not settable
   bool tx_fir = false;
   TxFirLimits tx_fir_limits;
@@ -156,6 +161,20 @@ class Driver {
   // up: set it down first), unsupported (the device cannot split a port that way),
   // device_error, timeout, device_gone.
   virtual Status set_breakout(std::span<const BreakoutRequest> requests) = 0;
+
+  // The MTU of one logical port (a sub-port under the port's current breakout) in bytes.
+  // Only called when capabilities().mtu; the validating layer refuses the rest.
+  // Errors: out_of_range (no such sub-port), device_error, timeout, device_gone.
+  virtual Result<std::uint32_t> mtu(const LogicalPort& port) {
+    (void)port;
+    return error(Code::unsupported, "this backend has no port MTU");
+  }
+  // Sets it. Precondition: capabilities().mtu_min <= bytes <= mtu_max (the validating layer
+  // checks). Errors: out_of_range, device_error, timeout, device_gone.
+  virtual Status set_mtu(const LogicalPort& port, std::uint32_t bytes) {
+    (void)port, (void)bytes;
+    return error(Code::unsupported, "this backend has no port MTU");
+  }
 
   // Sets the FEC mode of every sub-port of `port`. Errors: device_error (the mode does not
   // fit the current breakout), timeout, device_gone.

@@ -37,6 +37,8 @@ class ValidatedDriver final : public Driver {
   Status set_admin_state(PortId port, AdminState state) override;
   Status set_subport_admin_state(const LogicalPort& port, AdminState state) override;
   Status set_breakout(std::span<const BreakoutRequest> requests) override;
+  Result<std::uint32_t> mtu(const LogicalPort& port) override;
+  Status set_mtu(const LogicalPort& port, std::uint32_t bytes) override;
   Status set_fec(PortId port, FecMode mode) override;
   Status set_loopback(PortId port, LoopbackMode mode) override;
   Result<PortTelemetry> port_telemetry(PortId port) override;
@@ -53,6 +55,7 @@ class ValidatedDriver final : public Driver {
   Status reset_unit(UnitId unit) override;
 
  private:
+  [[nodiscard]] Status check_subport(const LogicalPort& port) const;
   [[nodiscard]] Status check_cmis(const CmisAddress& address, std::size_t size, bool write) const;
 
   Driver& backend_;
