@@ -120,6 +120,7 @@ class NetlinkDriver final : public Driver {
 
   // rtnetlink reads and writes of a port's netdev.
   Result<LinkState> link_state(PortId port);
+  using Driver::set_mtu;
   Status set_mtu(PortId port, std::uint32_t mtu);
   // ethtool generic netlink: LINKMODES, LINKSTATE and LINKINFO.
   Result<LinkModes> link_modes(PortId port);
