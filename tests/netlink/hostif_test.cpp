@@ -1,5 +1,6 @@
 // Host interfaces over the simulator (sim://cpo144) in a scratch namespace, checked with
 // `ip -j link` as a NOS would see them.
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -123,6 +124,70 @@ TEST(HostInterfaces, RefusesANameThatExistsAndLeavesNothing) {
   EXPECT_STATUS(HostInterfaces::start(**sw, options).status(), Code::invalid_argument, "{N}");
   options.pattern = "VeryLongPrefixX{N}";
   EXPECT_STATUS(HostInterfaces::start(**sw, options).status(), Code::invalid_argument, "1..15 characters");
+}
+
+// MTU both ways between a switch and its interfaces. Runs over any backend with the MTU
+// capability: the switch's MTU reaches the interface at the next pass, and `ip link set ...
+// mtu` on the interface reaches the port through the facade.
+void check_mtu_both_ways(Switch& sw, const NetnsRig& host, const std::function<std::uint32_t(PortId)>& port_mtu) {
+  HostInterfaceOptions options;
+  options.netns = host.name();
+  options.period = 50ms;
+  auto hostif = HostInterfaces::start(sw, options);
+  ASSERT_TRUE(hostif.ok()) << hostif.status().to_string();
+  // At start the interfaces take the ports' MTU.
+  const std::uint32_t initial = *sw.mtu(LogicalPort{PortId(0), 0});
+  EXPECT_EQ(link(host, "Ethernet0")["mtu"].get<std::uint32_t>(), initial);
+  EXPECT_EQ((*hostif)->interfaces().front().mtu, initial);
+
+  // Switch -> host.
+  ASSERT_TRUE(sw.set_mtu(LogicalPort{PortId(0), 0}, 9000).ok());
+  ASSERT_TRUE((*hostif)->sync().ok());
+  EXPECT_EQ(link(host, "Ethernet0")["mtu"].get<std::uint32_t>(), 9000u);
+
+  // Host -> switch.
+  ASSERT_EQ(host.ip("link set Ethernet4 mtu 4000").exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return port_mtu(PortId(1)) == 4000u; })) << port_mtu(PortId(1));
+  EXPECT_TRUE(eventually([&] {
+    const auto list = (*hostif)->interfaces();
+    return list.size() > 1 && list[1].mtu == 4000u;
+  }));
+  // A value the switch refuses is undone on the interface.
+  const std::uint32_t max = sw.capabilities().mtu_max;
+  if (max < 65535) {
+    ASSERT_EQ(host.ip(fmt::format("link set Ethernet4 mtu {}", max + 1)).exit_code, 0);
+    EXPECT_TRUE(eventually([&] { return link(host, "Ethernet4")["mtu"].get<std::uint32_t>() == 4000u; }));
+    EXPECT_EQ(port_mtu(PortId(1)), 4000u);
+  }
+}
+
+TEST(HostInterfaces, MtuFollowsBothWaysOverNetlinkPorts) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  NetnsRig kernel_switch(2);  // the "switch": veths swp1, swp2 driven through netlink://
+  NetnsRig host(0);           // the NOS namespace holding the host interfaces
+  ASSERT_TRUE(kernel_switch.ok() && host.ok());
+  auto sw = Switch::open("netlink://?netns=" + kernel_switch.name());
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  ASSERT_TRUE((*sw)->capabilities().mtu);
+  check_mtu_both_ways(**sw, host, [&](PortId port) {
+    const auto l = link(kernel_switch, fmt::format("swp{}", port.value() + 1));
+    return l.contains("mtu") ? l["mtu"].get<std::uint32_t>() : 0u;
+  });
+}
+
+TEST(HostInterfaces, MtuFollowsBothWaysOverTheSimulator) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  auto sw = Switch::open("sim://cpo144?seed=11");
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  if (!(*sw)->capabilities().mtu)
+    GTEST_SKIP() << "sim://cpo144 has no port MTU capability (Capabilities::mtu, reference device 1.3) yet";
+  NetnsRig host(0);
+  ASSERT_TRUE(host.ok());
+  Switch& s = **sw;
+  check_mtu_both_ways(s, host, [&](PortId port) {
+    auto m = s.mtu(LogicalPort{port, 0});
+    return m.ok() ? *m : 0u;
+  });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -62,10 +63,19 @@ struct Tap {
   HostInterface info;
 };
 
-// One RTM_NEWLINK request setting or clearing IFF_UP.
+// One RTM_NEWLINK request: IFF_UP and, when mtu_attr.rta_len is set, IFLA_MTU.
 struct LinkRequest {
   nlmsghdr hdr;
   ifinfomsg ifi;
+  rtattr mtu_attr;
+  std::uint32_t mtu;
+};
+
+// A change to one of our netdevs.
+struct LinkEdit {
+  int ifindex = 0;
+  bool up = false;
+  std::uint32_t mtu = 0;  // 0: leave the MTU
 };
 
 }  // namespace
@@ -110,26 +120,33 @@ struct HostInterfaces::State {
     return name;
   }
 
-  // Sets IFF_UP of many netdevs: every request is sent, then every ack read.
-  Status set_up(const std::vector<std::pair<int, bool>>& changes) {
+  // Sets IFF_UP (and the MTU) of many netdevs: every request is sent, then every ack read.
+  Status set_links(const std::vector<LinkEdit>& changes) {
     if (changes.empty()) return ok_status();
     std::vector<LinkRequest> reqs(changes.size());
     const std::uint32_t first = seq;
     for (std::size_t i = 0; i < changes.size(); ++i) {
       LinkRequest& r = reqs[i];
       std::memset(&r, 0, sizeof r);
-      r.hdr.nlmsg_len = sizeof r;
+      r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
       r.hdr.nlmsg_type = RTM_NEWLINK;
       r.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
       r.hdr.nlmsg_seq = seq++;
       r.ifi.ifi_family = AF_UNSPEC;
-      r.ifi.ifi_index = changes[i].first;
-      r.ifi.ifi_flags = changes[i].second ? static_cast<unsigned>(IFF_UP) : 0u;
+      r.ifi.ifi_index = changes[i].ifindex;
+      r.ifi.ifi_flags = changes[i].up ? static_cast<unsigned>(IFF_UP) : 0u;
       r.ifi.ifi_change = IFF_UP;
+      if (changes[i].mtu != 0) {
+        r.mtu_attr.rta_type = IFLA_MTU;
+        r.mtu_attr.rta_len = RTA_LENGTH(sizeof(std::uint32_t));
+        r.mtu = changes[i].mtu;
+        r.hdr.nlmsg_len = static_cast<std::uint32_t>(NLMSG_ALIGN(r.hdr.nlmsg_len) + RTA_ALIGN(r.mtu_attr.rta_len));
+      }
     }
+    static_assert(offsetof(LinkRequest, mtu_attr) == NLMSG_LENGTH(sizeof(ifinfomsg)), "attribute follows ifinfomsg");
     // One sendto per request keeps each under the socket's limits; acks are read afterwards.
     for (const auto& r : reqs)
-      if (::send(rtnl.get(), &r, sizeof r, 0) < 0)
+      if (::send(rtnl.get(), &r, r.hdr.nlmsg_len, 0) < 0)
         return error(Code::io_error, fmt::format("host interfaces: RTM_NEWLINK: {}", errno_text(errno)));
     std::size_t acked = 0;
     Status result;
@@ -151,8 +168,8 @@ struct HostInterfaces::State {
           nlmsgerr e;
           std::memcpy(&e, buf.data() + off + NLMSG_HDRLEN, sizeof e);
           if (e.error != 0 && result.ok())
-            result = error(Code::io_error, fmt::format("host interfaces: ifindex {}: set admin: {}",
-                                                       changes[h.nlmsg_seq - first].first, errno_text(-e.error)));
+            result = error(Code::io_error, fmt::format("host interfaces: ifindex {}: set admin/MTU: {}",
+                                                       changes[h.nlmsg_seq - first].ifindex, errno_text(-e.error)));
         }
         const std::size_t step = NLMSG_ALIGN(h.nlmsg_len);
         if (step >= left) break;
@@ -200,11 +217,18 @@ struct HostInterfaces::State {
     std::map<LogicalPort, const LogicalPortTelemetry*> want;
     for (const auto& lp : snap->logical_ports) want[lp.port] = &lp;
     for (auto it = taps.begin(); it != taps.end();) it = want.contains(it->first) ? std::next(it) : taps.erase(it);
-    std::vector<std::pair<int, bool>> admin;
+    std::vector<LinkEdit> edits;
     Status status;
+    const bool has_mtu = sw.capabilities().mtu;
     for (const auto& [port, lp] : want) {
       auto it = taps.find(port);
       const bool up = lp->admin == AdminState::up;
+      std::uint32_t mtu = 0;
+      if (has_mtu) {
+        auto m = sw.mtu(port);
+        if (!m) return m.status().with_context("host interfaces");
+        mtu = *m;
+      }
       if (it == taps.end()) {
         auto name = name_for(*lp);
         if (!name) return name.status();
@@ -212,23 +236,25 @@ struct HostInterfaces::State {
         if (!tap) return tap.status();
         it = taps.emplace(port, std::move(tap).value()).first;
         it->second.info.admin_up = up;
-        if (up) admin.emplace_back(it->second.info.ifindex, true);
+        it->second.info.mtu = mtu;
+        if (up || mtu != 0) edits.push_back(LinkEdit{it->second.info.ifindex, up, mtu});
         CPO_RETURN_IF_ERROR(set_carrier(it->second, lp->oper == OperState::up));
         continue;
       }
       Tap& tap = it->second;
-      if (tap.info.admin_up != up) {
+      if (tap.info.admin_up != up || tap.info.mtu != mtu) {
+        edits.push_back(LinkEdit{tap.info.ifindex, up, tap.info.mtu != mtu ? mtu : 0});
         tap.info.admin_up = up;
-        admin.emplace_back(tap.info.ifindex, up);
+        tap.info.mtu = mtu;
       }
       if (tap.info.carrier != (lp->oper == OperState::up))
         CPO_RETURN_IF_ERROR(set_carrier(tap, lp->oper == OperState::up));
     }
-    CPO_RETURN_IF_ERROR(set_up(admin));
+    CPO_RETURN_IF_ERROR(set_links(edits));
     // The kernel queued the notifications of our own changes before acking them: read them
     // now so they are not taken for changes made on the host.
     std::vector<int> ours;
-    for (const auto& [index, up] : admin) ours.push_back(index);
+    for (const auto& e : edits) ours.push_back(e.ifindex);
     on_notifications(ours);
     publish();
     return status;
@@ -245,6 +271,7 @@ struct HostInterfaces::State {
   // Notifications of the namespace: an interface of ours whose IFF_UP differs from the agreed
   // state was changed from the host side: the logical port follows.
   void on_notifications(const std::vector<int>& ours = {}) {
+    std::vector<LinkEdit> undo;
     std::vector<char> buf(64 * 1024);
     bool changed = false;
     bool resync = false;
@@ -267,6 +294,7 @@ struct HostInterfaces::State {
         if (h.nlmsg_type == RTM_NEWLINK && h.nlmsg_len >= NLMSG_HDRLEN + sizeof(ifinfomsg)) {
           ifinfomsg ifi;
           std::memcpy(&ifi, buf.data() + off + NLMSG_HDRLEN, sizeof ifi);
+          const std::uint32_t mtu = mtu_of(buf.data() + off, h.nlmsg_len);
           for (auto& [port, tap] : taps) {
             if (tap.info.ifindex != ifi.ifi_index) continue;
             if (std::find(ours.begin(), ours.end(), ifi.ifi_index) != ours.end()) continue;
@@ -274,6 +302,16 @@ struct HostInterfaces::State {
             if (up != tap.info.admin_up) {
               tap.info.admin_up = up;
               (void)sw.set_admin(port, up ? AdminState::up : AdminState::down);
+              changed = true;
+            }
+            if (tap.info.mtu != 0 && mtu != 0 && mtu != tap.info.mtu) {
+              // The host changed the MTU: the port follows; a value the switch refuses is undone
+              // on the interface, so both keep agreeing.
+              if (sw.set_mtu(port, mtu).ok()) {
+                tap.info.mtu = mtu;
+              } else {
+                undo.push_back(LinkEdit{tap.info.ifindex, tap.info.admin_up, tap.info.mtu});
+              }
               changed = true;
             }
           }
@@ -284,8 +322,32 @@ struct HostInterfaces::State {
         left -= step;
       }
     }
+    if (!undo.empty()) {
+      (void)set_links(undo);
+      std::vector<int> mine;
+      for (const auto& e : undo) mine.push_back(e.ifindex);
+      on_notifications(mine);
+    }
     if (changed) publish();
     if (resync) (void)full_pass();
+  }
+
+  // IFLA_MTU of an RTM_NEWLINK message; 0 when absent.
+  static std::uint32_t mtu_of(const char* msg, std::size_t len) {
+    std::size_t off = NLMSG_LENGTH(sizeof(ifinfomsg));
+    off = NLMSG_ALIGN(off);
+    while (off + sizeof(rtattr) <= len) {
+      rtattr a;
+      std::memcpy(&a, msg + off, sizeof a);
+      if (a.rta_len < sizeof(rtattr) || off + a.rta_len > len) break;
+      if (a.rta_type == IFLA_MTU && a.rta_len >= RTA_LENGTH(sizeof(std::uint32_t))) {
+        std::uint32_t v = 0;
+        std::memcpy(&v, msg + off + RTA_LENGTH(0), sizeof v);
+        return v;
+      }
+      off += RTA_ALIGN(a.rta_len);
+    }
+    return 0;
   }
 
   void on_link_events(Subscription& sub) {

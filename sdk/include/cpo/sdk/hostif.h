@@ -11,7 +11,9 @@
 // - Carrier follows the logical port's oper state (TUNSETCARRIER) as link_change events
 //   arrive; admin state is synchronised both ways: `ip link set Ethernet0 down` sets the
 //   logical port admin down through the facade, and a port set down through the facade takes
-//   its interface down.
+//   its interface down. MTU likewise, when the switch has the MTU capability: `ip link set
+//   Ethernet0 mtu 9100` calls Switch::set_mtu (a refused value is undone on the interface),
+//   and an MTU set through the facade reaches the interface at the next pass.
 // - A breakout adds and removes the interfaces of the affected sub-ports (at the next pass,
 //   every `period`, or at once with sync()).
 // - The taps are not persistent: they disappear when this object is destroyed or the process
@@ -24,6 +26,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +50,7 @@ struct HostInterface {
   int ifindex = 0;
   bool admin_up = false;  // as last agreed between the netdev and the switch
   bool carrier = false;
+  std::uint32_t mtu = 0;  // as last agreed; 0 when the switch has no MTU (the tap keeps its own)
 };
 
 class HostInterfaces {

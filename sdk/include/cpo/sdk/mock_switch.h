@@ -82,6 +82,8 @@ class MockSwitch : public Switch {
   MOCK_METHOD(Status, set_admin, (PortId port, AdminState state), (override));
   MOCK_METHOD(Status, set_admin, (const LogicalPort& port, AdminState state), (override));
   MOCK_METHOD(Status, set_fec, (PortId port, FecMode mode), (override));
+  MOCK_METHOD(Result<std::uint32_t>, mtu, (const LogicalPort& port), (override));
+  MOCK_METHOD(Status, set_mtu, (const LogicalPort& port, std::uint32_t bytes), (override));
   MOCK_METHOD(Result<BreakoutResult>, breakout,
               (std::span<const BreakoutGroupRequest> groups, const BreakoutOptions& options), (override));
 
