@@ -1,8 +1,13 @@
 // Host interfaces over the simulator (sim://cpo144) in a scratch namespace, checked with
 // `ip -j link` as a NOS would see them.
+#include <csignal>
+#include <cstdio>
 #include <functional>
 #include <set>
 #include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -188,6 +193,114 @@ TEST(HostInterfaces, MtuFollowsBothWaysOverTheSimulator) {
     auto m = s.mtu(LogicalPort{port, 0});
     return m.ok() ? *m : 0u;
   });
+}
+
+// cpoctl hostif as a user runs it: `up` in the foreground as its own process, `show` and
+// `down` from others, in a namespace this test creates.
+class HostifCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!NetnsRig::root()) GTEST_SKIP() << "needs root (network namespace, /dev/net/tun)";
+    host_ = std::make_unique<NetnsRig>(0);
+    ASSERT_TRUE(host_->ok());
+    out_ = fmt::format("/tmp/cposdk-hostif-up-{}.json", ::getpid());
+  }
+  void TearDown() override {
+    if (child_ > 0) {
+      ::kill(child_, SIGKILL);
+      ::waitpid(child_, nullptr, 0);
+    }
+    std::remove(out_.c_str());
+  }
+  // Starts `cpoctl --device sim://cpo144 --json hostif up --netns NAME`, stdout to out_.
+  void start_up() {
+    const std::string cmd =
+        fmt::format("exec {} --device sim://cpo144?seed=3 --json hostif up --netns {} --period 50ms > {}", CPOCTL_PATH,
+                    host_->name(), out_);
+    child_ = ::fork();
+    if (child_ == 0) {
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ASSERT_GT(child_, 0);
+    ASSERT_TRUE(eventually([&] { return names(*host_).size() == 144; }, 20000ms)) << names(*host_).size();
+  }
+  // Waits for the `up` process; its exit code (-1 when killed by a signal).
+  int reap() {
+    int status = 0;
+    ::waitpid(child_, &status, 0);
+    child_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  cpo::testing::Shell cpoctl(const std::string& args) {
+    return cpo::testing::shell(fmt::format("{} {}", CPOCTL_PATH, args), true);
+  }
+  std::unique_ptr<NetnsRig> host_;
+  std::string out_;
+  pid_t child_ = -1;
+};
+
+TEST_F(HostifCli, UpMirrorsUntilSigtermAndRemovesALeftoverOfAStoppedProcessFirst) {
+  // A leftover: a persistent tap marked by a process that is gone.
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  ASSERT_EQ(host_->ip("tuntap add Ethernet0 mode tap").exit_code, 0);
+  ASSERT_EQ(host_->ip(fmt::format("link set Ethernet0 alias 'cposdk-hostif pid={} port=0/0'", gone)).exit_code, 0);
+  const auto before = nlohmann::json::parse(cpoctl("--json hostif show --netns " + host_->name()).out, nullptr, false);
+  ASSERT_TRUE(before.contains("interfaces")) << before.dump();
+  ASSERT_EQ(before["interfaces"].size(), 1u);
+  EXPECT_EQ(before["interfaces"][0]["owner_running"], false);
+
+  start_up();
+  const auto started = nlohmann::json::parse(cpo::testing::shell("cat " + out_).out, nullptr, false);
+  EXPECT_EQ(started["schema_version"], 1);
+  EXPECT_EQ(started["interfaces"].size(), 144u);
+  EXPECT_EQ(started["leftovers_removed"], nlohmann::json::array({"Ethernet0"}));
+
+  // show: every interface with its state next to the port's, owned by the running `up`.
+  const auto shown = nlohmann::json::parse(cpoctl("--json hostif show --netns " + host_->name()).out, nullptr, false);
+  ASSERT_TRUE(shown.contains("interfaces")) << shown.dump();
+  ASSERT_EQ(shown["interfaces"].size(), 144u);
+  EXPECT_EQ(shown["interfaces"][1]["name"], "Ethernet4");
+  EXPECT_EQ(shown["interfaces"][1]["port"], "1/0");
+  EXPECT_EQ(shown["interfaces"][1]["admin"], "down");
+  EXPECT_EQ(shown["interfaces"][1]["port_admin"], "down");
+  EXPECT_EQ(shown["interfaces"][1]["owner_pid"], started["pid"]);
+  EXPECT_EQ(shown["interfaces"][1]["owner_running"], true);
+
+  // A second `up` in the same namespace is refused, naming the running one.
+  const auto second = cpoctl("--device sim://cpo144 hostif up --netns " + host_->name());
+  EXPECT_EQ(second.exit_code, 3);
+  EXPECT_THAT(second.out, ::testing::HasSubstr(fmt::format("pid {}", started["pid"].get<int>())));
+
+  ::kill(child_, SIGTERM);
+  EXPECT_EQ(reap(), 0);
+  EXPECT_TRUE(names(*host_).empty());
+}
+
+TEST_F(HostifCli, DownStopsTheRunningUpAndACrashLeavesNothing) {
+  start_up();
+  const auto down = cpoctl("--json hostif down --netns " + host_->name());
+  EXPECT_EQ(down.exit_code, 0) << down.out;
+  EXPECT_EQ(reap(), 0);
+  EXPECT_TRUE(names(*host_).empty());
+  const auto doc = nlohmann::json::parse(down.out, nullptr, false);
+  EXPECT_EQ(doc["stopped_pids"].size(), 1u) << down.out;
+
+  // SIGKILL: the taps were not persistent, the kernel removes them with the process.
+  start_up();
+  ::kill(child_, SIGKILL);
+  EXPECT_EQ(reap(), -1);
+  EXPECT_TRUE(eventually([&] { return names(*host_).empty(); }));
+  const auto after = cpoctl("hostif down --netns " + host_->name());
+  EXPECT_EQ(after.exit_code, 0);
+  EXPECT_THAT(after.out, ::testing::HasSubstr("no host interfaces"));
+
+  // Errors: a namespace that does not exist, a bad period.
+  EXPECT_EQ(cpoctl("hostif show --netns cposdk-no-such-ns").exit_code, 3);
+  EXPECT_EQ(cpoctl("hostif up --netns " + host_->name() + " --period 1ms").exit_code, 3);
+  EXPECT_EQ(cpoctl("hostif").exit_code, 2);
 }
 
 }  // namespace
