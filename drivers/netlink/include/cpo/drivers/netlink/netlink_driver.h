@@ -138,6 +138,7 @@ class NetlinkDriver final : public Driver {
 
   [[nodiscard]] const Platform& platform() const noexcept;
   [[nodiscard]] std::shared_ptr<const Platform> shared_platform() const noexcept;
+  // Each port's netdev as found at open (index = port id); subport_netdevs() follows breakouts.
   [[nodiscard]] std::span<const PortNetdev> netdevs() const noexcept;
   // The port whose netdev is `ifname`. Errors: not_found.
   [[nodiscard]] Result<PortId> port_of(std::string_view ifname) const;
