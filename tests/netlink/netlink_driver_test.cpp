@@ -513,3 +513,31 @@ TEST(NetlinkFacade, PortMtuIsReadAndSetThroughTheFacade) {
 
 }  // namespace
 }  // namespace cpo::netlink
+
+namespace cpo::netlink {
+namespace {
+
+// cpoctl over netlink:// as a user runs it: MTU set and shown, refused outside the kernel's
+// range, and `cmis dump --port` reaching the veth's module EEPROM, which says it has none.
+TEST(NetlinkCpoctl, PortMtuAndCmisDumpOnAKernelDrivenSwitch) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  NetnsRig rig(2);
+  ASSERT_TRUE(rig.ok());
+  const std::string dev = fmt::format("{} --device 'netlink://?netns={}'", CPOCTL_PATH, rig.name());
+  auto set = cpo::testing::shell(dev + " port set swp2 mtu 9100", true);
+  EXPECT_EQ(set.exit_code, 0) << set.out;
+  EXPECT_THAT(rig.ip("-j link show swp2").out, HasSubstr("\"mtu\":9100"));
+  const auto shown = nlohmann::json::parse(cpo::testing::shell(dev + " --json port show swp2").out, nullptr, false);
+  ASSERT_TRUE(shown.contains("ports")) << shown.dump();
+  EXPECT_EQ(shown["ports"][0]["mtu"], 9100);
+  auto refused = cpo::testing::shell(dev + " port set swp2 mtu 70000", true);
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_THAT(refused.out, HasSubstr("outside the range 68..65535"));
+  auto dump = cpo::testing::shell(dev + " cmis dump --port swp1", true);
+  EXPECT_EQ(dump.exit_code, 3);
+  EXPECT_THAT(dump.out, HasSubstr("port 0 (swp1): module EEPROM page 00h bank 0 offset 0 length 128: Operation not "
+                                  "supported"));
+}
+
+}  // namespace
+}  // namespace cpo::netlink
