@@ -368,6 +368,9 @@ TEST(NetlinkModuleEeprom, ReadCmisDecodesARealModuleThroughTheCodec) {
   EXPECT_EQ(kernel->requests.back().offset, 140u);
   EXPECT_EQ(kernel->requests.back().length, 8u);
   EXPECT_TRUE(std::equal(small.begin(), small.end(), module.upper(0)->begin() + 12));
+  // OE 1 is port 1's module: swp2.
+  ASSERT_TRUE(validated.read_cmis(CmisAddress{OeId(1), BankId(0), 0, 0}, small).ok());
+  EXPECT_EQ(kernel->requests.back().dev, "swp2");
   // A page the module does not have: the kernel's words reach the caller.
   EXPECT_STATUS(validated.read_cmis(CmisAddress{OeId(0), BankId(0), 0x11, 128}, small), Code::invalid_argument,
                 "page not present in this module");

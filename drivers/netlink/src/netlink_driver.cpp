@@ -126,7 +126,7 @@ struct Pattern {
 };
 
 // A platform for ports 0..n-1 named by their netdevs: one unit, 4 lanes of 200G per port, an
-// optical engine bank per two ports, an ELS of 8 lasers per 8 ports (a laser per port).
+// optical engine per port (its module), an ELS of 8 lasers per 8 ports (a laser per port).
 Result<Platform> derive_platform(const std::vector<PortNetdev>& devs, std::string_view origin) {
   std::string ports, oes, els;
   const std::size_t n = devs.size();
@@ -136,12 +136,11 @@ Result<Platform> derive_platform(const std::vector<PortNetdev>& devs, std::strin
     ports += fmt::format("{}{{\"id\":{},\"unit\":0,\"lanes\":[{},{},{},{}]{}}}", p == 0 ? "" : ",", p, 4 * p, 4 * p + 1,
                          4 * p + 2, 4 * p + 3, aliasable ? fmt::format(",\"alias\":\"{}\"", name) : std::string());
   }
-  for (std::size_t o = 0; o * 2 < n; ++o) {
-    std::string bank;
-    for (std::size_t l = 8 * o; l < std::min(8 * o + 8, 4 * n); ++l)
-      bank += fmt::format("{}{}", bank.empty() ? "" : ",", l);
-    oes += fmt::format("{}{{\"id\":{},\"unit\":0,\"banks\":[[{}]]}}", o == 0 ? "" : ",", o, bank);
-  }
+  // Each netdev's module is its own optical engine (one bank: the port's lanes), so read_cmis
+  // of OE k reaches the module EEPROM of port k's netdev.
+  for (std::size_t o = 0; o < n; ++o)
+    oes += fmt::format("{}{{\"id\":{},\"unit\":0,\"banks\":[[{},{},{},{}]]}}", o == 0 ? "" : ",", o, 4 * o, 4 * o + 1,
+                       4 * o + 2, 4 * o + 3);
   for (std::size_t e = 0; e * 8 < n; ++e) {
     std::string lasers;
     for (std::size_t p = 8 * e; p < std::min(8 * e + 8, n); ++p)
