@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -15,7 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/status_matchers.h"
+#include "cpo/hal/mutex.h"
 #include "cpo/sdk/hostif.h"
+#include "cpo/sdk/mock_switch.h"
 #include "cpo/sdk/switch.h"
 #include "netns_rig.h"
 
@@ -194,6 +197,59 @@ TEST(HostInterfaces, MtuFollowsBothWaysOverTheSimulator) {
     auto m = s.mtu(LogicalPort{port, 0});
     return m.ok() ? *m : 0u;
   });
+}
+
+// A value the switch refuses is set back on the interface. No kernel netdev here has a
+// narrower MTU range than a tap, so the switch is a MockSwitch of two ports with 68..9216.
+TEST(HostInterfaces, AnMtuTheSwitchRefusesIsUndoneOnTheInterface) {
+  if (!NetnsRig::root()) GTEST_SKIP() << "needs root";
+  NetnsRig host(0);
+  ASSERT_TRUE(host.ok());
+  using ::testing::_;
+  ::testing::NiceMock<MockSwitch> sw;
+  sw.caps().mtu = true;
+  sw.caps().mtu_min = 68;
+  sw.caps().mtu_max = 9216;
+  Mutex mu;
+  std::map<LogicalPort, std::uint32_t> mtus{{LogicalPort{PortId(0), 0}, 1500}, {LogicalPort{PortId(1), 0}, 1500}};
+  ON_CALL(sw, snapshot(_)).WillByDefault([](Snapshot& out) {
+    out.logical_ports.clear();
+    for (std::uint32_t p = 0; p < 2; ++p) {
+      LogicalPortTelemetry lp;
+      lp.port = LogicalPort{PortId(p), 0};
+      for (std::uint32_t l = 0; l < 4; ++l) lp.lanes.push_back(LaneId(4 * p + l));
+      out.logical_ports.push_back(lp);
+    }
+    return ok_status();
+  });
+  ON_CALL(sw, subscribe(_)).WillByDefault([](const EventFilter&) { return Result<Subscription>(Subscription()); });
+  ON_CALL(sw, mtu(_)).WillByDefault([&](const LogicalPort& p) CPO_NO_THREAD_SAFETY_ANALYSIS {
+    Lock lock(mu);
+    return Result<std::uint32_t>(mtus.at(p));
+  });
+  ON_CALL(sw, set_mtu(_, _))
+      .WillByDefault([&](const LogicalPort& p, std::uint32_t bytes) CPO_NO_THREAD_SAFETY_ANALYSIS {
+        if (bytes > 9216) return error(Code::out_of_range, "MTU above 9216");
+        Lock lock(mu);
+        mtus[p] = bytes;
+        return ok_status();
+      });
+  auto mtu_of = [&](const LogicalPort& p) CPO_NO_THREAD_SAFETY_ANALYSIS {
+    Lock lock(mu);
+    return mtus.at(p);
+  };
+  HostInterfaceOptions options;
+  options.netns = host.name();
+  options.period = 50ms;
+  auto hostif = HostInterfaces::start(sw, options);
+  ASSERT_TRUE(hostif.ok()) << hostif.status().to_string();
+  ASSERT_EQ(host.ip("link set Ethernet4 mtu 9000").exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return mtu_of(LogicalPort{PortId(1), 0}) == 9000u; }));
+  ASSERT_EQ(host.ip("link set Ethernet4 mtu 9300").exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return link(host, "Ethernet4")["mtu"].get<std::uint32_t>() == 9000u; }))
+      << link(host, "Ethernet4").dump();
+  EXPECT_EQ(mtu_of(LogicalPort{PortId(1), 0}), 9000u);
+  EXPECT_EQ(link(host, "Ethernet0")["mtu"].get<std::uint32_t>(), 1500u);
 }
 
 // cpoctl hostif as a user runs it: `up` in the foreground as its own process, `show` and

@@ -46,6 +46,7 @@ class MockSwitch : public Switch {
     caps_.backend = "mock";
     ON_CALL(*this, breakout_map()).WillByDefault(Return(Result<BreakoutMap>(BreakoutMap{})));
     ON_CALL(*this, port(_)).WillByDefault(Return(no_action<PortTelemetry>("port")));
+    ON_CALL(*this, mtu(_)).WillByDefault(Return(no_action<std::uint32_t>("mtu")));
     ON_CALL(*this, lane(_)).WillByDefault(Return(no_action<LaneTelemetry>("lane")));
     ON_CALL(*this, prbs(_)).WillByDefault(Return(no_action<PrbsStatus>("prbs")));
     ON_CALL(*this, laser_limits(_)).WillByDefault(Return(no_action<LaserLimits>("laser_limits")));
