@@ -1,6 +1,7 @@
 // cpoctl port show|set|breakout and lane show|fir|prbs: the front-panel ports and their
 // SerDes lanes, as SONiC's `show interfaces` and mlxlink present them.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -83,6 +84,13 @@ int port_show(const Context& ctx, const std::string& which) {
     auto n = cpo::sdk::sonic_name(p, cpo::LogicalPort{id, 0}, *map);
     return n ? *n : std::string("-");
   };
+  // MTU of the port's first sub-port, when the backend has port MTU.
+  const bool has_mtu = sw.capabilities().mtu;
+  auto mtu_of = [&](cpo::PortId id) -> std::optional<std::uint32_t> {
+    if (!has_mtu) return std::nullopt;
+    auto m = sw.mtu(cpo::LogicalPort{id, 0});
+    return m ? std::optional<std::uint32_t>(*m) : std::nullopt;
+  };
   if (ctx.json) {
     ordered_json doc;
     doc["device"] = sw.uri();
@@ -115,21 +123,33 @@ int port_show(const Context& ctx, const std::string& which) {
                                                 : ordered_json(nullptr)},
            {"pre_fec_ber", r.ber},
            {"down_cause", std::string(cpo::to_string(t.down_cause))},
-           {"faults", cpo::to_string(t.faults)}});
+           {"faults", cpo::to_string(t.faults)},
+           {"mtu", mtu_of(id) ? ordered_json(*mtu_of(id)) : ordered_json(nullptr)}});
     }
     print_json(ctx, doc);
     return 0;
   }
-  Table table({"PORT", "NAME", "SUB-PORTS", "BREAKOUT", "ADMIN", "OPER", "SPEED", "FEC", "RX MIN dBm", "RX MAX dBm",
-               "PRE-FEC BER"});
+  std::vector<std::string> header{"PORT",  "NAME", "SUB-PORTS",  "BREAKOUT",   "ADMIN",      "OPER",
+                                  "SPEED", "FEC",  "RX MIN dBm", "RX MAX dBm", "PRE-FEC BER"};
+  if (has_mtu) header.emplace_back("MTU");
+  Table table(header);
   for (auto id : ports) {
     const PortRow& r = rows[id.value()];
     if (r.port == nullptr) continue;
     const cpo::PortTelemetry& t = *r.port;
-    table.add({std::to_string(id.value()), name_of(id), std::to_string(t.subports), mode_of(t),
-               admin_summary(t.admin_mask, t.subports), admin_summary(t.oper_mask, t.subports),
-               cpo::to_string(t.subport_speed), std::string(cpo::to_string(t.fec)),
-               dbm_text(cpo::Milliwatts(r.rx_min_mw)), dbm_text(cpo::Milliwatts(r.rx_max_mw)), sci(r.ber)});
+    std::vector<std::string> row{std::to_string(id.value()),
+                                 name_of(id),
+                                 std::to_string(t.subports),
+                                 mode_of(t),
+                                 admin_summary(t.admin_mask, t.subports),
+                                 admin_summary(t.oper_mask, t.subports),
+                                 cpo::to_string(t.subport_speed),
+                                 std::string(cpo::to_string(t.fec)),
+                                 dbm_text(cpo::Milliwatts(r.rx_min_mw)),
+                                 dbm_text(cpo::Milliwatts(r.rx_max_mw)),
+                                 sci(r.ber)};
+    if (has_mtu) row.push_back(mtu_of(id) ? std::to_string(*mtu_of(id)) : "-");
+    table.add(std::move(row));
   }
   table.print();
   return 0;
@@ -142,8 +162,8 @@ struct SetArgs {
 };
 
 int port_set(const Context& ctx, const SetArgs& a) {
-  if (a.field != "admin" && a.field != "fec") {
-    return usage_error(fmt::format("port set PORTS {}: expected 'admin up|down' or 'fec MODE'", a.field));
+  if (a.field != "admin" && a.field != "fec" && a.field != "mtu") {
+    return usage_error(fmt::format("port set PORTS {}: expected 'admin up|down', 'fec MODE' or 'mtu BYTES'", a.field));
   }
   auto dev = ctx.device();
   if (!dev) return fail(dev.status());
@@ -165,6 +185,23 @@ int port_set(const Context& ctx, const SetArgs& a) {
       cpo::Status s = std::holds_alternative<cpo::PortId>(o) ? sw.set_admin(std::get<cpo::PortId>(o), state)
                                                              : sw.set_admin(std::get<cpo::LogicalPort>(o), state);
       if (!s.ok()) return fail(s);
+      done.push_back(cpo::sdk::format_object(o));
+    }
+  } else if (a.field == "mtu") {
+    std::uint32_t bytes = 0;
+    const auto [end, ec] = std::from_chars(a.value.data(), a.value.data() + a.value.size(), bytes);
+    if (ec != std::errc() || end != a.value.data() + a.value.size())
+      return fail(cpo::error(cpo::Code::invalid_argument,
+                             fmt::format("MTU '{}': a number of bytes{}", a.value,
+                                         sw.capabilities().mtu ? fmt::format(" ({}..{})", sw.capabilities().mtu_min,
+                                                                             sw.capabilities().mtu_max)
+                                                               : std::string())));
+    auto objs = port_objects_arg(sw, a.ports);
+    if (!objs) return fail(objs.status());
+    for (const auto& o : *objs) {
+      const cpo::LogicalPort lp = std::holds_alternative<cpo::PortId>(o) ? cpo::LogicalPort{std::get<cpo::PortId>(o), 0}
+                                                                         : std::get<cpo::LogicalPort>(o);
+      if (auto s = sw.set_mtu(lp, bytes); !s.ok()) return fail(s);
       done.push_back(cpo::sdk::format_object(o));
     }
   } else {
@@ -391,12 +428,16 @@ void add_port_commands(CLI::App& app, Context& ctx) {
   show->callback([&ctx, which] { ctx.exit_code = port_show(ctx, *which); });
 
   auto set = std::make_shared<SetArgs>();
-  auto* set_cmd = port->add_subcommand("set", "Set the admin state (ports or sub-ports) or the FEC mode (ports)");
-  set_cmd->add_option("PORTS", set->ports, "Ports (59, 0-15, Ethernet236) or, for admin, sub-ports (59/2)")->required();
-  set_cmd->add_option("FIELD", set->field, "admin or fec")->required();
-  set_cmd->add_option("VALUE", set->value, "up|down for admin; none, fc, rs528, rs544 (rs) for fec")->required();
+  auto* set_cmd =
+      port->add_subcommand("set", "Set the admin state or MTU (ports or sub-ports) or the FEC mode (ports)");
+  set_cmd->add_option("PORTS", set->ports, "Ports (59, 0-15, Ethernet236) or, for admin and mtu, sub-ports (59/2)")
+      ->required();
+  set_cmd->add_option("FIELD", set->field, "admin, fec or mtu")->required();
+  set_cmd->add_option("VALUE", set->value, "up|down for admin; none, fc, rs528, rs544 (rs) for fec; bytes for mtu")
+      ->required();
   set_cmd->footer(
-      examples({"cpoctl port set 0-15 admin up", "cpoctl port set 59/2 admin down", "cpoctl port set 12 fec rs544"}));
+      examples({"cpoctl port set 0-15 admin up", "cpoctl port set 59/2 admin down", "cpoctl port set 12 fec rs544",
+                "cpoctl --device 'netlink://?netns=lab' port set swp1 mtu 9100"}));
   set_cmd->callback([&ctx, set] { ctx.exit_code = port_set(ctx, *set); });
 
   auto brk = std::make_shared<BreakoutArgs>();

@@ -21,6 +21,7 @@ void add_optics_commands(CLI::App& app, Context& ctx);   // oe, els, laser
 void add_monitor_commands(CLI::App& app, Context& ctx);  // telemetry, events
 void add_config_commands(CLI::App& app, Context& ctx);
 void add_sim_commands(CLI::App& app, Context& ctx);
+void add_hostif_commands(CLI::App& app, Context& ctx);  // hostif up|down|show
 
 // "Examples:\n  cpoctl ..." for a command's --help footer.
 std::string examples(std::initializer_list<std::string_view> lines);

@@ -72,6 +72,7 @@ void build(CLI::App& app, cpoctl::Context& ctx, cpoctl::Globals* globals, TopLev
   cpoctl::add_config_commands(app, ctx);
   cpoctl::add_sim_commands(app, ctx);
   cpoctl::add_pci_commands(app, ctx);
+  cpoctl::add_hostif_commands(app, ctx);
 }
 
 // CLI11 reports help and version requests as exceptions; returns the exit code, or -1 when

@@ -101,22 +101,11 @@ Status request(DevlinkTransport& t, std::uint16_t family, std::uint32_t seq, std
       nullptr)
     return error(Code::internal, "genlmsg_put");
   if (put) put(msg.get());
-  nlmsghdr* h = nlmsg_hdr(msg.get());
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(h);
-  CPO_RETURN_IF_ERROR(t.send(std::span<const std::uint8_t>(bytes, h->nlmsg_len)));
-  const bool dump = (flags & NLM_F_DUMP) == NLM_F_DUMP;
   std::vector<nlattr*> tb(DEVLINK_ATTR_MAX + 1);
-  while (true) {
-    auto datagram = t.receive();
-    if (!datagram) return datagram.status();
-    auto done = handle_replies(reinterpret_cast<char*>(datagram->data()), datagram->size(), seq, dump, what,
-                               [&](nlmsghdr* reply) {
-                                 std::fill(tb.begin(), tb.end(), nullptr);
-                                 if (genlmsg_parse(reply, 0, tb.data(), DEVLINK_ATTR_MAX, nullptr) == 0 && on_reply)
-                                   on_reply(tb.data(), reply);
-                               });
-    if (done) return *done;
-  }
+  return transact_via(t, msg.get(), what, [&](nlmsghdr* reply) {
+    std::fill(tb.begin(), tb.end(), nullptr);
+    if (genlmsg_parse(reply, 0, tb.data(), DEVLINK_ATTR_MAX, nullptr) == 0 && on_reply) on_reply(tb.data(), reply);
+  });
 }
 
 void put_handle(nl_msg* msg, const std::string& bus, const std::string& device) {

@@ -32,6 +32,7 @@
 
 #include <fmt/format.h>
 
+#include "cpo/hal/cmis/pages.h"
 #include "cpo/hal/mutex.h"
 #include "nl_common.h"
 
@@ -125,7 +126,7 @@ struct Pattern {
 };
 
 // A platform for ports 0..n-1 named by their netdevs: one unit, 4 lanes of 200G per port, an
-// optical engine bank per two ports, an ELS of 8 lasers per 8 ports (a laser per port).
+// optical engine per port (its module), an ELS of 8 lasers per 8 ports (a laser per port).
 Result<Platform> derive_platform(const std::vector<PortNetdev>& devs, std::string_view origin) {
   std::string ports, oes, els;
   const std::size_t n = devs.size();
@@ -135,12 +136,11 @@ Result<Platform> derive_platform(const std::vector<PortNetdev>& devs, std::strin
     ports += fmt::format("{}{{\"id\":{},\"unit\":0,\"lanes\":[{},{},{},{}]{}}}", p == 0 ? "" : ",", p, 4 * p, 4 * p + 1,
                          4 * p + 2, 4 * p + 3, aliasable ? fmt::format(",\"alias\":\"{}\"", name) : std::string());
   }
-  for (std::size_t o = 0; o * 2 < n; ++o) {
-    std::string bank;
-    for (std::size_t l = 8 * o; l < std::min(8 * o + 8, 4 * n); ++l)
-      bank += fmt::format("{}{}", bank.empty() ? "" : ",", l);
-    oes += fmt::format("{}{{\"id\":{},\"unit\":0,\"banks\":[[{}]]}}", o == 0 ? "" : ",", o, bank);
-  }
+  // Each netdev's module is its own optical engine (one bank: the port's lanes), so read_cmis
+  // of OE k reaches the module EEPROM of port k's netdev.
+  for (std::size_t o = 0; o < n; ++o)
+    oes += fmt::format("{}{{\"id\":{},\"unit\":0,\"banks\":[[{},{},{},{}]]}}", o == 0 ? "" : ",", o, 4 * o, 4 * o + 1,
+                       4 * o + 2, 4 * o + 3);
   for (std::size_t e = 0; e * 8 < n; ++e) {
     std::string lasers;
     for (std::size_t p = 8 * e; p < std::min(8 * e + 8, n); ++p)
@@ -164,16 +164,34 @@ class NetlinkDriver::Impl {
   std::string where;  // "netns lab" or "the current network namespace"
   int nsfd = -1;
   std::shared_ptr<const Platform> platform;
-  std::vector<PortNetdev> devs;                // index = port id; ifindex 0 when absent
-  std::map<int, std::uint32_t> port_of_index;  // ifindex -> port
+  std::vector<PortNetdev> devs;  // index = port id, as found at open; ifindex 0 when absent
   Capabilities caps;
+
+  // The netdev of every logical port: devs at open, then what devlink reports after a split.
+  struct SubNetdev {
+    std::string ifname;
+    int ifindex = 0;
+  };
+  mutable Mutex map_mu;
+  std::vector<std::vector<SubNetdev>> subs CPO_GUARDED_BY(map_mu);  // [port][sub-port]
+  std::vector<std::uint32_t> mode CPO_GUARDED_BY(map_mu);           // breakout index per port
+  std::map<int, LogicalPort> lp_of_index CPO_GUARDED_BY(map_mu);    // ifindex -> logical port
+  std::vector<char> no_module_eeprom CPO_GUARDED_BY(map_mu);        // per port: the kernel said EOPNOTSUPP
+
+  // Devlink: the front-panel number of each port's devlink port (nullopt: devlink has none).
+  Mutex devlink_mu;
+  std::unique_ptr<Devlink> devlink CPO_GUARDED_BY(devlink_mu);
+  std::vector<std::optional<std::uint32_t>> devlink_number;  // immutable after open
+
+  Mutex eeprom_mu;  // serialises requests over a canned module-EEPROM transport
+  std::uint32_t eeprom_seq CPO_GUARDED_BY(eeprom_mu) = 1;
 
   Mutex sockets_mutex;
   std::map<std::thread::id, std::unique_ptr<ThreadSockets>> sockets CPO_GUARDED_BY(sockets_mutex);
 
   Mutex events_mutex;
   SockPtr event_sock CPO_GUARDED_BY(events_mutex);
-  std::vector<bool> last_oper CPO_GUARDED_BY(events_mutex);  // per port, as last reported
+  std::vector<std::uint32_t> last_oper CPO_GUARDED_BY(events_mutex);  // per port, sub-port bits, as last reported
 
   ~Impl() {
     if (nsfd >= 0) ::close(nsfd);
@@ -227,33 +245,53 @@ class NetlinkDriver::Impl {
     if (port.value() >= devs.size())
       return error(Code::out_of_range,
                    fmt::format("port {}: no such port (ports 0..{} in {})", port.value(), devs.size() - 1, where));
-    if (devs[port.value()].ifindex == 0)
-      return error(Code::not_found,
-                   fmt::format("port {}: no netdev {} in {}", port.value(), devs[port.value()].ifname, where));
     return ok_status();
   }
 
-  std::string name_of(PortId port) const {
-    return fmt::format("port {} ({})", port.value(), devs[port.value()].ifname);
+  // The netdev of a logical port under the current breakout, and its name for messages:
+  // "port 0 (swp1)", "port 0/2 (swp1s2)".
+  struct Target {
+    SubNetdev dev;
+    std::string name;
+  };
+  Result<Target> target(const LogicalPort& lp) const CPO_EXCLUDES(map_mu) {
+    CPO_RETURN_IF_ERROR(check_port(lp.port));
+    Lock lock(map_mu);
+    const auto& list = subs[lp.port.value()];
+    if (lp.subport >= list.size())
+      return error(Code::out_of_range, fmt::format("port {}/{}: no such sub-port (the port has {} under its breakout)",
+                                                   lp.port.value(), lp.subport, list.size()));
+    const SubNetdev& d = list[lp.subport];
+    if (d.ifindex == 0)
+      return error(Code::not_found, fmt::format("port {}: no netdev {} in {}", lp.port.value(), d.ifname, where));
+    std::string name = list.size() == 1 ? fmt::format("port {} ({})", lp.port.value(), d.ifname)
+                                        : fmt::format("port {}/{} ({})", lp.port.value(), lp.subport, d.ifname);
+    return Target{d, std::move(name)};
   }
 
-  Result<LinkState> get_link(PortId port) {
-    CPO_RETURN_IF_ERROR(check_port(port));
+  [[nodiscard]] std::uint32_t subport_count(PortId port) const CPO_EXCLUDES(map_mu) {
+    Lock lock(map_mu);
+    return port.value() < subs.size() ? static_cast<std::uint32_t>(subs[port.value()].size()) : 0;
+  }
+
+  Result<LinkState> get_link(const LogicalPort& lp) {
+    auto t = target(lp);
+    if (!t) return t.status();
     auto sk = route();
     if (!sk) return sk.status();
     nl_msg* raw = nullptr;
-    if (const int rc = rtnl_link_build_get_request(devs[port.value()].ifindex, nullptr, &raw); rc < 0)
-      return error(Code::internal, fmt::format("{}: RTM_GETLINK: {}", name_of(port), nl_geterror(rc)));
+    if (const int rc = rtnl_link_build_get_request(t->dev.ifindex, nullptr, &raw); rc < 0)
+      return error(Code::internal, fmt::format("{}: RTM_GETLINK: {}", t->name, nl_geterror(rc)));
     MsgPtr msg(raw);
     LinkState state;
     bool got = false;
-    CPO_RETURN_IF_ERROR(transact(*sk, msg.get(), fmt::format("{}: RTM_GETLINK", name_of(port)), [&](nlmsghdr* h) {
+    CPO_RETURN_IF_ERROR(transact(*sk, msg.get(), fmt::format("{}: RTM_GETLINK", t->name), [&](nlmsghdr* h) {
       if (h->nlmsg_type == RTM_NEWLINK) {
         state = parse_link(h);
         got = true;
       }
     }));
-    if (!got) return error(Code::device_error, fmt::format("{}: RTM_GETLINK returned no link", name_of(port)));
+    if (!got) return error(Code::device_error, fmt::format("{}: RTM_GETLINK returned no link", t->name));
     return state;
   }
 
@@ -277,66 +315,149 @@ class NetlinkDriver::Impl {
   }
 
   // RTM_NEWLINK with the changes libnl-route builds.
-  Status change_link(PortId port, const std::function<void(rtnl_link*)>& set, std::string_view what) {
-    CPO_RETURN_IF_ERROR(check_port(port));
+  Status change_link(const LogicalPort& lp, const std::function<void(rtnl_link*)>& set, std::string_view what) {
+    auto t = target(lp);
+    if (!t) return t.status();
     auto sk = route();
     if (!sk) return sk.status();
     LinkPtr orig(rtnl_link_alloc());
     LinkPtr change(rtnl_link_alloc());
     if (!orig || !change) return error(Code::internal, "out of memory");
-    rtnl_link_set_ifindex(orig.get(), devs[port.value()].ifindex);
+    rtnl_link_set_ifindex(orig.get(), t->dev.ifindex);
     set(change.get());
     nl_msg* raw = nullptr;
     if (const int rc = rtnl_link_build_change_request(orig.get(), change.get(), 0, &raw); rc < 0)
-      return error(Code::internal, fmt::format("{}: {}: {}", name_of(port), what, nl_geterror(rc)));
+      return error(Code::internal, fmt::format("{}: {}: {}", t->name, what, nl_geterror(rc)));
     MsgPtr msg(raw);
-    return transact(*sk, msg.get(), fmt::format("{}: {}", name_of(port), what), nullptr);
+    return transact(*sk, msg.get(), fmt::format("{}: {}", t->name, what), nullptr);
   }
 
-  // An ethtool request about a port's netdev; `header` is the request's header attribute.
-  Status ethtool_request(PortId port, std::uint8_t cmd, int header, int flags, const std::function<void(nl_msg*)>& put,
-                         const std::function<void(nlattr**)>& on_reply, int max_attr, std::string_view what) {
-    CPO_RETURN_IF_ERROR(check_port(port));
-    auto et = ethtool();
-    if (!et) return et.status().with_context(name_of(port));
+  // An ethtool request about a logical port's netdev; `header` is the request's header
+  // attribute. `canned`: through Options::module_eeprom when the test gave one.
+  Status ethtool_request(const LogicalPort& lp, std::uint8_t cmd, int header, int flags,
+                         const std::function<void(nl_msg*)>& put, const std::function<void(nlattr**)>& on_reply,
+                         int max_attr, std::string_view what, bool canned = false) CPO_EXCLUDES(eeprom_mu) {
+    auto t = target(lp);
+    if (!t) return t.status();
+    const bool use_canned = canned && options.module_eeprom.has_value();
+    std::pair<nl_sock*, int> et{nullptr, 0};
+    if (use_canned) {
+      et.second = options.module_eeprom->family;
+    } else {
+      auto got = ethtool();
+      if (!got) return got.status().with_context(t->name);
+      et = *got;
+    }
     MsgPtr msg(nlmsg_alloc());
     if (!msg) return error(Code::internal, "out of memory");
-    if (genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, et->second, 0, NLM_F_REQUEST | flags, cmd,
+    if (genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, et.second, 0, NLM_F_REQUEST | flags, cmd,
                     ETHTOOL_GENL_VERSION) == nullptr)
       return error(Code::internal, "genlmsg_put");
     nlattr* nest = nla_nest_start(msg.get(), header);
-    nla_put_string(msg.get(), ETHTOOL_A_HEADER_DEV_NAME, devs[port.value()].ifname.c_str());
+    nla_put_string(msg.get(), ETHTOOL_A_HEADER_DEV_NAME, t->dev.ifname.c_str());
     nla_nest_end(msg.get(), nest);
     if (put) put(msg.get());
     std::vector<nlattr*> tb(static_cast<std::size_t>(max_attr) + 1);
-    return transact(et->first, msg.get(), fmt::format("{}: {}", name_of(port), what), [&](nlmsghdr* h) {
+    auto parse = [&](nlmsghdr* h) {
       std::fill(tb.begin(), tb.end(), nullptr);
       if (genlmsg_parse(h, 0, tb.data(), max_attr, nullptr) == 0 && on_reply) on_reply(tb.data());
-    });
+    };
+    const std::string context = fmt::format("{}: {}", t->name, what);
+    if (use_canned) {
+      Lock lock(eeprom_mu);
+      nlmsg_hdr(msg.get())->nlmsg_seq = eeprom_seq++;
+      return transact_via(*options.module_eeprom->transport, msg.get(), context, parse);
+    }
+    return transact(et.first, msg.get(), context, parse);
   }
 
-  PortTelemetry telemetry_of(PortId port, const LinkState* s) const {
+  // A port's telemetry from the links of its sub-ports' netdevs (by ifindex).
+  PortTelemetry telemetry_of(PortId port, const std::map<int, LinkState>& links) const CPO_EXCLUDES(map_mu) {
     PortTelemetry t;
     t.port = port;
-    t.subports = 1;
-    t.breakout = 0;
+    Lock lock(map_mu);
+    const auto& list = subs[port.value()];
+    t.subports = static_cast<std::uint32_t>(list.size());
+    t.breakout = mode[port.value()];
+    const auto& modes = platform->breakout_modes();
     t.subport_speed = platform->port_speed();
-    if (s != nullptr) {
-      t.admin_mask = s->admin_up ? 1u : 0u;
-      t.oper_mask = oper_up(*s) ? 1u : 0u;
-      t.link_downs = s->carrier_down_count;
-      t.link_ups = s->carrier_up_count;
-      if (!s->admin_up) t.down_cause = LinkCause::admin_down;
+    if (t.breakout < modes.size() && !modes[t.breakout].groups().empty())
+      t.subport_speed = modes[t.breakout].groups().front().speed;
+    bool any_admin = false;
+    for (std::size_t s = 0; s < list.size(); ++s) {
+      auto it = list[s].ifindex != 0 ? links.find(list[s].ifindex) : links.end();
+      if (it == links.end()) continue;
+      const LinkState& l = it->second;
+      if (l.admin_up) t.admin_mask |= 1u << s;
+      if (oper_up(l)) t.oper_mask |= 1u << s;
+      any_admin = any_admin || l.admin_up;
+      t.link_downs += l.carrier_down_count;
+      t.link_ups += l.carrier_up_count;
     }
+    if (!any_admin) t.down_cause = LinkCause::admin_down;
     return t;
   }
 
-  // Oper state of every port from a dump.
-  std::vector<bool> oper_of(const std::map<int, LinkState>& links) const {
-    std::vector<bool> up(devs.size(), false);
-    for (std::size_t p = 0; p < devs.size(); ++p)
-      if (auto it = links.find(devs[p].ifindex); devs[p].ifindex != 0 && it != links.end()) up[p] = oper_up(it->second);
+  // Oper state of every logical port from a dump: per port, bit s for sub-port s.
+  std::vector<std::uint32_t> oper_of(const std::map<int, LinkState>& links) const CPO_EXCLUDES(map_mu) {
+    Lock lock(map_mu);
+    std::vector<std::uint32_t> up(subs.size(), 0);
+    for (std::size_t p = 0; p < subs.size(); ++p)
+      for (std::size_t s = 0; s < subs[p].size(); ++s)
+        if (auto it = links.find(subs[p][s].ifindex);
+            subs[p][s].ifindex != 0 && it != links.end() && oper_up(it->second))
+          up[p] |= 1u << s;
     return up;
+  }
+
+  void index_netdevs() CPO_REQUIRES(map_mu) {
+    lp_of_index.clear();
+    for (std::size_t p = 0; p < subs.size(); ++p)
+      for (std::size_t s = 0; s < subs[p].size(); ++s)
+        if (subs[p][s].ifindex != 0)
+          lp_of_index[subs[p][s].ifindex] =
+              LogicalPort{PortId(static_cast<std::uint32_t>(p)), static_cast<std::uint32_t>(s)};
+  }
+
+  // After a split or unsplit: the netdevs devlink lists for `port`'s front-panel number,
+  // sub-ports in split order, with their ifindexes from a fresh dump.
+  Status remap(PortId port, std::uint32_t mode_index) CPO_REQUIRES(devlink_mu) CPO_EXCLUDES(map_mu) {
+    auto ports = devlink->ports();
+    if (!ports) return ports.status().with_context(fmt::format("port {}: after the breakout", port.value()));
+    std::vector<DevlinkPort> mine;
+    for (auto& d : *ports)
+      if (d.number == devlink_number[port.value()]) mine.push_back(std::move(d));
+    std::sort(mine.begin(), mine.end(), [](const DevlinkPort& a, const DevlinkPort& b) {
+      return a.split_subport.value_or(0) < b.split_subport.value_or(0);
+    });
+    auto links = dump_links();
+    if (!links) return links.status();
+    std::map<std::string, int> index_of;
+    for (const auto& [index, l] : *links) index_of[l.ifname] = index;
+    std::vector<SubNetdev> list;
+    for (const auto& d : mine) {
+      auto it = index_of.find(d.netdev);
+      list.push_back(SubNetdev{d.netdev, it != index_of.end() ? it->second : 0});
+    }
+    if (list.empty())
+      return error(Code::device_error, fmt::format("port {}: devlink lists no port numbered {} after the breakout",
+                                                   port.value(), *devlink_number[port.value()]));
+    const auto oper = [&] {
+      std::uint32_t up = 0;
+      for (std::size_t s = 0; s < list.size(); ++s)
+        if (auto it = links->find(list[s].ifindex); list[s].ifindex != 0 && it != links->end() && oper_up(it->second))
+          up |= 1u << s;
+      return up;
+    }();
+    {
+      Lock lock(map_mu);
+      subs[port.value()] = std::move(list);
+      mode[port.value()] = mode_index;
+      index_netdevs();
+    }
+    Lock lock(events_mutex);
+    last_oper[port.value()] = oper;
+    return ok_status();
   }
 };
 
@@ -445,14 +566,59 @@ Result<std::unique_ptr<NetlinkDriver>> NetlinkDriver::open(const Options& option
       if (auto b = name.find("{N}"); b != std::string::npos) name.replace(b, 3, "?");
       devs.push_back(PortNetdev{PortId(id), fmt::format("(none for port {})", id), 0});
     }
-    for (const auto& d : devs)
-      if (d.ifindex != 0) impl->port_of_index[d.ifindex] = d.port.value();
+    {
+      Lock lock(impl->map_mu);
+      for (const auto& d : devs) impl->subs.push_back({Impl::SubNetdev{d.ifname, d.ifindex}});
+      impl->mode.assign(devs.size(), 0);
+      impl->no_module_eeprom.assign(devs.size(), 0);
+      impl->index_netdevs();
+    }
     impl->devs = std::move(devs);
 
     impl->caps.backend = "netlink";
     impl->caps.port_admin = true;
+    impl->caps.subport_admin = true;
     impl->caps.telemetry = true;
     impl->caps.events = true;
+    // MTU: the range every port's netdev accepts (the kernel's IFLA_MIN_MTU/IFLA_MAX_MTU).
+    {
+      std::uint32_t lo = 0, hi = ~0u;
+      bool reported = true;
+      for (const auto& d : impl->devs) {
+        if (d.ifindex == 0) continue;
+        const LinkState& l = links->at(d.ifindex);
+        reported = reported && l.max_mtu != 0;
+        lo = std::max(lo, l.min_mtu);
+        hi = std::min(hi, l.max_mtu);
+      }
+      if (reported && lo <= hi) {
+        impl->caps.mtu = true;
+        impl->caps.mtu_min = lo;
+        impl->caps.mtu_max = hi;
+      }
+    }
+    // CMIS reads of optical engines through module EEPROM, when the ethtool family exists.
+    impl->caps.cmis_oe = options.module_eeprom.has_value() || impl->ethtool().ok();
+    // Breakout through devlink: offered when devlink lists a splittable port for a netdev.
+    impl->devlink_number.assign(impl->devs.size(), std::nullopt);
+    {
+      auto dl = options.devlink ? options.devlink() : Devlink::open(options.netns);
+      if (dl) {
+        auto ports = (*dl)->ports();
+        if (!ports) return ports.status().with_context(fmt::format("devlink port dump in {}", impl->where));
+        for (const auto& d : *ports) {
+          for (const auto& dev : impl->devs) {
+            if (dev.ifindex == 0 || dev.ifname != d.netdev) continue;
+            impl->devlink_number[dev.port.value()] = d.number;
+            impl->caps.breakout = impl->caps.breakout || d.splittable;
+          }
+        }
+        Lock lock(impl->devlink_mu);
+        impl->devlink = std::move(dl).value();
+      } else if (dl.status().code() != Code::unsupported) {
+        return dl.status();
+      }
+    }
 
     // Link notifications.
     auto ev = open_socket(impl->nsfd, NETLINK_ROUTE, impl->where);
@@ -485,7 +651,19 @@ Result<PortId> NetlinkDriver::port_of(std::string_view ifname) const {
   return error(Code::not_found, fmt::format("no port has netdev {} in {}", ifname, impl_->where));
 }
 
-Result<LinkState> NetlinkDriver::link_state(PortId port) {
+std::vector<SubportNetdev> NetlinkDriver::subport_netdevs() const {
+  Lock lock(impl_->map_mu);
+  std::vector<SubportNetdev> out;
+  for (std::size_t p = 0; p < impl_->subs.size(); ++p)
+    for (std::size_t s = 0; s < impl_->subs[p].size(); ++s)
+      out.push_back(SubportNetdev{LogicalPort{PortId(static_cast<std::uint32_t>(p)), static_cast<std::uint32_t>(s)},
+                                  impl_->subs[p][s].ifname, impl_->subs[p][s].ifindex});
+  return out;
+}
+
+Result<LinkState> NetlinkDriver::link_state(PortId port) { return link_state(LogicalPort{port, 0}); }
+
+Result<LinkState> NetlinkDriver::link_state(const LogicalPort& port) {
   try {
     return impl_->get_link(port);
   } catch (const std::exception& e) {
@@ -493,16 +671,33 @@ Result<LinkState> NetlinkDriver::link_state(PortId port) {
   }
 }
 
-Status NetlinkDriver::set_mtu(PortId port, std::uint32_t mtu) {
+Result<std::uint32_t> NetlinkDriver::mtu(const LogicalPort& port) {
+  auto s = link_state(port);
+  if (!s) return s.status();
+  return s->mtu;
+}
+
+Status NetlinkDriver::set_mtu(const LogicalPort& port, std::uint32_t bytes) {
   try {
     return impl_->change_link(
-        port, [mtu](rtnl_link* l) { rtnl_link_set_mtu(l, mtu); }, fmt::format("set MTU {}", mtu));
+        port, [bytes](rtnl_link* l) { rtnl_link_set_mtu(l, bytes); }, fmt::format("set MTU {}", bytes));
   } catch (const std::exception& e) {
     return error(Code::internal, e.what());
   }
 }
 
 Status NetlinkDriver::set_admin_state(PortId port, AdminState state) {
+  try {
+    CPO_RETURN_IF_ERROR(impl_->check_port(port));
+    const std::uint32_t n = impl_->subport_count(port);
+    for (std::uint32_t s = 0; s < n; ++s) CPO_RETURN_IF_ERROR(set_subport_admin_state(LogicalPort{port, s}, state));
+    return ok_status();
+  } catch (const std::exception& e) {
+    return error(Code::internal, e.what());
+  }
+}
+
+Status NetlinkDriver::set_subport_admin_state(const LogicalPort& port, AdminState state) {
   try {
     return impl_->change_link(
         port,
@@ -523,7 +718,7 @@ Result<LinkModes> NetlinkDriver::link_modes(PortId port) {
   try {
     LinkModes m;
     CPO_RETURN_IF_ERROR(impl_->ethtool_request(
-        port, ETHTOOL_MSG_LINKMODES_GET, ETHTOOL_A_LINKMODES_HEADER, 0, nullptr,
+        LogicalPort{port, 0}, ETHTOOL_MSG_LINKMODES_GET, ETHTOOL_A_LINKMODES_HEADER, 0, nullptr,
         [&](nlattr** tb) {
           if (tb[ETHTOOL_A_LINKMODES_SPEED] != nullptr) {
             const std::uint32_t s = nla_get_u32(tb[ETHTOOL_A_LINKMODES_SPEED]);
@@ -539,13 +734,13 @@ Result<LinkModes> NetlinkDriver::link_modes(PortId port) {
         },
         ETHTOOL_A_LINKMODES_MAX, "ETHTOOL_MSG_LINKMODES_GET"));
     CPO_RETURN_IF_ERROR(impl_->ethtool_request(
-        port, ETHTOOL_MSG_LINKSTATE_GET, ETHTOOL_A_LINKSTATE_HEADER, 0, nullptr,
+        LogicalPort{port, 0}, ETHTOOL_MSG_LINKSTATE_GET, ETHTOOL_A_LINKSTATE_HEADER, 0, nullptr,
         [&](nlattr** tb) {
           if (tb[ETHTOOL_A_LINKSTATE_LINK] != nullptr) m.link_detected = nla_get_u8(tb[ETHTOOL_A_LINKSTATE_LINK]) != 0;
         },
         ETHTOOL_A_LINKSTATE_MAX, "ETHTOOL_MSG_LINKSTATE_GET"));
     CPO_RETURN_IF_ERROR(impl_->ethtool_request(
-        port, ETHTOOL_MSG_LINKINFO_GET, ETHTOOL_A_LINKINFO_HEADER, 0, nullptr,
+        LogicalPort{port, 0}, ETHTOOL_MSG_LINKINFO_GET, ETHTOOL_A_LINKINFO_HEADER, 0, nullptr,
         [&](nlattr** tb) {
           if (tb[ETHTOOL_A_LINKINFO_PORT] != nullptr) {
             switch (nla_get_u8(tb[ETHTOOL_A_LINKINFO_PORT])) {
@@ -573,7 +768,7 @@ Result<FecInfo> NetlinkDriver::fec(PortId port) {
   try {
     FecInfo f;
     CPO_RETURN_IF_ERROR(impl_->ethtool_request(
-        port, ETHTOOL_MSG_FEC_GET, ETHTOOL_A_FEC_HEADER, 0, nullptr,
+        LogicalPort{port, 0}, ETHTOOL_MSG_FEC_GET, ETHTOOL_A_FEC_HEADER, 0, nullptr,
         [&](nlattr** tb) {
           if (tb[ETHTOOL_A_FEC_AUTO] != nullptr) f.automatic = nla_get_u8(tb[ETHTOOL_A_FEC_AUTO]) != 0;
           if (tb[ETHTOOL_A_FEC_ACTIVE] != nullptr) {
@@ -603,7 +798,7 @@ Status NetlinkDriver::read_module_eeprom(PortId port, const EepromRequest& r, st
                                r.offset, r.length));
     bool got = false;
     CPO_RETURN_IF_ERROR(impl_->ethtool_request(
-        port, ETHTOOL_MSG_MODULE_EEPROM_GET, ETHTOOL_A_MODULE_EEPROM_HEADER, 0,
+        LogicalPort{port, 0}, ETHTOOL_MSG_MODULE_EEPROM_GET, ETHTOOL_A_MODULE_EEPROM_HEADER, 0,
         [&](nl_msg* msg) {
           nla_put_u32(msg, ETHTOOL_A_MODULE_EEPROM_OFFSET, r.offset);
           nla_put_u32(msg, ETHTOOL_A_MODULE_EEPROM_LENGTH, r.length);
@@ -614,13 +809,16 @@ Status NetlinkDriver::read_module_eeprom(PortId port, const EepromRequest& r, st
         [&](nlattr** tb) {
           if (nlattr* d = tb[ETHTOOL_A_MODULE_EEPROM_DATA]; d != nullptr) {
             const auto* bytes = static_cast<const std::uint8_t*>(nla_data(d));
-            out.assign(bytes, bytes + nla_len(d));
+            out.assign(bytes, bytes + std::min<std::size_t>(static_cast<std::size_t>(nla_len(d)), r.length));
             got = true;
           }
         },
         ETHTOOL_A_MODULE_EEPROM_MAX,
-        fmt::format("module EEPROM page {:02X}h bank {} offset {} length {}", r.page, r.bank, r.offset, r.length)));
-    if (!got) return error(Code::device_error, fmt::format("port {}: module EEPROM reply without data", port.value()));
+        fmt::format("module EEPROM page {:02X}h bank {} offset {} length {}", r.page, r.bank, r.offset, r.length),
+        true));
+    if (!got || out.size() != r.length)
+      return error(Code::device_error,
+                   fmt::format("port {}: module EEPROM reply with {} of {} bytes", port.value(), out.size(), r.length));
     return ok_status();
   } catch (const std::exception& e) {
     return error(Code::internal, e.what());
@@ -630,7 +828,7 @@ Status NetlinkDriver::read_module_eeprom(PortId port, const EepromRequest& r, st
 Status NetlinkDriver::set_module_power_auto(PortId port, bool automatic) {
   try {
     return impl_->ethtool_request(
-        port, ETHTOOL_MSG_MODULE_SET, ETHTOOL_A_MODULE_HEADER, 0,
+        LogicalPort{port, 0}, ETHTOOL_MSG_MODULE_SET, ETHTOOL_A_MODULE_HEADER, 0,
         [&](nl_msg* msg) {
           nla_put_u8(msg, ETHTOOL_A_MODULE_POWER_MODE_POLICY,
                      automatic ? ETHTOOL_MODULE_POWER_MODE_POLICY_AUTO : ETHTOOL_MODULE_POWER_MODE_POLICY_HIGH);
@@ -641,27 +839,100 @@ Status NetlinkDriver::set_module_power_auto(PortId port, bool automatic) {
   }
 }
 
-Status NetlinkDriver::set_subport_admin_state(const LogicalPort& port, AdminState state) {
-  if (port.subport != 0)
-    return error(Code::out_of_range,
-                 fmt::format("port {}/{}: a netdev port has one sub-port (0)", port.port.value(), port.subport));
-  return set_admin_state(port.port, state);
-}
-
 namespace {
 Status not_offered(std::string_view what) {
   return error(Code::unsupported, fmt::format("netlink: {} is not offered by the kernel interface", what));
 }
 }  // namespace
 
-Status NetlinkDriver::set_breakout(std::span<const BreakoutRequest>) { return not_offered("breakout (devlink)"); }
+Status NetlinkDriver::set_breakout(std::span<const BreakoutRequest> requests) {
+  try {
+    Impl& im = *impl_;
+    Lock lock(im.devlink_mu);
+    if (!im.devlink) return not_offered("breakout (the kernel has no devlink)");
+    const auto& modes = im.platform->breakout_modes();
+    for (const BreakoutRequest& r : requests) {
+      CPO_RETURN_IF_ERROR(im.check_port(r.port));
+      const auto& number = im.devlink_number[r.port.value()];
+      if (!number)
+        return error(Code::unsupported, fmt::format("port {} ({}): devlink lists no port for this netdev",
+                                                    r.port.value(), im.devs[r.port.value()].ifname));
+      if (r.mode.groups().size() != 1)
+        return error(Code::unsupported, fmt::format("port {}: breakout {}: devlink splits a port into equal "
+                                                    "sub-ports only (one group)",
+                                                    r.port.value(), r.mode.to_string()));
+      const auto index = static_cast<std::uint32_t>(std::find(modes.begin(), modes.end(), r.mode) - modes.begin());
+      if (index == modes.size())
+        return error(Code::invalid_argument, fmt::format("port {}: breakout {} is not a mode of profile {}",
+                                                         r.port.value(), r.mode.to_string(), im.platform->name()));
+      const std::uint32_t want = r.mode.subport_count();
+      if (want == im.subport_count(r.port)) {
+        Lock map_lock(im.map_mu);
+        im.mode[r.port.value()] = index;
+        continue;
+      }
+      auto listed = im.devlink->ports();
+      if (!listed) return listed.status();
+      std::vector<DevlinkPort> mine;
+      for (const auto& d : *listed)
+        if (d.number == *number) mine.push_back(d);
+      if (mine.empty())
+        return error(Code::device_error,
+                     fmt::format("port {}: devlink lists no port numbered {}", r.port.value(), *number));
+      // A split port is unsplit first (devlink refuses to split a sub-port), then split again.
+      if (mine.size() > 1 || mine.front().split_subport.has_value()) {
+        CPO_RETURN_IF_ERROR(im.devlink->unsplit(mine.front()));
+        if (want == 1) {
+          CPO_RETURN_IF_ERROR(im.remap(r.port, index));
+          continue;
+        }
+        auto again = im.devlink->ports();
+        if (!again) return again.status();
+        mine.clear();
+        for (const auto& d : *again)
+          if (d.number == *number) mine.push_back(d);
+        if (mine.empty())
+          return error(Code::device_error, fmt::format("port {}: devlink lists no port numbered {} after the unsplit",
+                                                       r.port.value(), *number));
+      }
+      CPO_RETURN_IF_ERROR(im.devlink->split(mine.front(), want));
+      CPO_RETURN_IF_ERROR(im.remap(r.port, index));
+    }
+    return ok_status();
+  } catch (const std::exception& e) {
+    return error(Code::internal, e.what());
+  }
+}
 Status NetlinkDriver::set_fec(PortId, FecMode) { return not_offered("FEC"); }
 Status NetlinkDriver::set_loopback(PortId, LoopbackMode) { return not_offered("loopback"); }
 Status NetlinkDriver::set_tx_fir(LaneId, const TxFir&) { return not_offered("tx-FIR"); }
 Status NetlinkDriver::set_prbs(LaneId, const PrbsConfig&) { return not_offered("PRBS"); }
 Result<PrbsStatus> NetlinkDriver::prbs_status(LaneId) { return not_offered("PRBS"); }
-Status NetlinkDriver::read_cmis(const CmisAddress&, std::span<std::uint8_t>) {
-  return not_offered("CMIS access by optical engine (use read_module_eeprom per port)");
+Status NetlinkDriver::read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) {
+  try {
+    const auto* oe = std::get_if<OeId>(&address.module);
+    if (oe == nullptr) return not_offered("CMIS access to ELS modules (they are not behind a netdev)");
+    const Platform& p = *impl_->platform;
+    if (oe->value() >= p.optical_engines().size() ||
+        address.bank.value() >= p.optical_engines()[oe->value()].banks.size() ||
+        p.optical_engines()[oe->value()].banks[address.bank.value()].lanes.empty())
+      return error(Code::out_of_range, fmt::format("{}: no such optical engine bank", to_string(address)));
+    // The module is reached through the netdev of the port holding the bank's first lane.
+    const LaneInfo& lane =
+        p.lanes()[p.optical_engines()[oe->value()].banks[address.bank.value()].lanes.front().value()];
+    EepromRequest r;
+    r.offset = address.offset;
+    r.length = static_cast<std::uint32_t>(out.size());
+    // The kernel reads lower memory (bytes 0..127) as page 0 bank 0 only.
+    r.page = address.offset < 128 ? 0 : address.page;
+    r.bank = address.offset < 128 ? 0 : static_cast<std::uint8_t>(address.bank.value());
+    std::vector<std::uint8_t> bytes;
+    CPO_RETURN_IF_ERROR(read_module_eeprom(lane.port, r, bytes));
+    std::copy(bytes.begin(), bytes.end(), out.begin());
+    return ok_status();
+  } catch (const std::exception& e) {
+    return error(Code::internal, e.what());
+  }
 }
 Status NetlinkDriver::write_cmis(const CmisAddress&, std::span<const std::uint8_t>) {
   return not_offered("CMIS writes");
@@ -678,21 +949,39 @@ Result<LaneTelemetry> NetlinkDriver::lane_telemetry(LaneId lane) {
 
 Result<PortTelemetry> NetlinkDriver::port_telemetry(PortId port) {
   try {
-    if (port.value() < impl_->devs.size() && impl_->devs[port.value()].ifindex == 0)
-      return impl_->telemetry_of(port, nullptr);
-    auto s = impl_->get_link(port);
-    if (!s) return s.status();
-    return impl_->telemetry_of(port, &*s);
+    CPO_RETURN_IF_ERROR(impl_->check_port(port));
+    std::map<int, LinkState> links;
+    const std::uint32_t n = impl_->subport_count(port);
+    for (std::uint32_t s = 0; s < n; ++s) {
+      auto l = impl_->get_link(LogicalPort{port, s});
+      if (!l) {
+        if (l.status().code() == Code::not_found) continue;  // a port without a netdev: all down
+        return l.status();
+      }
+      links[l->ifindex] = *l;
+    }
+    return impl_->telemetry_of(port, links);
   } catch (const std::exception& e) {
     return error(Code::internal, e.what());
   }
 }
 
 Result<OperState> NetlinkDriver::oper_state(PortId port) {
-  auto s = link_state(port);
-  if (!s) return s.status();
-  return oper_up(*s) ? OperState::up : OperState::down;
+  auto t = port_telemetry(port);
+  if (!t) return t.status();
+  return t->oper();
 }
+
+namespace {
+// An OE's module state and monitors from its lower memory (CMIS 5.2 Table 8-4, bytes 3, 14..17),
+// decoded by the hal codec.
+void fill_oe(OeTelemetry& t, const cmis::PageBytes& lower) {
+  const cmis::LowerPage l = cmis::decode_lower(lower);
+  t.module_state = l.module_state;
+  t.temperature = l.temperature;
+  t.vcc = l.vcc;
+}
+}  // namespace
 
 Status NetlinkDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
   try {
@@ -711,9 +1000,7 @@ Status NetlinkDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
     out.lasers.clear();
     for (const auto& port : p.ports()) {
       if (port.unit != unit) continue;
-      const auto& d = impl_->devs[port.id.value()];
-      auto it = links->find(d.ifindex);
-      out.ports.push_back(impl_->telemetry_of(port.id, d.ifindex != 0 && it != links->end() ? &it->second : nullptr));
+      out.ports.push_back(impl_->telemetry_of(port.id, *links));
     }
     for (const auto& lane : p.lanes()) {
       if (lane.unit != unit) continue;
@@ -725,6 +1012,25 @@ Status NetlinkDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
       if (oe.unit != unit) continue;
       OeTelemetry t;
       t.oe = oe.id;
+      // The module's lower memory, unless its netdev said it has no module EEPROM (veth).
+      if (capabilities().cmis_oe && !oe.banks.empty() && !oe.banks.front().lanes.empty()) {
+        const PortId port = p.lanes()[oe.banks.front().lanes.front().value()].port;
+        bool skip = false;
+        {
+          Lock lock(impl_->map_mu);
+          skip = impl_->no_module_eeprom[port.value()] != 0;
+        }
+        cmis::PageBytes lower{};
+        const Status s = skip ? ok_status() : read_cmis(CmisAddress{oe.id, BankId(0), 0, 0}, lower);
+        if (!skip && s.ok()) {
+          fill_oe(t, lower);
+        } else if (!skip && s.code() == Code::unsupported) {
+          Lock lock(impl_->map_mu);
+          impl_->no_module_eeprom[port.value()] = 1;
+        } else if (!skip && s.code() != Code::not_found) {
+          return s;
+        }
+      }
       out.oes.push_back(t);
     }
     for (const auto& els : p.els_modules()) {
@@ -775,16 +1081,22 @@ Status NetlinkDriver::read_events(std::vector<Event>& out) {
       for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, left); h = nlmsg_next(h, &left)) {
         if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) continue;
         LinkState s = parse_link(h);
-        auto it = im.port_of_index.find(s.ifindex);
-        if (it == im.port_of_index.end()) continue;
-        const std::uint32_t port = it->second;
+        LogicalPort lp;
+        {
+          Lock map_lock(im.map_mu);
+          auto it = im.lp_of_index.find(s.ifindex);
+          if (it == im.lp_of_index.end()) continue;
+          lp = it->second;
+        }
+        const std::uint32_t port = lp.port.value();
+        const std::uint32_t bit = 1u << lp.subport;
         const bool up = h->nlmsg_type == RTM_NEWLINK && oper_up(s);
-        if (up == im.last_oper[port]) continue;
-        im.last_oper[port] = up;
+        if (up == ((im.last_oper[port] & bit) != 0)) continue;
+        im.last_oper[port] = up ? im.last_oper[port] | bit : im.last_oper[port] & ~bit;
         Event e;
         e.unit = im.platform->ports()[port].unit;
         e.timestamp = now_ns();
-        e.payload = LinkChange{LogicalPort{PortId(port), 0}, up ? OperState::up : OperState::down,
+        e.payload = LinkChange{lp, up ? OperState::up : OperState::down,
                                up ? LinkCause::none : (s.admin_up ? LinkCause::none : LinkCause::admin_down)};
         out.push_back(e);
       }
@@ -798,20 +1110,22 @@ Status NetlinkDriver::read_events(std::vector<Event>& out) {
       r.timestamp = now;
       r.payload = Resync{0};
       out.push_back(r);
-      for (std::size_t p = 0; p < im.devs.size(); ++p) {
-        if (im.devs[p].ifindex == 0) continue;
-        auto it = links->find(im.devs[p].ifindex);
-        const bool up = it != links->end() && oper_up(it->second);
-        if (up == im.last_oper[p]) continue;
-        im.last_oper[p] = up;
+      const std::vector<std::uint32_t> now_up = im.oper_of(*links);
+      std::vector<SubportNetdev> netdevs = subport_netdevs();
+      for (const SubportNetdev& d : netdevs) {
+        const std::uint32_t p = d.port.port.value();
+        const std::uint32_t bit = 1u << d.port.subport;
+        const bool up = (now_up[p] & bit) != 0;
+        if (up == ((im.last_oper[p] & bit) != 0)) continue;
+        im.last_oper[p] = up ? im.last_oper[p] | bit : im.last_oper[p] & ~bit;
+        auto it = links->find(d.ifindex);
         Event e;
         e.unit = im.platform->ports()[p].unit;
         e.timestamp = now;
         e.synthetic = true;
-        const bool admin = it != links->end() && it->second.admin_up;
-        e.payload =
-            LinkChange{LogicalPort{PortId(static_cast<std::uint32_t>(p)), 0}, up ? OperState::up : OperState::down,
-                       up || admin ? LinkCause::none : LinkCause::admin_down};
+        const bool admin = d.ifindex != 0 && it != links->end() && it->second.admin_up;
+        e.payload = LinkChange{d.port, up ? OperState::up : OperState::down,
+                               up || admin ? LinkCause::none : LinkCause::admin_down};
         out.push_back(e);
       }
     }

@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "cpo/drivers/netlink/genl_transport.h"
 #include "cpo/drivers/netlink/netlink_driver.h"
 
 namespace cpo::netlink::detail {
@@ -159,6 +160,24 @@ inline Status transact(nl_sock* sk, nl_msg* msg, std::string_view what,
     }
     if ((mh.msg_flags & MSG_TRUNC) != 0) return error(Code::internal, fmt::format("{}: reply truncated", what));
     if (auto done = handle_replies(buf.data(), static_cast<std::size_t>(n), seq, dump, what, on_reply)) return *done;
+  }
+}
+
+// transact() through a GenlTransport (a canned kernel in tests): `msg` carries its own
+// sequence number.
+inline Status transact_via(GenlTransport& t, nl_msg* msg, std::string_view what,
+                           const std::function<void(nlmsghdr*)>& on_reply) {
+  nlmsghdr* req = nlmsg_hdr(msg);
+  req->nlmsg_flags |= NLM_F_ACK;
+  const bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(req);
+  CPO_RETURN_IF_ERROR(t.send(std::span<const std::uint8_t>(bytes, req->nlmsg_len)));
+  while (true) {
+    auto datagram = t.receive();
+    if (!datagram) return datagram.status();
+    if (auto done = handle_replies(reinterpret_cast<char*>(datagram->data()), datagram->size(), req->nlmsg_seq, dump,
+                                   what, on_reply))
+      return *done;
   }
 }
 

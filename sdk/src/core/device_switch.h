@@ -27,6 +27,8 @@ class DeviceSwitch final : public Switch {
   Status set_admin(PortId port, AdminState state) override;
   Status set_admin(const LogicalPort& port, AdminState state) override;
   Status set_fec(PortId port, FecMode mode) override;
+  [[nodiscard]] Result<std::uint32_t> mtu(const LogicalPort& port) override;
+  Status set_mtu(const LogicalPort& port, std::uint32_t bytes) override;
   Result<BreakoutResult> breakout(std::span<const BreakoutGroupRequest> groups,
                                   const BreakoutOptions& options) override;
   [[nodiscard]] Result<LaneTelemetry> lane(LaneId lane) override;

@@ -151,6 +151,24 @@ Status DeviceSwitch::set_admin(const LogicalPort& port, AdminState state) {
 
 Status DeviceSwitch::set_fec(PortId port, FecMode mode) { return impl_->driver.set_fec(port, mode); }
 
+// Capability and range are checked by the validating layer; the sub-port against the current
+// breakout here, as set_admin does.
+Result<std::uint32_t> DeviceSwitch::mtu(const LogicalPort& port) {
+  if (!impl_->driver.capabilities().mtu) return impl_->driver.mtu(port);
+  auto map = breakout_map();
+  if (!map) return map.status();
+  CPO_RETURN_IF_ERROR(sonic_name(impl_->platform, port, *map).status());
+  return impl_->driver.mtu(port);
+}
+
+Status DeviceSwitch::set_mtu(const LogicalPort& port, std::uint32_t bytes) {
+  if (!impl_->driver.capabilities().mtu) return impl_->driver.set_mtu(port, bytes);
+  auto map = breakout_map();
+  if (!map) return map.status();
+  CPO_RETURN_IF_ERROR(sonic_name(impl_->platform, port, *map).status());
+  return impl_->driver.set_mtu(port, bytes);
+}
+
 Result<LaneTelemetry> DeviceSwitch::lane(LaneId lane) { return impl_->driver.lane_telemetry(lane); }
 Status DeviceSwitch::set_tx_fir(LaneId lane, const TxFir& taps) { return impl_->driver.set_tx_fir(lane, taps); }
 Status DeviceSwitch::set_prbs(LaneId lane, const PrbsConfig& config) { return impl_->driver.set_prbs(lane, config); }

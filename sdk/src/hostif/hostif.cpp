@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -62,11 +66,47 @@ struct Tap {
   HostInterface info;
 };
 
-// One RTM_NEWLINK request setting or clearing IFF_UP.
-struct LinkRequest {
-  nlmsghdr hdr;
-  ifinfomsg ifi;
+// A change to one of our netdevs.
+struct LinkEdit {
+  int ifindex = 0;
+  bool up = false;
+  std::uint32_t mtu = 0;  // 0: leave the MTU
+  std::string alias;      // empty: leave the alias
 };
+
+// The alias that marks a host interface with its owner: "cposdk-hostif pid=<pid> port=<P>/<S>".
+// It is how `hostif show` finds the interfaces and `hostif down` their owner and leftovers.
+constexpr std::string_view kAliasPrefix = "cposdk-hostif pid=";
+
+void put_attr(std::vector<char>& msg, std::uint16_t type, const void* data, std::size_t size) {
+  const std::size_t at = NLMSG_ALIGN(msg.size());
+  msg.resize(at + RTA_ALIGN(RTA_LENGTH(size)), 0);
+  rtattr a{};
+  a.rta_type = type;
+  a.rta_len = static_cast<unsigned short>(RTA_LENGTH(size));
+  std::memcpy(msg.data() + at, &a, sizeof a);
+  std::memcpy(msg.data() + at + RTA_LENGTH(0), data, size);
+}
+
+// RTM_NEWLINK for one edit.
+std::vector<char> link_request(const LinkEdit& e, std::uint32_t seq) {
+  std::vector<char> msg(NLMSG_LENGTH(sizeof(ifinfomsg)), 0);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = e.ifindex;
+  ifi.ifi_flags = e.up ? static_cast<unsigned>(IFF_UP) : 0u;
+  ifi.ifi_change = IFF_UP;
+  std::memcpy(msg.data() + NLMSG_HDRLEN, &ifi, sizeof ifi);
+  if (e.mtu != 0) put_attr(msg, IFLA_MTU, &e.mtu, sizeof e.mtu);
+  if (!e.alias.empty()) put_attr(msg, IFLA_IFALIAS, e.alias.c_str(), e.alias.size() + 1);
+  nlmsghdr h{};
+  h.nlmsg_len = static_cast<std::uint32_t>(msg.size());
+  h.nlmsg_type = RTM_NEWLINK;
+  h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  h.nlmsg_seq = seq;
+  std::memcpy(msg.data(), &h, sizeof h);
+  return msg;
+}
 
 }  // namespace
 
@@ -110,26 +150,16 @@ struct HostInterfaces::State {
     return name;
   }
 
-  // Sets IFF_UP of many netdevs: every request is sent, then every ack read.
-  Status set_up(const std::vector<std::pair<int, bool>>& changes) {
+  // Sets IFF_UP (and the MTU) of many netdevs: every request is sent, then every ack read.
+  Status set_links(const std::vector<LinkEdit>& changes) {
     if (changes.empty()) return ok_status();
-    std::vector<LinkRequest> reqs(changes.size());
+    std::vector<std::vector<char>> reqs;
+    reqs.reserve(changes.size());
     const std::uint32_t first = seq;
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-      LinkRequest& r = reqs[i];
-      std::memset(&r, 0, sizeof r);
-      r.hdr.nlmsg_len = sizeof r;
-      r.hdr.nlmsg_type = RTM_NEWLINK;
-      r.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-      r.hdr.nlmsg_seq = seq++;
-      r.ifi.ifi_family = AF_UNSPEC;
-      r.ifi.ifi_index = changes[i].first;
-      r.ifi.ifi_flags = changes[i].second ? static_cast<unsigned>(IFF_UP) : 0u;
-      r.ifi.ifi_change = IFF_UP;
-    }
+    for (const auto& c : changes) reqs.push_back(link_request(c, seq++));
     // One sendto per request keeps each under the socket's limits; acks are read afterwards.
     for (const auto& r : reqs)
-      if (::send(rtnl.get(), &r, sizeof r, 0) < 0)
+      if (::send(rtnl.get(), r.data(), r.size(), 0) < 0)
         return error(Code::io_error, fmt::format("host interfaces: RTM_NEWLINK: {}", errno_text(errno)));
     std::size_t acked = 0;
     Status result;
@@ -151,8 +181,8 @@ struct HostInterfaces::State {
           nlmsgerr e;
           std::memcpy(&e, buf.data() + off + NLMSG_HDRLEN, sizeof e);
           if (e.error != 0 && result.ok())
-            result = error(Code::io_error, fmt::format("host interfaces: ifindex {}: set admin: {}",
-                                                       changes[h.nlmsg_seq - first].first, errno_text(-e.error)));
+            result = error(Code::io_error, fmt::format("host interfaces: ifindex {}: set admin/MTU: {}",
+                                                       changes[h.nlmsg_seq - first].ifindex, errno_text(-e.error)));
         }
         const std::size_t step = NLMSG_ALIGN(h.nlmsg_len);
         if (step >= left) break;
@@ -200,11 +230,18 @@ struct HostInterfaces::State {
     std::map<LogicalPort, const LogicalPortTelemetry*> want;
     for (const auto& lp : snap->logical_ports) want[lp.port] = &lp;
     for (auto it = taps.begin(); it != taps.end();) it = want.contains(it->first) ? std::next(it) : taps.erase(it);
-    std::vector<std::pair<int, bool>> admin;
+    std::vector<LinkEdit> edits;
     Status status;
+    const bool has_mtu = sw.capabilities().mtu;
     for (const auto& [port, lp] : want) {
       auto it = taps.find(port);
       const bool up = lp->admin == AdminState::up;
+      std::uint32_t mtu = 0;
+      if (has_mtu) {
+        auto m = sw.mtu(port);
+        if (!m) return m.status().with_context("host interfaces");
+        mtu = *m;
+      }
       if (it == taps.end()) {
         auto name = name_for(*lp);
         if (!name) return name.status();
@@ -212,23 +249,27 @@ struct HostInterfaces::State {
         if (!tap) return tap.status();
         it = taps.emplace(port, std::move(tap).value()).first;
         it->second.info.admin_up = up;
-        if (up) admin.emplace_back(it->second.info.ifindex, true);
+        it->second.info.mtu = mtu;
+        edits.push_back(
+            LinkEdit{it->second.info.ifindex, up, mtu,
+                     fmt::format("{}{} port={}/{}", kAliasPrefix, ::getpid(), port.port.value(), port.subport)});
         CPO_RETURN_IF_ERROR(set_carrier(it->second, lp->oper == OperState::up));
         continue;
       }
       Tap& tap = it->second;
-      if (tap.info.admin_up != up) {
+      if (tap.info.admin_up != up || tap.info.mtu != mtu) {
+        edits.push_back(LinkEdit{tap.info.ifindex, up, tap.info.mtu != mtu ? mtu : 0, {}});
         tap.info.admin_up = up;
-        admin.emplace_back(tap.info.ifindex, up);
+        tap.info.mtu = mtu;
       }
       if (tap.info.carrier != (lp->oper == OperState::up))
         CPO_RETURN_IF_ERROR(set_carrier(tap, lp->oper == OperState::up));
     }
-    CPO_RETURN_IF_ERROR(set_up(admin));
+    CPO_RETURN_IF_ERROR(set_links(edits));
     // The kernel queued the notifications of our own changes before acking them: read them
     // now so they are not taken for changes made on the host.
     std::vector<int> ours;
-    for (const auto& [index, up] : admin) ours.push_back(index);
+    for (const auto& e : edits) ours.push_back(e.ifindex);
     on_notifications(ours);
     publish();
     return status;
@@ -245,6 +286,7 @@ struct HostInterfaces::State {
   // Notifications of the namespace: an interface of ours whose IFF_UP differs from the agreed
   // state was changed from the host side: the logical port follows.
   void on_notifications(const std::vector<int>& ours = {}) {
+    std::vector<LinkEdit> undo;
     std::vector<char> buf(64 * 1024);
     bool changed = false;
     bool resync = false;
@@ -267,6 +309,7 @@ struct HostInterfaces::State {
         if (h.nlmsg_type == RTM_NEWLINK && h.nlmsg_len >= NLMSG_HDRLEN + sizeof(ifinfomsg)) {
           ifinfomsg ifi;
           std::memcpy(&ifi, buf.data() + off + NLMSG_HDRLEN, sizeof ifi);
+          const std::uint32_t mtu = mtu_of(buf.data() + off, h.nlmsg_len);
           for (auto& [port, tap] : taps) {
             if (tap.info.ifindex != ifi.ifi_index) continue;
             if (std::find(ours.begin(), ours.end(), ifi.ifi_index) != ours.end()) continue;
@@ -274,6 +317,16 @@ struct HostInterfaces::State {
             if (up != tap.info.admin_up) {
               tap.info.admin_up = up;
               (void)sw.set_admin(port, up ? AdminState::up : AdminState::down);
+              changed = true;
+            }
+            if (tap.info.mtu != 0 && mtu != 0 && mtu != tap.info.mtu) {
+              // The host changed the MTU: the port follows; a value the switch refuses is undone
+              // on the interface, so both keep agreeing.
+              if (sw.set_mtu(port, mtu).ok()) {
+                tap.info.mtu = mtu;
+              } else {
+                undo.push_back(LinkEdit{tap.info.ifindex, tap.info.admin_up, tap.info.mtu, {}});
+              }
               changed = true;
             }
           }
@@ -284,8 +337,32 @@ struct HostInterfaces::State {
         left -= step;
       }
     }
+    if (!undo.empty()) {
+      (void)set_links(undo);
+      std::vector<int> mine;
+      for (const auto& e : undo) mine.push_back(e.ifindex);
+      on_notifications(mine);
+    }
     if (changed) publish();
     if (resync) (void)full_pass();
+  }
+
+  // IFLA_MTU of an RTM_NEWLINK message; 0 when absent.
+  static std::uint32_t mtu_of(const char* msg, std::size_t len) {
+    std::size_t off = NLMSG_LENGTH(sizeof(ifinfomsg));
+    off = NLMSG_ALIGN(off);
+    while (off + sizeof(rtattr) <= len) {
+      rtattr a;
+      std::memcpy(&a, msg + off, sizeof a);
+      if (a.rta_len < sizeof(rtattr) || off + a.rta_len > len) break;
+      if (a.rta_type == IFLA_MTU && a.rta_len >= RTA_LENGTH(sizeof(std::uint32_t))) {
+        std::uint32_t v = 0;
+        std::memcpy(&v, msg + off + RTA_LENGTH(0), sizeof v);
+        return v;
+      }
+      off += RTA_ALIGN(a.rta_len);
+    }
+    return 0;
   }
 
   void on_link_events(Subscription& sub) {
@@ -438,6 +515,182 @@ Status HostInterfaces::sync() {
                            [&]() CPO_NO_THREAD_SAFETY_ANALYSIS { return state_->completed >= ticket; }))
     return error(Code::timeout, "host interfaces: the worker did not finish a pass within 30 s");
   return state_->last;
+}
+
+namespace {
+
+// Runs `body` on a helper thread inside network namespace `netns` (empty: the caller's), so
+// the caller's own namespace never changes.
+Status in_netns(const std::string& netns, const std::function<Status()>& body) {
+  if (netns.empty()) return body();
+  if (netns.find('/') != std::string::npos)
+    return error(Code::invalid_argument, fmt::format("netns '{}': a namespace name has no '/'", netns));
+  Fd ns(::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC));
+  if (ns.get() < 0)
+    return error(errno == ENOENT ? Code::not_found : Code::io_error,
+                 fmt::format("netns {}: {} (create it with `ip netns add {}`)", netns, errno_text(errno), netns));
+  Status result;
+  std::thread helper([&]() noexcept {
+    try {
+      if (::setns(ns.get(), CLONE_NEWNET) != 0) {
+        result = error(Code::io_error, fmt::format("setns into netns {}: {}", netns, errno_text(errno)));
+        return;
+      }
+      result = body();
+    } catch (const std::exception& e) {
+      result = error(Code::internal, e.what());
+    }
+  });
+  helper.join();
+  return result;
+}
+
+// A zombie counts as stopped: its descriptors, and so its taps, are gone.
+bool running(int pid) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+  char state = 0;
+  if (FILE* f = std::fopen(fmt::format("/proc/{}/stat", pid).c_str(), "r"); f != nullptr) {
+    // "pid (comm) S ...": the state follows the last ')'.
+    char line[512] = {};
+    const std::size_t n = std::fread(line, 1, sizeof line - 1, f);
+    std::fclose(f);
+    const std::string_view text(line, n);
+    if (auto close = text.rfind(')'); close != std::string_view::npos && close + 2 < text.size())
+      state = text[close + 2];
+  }
+  return state != 'Z';
+}
+
+// Every netdev of the current namespace carrying our alias.
+Result<std::vector<MarkedInterface>> dump_marked() {
+  Fd sock(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (sock.get() < 0) return error(Code::io_error, fmt::format("netlink socket: {}", errno_text(errno)));
+  struct {
+    nlmsghdr h;
+    ifinfomsg ifi;
+  } req{};
+  req.h.nlmsg_len = sizeof req;
+  req.h.nlmsg_type = RTM_GETLINK;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.h.nlmsg_seq = 1;
+  req.ifi.ifi_family = AF_UNSPEC;
+  if (::send(sock.get(), &req, sizeof req, 0) < 0)
+    return error(Code::io_error, fmt::format("RTM_GETLINK: {}", errno_text(errno)));
+  std::vector<MarkedInterface> out;
+  std::vector<char> buf(64 * 1024);
+  while (true) {
+    const ssize_t n = ::recv(sock.get(), buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return error(Code::io_error, fmt::format("RTM_GETLINK: {}", errno_text(errno)));
+    }
+    std::size_t off = 0;
+    auto left = static_cast<std::size_t>(n);
+    while (left >= sizeof(nlmsghdr)) {
+      nlmsghdr h;
+      std::memcpy(&h, buf.data() + off, sizeof h);
+      if (h.nlmsg_len < sizeof(nlmsghdr) || h.nlmsg_len > left) break;
+      if (h.nlmsg_type == NLMSG_DONE) return out;
+      if (h.nlmsg_type == NLMSG_ERROR) {
+        nlmsgerr e;
+        std::memcpy(&e, buf.data() + off + NLMSG_HDRLEN, sizeof e);
+        return error(Code::io_error, fmt::format("RTM_GETLINK: {}", errno_text(-e.error)));
+      }
+      if (h.nlmsg_type == RTM_NEWLINK && h.nlmsg_len >= NLMSG_LENGTH(sizeof(ifinfomsg))) {
+        ifinfomsg ifi;
+        std::memcpy(&ifi, buf.data() + off + NLMSG_HDRLEN, sizeof ifi);
+        MarkedInterface m;
+        m.ifindex = ifi.ifi_index;
+        m.admin_up = (ifi.ifi_flags & IFF_UP) != 0;
+        std::string alias;
+        for (std::size_t a = NLMSG_LENGTH(sizeof(ifinfomsg)); a + sizeof(rtattr) <= h.nlmsg_len;) {
+          rtattr at;
+          std::memcpy(&at, buf.data() + off + a, sizeof at);
+          if (at.rta_len < sizeof(rtattr) || a + at.rta_len > h.nlmsg_len) break;
+          const char* data = buf.data() + off + a + RTA_LENGTH(0);
+          const std::size_t size = at.rta_len - RTA_LENGTH(0);
+          if (at.rta_type == IFLA_IFNAME) m.ifname = std::string(data, strnlen(data, size));
+          if (at.rta_type == IFLA_IFALIAS) alias = std::string(data, strnlen(data, size));
+          if (at.rta_type == IFLA_MTU && size >= 4) std::memcpy(&m.mtu, data, 4);
+          if (at.rta_type == IFLA_CARRIER && size >= 1) m.carrier = data[0] != 0;
+          a += RTA_ALIGN(at.rta_len);
+        }
+        unsigned port = 0, sub = 0;
+        int pid = 0;
+        if (alias.starts_with(kAliasPrefix) &&
+            std::sscanf(alias.c_str() + kAliasPrefix.size(), "%d port=%u/%u", &pid, &port, &sub) == 3) {
+          m.owner_pid = pid;
+          m.owner_running = running(pid);
+          m.port = LogicalPort{PortId(port), sub};
+          out.push_back(std::move(m));
+        }
+      }
+      const std::size_t step = NLMSG_ALIGN(h.nlmsg_len);
+      if (step >= left) break;
+      off += step;
+      left -= step;
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<MarkedInterface>> HostInterfaces::list(const std::string& netns) {
+  try {
+    std::vector<MarkedInterface> out;
+    CPO_RETURN_IF_ERROR(in_netns(netns, [&] {
+      auto got = dump_marked();
+      if (!got) return got.status();
+      out = std::move(got).value();
+      return ok_status();
+    }));
+    std::sort(out.begin(), out.end(),
+              [](const MarkedInterface& a, const MarkedInterface& b) { return a.port < b.port; });
+    return out;
+  } catch (const std::exception& e) {
+    return error(Code::internal, fmt::format("host interfaces: {}", e.what()));
+  }
+}
+
+Result<std::vector<std::string>> HostInterfaces::remove_leftovers(const std::string& netns) {
+  try {
+    std::vector<std::string> removed;
+    CPO_RETURN_IF_ERROR(in_netns(netns, [&] {
+      auto got = dump_marked();
+      if (!got) return got.status();
+      for (const auto& m : *got) {
+        if (m.owner_running) continue;
+        struct {
+          nlmsghdr h;
+          ifinfomsg ifi;
+        } req{};
+        req.h.nlmsg_len = sizeof req;
+        req.h.nlmsg_type = RTM_DELLINK;
+        req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+        req.h.nlmsg_seq = 1;
+        req.ifi.ifi_family = AF_UNSPEC;
+        req.ifi.ifi_index = m.ifindex;
+        Fd sock(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+        if (sock.get() < 0 || ::send(sock.get(), &req, sizeof req, 0) < 0)
+          return error(Code::io_error, fmt::format("host interface {}: RTM_DELLINK: {}", m.ifname, errno_text(errno)));
+        struct {
+          nlmsghdr h;
+          nlmsgerr e;
+        } ack{};
+        if (::recv(sock.get(), &ack, sizeof ack, 0) < 0)
+          return error(Code::io_error, fmt::format("host interface {}: RTM_DELLINK: {}", m.ifname, errno_text(errno)));
+        // ENODEV: it went away meanwhile (its owner's descriptors closed), which is the goal.
+        if (ack.e.error != 0 && ack.e.error != -ENODEV)
+          return error(Code::io_error,
+                       fmt::format("host interface {}: RTM_DELLINK: {}", m.ifname, errno_text(-ack.e.error)));
+        removed.push_back(m.ifname);
+      }
+      return ok_status();
+    }));
+    return removed;
+  } catch (const std::exception& e) {
+    return error(Code::internal, fmt::format("host interfaces: {}", e.what()));
+  }
 }
 
 }  // namespace cpo::sdk

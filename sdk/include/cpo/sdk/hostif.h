@@ -11,12 +11,16 @@
 // - Carrier follows the logical port's oper state (TUNSETCARRIER) as link_change events
 //   arrive; admin state is synchronised both ways: `ip link set Ethernet0 down` sets the
 //   logical port admin down through the facade, and a port set down through the facade takes
-//   its interface down.
+//   its interface down. MTU likewise, when the switch has the MTU capability: `ip link set
+//   Ethernet0 mtu 9100` calls Switch::set_mtu (a refused value is undone on the interface),
+//   and an MTU set through the facade reaches the interface at the next pass.
 // - A breakout adds and removes the interfaces of the affected sub-ports (at the next pass,
 //   every `period`, or at once with sync()).
 // - The taps are not persistent: they disappear when this object is destroyed or the process
 //   dies, so a crash leaves nothing behind. Interfaces of the same names that exist already
-//   are refused (already_exists) rather than taken over.
+//   are refused (already_exists) rather than taken over. Every interface carries the alias
+//   "cposdk-hostif pid=<owner> port=<P>/<S>" (`ip link` shows it), by which list() finds them
+//   from any process and remove_leftovers() deletes those whose owner no longer runs.
 //
 // Thread safety: all members may be called from any thread. One worker thread (inside the
 // chosen namespace) does the work; it calls the facade, never user code.
@@ -24,6 +28,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,10 +52,30 @@ struct HostInterface {
   int ifindex = 0;
   bool admin_up = false;  // as last agreed between the netdev and the switch
   bool carrier = false;
+  std::uint32_t mtu = 0;  // as last agreed; 0 when the switch has no MTU (the tap keeps its own)
+};
+
+// A host interface as another process sees it (HostInterfaces::list).
+struct MarkedInterface {
+  std::string ifname;
+  int ifindex = 0;
+  LogicalPort port;
+  int owner_pid = 0;           // the process that made it
+  bool owner_running = false;  // that process still runs (else: a leftover)
+  bool admin_up = false;       // IFF_UP
+  bool carrier = false;        // IFLA_CARRIER
+  std::uint32_t mtu = 0;
 };
 
 class HostInterfaces {
  public:
+  // Every host interface in namespace `netns` (empty: the caller's), by port. Errors:
+  // not_found (no such namespace), io_error (netlink).
+  static Result<std::vector<MarkedInterface>> list(const std::string& netns);
+  // Deletes the host interfaces in `netns` whose owner no longer runs; returns their names.
+  // Errors: as list(), io_error naming the interface the kernel would not delete.
+  static Result<std::vector<std::string>> remove_leftovers(const std::string& netns);
+
   // Creates every interface and brings the admin-up ones up before returning. Errors:
   // not_found (no such namespace), already_exists (a netdev of one of the names exists),
   // io_error (/dev/net/tun or netlink refused; the message says which call), invalid_argument

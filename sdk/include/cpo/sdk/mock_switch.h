@@ -46,6 +46,7 @@ class MockSwitch : public Switch {
     caps_.backend = "mock";
     ON_CALL(*this, breakout_map()).WillByDefault(Return(Result<BreakoutMap>(BreakoutMap{})));
     ON_CALL(*this, port(_)).WillByDefault(Return(no_action<PortTelemetry>("port")));
+    ON_CALL(*this, mtu(_)).WillByDefault(Return(no_action<std::uint32_t>("mtu")));
     ON_CALL(*this, lane(_)).WillByDefault(Return(no_action<LaneTelemetry>("lane")));
     ON_CALL(*this, prbs(_)).WillByDefault(Return(no_action<PrbsStatus>("prbs")));
     ON_CALL(*this, laser_limits(_)).WillByDefault(Return(no_action<LaserLimits>("laser_limits")));
@@ -82,6 +83,8 @@ class MockSwitch : public Switch {
   MOCK_METHOD(Status, set_admin, (PortId port, AdminState state), (override));
   MOCK_METHOD(Status, set_admin, (const LogicalPort& port, AdminState state), (override));
   MOCK_METHOD(Status, set_fec, (PortId port, FecMode mode), (override));
+  MOCK_METHOD(Result<std::uint32_t>, mtu, (const LogicalPort& port), (override));
+  MOCK_METHOD(Status, set_mtu, (const LogicalPort& port, std::uint32_t bytes), (override));
   MOCK_METHOD(Result<BreakoutResult>, breakout,
               (std::span<const BreakoutGroupRequest> groups, const BreakoutOptions& options), (override));
 

@@ -94,6 +94,12 @@ class Switch {
   virtual Status set_admin(PortId port, AdminState state) = 0;
   virtual Status set_admin(const LogicalPort& port, AdminState state) = 0;
   virtual Status set_fec(PortId port, FecMode mode) = 0;
+  // MTU of one logical port in bytes (the largest frame's L3 payload, as `ip link` counts it).
+  // Errors: unsupported when the backend has none (capabilities().mtu false), out_of_range for
+  // a sub-port the current breakout does not have or, for set_mtu, bytes outside
+  // capabilities().mtu_min..mtu_max (refused before the device is touched), the device's errors.
+  [[nodiscard]] virtual Result<std::uint32_t> mtu(const LogicalPort& port) = 0;
+  virtual Status set_mtu(const LogicalPort& port, std::uint32_t bytes) = 0;
 
   // Applies many breakout groups in one call (breakout.h has the policy). Errors, before any
   // write: out_of_range (unknown port), invalid_argument (a port twice), unsupported (a mode

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "cpo/drivers/netlink/genl_transport.h"
 #include "cpo/hal/status.h"
 
 namespace cpo::netlink {
@@ -45,15 +46,9 @@ struct DevlinkInfo {
   std::vector<std::pair<std::string, std::string>> running;  // version name -> value
 };
 
-// How one request reaches the kernel: send a complete netlink message, then receive reply
-// datagrams until the request's ack or NLMSG_DONE.
-class DevlinkTransport {
- public:
-  virtual ~DevlinkTransport() = default;
-  virtual Status send(std::span<const std::uint8_t> message) = 0;
-  // One datagram (one or more netlink messages).
-  virtual Result<std::vector<std::uint8_t>> receive() = 0;
-};
+// How one request reaches the kernel (genl_transport.h): send a complete netlink message, then
+// receive reply datagrams until the request's ack or NLMSG_DONE.
+using DevlinkTransport = GenlTransport;
 
 class Devlink {
  public:

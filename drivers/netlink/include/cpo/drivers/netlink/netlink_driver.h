@@ -4,7 +4,9 @@
 // Ports are netdevs of one network namespace, matched by a name pattern ("swp{N}") or a map
 // file ("PORT IFNAME" per line). Admin state, MTU and oper state go through rtnetlink; speed,
 // duplex and lanes through the ethtool generic-netlink family (LINKMODES); module EEPROM
-// through ETHTOOL_MSG_MODULE_EEPROM_GET. Link notifications come from a socket subscribed to
+// through ETHTOOL_MSG_MODULE_EEPROM_GET, which also serves read_cmis for the optical engine
+// behind a port's netdev; breakout through devlink port split/unsplit, after which each
+// sub-port is the netdev devlink names for it. Link notifications come from a socket subscribed to
 // RTNLGRP_LINK; an overrun (ENOBUFS) is reported as a resync event followed by synthetic link
 // changes, as events.h specifies.
 //
@@ -15,10 +17,11 @@
 // failed_precondition, EEXIST -> already_exists, ETIMEDOUT -> timeout, EPERM/EACCES ->
 // io_error (needs CAP_NET_ADMIN), others -> device_error.
 //
-// Capabilities are what the kernel offers: port admin, telemetry (from the netdevs) and events
-// always; nothing else is claimed, so the SDK refuses breakout, FEC, PRBS, tx-FIR and CMIS
-// access through the facade with `unsupported`. Module EEPROM, MTU and link modes are reached
-// through this class's own calls.
+// Capabilities are what the kernel offers: port and sub-port admin, telemetry (from the
+// netdevs) and events always; MTU with the range every port's netdev accepts (IFLA_MIN_MTU ..
+// IFLA_MAX_MTU); CMIS reads of optical engines when the ethtool family exists; breakout when
+// devlink lists a splittable port for one of the netdevs. Nothing else is claimed, so the SDK
+// refuses FEC, PRBS, tx-FIR and CMIS writes with `unsupported`.
 //
 // Threads: every method may be called from any thread. Each calling thread gets its own
 // netlink socket (opened inside the target namespace by a helper thread that setns()es into
@@ -27,12 +30,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "cpo/drivers/netlink/devlink.h"
+#include "cpo/drivers/netlink/genl_transport.h"
 #include "cpo/hal/backend/driver.h"
 #include "cpo/hal/platform.h"
 
@@ -53,6 +59,24 @@ struct Options {
   // Receive buffer of the link-notification socket in bytes (0: the kernel default). Tests
   // make it small to force an overrun.
   int event_buffer_bytes = 0;
+  // Where devlink is reached for breakout. Unset: Devlink::open(netns), the kernel's family
+  // (a kernel without devlink leaves breakout unsupported). Tests pass a canned kernel.
+  std::function<Result<std::unique_ptr<Devlink>>()> devlink;
+  // Where the ethtool family is reached for module EEPROM reads (read_module_eeprom,
+  // read_cmis, OE telemetry). Unset: a socket per thread in the namespace. Tests pass a canned
+  // kernel with the family id it answers to.
+  struct CannedGenl {
+    std::shared_ptr<GenlTransport> transport;
+    std::uint16_t family = 0;
+  };
+  std::optional<CannedGenl> module_eeprom;
+};
+
+// One logical port's netdev: the port's own netdev, or after a devlink split the sub-port's.
+struct SubportNetdev {
+  LogicalPort port;
+  std::string ifname;
+  int ifindex = 0;
 };
 
 // One port's netdev.
@@ -114,14 +138,16 @@ class NetlinkDriver final : public Driver {
 
   [[nodiscard]] const Platform& platform() const noexcept;
   [[nodiscard]] std::shared_ptr<const Platform> shared_platform() const noexcept;
+  // Each port's netdev as found at open (index = port id); subport_netdevs() follows breakouts.
   [[nodiscard]] std::span<const PortNetdev> netdevs() const noexcept;
   // The port whose netdev is `ifname`. Errors: not_found.
   [[nodiscard]] Result<PortId> port_of(std::string_view ifname) const;
+  // The netdev of every logical port under the current breakout, by port then sub-port.
+  [[nodiscard]] std::vector<SubportNetdev> subport_netdevs() const;
 
-  // rtnetlink reads and writes of a port's netdev.
+  // rtnetlink reads and writes of a port's netdev (sub-port 0's after a split).
   Result<LinkState> link_state(PortId port);
-  using Driver::set_mtu;
-  Status set_mtu(PortId port, std::uint32_t mtu);
+  Result<LinkState> link_state(const LogicalPort& port);
   // ethtool generic netlink: LINKMODES, LINKSTATE and LINKINFO.
   Result<LinkModes> link_modes(PortId port);
   // ETHTOOL_MSG_FEC_GET. Errors: unsupported when the device has no FEC settings (veth).
@@ -135,7 +161,15 @@ class NetlinkDriver final : public Driver {
   [[nodiscard]] const Capabilities& capabilities() const noexcept override;
   Status set_admin_state(PortId port, AdminState state) override;
   Status set_subport_admin_state(const LogicalPort& port, AdminState state) override;
+  // Splits through devlink (DEVLINK_CMD_PORT_SPLIT into the mode's sub-port count, after
+  // DEVLINK_CMD_PORT_UNSPLIT when the port is split already), then maps the sub-ports to the
+  // netdevs devlink reports. Errors: the kernel's (extended ack and port named), unsupported
+  // for a mode that is not an equal split.
   Status set_breakout(std::span<const BreakoutRequest> requests) override;
+  // RTM_GETLINK / RTM_NEWLINK IFLA_MTU of the logical port's netdev. Errors: the kernel's
+  // (`ip link set swp1 mtu 70000` gives out_of_range with "mtu greater than device maximum").
+  Result<std::uint32_t> mtu(const LogicalPort& port) override;
+  Status set_mtu(const LogicalPort& port, std::uint32_t bytes) override;
   Status set_fec(PortId port, FecMode mode) override;
   Status set_loopback(PortId port, LoopbackMode mode) override;
   Result<PortTelemetry> port_telemetry(PortId port) override;
@@ -144,6 +178,10 @@ class NetlinkDriver final : public Driver {
   Status set_prbs(LaneId lane, const PrbsConfig& config) override;
   Result<PrbsStatus> prbs_status(LaneId lane) override;
   Result<LaneTelemetry> lane_telemetry(LaneId lane) override;
+  // An optical engine's bank is read through the module EEPROM of the netdev of the port
+  // holding the bank's first lane (MODULE_EEPROM_GET: lower memory as page 0 bank 0, upper
+  // pages with the bank). ELS modules are not reached by the kernel. Errors: the kernel's,
+  // e.g. unsupported "port 0 (swp1): module EEPROM ...: Operation not supported" on a veth.
   Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) override;
   Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) override;
   Status read_telemetry(UnitId unit, UnitTelemetry& out) override;
