@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +19,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../../sim/src/cmis_image.h"
+#include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/sdk/switch.h"
+#include "render/fields.h"
 #include "sdk_test_util.h"
 
 namespace cpo::sdk {
@@ -408,10 +413,95 @@ TEST_F(ConfigTest, ApplyRunsThePlanVerifiesAndASecondApplyWritesNothing) {
   EXPECT_EQ(*again.device_writes, 0u) << "an idempotent re-apply issues no device write";
 }
 
+// What a host configures on a reference device, as words of its register window: the
+// configuration fields of the status records (refdev registers.def: a port's admin mask,
+// breakout, FEC, loopback and sub-port speed; a lane's tx-FIR taps and PRBS setup; a laser's
+// power set-point and state). Device writes land in the firmware through the mailbox; these
+// fields are where the unit shows what it runs.
+std::vector<std::uint32_t> configured_words(const std::vector<std::uint32_t>& window) {
+  namespace rd = refdev;
+  std::vector<std::uint32_t> out;
+  const auto word = [&](std::size_t byte) { return window.at(byte / 4); };
+  const auto each = [&](const rd::Record& r, std::size_t count, std::initializer_list<std::size_t> fields) {
+    for (std::size_t i = 0; i < count; ++i)
+      for (std::size_t f : fields) out.push_back(word(r.base + i * r.stride + f));
+  };
+  namespace fd = rd::field;
+  each(rd::record::kPort, word(rd::reg::kPortCount),
+       {fd::kPortAdminMask, fd::kPortBreakout, fd::kPortFec, fd::kPortLoopback, fd::kPortSubportGbps});
+  each(rd::record::kLane, word(rd::reg::kLaneCount),
+       {fd::kLaneTxFirPre, fd::kLaneTxFirMain, fd::kLaneTxFirPost, fd::kLanePrbs});
+  each(rd::record::kLaser, std::size_t{word(rd::reg::kElsCount)} * word(rd::reg::kLasersPerEls),
+       {fd::kLaserState, fd::kLaserPowerSetpoint});
+  return out;
+}
+
+// Whether a host may write CMIS byte `byte` (0..127 lower page, 128..255 upper) of `page`:
+// OIF CMIS 5.2 Table 8-4 (lower byte 26 module controls, 31-36 module masks), section 8.9
+// (page 10h: every byte is a lane control); OIF-ELSFP-CMIS-01.0 pages 1Ah (control mode,
+// save/restore, masks, lane enable, output fiber checked) and 1Bh (bias and power
+// set-points), offsets from the simulator's sim/src/cmis_image.h. The apply triggers of
+// page 10h (143, 144) read back 0 and are compared too.
+bool host_writable(bool els, std::uint8_t page, int byte) {
+  namespace c = sim::cmis;
+  if (byte < 128) return byte == c::kModuleControl || (byte >= c::kModuleMasksFirst && byte <= c::kModuleMasksLast);
+  if (!els) return page == 0x10;
+  if (page == 0x1A)
+    return byte == c::kP1aControlMode || byte == c::kP1aSaveRestore ||
+           (byte >= c::kP1aMasksFirst && byte <= c::kP1aMasksLast) || byte == c::kP1aLaneEnable ||
+           byte == c::kP1aFiberChecked;
+  return page == 0x1B && byte >= c::kP1bBiasSetpoint && byte < c::kP1bPowerSetpoint + 16;
+}
+
+// Every host-writable CMIS byte of every OE bank (lower page, page 10h) and every ELS (lower
+// page, pages 1Ah and 1Bh), read through the facade as `ethtool -m` would.
+std::vector<std::uint8_t> writable_cmis_bytes(Switch& sw) {
+  std::vector<std::uint8_t> out;
+  auto take = [&](CmisAddress a, bool els) {
+    std::array<std::uint8_t, 128> half{};
+    const Status s = sw.read_cmis(a, half);
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    for (int i = 0; i < 128; ++i)
+      if (host_writable(els, a.page, a.offset + i)) out.push_back(half[static_cast<std::size_t>(i)]);
+  };
+  for (const OeInfo& oe : sw.platform().optical_engines())
+    for (std::uint32_t b = 0; b < oe.banks.size(); ++b) {
+      take({oe.id, BankId(b), 0, 0}, false);
+      take({oe.id, BankId(b), 0x10, 128}, false);
+    }
+  for (const ElsInfo& els : sw.platform().els_modules()) {
+    take({els.id, BankId(0), 0, 0}, true);
+    take({els.id, BankId(0), 0x1A, 128}, true);
+    take({els.id, BankId(0), 0x1B, 128}, true);
+  }
+  return out;
+}
+
+std::vector<std::vector<std::uint32_t>> configured_registers(Switch& sw) {
+  std::vector<std::vector<std::uint32_t>> out;
+  for (const UnitInfo& u : sw.platform().units()) {
+    auto window = sw.simulator()->register_window(u.id);
+    EXPECT_TRUE(window.ok()) << window.status().to_string();
+    out.push_back(window.ok() ? configured_words(*window) : std::vector<std::uint32_t>{});
+  }
+  return out;
+}
+
+std::string path_independent_json(Switch& sw) {
+  auto snap = sw.snapshot();
+  return snap ? render::render_json_path_independent(sw.platform(), *snap, true) : snap.status().to_string();
+}
+
 TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStarted) {
+  // A twin: the same profile and seed, the same history except the failed apply.
+  auto twin_opened = Switch::open("sim://cpo144");
+  ASSERT_TRUE(twin_opened.ok()) << twin_opened.status().to_string();
+  Switch& twin = **twin_opened;
+  for (Switch* s : {&sw(), &twin})
+    for (PortId p : {PortId(20), PortId(21), PortId(22), PortId(23)}) ASSERT_TRUE(s->set_admin(p, AdminState::up).ok());
+
   // Ops 1-49 touch units 0 and 1 (admin down, a laser off, breakouts, FEC); op 50 is the first
   // on unit 3, whose firmware hangs just before it.
-  for (PortId p : {PortId(20), PortId(21), PortId(22), PortId(23)}) ASSERT_TRUE(sw().set_admin(p, AdminState::up).ok());
   const LaserRef dark = sw().platform().lanes()[sw().platform().ports()[40].lanes[0].value()].laser;
   std::string doc =
       "schema_version: 1\nports:\n  - {port: 20-23, admin: down}\n  - {port: 0-7, breakout: 4x200G}\n"
@@ -426,7 +516,8 @@ TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStart
   ASSERT_EQ(plan->ops[49].kind, ConfigOpKind::tx_fir) << plan->ops[49].to_string();
 
   sw().sleep_for(5s);  // settle data paths and links before taking the reference
-  const std::string state_before = state_json(sw());
+  const auto registers_before = configured_registers(sw());
+  const auto cmis_before = writable_cmis_bytes(sw());
   const std::string running_before = running_yaml(sw());
   const std::uint64_t writes_before = writes();
 
@@ -446,11 +537,33 @@ TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStart
   EXPECT_TRUE(rollback_seen);
   EXPECT_EQ(report.applied, 49u);
   EXPECT_GT(writes(), writes_before);
-
   ASSERT_TRUE(sw().simulator()->hang_firmware(UnitId(3), false).ok());
-  sw().sleep_for(5s);
+
+  // (a) The device configuration, byte for byte: right after the rollback, and against the twin.
+  EXPECT_TRUE(configured_registers(sw()) == registers_before);
+  EXPECT_TRUE(writable_cmis_bytes(sw()) == cmis_before);
   EXPECT_EQ(running_yaml(sw()), running_before);
-  EXPECT_EQ(state_json(sw()), state_before);
+
+  // (b) Every telemetry value but counters and last-event records, byte for byte against the
+  // twin at the same device time. A laser switched off and on again needs minutes of device
+  // time for its temperature (and with it bias, wavelength, power) to come back to the last
+  // encoded digit, as the twin's never moved.
+  sw().sleep_for(4min);
+  twin.sleep_for(sw().now() - twin.now());
+  ASSERT_EQ(sw().now(), twin.now());
+  EXPECT_TRUE(configured_registers(sw()) == configured_registers(twin));
+  EXPECT_TRUE(writable_cmis_bytes(sw()) == writable_cmis_bytes(twin));
+  const std::string restored = path_independent_json(sw());
+  const std::string untouched = path_independent_json(twin);
+  EXPECT_EQ(restored.size(), untouched.size());
+  EXPECT_TRUE(restored == untouched) << "first difference at byte "
+                                     << std::mismatch(restored.begin(), restored.end(), untouched.begin()).first -
+                                            restored.begin();
+  // The full document differs only where the device remembers the detour.
+  auto full = sw().snapshot();
+  auto twin_full = twin.snapshot();
+  ASSERT_TRUE(full.ok() && twin_full.ok());
+  EXPECT_NE(sw().render_json(*full), twin.render_json(*twin_full));
 }
 
 // The published JSON Schema agrees with the reader: it accepts what the SDK writes (a full
