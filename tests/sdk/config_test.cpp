@@ -10,11 +10,14 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -588,6 +591,67 @@ TEST_F(ConfigTest, ThePublishedJsonSchemaAgreesWithTheReader) {
       schema.string(), (dir / "running.json").string(), (dir / "doc.json").string(), (dir / "bad.json").string());
   EXPECT_EQ(std::system(check.c_str()), 0) << check;
   std::filesystem::remove_all(dir);
+}
+
+// Two applies to one switch from two threads: the second waits for the first, then plans
+// against what the first left; an apply that may not wait that long fails naming the holder
+// and touches nothing.
+TEST_F(ConfigTest, ConcurrentAppliesToOneSwitchRunOneAfterTheOther) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool first_running = false;
+  bool release_first = false;
+  std::vector<char> order;  // whose operation ran, in order
+  ApplyReport first, second;
+
+  ApplyOptions a;
+  a.progress = [&](const ApplyProgress& p) {
+    std::unique_lock<std::mutex> l(m);
+    order.push_back('A');
+    if (p.index == 0) {
+      first_running = true;
+      cv.notify_all();
+      cv.wait(l, [&] { return release_first; });
+    }
+  };
+  std::thread ta(
+      [&] { first = apply_config(sw(), parse_ok("schema_version: 1\nports:\n  - {port: 0-3, fec: none}\n"), a); });
+  {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait(l, [&] { return first_running; });
+  }
+
+  ApplyOptions impatient;
+  impatient.wait_for_other_apply = 50ms;
+  auto refused = apply_config(sw(), parse_ok("schema_version: 1\nports:\n  - {port: 8, fec: none}\n"), impatient);
+  EXPECT_STATUS(refused.status, Code::failed_precondition, "another config apply holds sim://cpo144");
+  EXPECT_THAT(refused.status.message(), HasSubstr("waited 50 ms"));
+  EXPECT_TRUE(refused.plan.ops.empty());
+  EXPECT_EQ(refused.device_writes, 0u);
+
+  ApplyOptions b;
+  b.progress = [&](const ApplyProgress&) {
+    std::lock_guard<std::mutex> l(m);
+    order.push_back('B');
+  };
+  std::thread tb(
+      [&] { second = apply_config(sw(), parse_ok("schema_version: 1\nports:\n  - {port: 0-3, fec: rs544}\n"), b); });
+  std::this_thread::sleep_for(100ms);  // the second apply is waiting for the lease meanwhile
+  {
+    std::lock_guard<std::mutex> l(m);
+    EXPECT_EQ(std::string(order.begin(), order.end()), "A");
+    release_first = true;
+  }
+  cv.notify_all();
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(first.status.ok()) << first.status.to_string();
+  ASSERT_TRUE(second.status.ok()) << second.status.to_string();
+  EXPECT_EQ(std::string(order.begin(), order.end()), "AAAABBBB");
+  // Planned after the first finished: from its FEC, not from the one before it.
+  ASSERT_EQ(second.plan.ops.size(), 4u);
+  for (const ConfigOp& op : second.plan.ops) EXPECT_EQ(op.from, "none") << op.to_string();
+  EXPECT_EQ(running_yaml(sw()).find("fec: none"), std::string::npos);
 }
 
 TEST_F(ConfigTest, ValidationFailuresApplyNothing) {

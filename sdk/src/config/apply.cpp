@@ -1,12 +1,83 @@
 // Apply: run a plan through the facade, read back, roll back to the exact previous state on
 // any failure, persist the running state.
+#include <chrono>
+#include <map>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "config/internal.h"
+#include "cpo/hal/mutex.h"
 #include "cpo/sdk/switch.h"
 
 namespace cpo::sdk {
 namespace {
+
+// One apply at a time per switch: a plan read against the running state is only right while
+// nobody else changes it. A sim:// switch is its own device (each open builds a simulator);
+// every other URI names a device two Switch objects of this process may share. The lease is
+// held for the whole apply, progress callbacks included; the registry's mutex only while
+// taking or returning it.
+class ApplyGate {
+ public:
+  static ApplyGate& instance() {
+    static ApplyGate gate;
+    return gate;
+  }
+  static std::string key_of(const Switch& sw) {
+    const std::string& uri = sw.uri();
+    if (uri.rfind("sim://", 0) == 0) return fmt::format("{}#{}", uri, static_cast<const void*>(&sw));
+    return uri;
+  }
+
+  class Lease {
+   public:
+    Lease() = default;
+    Lease(ApplyGate* gate, std::string key) : gate_(gate), key_(std::move(key)) {}
+    Lease(Lease&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)), key_(std::move(o.key_)) {}
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      if (gate_ != nullptr) gate_->leave(key_);
+    }
+
+   private:
+    ApplyGate* gate_ = nullptr;
+    std::string key_;
+  };
+
+  // Waits up to `wait` (host time) for the switch to be free. Errors: failed_precondition
+  // naming the switch and how long the other apply has held it.
+  Result<Lease> enter(const Switch& sw, std::chrono::milliseconds wait) {
+    const std::string key = key_of(sw);
+    const auto start = std::chrono::steady_clock::now();
+    Lock lock(mu_);
+    const bool free = cv_.wait_for(lock, wait, [&]() CPO_REQUIRES(mu_) { return !held_.contains(key); });
+    if (!free) {
+      const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(start - held_.at(key));
+      return error(Code::failed_precondition,
+                   fmt::format("config apply: another config apply holds {} (for {} ms when this one asked); waited "
+                               "{} ms (ApplyOptions::wait_for_other_apply): one configuration agent "
+                               "per switch, or retry when it is done",
+                               sw.uri(), since.count(), wait.count()));
+    }
+    held_.emplace(key, std::chrono::steady_clock::now());
+    return Lease(this, key);
+  }
+
+ private:
+  void leave(const std::string& key) {
+    {
+      Lock lock(mu_);
+      held_.erase(key);
+    }
+    cv_.notify_all();
+  }
+  Mutex mu_;
+  CondVar cv_;
+  std::map<std::string, std::chrono::steady_clock::time_point> held_ CPO_GUARDED_BY(mu_);
+};
 
 std::optional<std::uint64_t> writes_of(Switch& sw) {
   SimulatorControl* sim = sw.simulator();
@@ -148,6 +219,11 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
     return std::move(report);
   };
   try {
+    auto lease = ApplyGate::instance().enter(sw, options.wait_for_other_apply);
+    if (!lease) {
+      report.status = lease.status();
+      return finish();
+    }
     auto plan = plan_config(sw, config, &report.issues);
     if (!plan) {
       report.status = plan.status();

@@ -43,9 +43,12 @@
 // for values the platform or backend does not allow, safety_refused for what a policy
 // refuses, such as a sub-port across a bank or a disabled laser lighting admin-up ports).
 //
-// Thread safety: the functions are safe to call from any thread; applying two documents to
-// one switch at the same time is not serialised here (the facade serialises each call, not
-// a whole plan): one configuration agent per switch.
+// Thread safety: the functions are safe to call from any thread. Applies to one switch are
+// serialised whole (validate, plan, run, read back, roll back, persist): a second one waits
+// for the first, at most ApplyOptions::wait_for_other_apply, then fails with
+// failed_precondition naming the switch. Across processes nothing serialises them (yet): one
+// configuration agent per switch. validate and plan take no lease: a plan is a view of the
+// moment it was made.
 #pragma once
 
 #include <chrono>
@@ -264,6 +267,10 @@ struct ApplyOptions {
   // empty: not persisted.
   std::filesystem::path persist_path;
   PersistHook persist_hook;  // tests: observe (or die at) each step
+  // Applies to one switch run one at a time (in this process: threads, and Switch objects
+  // opened on the same device URI other than sim://). A second apply waits for the first
+  // at most this long (host time), then fails with failed_precondition.
+  std::chrono::milliseconds wait_for_other_apply{30000};
 };
 
 struct ApplyReport {
