@@ -52,15 +52,15 @@ ordered_json op_json(const cfg::ConfigOp& op) {
           {"from", op.from},
           {"to", op.to},
           {"source", op.source},
-          {"deferred", op.deferred()}};
+          {"device", op.touches_device()}};
 }
 
 void print_ops(const std::vector<cfg::ConfigOp>& ops) {
   Table table({"#", "", "OBJECT", "FIELD", "FROM", "TO", "SOURCE"});
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const auto& op = ops[i];
-    table.add({std::to_string(i + 1), std::string(1, marker(op)), object_name(op.object), op.field, op.from,
-               op.deferred() ? op.to + " (next open)" : op.to, op.source.empty() ? "-" : op.source});
+    table.add({std::to_string(i + 1), std::string(1, marker(op)), object_name(op.object), op.field, op.from, op.to,
+               op.source.empty() ? "-" : op.source});
   }
   table.print();
 }

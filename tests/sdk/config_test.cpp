@@ -318,6 +318,71 @@ TEST_F(ConfigTest, AClassLimitMayOnlyBeLoweredAndMustHoldForLitLasers) {
   EXPECT_TRUE(validate_config(sw(), parse_ok(fix)).empty());
 }
 
+// The class limit and the threshold rules of a document take effect in the running session:
+// the laser policy refuses what the lower limit forbids at once, the event machinery uses
+// the new rules, and a failed apply puts both back.
+TEST_F(ConfigTest, AClassLimitAndThresholdRulesApplyToTheOpenSwitchAndRollBack) {
+  const LaserRef laser{ElsId(0), 0};
+  const std::optional<Milliwatts> opened = sw().laser_class_limit();
+  ASSERT_TRUE(opened.has_value());
+  std::string doc =
+      "schema_version: 1\nlaser_class_limit_mw: 90\nthresholds:\n"
+      "  - {quantity: pre_fec_ber, level: warning, bound: high, threshold: 2.0e-5, hysteresis: 1.0e-5}\nlasers:\n";
+  for (const auto& els : sw().platform().els_modules())
+    doc += fmt::format("  - {{laser: els{}/0-7, power_mw: 80}}\n", els.id.value());
+  auto report = apply_config(sw(), parse_ok(doc));
+  ASSERT_TRUE(report.status.ok()) << report.status.to_string();
+  ASSERT_EQ(sw().laser_class_limit(), Milliwatts(90));
+  auto limits = sw().laser_limits(laser);
+  ASSERT_TRUE(limits.ok());
+  EXPECT_EQ(limits->max_allowed, Milliwatts(90));
+  EXPECT_STATUS(sw().set_laser_power(laser, Milliwatts(95)), Code::safety_refused, "laser class limit 90");
+  const auto rules = sw().threshold_rules();
+  EXPECT_TRUE(std::any_of(rules.begin(), rules.end(), [](const ThresholdRule& r) {
+    return r.quantity == Measure::pre_fec_ber && r.level == ThresholdLevel::warning && r.threshold == 2.0e-5;
+  }));
+  EXPECT_THAT(running_yaml(sw()), HasSubstr("laser_class_limit_mw: 90\n"));
+
+  // The facade checks what it is given on its own.
+  EXPECT_STATUS(sw().set_laser_class_limit(Milliwatts(opened->value() + 1)), Code::out_of_range, "the limit");
+  EXPECT_STATUS(sw().set_laser_class_limit(Milliwatts(50)), Code::safety_refused, "lit lasers are above it");
+  EXPECT_EQ(sw().laser_class_limit(), Milliwatts(90));
+  EXPECT_STATUS(sw().set_threshold_rules(
+                    {ThresholdRule{Measure::snr, ThresholdLevel::alarm, ThresholdBound::low, std::nullopt, -1.0}}),
+                Code::invalid_argument, "hysteresis");
+
+  // Raising it back (up to the opened limit) and new rules, then a failure at the last
+  // operation: both are what they were.
+  const std::string before = running_yaml(sw());
+  std::string back = fmt::format(
+      "schema_version: 1\nlaser_class_limit_mw: {}\nthresholds:\n"
+      "  - {{quantity: pre_fec_ber, level: warning, bound: high, threshold: 3.0e-5, hysteresis: 1.0e-5}}\n"
+      "lasers:\n  - {{laser: els0/0, power_mw: 100}}\n",
+      opened->value());
+  ApplyOptions opts;
+  bool released = false;
+  opts.progress = [&](const ApplyProgress& p) {
+    // The power ramp times out (every unit's firmware hangs); the rollback runs on a live switch.
+    const bool hang = p.phase == ApplyPhase::apply && p.op->kind == ConfigOpKind::laser_power;
+    if (hang || (p.phase == ApplyPhase::rollback && !released)) {
+      for (const UnitInfo& u : sw().platform().units()) ASSERT_TRUE(sw().simulator()->hang_firmware(u.id, hang).ok());
+      released = !hang;
+    }
+  };
+  auto failed = apply_config(sw(), parse_ok(back), opts);
+  for (const auto& i : failed.issues) ADD_FAILURE() << i.to_string();
+  ASSERT_EQ(failed.plan.ops.size(), 3u);
+  EXPECT_EQ(failed.plan.ops[0].kind, ConfigOpKind::class_limit);
+  EXPECT_EQ(failed.plan.ops[1].kind, ConfigOpKind::laser_power);
+  EXPECT_EQ(failed.plan.ops[2].kind, ConfigOpKind::thresholds);
+  EXPECT_EQ(failed.status.code(), Code::timeout) << failed.status.to_string();
+  EXPECT_TRUE(failed.rolled_back);
+  EXPECT_TRUE(failed.rollback_status.ok()) << failed.rollback_status.to_string();
+  EXPECT_TRUE(released);
+  EXPECT_EQ(sw().laser_class_limit(), Milliwatts(90));
+  EXPECT_EQ(running_yaml(sw()), before);
+}
+
 // ------------------------------------------------------------------------------ plan
 
 TEST_F(ConfigTest, ThePlanIsAnOrderedDiffAgainstTheRunningState) {
@@ -353,7 +418,7 @@ thresholds:
                   "els 0 laser 0: power_mw 100 -> 90 (lasers[0].power_mw)",
                   "port 2/0: admin down -> up (ports[0].admin)", "port 4: admin down -> up (ports[2].admin)",
                   "switch: thresholds pre_fec_ber warning high 1e-05 (hysteresis 5e-06) -> pre_fec_ber "
-                  "warning high 2e-05 (hysteresis 1e-05) (from the next open of the switch) (thresholds)"));
+                  "warning high 2e-05 (hysteresis 1e-05) (thresholds)"));
   EXPECT_EQ(plan->device_ops(), ops.size() - 1);
 }
 

@@ -109,8 +109,9 @@ Status run_one(Switch& sw, const ConfigOp& op) {
       ramp.ramp_rate = op.ramp;
       return sw.set_laser_power(std::get<LaserRef>(op.object), op.power, ramp);
     }
-    case ConfigOpKind::breakout:  // batched by run_ops
-    case ConfigOpKind::open_setting: return ok_status();
+    case ConfigOpKind::class_limit: return sw.set_laser_class_limit(op.class_limit);
+    case ConfigOpKind::thresholds: return sw.set_threshold_rules(op.rules);
+    case ConfigOpKind::breakout: return ok_status();  // batched by run_ops
   }
   return ok_status();
 }
@@ -203,7 +204,18 @@ std::string mismatch(const ConfigState& want, const ConfigState& got) {
       return fmt::format("{} has set-point {} mW, expected {} mW", to_string(w.laser), power_text(g.power),
                          power_text(w.power));
   }
+  if (want.laser_class_limit != got.laser_class_limit)
+    return fmt::format("the laser class limit is {} mW, expected {} mW",
+                       got.laser_class_limit ? power_text(*got.laser_class_limit) : "none",
+                       want.laser_class_limit ? power_text(*want.laser_class_limit) : "none");
+  if (!same_rules(want.thresholds, got.thresholds))
+    return fmt::format("the threshold rules are {}, expected {}", rules_text(got.thresholds),
+                       rules_text(want.thresholds));
   return "the state differs";
+}
+
+bool same_state(const ConfigState& a, const ConfigState& b) {
+  return same_device_state(a, b) && same_open_settings(a, b);
 }
 
 }  // namespace
@@ -233,7 +245,7 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
     const ConfigPlan& p = report.plan;
 
     Status failure;
-    if (p.device_ops() > 0) {
+    if (!p.ops.empty()) {
       RunOutcome run = run_ops(sw, p.ops, ApplyPhase::apply, options.progress, false);
       report.applied = run.done;
       if (!run.status.ok()) {
@@ -243,7 +255,7 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
         auto after = read_config_state(sw);
         if (!after) {
           failure = after.status().with_context("config apply: reading back");
-        } else if (!same_device_state(*after, p.to)) {
+        } else if (!same_state(*after, p.to)) {
           failure = error(Code::device_error, fmt::format("config apply: read-back differs after {} operations: {}",
                                                           p.ops.size(), mismatch(p.to, *after)));
         }
@@ -263,7 +275,7 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
           auto check = read_config_state(sw);
           if (!check) {
             report.rollback_status = check.status();
-          } else if (!same_device_state(*check, p.from)) {
+          } else if (!same_state(*check, p.from)) {
             report.rollback_status = error(Code::device_error, "after the rollback: " + mismatch(p.from, *check));
           }
         }

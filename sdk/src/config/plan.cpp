@@ -19,21 +19,21 @@ std::string_view to_string(ConfigOpKind kind) noexcept {
     case ConfigOpKind::laser_enable: return "laser_enable";
     case ConfigOpKind::laser_power: return "laser_power";
     case ConfigOpKind::admin_up: return "admin_up";
-    case ConfigOpKind::open_setting: return "open_setting";
+    case ConfigOpKind::class_limit: return "class_limit";
+    case ConfigOpKind::thresholds: return "thresholds";
   }
   return "?";
 }
 
 std::string ConfigOp::to_string() const {
   std::string out = fmt::format("{}: {} {} -> {}", object_text(object), field, from, to);
-  if (deferred()) out += " (from the next open of the switch)";
   if (!source.empty()) out += fmt::format(" ({})", source);
   return out;
 }
 
 std::size_t ConfigPlan::device_ops() const noexcept {
   return static_cast<std::size_t>(
-      std::count_if(ops.begin(), ops.end(), [](const ConfigOp& o) { return !o.deferred(); }));
+      std::count_if(ops.begin(), ops.end(), [](const ConfigOp& o) { return o.touches_device(); }));
 }
 
 Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& running,
@@ -139,13 +139,18 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
     return d;  // its port and laser numbers mean something else here
   }
 
-  // --- open settings -----------------------------------------------------------------
+  // --- switch settings ---------------------------------------------------------------
+  // The ceiling is the limit the switch was opened with: a document may lower the limit and
+  // a later one raise it back, never above that.
   std::optional<Milliwatts> limit = running.laser_class_limit;
+  const std::optional<Milliwatts> ceiling =
+      sw.options().laser.class_limit ? sw.options().laser.class_limit : platform.laser_class_limit();
   if (config.laser_class_limit) {
-    if (running.laser_class_limit && *config.laser_class_limit > *running.laser_class_limit) {
+    if (ceiling && *config.laser_class_limit > *ceiling) {
       add("laser_class_limit_mw", Code::safety_refused,
-          fmt::format("{} mW is above the switch's laser class limit of {} mW (a document may only lower it)",
-                      power_text(*config.laser_class_limit), power_text(*running.laser_class_limit)));
+          fmt::format("{} mW is above the laser class limit the switch was opened with, {} mW (a document may "
+                      "only lower it)",
+                      power_text(*config.laser_class_limit), power_text(*ceiling)));
     } else {
       d.state.laser_class_limit = round_power(*config.laser_class_limit);
       d.class_limit_source = "laser_class_limit_mw";
@@ -335,8 +340,10 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
           if (!reported_power) add(path + ".power_mw", lim.status().code(), lim.status().message());
           reported_power = true;
         } else {
+          // The module's range and the class limit this document leaves in force (the running
+          // one may be lower: the plan raises it before the ramps).
           const double lo = lim->min_power.value();
-          double hi = lim->max_allowed.value();
+          double hi = lim->max_power.value();
           if (limit) hi = std::min(hi, limit->value());
           if ((w.power->value() < lo - 0.005 || w.power->value() > hi + 0.005) && !reported_power) {
             add(path + ".power_mw", Code::safety_refused,
@@ -396,7 +403,7 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
 }
 
 std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& from, const ConfigState& to) {
-  std::vector<ConfigOp> down, dark, split, fec, fir, light, power, up, open;
+  std::vector<ConfigOp> down, dark, split, fec, fir, raise_limit, light, power, lower_limit, up, open;
   const std::size_t ports = std::min(from.ports.size(), to.ports.size());
   for (std::size_t i = 0; i < ports; ++i) {
     const PortState& f = from.ports[i];
@@ -509,18 +516,23 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
   }
   if (from.laser_class_limit != to.laser_class_limit) {
     ConfigOp op;
-    op.kind = ConfigOpKind::open_setting;
+    op.kind = ConfigOpKind::class_limit;
     op.object = UnitId(0);
     op.field = "laser_class_limit_mw";
+    op.class_limit = to.laser_class_limit;
     op.from = from.laser_class_limit ? power_text(*from.laser_class_limit) : "none";
     op.to = to.laser_class_limit ? power_text(*to.laser_class_limit) : "none";
-    open.push_back(std::move(op));
+    // Raised before lasers light and ramp up; lowered after they ramped down.
+    const bool lower =
+        to.laser_class_limit && (!from.laser_class_limit || *to.laser_class_limit < *from.laser_class_limit);
+    (lower ? lower_limit : raise_limit).push_back(std::move(op));
   }
   if (!same_rules(from.thresholds, to.thresholds)) {
     ConfigOp op;
-    op.kind = ConfigOpKind::open_setting;
+    op.kind = ConfigOpKind::thresholds;
     op.object = UnitId(0);
     op.field = "thresholds";
+    op.rules = to.thresholds;
     std::vector<std::string> changed_from, changed_to;
     for (const auto& r : to.thresholds) {
       auto same = std::find_if(from.thresholds.begin(), from.thresholds.end(), [&](const ThresholdRule& o) {
@@ -541,7 +553,7 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
     open.push_back(std::move(op));
   }
   std::vector<ConfigOp> ops;
-  for (auto* list : {&down, &dark, &split, &fec, &fir, &light, &power, &up, &open}) {
+  for (auto* list : {&down, &dark, &split, &fec, &fir, &raise_limit, &light, &power, &lower_limit, &up, &open}) {
     for (auto& op : *list) ops.push_back(std::move(op));
   }
   return ops;

@@ -129,8 +129,8 @@ Result<ConfigState> read_config_state(Switch& sw) {
       st.lasers.push_back(ls);
     }
   }
-  st.laser_class_limit = sw.options().laser.class_limit ? sw.options().laser.class_limit : platform.laser_class_limit();
-  st.thresholds = threshold_rules(sw.options().events);
+  st.laser_class_limit = sw.laser_class_limit();
+  st.thresholds = sw.threshold_rules();
   sort_rules(st.thresholds);
   return st;
 }

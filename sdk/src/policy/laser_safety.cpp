@@ -72,8 +72,8 @@ Result<LaserLimits> DeviceSwitch::Impl::limits_of(const LaserRef& laser, const L
   l.max_power = p.advert.max_optical_power;
   l.min_bias = p.advert.min_bias;
   l.max_bias = p.advert.max_bias;
-  l.class_limit = class_limit;
-  l.max_allowed = class_limit ? std::min(*class_limit, l.max_power) : l.max_power;
+  l.class_limit = class_limit();
+  l.max_allowed = l.class_limit ? std::min(*l.class_limit, l.max_power) : l.max_power;
   l.fiber_check_power = p.advert.fiber_check_power;
   l.control_mode = p.advert.control_mode;
   l.max_ramp_rate = options.laser.max_ramp_rate;

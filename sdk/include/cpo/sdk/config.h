@@ -33,9 +33,9 @@
 //
 // Fields left out are left as the switch runs them. A port or laser may appear in several
 // entries as long as no field is set twice. The class limit and the threshold rules are
-// settings a switch is opened with (OpenOptions): open_options() turns a document into
-// them; plan and apply list a difference as a deferred operation (no device access) and
-// check laser powers against the lower class limit at once.
+// settings of the open switch: apply changes them through Switch::set_laser_class_limit
+// and set_threshold_rules (and rolls them back); open_options() turns a document into the
+// OpenOptions a process opens the switch with (cpoctl: its persisted running document).
 //
 // Errors: nothing throws. Issues name the document path (`ports[3].breakout`,
 // `lasers[0].power_mw`), what was wrong and what is allowed; their codes follow
@@ -163,12 +163,13 @@ struct LaserSetting {
 };
 struct ConfigState {
   std::string platform;
-  std::vector<PortState> ports;      // every port, in id order
-  std::vector<LaserSetting> lasers;  // every laser, by ELS then index
-  std::optional<Milliwatts> laser_class_limit;
-  std::vector<ThresholdRule> thresholds;  // the rules in force (threshold_rules), canonical order
+  std::vector<PortState> ports;                 // every port, in id order
+  std::vector<LaserSetting> lasers;             // every laser, by ELS then index
+  std::optional<Milliwatts> laser_class_limit;  // in force (Switch::laser_class_limit)
+  std::vector<ThresholdRule> thresholds;        // in force (Switch::threshold_rules), canonical order
 };
-// Ports and lasers equal (thresholds and class limit compared too): what read-back checks.
+// Ports and lasers equal; and the switch settings (class limit, threshold rules) equal.
+// Read-back checks both.
 [[nodiscard]] bool same_device_state(const ConfigState& a, const ConfigState& b) noexcept;
 [[nodiscard]] bool same_open_settings(const ConfigState& a, const ConfigState& b) noexcept;
 
@@ -183,7 +184,9 @@ struct ConfigState {
 
 // Operations in the order apply runs them: admin down first (so lasers may go dark and
 // breakouts find their ports down), lasers off, breakouts (consecutive ones in one bulk
-// call), FEC, tx-FIR, lasers on and power ramps, admin up last; open settings (deferred).
+// call), FEC, tx-FIR, a higher class limit, lasers on and power ramps, a lower class limit,
+// admin up, threshold rules. The class limit and the threshold rules are settings of the
+// open switch (Switch::set_laser_class_limit, set_threshold_rules): they touch no device.
 enum class ConfigOpKind : std::uint8_t {
   admin_down,
   laser_disable,
@@ -193,13 +196,14 @@ enum class ConfigOpKind : std::uint8_t {
   laser_enable,
   laser_power,
   admin_up,
-  open_setting,
+  class_limit,
+  thresholds,
 };
 [[nodiscard]] std::string_view to_string(ConfigOpKind kind) noexcept;  // "admin_down", ...
 
 struct ConfigOp {
   ConfigOpKind kind = ConfigOpKind::admin_down;
-  ObjectRef object;    // PortId, LogicalPort (one sub-port), LaneId or LaserRef; UnitId(0) for open settings
+  ObjectRef object;    // PortId, LogicalPort (one sub-port), LaneId or LaserRef; UnitId(0) for switch settings
   std::string field;   // "admin", "enabled", "breakout", "fec", "tx_fir", "power_mw", "thresholds", ...
   std::string from;    // the running value, spelt as in a document
   std::string to;      // the wanted value
@@ -211,7 +215,12 @@ struct ConfigOp {
   TxFir tx_fir;
   Milliwatts power;
   std::optional<Decibels> ramp;
-  [[nodiscard]] bool deferred() const noexcept { return kind == ConfigOpKind::open_setting; }
+  std::optional<Milliwatts> class_limit;  // class_limit: the limit to set (nullopt: none)
+  std::vector<ThresholdRule> rules;       // thresholds: the rules to set
+  // False for the settings the SDK keeps (class limit, threshold rules).
+  [[nodiscard]] bool touches_device() const noexcept {
+    return kind != ConfigOpKind::class_limit && kind != ConfigOpKind::thresholds;
+  }
   // "port 12: fec rs544 -> none (ports[2].fec)"
   [[nodiscard]] std::string to_string() const;
 };
