@@ -357,28 +357,28 @@ TEST_F(ConfigTest, AClassLimitAndThresholdRulesApplyToTheOpenSwitchAndRollBack) 
   std::string back = fmt::format(
       "schema_version: 1\nlaser_class_limit_mw: {}\nthresholds:\n"
       "  - {{quantity: pre_fec_ber, level: warning, bound: high, threshold: 3.0e-5, hysteresis: 1.0e-5}}\n"
-      "lasers:\n  - {{laser: els0/0, power_mw: 100}}\n",
+      "lasers:\n  - {{laser: els0/0, power_mw: 100}}\nports:\n  - {{port: 100, admin: up}}\n",
       opened->value());
+  const UnitId far = sw().platform().ports()[100].unit;
+  ASSERT_NE(far, sw().platform().ports()[0].unit);  // els 0 is reached through another unit
   ApplyOptions opts;
-  bool released = false;
   opts.progress = [&](const ApplyProgress& p) {
-    // The power ramp times out (every unit's firmware hangs); the rollback runs on a live switch.
-    const bool hang = p.phase == ApplyPhase::apply && p.op->kind == ConfigOpKind::laser_power;
-    if (hang || (p.phase == ApplyPhase::rollback && !released)) {
-      for (const UnitInfo& u : sw().platform().units()) ASSERT_TRUE(sw().simulator()->hang_firmware(u.id, hang).ok());
-      released = !hang;
+    // The admin-up times out: its unit's firmware hangs just before.
+    if (p.phase == ApplyPhase::apply && p.op->kind == ConfigOpKind::admin_up) {
+      ASSERT_TRUE(sw().simulator()->hang_firmware(far, true).ok());
     }
   };
   auto failed = apply_config(sw(), parse_ok(back), opts);
   for (const auto& i : failed.issues) ADD_FAILURE() << i.to_string();
-  ASSERT_EQ(failed.plan.ops.size(), 3u);
+  ASSERT_TRUE(sw().simulator()->hang_firmware(far, false).ok());
+  ASSERT_EQ(failed.plan.ops.size(), 4u);
   EXPECT_EQ(failed.plan.ops[0].kind, ConfigOpKind::class_limit);
-  EXPECT_EQ(failed.plan.ops[1].kind, ConfigOpKind::laser_power);
-  EXPECT_EQ(failed.plan.ops[2].kind, ConfigOpKind::thresholds);
+  EXPECT_EQ(failed.plan.ops[1].kind, ConfigOpKind::laser_power);  // allowed by the raised limit
+  EXPECT_EQ(failed.plan.ops[2].kind, ConfigOpKind::admin_up);
+  EXPECT_EQ(failed.plan.ops[3].kind, ConfigOpKind::thresholds);
   EXPECT_EQ(failed.status.code(), Code::timeout) << failed.status.to_string();
   EXPECT_TRUE(failed.rolled_back);
   EXPECT_TRUE(failed.rollback_status.ok()) << failed.rollback_status.to_string();
-  EXPECT_TRUE(released);
   EXPECT_EQ(sw().laser_class_limit(), Milliwatts(90));
   EXPECT_EQ(running_yaml(sw()), before);
 }

@@ -95,6 +95,12 @@ Status run_one(Switch& sw, const ConfigOp& op) {
     case ConfigOpKind::laser_disable:
       // Ordered after the admin-down operations: the laser policy sees its ports down.
       return sw.disable_laser(std::get<LaserRef>(op.object), false);
+    case ConfigOpKind::laser_control: return sw.set_laser_control_mode(std::get<LaserRef>(op.object), op.control);
+    case ConfigOpKind::laser_bias: {
+      RampOptions ramp;
+      ramp.ramp_rate = op.ramp;
+      return sw.set_laser_bias(std::get<LaserRef>(op.object), op.bias, ramp);
+    }
     case ConfigOpKind::fec: return sw.set_fec(std::get<PortId>(op.object), op.fec);
     case ConfigOpKind::tx_fir: return sw.set_tx_fir(std::get<LaneId>(op.object), op.tx_fir);
     case ConfigOpKind::laser_enable: {
@@ -203,6 +209,12 @@ std::string mismatch(const ConfigState& want, const ConfigState& got) {
     if (!(w.power == g.power))
       return fmt::format("{} has set-point {} mW, expected {} mW", to_string(w.laser), power_text(g.power),
                          power_text(w.power));
+    if (w.control != g.control)
+      return fmt::format("{} runs in {}, expected {}", to_string(w.laser), control_text(g.control),
+                         control_text(w.control));
+    if (!(w.bias == g.bias))
+      return fmt::format("{} has bias set-point {} mA, expected {} mA", to_string(w.laser), bias_text(g.bias),
+                         bias_text(w.bias));
   }
   if (want.laser_class_limit != got.laser_class_limit)
     return fmt::format("the laser class limit is {} mW, expected {} mW",

@@ -13,6 +13,8 @@ std::string_view to_string(ConfigOpKind kind) noexcept {
   switch (kind) {
     case ConfigOpKind::admin_down: return "admin_down";
     case ConfigOpKind::laser_disable: return "laser_disable";
+    case ConfigOpKind::laser_control: return "laser_control";
+    case ConfigOpKind::laser_bias: return "laser_bias";
     case ConfigOpKind::breakout: return "breakout";
     case ConfigOpKind::fec: return "fec";
     case ConfigOpKind::tx_fir: return "tx_fir";
@@ -294,6 +296,8 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
   struct LaserWant {
     std::optional<bool> enabled;
     std::optional<Milliwatts> power;
+    std::optional<cmis::ElsControlMode> control;
+    std::optional<Milliamps> bias;
   };
   std::map<LaserRef, LaserWant> lasers;
   std::map<std::pair<std::uint32_t, std::uint32_t>, Result<LaserLimits>> limits;  // per ELS bank
@@ -355,6 +359,22 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
           }
         }
       }
+      if (claim("control", e.control.has_value(), w.control.has_value())) {
+        w.control = e.control;
+        if (const auto& lim = limits_of(laser); !lim)
+          add(path + ".control", lim.status().code(), lim.status().message());
+      }
+      if (claim("bias_ma", e.bias.has_value(), w.bias.has_value())) {
+        w.bias = round_bias(*e.bias);
+        const auto& lim = limits_of(laser);
+        if (!lim) {
+          add(path + ".bias_ma", lim.status().code(), lim.status().message());
+        } else if (w.bias->value() < lim->min_bias.value() - 0.05 || w.bias->value() > lim->max_bias.value() + 0.05) {
+          add(path + ".bias_ma", Code::safety_refused,
+              fmt::format("{}: bias {} mA is outside the module's advertised range {} .. {} mA", to_string(laser),
+                          bias_text(*w.bias), bias_text(lim->min_bias), bias_text(lim->max_bias)));
+        }
+      }
       if (e.ramp) d.ramp[laser] = *e.ramp;
     }
   }
@@ -362,9 +382,58 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
     LaserSetting& ls = d.state.lasers[laser_index[laser]];
     if (w.enabled) ls.enabled = *w.enabled;
     if (w.power) ls.power = *w.power;
+    if (w.bias) ls.bias = *w.bias;
     const auto& lim = limits_of(laser);
     if (w.enabled && *w.enabled && !running.lasers[laser_index[laser]].enabled && !lim) {
       add(d.laser_source[{laser, "enabled"}], lim.status().code(), lim.status().message());
+    }
+  }
+
+  // A control mode is one bit per ELS bank (ELSFP page 1Ah byte 140): every laser of the bank
+  // takes the mode asked for one of them; two lasers of a bank asking different modes is an
+  // issue. The policy changes it only with the whole bank dark, so a bank lit now changes
+  // mode only when the document turns each of its lit lasers off.
+  {
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<cmis::ElsControlMode, std::string>> bank_mode;
+    for (const auto& [laser, w] : lasers) {
+      if (!w.control) continue;
+      const auto bank = std::make_pair(laser.els.value(), laser.index / cmis::kLanesPerBank);
+      const std::string& src = d.laser_source[{laser, "control"}];
+      auto [it, fresh] = bank_mode.emplace(bank, std::make_pair(*w.control, src));
+      if (!fresh && it->second.first != *w.control) {
+        add(src, Code::invalid_argument,
+            fmt::format("{}: control {} differs from {} asked by {} for the same bank ({} bank {}: one mode per bank "
+                        "of {} lasers)",
+                        to_string(laser), control_text(*w.control), control_text(it->second.first), it->second.second,
+                        to_string(laser.els), bank.second, cmis::kLanesPerBank));
+      }
+    }
+    for (const auto& [bank, mode] : bank_mode) {
+      std::vector<std::string> lit;
+      bool changes = false;
+      for (std::size_t k = 0; k < d.state.lasers.size(); ++k) {
+        LaserSetting& ls = d.state.lasers[k];
+        if (ls.laser.els.value() != bank.first || ls.laser.index / cmis::kLanesPerBank != bank.second) continue;
+        changes = changes || ls.control != mode.first;
+        ls.control = mode.first;
+        if (running.lasers[k].enabled) lit.push_back(to_string(ls.laser));
+      }
+      std::vector<std::string> staying;
+      for (const auto& name : lit) {
+        for (std::size_t k = 0; k < d.state.lasers.size(); ++k) {
+          if (to_string(d.state.lasers[k].laser) != name) continue;
+          // Lit now: changes only when the document turns it off (not when it is merely lit again).
+          const auto src = d.laser_source.find({d.state.lasers[k].laser, "enabled"});
+          if (d.state.lasers[k].enabled || src == d.laser_source.end()) staying.push_back(name);
+        }
+      }
+      if (changes && !staying.empty()) {
+        add(mode.second, Code::failed_precondition,
+            fmt::format("control {} changes the mode of {} bank {}, which needs every laser of the bank off; {} "
+                        "{} lit (add enabled: false for them, with their ports admin down)",
+                        control_text(mode.first), to_string(ElsId(bank.first)), bank.second, fmt::join(staying, ", "),
+                        staying.size() == 1 ? "is" : "are"));
+      }
     }
   }
 
@@ -403,7 +472,7 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
 }
 
 std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& from, const ConfigState& to) {
-  std::vector<ConfigOp> down, dark, split, fec, fir, raise_limit, light, power, lower_limit, up, open;
+  std::vector<ConfigOp> down, dark, control, split, fec, fir, raise_limit, bias, light, power, lower_limit, up, open;
   const std::size_t ports = std::min(from.ports.size(), to.ports.size());
   for (std::size_t i = 0; i < ports; ++i) {
     const PortState& f = from.ports[i];
@@ -486,9 +555,30 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
     }
   }
   const std::size_t lasers = std::min(from.lasers.size(), to.lasers.size());
+  std::set<std::pair<std::uint32_t, std::uint32_t>> mode_banks;  // one control op per bank
   for (std::size_t k = 0; k < lasers; ++k) {
     const LaserSetting& f = from.lasers[k];
     const LaserSetting& t = to.lasers[k];
+    if (f.control != t.control && mode_banks.emplace(t.laser.els.value(), t.laser.index / cmis::kLanesPerBank).second) {
+      ConfigOp op;
+      op.kind = ConfigOpKind::laser_control;
+      op.object = t.laser;
+      op.field = "control";
+      op.from = control_text(f.control);
+      op.to = control_text(t.control);
+      op.control = t.control;
+      control.push_back(std::move(op));
+    }
+    if (std::abs(f.bias.value() - t.bias.value()) > 0.05) {
+      ConfigOp op;
+      op.kind = ConfigOpKind::laser_bias;
+      op.object = t.laser;
+      op.field = "bias_ma";
+      op.from = bias_text(f.bias);
+      op.to = bias_text(t.bias);
+      op.bias = t.bias;
+      bias.push_back(std::move(op));
+    }
     const bool power_differs = std::abs(f.power.value() - t.power.value()) > 0.005;
     ConfigOp op;
     op.object = t.laser;
@@ -553,7 +643,8 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
     open.push_back(std::move(op));
   }
   std::vector<ConfigOp> ops;
-  for (auto* list : {&down, &dark, &split, &fec, &fir, &raise_limit, &light, &power, &lower_limit, &up, &open}) {
+  for (auto* list :
+       {&down, &dark, &control, &split, &fec, &fir, &raise_limit, &bias, &light, &power, &lower_limit, &up, &open}) {
     for (auto& op : *list) ops.push_back(std::move(op));
   }
   return ops;
@@ -591,6 +682,16 @@ std::string source_of(const Desired& d, const ConfigOp& op) {
     return {};
   }
   if (const auto* l = std::get_if<LaserRef>(&op.object)) {
+    if (op.field == "control" || op.field == "bias_ma") {
+      auto it = d.laser_source.find({*l, op.field});
+      if (it != d.laser_source.end()) return it->second;
+      // The bank's mode asked through another laser of the bank.
+      for (const auto& [key, src] : d.laser_source)
+        if (key.second == "control" && key.first.els == l->els &&
+            key.first.index / cmis::kLanesPerBank == l->index / cmis::kLanesPerBank)
+          return src;
+      return {};
+    }
     auto it = d.laser_source.find({*l, op.field == "power_mw" ? "power_mw" : "enabled"});
     if (it == d.laser_source.end()) it = d.laser_source.find({*l, "power_mw"});
     return it != d.laser_source.end() ? it->second : std::string();

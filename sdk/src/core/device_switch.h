@@ -46,6 +46,7 @@ class DeviceSwitch final : public Switch {
   Status snapshot(Snapshot& out) override;
   Result<Subscription> subscribe(const EventFilter& filter, EventCallback callback) override;
   Result<Subscription> subscribe(const EventFilter& filter) override;
+  [[nodiscard]] Result<std::vector<LaserStatus>> laser_statuses() override;
   [[nodiscard]] std::optional<Milliwatts> laser_class_limit() const override;
   Status set_laser_class_limit(std::optional<Milliwatts> limit) override;
   [[nodiscard]] std::vector<ThresholdRule> threshold_rules() const override;

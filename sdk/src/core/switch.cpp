@@ -68,6 +68,18 @@ DeviceSwitch::~DeviceSwitch() = default;
 
 // ------------------------------------------------------------ settings changed at run time
 
+Result<std::vector<LaserStatus>> Switch::laser_statuses() {
+  std::vector<LaserStatus> out;
+  for (const ElsInfo& els : platform().els_modules()) {
+    for (const LaserInfo& l : els.lasers) {
+      auto s = laser_status(l.ref);
+      if (!s) return s.status();
+      out.push_back(std::move(s).value());
+    }
+  }
+  return out;
+}
+
 std::optional<Milliwatts> Switch::laser_class_limit() const {
   return options().laser.class_limit ? options().laser.class_limit : platform().laser_class_limit();
 }

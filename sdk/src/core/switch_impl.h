@@ -134,6 +134,8 @@ struct DeviceSwitch::Impl {
   Status light_checked(const LaserRef& laser, const LaserPages& p, Milliwatts target, Decibels rate,
                        const RampOptions& ramp);
   Status turn_off(const LaserRef& laser);
+  // laser_status from a telemetry read already made.
+  Result<LaserStatus> status_of(const LaserRef& laser, const Telemetry& t);
 
   // breakout_policy.cpp
   // Sets admin up the sub-ports in `mask` (all at once when all), of a port whose sub-ports

@@ -28,6 +28,8 @@
 //       enabled: true
 //       power_mw: 100                # or power_dbm: 20
 //       ramp_db_per_s: 5             # optional, at most the laser policy's max_ramp_rate
+//       control: apc                 # or acc: the mode of the laser's ELS bank
+//       bias_ma: 150                 # bias set-point (what an ACC laser runs at)
 //   thresholds:                      # event threshold rules (events.h ThresholdRule)
 //     - {quantity: pre_fec_ber, level: warning, bound: high, threshold: 1.0e-5, hysteresis: 0}
 //
@@ -66,6 +68,7 @@
 #include "cpo/hal/telemetry.h"
 #include "cpo/hal/units.h"
 #include "cpo/sdk/events.h"
+#include "cpo/sdk/laser.h"
 #include "cpo/sdk/objects.h"
 
 namespace cpo::sdk {
@@ -92,7 +95,11 @@ struct LaserSettings {
   std::string select;  // as written: "els7/3", "els7/0-7"
   std::optional<bool> enabled;
   std::optional<Milliwatts> power;  // power_mw, or power_dbm converted
-  std::optional<Decibels> ramp;     // dB per second for this entry's power changes
+  std::optional<Decibels> ramp;     // dB per second for this entry's power and bias changes
+  // control: apc | acc, the mode of the laser's ELS bank (ELSFP page 1Ah byte 140 bit 0,
+  // one bit per bank of 8 lasers)
+  std::optional<cmis::ElsControlMode> control;
+  std::optional<Milliamps> bias;  // bias_ma: the ACC bias set-point (page 1Bh), 0.1 mA steps
 };
 
 struct Config {
@@ -157,8 +164,10 @@ struct PortState {
 };
 struct LaserSetting {
   LaserRef laser;
-  bool enabled = false;  // ELSFP page 1Ah lane enable
-  Milliwatts power;      // power set-point (page 1Bh), 0.01 mW steps
+  bool enabled = false;                                      // ELSFP page 1Ah lane enable
+  Milliwatts power;                                          // power set-point (page 1Bh), 0.01 mW steps
+  cmis::ElsControlMode control = cmis::ElsControlMode::apc;  // its bank's mode (page 1Ah byte 140)
+  Milliamps bias;                                            // bias set-point (page 1Bh), 0.1 mA steps
   friend bool operator==(const LaserSetting&, const LaserSetting&) = default;
 };
 struct ConfigState {
@@ -183,16 +192,18 @@ struct ConfigState {
 // --- plan ---------------------------------------------------------------------------------
 
 // Operations in the order apply runs them: admin down first (so lasers may go dark and
-// breakouts find their ports down), lasers off, breakouts (consecutive ones in one bulk
-// call), FEC, tx-FIR, a higher class limit, lasers on and power ramps, a lower class limit,
-// admin up, threshold rules. The class limit and the threshold rules are settings of the
-// open switch (Switch::set_laser_class_limit, set_threshold_rules): they touch no device.
+// breakouts find their ports down), lasers off, ELS bank control modes, breakouts
+// (consecutive ones in one bulk call), FEC, tx-FIR, a higher class limit, bias set-points,
+// lasers on and power ramps, a lower class limit, admin up, threshold rules. The class limit and the threshold rules
+// are settings of the open switch (Switch::set_laser_class_limit, set_threshold_rules): they touch no device.
 enum class ConfigOpKind : std::uint8_t {
   admin_down,
   laser_disable,
+  laser_control,  // one per ELS bank whose mode changes, with every laser of the bank dark
   breakout,
   fec,
   tx_fir,
+  laser_bias,  // before lasers light, so an ACC laser lights at its bias
   laser_enable,
   laser_power,
   admin_up,
@@ -215,6 +226,8 @@ struct ConfigOp {
   TxFir tx_fir;
   Milliwatts power;
   std::optional<Decibels> ramp;
+  cmis::ElsControlMode control = cmis::ElsControlMode::apc;
+  Milliamps bias;
   std::optional<Milliwatts> class_limit;  // class_limit: the limit to set (nullopt: none)
   std::vector<ThresholdRule> rules;       // thresholds: the rules to set
   // False for the settings the SDK keeps (class limit, threshold rules).

@@ -168,6 +168,10 @@ class Switch {
 
   // --- settings changed while the switch is open (config: laser class limit, thresholds) --
 
+  // laser_status of every laser of the platform, by ELS then index, from one telemetry read
+  // and the SDK's module pages (no device write). Errors: as laser_status.
+  [[nodiscard]] virtual Result<std::vector<LaserStatus>> laser_statuses();
+
   // The laser class limit in force: what set_laser_class_limit set last, else the one the
   // switch was opened with (OpenOptions::laser.class_limit, else the profile's); nullopt:
   // none (the module's advertised maximum alone).
