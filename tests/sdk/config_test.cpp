@@ -634,6 +634,83 @@ TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStart
   EXPECT_NE(sw().render_json(*full), twin.render_json(*twin_full));
 }
 
+// Control mode and bias set-points: checked against the module and the bank-dark rule,
+// applied through the laser policy, idempotent, and rolled back byte for byte.
+TEST_F(ConfigTest, ControlModeAndBiasSetPointsAreCheckedAppliedAndRolledBack) {
+  auto limits = sw().laser_limits(LaserRef{ElsId(3), 0});
+  ASSERT_TRUE(limits.ok()) << limits.status().to_string();
+  const double lo = limits->min_bias.value();
+  const double hi = limits->max_bias.value();
+  ASSERT_LT(lo, hi);
+  auto issues = validate_config(
+      sw(), parse_ok(fmt::format("schema_version: 1\nlasers:\n  - {{laser: els3/0, control: acc}}\n"
+                                 "  - {{laser: els4/0, control: acc}}\n"
+                                 "  - {{laser: els4/1, control: apc}}\n  - {{laser: els5/0, bias_ma: {}}}\n",
+                                 hi + 10)));
+  ASSERT_EQ(issues.size(), 4u) << all_issues(issues);
+  EXPECT_THAT(paths_of(issues), ::testing::UnorderedElementsAre("lasers[0].control", "lasers[1].control",
+                                                                "lasers[2].control", "lasers[3].bias_ma"));
+  for (const auto& i : issues) {
+    if (i.path == "lasers[0].control" || i.path == "lasers[1].control") {
+      EXPECT_EQ(i.code, Code::failed_precondition);
+      EXPECT_THAT(i.message, HasSubstr("needs every laser of the bank off"));
+    } else if (i.path == "lasers[3].bias_ma") {
+      EXPECT_EQ(i.code, Code::safety_refused);
+      EXPECT_THAT(i.message, HasSubstr("outside the module's advertised range"));
+    } else {
+      EXPECT_EQ(i.code, Code::invalid_argument);
+      EXPECT_THAT(i.message, HasSubstr("for the same bank"));
+    }
+  }
+
+  // The whole bank dark, in ACC at a bias: applied, read back, a second apply writes nothing.
+  const double bias = std::round((lo + hi) / 2 * 10) / 10;
+  const Config acc = parse_ok(fmt::format(
+      "schema_version: 1\nlasers:\n  - {{laser: els3/0-7, enabled: false, control: acc, bias_ma: {}}}\n", bias));
+  auto report = apply_config(sw(), acc);
+  ASSERT_TRUE(report.status.ok()) << report.status.to_string();
+  auto status = sw().laser_status(LaserRef{ElsId(3), 5});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->control_mode, cmis::ElsControlMode::acc);
+  EXPECT_NEAR(status->bias_setpoint.value(), bias, 0.05);
+  EXPECT_FALSE(status->enabled);
+  EXPECT_THAT(running_yaml(sw()),
+              HasSubstr(fmt::format("  - laser: els3/0-7\n    enabled: false\n    power_mw: 100\n    control: acc\n"
+                                    "    bias_ma: {}\n",
+                                    bias)));
+  auto again = apply_config(sw(), acc);
+  ASSERT_TRUE(again.status.ok()) << again.status.to_string();
+  EXPECT_TRUE(again.plan.ops.empty());
+  EXPECT_EQ(again.device_writes, 0u);
+
+  // Back to APC at another bias, failing at a later operation: mode, bias set-points and
+  // every other writable module byte are what they were.
+  const std::string running_before = running_yaml(sw());
+  const auto cmis_before = writable_cmis_bytes(sw());
+  const UnitId far = sw().platform().ports()[100].unit;
+  ApplyOptions opts;
+  opts.progress = [&](const ApplyProgress& p) {
+    if (p.phase == ApplyPhase::apply && p.op->kind == ConfigOpKind::admin_up) {
+      ASSERT_TRUE(sw().simulator()->hang_firmware(far, true).ok());
+    }
+  };
+  auto failed = apply_config(
+      sw(),
+      parse_ok(fmt::format("schema_version: 1\nlasers:\n  - {{laser: els3/0-7, control: apc, bias_ma: {}}}\n"
+                           "ports:\n  - {{port: 100, admin: up}}\n",
+                           lo + 1)),
+      opts);
+  ASSERT_TRUE(sw().simulator()->hang_firmware(far, false).ok());
+  ASSERT_GE(failed.plan.ops.size(), 10u);
+  EXPECT_EQ(failed.plan.ops[0].kind, ConfigOpKind::laser_control);
+  EXPECT_EQ(failed.plan.ops[0].source, "lasers[0].control");
+  EXPECT_EQ(failed.plan.ops[1].kind, ConfigOpKind::laser_bias);
+  EXPECT_EQ(failed.status.code(), Code::timeout) << failed.status.to_string();
+  EXPECT_TRUE(failed.rollback_status.ok()) << failed.rollback_status.to_string();
+  EXPECT_EQ(running_yaml(sw()), running_before);
+  EXPECT_TRUE(writable_cmis_bytes(sw()) == cmis_before);
+}
+
 // The published JSON Schema agrees with the reader: it accepts what the SDK writes (a full
 // running document) and the documents the reader accepts, and rejects what it rejects.
 // Needs python3 with jsonschema; skipped without.
