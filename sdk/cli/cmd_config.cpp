@@ -61,6 +61,8 @@ ordered_json op_json(const cfg::ConfigOp& op) {
           {"from", op.from},
           {"to", op.to},
           {"source", op.source},
+          // "deferred" stays for the documents' key stability: nothing waits for a reopen any more.
+          {"deferred", false},
           {"device", op.touches_device()}};
 }
 

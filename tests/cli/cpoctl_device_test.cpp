@@ -708,6 +708,7 @@ TEST_F(Cpoctl, ConfigPlanApplyReapplyRollbackAndShowRunning) {
                                        {"from", "100"},
                                        {"to", "90"},
                                        {"source", "lasers[0].power_mw"},
+                                       {"deferred", false},
                                        {"device", true}}));
   auto r = batch(fmt_lines({"--json config apply " + doc.string(), "--json config apply " + doc.string(),
                             "config show-running", "config rollback", "--json config plan " + doc.string()}));
