@@ -1,8 +1,17 @@
 // cpoctl config validate|plan|apply|rollback|show-running: desired-state configuration
 // (cpo/sdk/config.h, docs/config.md).
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -52,15 +61,17 @@ ordered_json op_json(const cfg::ConfigOp& op) {
           {"from", op.from},
           {"to", op.to},
           {"source", op.source},
-          {"deferred", op.deferred()}};
+          // "deferred" stays for the documents' key stability: nothing waits for a reopen any more.
+          {"deferred", false},
+          {"device", op.touches_device()}};
 }
 
 void print_ops(const std::vector<cfg::ConfigOp>& ops) {
   Table table({"#", "", "OBJECT", "FIELD", "FROM", "TO", "SOURCE"});
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const auto& op = ops[i];
-    table.add({std::to_string(i + 1), std::string(1, marker(op)), object_name(op.object), op.field, op.from,
-               op.deferred() ? op.to + " (next open)" : op.to, op.source.empty() ? "-" : op.source});
+    table.add({std::to_string(i + 1), std::string(1, marker(op)), object_name(op.object), op.field, op.from, op.to,
+               op.source.empty() ? "-" : op.source});
   }
   table.print();
 }
@@ -70,7 +81,44 @@ struct FileArgs {
   bool running = false;
   bool no_persist = false;
   std::string format = "yaml";
+  double wait_s = 30.0;  // apply, rollback: how long to wait for another cpoctl's apply
 };
+
+// Applies by several cpoctl processes to one device run one at a time: an exclusive flock on
+// <running configuration>.lock (the running configuration is per device), held until the
+// process ends. The SDK serialises applies inside one process; this covers processes on one
+// host. Errors: failed_precondition naming the lock file when another process holds it for
+// longer than `wait`; io_error when the file cannot be opened.
+cpo::Status lock_applies(const std::filesystem::path& running, std::chrono::milliseconds wait) {
+  std::filesystem::path lock = running;
+  lock += ".lock";
+  // Taken once per process: later applies of a batch file already hold it (a second flock
+  // through another descriptor would wait for this process itself).
+  static std::set<std::filesystem::path> held;
+  if (held.contains(lock)) return cpo::ok_status();
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return cpo::error(cpo::Code::io_error,
+                      fmt::format("{}: cannot open the apply lock: {}", lock.string(), std::strerror(errno)));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      const int e = errno;
+      ::close(fd);
+      return cpo::error(cpo::Code::io_error, fmt::format("{}: flock: {}", lock.string(), std::strerror(e)));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd);
+      return cpo::error(cpo::Code::failed_precondition,
+                        fmt::format("another cpoctl config apply holds {} (waited {} ms; --wait SECONDS waits longer)",
+                                    lock.string(), wait.count()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  held.insert(lock);
+  return cpo::ok_status();  // fd stays open: the lock lasts as long as the process
+}
 
 // The document of a command: FILE, or with --running the persisted running configuration.
 cfg::ParsedConfig load(const Context& ctx, const FileArgs& a, std::string& name) {
@@ -178,6 +226,14 @@ int apply(const Context& ctx, const FileArgs& a, bool rollback) {
   // The running configuration before this apply becomes the one `config rollback` restores
   // (when the apply changes something).
   const auto running = ctx.session->running_path();
+  {
+    std::error_code ec;
+    if (running.has_parent_path()) std::filesystem::create_directories(running.parent_path(), ec);
+    if (!(a.wait_s >= 0 && a.wait_s <= 86400))
+      return usage_error(fmt::format("--wait {}: expected 0 to 86400 seconds", a.wait_s));
+    const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(a.wait_s * 1000));
+    if (auto s = lock_applies(running, wait); !s.ok()) return fail(s);
+  }
   const bool persist = !a.no_persist;
   std::optional<cfg::ConfigState> before;
   if (persist) {
@@ -276,12 +332,14 @@ void add_config_commands(CLI::App& app, Context& ctx) {
   apc->add_option("FILE", ap->file, "YAML or JSON document (- reads stdin)");
   apc->add_flag("--running", ap->running, "Re-apply the persisted running configuration (after a restart)");
   apc->add_flag("--no-persist", ap->no_persist, "Do not save the running configuration");
+  apc->add_option("--wait", ap->wait_s, "Seconds to wait for another cpoctl's apply to this device (default 30)");
   apc->footer(examples({"cpoctl config apply switch.yaml", "cpoctl config apply --running",
                         "cpoctl --running-config /var/lib/cposdk/sw1.yaml config apply switch.yaml"}));
   apc->callback([&ctx, ap] { ctx.exit_code = apply(ctx, *ap, false); });
 
   auto rb = std::make_shared<FileArgs>();
   auto* rbc = config->add_subcommand("rollback", "Return to the running configuration before the last `config apply`");
+  rbc->add_option("--wait", rb->wait_s, "Seconds to wait for another cpoctl's apply to this device (default 30)");
   rbc->footer(examples({"cpoctl config rollback"}));
   rbc->callback([&ctx, rb] { ctx.exit_code = apply(ctx, *rb, true); });
 

@@ -495,7 +495,7 @@ cpo::sdk::Config document_or_raise(const py::object& document) {
 py::dict op_dict(const cpo::sdk::ConfigOp& op) {
   return py::dict("kind"_a = std::string(cpo::sdk::to_string(op.kind)), "object"_a = name_of(op.object),
                   "field"_a = op.field, "from"_a = op.from, "to"_a = op.to, "source"_a = op.source,
-                  "deferred"_a = op.deferred(), "text"_a = op.to_string());
+                  "deferred"_a = false, "device"_a = op.touches_device(), "text"_a = op.to_string());
 }
 
 // ------------------------------------------------------------------------------- switch API
@@ -809,7 +809,8 @@ PYBIND11_MODULE(_cposdk, m) {
           },
           "document"_a,
           "The operations applying the document would run, in order: [{'kind', 'object', 'field', 'from', 'to', "
-          "'source', 'deferred', 'text'}]; [] when the switch runs it already. Raises the issues' Error (with "
+          "'source', 'deferred', 'device', 'text'}]; [] when the switch runs it already. Raises the issues' Error "
+          "(with "
           "`issues`).")
       .def(
           "config_apply",

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,11 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include <fmt/format.h>
 
@@ -31,6 +36,62 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 namespace fs = std::filesystem;
+
+// cpoctl with its stderr on a terminal (a pseudo-terminal) and stdout piped, as a bring-up
+// engineer runs it with `| tee log`.
+ProcessResult run_on_terminal(const std::vector<std::string>& args) {
+  ProcessResult r;
+  int master = -1;
+  int slave = -1;
+  int out[2] = {-1, -1};
+  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0 || ::pipe(out) != 0) {
+    r.exit_code = -1;
+    r.err = "openpty/pipe failed";
+    return r;
+  }
+  std::vector<std::string> argv_text = {CPOCTL_PATH};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(slave, STDERR_FILENO);
+    ::close(master);
+    ::close(slave);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::execv(CPOCTL_PATH, argv.data());
+    ::_exit(127);
+  }
+  ::close(slave);
+  ::close(out[1]);
+  // Both until the child closes them (a pseudo-terminal master reads EIO then).
+  std::array<pollfd, 2> fds = {pollfd{out[0], POLLIN, 0}, pollfd{master, POLLIN, 0}};
+  std::array<std::string*, 2> sinks = {&r.out, &r.err};
+  int open = 2;
+  while (open > 0 && ::poll(fds.data(), fds.size(), 30000) > 0) {
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<std::size_t>(n));
+      } else {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) ::close(f.fd);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
 
 // A scratch folder per test, and the running configuration kept in it (never the user's).
 class Cpoctl : public ::testing::Test {
@@ -647,7 +708,8 @@ TEST_F(Cpoctl, ConfigPlanApplyReapplyRollbackAndShowRunning) {
                                        {"from", "100"},
                                        {"to", "90"},
                                        {"source", "lasers[0].power_mw"},
-                                       {"deferred", false}}));
+                                       {"deferred", false},
+                                       {"device", true}}));
   auto r = batch(fmt_lines({"--json config apply " + doc.string(), "--json config apply " + doc.string(),
                             "config show-running", "config rollback", "--json config plan " + doc.string()}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -707,6 +769,45 @@ lasers:
   EXPECT_EQ(docs[0]["ok"], false);
   EXPECT_EQ(docs[0]["rolled_back"], true);
   EXPECT_FALSE(fs::exists(dir_ / "running.yaml")) << "a failed apply persists nothing";
+}
+
+// Long operations draw one updating progress line on a terminal and stay quiet when piped,
+// with --json and with -q.
+TEST_F(Cpoctl, ProgressShowsOnATerminalAndStaysQuietWhenPipedOrAsked) {
+  const fs::path doc = write("doc.yaml", "schema_version: 1\nports:\n  - {port: 0-3, fec: none}\n");
+  auto tty = run_on_terminal({"config", "apply", doc.string()});
+  ASSERT_EQ(tty.exit_code, 0) << tty.err;
+  EXPECT_THAT(tty.err, HasSubstr("\r\033[Kapply 1/4: port 0: fec rs544 -> none"));
+  EXPECT_THAT(tty.err, HasSubstr("apply 4/4: port 3"));
+  EXPECT_THAT(tty.out, HasSubstr("4 operations applied and verified"));
+  for (const std::vector<std::string>& quiet : {std::vector<std::string>{"-q", "config", "apply", doc.string()},
+                                                std::vector<std::string>{"--json", "config", "apply", doc.string()}}) {
+    auto r = run_on_terminal(quiet);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.err, Not(HasSubstr("apply 1/"))) << ::testing::PrintToString(quiet);
+  }
+  auto piped = run({"config", "apply", doc.string()});
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_THAT(piped.err, Not(HasSubstr("apply 1/")));
+}
+
+// Applies by two cpoctl processes to one device run one at a time: one that cannot wait
+// long enough for the other's lock fails naming it (exit 3) and changes nothing; it goes
+// through once the other is done.
+TEST_F(Cpoctl, ApplyWaitsForAnotherProcessApplyingToTheSameDevice) {
+  const fs::path doc = write("doc.yaml", "schema_version: 1\nports:\n  - {port: 0-3, fec: none}\n");
+  const fs::path lock = dir_ / "running.yaml.lock";
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // another apply in progress
+  auto busy = run({"config", "apply", doc.string(), "--wait", "0.2"});
+  EXPECT_EQ(busy.exit_code, 3) << busy.err;
+  EXPECT_THAT(busy.err, HasSubstr("another cpoctl config apply holds " + lock.string()));
+  EXPECT_FALSE(fs::exists(dir_ / "running.yaml"));
+  ::close(fd);  // done
+  auto free = run({"config", "apply", doc.string(), "--wait", "0.2"});
+  EXPECT_EQ(free.exit_code, 0) << free.err;
+  EXPECT_TRUE(fs::exists(dir_ / "running.yaml"));
 }
 
 }  // namespace

@@ -8,16 +8,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../../sim/src/cmis_image.h"
+#include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/sdk/switch.h"
+#include "render/fields.h"
 #include "sdk_test_util.h"
 
 namespace cpo::sdk {
@@ -310,6 +318,71 @@ TEST_F(ConfigTest, AClassLimitMayOnlyBeLoweredAndMustHoldForLitLasers) {
   EXPECT_TRUE(validate_config(sw(), parse_ok(fix)).empty());
 }
 
+// The class limit and the threshold rules of a document take effect in the running session:
+// the laser policy refuses what the lower limit forbids at once, the event machinery uses
+// the new rules, and a failed apply puts both back.
+TEST_F(ConfigTest, AClassLimitAndThresholdRulesApplyToTheOpenSwitchAndRollBack) {
+  const LaserRef laser{ElsId(0), 0};
+  const std::optional<Milliwatts> opened = sw().laser_class_limit();
+  ASSERT_TRUE(opened.has_value());
+  std::string doc =
+      "schema_version: 1\nlaser_class_limit_mw: 90\nthresholds:\n"
+      "  - {quantity: pre_fec_ber, level: warning, bound: high, threshold: 2.0e-5, hysteresis: 1.0e-5}\nlasers:\n";
+  for (const auto& els : sw().platform().els_modules())
+    doc += fmt::format("  - {{laser: els{}/0-7, power_mw: 80}}\n", els.id.value());
+  auto report = apply_config(sw(), parse_ok(doc));
+  ASSERT_TRUE(report.status.ok()) << report.status.to_string();
+  ASSERT_EQ(sw().laser_class_limit(), Milliwatts(90));
+  auto limits = sw().laser_limits(laser);
+  ASSERT_TRUE(limits.ok());
+  EXPECT_EQ(limits->max_allowed, Milliwatts(90));
+  EXPECT_STATUS(sw().set_laser_power(laser, Milliwatts(95)), Code::safety_refused, "laser class limit 90");
+  const auto rules = sw().threshold_rules();
+  EXPECT_TRUE(std::any_of(rules.begin(), rules.end(), [](const ThresholdRule& r) {
+    return r.quantity == Measure::pre_fec_ber && r.level == ThresholdLevel::warning && r.threshold == 2.0e-5;
+  }));
+  EXPECT_THAT(running_yaml(sw()), HasSubstr("laser_class_limit_mw: 90\n"));
+
+  // The facade checks what it is given on its own.
+  EXPECT_STATUS(sw().set_laser_class_limit(Milliwatts(opened->value() + 1)), Code::out_of_range, "the limit");
+  EXPECT_STATUS(sw().set_laser_class_limit(Milliwatts(50)), Code::safety_refused, "lit lasers are above it");
+  EXPECT_EQ(sw().laser_class_limit(), Milliwatts(90));
+  EXPECT_STATUS(sw().set_threshold_rules(
+                    {ThresholdRule{Measure::snr, ThresholdLevel::alarm, ThresholdBound::low, std::nullopt, -1.0}}),
+                Code::invalid_argument, "hysteresis");
+
+  // Raising it back (up to the opened limit) and new rules, then a failure at the last
+  // operation: both are what they were.
+  const std::string before = running_yaml(sw());
+  std::string back = fmt::format(
+      "schema_version: 1\nlaser_class_limit_mw: {}\nthresholds:\n"
+      "  - {{quantity: pre_fec_ber, level: warning, bound: high, threshold: 3.0e-5, hysteresis: 1.0e-5}}\n"
+      "lasers:\n  - {{laser: els0/0, power_mw: 100}}\nports:\n  - {{port: 100, admin: up}}\n",
+      opened->value());
+  const UnitId far = sw().platform().ports()[100].unit;
+  ASSERT_NE(far, sw().platform().ports()[0].unit);  // els 0 is reached through another unit
+  ApplyOptions opts;
+  opts.progress = [&](const ApplyProgress& p) {
+    // The admin-up times out: its unit's firmware hangs just before.
+    if (p.phase == ApplyPhase::apply && p.op->kind == ConfigOpKind::admin_up) {
+      ASSERT_TRUE(sw().simulator()->hang_firmware(far, true).ok());
+    }
+  };
+  auto failed = apply_config(sw(), parse_ok(back), opts);
+  for (const auto& i : failed.issues) ADD_FAILURE() << i.to_string();
+  ASSERT_TRUE(sw().simulator()->hang_firmware(far, false).ok());
+  ASSERT_EQ(failed.plan.ops.size(), 4u);
+  EXPECT_EQ(failed.plan.ops[0].kind, ConfigOpKind::class_limit);
+  EXPECT_EQ(failed.plan.ops[1].kind, ConfigOpKind::laser_power);  // allowed by the raised limit
+  EXPECT_EQ(failed.plan.ops[2].kind, ConfigOpKind::admin_up);
+  EXPECT_EQ(failed.plan.ops[3].kind, ConfigOpKind::thresholds);
+  EXPECT_EQ(failed.status.code(), Code::timeout) << failed.status.to_string();
+  EXPECT_TRUE(failed.rolled_back);
+  EXPECT_TRUE(failed.rollback_status.ok()) << failed.rollback_status.to_string();
+  EXPECT_EQ(sw().laser_class_limit(), Milliwatts(90));
+  EXPECT_EQ(running_yaml(sw()), before);
+}
+
 // ------------------------------------------------------------------------------ plan
 
 TEST_F(ConfigTest, ThePlanIsAnOrderedDiffAgainstTheRunningState) {
@@ -345,7 +418,7 @@ thresholds:
                   "els 0 laser 0: power_mw 100 -> 90 (lasers[0].power_mw)",
                   "port 2/0: admin down -> up (ports[0].admin)", "port 4: admin down -> up (ports[2].admin)",
                   "switch: thresholds pre_fec_ber warning high 1e-05 (hysteresis 5e-06) -> pre_fec_ber "
-                  "warning high 2e-05 (hysteresis 1e-05) (from the next open of the switch) (thresholds)"));
+                  "warning high 2e-05 (hysteresis 1e-05) (thresholds)"));
   EXPECT_EQ(plan->device_ops(), ops.size() - 1);
 }
 
@@ -408,10 +481,95 @@ TEST_F(ConfigTest, ApplyRunsThePlanVerifiesAndASecondApplyWritesNothing) {
   EXPECT_EQ(*again.device_writes, 0u) << "an idempotent re-apply issues no device write";
 }
 
+// What a host configures on a reference device, as words of its register window: the
+// configuration fields of the status records (refdev registers.def: a port's admin mask,
+// breakout, FEC, loopback and sub-port speed; a lane's tx-FIR taps and PRBS setup; a laser's
+// power set-point and state). Device writes land in the firmware through the mailbox; these
+// fields are where the unit shows what it runs.
+std::vector<std::uint32_t> configured_words(const std::vector<std::uint32_t>& window) {
+  namespace rd = refdev;
+  std::vector<std::uint32_t> out;
+  const auto word = [&](std::size_t byte) { return window.at(byte / 4); };
+  const auto each = [&](const rd::Record& r, std::size_t count, std::initializer_list<std::size_t> fields) {
+    for (std::size_t i = 0; i < count; ++i)
+      for (std::size_t f : fields) out.push_back(word(r.base + i * r.stride + f));
+  };
+  namespace fd = rd::field;
+  each(rd::record::kPort, word(rd::reg::kPortCount),
+       {fd::kPortAdminMask, fd::kPortBreakout, fd::kPortFec, fd::kPortLoopback, fd::kPortSubportGbps});
+  each(rd::record::kLane, word(rd::reg::kLaneCount),
+       {fd::kLaneTxFirPre, fd::kLaneTxFirMain, fd::kLaneTxFirPost, fd::kLanePrbs});
+  each(rd::record::kLaser, std::size_t{word(rd::reg::kElsCount)} * word(rd::reg::kLasersPerEls),
+       {fd::kLaserState, fd::kLaserPowerSetpoint});
+  return out;
+}
+
+// Whether a host may write CMIS byte `byte` (0..127 lower page, 128..255 upper) of `page`:
+// OIF CMIS 5.2 Table 8-4 (lower byte 26 module controls, 31-36 module masks), section 8.9
+// (page 10h: every byte is a lane control); OIF-ELSFP-CMIS-01.0 pages 1Ah (control mode,
+// save/restore, masks, lane enable, output fiber checked) and 1Bh (bias and power
+// set-points), offsets from the simulator's sim/src/cmis_image.h. The apply triggers of
+// page 10h (143, 144) read back 0 and are compared too.
+bool host_writable(bool els, std::uint8_t page, int byte) {
+  namespace c = sim::cmis;
+  if (byte < 128) return byte == c::kModuleControl || (byte >= c::kModuleMasksFirst && byte <= c::kModuleMasksLast);
+  if (!els) return page == 0x10;
+  if (page == 0x1A)
+    return byte == c::kP1aControlMode || byte == c::kP1aSaveRestore ||
+           (byte >= c::kP1aMasksFirst && byte <= c::kP1aMasksLast) || byte == c::kP1aLaneEnable ||
+           byte == c::kP1aFiberChecked;
+  return page == 0x1B && byte >= c::kP1bBiasSetpoint && byte < c::kP1bPowerSetpoint + 16;
+}
+
+// Every host-writable CMIS byte of every OE bank (lower page, page 10h) and every ELS (lower
+// page, pages 1Ah and 1Bh), read through the facade as `ethtool -m` would.
+std::vector<std::uint8_t> writable_cmis_bytes(Switch& sw) {
+  std::vector<std::uint8_t> out;
+  auto take = [&](CmisAddress a, bool els) {
+    std::array<std::uint8_t, 128> half{};
+    const Status s = sw.read_cmis(a, half);
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    for (int i = 0; i < 128; ++i)
+      if (host_writable(els, a.page, a.offset + i)) out.push_back(half[static_cast<std::size_t>(i)]);
+  };
+  for (const OeInfo& oe : sw.platform().optical_engines())
+    for (std::uint32_t b = 0; b < oe.banks.size(); ++b) {
+      take({oe.id, BankId(b), 0, 0}, false);
+      take({oe.id, BankId(b), 0x10, 128}, false);
+    }
+  for (const ElsInfo& els : sw.platform().els_modules()) {
+    take({els.id, BankId(0), 0, 0}, true);
+    take({els.id, BankId(0), 0x1A, 128}, true);
+    take({els.id, BankId(0), 0x1B, 128}, true);
+  }
+  return out;
+}
+
+std::vector<std::vector<std::uint32_t>> configured_registers(Switch& sw) {
+  std::vector<std::vector<std::uint32_t>> out;
+  for (const UnitInfo& u : sw.platform().units()) {
+    auto window = sw.simulator()->register_window(u.id);
+    EXPECT_TRUE(window.ok()) << window.status().to_string();
+    out.push_back(window.ok() ? configured_words(*window) : std::vector<std::uint32_t>{});
+  }
+  return out;
+}
+
+std::string path_independent_json(Switch& sw) {
+  auto snap = sw.snapshot();
+  return snap ? render::render_json_path_independent(sw.platform(), *snap, true) : snap.status().to_string();
+}
+
 TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStarted) {
+  // A twin: the same profile and seed, the same history except the failed apply.
+  auto twin_opened = Switch::open("sim://cpo144");
+  ASSERT_TRUE(twin_opened.ok()) << twin_opened.status().to_string();
+  Switch& twin = **twin_opened;
+  for (Switch* s : {&sw(), &twin})
+    for (PortId p : {PortId(20), PortId(21), PortId(22), PortId(23)}) ASSERT_TRUE(s->set_admin(p, AdminState::up).ok());
+
   // Ops 1-49 touch units 0 and 1 (admin down, a laser off, breakouts, FEC); op 50 is the first
   // on unit 3, whose firmware hangs just before it.
-  for (PortId p : {PortId(20), PortId(21), PortId(22), PortId(23)}) ASSERT_TRUE(sw().set_admin(p, AdminState::up).ok());
   const LaserRef dark = sw().platform().lanes()[sw().platform().ports()[40].lanes[0].value()].laser;
   std::string doc =
       "schema_version: 1\nports:\n  - {port: 20-23, admin: down}\n  - {port: 0-7, breakout: 4x200G}\n"
@@ -426,7 +584,8 @@ TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStart
   ASSERT_EQ(plan->ops[49].kind, ConfigOpKind::tx_fir) << plan->ops[49].to_string();
 
   sw().sleep_for(5s);  // settle data paths and links before taking the reference
-  const std::string state_before = state_json(sw());
+  const auto registers_before = configured_registers(sw());
+  const auto cmis_before = writable_cmis_bytes(sw());
   const std::string running_before = running_yaml(sw());
   const std::uint64_t writes_before = writes();
 
@@ -446,11 +605,110 @@ TEST_F(ConfigTest, AnApplyThatFailsAtItsFiftiethOperationEndsExactlyWhereItStart
   EXPECT_TRUE(rollback_seen);
   EXPECT_EQ(report.applied, 49u);
   EXPECT_GT(writes(), writes_before);
-
   ASSERT_TRUE(sw().simulator()->hang_firmware(UnitId(3), false).ok());
-  sw().sleep_for(5s);
+
+  // (a) The device configuration, byte for byte: right after the rollback, and against the twin.
+  EXPECT_TRUE(configured_registers(sw()) == registers_before);
+  EXPECT_TRUE(writable_cmis_bytes(sw()) == cmis_before);
   EXPECT_EQ(running_yaml(sw()), running_before);
-  EXPECT_EQ(state_json(sw()), state_before);
+
+  // (b) Every telemetry value but counters and last-event records, byte for byte against the
+  // twin at the same device time. A laser switched off and on again needs minutes of device
+  // time for its temperature (and with it bias, wavelength, power) to come back to the last
+  // encoded digit, as the twin's never moved.
+  sw().sleep_for(4min);
+  twin.sleep_for(sw().now() - twin.now());
+  ASSERT_EQ(sw().now(), twin.now());
+  EXPECT_TRUE(configured_registers(sw()) == configured_registers(twin));
+  EXPECT_TRUE(writable_cmis_bytes(sw()) == writable_cmis_bytes(twin));
+  const std::string restored = path_independent_json(sw());
+  const std::string untouched = path_independent_json(twin);
+  EXPECT_EQ(restored.size(), untouched.size());
+  EXPECT_TRUE(restored == untouched) << "first difference at byte "
+                                     << std::mismatch(restored.begin(), restored.end(), untouched.begin()).first -
+                                            restored.begin();
+  // The full document differs only where the device remembers the detour.
+  auto full = sw().snapshot();
+  auto twin_full = twin.snapshot();
+  ASSERT_TRUE(full.ok() && twin_full.ok());
+  EXPECT_NE(sw().render_json(*full), twin.render_json(*twin_full));
+}
+
+// Control mode and bias set-points: checked against the module and the bank-dark rule,
+// applied through the laser policy, idempotent, and rolled back byte for byte.
+TEST_F(ConfigTest, ControlModeAndBiasSetPointsAreCheckedAppliedAndRolledBack) {
+  auto limits = sw().laser_limits(LaserRef{ElsId(3), 0});
+  ASSERT_TRUE(limits.ok()) << limits.status().to_string();
+  const double lo = limits->min_bias.value();
+  const double hi = limits->max_bias.value();
+  ASSERT_LT(lo, hi);
+  auto issues = validate_config(
+      sw(), parse_ok(fmt::format("schema_version: 1\nlasers:\n  - {{laser: els3/0, control: acc}}\n"
+                                 "  - {{laser: els4/0, control: acc}}\n"
+                                 "  - {{laser: els4/1, control: apc}}\n  - {{laser: els5/0, bias_ma: {}}}\n",
+                                 hi + 10)));
+  ASSERT_EQ(issues.size(), 4u) << all_issues(issues);
+  EXPECT_THAT(paths_of(issues), ::testing::UnorderedElementsAre("lasers[0].control", "lasers[1].control",
+                                                                "lasers[2].control", "lasers[3].bias_ma"));
+  for (const auto& i : issues) {
+    if (i.path == "lasers[0].control" || i.path == "lasers[1].control") {
+      EXPECT_EQ(i.code, Code::failed_precondition);
+      EXPECT_THAT(i.message, HasSubstr("needs every laser of the bank off"));
+    } else if (i.path == "lasers[3].bias_ma") {
+      EXPECT_EQ(i.code, Code::safety_refused);
+      EXPECT_THAT(i.message, HasSubstr("outside the module's advertised range"));
+    } else {
+      EXPECT_EQ(i.code, Code::invalid_argument);
+      EXPECT_THAT(i.message, HasSubstr("for the same bank"));
+    }
+  }
+
+  // The whole bank dark, in ACC at a bias: applied, read back, a second apply writes nothing.
+  const double bias = std::round((lo + hi) / 2 * 10) / 10;
+  const Config acc = parse_ok(fmt::format(
+      "schema_version: 1\nlasers:\n  - {{laser: els3/0-7, enabled: false, control: acc, bias_ma: {}}}\n", bias));
+  auto report = apply_config(sw(), acc);
+  ASSERT_TRUE(report.status.ok()) << report.status.to_string();
+  auto status = sw().laser_status(LaserRef{ElsId(3), 5});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->control_mode, cmis::ElsControlMode::acc);
+  EXPECT_NEAR(status->bias_setpoint.value(), bias, 0.05);
+  EXPECT_FALSE(status->enabled);
+  EXPECT_THAT(running_yaml(sw()),
+              HasSubstr(fmt::format("  - laser: els3/0-7\n    enabled: false\n    power_mw: 100\n    control: acc\n"
+                                    "    bias_ma: {}\n",
+                                    bias)));
+  auto again = apply_config(sw(), acc);
+  ASSERT_TRUE(again.status.ok()) << again.status.to_string();
+  EXPECT_TRUE(again.plan.ops.empty());
+  EXPECT_EQ(again.device_writes, 0u);
+
+  // Back to APC at another bias, failing at a later operation: mode, bias set-points and
+  // every other writable module byte are what they were.
+  const std::string running_before = running_yaml(sw());
+  const auto cmis_before = writable_cmis_bytes(sw());
+  const UnitId far = sw().platform().ports()[100].unit;
+  ApplyOptions opts;
+  opts.progress = [&](const ApplyProgress& p) {
+    if (p.phase == ApplyPhase::apply && p.op->kind == ConfigOpKind::admin_up) {
+      ASSERT_TRUE(sw().simulator()->hang_firmware(far, true).ok());
+    }
+  };
+  auto failed = apply_config(
+      sw(),
+      parse_ok(fmt::format("schema_version: 1\nlasers:\n  - {{laser: els3/0-7, control: apc, bias_ma: {}}}\n"
+                           "ports:\n  - {{port: 100, admin: up}}\n",
+                           lo + 1)),
+      opts);
+  ASSERT_TRUE(sw().simulator()->hang_firmware(far, false).ok());
+  ASSERT_GE(failed.plan.ops.size(), 10u);
+  EXPECT_EQ(failed.plan.ops[0].kind, ConfigOpKind::laser_control);
+  EXPECT_EQ(failed.plan.ops[0].source, "lasers[0].control");
+  EXPECT_EQ(failed.plan.ops[1].kind, ConfigOpKind::laser_bias);
+  EXPECT_EQ(failed.status.code(), Code::timeout) << failed.status.to_string();
+  EXPECT_TRUE(failed.rollback_status.ok()) << failed.rollback_status.to_string();
+  EXPECT_EQ(running_yaml(sw()), running_before);
+  EXPECT_TRUE(writable_cmis_bytes(sw()) == cmis_before);
 }
 
 // The published JSON Schema agrees with the reader: it accepts what the SDK writes (a full
@@ -475,6 +733,67 @@ TEST_F(ConfigTest, ThePublishedJsonSchemaAgreesWithTheReader) {
       schema.string(), (dir / "running.json").string(), (dir / "doc.json").string(), (dir / "bad.json").string());
   EXPECT_EQ(std::system(check.c_str()), 0) << check;
   std::filesystem::remove_all(dir);
+}
+
+// Two applies to one switch from two threads: the second waits for the first, then plans
+// against what the first left; an apply that may not wait that long fails naming the holder
+// and touches nothing.
+TEST_F(ConfigTest, ConcurrentAppliesToOneSwitchRunOneAfterTheOther) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool first_running = false;
+  bool release_first = false;
+  std::vector<char> order;  // whose operation ran, in order
+  ApplyReport first, second;
+
+  ApplyOptions a;
+  a.progress = [&](const ApplyProgress& p) {
+    std::unique_lock<std::mutex> l(m);
+    order.push_back('A');
+    if (p.index == 0) {
+      first_running = true;
+      cv.notify_all();
+      cv.wait(l, [&] { return release_first; });
+    }
+  };
+  std::thread ta(
+      [&] { first = apply_config(sw(), parse_ok("schema_version: 1\nports:\n  - {port: 0-3, fec: none}\n"), a); });
+  {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait(l, [&] { return first_running; });
+  }
+
+  ApplyOptions impatient;
+  impatient.wait_for_other_apply = 50ms;
+  auto refused = apply_config(sw(), parse_ok("schema_version: 1\nports:\n  - {port: 8, fec: none}\n"), impatient);
+  EXPECT_STATUS(refused.status, Code::failed_precondition, "another config apply holds sim://cpo144");
+  EXPECT_THAT(refused.status.message(), HasSubstr("waited 50 ms"));
+  EXPECT_TRUE(refused.plan.ops.empty());
+  EXPECT_EQ(refused.device_writes, 0u);
+
+  ApplyOptions b;
+  b.progress = [&](const ApplyProgress&) {
+    std::lock_guard<std::mutex> l(m);
+    order.push_back('B');
+  };
+  std::thread tb(
+      [&] { second = apply_config(sw(), parse_ok("schema_version: 1\nports:\n  - {port: 0-3, fec: rs544}\n"), b); });
+  std::this_thread::sleep_for(100ms);  // the second apply is waiting for the lease meanwhile
+  {
+    std::lock_guard<std::mutex> l(m);
+    EXPECT_EQ(std::string(order.begin(), order.end()), "A");
+    release_first = true;
+  }
+  cv.notify_all();
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(first.status.ok()) << first.status.to_string();
+  ASSERT_TRUE(second.status.ok()) << second.status.to_string();
+  EXPECT_EQ(std::string(order.begin(), order.end()), "AAAABBBB");
+  // Planned after the first finished: from its FEC, not from the one before it.
+  ASSERT_EQ(second.plan.ops.size(), 4u);
+  for (const ConfigOp& op : second.plan.ops) EXPECT_EQ(op.from, "none") << op.to_string();
+  EXPECT_EQ(running_yaml(sw()).find("fec: none"), std::string::npos);
 }
 
 TEST_F(ConfigTest, ValidationFailuresApplyNothing) {

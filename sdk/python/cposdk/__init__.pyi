@@ -80,7 +80,7 @@ class Switch:
     def config_validate(self, document: Document) -> List[Dict[str, str]]:
         """[{'path': 'ports[3].breakout', 'code': 'unsupported', 'message': ...}]; [] when it would apply."""
     def config_plan(self, document: Document) -> List[Dict[str, Any]]:
-        """[{'kind', 'object', 'field', 'from', 'to', 'source', 'deferred', 'text'}] in apply order."""
+        """[{'kind', 'object', 'field', 'from', 'to', 'source', 'deferred', 'device', 'text'}] in apply order."""
     def config_apply(
         self, document: Document, *, persist_path: Optional[str] = None, progress: Optional[Progress] = None
     ) -> Dict[str, Any]:

@@ -1,12 +1,83 @@
 // Apply: run a plan through the facade, read back, roll back to the exact previous state on
 // any failure, persist the running state.
+#include <chrono>
+#include <map>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "config/internal.h"
+#include "cpo/hal/mutex.h"
 #include "cpo/sdk/switch.h"
 
 namespace cpo::sdk {
 namespace {
+
+// One apply at a time per switch: a plan read against the running state is only right while
+// nobody else changes it. A sim:// switch is its own device (each open builds a simulator);
+// every other URI names a device two Switch objects of this process may share. The lease is
+// held for the whole apply, progress callbacks included; the registry's mutex only while
+// taking or returning it.
+class ApplyGate {
+ public:
+  static ApplyGate& instance() {
+    static ApplyGate gate;
+    return gate;
+  }
+  static std::string key_of(const Switch& sw) {
+    const std::string& uri = sw.uri();
+    if (uri.rfind("sim://", 0) == 0) return fmt::format("{}#{}", uri, static_cast<const void*>(&sw));
+    return uri;
+  }
+
+  class Lease {
+   public:
+    Lease() = default;
+    Lease(ApplyGate* gate, std::string key) : gate_(gate), key_(std::move(key)) {}
+    Lease(Lease&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)), key_(std::move(o.key_)) {}
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      if (gate_ != nullptr) gate_->leave(key_);
+    }
+
+   private:
+    ApplyGate* gate_ = nullptr;
+    std::string key_;
+  };
+
+  // Waits up to `wait` (host time) for the switch to be free. Errors: failed_precondition
+  // naming the switch and how long the other apply has held it.
+  Result<Lease> enter(const Switch& sw, std::chrono::milliseconds wait) {
+    const std::string key = key_of(sw);
+    const auto start = std::chrono::steady_clock::now();
+    Lock lock(mu_);
+    const bool free = cv_.wait_for(lock, wait, [&]() CPO_REQUIRES(mu_) { return !held_.contains(key); });
+    if (!free) {
+      const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(start - held_.at(key));
+      return error(Code::failed_precondition,
+                   fmt::format("config apply: another config apply holds {} (for {} ms when this one asked); waited "
+                               "{} ms (ApplyOptions::wait_for_other_apply): one configuration agent "
+                               "per switch, or retry when it is done",
+                               sw.uri(), since.count(), wait.count()));
+    }
+    held_.emplace(key, std::chrono::steady_clock::now());
+    return Lease(this, key);
+  }
+
+ private:
+  void leave(const std::string& key) {
+    {
+      Lock lock(mu_);
+      held_.erase(key);
+    }
+    cv_.notify_all();
+  }
+  Mutex mu_;
+  CondVar cv_;
+  std::map<std::string, std::chrono::steady_clock::time_point> held_ CPO_GUARDED_BY(mu_);
+};
 
 std::optional<std::uint64_t> writes_of(Switch& sw) {
   SimulatorControl* sim = sw.simulator();
@@ -24,6 +95,12 @@ Status run_one(Switch& sw, const ConfigOp& op) {
     case ConfigOpKind::laser_disable:
       // Ordered after the admin-down operations: the laser policy sees its ports down.
       return sw.disable_laser(std::get<LaserRef>(op.object), false);
+    case ConfigOpKind::laser_control: return sw.set_laser_control_mode(std::get<LaserRef>(op.object), op.control);
+    case ConfigOpKind::laser_bias: {
+      RampOptions ramp;
+      ramp.ramp_rate = op.ramp;
+      return sw.set_laser_bias(std::get<LaserRef>(op.object), op.bias, ramp);
+    }
     case ConfigOpKind::fec: return sw.set_fec(std::get<PortId>(op.object), op.fec);
     case ConfigOpKind::tx_fir: return sw.set_tx_fir(std::get<LaneId>(op.object), op.tx_fir);
     case ConfigOpKind::laser_enable: {
@@ -38,8 +115,9 @@ Status run_one(Switch& sw, const ConfigOp& op) {
       ramp.ramp_rate = op.ramp;
       return sw.set_laser_power(std::get<LaserRef>(op.object), op.power, ramp);
     }
-    case ConfigOpKind::breakout:  // batched by run_ops
-    case ConfigOpKind::open_setting: return ok_status();
+    case ConfigOpKind::class_limit: return sw.set_laser_class_limit(op.class_limit);
+    case ConfigOpKind::thresholds: return sw.set_threshold_rules(op.rules);
+    case ConfigOpKind::breakout: return ok_status();  // batched by run_ops
   }
   return ok_status();
 }
@@ -131,8 +209,25 @@ std::string mismatch(const ConfigState& want, const ConfigState& got) {
     if (!(w.power == g.power))
       return fmt::format("{} has set-point {} mW, expected {} mW", to_string(w.laser), power_text(g.power),
                          power_text(w.power));
+    if (w.control != g.control)
+      return fmt::format("{} runs in {}, expected {}", to_string(w.laser), control_text(g.control),
+                         control_text(w.control));
+    if (!(w.bias == g.bias))
+      return fmt::format("{} has bias set-point {} mA, expected {} mA", to_string(w.laser), bias_text(g.bias),
+                         bias_text(w.bias));
   }
+  if (want.laser_class_limit != got.laser_class_limit)
+    return fmt::format("the laser class limit is {} mW, expected {} mW",
+                       got.laser_class_limit ? power_text(*got.laser_class_limit) : "none",
+                       want.laser_class_limit ? power_text(*want.laser_class_limit) : "none");
+  if (!same_rules(want.thresholds, got.thresholds))
+    return fmt::format("the threshold rules are {}, expected {}", rules_text(got.thresholds),
+                       rules_text(want.thresholds));
   return "the state differs";
+}
+
+bool same_state(const ConfigState& a, const ConfigState& b) {
+  return same_device_state(a, b) && same_open_settings(a, b);
 }
 
 }  // namespace
@@ -148,6 +243,11 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
     return std::move(report);
   };
   try {
+    auto lease = ApplyGate::instance().enter(sw, options.wait_for_other_apply);
+    if (!lease) {
+      report.status = lease.status();
+      return finish();
+    }
     auto plan = plan_config(sw, config, &report.issues);
     if (!plan) {
       report.status = plan.status();
@@ -157,7 +257,7 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
     const ConfigPlan& p = report.plan;
 
     Status failure;
-    if (p.device_ops() > 0) {
+    if (!p.ops.empty()) {
       RunOutcome run = run_ops(sw, p.ops, ApplyPhase::apply, options.progress, false);
       report.applied = run.done;
       if (!run.status.ok()) {
@@ -167,7 +267,7 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
         auto after = read_config_state(sw);
         if (!after) {
           failure = after.status().with_context("config apply: reading back");
-        } else if (!same_device_state(*after, p.to)) {
+        } else if (!same_state(*after, p.to)) {
           failure = error(Code::device_error, fmt::format("config apply: read-back differs after {} operations: {}",
                                                           p.ops.size(), mismatch(p.to, *after)));
         }
@@ -187,7 +287,7 @@ ApplyReport apply_config(Switch& sw, const Config& config, const ApplyOptions& o
           auto check = read_config_state(sw);
           if (!check) {
             report.rollback_status = check.status();
-          } else if (!same_device_state(*check, p.from)) {
+          } else if (!same_state(*check, p.from)) {
             report.rollback_status = error(Code::device_error, "after the rollback: " + mismatch(p.from, *check));
           }
         }

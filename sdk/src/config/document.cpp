@@ -401,7 +401,7 @@ struct SchemaReader {
       issue(path, Code::invalid_argument, fmt::format("expected a mapping with 'laser', got {}", type_name(e)));
       return;
     }
-    unknown_keys(e, path, {"laser", "enabled", "power_mw", "power_dbm", "ramp_db_per_s"});
+    unknown_keys(e, path, {"laser", "enabled", "power_mw", "power_dbm", "ramp_db_per_s", "control", "bias_ma"});
     LaserSettings s;
     bool ok = true;
     if (!e.contains("laser")) {
@@ -454,6 +454,36 @@ struct SchemaReader {
           ok = false;
         } else {
           s.ramp = Decibels(*r);
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (e.contains("control")) {
+      if (auto c = string(e["control"], path + ".control", "a control mode")) {
+        if (*c == "apc") {
+          s.control = cmis::ElsControlMode::apc;
+        } else if (*c == "acc") {
+          s.control = cmis::ElsControlMode::acc;
+        } else {
+          issue(path + ".control", Code::invalid_argument,
+                fmt::format("'{}' is not a control mode (allowed: apc (constant power), acc (constant current))", *c));
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (e.contains("bias_ma")) {
+      if (auto ma = number(e["bias_ma"], path + ".bias_ma", "a bias current in mA")) {
+        if (*ma <= 0 || *ma > 10000) {
+          issue(path + ".bias_ma", Code::out_of_range,
+                fmt::format("{} mA: a bias set-point is above 0 and at most 10000 mA (the module's range applies "
+                            "on the switch)",
+                            *ma));
+          ok = false;
+        } else {
+          s.bias = Milliamps(*ma);
         }
       } else {
         ok = false;
@@ -644,6 +674,8 @@ ordered_json config_json(const Config& c) {
       if (l.enabled) e["enabled"] = *l.enabled;
       if (l.power) e["power_mw"] = round_power(l.power->value());
       if (l.ramp) e["ramp_db_per_s"] = l.ramp->value();
+      if (l.control) e["control"] = control_text(*l.control);
+      if (l.bias) e["bias_ma"] = round_bias(*l.bias).value();
       lasers.push_back(std::move(e));
     }
     doc["lasers"] = std::move(lasers);

@@ -19,6 +19,10 @@ inline constexpr ThresholdBound kBoundList[] = {ThresholdBound::high, ThresholdB
 // Laser powers are kept to the ELSFP set-point step (page 1Bh, 10 uW).
 inline double round_power(double mw) { return std::round(mw * 100.0) / 100.0; }
 inline Milliwatts round_power(Milliwatts mw) { return Milliwatts(round_power(mw.value())); }
+// Bias set-points are kept to the ELSFP step (page 1Bh, 100 uA).
+inline Milliamps round_bias(Milliamps ma) { return Milliamps(std::round(ma.value() * 10.0) / 10.0); }
+std::string bias_text(Milliamps ma);  // "150", "12.3"
+inline std::string control_text(cmis::ElsControlMode mode) { return mode == cmis::ElsControlMode::acc ? "acc" : "apc"; }
 
 // Rules sorted by quantity, level and bound (the order of the enums).
 void sort_rules(std::vector<ThresholdRule>& rules);

@@ -13,27 +13,29 @@ std::string_view to_string(ConfigOpKind kind) noexcept {
   switch (kind) {
     case ConfigOpKind::admin_down: return "admin_down";
     case ConfigOpKind::laser_disable: return "laser_disable";
+    case ConfigOpKind::laser_control: return "laser_control";
+    case ConfigOpKind::laser_bias: return "laser_bias";
     case ConfigOpKind::breakout: return "breakout";
     case ConfigOpKind::fec: return "fec";
     case ConfigOpKind::tx_fir: return "tx_fir";
     case ConfigOpKind::laser_enable: return "laser_enable";
     case ConfigOpKind::laser_power: return "laser_power";
     case ConfigOpKind::admin_up: return "admin_up";
-    case ConfigOpKind::open_setting: return "open_setting";
+    case ConfigOpKind::class_limit: return "class_limit";
+    case ConfigOpKind::thresholds: return "thresholds";
   }
   return "?";
 }
 
 std::string ConfigOp::to_string() const {
   std::string out = fmt::format("{}: {} {} -> {}", object_text(object), field, from, to);
-  if (deferred()) out += " (from the next open of the switch)";
   if (!source.empty()) out += fmt::format(" ({})", source);
   return out;
 }
 
 std::size_t ConfigPlan::device_ops() const noexcept {
   return static_cast<std::size_t>(
-      std::count_if(ops.begin(), ops.end(), [](const ConfigOp& o) { return !o.deferred(); }));
+      std::count_if(ops.begin(), ops.end(), [](const ConfigOp& o) { return o.touches_device(); }));
 }
 
 Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& running,
@@ -139,13 +141,18 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
     return d;  // its port and laser numbers mean something else here
   }
 
-  // --- open settings -----------------------------------------------------------------
+  // --- switch settings ---------------------------------------------------------------
+  // The ceiling is the limit the switch was opened with: a document may lower the limit and
+  // a later one raise it back, never above that.
   std::optional<Milliwatts> limit = running.laser_class_limit;
+  const std::optional<Milliwatts> ceiling =
+      sw.options().laser.class_limit ? sw.options().laser.class_limit : platform.laser_class_limit();
   if (config.laser_class_limit) {
-    if (running.laser_class_limit && *config.laser_class_limit > *running.laser_class_limit) {
+    if (ceiling && *config.laser_class_limit > *ceiling) {
       add("laser_class_limit_mw", Code::safety_refused,
-          fmt::format("{} mW is above the switch's laser class limit of {} mW (a document may only lower it)",
-                      power_text(*config.laser_class_limit), power_text(*running.laser_class_limit)));
+          fmt::format("{} mW is above the laser class limit the switch was opened with, {} mW (a document may "
+                      "only lower it)",
+                      power_text(*config.laser_class_limit), power_text(*ceiling)));
     } else {
       d.state.laser_class_limit = round_power(*config.laser_class_limit);
       d.class_limit_source = "laser_class_limit_mw";
@@ -289,6 +296,8 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
   struct LaserWant {
     std::optional<bool> enabled;
     std::optional<Milliwatts> power;
+    std::optional<cmis::ElsControlMode> control;
+    std::optional<Milliamps> bias;
   };
   std::map<LaserRef, LaserWant> lasers;
   std::map<std::pair<std::uint32_t, std::uint32_t>, Result<LaserLimits>> limits;  // per ELS bank
@@ -335,8 +344,10 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
           if (!reported_power) add(path + ".power_mw", lim.status().code(), lim.status().message());
           reported_power = true;
         } else {
+          // The module's range and the class limit this document leaves in force (the running
+          // one may be lower: the plan raises it before the ramps).
           const double lo = lim->min_power.value();
-          double hi = lim->max_allowed.value();
+          double hi = lim->max_power.value();
           if (limit) hi = std::min(hi, limit->value());
           if ((w.power->value() < lo - 0.005 || w.power->value() > hi + 0.005) && !reported_power) {
             add(path + ".power_mw", Code::safety_refused,
@@ -348,6 +359,22 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
           }
         }
       }
+      if (claim("control", e.control.has_value(), w.control.has_value())) {
+        w.control = e.control;
+        if (const auto& lim = limits_of(laser); !lim)
+          add(path + ".control", lim.status().code(), lim.status().message());
+      }
+      if (claim("bias_ma", e.bias.has_value(), w.bias.has_value())) {
+        w.bias = round_bias(*e.bias);
+        const auto& lim = limits_of(laser);
+        if (!lim) {
+          add(path + ".bias_ma", lim.status().code(), lim.status().message());
+        } else if (w.bias->value() < lim->min_bias.value() - 0.05 || w.bias->value() > lim->max_bias.value() + 0.05) {
+          add(path + ".bias_ma", Code::safety_refused,
+              fmt::format("{}: bias {} mA is outside the module's advertised range {} .. {} mA", to_string(laser),
+                          bias_text(*w.bias), bias_text(lim->min_bias), bias_text(lim->max_bias)));
+        }
+      }
       if (e.ramp) d.ramp[laser] = *e.ramp;
     }
   }
@@ -355,9 +382,58 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
     LaserSetting& ls = d.state.lasers[laser_index[laser]];
     if (w.enabled) ls.enabled = *w.enabled;
     if (w.power) ls.power = *w.power;
+    if (w.bias) ls.bias = *w.bias;
     const auto& lim = limits_of(laser);
     if (w.enabled && *w.enabled && !running.lasers[laser_index[laser]].enabled && !lim) {
       add(d.laser_source[{laser, "enabled"}], lim.status().code(), lim.status().message());
+    }
+  }
+
+  // A control mode is one bit per ELS bank (ELSFP page 1Ah byte 140): every laser of the bank
+  // takes the mode asked for one of them; two lasers of a bank asking different modes is an
+  // issue. The policy changes it only with the whole bank dark, so a bank lit now changes
+  // mode only when the document turns each of its lit lasers off.
+  {
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<cmis::ElsControlMode, std::string>> bank_mode;
+    for (const auto& [laser, w] : lasers) {
+      if (!w.control) continue;
+      const auto bank = std::make_pair(laser.els.value(), laser.index / cmis::kLanesPerBank);
+      const std::string& src = d.laser_source[{laser, "control"}];
+      auto [it, fresh] = bank_mode.emplace(bank, std::make_pair(*w.control, src));
+      if (!fresh && it->second.first != *w.control) {
+        add(src, Code::invalid_argument,
+            fmt::format("{}: control {} differs from {} asked by {} for the same bank ({} bank {}: one mode per bank "
+                        "of {} lasers)",
+                        to_string(laser), control_text(*w.control), control_text(it->second.first), it->second.second,
+                        to_string(laser.els), bank.second, cmis::kLanesPerBank));
+      }
+    }
+    for (const auto& [bank, mode] : bank_mode) {
+      std::vector<std::string> lit;
+      bool changes = false;
+      for (std::size_t k = 0; k < d.state.lasers.size(); ++k) {
+        LaserSetting& ls = d.state.lasers[k];
+        if (ls.laser.els.value() != bank.first || ls.laser.index / cmis::kLanesPerBank != bank.second) continue;
+        changes = changes || ls.control != mode.first;
+        ls.control = mode.first;
+        if (running.lasers[k].enabled) lit.push_back(to_string(ls.laser));
+      }
+      std::vector<std::string> staying;
+      for (const auto& name : lit) {
+        for (std::size_t k = 0; k < d.state.lasers.size(); ++k) {
+          if (to_string(d.state.lasers[k].laser) != name) continue;
+          // Lit now: changes only when the document turns it off (not when it is merely lit again).
+          const auto src = d.laser_source.find({d.state.lasers[k].laser, "enabled"});
+          if (d.state.lasers[k].enabled || src == d.laser_source.end()) staying.push_back(name);
+        }
+      }
+      if (changes && !staying.empty()) {
+        add(mode.second, Code::failed_precondition,
+            fmt::format("control {} changes the mode of {} bank {}, which needs every laser of the bank off; {} "
+                        "{} lit (add enabled: false for them, with their ports admin down)",
+                        control_text(mode.first), to_string(ElsId(bank.first)), bank.second, fmt::join(staying, ", "),
+                        staying.size() == 1 ? "is" : "are"));
+      }
     }
   }
 
@@ -396,7 +472,7 @@ Desired resolve_unsorted(Switch& sw, const Config& config, const ConfigState& ru
 }
 
 std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& from, const ConfigState& to) {
-  std::vector<ConfigOp> down, dark, split, fec, fir, light, power, up, open;
+  std::vector<ConfigOp> down, dark, control, split, fec, fir, raise_limit, bias, light, power, lower_limit, up, open;
   const std::size_t ports = std::min(from.ports.size(), to.ports.size());
   for (std::size_t i = 0; i < ports; ++i) {
     const PortState& f = from.ports[i];
@@ -479,9 +555,30 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
     }
   }
   const std::size_t lasers = std::min(from.lasers.size(), to.lasers.size());
+  std::set<std::pair<std::uint32_t, std::uint32_t>> mode_banks;  // one control op per bank
   for (std::size_t k = 0; k < lasers; ++k) {
     const LaserSetting& f = from.lasers[k];
     const LaserSetting& t = to.lasers[k];
+    if (f.control != t.control && mode_banks.emplace(t.laser.els.value(), t.laser.index / cmis::kLanesPerBank).second) {
+      ConfigOp op;
+      op.kind = ConfigOpKind::laser_control;
+      op.object = t.laser;
+      op.field = "control";
+      op.from = control_text(f.control);
+      op.to = control_text(t.control);
+      op.control = t.control;
+      control.push_back(std::move(op));
+    }
+    if (std::abs(f.bias.value() - t.bias.value()) > 0.05) {
+      ConfigOp op;
+      op.kind = ConfigOpKind::laser_bias;
+      op.object = t.laser;
+      op.field = "bias_ma";
+      op.from = bias_text(f.bias);
+      op.to = bias_text(t.bias);
+      op.bias = t.bias;
+      bias.push_back(std::move(op));
+    }
     const bool power_differs = std::abs(f.power.value() - t.power.value()) > 0.005;
     ConfigOp op;
     op.object = t.laser;
@@ -509,18 +606,23 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
   }
   if (from.laser_class_limit != to.laser_class_limit) {
     ConfigOp op;
-    op.kind = ConfigOpKind::open_setting;
+    op.kind = ConfigOpKind::class_limit;
     op.object = UnitId(0);
     op.field = "laser_class_limit_mw";
+    op.class_limit = to.laser_class_limit;
     op.from = from.laser_class_limit ? power_text(*from.laser_class_limit) : "none";
     op.to = to.laser_class_limit ? power_text(*to.laser_class_limit) : "none";
-    open.push_back(std::move(op));
+    // Raised before lasers light and ramp up; lowered after they ramped down.
+    const bool lower =
+        to.laser_class_limit && (!from.laser_class_limit || *to.laser_class_limit < *from.laser_class_limit);
+    (lower ? lower_limit : raise_limit).push_back(std::move(op));
   }
   if (!same_rules(from.thresholds, to.thresholds)) {
     ConfigOp op;
-    op.kind = ConfigOpKind::open_setting;
+    op.kind = ConfigOpKind::thresholds;
     op.object = UnitId(0);
     op.field = "thresholds";
+    op.rules = to.thresholds;
     std::vector<std::string> changed_from, changed_to;
     for (const auto& r : to.thresholds) {
       auto same = std::find_if(from.thresholds.begin(), from.thresholds.end(), [&](const ThresholdRule& o) {
@@ -541,7 +643,8 @@ std::vector<ConfigOp> diff_states(const Platform& platform, const ConfigState& f
     open.push_back(std::move(op));
   }
   std::vector<ConfigOp> ops;
-  for (auto* list : {&down, &dark, &split, &fec, &fir, &light, &power, &up, &open}) {
+  for (auto* list :
+       {&down, &dark, &control, &split, &fec, &fir, &raise_limit, &bias, &light, &power, &lower_limit, &up, &open}) {
     for (auto& op : *list) ops.push_back(std::move(op));
   }
   return ops;
@@ -579,6 +682,16 @@ std::string source_of(const Desired& d, const ConfigOp& op) {
     return {};
   }
   if (const auto* l = std::get_if<LaserRef>(&op.object)) {
+    if (op.field == "control" || op.field == "bias_ma") {
+      auto it = d.laser_source.find({*l, op.field});
+      if (it != d.laser_source.end()) return it->second;
+      // The bank's mode asked through another laser of the bank.
+      for (const auto& [key, src] : d.laser_source)
+        if (key.second == "control" && key.first.els == l->els &&
+            key.first.index / cmis::kLanesPerBank == l->index / cmis::kLanesPerBank)
+          return src;
+      return {};
+    }
     auto it = d.laser_source.find({*l, op.field == "power_mw" ? "power_mw" : "enabled"});
     if (it == d.laser_source.end()) it = d.laser_source.find({*l, "power_mw"});
     return it != d.laser_source.end() ? it->second : std::string();

@@ -46,6 +46,12 @@ std::string power_text(Milliwatts mw) {
   return s;
 }
 
+std::string bias_text(Milliamps ma) {
+  std::string s = fmt::format("{:.1f}", round_bias(ma).value());
+  if (s.size() > 2 && s.substr(s.size() - 2) == ".0") s.resize(s.size() - 2);
+  return s;
+}
+
 std::string rules_text(const std::vector<ThresholdRule>& rules) {
   std::string out;
   for (const auto& r : rules) {
@@ -118,6 +124,14 @@ Result<ConfigState> read_config_state(Switch& sw) {
   std::map<LaserRef, const LaserTelemetry*> lasers;
   for (const auto& u : snap->units.units)
     for (const auto& l : u.lasers) lasers[l.laser] = &l;
+  // Control mode and bias set-point: the SDK's module pages (a backend without ELS access
+  // has neither: they stay at their defaults).
+  std::map<LaserRef, LaserStatus> status;
+  if (auto all = sw.laser_statuses()) {
+    for (auto& s : *all) status.emplace(s.laser, std::move(s));
+  } else if (all.status().code() != Code::unsupported) {
+    return all.status();
+  }
   for (const auto& els : platform.els_modules()) {
     for (const auto& laser : els.lasers) {
       LaserSetting ls;
@@ -126,11 +140,15 @@ Result<ConfigState> read_config_state(Switch& sw) {
         ls.enabled = it->second->flags.has(LaserFlag::enabled);
         ls.power = round_power(it->second->power_setpoint);
       }
+      if (auto it = status.find(laser.ref); it != status.end()) {
+        ls.control = it->second.control_mode;
+        ls.bias = round_bias(it->second.bias_setpoint);
+      }
       st.lasers.push_back(ls);
     }
   }
-  st.laser_class_limit = sw.options().laser.class_limit ? sw.options().laser.class_limit : platform.laser_class_limit();
-  st.thresholds = threshold_rules(sw.options().events);
+  st.laser_class_limit = sw.laser_class_limit();
+  st.thresholds = sw.threshold_rules();
   sort_rules(st.thresholds);
   return st;
 }
@@ -175,12 +193,14 @@ Config to_config(const ConfigState& state) {
     const LaserSetting& l = state.lasers[i];
     while (j < state.lasers.size() && state.lasers[j].laser.els == l.laser.els &&
            state.lasers[j].laser.index == state.lasers[j - 1].laser.index + 1 && state.lasers[j].enabled == l.enabled &&
-           state.lasers[j].power == l.power)
+           state.lasers[j].power == l.power && state.lasers[j].control == l.control && state.lasers[j].bias == l.bias)
       ++j;
     LaserSettings s;
     s.select = fmt::format("els{}/{}", l.laser.els.value(), range_text(l.laser.index, state.lasers[j - 1].laser.index));
     s.enabled = l.enabled;
     s.power = l.power;
+    s.control = l.control;
+    s.bias = l.bias;
     c.lasers.push_back(std::move(s));
     i = j;
   }

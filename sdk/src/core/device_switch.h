@@ -48,6 +48,11 @@ class DeviceSwitch final : public Switch {
   Status snapshot(Snapshot& out) override;
   Result<Subscription> subscribe(const EventFilter& filter, EventCallback callback) override;
   Result<Subscription> subscribe(const EventFilter& filter) override;
+  [[nodiscard]] Result<std::vector<LaserStatus>> laser_statuses() override;
+  [[nodiscard]] std::optional<Milliwatts> laser_class_limit() const override;
+  Status set_laser_class_limit(std::optional<Milliwatts> limit) override;
+  [[nodiscard]] std::vector<ThresholdRule> threshold_rules() const override;
+  Status set_threshold_rules(const std::vector<ThresholdRule>& rules) override;
   [[nodiscard]] std::chrono::nanoseconds now() const override;
   void sleep_for(std::chrono::nanoseconds duration) override;
   [[nodiscard]] SimulatorControl* simulator() noexcept override;

@@ -1,5 +1,8 @@
 // Switch: opening by URI, the plain pass-through calls, guarded CMIS access, events and time.
+#include <cmath>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/device_switch.h"
 #include "core/switch_impl.h"
@@ -15,7 +18,12 @@ DeviceSwitch::Impl::Impl(std::string uri_text, const OpenOptions& opts, Backend 
       backend(std::move(b)),
       platform(*backend.platform),
       driver(*backend.driver, platform),
-      class_limit(opts.laser.class_limit ? opts.laser.class_limit : platform.laser_class_limit()) {
+      opened_class_limit(opts.laser.class_limit ? opts.laser.class_limit : platform.laser_class_limit()) {
+  {
+    Lock lock(settings_mu);
+    class_limit_now = opened_class_limit;
+    rules_now = sdk::threshold_rules(options.events);
+  }
   std::size_t flat = 0;
   for (const auto& els : platform.els_modules()) {
     first_laser.push_back(flat);
@@ -29,13 +37,13 @@ DeviceSwitch::Impl::Impl(std::string uri_text, const OpenOptions& opts, Backend 
   for (std::size_t u = 0; u < platform.units().size(); ++u) unit_config.push_back(std::make_unique<Mutex>());
 
   // Events: the backend's, plus crossings the SDK derives where the backend is silent.
-  auto watcher =
-      std::make_shared<ThresholdWatcher>(threshold_rules(options.events), driver.capabilities().threshold_events);
+  watcher =
+      std::make_shared<ThresholdWatcher>(sdk::threshold_rules(options.events), driver.capabilities().threshold_events);
   Dispatcher::Source source;
   source.read_events = [this](std::vector<Event>& out) {
     return driver.capabilities().events ? driver.read_events(out) : ok_status();
   };
-  source.derive_thresholds = [this, watcher](std::vector<Event>& out) {
+  source.derive_thresholds = [this, watcher = watcher](std::vector<Event>& out) {
     if (!driver.capabilities().telemetry) return ok_status();
     Telemetry t;
     CPO_RETURN_IF_ERROR(read_units(t));
@@ -57,6 +65,101 @@ void DeviceSwitch::Impl::publish(const Event& event) { dispatcher->publish(std::
 
 DeviceSwitch::DeviceSwitch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DeviceSwitch::~DeviceSwitch() = default;
+
+// ------------------------------------------------------------ settings changed at run time
+
+Result<std::vector<LaserStatus>> Switch::laser_statuses() {
+  std::vector<LaserStatus> out;
+  for (const ElsInfo& els : platform().els_modules()) {
+    for (const LaserInfo& l : els.lasers) {
+      auto s = laser_status(l.ref);
+      if (!s) return s.status();
+      out.push_back(std::move(s).value());
+    }
+  }
+  return out;
+}
+
+std::optional<Milliwatts> Switch::laser_class_limit() const {
+  return options().laser.class_limit ? options().laser.class_limit : platform().laser_class_limit();
+}
+Status Switch::set_laser_class_limit(std::optional<Milliwatts>) {
+  return error(Code::unsupported, fmt::format("{}: this switch keeps no laser policy to change", uri()));
+}
+std::vector<ThresholdRule> Switch::threshold_rules() const { return sdk::threshold_rules(options().events); }
+Status Switch::set_threshold_rules(const std::vector<ThresholdRule>&) {
+  return error(Code::unsupported, fmt::format("{}: this switch derives no threshold events to change", uri()));
+}
+
+std::optional<Milliwatts> DeviceSwitch::laser_class_limit() const { return impl_->class_limit(); }
+
+Status DeviceSwitch::set_laser_class_limit(std::optional<Milliwatts> limit) {
+  const std::optional<Milliwatts> ceiling = impl_->opened_class_limit;
+  if (limit && (!std::isfinite(limit->value()) || !(limit->value() > 0.0) || (ceiling && *limit > *ceiling))) {
+    return error(Code::out_of_range,
+                 ceiling ? fmt::format("laser class limit {} mW: allowed above 0 up to {} mW, the limit {} was "
+                                       "opened with",
+                                       limit->value(), ceiling->value(), impl_->uri)
+                         : fmt::format("laser class limit {} mW: allowed above 0", limit->value()));
+  }
+  const std::optional<Milliwatts> target = limit ? limit : ceiling;
+  std::optional<Milliwatts> before;
+  {
+    Lock lock(impl_->settings_mu);
+    before = impl_->class_limit_now;
+    impl_->class_limit_now = target;  // in force before the check: no laser rises above it meanwhile
+  }
+  if (target) {
+    // A lit laser above the new limit: refused, the old limit back.
+    Telemetry t;
+    Status s = impl_->read_units(t);
+    std::vector<std::string> above;
+    if (s.ok()) {
+      for (const auto& u : t.units)
+        for (const auto& l : u.lasers)
+          if (l.flags.has(LaserFlag::enabled) && l.power_setpoint.value() > target->value() + 0.005)
+            above.push_back(fmt::format("{} at {:.2f} mW", to_string(l.laser), l.power_setpoint.value()));
+    }
+    if (!s.ok() || !above.empty()) {
+      Lock lock(impl_->settings_mu);
+      impl_->class_limit_now = before;
+      if (!s.ok()) return s.with_context("laser class limit: reading the lasers");
+      return error(Code::safety_refused,
+                   fmt::format("laser class limit {:.2f} mW: lit lasers are above it ({}); lower their power first",
+                               target->value(), fmt::join(above, ", ")));
+    }
+  }
+  return ok_status();
+}
+
+std::vector<ThresholdRule> DeviceSwitch::threshold_rules() const {
+  Lock lock(impl_->settings_mu);
+  return impl_->rules_now;
+}
+
+Status DeviceSwitch::set_threshold_rules(const std::vector<ThresholdRule>& rules) {
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const ThresholdRule& r = rules[i];
+    const std::string name =
+        fmt::format("threshold rule {} ({} {} {})", i, to_string(r.quantity), to_string(r.level), to_string(r.bound));
+    if ((r.threshold && !std::isfinite(*r.threshold)) || !std::isfinite(r.hysteresis) || r.hysteresis < 0.0) {
+      return error(Code::invalid_argument,
+                   fmt::format("{}: threshold and hysteresis must be finite numbers, hysteresis at least 0", name));
+    }
+    for (std::size_t k = 0; k < i; ++k) {
+      if (rules[k].quantity == r.quantity && rules[k].level == r.level && rules[k].bound == r.bound) {
+        return error(Code::invalid_argument, fmt::format("{}: the same quantity, level and bound as rule {}", name, k));
+      }
+    }
+  }
+  EventOptions events = impl_->options.events;
+  events.rules = rules;
+  std::vector<ThresholdRule> merged = sdk::threshold_rules(events);
+  impl_->watcher->set_rules(merged);
+  Lock lock(impl_->settings_mu);
+  impl_->rules_now = std::move(merged);
+  return ok_status();
+}
 
 Result<std::unique_ptr<Switch>> Switch::open(std::string_view uri, const OpenOptions& options) {
   const LaserPolicy& l = options.laser;

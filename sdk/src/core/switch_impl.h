@@ -24,6 +24,7 @@
 namespace cpo::sdk {
 
 class Dispatcher;
+class ThresholdWatcher;
 
 // What the SDK keeps of one ELS bank's pages 1Ah/1Bh (up to 8 lasers): read at open and
 // again after the module was replaced (its insert count moved), updated by every write the
@@ -76,7 +77,17 @@ struct DeviceSwitch::Impl {
   Backend backend;
   const Platform& platform;
   ValidatedDriver driver;
-  std::optional<Milliwatts> class_limit;
+  // The limit the switch was opened with (OpenOptions, else the profile's): the ceiling of
+  // set_laser_class_limit. The one in force is read by every laser call.
+  const std::optional<Milliwatts> opened_class_limit;
+  mutable Mutex settings_mu;
+  std::optional<Milliwatts> class_limit_now CPO_GUARDED_BY(settings_mu);
+  std::vector<ThresholdRule> rules_now CPO_GUARDED_BY(settings_mu);  // as set (merged with the defaults)
+  std::shared_ptr<ThresholdWatcher> watcher;
+  [[nodiscard]] std::optional<Milliwatts> class_limit() const CPO_EXCLUDES(settings_mu) {
+    Lock lock(settings_mu);
+    return class_limit_now;
+  }
 
   // Laser bookkeeping: flat laser index = first_laser[els] + laser.
   std::vector<std::size_t> first_laser;
@@ -123,6 +134,8 @@ struct DeviceSwitch::Impl {
   Status light_checked(const LaserRef& laser, const LaserPages& p, Milliwatts target, Decibels rate,
                        const RampOptions& ramp);
   Status turn_off(const LaserRef& laser);
+  // laser_status from a telemetry read already made.
+  Result<LaserStatus> status_of(const LaserRef& laser, const Telemetry& t);
 
   // breakout_policy.cpp
   // Sets admin up the sub-ports in `mask` (all at once when all), of a port whose sub-ports

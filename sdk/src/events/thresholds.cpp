@@ -88,7 +88,13 @@ void ThresholdWatcher::check(const ThresholdRule& rule, const EventObject& objec
       Event{unit, t, false, ThresholdCrossing{object, rule.quantity, rule.level, rule.bound, now, value, *threshold}});
 }
 
+void ThresholdWatcher::set_rules(std::vector<ThresholdRule> rules) {
+  Lock lock(mu_);
+  rules_ = std::move(rules);
+}
+
 void ThresholdWatcher::evaluate(const Telemetry& t, const ModuleThresholdView& modules, std::vector<Event>& out) {
+  Lock lock(mu_);
   for (const auto& rule : rules_) {
     if (std::find(backend_raises_.begin(), backend_raises_.end(), rule.quantity) != backend_raises_.end()) continue;
     for (const auto& u : t.units) {

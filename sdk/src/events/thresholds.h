@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cpo/hal/events.h"
+#include "cpo/hal/mutex.h"
 #include "cpo/sdk/events.h"
 #include "cpo/sdk/telemetry.h"
 
@@ -42,15 +43,21 @@ class ThresholdWatcher {
  public:
   ThresholdWatcher(std::vector<ThresholdRule> rules, std::vector<Measure> backend_raises);
   // Appends the crossings since the last call (the first call reports what is beyond now).
-  void evaluate(const Telemetry& telemetry, const ModuleThresholdView& modules, std::vector<Event>& out);
+  void evaluate(const Telemetry& telemetry, const ModuleThresholdView& modules, std::vector<Event>& out)
+      CPO_EXCLUDES(mu_);
+  // Replaces the rules (Switch::set_threshold_rules). What is asserted stays asserted: the
+  // next evaluation compares it with the new threshold and reports a clear when it is back
+  // inside, a new crossing when it is beyond.
+  void set_rules(std::vector<ThresholdRule> rules) CPO_EXCLUDES(mu_);
 
  private:
   void check(const ThresholdRule& rule, const EventObject& object, UnitId unit, std::chrono::nanoseconds t,
-             double value, std::optional<double> module_threshold, std::vector<Event>& out);
+             double value, std::optional<double> module_threshold, std::vector<Event>& out) CPO_REQUIRES(mu_);
 
-  std::vector<ThresholdRule> rules_;
-  std::vector<Measure> backend_raises_;
-  std::unordered_map<std::string, bool> state_;
+  Mutex mu_;  // the poller evaluates while a configuration call replaces the rules
+  std::vector<ThresholdRule> rules_ CPO_GUARDED_BY(mu_);
+  const std::vector<Measure> backend_raises_;
+  std::unordered_map<std::string, bool> state_ CPO_GUARDED_BY(mu_);
 };
 
 }  // namespace cpo::sdk

@@ -72,8 +72,8 @@ Result<LaserLimits> DeviceSwitch::Impl::limits_of(const LaserRef& laser, const L
   l.max_power = p.advert.max_optical_power;
   l.min_bias = p.advert.min_bias;
   l.max_bias = p.advert.max_bias;
-  l.class_limit = class_limit;
-  l.max_allowed = class_limit ? std::min(*class_limit, l.max_power) : l.max_power;
+  l.class_limit = class_limit();
+  l.max_allowed = l.class_limit ? std::min(*l.class_limit, l.max_power) : l.max_power;
   l.fiber_check_power = p.advert.fiber_check_power;
   l.control_mode = p.advert.control_mode;
   l.max_ramp_rate = options.laser.max_ramp_rate;
@@ -314,11 +314,9 @@ Result<LaserLimits> DeviceSwitch::laser_limits(const LaserRef& laser) {
   return impl_->limits_of(laser, *p);
 }
 
-Result<LaserStatus> DeviceSwitch::laser_status(const LaserRef& laser) {
-  auto info = impl_->platform.laser(laser);
+Result<LaserStatus> DeviceSwitch::Impl::status_of(const LaserRef& laser, const Telemetry& t) {
+  auto info = platform.laser(laser);
   if (!info) return info.status();
-  Telemetry t;
-  CPO_RETURN_IF_ERROR(impl_->read_units(t));
   LaserStatus s;
   s.laser = laser;
   s.lanes = (*info)->lanes;
@@ -330,7 +328,7 @@ Result<LaserStatus> DeviceSwitch::laser_status(const LaserRef& laser) {
     s.temperature = lt->temperature;
     s.power_setpoint = lt->power_setpoint;
   }
-  auto p = impl_->pages(laser, t);
+  auto p = pages(laser, t);
   if (p) {
     s.enabled = cmis::lane_bit(p->advert.lane_enable, p->lane);
     s.fiber_checked = cmis::lane_bit(p->advert.output_fiber_checked, p->lane);
@@ -341,6 +339,27 @@ Result<LaserStatus> DeviceSwitch::laser_status(const LaserRef& laser) {
     return p.status();  // an absent ELS still has a status (absent); other errors do not
   }
   return s;
+}
+
+Result<LaserStatus> DeviceSwitch::laser_status(const LaserRef& laser) {
+  CPO_RETURN_IF_ERROR(impl_->platform.laser(laser).status());
+  Telemetry t;
+  CPO_RETURN_IF_ERROR(impl_->read_units(t));
+  return impl_->status_of(laser, t);
+}
+
+Result<std::vector<LaserStatus>> DeviceSwitch::laser_statuses() {
+  Telemetry t;
+  CPO_RETURN_IF_ERROR(impl_->read_units(t));
+  std::vector<LaserStatus> out;
+  for (const ElsInfo& els : impl_->platform.els_modules()) {
+    for (const LaserInfo& l : els.lasers) {
+      auto s = impl_->status_of(l.ref, t);
+      if (!s) return s.status();
+      out.push_back(std::move(s).value());
+    }
+  }
+  return out;
 }
 
 Result<FiberCheck> DeviceSwitch::enable_laser(const LaserRef& laser, const EnableOptions& options) {

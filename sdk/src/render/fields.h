@@ -205,6 +205,19 @@ enum class Kind : std::uint8_t {
   thresholds,   // JSON {"high_alarm":..,...}; Prometheus gauge per level, label "level"
 };
 
+// What a value remembers of the path the device took. Two switches with the same profile and
+// seed that run the same configuration for the same device time agree, byte for byte, on
+// every value that remembers nothing: the physics is deterministic and settles (measurements
+// included, once thermal transients have died out). Counters (Kind::counter: link
+// transitions, FEC codewords, publishes, insertions) count events since reset, and a few
+// values record the last event (a port's down cause), so they tell a switch that was
+// reconfigured and put back from one that never changed. tests/sdk/config_test.cpp compares
+// a rolled-back switch with such a twin through render_json_path_independent.
+enum class Memory : std::uint8_t {
+  none,        // a setting, a state or a measurement: a function of where the device is
+  last_event,  // what the most recent event of its kind was
+};
+
 // Where a row appears.
 enum class Target : std::uint8_t { both, json, prom };
 
@@ -489,7 +502,14 @@ struct Field {
   Value (*get)(const Row&, const Context&);
   // Prometheus only: objects for which the family has a sample (null: every object).
   bool (*sampled)(const Row&) = nullptr;
+  Memory memory = Memory::none;
 };
+
+// Counters and last-event records: the values that depend on the device's history.
+template <typename Row>
+constexpr bool path_dependent(const Field<Row>& f) noexcept {
+  return f.kind == Kind::counter || f.memory != Memory::none;
+}
 
 // The keys and fields of one kind. The arrays are referenced with their sizes so the
 // renderers can walk them at compile time (each getter is then inlined where it is used).
@@ -635,7 +655,8 @@ inline constexpr Field<PortTelemetry> kPortFields[] = {
      "Why the port is not up (several may hold)",
      [](const PortTelemetry& p, const Context&) { return VT::of_flags(p.faults); }},
     {"down_cause", Unit::none, Kind::enumeration, "cause", kBoth, "Why a link of the port went down last",
-     [](const PortTelemetry& p, const Context&) { return VT::of_text(to_string(p.down_cause)); }},
+     [](const PortTelemetry& p, const Context&) { return VT::of_text(to_string(p.down_cause)); }, nullptr,
+     Memory::last_event},
     {"link_downs",
      Unit::none,
      Kind::counter,
@@ -1288,5 +1309,11 @@ inline Collected collect(const Platform& platform, const Snapshot& snapshot) {
     if (laser_thr.first(laser_flat(t.laser))) c.laser_thresholds.push_back({&t, kNone});
   return c;
 }
+
+// render_json without the path-dependent fields (path_dependent above): equal for two
+// switches in the same configuration and physical state whatever each went through. For
+// tests that prove a rollback restored a switch (json.cpp).
+[[nodiscard]] std::string render_json_path_independent(const Platform& platform, const Snapshot& snapshot,
+                                                       bool pretty = false);
 
 }  // namespace cpo::sdk::render

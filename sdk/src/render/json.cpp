@@ -154,8 +154,9 @@ void put_string(Out& o, std::string_view s) {
   }
 }
 
-// One list: `"name": [ {..}, {..} ]` at `depth` (the depth of the list's member).
-template <const auto& T>
+// One list: `"name": [ {..}, {..} ]` at `depth` (the depth of the list's member);
+// `kPathIndependent` leaves out the fields render::path_dependent names.
+template <const auto& T, bool kPathIndependent = false>
 void put_list(Out& o, const std::vector<Item<typename std::remove_cvref_t<decltype(T)>::row_type>>& items,
               const Context& ctx, const Style& style, std::size_t depth) {
   using Row = typename std::remove_cvref_t<decltype(T)>::row_type;
@@ -206,7 +207,7 @@ void put_list(Out& o, const std::vector<Item<typename std::remove_cvref_t<declty
     const Row& row = *item.row;
     for_index<kFields>([&](auto i) {
       constexpr const auto& f = T.fields[decltype(i)::value];
-      if constexpr (render::in_json(f.target)) {
+      if constexpr (render::in_json(f.target) && !(kPathIndependent && render::path_dependent(f))) {
         if (!first) o.put(',');
         first = false;
         o.put(piece(kKeys + decltype(i)::value));
@@ -226,9 +227,8 @@ void next_member(Out& o, const Style& style, std::size_t depth) {
   style.newline(o, depth);
 }
 
-}  // namespace
-
-std::string render_json(const Platform& platform, const Snapshot& snapshot, bool pretty) {
+template <bool P>
+std::string render_document(const Platform& platform, const Snapshot& snapshot, bool pretty) {
   const Context ctx(platform, snapshot);
   const render::Collected c = render::collect(platform, snapshot);
   const Style style{pretty};
@@ -255,30 +255,30 @@ std::string render_json(const Platform& platform, const Snapshot& snapshot, bool
     o.put(style.colon());
     put_number(o, snapshot.total_optics_watts);
     next_member(o, style, 1);
-    put_list<render::kUnitTable>(o, c.units, ctx, style, 1);
+    put_list<render::kUnitTable, P>(o, c.units, ctx, style, 1);
     next_member(o, style, 1);
-    put_list<render::kPortTable>(o, c.ports, ctx, style, 1);
+    put_list<render::kPortTable, P>(o, c.ports, ctx, style, 1);
     next_member(o, style, 1);
-    put_list<render::kLogicalPortTable>(o, c.logical_ports, ctx, style, 1);
+    put_list<render::kLogicalPortTable, P>(o, c.logical_ports, ctx, style, 1);
     next_member(o, style, 1);
-    put_list<render::kLaneTable>(o, c.lanes, ctx, style, 1);
+    put_list<render::kLaneTable, P>(o, c.lanes, ctx, style, 1);
     next_member(o, style, 1);
-    put_list<render::kOeTable>(o, c.oes, ctx, style, 1);
+    put_list<render::kOeTable, P>(o, c.oes, ctx, style, 1);
     next_member(o, style, 1);
-    put_list<render::kElsTable>(o, c.els, ctx, style, 1);
+    put_list<render::kElsTable, P>(o, c.els, ctx, style, 1);
     next_member(o, style, 1);
-    put_list<render::kLaserTable>(o, c.lasers, ctx, style, 1);
+    put_list<render::kLaserTable, P>(o, c.lasers, ctx, style, 1);
     next_member(o, style, 1);
-    put_list<render::kEnergyTable>(o, c.energy, ctx, style, 1);
+    put_list<render::kEnergyTable, P>(o, c.energy, ctx, style, 1);
     if (!c.oe_thresholds.empty() || !c.laser_thresholds.empty()) {
       next_member(o, style, 1);
       o.put("\"thresholds\""sv);
       o.put(style.colon());
       o.put('{');
       style.newline(o, 2);
-      put_list<render::kOeThresholdTable>(o, c.oe_thresholds, ctx, style, 2);
+      put_list<render::kOeThresholdTable, P>(o, c.oe_thresholds, ctx, style, 2);
       next_member(o, style, 2);
-      put_list<render::kLaserThresholdTable>(o, c.laser_thresholds, ctx, style, 2);
+      put_list<render::kLaserThresholdTable, P>(o, c.laser_thresholds, ctx, style, 2);
       style.newline(o, 1);
       o.put('}');
     }
@@ -287,6 +287,16 @@ std::string render_json(const Platform& platform, const Snapshot& snapshot, bool
     if (pretty) o.put('\n');
   }
   return text;
+}
+
+}  // namespace
+
+std::string render_json(const Platform& platform, const Snapshot& snapshot, bool pretty) {
+  return render_document<false>(platform, snapshot, pretty);
+}
+
+std::string render::render_json_path_independent(const Platform& platform, const Snapshot& snapshot, bool pretty) {
+  return render_document<true>(platform, snapshot, pretty);
 }
 
 }  // namespace cpo::sdk

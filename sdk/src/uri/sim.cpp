@@ -46,6 +46,9 @@ class SimControl final : public SimulatorControl {
     }
     return total;
   }
+  [[nodiscard]] Result<std::vector<std::uint32_t>> register_window(UnitId unit) const override {
+    return door().snapshot(unit);
+  }
 
  private:
   [[nodiscard]] sim::Backdoor& door() const { return sw_->backdoor(); }

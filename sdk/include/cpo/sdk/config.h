@@ -28,14 +28,16 @@
 //       enabled: true
 //       power_mw: 100                # or power_dbm: 20
 //       ramp_db_per_s: 5             # optional, at most the laser policy's max_ramp_rate
+//       control: apc                 # or acc: the mode of the laser's ELS bank
+//       bias_ma: 150                 # bias set-point (what an ACC laser runs at)
 //   thresholds:                      # event threshold rules (events.h ThresholdRule)
 //     - {quantity: pre_fec_ber, level: warning, bound: high, threshold: 1.0e-5, hysteresis: 0}
 //
 // Fields left out are left as the switch runs them. A port or laser may appear in several
 // entries as long as no field is set twice. The class limit and the threshold rules are
-// settings a switch is opened with (OpenOptions): open_options() turns a document into
-// them; plan and apply list a difference as a deferred operation (no device access) and
-// check laser powers against the lower class limit at once.
+// settings of the open switch: apply changes them through Switch::set_laser_class_limit
+// and set_threshold_rules (and rolls them back); open_options() turns a document into the
+// OpenOptions a process opens the switch with (cpoctl: its persisted running document).
 //
 // Errors: nothing throws. Issues name the document path (`ports[3].breakout`,
 // `lasers[0].power_mw`), what was wrong and what is allowed; their codes follow
@@ -43,9 +45,12 @@
 // for values the platform or backend does not allow, safety_refused for what a policy
 // refuses, such as a sub-port across a bank or a disabled laser lighting admin-up ports).
 //
-// Thread safety: the functions are safe to call from any thread; applying two documents to
-// one switch at the same time is not serialised here (the facade serialises each call, not
-// a whole plan): one configuration agent per switch.
+// Thread safety: the functions are safe to call from any thread. Applies to one switch are
+// serialised whole (validate, plan, run, read back, roll back, persist): a second one waits
+// for the first, at most ApplyOptions::wait_for_other_apply, then fails with
+// failed_precondition naming the switch. Across processes nothing serialises them (yet): one
+// configuration agent per switch. validate and plan take no lease: a plan is a view of the
+// moment it was made.
 #pragma once
 
 #include <chrono>
@@ -63,6 +68,7 @@
 #include "cpo/hal/telemetry.h"
 #include "cpo/hal/units.h"
 #include "cpo/sdk/events.h"
+#include "cpo/sdk/laser.h"
 #include "cpo/sdk/objects.h"
 
 namespace cpo::sdk {
@@ -89,7 +95,11 @@ struct LaserSettings {
   std::string select;  // as written: "els7/3", "els7/0-7"
   std::optional<bool> enabled;
   std::optional<Milliwatts> power;  // power_mw, or power_dbm converted
-  std::optional<Decibels> ramp;     // dB per second for this entry's power changes
+  std::optional<Decibels> ramp;     // dB per second for this entry's power and bias changes
+  // control: apc | acc, the mode of the laser's ELS bank (ELSFP page 1Ah byte 140 bit 0,
+  // one bit per bank of 8 lasers)
+  std::optional<cmis::ElsControlMode> control;
+  std::optional<Milliamps> bias;  // bias_ma: the ACC bias set-point (page 1Bh), 0.1 mA steps
 };
 
 struct Config {
@@ -154,18 +164,21 @@ struct PortState {
 };
 struct LaserSetting {
   LaserRef laser;
-  bool enabled = false;  // ELSFP page 1Ah lane enable
-  Milliwatts power;      // power set-point (page 1Bh), 0.01 mW steps
+  bool enabled = false;                                      // ELSFP page 1Ah lane enable
+  Milliwatts power;                                          // power set-point (page 1Bh), 0.01 mW steps
+  cmis::ElsControlMode control = cmis::ElsControlMode::apc;  // its bank's mode (page 1Ah byte 140)
+  Milliamps bias;                                            // bias set-point (page 1Bh), 0.1 mA steps
   friend bool operator==(const LaserSetting&, const LaserSetting&) = default;
 };
 struct ConfigState {
   std::string platform;
-  std::vector<PortState> ports;      // every port, in id order
-  std::vector<LaserSetting> lasers;  // every laser, by ELS then index
-  std::optional<Milliwatts> laser_class_limit;
-  std::vector<ThresholdRule> thresholds;  // the rules in force (threshold_rules), canonical order
+  std::vector<PortState> ports;                 // every port, in id order
+  std::vector<LaserSetting> lasers;             // every laser, by ELS then index
+  std::optional<Milliwatts> laser_class_limit;  // in force (Switch::laser_class_limit)
+  std::vector<ThresholdRule> thresholds;        // in force (Switch::threshold_rules), canonical order
 };
-// Ports and lasers equal (thresholds and class limit compared too): what read-back checks.
+// Ports and lasers equal; and the switch settings (class limit, threshold rules) equal.
+// Read-back checks both.
 [[nodiscard]] bool same_device_state(const ConfigState& a, const ConfigState& b) noexcept;
 [[nodiscard]] bool same_open_settings(const ConfigState& a, const ConfigState& b) noexcept;
 
@@ -179,24 +192,29 @@ struct ConfigState {
 // --- plan ---------------------------------------------------------------------------------
 
 // Operations in the order apply runs them: admin down first (so lasers may go dark and
-// breakouts find their ports down), lasers off, breakouts (consecutive ones in one bulk
-// call), FEC, tx-FIR, lasers on and power ramps, admin up last; open settings (deferred).
+// breakouts find their ports down), lasers off, ELS bank control modes, breakouts
+// (consecutive ones in one bulk call), FEC, tx-FIR, a higher class limit, bias set-points,
+// lasers on and power ramps, a lower class limit, admin up, threshold rules. The class limit and the threshold rules
+// are settings of the open switch (Switch::set_laser_class_limit, set_threshold_rules): they touch no device.
 enum class ConfigOpKind : std::uint8_t {
   admin_down,
   laser_disable,
+  laser_control,  // one per ELS bank whose mode changes, with every laser of the bank dark
   breakout,
   fec,
   tx_fir,
+  laser_bias,  // before lasers light, so an ACC laser lights at its bias
   laser_enable,
   laser_power,
   admin_up,
-  open_setting,
+  class_limit,
+  thresholds,
 };
 [[nodiscard]] std::string_view to_string(ConfigOpKind kind) noexcept;  // "admin_down", ...
 
 struct ConfigOp {
   ConfigOpKind kind = ConfigOpKind::admin_down;
-  ObjectRef object;    // PortId, LogicalPort (one sub-port), LaneId or LaserRef; UnitId(0) for open settings
+  ObjectRef object;    // PortId, LogicalPort (one sub-port), LaneId or LaserRef; UnitId(0) for switch settings
   std::string field;   // "admin", "enabled", "breakout", "fec", "tx_fir", "power_mw", "thresholds", ...
   std::string from;    // the running value, spelt as in a document
   std::string to;      // the wanted value
@@ -208,7 +226,14 @@ struct ConfigOp {
   TxFir tx_fir;
   Milliwatts power;
   std::optional<Decibels> ramp;
-  [[nodiscard]] bool deferred() const noexcept { return kind == ConfigOpKind::open_setting; }
+  cmis::ElsControlMode control = cmis::ElsControlMode::apc;
+  Milliamps bias;
+  std::optional<Milliwatts> class_limit;  // class_limit: the limit to set (nullopt: none)
+  std::vector<ThresholdRule> rules;       // thresholds: the rules to set
+  // False for the settings the SDK keeps (class limit, threshold rules).
+  [[nodiscard]] bool touches_device() const noexcept {
+    return kind != ConfigOpKind::class_limit && kind != ConfigOpKind::thresholds;
+  }
   // "port 12: fec rs544 -> none (ports[2].fec)"
   [[nodiscard]] std::string to_string() const;
 };
@@ -264,6 +289,10 @@ struct ApplyOptions {
   // empty: not persisted.
   std::filesystem::path persist_path;
   PersistHook persist_hook;  // tests: observe (or die at) each step
+  // Applies to one switch run one at a time (in this process: threads, and Switch objects
+  // opened on the same device URI other than sim://). A second apply waits for the first
+  // at most this long (host time), then fails with failed_precondition.
+  std::chrono::milliseconds wait_for_other_apply{30000};
 };
 
 struct ApplyReport {

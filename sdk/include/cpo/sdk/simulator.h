@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "cpo/hal/ids.h"
 #include "cpo/hal/status.h"
@@ -48,6 +49,15 @@ class SimulatorControl {
   // Register writes the driver made to every unit since the switch was created: tests prove
   // a refused request wrote nothing.
   [[nodiscard]] virtual Result<std::uint64_t> device_writes() const = 0;
+
+  // A copy of one unit's whole register window (the reference device interface,
+  // docs/device-interface.md; 32-bit words, word i at byte offset 4 * i), taken from the
+  // model without the driver. Tests compare device state with it byte for byte. Errors:
+  // out_of_range for an unknown unit; unsupported where the simulator is out of process.
+  [[nodiscard]] virtual Result<std::vector<std::uint32_t>> register_window(UnitId unit) const {
+    return Status(Code::unsupported,
+                  "this simulator does not export the register window of " + to_string(unit) + " (sim:// does)");
+  }
 };
 
 }  // namespace cpo::sdk

@@ -172,6 +172,33 @@ class Switch {
   // Delivery through Subscription::fd() and read().
   virtual Result<Subscription> subscribe(const EventFilter& filter) = 0;
 
+  // --- settings changed while the switch is open (config: laser class limit, thresholds) --
+
+  // laser_status of every laser of the platform, by ELS then index, from one telemetry read
+  // and the SDK's module pages (no device write). Errors: as laser_status.
+  [[nodiscard]] virtual Result<std::vector<LaserStatus>> laser_statuses();
+
+  // The laser class limit in force: what set_laser_class_limit set last, else the one the
+  // switch was opened with (OpenOptions::laser.class_limit, else the profile's); nullopt:
+  // none (the module's advertised maximum alone).
+  [[nodiscard]] virtual std::optional<Milliwatts> laser_class_limit() const;
+  // Sets it for every later laser call (limits, enable, power ramps). `limit`: above 0 and at
+  // most the limit the switch was opened with (a running switch may only be made safer than
+  // it was opened, and back); nullopt: back to that limit. Errors: out_of_range outside
+  // those bounds (naming them); safety_refused, changing nothing, when a lit laser's power
+  // set-point is above the new limit (naming the lasers); unsupported for switches that keep
+  // no policy (the default implementation).
+  virtual Status set_laser_class_limit(std::optional<Milliwatts> limit);
+  // The threshold rules the event machinery derives crossings with (events.h
+  // threshold_rules: the defaults merged with the rules set or opened with).
+  [[nodiscard]] virtual std::vector<ThresholdRule> threshold_rules() const;
+  // Replaces the rules (merged with the defaults as OpenOptions::events.rules are) from the
+  // next telemetry check on; a crossing asserted under a changed rule is evaluated afresh.
+  // Errors: invalid_argument for a threshold or hysteresis that is not a finite number, a
+  // negative hysteresis, or a quantity/level/bound given twice (naming the rule); unsupported
+  // in the default implementation.
+  virtual Status set_threshold_rules(const std::vector<ThresholdRule>& rules);
+
   // --- time and simulation ---------------------------------------------------------------
 
   // The device clock (virtual on a simulator with clock=virtual).
