@@ -13,14 +13,17 @@
 
 #include "cpo/drivers/reference/reference_driver.h"
 #include "cpo/drivers/shm/shm_bar.h"
+#include "cpo/hal/backend/refdev/mailbox.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/backend/validated_driver.h"
 #include "cpo/hal/cmis/elsfp.h"
 #include "cpo/sim/simulator.h"
+#include "reference_fake_device.h"
 
 namespace cpo::reference {
 namespace {
 
+namespace rd = ::cpo::refdev;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
@@ -129,6 +132,50 @@ TEST_F(ReferenceOnSim, BadArgumentsNeverReachTheDevice) {
   EXPECT_EQ(writes(), before);
 }
 
+// driver.h: a driver used without ValidatedDriver refuses bad input itself (unsupported for a
+// split the device cannot make, as the contract says). Each case here was applied by the
+// device (or mapped to "off") before the driver checked it.
+TEST_F(ReferenceOnSim, DriverAloneRefusesBreakoutsThatAreNotEqualSplitsOfThePort) {
+  const std::uint64_t before = writes();
+  for (const char* text : {"2x800G", "4x10G", "4x200G[800G]", "1x400G", "1x400G(2)+2x200G(2)"}) {
+    const std::vector<BreakoutRequest> one{{PortId(7), mode(text)}};
+    EXPECT_STATUS(driver_->set_breakout(one), Code::unsupported, text);
+  }
+  const std::vector<BreakoutRequest> twice{{PortId(7), mode("2x400G")}, {PortId(7), mode("4x200G")}};
+  EXPECT_STATUS(driver_->set_breakout(twice), Code::invalid_argument, "appears twice");
+  // A bad request after a good one: nothing is applied, not even the good one.
+  const std::vector<BreakoutRequest> mixed{{PortId(8), mode("2x400G")}, {PortId(9), mode("2x800G")}};
+  EXPECT_STATUS(driver_->set_breakout(mixed), Code::unsupported, "port 9: breakout 2x800G is not an equal split");
+  EXPECT_EQ(writes(), before);
+  EXPECT_EQ(driver_->port_telemetry(PortId(7))->subports, 1u);
+  EXPECT_EQ(driver_->port_telemetry(PortId(8))->subports, 1u);
+  // The equal splits the profile lists still work through the driver alone.
+  const std::vector<BreakoutRequest> good{{PortId(7), mode("4x200G")}, {PortId(8), mode("2x400G")}};
+  ASSERT_TRUE(driver_->set_breakout(good).ok());
+  EXPECT_EQ(driver_->port_telemetry(PortId(7))->subports, 4u);
+  EXPECT_EQ(driver_->port_telemetry(PortId(8))->subports, 2u);
+}
+
+TEST_F(ReferenceOnSim, DriverAloneRefusesEnumValuesOutsideTheirEnums) {
+  ASSERT_TRUE(driver_->set_loopback(PortId(3), LoopbackMode::phy_near_end).ok());
+  ASSERT_TRUE(driver_->set_admin_state(PortId(3), AdminState::up).ok());
+  const std::uint64_t before = writes();
+  EXPECT_STATUS(driver_->set_fec(PortId(3), static_cast<FecMode>(9)), Code::invalid_argument, "not a FecMode");
+  EXPECT_STATUS(driver_->set_loopback(PortId(3), static_cast<LoopbackMode>(7)), Code::invalid_argument,
+                "not a LoopbackMode");
+  EXPECT_STATUS(driver_->set_admin_state(PortId(3), static_cast<AdminState>(2)), Code::invalid_argument,
+                "not an AdminState");
+  EXPECT_STATUS(driver_->set_subport_admin_state({PortId(3), 0}, static_cast<AdminState>(200)), Code::invalid_argument,
+                "not an AdminState");
+  EXPECT_EQ(writes(), before);
+  // Nothing was mapped to "off": the loopback, FEC and admin state are what they were.
+  const auto p = driver_->port_telemetry(PortId(3));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->loopback, LoopbackMode::phy_near_end);
+  EXPECT_EQ(p->fec, FecMode::rs544);
+  EXPECT_NE(p->admin_mask, 0u);
+}
+
 TEST_F(ReferenceOnSim, DeviceRefusalsMapToCodes) {
   ASSERT_TRUE(validated_->set_admin_state(PortId(5), AdminState::up).ok());
   std::vector<BreakoutRequest> one{{PortId(5), mode("2x400G")}};
@@ -233,7 +280,10 @@ TEST_F(ReferenceOnSim, RingOverrunResyncsAndTheReaderEndsWithTheDevicesState) {
     EXPECT_EQ(up[PortId(p)], *validated_->oper_state(PortId(p)) == OperState::up) << p;
     EXPECT_EQ(up[PortId(p)], p % 2 == 1) << p;
   }
-  EXPECT_TRUE(drain().empty() || drain()[0].type() != EventType::resync);
+  // Resynchronised: the next read delivers no second resync (and, nothing having changed, nothing).
+  const auto again = drain();
+  for (const auto& e : again) EXPECT_NE(e.type(), EventType::resync);
+  EXPECT_TRUE(again.empty());
 }
 
 TEST_F(ReferenceOnSim, ConcurrentCommandsTelemetryAndEventsFromManyThreads) {
@@ -391,6 +441,118 @@ TEST_F(ReferenceOnBailly, Laser12IsEnabledDisabledAndSetThroughBank1) {
   EXPECT_TRUE(laser(l12)->flags.has(LaserFlag::enabled));
   EXPECT_NEAR(cmis::decode_page1b(*upper(els, 1, 0x1b)).power[kLane - 1].value(), 90.0, 0.01);
   for (const auto& lp : impacted) EXPECT_EQ(*validated_->oper_state(lp.port), OperState::up) << to_string(lp);
+}
+
+// "How many banks an ELS has" is Platform's (ElsInfo::cmis_banks): the validating layer and
+// the device (the generated CmisRead check) agree on bailly51t's 16-laser ELS, and an offset
+// past the page gets the same code from both layers.
+TEST_F(ReferenceOnBailly, BothLayersAgreeOnElsBanksAndOffsets) {
+  const ElsId els(3);
+  ASSERT_EQ((*sim_->platform().els(els))->cmis_banks(), 2u);
+  std::array<std::uint8_t, 4> b{};
+  for (std::uint32_t bank : {0u, 1u}) {
+    EXPECT_TRUE(validated_->read_cmis({els, BankId(bank), 0x1a, 128}, b).ok()) << bank;
+    EXPECT_TRUE(driver_->read_cmis({els, BankId(bank), 0x1a, 128}, b).ok()) << bank;
+  }
+  EXPECT_STATUS(validated_->read_cmis({els, BankId(2), 0x1a, 128}, b), Code::out_of_range, "banks 0..1");
+  EXPECT_STATUS(driver_->read_cmis({els, BankId(2), 0x1a, 128}, b), Code::out_of_range, "BadObject");
+  for (const std::uint16_t offset : std::array<std::uint16_t, 3>{256, 300, 65535}) {
+    const CmisAddress a{els, BankId(0), 0x1a, offset};
+    EXPECT_STATUS(validated_->read_cmis(a, b), Code::out_of_range, "allowed 0..255");
+    EXPECT_STATUS(driver_->read_cmis(a, b), Code::out_of_range, "allowed 0..255");
+    EXPECT_STATUS(driver_->write_cmis(a, b), Code::out_of_range, "allowed 0..255");
+  }
+  const CmisAddress crossing{els, BankId(0), 0x1a, 126};
+  EXPECT_STATUS(validated_->read_cmis(crossing, b), Code::invalid_argument, "cross byte 128");
+  EXPECT_STATUS(driver_->read_cmis(crossing, b), Code::invalid_argument, "cross byte 128");
+}
+
+// The argument checks are generated from registers.def's REFUSE rows (refdev/mailbox.h) for
+// the simulator and the tests' fake device alike: the same bad commands, rung on both
+// through raw registers, get the completion and rejected argument written here by hand.
+TEST(ReferenceDeviceArgumentChecks, SimulatorAndFakeDeviceRefuseAlike) {
+  auto sw = sim::Switch::create();
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  ::cpo::testing::FakeSwitch fake((*sw)->platform());
+  struct Case {
+    rd::Opcode op;
+    std::vector<std::uint32_t> args;
+    rd::Completion code;
+    std::uint32_t bad_arg;
+  };
+  using C = rd::Completion;
+  using O = rd::Opcode;
+  const std::uint32_t neg30 = static_cast<std::uint32_t>(-30), neg20 = static_cast<std::uint32_t>(-20);
+  const std::vector<Case> cases{
+      {O::kPortAdmin, {36, 0, 1}, C::kBadObject, 0},
+      {O::kPortAdmin, {0, 1, 1}, C::kBadObject, 1},  // port 0 runs 1x800G: no sub-port 1
+      {O::kPortAdmin, {0, 0, 2}, C::kBadValue, 2},
+      {O::kBreakout, {0, 0, 1}, C::kBadValue, 1},
+      {O::kBreakout, {30, 10, 1}, C::kBadObject, 1},
+      {O::kBreakout, {0, 1, 3}, C::kBadValue, 2},
+      {O::kBreakout, {0, 1, 8}, C::kUnsupported, 2},  // 8 sub-ports on 4 lanes
+      {O::kFecMode, {0, 9}, C::kBadValue, 1},
+      {O::kTxFir, {0, neg30, 50, 0}, C::kBadValue, 1},
+      {O::kTxFir, {0, neg20, 40, neg20}, C::kBadValue, 2},  // 20 + 40 + 20 > 63
+      {O::kTxFir, {144, 0, 50, 0}, C::kBadObject, 0},
+      {O::kPrbs, {0, 9, 0}, C::kBadValue, 1},
+      {O::kPrbs, {0, 0, 1}, C::kBadValue, 2},  // Off with the generator on
+      {O::kPrbs, {0, 1, 8}, C::kBadValue, 2},
+      {O::kLoopback, {0, 3}, C::kBadValue, 1},
+      {O::kCmisRead, {2, 0, 0, 0, 1}, C::kBadValue, 0},
+      {O::kCmisRead, {0, 0, 0, 0x100, 1}, C::kBadValue, 3},
+      {O::kCmisRead, {0, 99, 0, 0x11, 1}, C::kBadObject, 1},
+      {O::kCmisRead, {0, 0, 3, 0x11, 1}, C::kBadObject, 2},  // OEs have banks 0..2
+      {O::kCmisRead, {1, 0, 1, 0x1a, 1}, C::kBadObject, 2},  // 8-laser ELS: bank 0 only
+      {O::kCmisWrite, {0, 0, 0, 0x10, 1, 120, 9}, C::kBadValue, 6},
+      {O::kCmisWrite, {0, 0, 0, 0x10, 1, 128, 1}, C::kBadValue, 5},
+      {O::kCountersClear, {36}, C::kBadObject, 0},
+      {static_cast<O>(0x7f), {}, C::kBadOpcode, 0},
+  };
+  struct Answer {
+    C code;
+    std::uint32_t result0;
+  };
+  const auto ring = [](Bar& bar, O op, const std::vector<std::uint32_t>& args) {
+    bar.write32(rd::reg::kMbxOpcode, static_cast<std::uint32_t>(op));
+    for (std::size_t i = 0; i < rd::kMailboxArgs; ++i) bar.write32(rd::mbx_arg(i), i < args.size() ? args[i] : 0);
+    const std::uint32_t tag = bar.read32(rd::reg::kMbxDoorbell) + 1;
+    bar.write32(rd::reg::kMbxDoorbell, tag);
+    for (int i = 0; i < 1000 && bar.read32(rd::reg::kMbxCompTag) != tag; ++i) bar.wait(100us);
+    EXPECT_EQ(bar.read32(rd::reg::kMbxCompTag), tag);
+    return Answer{static_cast<C>(bar.read32(rd::reg::kMbxCompCode)), bar.read32(rd::mbx_result(0))};
+  };
+  for (const Case& c : cases) {
+    const std::string what = std::string(rd::name(c.op)) + " case " + std::to_string(&c - cases.data());
+    for (Bar* bar : {&(*sw)->bar(0), fake.bars[0]}) {
+      const Answer got = ring(*bar, c.op, c.args);
+      EXPECT_EQ(got.code, c.code) << what << (bar == fake.bars[0] ? " (fake)" : " (simulator)");
+      EXPECT_EQ(got.result0, c.bad_arg) << what << (bar == fake.bars[0] ? " (fake)" : " (simulator)");
+    }
+  }
+  // EventAck ahead of the producer: the check reads the device's own producer count.
+  for (Bar* bar : {&(*sw)->bar(0), fake.bars[0]}) {
+    const Answer got = ring(*bar, O::kEventAck, {bar->read32(rd::reg::kEvtProducer) + 5});
+    EXPECT_EQ(got.code, C::kBadValue);
+  }
+}
+
+// Typed mailbox words against fixed word vectors (not only pack against unpack).
+TEST(ReferenceDeviceArgumentChecks, TypedWordsSitWhereTheTableSays) {
+  const rd::ArgWords w = rd::pack(
+      rd::CmisWriteArgs{.Target = 1, .Index = 2, .Bank = 3, .Page = 0x1b, .Region = 1, .Offset = 24, .Length = 2});
+  EXPECT_EQ(w.opcode, rd::Opcode::kCmisWrite);
+  EXPECT_EQ(w.count, 7u);
+  EXPECT_THAT(w.word, ::testing::ElementsAre(1u, 2u, 3u, 0x1bu, 1u, 24u, 2u, 0u));
+  EXPECT_EQ(rd::pack(rd::UnitResetArgs{}).count, 0u);
+  const std::array<std::uint32_t, 4> words{41, 7, 0, 0};
+  const auto r = rd::unpack_results<rd::EventAckResults>(words);
+  EXPECT_EQ(r.Producer, 41u);
+  EXPECT_EQ(r.Lost, 7u);
+  EXPECT_EQ(rd::pack_results(rd::BreakoutResults{.Changed = 3, .Port = 9}), (std::array<std::uint32_t, 4>{3, 9, 0, 0}));
+  EXPECT_EQ(rd::bits::kPrbsFlagsGenerator.mask() | rd::bits::kPrbsFlagsChecker.mask() |
+                rd::bits::kPrbsFlagsClearCounters.mask(),
+            7u);
 }
 
 // The same driver over a memfd window the simulator serves from its real-time thread.

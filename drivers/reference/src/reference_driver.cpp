@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "cpo/hal/backend/refdev/mailbox.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/log.h"
 #include "device_codes.h"
@@ -33,7 +34,7 @@ std::shared_ptr<spdlog::logger> logger() { return cpo::log::get("cpo.ref"); }
 struct Identity {
   std::uint32_t version = 0;
   std::uint32_t port_count = 0, first_port = 0, lanes_per_port = 0;
-  std::uint32_t lane_count = 0, first_lane = 0;
+  std::uint32_t lane_count = 0, first_lane = 0, port_speed_gbps = 0;
   std::uint32_t oe_count = 0, first_oe = 0, banks_per_oe = 0, lanes_per_bank = 0;
   std::uint32_t els_count = 0, first_els = 0, lasers_per_els = 0;
   std::uint32_t capabilities = 0, breakout_caps = 0, fec_caps = 0, prbs_caps = 0, loopback_caps = 0;
@@ -237,8 +238,9 @@ struct ReferenceDriver::Impl {
   // Executes one command. `before_doorbell` may write the data buffer; `after` reads it.
   // Precondition: u.mailbox_mutex held.
   template <typename Before, typename After>
-  Status command_locked(Unit& u, rd::Opcode op, std::span<const std::uint32_t> args, std::string_view what,
-                        Reply& reply, Before&& before_doorbell, After&& after) {
+  Status command_locked(Unit& u, const rd::ArgWords& args, std::string_view what, Reply& reply,
+                        Before&& before_doorbell, After&& after) {
+    const rd::Opcode op = args.opcode;
     if (u.gone.load(std::memory_order_relaxed)) return gone_status(u);
     const nanoseconds typical = rd::typical_latency(op);
     const nanoseconds limit = deadline_for(op);
@@ -263,7 +265,7 @@ struct ReferenceDriver::Impl {
         deadline.wait(step);
       }
       u.bar->write32(rd::reg::kMbxOpcode, static_cast<std::uint32_t>(op));
-      for (std::size_t i = 0; i < args.size(); ++i) u.bar->write32(rd::mbx_arg(i), args[i]);
+      for (std::size_t i = 0; i < args.count; ++i) u.bar->write32(rd::mbx_arg(i), args.word[i]);
       before_doorbell();
       // A fresh tag: never 0 (reset value), never all-ones (what a gone device reads).
       std::uint32_t tag = u.last_tag + 1;
@@ -308,14 +310,13 @@ struct ReferenceDriver::Impl {
 
   // One command under the unit's mailbox lock. Not logged: callers pass the result through
   // note() once no lock is held.
-  Status command(Unit& u, rd::Opcode op, std::span<const std::uint32_t> args, std::string_view what,
-                 Reply* reply_out = nullptr) {
+  Status command(Unit& u, const rd::ArgWords& args, std::string_view what, Reply* reply_out = nullptr) {
     Reply reply;
     Status s;
     {
       std::lock_guard lock(u.mailbox_mutex);
       s = command_locked(
-          u, op, args, what, reply, [] {}, [] {});
+          u, args, what, reply, [] {}, [] {});
     }
     if (reply_out != nullptr) *reply_out = reply;
     return s;
@@ -583,13 +584,13 @@ struct ReferenceDriver::Impl {
     out.push_back(Event{u.id, now.timestamp, true, Resync{std::max(lost, lost_hint)}});
     append_differences(u, now, out);
     // Acknowledge everything up to `producer` and clear EvtLost (EventAck, registers.def).
-    const std::array<std::uint32_t, 1> args{producer};
+    const rd::ArgWords args = rd::pack(rd::EventAckArgs{.Consumer = producer});
     Reply reply;
     Status s;
     {
       std::lock_guard lock(u.mailbox_mutex);
       s = command_locked(
-          u, rd::Opcode::kEventAck, args, "event ring resync", reply, [] {}, [] {});
+          u, args, "event ring resync", reply, [] {}, [] {});
     }
     CPO_RETURN_IF_ERROR(s);
     u.consumer = producer;
@@ -695,10 +696,7 @@ struct ReferenceDriver::Impl {
   Status cmis(const CmisAddress& a, std::span<std::uint8_t> read_out, std::span<const std::uint8_t> write_in) {
     const bool write = !write_in.empty();
     const std::size_t size = write ? write_in.size() : read_out.size();
-    if (a.offset > 255 || size == 0 || size > kCmisMaxTransfer || (a.offset % 128) + size > 128) {
-      return error(Code::invalid_argument,
-                   fmt::format("{}: {} bytes do not fit one CMIS half page", to_string(a), size));
-    }
+    CPO_RETURN_IF_ERROR(check_cmis_transfer(a, size));
     Unit* u = nullptr;
     std::uint32_t local = 0;
     rd::CmisTarget target = rd::CmisTarget::kOe;
@@ -724,15 +722,15 @@ struct ReferenceDriver::Impl {
     {
       std::lock_guard lock(u->mailbox_mutex);
       if (write) {
-        const std::array<std::uint32_t, 7> args{static_cast<std::uint32_t>(target),
-                                                local,
-                                                a.bank.value(),
-                                                a.page,
-                                                static_cast<std::uint32_t>(region),
-                                                static_cast<std::uint32_t>(first),
-                                                static_cast<std::uint32_t>(size)};
+        const rd::ArgWords args = rd::pack(rd::CmisWriteArgs{.Target = static_cast<std::uint32_t>(target),
+                                                             .Index = local,
+                                                             .Bank = a.bank.value(),
+                                                             .Page = a.page,
+                                                             .Region = static_cast<std::uint32_t>(region),
+                                                             .Offset = static_cast<std::uint32_t>(first),
+                                                             .Length = static_cast<std::uint32_t>(size)});
         s = command_locked(
-            *u, rd::Opcode::kCmisWrite, args, what, reply,
+            *u, args, what, reply,
             [&] {
               // Data byte i sits in bits 8*(i%4) of data word i/4; write the words that
               // hold bytes first..first+size-1 (the device takes only those bytes).
@@ -747,10 +745,13 @@ struct ReferenceDriver::Impl {
             },
             [] {});
       } else {
-        const std::array<std::uint32_t, 5> args{static_cast<std::uint32_t>(target), local, a.bank.value(), a.page,
-                                                static_cast<std::uint32_t>(region)};
+        const rd::ArgWords args = rd::pack(rd::CmisReadArgs{.Target = static_cast<std::uint32_t>(target),
+                                                            .Index = local,
+                                                            .Bank = a.bank.value(),
+                                                            .Page = a.page,
+                                                            .Region = static_cast<std::uint32_t>(region)});
         s = command_locked(
-            *u, rd::Opcode::kCmisRead, args, what, reply, [] {},
+            *u, args, what, reply, [] {},
             [&] {
               for (std::size_t w = first / 4; w <= (first + size - 1) / 4; ++w) {
                 const std::uint32_t word = u->rd32(rd::mbx_data_word(w));
@@ -763,6 +764,41 @@ struct ReferenceDriver::Impl {
       }
     }
     return note(std::move(s));
+  }
+
+  // The device splits a port into N equal sub-ports of PortSpeedGbps / N each (Breakout,
+  // registers.def), so only such a mode describes what it will do: one group over all the
+  // port's lanes, at exactly that speed, with alternative speeds its lanes can carry.
+  static Status check_equal_split(const Unit& u, PortId port, const BreakoutMode& mode) {
+    const Identity& id = u.ident;
+    const auto refuse = [&](std::string_view why) {
+      std::string allowed;
+      for (std::uint32_t n = 1; n <= id.lanes_per_port && n <= 8; n *= 2) {
+        if (id.lanes_per_port % n == 0)
+          allowed += fmt::format("{}{}x{}G", allowed.empty() ? "" : ", ", n, id.port_speed_gbps / n);
+      }
+      return error(Code::unsupported,
+                   fmt::format("{}: breakout {} is not an equal split of the port's {} lanes ({}); the reference "
+                               "device splits a {}G port only into {}",
+                               to_string(port), mode.to_string(), id.lanes_per_port, why, id.port_speed_gbps, allowed));
+    };
+    const auto& groups = mode.groups();
+    if (groups.size() != 1) return refuse("it mixes sub-port groups");
+    const BreakoutGroup& g = groups[0];
+    if (g.count == 0 || g.count > id.lanes_per_port || id.lanes_per_port % g.count != 0) {
+      return refuse("the lanes do not divide evenly");
+    }
+    if (g.lanes != 0 && g.lanes != id.lanes_per_port) return refuse("it does not use exactly the port's lanes");
+    if (std::uint64_t{g.speed.value()} * g.count != id.port_speed_gbps) {
+      return refuse(fmt::format("{} sub-ports of this port run at {}G, not {}G", g.count, id.port_speed_gbps / g.count,
+                                g.speed.value()));
+    }
+    for (Gbps alt : g.alt_speeds) {
+      if (std::uint64_t{alt.value()} * g.count > id.port_speed_gbps) {
+        return refuse(fmt::format("{}G is more than a sub-port's {}G", alt.value(), id.port_speed_gbps / g.count));
+      }
+    }
+    return ok_status();
   }
 
   // ---------------------------------------------------------------- lookups
@@ -841,6 +877,7 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
     id.first_port = r(rd::reg::kFirstPort);
     id.lanes_per_port = r(rd::reg::kLanesPerPort);
     id.lane_count = r(rd::reg::kLaneCount);
+    id.port_speed_gbps = r(rd::reg::kPortSpeedGbps);
     id.first_lane = r(rd::reg::kFirstLane);
     id.oe_count = r(rd::reg::kOeCount);
     id.first_oe = r(rd::reg::kFirstOe);
@@ -891,18 +928,19 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
       }
       impl->port_loc[pid.value()] = {unit.get(), k};
     }
-    std::uint32_t oe_seen = 0;
-    for (const OeInfo& oe : platform.optical_engines()) {
-      if (oe.unit != uid) continue;
-      if (oe.id.value() != id.first_oe + oe_seen) return mismatch(uid, "FirstOe", id.first_oe, oe.id.value(), prof);
+    // Unit-local numbering: the profile's unit ranges (Platform::unit_ranges) are the truth
+    // the identity block must repeat.
+    auto ranges = platform.unit_ranges(uid);
+    if (!ranges) return ranges.status();
+    if (id.first_oe != ranges->first_oe) return mismatch(uid, "FirstOe", id.first_oe, ranges->first_oe, prof);
+    if (id.oe_count != ranges->oe_count) return mismatch(uid, "OeCount", id.oe_count, ranges->oe_count, prof);
+    if (id.first_els != ranges->first_els) return mismatch(uid, "FirstEls", id.first_els, ranges->first_els, prof);
+    if (id.els_count != ranges->els_count) return mismatch(uid, "ElsCount", id.els_count, ranges->els_count, prof);
+    for (std::uint32_t k = 0; k < id.oe_count; ++k) {
+      const OeInfo& oe = platform.optical_engines()[id.first_oe + k];
       if (oe.banks.size() != id.banks_per_oe)
         return mismatch(uid, "BanksPerOe", id.banks_per_oe, oe.banks.size(), prof);
-      impl->oe_loc[oe.id.value()] = {unit.get(), oe_seen};
-      ++oe_seen;
-    }
-    if (oe_seen != id.oe_count) return mismatch(uid, "OeCount", id.oe_count, oe_seen, prof);
-    if (std::size_t{id.first_els} + id.els_count > platform.els_modules().size()) {
-      return mismatch(uid, "FirstEls", id.first_els, platform.els_modules().size() - id.els_count, prof);
+      impl->oe_loc[oe.id.value()] = {unit.get(), k};
     }
     for (std::uint32_t k = 0; k < id.els_count; ++k) {
       const ElsInfo& els = platform.els_modules()[id.first_els + k];
@@ -966,7 +1004,7 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
   }
   if (has(rd::Capability::kLoopback) != 0) {
     for (LoopbackMode m : {LoopbackMode::phy_near_end, LoopbackMode::phy_far_end}) {
-      if ((loopback_caps >> static_cast<std::uint32_t>(loopback_to_device(m))) & 1u) c.loopback_modes.push_back(m);
+      if ((loopback_caps >> static_cast<std::uint32_t>(*loopback_to_device(m))) & 1u) c.loopback_modes.push_back(m);
     }
   }
   c.cmis_oe = c.cmis_els = c.cmis_write = has(rd::Capability::kCmis) != 0;
@@ -1001,18 +1039,33 @@ const Platform& ReferenceDriver::platform() const noexcept { return impl_->platf
 // ---------------------------------------------------------------------------------------------
 // ports
 
+namespace {
+
+// An AdminState cast from an integer outside the enum is refused, not read as "down".
+Status check_admin(std::string_view what, AdminState state) {
+  if (state == AdminState::up || state == AdminState::down) return ok_status();
+  return error(Code::invalid_argument,
+               fmt::format("{}: admin state value {} is not an AdminState (down, up)", what, static_cast<int>(state)));
+}
+
+}  // namespace
+
 Status ReferenceDriver::set_admin_state(PortId port, AdminState state) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
-  const std::array<std::uint32_t, 3> args{loc->local, rd::kAllSubports, state == AdminState::up ? 1u : 0u};
-  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kPortAdmin, args, to_string(port)));
+  CPO_RETURN_IF_ERROR(check_admin(to_string(port), state));
+  const auto args =
+      rd::pack(rd::PortAdminArgs{.Port = loc->local, .Subport = rd::kAllSubports, .Up = state == AdminState::up});
+  return impl_->note(impl_->command(*loc->unit, args, to_string(port)));
 }
 
 Status ReferenceDriver::set_subport_admin_state(const LogicalPort& port, AdminState state) {
   auto loc = impl_->port(port.port);
   if (!loc) return loc.status();
-  const std::array<std::uint32_t, 3> args{loc->local, port.subport, state == AdminState::up ? 1u : 0u};
-  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kPortAdmin, args, to_string(port)));
+  CPO_RETURN_IF_ERROR(check_admin(to_string(port), state));
+  const auto args =
+      rd::pack(rd::PortAdminArgs{.Port = loc->local, .Subport = port.subport, .Up = state == AdminState::up});
+  return impl_->note(impl_->command(*loc->unit, args, to_string(port)));
 }
 
 Status ReferenceDriver::set_breakout(std::span<const BreakoutRequest> requests) {
@@ -1023,19 +1076,19 @@ Status ReferenceDriver::set_breakout(std::span<const BreakoutRequest> requests) 
     std::uint32_t subports;
     PortId first;
   };
+  // Every request is checked before the first command, so a refusal leaves the switch as it was.
   std::vector<Run> runs;
+  std::vector<bool> seen(impl_->port_loc.size(), false);
   for (const auto& req : requests) {
     auto loc = impl_->port(req.port);
     if (!loc) return loc.status();
-    const auto& groups = req.mode.groups();
-    if (groups.size() != 1 || groups[0].count == 0 ||
-        (groups[0].lanes != 0 && groups[0].lanes != loc->unit->ident.lanes_per_port)) {
-      return error(Code::unsupported,
-                   fmt::format("{}: breakout {} is not an equal split of the port's {} lanes; the "
-                               "reference device supports only 1xN, 2xN/2, 4xN/4 and 8xN/8",
-                               to_string(req.port), req.mode.to_string(), loc->unit->ident.lanes_per_port));
+    if (seen[req.port.value()]) {
+      return error(Code::invalid_argument,
+                   fmt::format("{} appears twice in one breakout call (each port at most once)", to_string(req.port)));
     }
-    const std::uint32_t subports = groups[0].count;
+    seen[req.port.value()] = true;
+    CPO_RETURN_IF_ERROR(Impl::check_equal_split(*loc->unit, req.port, req.mode));
+    const std::uint32_t subports = req.mode.groups()[0].count;
     if (!runs.empty()) {
       Run& last = runs.back();
       if (last.unit == loc->unit && last.subports == subports && last.first_local + last.count == loc->local) {
@@ -1047,16 +1100,18 @@ Status ReferenceDriver::set_breakout(std::span<const BreakoutRequest> requests) 
   }
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const Run& run = runs[i];
-    const std::array<std::uint32_t, 3> args{run.first_local, run.count, run.subports};
+    const auto args =
+        rd::pack(rd::BreakoutArgs{.FirstPort = run.first_local, .Count = run.count, .Subports = run.subports});
     const std::string what = run.count == 1
                                  ? to_string(run.first)
                                  : fmt::format("ports {}..{}", run.first.value(), run.first.value() + run.count - 1);
     Impl::Reply reply;
-    Status s = impl_->command(*run.unit, rd::Opcode::kBreakout, args, what, &reply);
+    Status s = impl_->command(*run.unit, args, what, &reply);
     if (!s.ok()) {
       if (s.code() == Code::failed_precondition) {
-        s = error(s.code(), fmt::format("{} (port {} has a sub-port admin up)", s.message(),
-                                        run.unit->ident.first_port + reply.result[1]));
+        s = error(s.code(),
+                  fmt::format("{} (port {} has a sub-port admin up)", s.message(),
+                              run.unit->ident.first_port + rd::unpack_results<rd::BreakoutResults>(reply.result).Port));
       }
       if (runs.size() > 1) {
         s = s.with_context(
@@ -1071,17 +1126,26 @@ Status ReferenceDriver::set_breakout(std::span<const BreakoutRequest> requests) 
 Status ReferenceDriver::set_fec(PortId port, FecMode mode) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
-  const std::array<std::uint32_t, 2> args{loc->local, static_cast<std::uint32_t>(fec_to_device(mode))};
-  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kFecMode, args,
-                                    fmt::format("{} FEC {}", to_string(port), to_string(mode))));
+  const auto dev = fec_to_device(mode);
+  if (!dev) {
+    return error(Code::invalid_argument, fmt::format("{}: FEC mode value {} is not a FecMode (none, fc, rs528, rs544)",
+                                                     to_string(port), static_cast<int>(mode)));
+  }
+  const auto args = rd::pack(rd::FecModeArgs{.Port = loc->local, .Mode = static_cast<std::uint32_t>(*dev)});
+  return impl_->note(impl_->command(*loc->unit, args, fmt::format("{} FEC {}", to_string(port), to_string(mode))));
 }
 
 Status ReferenceDriver::set_loopback(PortId port, LoopbackMode mode) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
-  const std::array<std::uint32_t, 2> args{loc->local, static_cast<std::uint32_t>(loopback_to_device(mode))};
-  return impl_->note(impl_->command(*loc->unit, rd::Opcode::kLoopback, args,
-                                    fmt::format("{} loopback {}", to_string(port), to_string(mode))));
+  const auto dev = loopback_to_device(mode);
+  if (!dev) {
+    return error(Code::invalid_argument,
+                 fmt::format("{}: loopback value {} is not a LoopbackMode (none, phy_near_end, phy_far_end)",
+                             to_string(port), static_cast<int>(mode)));
+  }
+  const auto args = rd::pack(rd::LoopbackArgs{.Port = loc->local, .Mode = static_cast<std::uint32_t>(*dev)});
+  return impl_->note(impl_->command(*loc->unit, args, fmt::format("{} loopback {}", to_string(port), to_string(mode))));
 }
 
 Result<PortTelemetry> ReferenceDriver::port_telemetry(PortId port) {
@@ -1148,10 +1212,12 @@ Result<OperState> ReferenceDriver::oper_state_slow(PortId port) {
 Status ReferenceDriver::set_tx_fir(LaneId lane, const TxFir& taps) {
   auto loc = impl_->lane(lane);
   if (!loc) return loc.status();
-  const std::array<std::uint32_t, 4> args{loc->local, static_cast<std::uint32_t>(taps.pre),
-                                          static_cast<std::uint32_t>(taps.main), static_cast<std::uint32_t>(taps.post)};
+  const auto args = rd::pack(rd::TxFirArgs{.Lane = loc->local,
+                                           .Pre = static_cast<std::uint32_t>(taps.pre),
+                                           .Main = static_cast<std::uint32_t>(taps.main),
+                                           .Post = static_cast<std::uint32_t>(taps.post)});
   return impl_->note(
-      impl_->command(*loc->unit, rd::Opcode::kTxFir, args,
+      impl_->command(*loc->unit, args,
                      fmt::format("{} tx-FIR pre {} main {} post {}", to_string(lane), taps.pre, taps.main, taps.post)));
 }
 
@@ -1168,12 +1234,14 @@ Status ReferenceDriver::set_prbs(LaneId lane, const PrbsConfig& config) {
                                                   to_string(lane), to_string(config.pattern)));
     }
     pattern = static_cast<std::uint32_t>(dev);
-    // bit 0 generator, bit 1 checker, bit 2 clear the checker counters (registers.def, Prbs).
-    flags = (config.generator ? 1u : 0u) | (config.checker ? 2u | 4u : 0u);
+    // A checker starts from clean counters.
+    flags = rd::bits::kPrbsFlagsGenerator.put(config.generator ? 1u : 0u) |
+            rd::bits::kPrbsFlagsChecker.put(config.checker ? 1u : 0u) |
+            rd::bits::kPrbsFlagsClearCounters.put(config.checker ? 1u : 0u);
   }
-  const std::array<std::uint32_t, 3> args{loc->local, pattern, flags};
+  const auto args = rd::pack(rd::PrbsArgs{.Lane = loc->local, .Pattern = pattern, .Flags = flags});
   return impl_->note(
-      impl_->command(*loc->unit, rd::Opcode::kPrbs, args,
+      impl_->command(*loc->unit, args,
                      fmt::format("{} PRBS {}{}{}", to_string(lane), to_string(config.pattern),
                                  config.generator ? " generator" : "", config.checker ? " checker" : "")));
 }
@@ -1240,7 +1308,7 @@ Status ReferenceDriver::reset_unit(UnitId unit) {
     // events of the reset itself: hold the events lock so no reader drains half-way, then
     // restart from the device's consumer index and queue what changed as synthetic events.
     std::lock_guard events(u.events_mutex);
-    s = impl_->command(u, rd::Opcode::kUnitReset, {}, to_string(unit));
+    s = impl_->command(u, rd::pack(rd::UnitResetArgs{}), to_string(unit));
     if (s.ok()) {
       const std::uint32_t consumer = u.rd32(rd::reg::kEvtConsumer);
       if (consumer != kAllOnes) u.consumer = consumer;
