@@ -388,9 +388,12 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     w.store(rd::reg::kPortSpeedGbps, pf.port_speed().value());
     std::uint32_t caps = 0;
     for (auto c : {rd::Capability::kCmis, rd::Capability::kPrbs, rd::Capability::kLoopback, rd::Capability::kTxFir,
-                   rd::Capability::kEventRing, rd::Capability::kSimulated})
+                   rd::Capability::kEventRing, rd::Capability::kMtu, rd::Capability::kStatusSnapshot,
+                   rd::Capability::kSimulated})
       caps |= 1u << static_cast<std::uint32_t>(c);
     w.store(rd::reg::kCapabilities, caps);
+    w.store(rd::reg::kMtuMin, PortModel::kMtuMin);
+    w.store(rd::reg::kMtuMax, PortModel::kMtuMax);
     w.store(rd::reg::kBreakoutCaps, s.breakout_caps);
     // PAM4 lanes (100G and 200G) run RS(544,514) or nothing (IEEE 802.3 clauses 91, 119, 120).
     w.store(rd::reg::kFecCaps,
@@ -553,6 +556,13 @@ rd::Completion World::validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad)
     std::uint32_t prbs_caps() const { return u.win.load(rd::reg::kPrbsCaps); }
     std::uint32_t loopback_caps() const { return u.win.load(rd::reg::kLoopbackCaps); }
     std::uint32_t event_producer() const { return u.evt_producer; }
+    std::uint32_t mtu_min() const { return PortModel::kMtuMin; }
+    std::uint32_t mtu_max() const { return PortModel::kMtuMax; }
+    bool dma_target(std::uint32_t lo, std::uint32_t hi, std::uint32_t bytes) const {
+      // The only host memory this device may write is the buffer its Bar handed out.
+      return u.dma != nullptr && reinterpret_cast<std::uintptr_t>(u.dma.get()) == ((std::uint64_t{hi} << 32) | lo) &&
+             bytes <= rd::region::kStatus.bytes;
+    }
   };
   const rd::Refusal r = rd::check(u.opcode, u.args, View{s, u});
   bad = r.arg;
@@ -565,6 +575,9 @@ void World::execute(SwitchModel& s, UnitModel& u) {
     complete(s, u, u.early, {u.early_result0, 0, 0, 0});
     return;
   }
+  // A snapshot changes nothing in the model: no physics to settle for it.
+  if (static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kStatusSnapshot)
+    return complete(s, u, C::kOk, status_snapshot(s, u));
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
   touch(s);
@@ -605,6 +618,7 @@ void World::execute(SwitchModel& s, UnitModel& u) {
         if (p.breakout == a.Subports) continue;
         for (std::uint32_t sub = 0; sub < p.breakout; ++sub) link_down(s, port, sub, rd::LinkCause::kReconfigured);
         p.breakout = a.Subports;
+        p.mtu = PortModel{}.mtu;  // new sub-ports start at the default MTU (SetMtu)
         p.training = 0;
         for (auto& t : p.train_token) ++t;
         ++changed;
@@ -677,6 +691,8 @@ void World::execute(SwitchModel& s, UnitModel& u) {
       u.win.store(rd::reg::kEvtLost, 0);
       break;
     }
+    case rd::Opcode::kSetMtu: res = set_mtu(s, u); break;
+    case rd::Opcode::kStatusSnapshot: break;  // above
     case rd::Opcode::kCountersClear: {
       const auto a = rd::unpack_args<rd::CountersClearArgs>(u.args);
       const std::uint32_t first = a.Port == rd::kAllPorts ? 0 : a.Port;
@@ -716,6 +732,7 @@ void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
     p.training = 0;
     for (auto& t : p.train_token) ++t;
     p.breakout = s.default_breakout;
+    p.mtu = PortModel{}.mtu;
     p.fec = rd::Fec::kRs544;
     p.loopback = rd::Loopback::kNone;
     p.down_cause = rd::LinkCause::kUnitReset;

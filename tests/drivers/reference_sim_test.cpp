@@ -507,6 +507,12 @@ TEST(ReferenceDeviceArgumentChecks, SimulatorAndFakeDeviceRefuseAlike) {
       {O::kCmisWrite, {0, 0, 0, 0x10, 1, 120, 9}, C::kBadValue, 6},
       {O::kCmisWrite, {0, 0, 0, 0x10, 1, 128, 1}, C::kBadValue, 5},
       {O::kCountersClear, {36}, C::kBadObject, 0},
+      {O::kSetMtu, {36, 0, 1500}, C::kBadObject, 0},
+      {O::kSetMtu, {0, 1, 1500}, C::kBadObject, 1},
+      {O::kSetMtu, {0, 0, 9300}, C::kBadValue, 2},
+      {O::kStatusSnapshot, {2, 0, 4}, C::kBadValue, 0},
+      {O::kStatusSnapshot, {0, 0, 6}, C::kBadValue, 2},
+      {O::kStatusSnapshot, {0x1000, 0, 4096}, C::kBadValue, 1},  // no host buffer handed out there
       {static_cast<O>(0x7f), {}, C::kBadOpcode, 0},
   };
   struct Answer {
@@ -553,6 +559,132 @@ TEST(ReferenceDeviceArgumentChecks, TypedWordsSitWhereTheTableSays) {
   EXPECT_EQ(rd::bits::kPrbsFlagsGenerator.mask() | rd::bits::kPrbsFlagsChecker.mask() |
                 rd::bits::kPrbsFlagsClearCounters.mask(),
             7u);
+}
+
+// Refdev 1.3 SetMtu: per logical port, through the validating layer and the driver alone.
+TEST_F(ReferenceOnSim, MtuPerLogicalPortIsSetAndReadThroughTheDevice) {
+  const Capabilities& c = driver_->capabilities();
+  ASSERT_TRUE(c.mtu);
+  EXPECT_EQ(c.mtu_min, 68u);
+  EXPECT_EQ(c.mtu_max, 9216u);
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  ASSERT_TRUE(validated_->set_mtu({PortId(40), 0}, 1500).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 1500u);
+  EXPECT_EQ(*validated_->mtu({PortId(41), 0}), 9100u);
+  // A new breakout starts its sub-ports at the default; each sub-port has its own MTU.
+  ASSERT_TRUE(validated_->set_breakout(std::vector<BreakoutRequest>{{PortId(40), mode("2x400G")}}).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  ASSERT_TRUE(validated_->set_mtu({PortId(40), 1}, 9216).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(40), 1}), 9216u);
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  // Refused by the validating layer's range, and by the device's own check without it.
+  EXPECT_STATUS(validated_->set_mtu({PortId(40), 0}, 67), Code::out_of_range, "68..9216");
+  EXPECT_STATUS(driver_->set_mtu({PortId(40), 0}, 9217), Code::out_of_range, "BadValue (argument 2");
+  EXPECT_STATUS(driver_->set_mtu({PortId(40), 2}, 1500), Code::out_of_range, "BadObject (argument 1");
+  EXPECT_STATUS(driver_->mtu({PortId(40), 2}).status(), Code::out_of_range, "runs 2 sub-ports");
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  // A unit reset restores the default.
+  ASSERT_TRUE(validated_->set_mtu({PortId(41), 0}, 4000).ok());
+  ASSERT_TRUE(validated_->reset_unit(UnitId(1)).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(41), 0}), 9100u);
+}
+
+// Counts register reads; optionally hides the simulator's DMA region (a transport without
+// DMA, where the driver must fall back to register reads).
+class CountingBar final : public Bar {
+ public:
+  CountingBar(Bar& inner, bool offer_dma) : inner_(inner), offer_dma_(offer_dma) {}
+  [[nodiscard]] std::size_t size() const noexcept override { return inner_.size(); }
+  [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override {
+    ++reads;
+    return inner_.read32(offset);
+  }
+  void write32(std::size_t offset, std::uint32_t value) noexcept override { inner_.write32(offset, value); }
+  [[nodiscard]] std::chrono::nanoseconds now() const noexcept override { return inner_.now(); }
+  void wait(std::chrono::nanoseconds d) noexcept override { inner_.wait(d); }
+  [[nodiscard]] DmaRegion dma_region() const noexcept override {
+    return offer_dma_ ? inner_.dma_region() : DmaRegion{};
+  }
+  mutable std::uint64_t reads = 0;
+
+ private:
+  Bar& inner_;
+  bool offer_dma_;
+};
+
+struct CountedDriver {
+  CountedDriver(sim::Switch& sw, bool offer_dma, bool snapshot) {
+    for (std::size_t u = 0; u < sw.unit_count(); ++u)
+      counting.push_back(std::make_unique<CountingBar>(sw.bar(u), offer_dma));
+    for (auto& c : counting) bars.push_back(c.get());
+    Options o;
+    o.status_snapshot = snapshot;
+    auto d = ReferenceDriver::open(sw.platform(), bars, o);
+    EXPECT_TRUE(d.ok()) << d.status().to_string();
+    if (d.ok()) driver = std::move(*d);
+  }
+  // Register reads of one full telemetry sweep.
+  std::uint64_t sweep(Telemetry& t) {
+    std::uint64_t before = 0, after = 0;
+    for (auto& c : counting) before += c->reads;
+    EXPECT_TRUE(read_all_telemetry(*driver, counting.size(), t).ok());
+    for (auto& c : counting) after += c->reads;
+    return after - before;
+  }
+  std::vector<std::unique_ptr<CountingBar>> counting;
+  std::vector<Bar*> bars;
+  std::unique_ptr<ReferenceDriver> driver;
+};
+
+// Refdev 1.3 StatusSnapshot (issue 11): a cpo144 sweep costs a few mailbox reads per unit
+// instead of ~14,000 register reads, and decodes to the same telemetry; without DMA in the
+// transport, or with the option off, the driver reads registers.
+TEST(ReferenceStatusSnapshot, OneCommandPerUnitReplacesThousandsOfReadsWithTheSameTelemetry) {
+  auto sw = sim::Switch::create();
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  sim::Switch& s = **sw;
+  for (std::uint32_t p = 0; p < 144; p += 3)
+    ASSERT_TRUE(s.backdoor().set_fiber_loss(PortId(p), -1, Decibels(2.0)).ok());
+  s.advance(1s);
+  CountedDriver snap(s, true, true), no_dma(s, false, true), off(s, true, false);
+  ASSERT_TRUE(snap.driver && no_dma.driver && off.driver);
+  Telemetry a, b, c;
+  const std::uint64_t snap_reads = snap.sweep(a);
+  const std::uint64_t no_dma_reads = no_dma.sweep(b);
+  const std::uint64_t off_reads = off.sweep(c);
+  EXPECT_LT(snap_reads, 200u);
+  EXPECT_GT(no_dma_reads, 10000u);
+  EXPECT_GT(off_reads, 10000u);
+  ASSERT_EQ(a.units.size(), 4u);
+  ASSERT_EQ(b.units.size(), 4u);
+  for (std::size_t u = 0; u < 4; ++u) {
+    const UnitTelemetry &x = a.units[u], &y = b.units[u];
+    ASSERT_EQ(x.ports.size(), 36u);
+    ASSERT_EQ(x.lanes.size(), y.lanes.size());
+    ASSERT_EQ(x.lasers.size(), y.lasers.size());
+    EXPECT_EQ(x.coolant_temperature.value(), y.coolant_temperature.value());
+    for (std::size_t i = 0; i < x.ports.size(); ++i) {
+      EXPECT_EQ(x.ports[i].port, y.ports[i].port);
+      EXPECT_EQ(x.ports[i].oper_mask, y.ports[i].oper_mask);
+      EXPECT_EQ(x.ports[i].subports, y.ports[i].subports);
+      EXPECT_EQ(x.ports[i].fec, y.ports[i].fec);
+      EXPECT_EQ(x.ports[i].link_ups, y.ports[i].link_ups);
+    }
+    for (std::size_t i = 0; i < x.lanes.size(); ++i) {
+      EXPECT_EQ(x.lanes[i].lane, y.lanes[i].lane);
+      EXPECT_EQ(x.lanes[i].rx_power.value(), y.lanes[i].rx_power.value()) << to_string(x.lanes[i].lane);
+      EXPECT_EQ(x.lanes[i].snr.value(), y.lanes[i].snr.value());
+      EXPECT_EQ(x.lanes[i].tx_fir, y.lanes[i].tx_fir);
+    }
+    for (std::size_t i = 0; i < x.lasers.size(); ++i) {
+      EXPECT_EQ(x.lasers[i].laser, y.lasers[i].laser);
+      EXPECT_EQ(x.lasers[i].power.value(), y.lasers[i].power.value());
+    }
+    for (std::size_t i = 0; i < x.oes.size(); ++i) EXPECT_EQ(x.oes[i].oe, y.oes[i].oe);
+  }
+  // Not an empty copy: the lasers are lit and the coolant is warm in the snapshot.
+  EXPECT_GT(a.units[0].lasers[0].power.value(), 1.0);
+  EXPECT_GT(a.units[3].coolant_temperature.value(), 10.0);
 }
 
 // The same driver over a memfd window the simulator serves from its real-time thread.

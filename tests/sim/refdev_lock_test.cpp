@@ -33,7 +33,7 @@ constexpr Pin kPins[] = {
     {1, 0, 0xc76dbc8f5d5c17fdULL},
     {1, 1, 0xed9e960cd5d87099ULL},  // CmisWrite refuses ELS set-points outside the advertised range
     {1, 2, 0xf15ecbb99dbb532aULL},  // Lane LaserInPower, Els SupplyCurrent
-    {1, 3, 0x462bf798a3287048ULL},  // argument checks (REFUSE rows), PrbsFlags bits, Breakout Result1
+    {1, 3, 0x8fab6d24c45b84d7ULL},  // REFUSE rows, PrbsFlags, SetMtu + Port Mtu0..7, StatusSnapshot
 };
 
 TEST(RefdevInterfaceLock, FingerprintIsPinnedForTheCurrentVersion) {
@@ -109,7 +109,7 @@ TEST(RefdevLayout, EnumValuesAreUniquePerEnum) {
 #define CPO_REFDEV_OPCODE(Name, value, latency_us, doc) \
   EXPECT_TRUE(seen["Opcode"].insert(value).second) << "duplicate opcode " #Name;
 #include "cpo/hal/backend/refdev/registers.def"
-  EXPECT_EQ(seen["Opcode"].size(), 12u);
+  EXPECT_EQ(seen["Opcode"].size(), 14u);
 }
 
 // Every argument word has a device-side check (a REFUSE row, generated into refdev/mailbox.h),

@@ -50,6 +50,7 @@ struct Identity {
   std::uint32_t els_count = 0, first_els = 0, lasers_per_els = 0;
   std::uint32_t capabilities = 0, breakout_caps = 0, fec_caps = 0, prbs_caps = 0, loopback_caps = 0;
   std::uint32_t event_ring_size = 0;
+  std::uint32_t minor = 0, mtu_min = 0, mtu_max = 0;
 };
 
 // What the driver last told the reader about a unit, to make synthetic events after an
@@ -102,6 +103,16 @@ class FunctionRef<R(A...)> {
   R (*call_)(void*, A...);
 };
 
+// Where status words come from: the register window, or a StatusSnapshot copy of the status
+// region in host memory (`copy` holds the region from its first byte).
+struct StatusWords {
+  const Bar* bar = nullptr;
+  const std::uint32_t* copy = nullptr;
+  [[nodiscard]] std::uint32_t operator()(std::size_t offset) const noexcept {
+    return copy != nullptr ? copy[(offset - rd::region::kStatus.offset) / 4] : bar->read32(offset);
+  }
+};
+
 struct ReferenceDriver::Impl {
   struct Unit {
     UnitId id;
@@ -117,6 +128,12 @@ struct ReferenceDriver::Impl {
     std::uint32_t consumer = 0;  // guarded by events_mutex
     KnownState known;            // guarded by events_mutex
     std::vector<Event> pending;  // guarded by events_mutex: synthetic events not yet delivered
+
+    // StatusSnapshot (refdev 1.3): bytes of the status region the unit's records use, 0 when
+    // the unit or its Bar cannot snapshot; the DMA buffer; held while the buffer is in use.
+    std::atomic<std::uint32_t> snapshot_bytes{0};
+    Bar::DmaRegion dma;
+    std::mutex snapshot_mutex;  // taken before mailbox_mutex, never after
 
     // Lasers and ELS modules this unit reports (see UnitTelemetry), unit-local indexes.
     std::vector<std::uint32_t> owned_els;
@@ -179,19 +196,25 @@ struct ReferenceDriver::Impl {
   Status command(Unit& u, const rd::ArgWords& args, std::string_view what, Reply* reply_out = nullptr);
 
   // ---------------------------------------------------------------- telemetry decoding (status_reader.cpp)
-  void read_port(const Unit& u, std::uint32_t local, PortTelemetry& p) const;
+  void read_port(const Unit& u, const StatusWords& w, std::uint32_t local, PortTelemetry& p) const;
 
   [[nodiscard]] std::uint32_t breakout_index(std::uint32_t subports) const;
 
   // False when the copy read all-ones (a device that went away mid-copy).
-  static bool read_lane(const Unit& u, std::uint32_t local, LaneTelemetry& l);
+  static bool read_lane(const Unit& u, const StatusWords& w, std::uint32_t local, LaneTelemetry& l);
 
-  static void read_oe(const Unit& u, std::uint32_t local, OeTelemetry& o);
+  static void read_oe(const Unit& u, const StatusWords& w, std::uint32_t local, OeTelemetry& o);
 
-  static void read_els(const Unit& u, std::uint32_t local, ElsTelemetry& e);
+  static void read_els(const Unit& u, const StatusWords& w, std::uint32_t local, ElsTelemetry& e);
 
-  static void read_laser(const Unit& u, std::uint32_t local, LaserTelemetry& l);
+  static void read_laser(const Unit& u, const StatusWords& w, std::uint32_t local, LaserTelemetry& l);
 
+  // Everything the unit publishes, from `w`. No consistency check: the caller's.
+  // False when the unit flags read all-ones (the window went away).
+  bool decode_unit(Unit& u, const StatusWords& w, UnitTelemetry& out) const;
+
+  // A consistent copy of the unit's status: one StatusSnapshot command when the unit has
+  // one and the Bar a DMA region (refdev 1.3), else register reads under the seqlock.
   Status unit_snapshot(Unit& u, UnitTelemetry& out);
 
   // ---------------------------------------------------------------- event ring (event_ring.cpp)

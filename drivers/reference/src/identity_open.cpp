@@ -82,6 +82,9 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
     auto unit = std::make_unique<Impl::Unit>();
     unit->id = uid;
     unit->bar = bar;
+    // MbxDoorbell reads back the last tag rung: continue from it, so a driver opened after
+    // another (a restarted process) never rings a tag the device takes for the old one.
+    unit->last_tag = bar->read32(rd::reg::kMbxDoorbell);
     Identity& id = unit->ident;
     const auto r = [&](std::size_t off) { return bar->read32(off); };
     id.version = r(rd::reg::kVersion);
@@ -111,6 +114,12 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
     id.prbs_caps = r(rd::reg::kPrbsCaps);
     id.loopback_caps = r(rd::reg::kLoopbackCaps);
     id.event_ring_size = r(rd::reg::kEventRingSize);
+    id.minor = minor;
+    // Registers of 1.3: a 1.2 device leaves them out (reads them as whatever is there).
+    if (minor >= 3) {
+      id.mtu_min = r(rd::reg::kMtuMin);
+      id.mtu_max = r(rd::reg::kMtuMax);
+    }
 
     // The identity must describe this unit of this profile.
     const std::string& prof = platform.name();
@@ -169,6 +178,26 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
       if (impl->els_loc[els.id.value()].unit == nullptr) {
         impl->els_loc[els.id.value()] = {unit.get(), k};
         unit->owned_els.push_back(k);
+      }
+    }
+    const auto has_cap = [&](rd::Capability c) {
+      return minor >= 3 && ((id.capabilities >> static_cast<std::uint32_t>(c)) & 1u) != 0;
+    };
+    if (!has_cap(rd::Capability::kMtu)) id.capabilities &= ~(1u << static_cast<std::uint32_t>(rd::Capability::kMtu));
+    // StatusSnapshot needs the device (1.3 and the capability) and a DMA buffer from the
+    // transport big enough for the records this unit uses; otherwise registers are read.
+    if (options.status_snapshot && has_cap(rd::Capability::kStatusSnapshot)) {
+      std::size_t end = rd::reg::kPowerMw + 4;  // the status header
+      end = std::max(end, rd::at(rd::record::kOe, id.oe_count, 0));
+      end = std::max(end, rd::at(rd::record::kEls, id.els_count, 0));
+      end = std::max(end, rd::at(rd::record::kLaser, static_cast<std::size_t>(id.els_count) * id.lasers_per_els, 0));
+      end = std::max(end, rd::at(rd::record::kPort, id.port_count, 0));
+      end = std::max(end, rd::at(rd::record::kLane, id.lane_count, 0));
+      const auto bytes = static_cast<std::uint32_t>(end - rd::region::kStatus.offset);
+      const Bar::DmaRegion dma = bar->dma_region();
+      if (dma.words.size() * 4 >= bytes) {
+        unit->dma = dma;
+        unit->snapshot_bytes.store(bytes, std::memory_order_relaxed);
       }
     }
     common_caps &= id.capabilities;
@@ -230,6 +259,16 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
   c.telemetry = true;
   c.events = has(rd::Capability::kEventRing) != 0;
   c.unit_reset = true;
+  // SetMtu: the range every unit accepts (Identity MtuMin/MtuMax).
+  if (has(rd::Capability::kMtu) != 0) {
+    c.mtu = true;
+    c.mtu_min = 0;
+    c.mtu_max = kAllOnes;
+    for (const auto& u : impl->units) {
+      c.mtu_min = std::max(c.mtu_min, u->ident.mtu_min);
+      c.mtu_max = std::min(c.mtu_max, u->ident.mtu_max);
+    }
+  }
 
   // Event state: the consumer index the device holds, and what the reader knows now.
   for (auto& u : impl->units) {

@@ -150,13 +150,42 @@ Status ReferenceDriver::set_loopback(PortId port, LoopbackMode mode) {
   return impl_->note(impl_->command(*loc->unit, args, fmt::format("{} loopback {}", to_string(port), to_string(mode))));
 }
 
+Result<std::uint32_t> ReferenceDriver::mtu(const LogicalPort& port) {
+  auto loc = impl_->port(port.port);
+  if (!loc) return loc.status();
+  if (!impl_->caps.mtu) return error(Code::unsupported, fmt::format("{}: the device has no port MTU", to_string(port)));
+  Impl::Unit& u = *loc->unit;
+  std::uint32_t subports = 0, bytes = 0, generation = 0;
+  Status s = impl_->consistent(u, generation, [&] {
+    subports = u.rd32(rd::at(rd::record::kPort, loc->local, rd::field::kPortBreakout));
+    if (port.subport < subports && port.subport < 8) {
+      bytes = u.rd32(rd::at(rd::record::kPort, loc->local, rd::field::kPortMtu0) + 4 * std::size_t{port.subport});
+    }
+    return subports != kAllOnes;
+  });
+  if (!s.ok()) return impl_->note(std::move(s));
+  if (port.subport >= subports) {
+    return error(Code::out_of_range, fmt::format("{} does not exist ({} runs {} sub-ports)", to_string(port),
+                                                 to_string(port.port), subports));
+  }
+  return bytes;
+}
+
+Status ReferenceDriver::set_mtu(const LogicalPort& port, std::uint32_t bytes) {
+  auto loc = impl_->port(port.port);
+  if (!loc) return loc.status();
+  if (!impl_->caps.mtu) return error(Code::unsupported, fmt::format("{}: the device has no port MTU", to_string(port)));
+  const auto args = rd::pack(rd::SetMtuArgs{.Port = loc->local, .Subport = port.subport, .Bytes = bytes});
+  return impl_->note(impl_->command(*loc->unit, args, fmt::format("{} MTU {}", to_string(port), bytes)));
+}
+
 Result<PortTelemetry> ReferenceDriver::port_telemetry(PortId port) {
   auto loc = impl_->port(port);
   if (!loc) return loc.status();
   PortTelemetry p;
   std::uint32_t generation = 0;
   Status s = impl_->consistent(*loc->unit, generation, [&] {
-    impl_->read_port(*loc->unit, loc->local, p);
+    impl_->read_port(*loc->unit, StatusWords{loc->unit->bar}, loc->local, p);
     return p.subports != kAllOnes;
   });
   if (!s.ok()) return impl_->note(std::move(s));
@@ -264,7 +293,8 @@ Result<LaneTelemetry> ReferenceDriver::lane_telemetry(LaneId lane) {
   if (!loc) return loc.status();
   LaneTelemetry l;
   std::uint32_t generation = 0;
-  Status s = impl_->consistent(*loc->unit, generation, [&] { return Impl::read_lane(*loc->unit, loc->local, l); });
+  Status s = impl_->consistent(*loc->unit, generation,
+                               [&] { return Impl::read_lane(*loc->unit, StatusWords{loc->unit->bar}, loc->local, l); });
   if (!s.ok()) return impl_->note(std::move(s));
   return l;
 }

@@ -51,8 +51,9 @@ Status ReferenceDriver::Impl::consistent(Unit& u, std::uint32_t& generation, Fun
   }
 }
 
-void ReferenceDriver::Impl::read_port(const Unit& u, std::uint32_t local, PortTelemetry& p) const {
-  const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kPort, local, field)); };
+void ReferenceDriver::Impl::read_port(const Unit& u, const StatusWords& w, std::uint32_t local,
+                                      PortTelemetry& p) const {
+  const auto f = [&](std::size_t field) { return w(rd::at(rd::record::kPort, local, field)); };
   p.port = PortId(u.ident.first_port + local);
   p.admin_mask = f(rd::field::kPortAdminMask);
   p.oper_mask = f(rd::field::kPortOperMask);
@@ -77,8 +78,8 @@ std::uint32_t ReferenceDriver::Impl::breakout_index(std::uint32_t subports) cons
   return 0;
 }
 
-bool ReferenceDriver::Impl::read_lane(const Unit& u, std::uint32_t local, LaneTelemetry& l) {
-  const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kLane, local, field)); };
+bool ReferenceDriver::Impl::read_lane(const Unit& u, const StatusWords& w, std::uint32_t local, LaneTelemetry& l) {
+  const auto f = [&](std::size_t field) { return w(rd::at(rd::record::kLane, local, field)); };
   l.lane = LaneId(u.ident.first_lane + local);
   const std::uint32_t flags = f(rd::field::kLaneFlags);
   l.signal_detect = rd::bits::kLaneFlagsSignalDetect.get(flags) != 0;
@@ -106,8 +107,8 @@ bool ReferenceDriver::Impl::read_lane(const Unit& u, std::uint32_t local, LaneTe
   return dp_state != kAllOnes;
 }
 
-void ReferenceDriver::Impl::read_oe(const Unit& u, std::uint32_t local, OeTelemetry& o) {
-  const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kOe, local, field)); };
+void ReferenceDriver::Impl::read_oe(const Unit& u, const StatusWords& w, std::uint32_t local, OeTelemetry& o) {
+  const auto f = [&](std::size_t field) { return w(rd::at(rd::record::kOe, local, field)); };
   o.oe = OeId(u.ident.first_oe + local);
   o.module_state = module_state_from_device(f(rd::field::kOeModuleState));
   o.faults = oe_faults(f(rd::field::kOeFaults));
@@ -117,8 +118,8 @@ void ReferenceDriver::Impl::read_oe(const Unit& u, std::uint32_t local, OeTeleme
   o.flags = threshold_flags(f(rd::field::kOeTempFlags));
 }
 
-void ReferenceDriver::Impl::read_els(const Unit& u, std::uint32_t local, ElsTelemetry& e) {
-  const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kEls, local, field)); };
+void ReferenceDriver::Impl::read_els(const Unit& u, const StatusWords& w, std::uint32_t local, ElsTelemetry& e) {
+  const auto f = [&](std::size_t field) { return w(rd::at(rd::record::kEls, local, field)); };
   e.els = ElsId(u.ident.first_els + local);
   e.present = f(rd::field::kElsPresent) == 1;
   e.module_state = module_state_from_device(f(rd::field::kElsModuleState));
@@ -129,8 +130,8 @@ void ReferenceDriver::Impl::read_els(const Unit& u, std::uint32_t local, ElsTele
   e.supply_current = Milliamps(static_cast<double>(f(rd::field::kElsSupplyCurrent)) / 1000.0);
 }
 
-void ReferenceDriver::Impl::read_laser(const Unit& u, std::uint32_t local, LaserTelemetry& l) {
-  const auto f = [&](std::size_t field) { return u.rd32(rd::at(rd::record::kLaser, local, field)); };
+void ReferenceDriver::Impl::read_laser(const Unit& u, const StatusWords& w, std::uint32_t local, LaserTelemetry& l) {
+  const auto f = [&](std::size_t field) { return w(rd::at(rd::record::kLaser, local, field)); };
   l.laser = LaserRef{ElsId(u.ident.first_els + local / u.ident.lasers_per_els), local % u.ident.lasers_per_els};
   l.state = laser_state_from_device(f(rd::field::kLaserState));
   l.fault = laser_fault_from_device(f(rd::field::kLaserFaultCode));
@@ -143,6 +144,23 @@ void ReferenceDriver::Impl::read_laser(const Unit& u, std::uint32_t local, Laser
   l.flags = laser_flags(f(rd::field::kLaserFlags));
 }
 
+bool ReferenceDriver::Impl::decode_unit(Unit& u, const StatusWords& w, UnitTelemetry& out) const {
+  const Identity& id = u.ident;
+  out.timestamp = nanoseconds(u64(w(rd::reg::kTimeLo), w(rd::reg::kTimeHi)));
+  const std::uint32_t flags = w(rd::reg::kUnitFlags);
+  out.flags = unit_flags(flags);
+  out.coolant_temperature = temp_256(w(rd::reg::kCoolantTemp));
+  out.asic_temperature = temp_256(w(rd::reg::kAsicTemp));
+  out.optics_power = Milliwatts(static_cast<double>(w(rd::reg::kPowerMw)));
+  for (std::uint32_t i = 0; i < id.port_count; ++i) read_port(u, w, i, out.ports[i]);
+  for (std::uint32_t i = 0; i < id.lane_count; ++i) read_lane(u, w, i, out.lanes[i]);
+  for (std::uint32_t i = 0; i < id.oe_count; ++i) read_oe(u, w, i, out.oes[i]);
+  for (std::size_t i = 0; i < u.owned_els.size(); ++i) read_els(u, w, u.owned_els[i], out.els[i]);
+  for (std::size_t i = 0; i < u.owned_lasers.size(); ++i) read_laser(u, w, u.owned_lasers[i], out.lasers[i]);
+  // The unit flags word never has all bits set; all-ones means the window went away.
+  return flags != kAllOnes;
+}
+
 Status ReferenceDriver::Impl::unit_snapshot(Unit& u, UnitTelemetry& out) {
   const Identity& id = u.ident;
   out.unit = u.id;
@@ -151,22 +169,31 @@ Status ReferenceDriver::Impl::unit_snapshot(Unit& u, UnitTelemetry& out) {
   out.oes.resize(id.oe_count);
   out.els.resize(u.owned_els.size());
   out.lasers.resize(u.owned_lasers.size());
+  if (const std::uint32_t bytes = u.snapshot_bytes.load(std::memory_order_relaxed); bytes != 0) {
+    // Refdev 1.3 with a DMA buffer: one StatusSnapshot command copies a consistent status
+    // region into host memory, read there instead of through thousands of register reads.
+    // The lock keeps a second reader from overwriting the buffer while this one decodes it.
+    std::lock_guard lock(u.snapshot_mutex);
+    const rd::ArgWords args =
+        rd::pack(rd::StatusSnapshotArgs{.AddrLo = static_cast<std::uint32_t>(u.dma.bus_address),
+                                        .AddrHi = static_cast<std::uint32_t>(u.dma.bus_address >> 32),
+                                        .Bytes = bytes});
+    Reply reply;
+    Status s = command(u, args, "status snapshot", &reply);
+    if (s.ok()) {
+      decode_unit(u, StatusWords{u.bar, u.dma.words.data()}, out);
+      out.generation = rd::unpack_results<rd::StatusSnapshotResults>(reply.result).Generation;
+      return ok_status();
+    }
+    // A unit that went away or stopped answering fails the same way by registers; anything
+    // else (a refused copy) falls back to reading the registers.
+    if (s.code() == Code::device_gone || s.code() == Code::timeout) return s;
+    u.snapshot_bytes.store(0, std::memory_order_relaxed);
+    logger()->warn("{}; reading the status registers from now on", s.to_string());
+  }
   std::uint32_t generation = 0;
-  CPO_RETURN_IF_ERROR(consistent(u, generation, [&] {
-    out.timestamp = nanoseconds(u64(u.rd32(rd::reg::kTimeLo), u.rd32(rd::reg::kTimeHi)));
-    const std::uint32_t flags = u.rd32(rd::reg::kUnitFlags);
-    out.flags = unit_flags(flags);
-    out.coolant_temperature = temp_256(u.rd32(rd::reg::kCoolantTemp));
-    out.asic_temperature = temp_256(u.rd32(rd::reg::kAsicTemp));
-    out.optics_power = Milliwatts(static_cast<double>(u.rd32(rd::reg::kPowerMw)));
-    for (std::uint32_t i = 0; i < id.port_count; ++i) read_port(u, i, out.ports[i]);
-    for (std::uint32_t i = 0; i < id.lane_count; ++i) read_lane(u, i, out.lanes[i]);
-    for (std::uint32_t i = 0; i < id.oe_count; ++i) read_oe(u, i, out.oes[i]);
-    for (std::size_t i = 0; i < u.owned_els.size(); ++i) read_els(u, u.owned_els[i], out.els[i]);
-    for (std::size_t i = 0; i < u.owned_lasers.size(); ++i) read_laser(u, u.owned_lasers[i], out.lasers[i]);
-    // The unit flags word never has all bits set; all-ones means the window went away.
-    return flags != kAllOnes;
-  }));
+  const StatusWords w{u.bar};
+  CPO_RETURN_IF_ERROR(consistent(u, generation, [&] { return decode_unit(u, w, out); }));
   out.generation = generation;
   return ok_status();
 }
