@@ -593,10 +593,12 @@ TEST_F(ReferenceOnSim, MtuPerLogicalPortIsSetAndReadThroughTheDevice) {
 // DMA, where the driver must fall back to register reads).
 class CountingBar final : public Bar {
  public:
-  CountingBar(Bar& inner, bool offer_dma) : inner_(inner), offer_dma_(offer_dma) {}
+  CountingBar(Bar& inner, bool offer_dma, bool as_1_2 = false)
+      : inner_(inner), offer_dma_(offer_dma), as_1_2_(as_1_2) {}
   [[nodiscard]] std::size_t size() const noexcept override { return inner_.size(); }
   [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override {
     ++reads;
+    if (as_1_2_ && offset == rd::reg::kVersion) return rd::make_version(1, 2);  // a device of 1.2
     return inner_.read32(offset);
   }
   void write32(std::size_t offset, std::uint32_t value) noexcept override { inner_.write32(offset, value); }
@@ -610,12 +612,14 @@ class CountingBar final : public Bar {
  private:
   Bar& inner_;
   bool offer_dma_;
+  bool as_1_2_;
 };
 
 struct CountedDriver {
-  CountedDriver(sim::Switch& sw, bool offer_dma, bool snapshot) {
-    for (std::size_t u = 0; u < sw.unit_count(); ++u)
-      counting.push_back(std::make_unique<CountingBar>(sw.bar(u), offer_dma));
+  CountedDriver(sim::Switch& sw, bool offer_dma, bool snapshot, bool as_1_2 = false) {
+    for (std::size_t u = 0; u < sw.unit_count(); ++u) {
+      counting.push_back(std::make_unique<CountingBar>(sw.bar(u), offer_dma, as_1_2));
+    }
     for (auto& c : counting) bars.push_back(c.get());
     Options o;
     o.status_snapshot = snapshot;
@@ -682,6 +686,14 @@ TEST(ReferenceStatusSnapshot, OneCommandPerUnitReplacesThousandsOfReadsWithTheSa
     }
     for (std::size_t i = 0; i < x.oes.size(); ++i) EXPECT_EQ(x.oes[i].oe, y.oes[i].oe);
   }
+  // A 1.2 device (same window, Version reads 1.2): no snapshot and no MTU, negotiated by the
+  // minor version even though the capability bits are set.
+  CountedDriver old(s, true, true, true);
+  ASSERT_TRUE(old.driver);
+  Telemetry d;
+  EXPECT_GT(old.sweep(d), 10000u);
+  EXPECT_FALSE(old.driver->capabilities().mtu);
+  EXPECT_TRUE(snap.driver->capabilities().mtu);
   // Not an empty copy: the lasers are lit and the coolant is warm in the snapshot.
   EXPECT_GT(a.units[0].lasers[0].power.value(), 1.0);
   EXPECT_GT(a.units[3].coolant_temperature.value(), 10.0);

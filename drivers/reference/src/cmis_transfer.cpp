@@ -33,7 +33,7 @@ Status ReferenceDriver::Impl::cmis(const CmisAddress& a, std::span<std::uint8_t>
   Reply reply;
   Status s;
   {
-    std::lock_guard lock(u->mailbox_mutex);
+    cpo::Lock lock(u->mailbox_mutex);
     if (write) {
       const rd::ArgWords args = rd::pack(rd::CmisWriteArgs{.Target = static_cast<std::uint32_t>(target),
                                                            .Index = local,

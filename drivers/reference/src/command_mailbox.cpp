@@ -50,6 +50,12 @@ Status ReferenceDriver::Impl::command_locked(Unit& u, const rd::ArgWords& args, 
   // reads per command on hardware, and few virtual-time steps on the simulator.
   const nanoseconds step =
       std::clamp<nanoseconds>(typical / 4, std::chrono::microseconds(1), std::chrono::milliseconds(1));
+  const auto stayed_busy = [&] {
+    return error(Code::timeout, fmt::format("{}: command {} ({}) could not start within {} ms: the mailbox "
+                                            "stayed busy with an earlier command",
+                                            to_string(u.id), rd::name(op), what,
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()));
+  };
   for (;;) {
     // Never touch the argument words while the device still executes an earlier command
     // (one that timed out): wait for the mailbox to go idle first.
@@ -57,10 +63,7 @@ Status ReferenceDriver::Impl::command_locked(Unit& u, const rd::ArgWords& args, 
          state = u.rd32(rd::reg::kMbxState)) {
       if (state == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
       if (deadline.expired()) {
-        return error(Code::timeout, fmt::format("{}: command {} ({}) could not start within {} ms: the mailbox "
-                                                "stayed busy with an earlier command",
-                                                to_string(u.id), rd::name(op), what,
-                                                std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()));
+        return stayed_busy();
       }
       deadline.wait(step);
     }
@@ -91,10 +94,7 @@ Status ReferenceDriver::Impl::command_locked(Unit& u, const rd::ArgWords& args, 
     if (code == rd::Completion::kBusy) {
       // Another command (one that timed out earlier) still executes: ring again later.
       if (deadline.expired()) {
-        return error(Code::timeout, fmt::format("{}: command {} ({}) could not start within {} ms: the mailbox "
-                                                "stayed busy with an earlier command",
-                                                to_string(u.id), rd::name(op), what,
-                                                std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()));
+        return stayed_busy();
       }
       deadline.wait(step);
       continue;
@@ -110,7 +110,7 @@ Status ReferenceDriver::Impl::command(Unit& u, const rd::ArgWords& args, std::st
   Reply reply;
   Status s;
   {
-    std::lock_guard lock(u.mailbox_mutex);
+    cpo::Lock lock(u.mailbox_mutex);
     s = command_locked(
         u, args, what, reply, [] {}, [] {});
   }

@@ -30,6 +30,7 @@
 #include "cpo/hal/backend/refdev/mailbox.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/log.h"
+#include "cpo/hal/mutex.h"
 #include "device_codes.h"
 
 namespace cpo::reference {
@@ -121,19 +122,20 @@ struct ReferenceDriver::Impl {
     std::atomic<bool> gone{false};
     std::atomic<bool> gone_logged{false};
 
-    std::mutex mailbox_mutex;    // serialises commands
-    std::uint32_t last_tag = 0;  // guarded by mailbox_mutex
+    Mutex mailbox_mutex;  // serialises commands
+    std::uint32_t last_tag CPO_GUARDED_BY(mailbox_mutex) = 0;
 
-    std::mutex events_mutex;     // serialises ring reading; taken before mailbox_mutex, never after
-    std::uint32_t consumer = 0;  // guarded by events_mutex
-    KnownState known;            // guarded by events_mutex
-    std::vector<Event> pending;  // guarded by events_mutex: synthetic events not yet delivered
+    // Serialises ring reading; taken before mailbox_mutex, never after.
+    Mutex events_mutex;
+    std::uint32_t consumer CPO_GUARDED_BY(events_mutex) = 0;
+    KnownState known CPO_GUARDED_BY(events_mutex);
+    std::vector<Event> pending CPO_GUARDED_BY(events_mutex);  // synthetic events not yet delivered
 
     // StatusSnapshot (refdev 1.3): bytes of the status region the unit's records use, 0 when
     // the unit or its Bar cannot snapshot; the DMA buffer; held while the buffer is in use.
     std::atomic<std::uint32_t> snapshot_bytes{0};
     Bar::DmaRegion dma;
-    std::mutex snapshot_mutex;  // taken before mailbox_mutex, never after
+    Mutex snapshot_mutex;  // taken before mailbox_mutex, never after
 
     // Lasers and ELS modules this unit reports (see UnitTelemetry), unit-local indexes.
     std::vector<std::uint32_t> owned_els;
@@ -189,11 +191,12 @@ struct ReferenceDriver::Impl {
   // Executes one command. `before_doorbell` may write the data buffer; `after` reads it.
   // Precondition: u.mailbox_mutex held.
   Status command_locked(Unit& u, const rd::ArgWords& args, std::string_view what, Reply& reply,
-                        FunctionRef<void()> before_doorbell, FunctionRef<void()> after);
+                        FunctionRef<void()> before_doorbell, FunctionRef<void()> after) CPO_REQUIRES(u.mailbox_mutex);
 
   // One command under the unit's mailbox lock. Not logged: callers pass the result through
   // note() once no lock is held.
-  Status command(Unit& u, const rd::ArgWords& args, std::string_view what, Reply* reply_out = nullptr);
+  Status command(Unit& u, const rd::ArgWords& args, std::string_view what, Reply* reply_out = nullptr)
+      CPO_EXCLUDES(u.mailbox_mutex);
 
   // ---------------------------------------------------------------- telemetry decoding (status_reader.cpp)
   void read_port(const Unit& u, const StatusWords& w, std::uint32_t local, PortTelemetry& p) const;
@@ -226,18 +229,18 @@ struct ReferenceDriver::Impl {
   // not see it: an ELS or laser event reported by the unit that does not own the object, or
   // a type newer than this driver, which minor versions may add).
   void decode_event(Unit& u, std::uint32_t type, std::uint32_t object, std::uint32_t cause, std::uint32_t detail,
-                    nanoseconds t, std::vector<Event>& out);
+                    nanoseconds t, std::vector<Event>& out) CPO_REQUIRES(u.events_mutex);
 
   // Re-reads the status region after lost events and tells the reader what changed.
   // Precondition: u.events_mutex held.
-  Status resync_locked(Unit& u, std::vector<Event>& out, std::uint32_t lost_hint);
+  Status resync_locked(Unit& u, std::vector<Event>& out, std::uint32_t lost_hint) CPO_REQUIRES(u.events_mutex);
 
-  void append_differences(Unit& u, const UnitTelemetry& now, std::vector<Event>& out);
+  void append_differences(Unit& u, const UnitTelemetry& now, std::vector<Event>& out) CPO_REQUIRES(u.events_mutex);
 
-  void init_known(Unit& u, const UnitTelemetry& now);
+  void init_known(Unit& u, const UnitTelemetry& now) CPO_REQUIRES(u.events_mutex);
 
   // Precondition: u.events_mutex held.
-  Status drain_locked(Unit& u, std::vector<Event>& out);
+  Status drain_locked(Unit& u, std::vector<Event>& out) CPO_REQUIRES(u.events_mutex);
 
   // ---------------------------------------------------------------- CMIS (cmis_transfer.cpp)
   Status cmis(const CmisAddress& a, std::span<std::uint8_t> read_out, std::span<const std::uint8_t> write_in);

@@ -145,7 +145,7 @@ Status ReferenceDriver::Impl::resync_locked(Unit& u, std::vector<Event>& out, st
   Reply reply;
   Status s;
   {
-    std::lock_guard lock(u.mailbox_mutex);
+    cpo::Lock lock(u.mailbox_mutex);
     s = command_locked(
         u, args, "event ring resync", reply, [] {}, [] {});
   }

@@ -84,7 +84,10 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
     unit->bar = bar;
     // MbxDoorbell reads back the last tag rung: continue from it, so a driver opened after
     // another (a restarted process) never rings a tag the device takes for the old one.
-    unit->last_tag = bar->read32(rd::reg::kMbxDoorbell);
+    {
+      Lock lock(unit->mailbox_mutex);  // not shared yet; the lock only states the rule
+      unit->last_tag = bar->read32(rd::reg::kMbxDoorbell);
+    }
     Identity& id = unit->ident;
     const auto r = [&](std::size_t off) { return bar->read32(off); };
     id.version = r(rd::reg::kVersion);
@@ -275,6 +278,7 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
     UnitTelemetry now;
     Status s = impl->unit_snapshot(*u, now);
     if (!s.ok()) return s.with_context("opening " + platform.name());
+    Lock lock(u->events_mutex);
     u->consumer = u->bar->read32(rd::reg::kEvtConsumer);
     impl->init_known(*u, now);
   }

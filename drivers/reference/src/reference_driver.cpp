@@ -322,7 +322,7 @@ Status ReferenceDriver::read_events(std::vector<Event>& out) {
     if (((u->ident.capabilities >> static_cast<std::uint32_t>(rd::Capability::kEventRing)) & 1u) == 0) continue;
     Status s;
     {
-      std::lock_guard lock(u->events_mutex);
+      cpo::Lock lock(u->events_mutex);
       s = impl_->drain_locked(*u, out);
     }
     if (!s.ok() && first.ok()) first = s;  // keep reading the other units
@@ -339,7 +339,7 @@ Status ReferenceDriver::reset_unit(UnitId unit) {
     // The reset clears the event ring (EvtProducer = EvtConsumer = 0), losing the link-down
     // events of the reset itself: hold the events lock so no reader drains half-way, then
     // restart from the device's consumer index and queue what changed as synthetic events.
-    std::lock_guard events(u.events_mutex);
+    cpo::Lock events(u.events_mutex);
     s = impl_->command(u, rd::pack(rd::UnitResetArgs{}), to_string(unit));
     if (s.ok()) {
       const std::uint32_t consumer = u.rd32(rd::reg::kEvtConsumer);

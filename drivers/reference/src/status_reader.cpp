@@ -173,7 +173,7 @@ Status ReferenceDriver::Impl::unit_snapshot(Unit& u, UnitTelemetry& out) {
     // Refdev 1.3 with a DMA buffer: one StatusSnapshot command copies a consistent status
     // region into host memory, read there instead of through thousands of register reads.
     // The lock keeps a second reader from overwriting the buffer while this one decodes it.
-    std::lock_guard lock(u.snapshot_mutex);
+    cpo::Lock lock(u.snapshot_mutex);
     const rd::ArgWords args =
         rd::pack(rd::StatusSnapshotArgs{.AddrLo = static_cast<std::uint32_t>(u.dma.bus_address),
                                         .AddrHi = static_cast<std::uint32_t>(u.dma.bus_address >> 32),
