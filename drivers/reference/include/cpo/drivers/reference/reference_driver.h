@@ -105,8 +105,9 @@ class ReferenceDriver final : public Driver {
   Result<LaneTelemetry> lane_telemetry(LaneId lane) override;
   Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) override;
   Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) override;
-  // One StatusSnapshot command per call on refdev 1.3 units whose Bar offers DMA (a few
-  // register reads); otherwise a seqlock copy of every record (thousands of reads).
+  // With Options::status_snapshot, one StatusSnapshot command per call on refdev 1.3 units
+  // whose Bar offers DMA (a few register reads); otherwise a seqlock copy of every record
+  // (thousands of reads).
   Status read_telemetry(UnitId unit, UnitTelemetry& out) override;
   Status read_events(std::vector<Event>& out) override;
   Status reset_unit(UnitId unit) override;
