@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -70,6 +71,38 @@ Result<std::vector<PortId>> Platform::ports_of(UnitId id) const {
     if (p.unit == id) out.push_back(p.id);
   }
   return out;
+}
+
+Result<UnitRanges> Platform::unit_ranges(UnitId id) const {
+  auto u = unit(id);
+  if (!u) return u.status();
+  struct Span {
+    std::uint32_t lo = ~0u, hi = 0, n = 0;
+    void add(std::uint32_t v) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      ++n;
+    }
+    [[nodiscard]] std::uint32_t count() const { return n == 0 ? 0 : hi - lo + 1; }
+  };
+  Span ports, lanes, oes, els;
+  for (const auto& p : ports_)
+    if (p.unit == id) ports.add(p.id.value());
+  for (const auto& l : lanes_) {
+    if (l.unit != id) continue;
+    lanes.add(l.id.value());
+    els.add(l.laser.els.value());
+  }
+  for (const auto& o : oes_)
+    if (o.unit == id) oes.add(o.id.value());
+  for (const auto& [what, span] :
+       {std::pair{"ports", ports}, std::pair{"lanes", lanes}, std::pair{"optical engines", oes}}) {
+    if (span.n == 0 || span.count() != span.n) {
+      return error(Code::invalid_argument, fmt::format("profile {}: the {} of {} are {}", name_, what, to_string(id),
+                                                       span.n == 0 ? "missing" : "not numbered contiguously"));
+    }
+  }
+  return UnitRanges{ports.lo, ports.count(), lanes.lo, lanes.count(), oes.lo, oes.count(), els.lo, els.count()};
 }
 
 Status Platform::check_breakout(PortId port_id, const BreakoutMode& mode) const {

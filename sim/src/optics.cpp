@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "cpo/hal/backend/refdev/mailbox.h"
 #include "cpo/hal/cmis/codes.h"
 #include "cpo/hal/cmis/elsfp.h"
 #include "cpo/hal/cmis/pages.h"
@@ -749,35 +750,37 @@ bool els_writable(std::uint32_t page, int byte) {
 }  // namespace
 
 rd::Completion World::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
-  const auto& a = u.args;
-  const bool lower = a[4] == 0;
-  if (a[0] == static_cast<std::uint32_t>(rd::CmisTarget::kOe)) {
-    const std::uint32_t oe = u.first_oe + a[1];
+  const auto a = rd::unpack_args<rd::CmisReadArgs>(u.args);
+  const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
+  if (a.Target == static_cast<std::uint32_t>(rd::CmisTarget::kOe)) {
+    const std::uint32_t oe = u.first_oe + a.Index;
     if (s.oes[oe].unresponsive) return rd::Completion::kDeviceFault;
-    if (!lower && !oe_page_supported(a[3])) return bad = 3, rd::Completion::kUnsupported;
-    u.data = oe_page(s, oe, lower ? 0 : a[2], a[3], lower);
+    if (!lower && !oe_page_supported(a.Page))
+      return bad = static_cast<std::uint32_t>(rd::arg::kCmisReadPage), rd::Completion::kUnsupported;
+    u.data = oe_page(s, oe, lower ? 0 : a.Bank, a.Page, lower);
     // CMIS latched flags clear on read; a persisting condition latches again at once.
     OeModel& m = s.oes[oe];
     if (lower) {
       m.state_changed.latched = m.state_changed.current;
       m.temp.latched = m.temp.current;
-    } else if (a[3] == 0x11) {
-      BankModel& b = m.banks[a[2]];
+    } else if (a.Page == 0x11) {
+      BankModel& b = m.banks[a.Bank];
       for (FlagLatch* f : {&b.dp_changed, &b.tx_fault, &b.tx_los, &b.rx_los, &b.rx_lol, &b.rx_power_low_alarm,
                            &b.rx_power_low_warning})
         f->latched = f->current;
     }
     return rd::Completion::kOk;
   }
-  const std::uint32_t els = u.first_els + a[1];
+  const std::uint32_t els = u.first_els + a.Index;
   if (!s.els[els].present) return rd::Completion::kNotPresent;
-  if (!lower && !els_page_supported(a[3])) return bad = 3, rd::Completion::kUnsupported;
-  u.data = els_page(s, els, lower ? 0 : a[2], a[3], lower);
+  if (!lower && !els_page_supported(a.Page))
+    return bad = static_cast<std::uint32_t>(rd::arg::kCmisReadPage), rd::Completion::kUnsupported;
+  u.data = els_page(s, els, lower ? 0 : a.Bank, a.Page, lower);
   ElsModel& e = s.els[els];
   if (lower)
     e.temp.latched = e.temp.current;
-  else if (a[3] == 0x1A) {
-    ElsBank& b = e.banks[a[2]];
+  else if (a.Page == 0x1A) {
+    ElsBank& b = e.banks[a.Bank];
     for (FlagLatch* f : {&b.lane_fault, &b.bias_high_alarm, &b.bias_high_warning, &b.power_low_alarm})
       f->latched = f->current;
   }
@@ -785,15 +788,15 @@ rd::Completion World::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad
 }
 
 rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
-  const auto& a = u.args;
-  const bool lower = a[4] == 0;
-  const std::uint32_t page = a[3], off = a[5], len = a[6];
-  const bool is_oe = a[0] == static_cast<std::uint32_t>(rd::CmisTarget::kOe);
-  const std::uint32_t idx = (is_oe ? u.first_oe : u.first_els) + a[1];
+  const auto a = rd::unpack_args<rd::CmisWriteArgs>(u.args);
+  const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
+  const std::uint32_t page = a.Page, off = a.Offset, len = a.Length;
+  const bool is_oe = a.Target == static_cast<std::uint32_t>(rd::CmisTarget::kOe);
+  const std::uint32_t idx = (is_oe ? u.first_oe : u.first_els) + a.Index;
   if (is_oe && s.oes[idx].unresponsive) return rd::Completion::kDeviceFault;
   if (!is_oe && !s.els[idx].present) return rd::Completion::kNotPresent;
   if (!lower && !(is_oe ? oe_page_supported(page) : els_page_supported(page)))
-    return bad = 3, rd::Completion::kUnsupported;
+    return bad = static_cast<std::uint32_t>(rd::arg::kCmisWritePage), rd::Completion::kUnsupported;
   for (std::uint32_t i = off; i < off + len; ++i) {
     const int byte = ib(i) + (lower ? 0 : 128);
     if (!(is_oe ? oe_writable(page, byte) : els_writable(page, byte))) return rd::Completion::kReadOnly;
@@ -810,11 +813,11 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
       }
       oe_control_changed(s, idx);
     } else {
-      BankModel& b = oe.banks[a[2]];
+      BankModel& b = oe.banks[a.Bank];
       for (std::uint32_t i = off; i < off + len; ++i) b.p10[i] = u.data[i];
       b.p10[cmis::kP10ApplyDpInit - 128] = 0;  // trigger byte
       const std::uint32_t per_bank = s.platform.lanes_per_bank();
-      for (std::uint32_t i = 0; i < per_bank; ++i) dp_evaluate(s, idx, a[2] * per_bank + i);
+      for (std::uint32_t i = 0; i < per_bank; ++i) dp_evaluate(s, idx, a.Bank * per_bank + i);
     }
     touch(s);
     return rd::Completion::kOk;
@@ -824,14 +827,14 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
     e.control = u.data[cmis::kModuleControl];
     return rd::Completion::kOk;
   }
-  ElsBank& b = e.banks[a[2]];
+  ElsBank& b = e.banks[a.Bank];
   cmis::Page& target = page == 0x1A ? b.p1a_rw : b.p1b_rw;
   if (page == 0x1B) {
     // A set-point outside the advertised range (power 1Ah 128..131, bias 1Ah 132..135) is
     // refused whole, as a laser module must: nothing of the write lands (Result0 = 7, the data).
     cmis::Page candidate = target;
     for (std::uint32_t i = off; i < off + len; ++i) candidate[i] = u.data[i];
-    const std::uint32_t first = a[2] * 8;
+    const std::uint32_t first = a.Bank * 8;
     const std::uint32_t bias_min = cmis::bias_100ua(phys::kBiasMinMa), bias_max = cmis::bias_100ua(phys::kBiasMaxMa);
     const std::uint32_t power_min = cmis::power_10uw(phys::kLaserMinSetpointMw);
     const std::uint32_t power_max = cmis::power_10uw(phys::kLaserMaxSetpointMw);

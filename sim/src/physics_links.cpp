@@ -454,6 +454,8 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
     w.store(rd::at(rd::record::kPort, i, rd::field::kPortLinkUpCount), p.up_count);
     w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
     w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
+    for (std::uint32_t k = 0; k < p.mtu.size(); ++k)
+      w.store(rd::at(rd::record::kPort, i, rd::field::kPortMtu0) + 4 * k, p.mtu[k]);
   }
   for (std::uint32_t i = 0; i < u.lane_count; ++i) {
     const LaneModel& l = s.lanes[u.first_lane + i];

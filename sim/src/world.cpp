@@ -6,6 +6,7 @@
 #include <cstring>
 #include <thread>
 
+#include "cpo/hal/backend/refdev/mailbox.h"
 #include "physics.h"
 
 namespace cpo::sim {
@@ -387,9 +388,12 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     w.store(rd::reg::kPortSpeedGbps, pf.port_speed().value());
     std::uint32_t caps = 0;
     for (auto c : {rd::Capability::kCmis, rd::Capability::kPrbs, rd::Capability::kLoopback, rd::Capability::kTxFir,
-                   rd::Capability::kEventRing, rd::Capability::kSimulated})
+                   rd::Capability::kEventRing, rd::Capability::kMtu, rd::Capability::kStatusSnapshot,
+                   rd::Capability::kSimulated})
       caps |= 1u << static_cast<std::uint32_t>(c);
     w.store(rd::reg::kCapabilities, caps);
+    w.store(rd::reg::kMtuMin, PortModel::kMtuMin);
+    w.store(rd::reg::kMtuMax, PortModel::kMtuMax);
     w.store(rd::reg::kBreakoutCaps, s.breakout_caps);
     // PAM4 lanes (100G and 200G) run RS(544,514) or nothing (IEEE 802.3 clauses 91, 119, 120).
     w.store(rd::reg::kFecCaps,
@@ -531,80 +535,38 @@ void World::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::arr
 }
 
 rd::Completion World::validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
-  using C = rd::Completion;
-  const auto& a = u.args;
-  auto port_ok = [&](std::uint32_t idx) { return a[idx] < u.port_count; };
-  switch (static_cast<rd::Opcode>(u.opcode)) {
-    case rd::Opcode::kNop:
-    case rd::Opcode::kUnitReset: return C::kOk;
-    case rd::Opcode::kPortAdmin: {
-      if (!port_ok(0)) return bad = 0, C::kBadObject;
-      const PortModel& p = s.ports[u.first_port + a[0]];
-      if (a[1] != rd::kAllSubports && a[1] >= p.breakout) return bad = 1, C::kBadObject;
-      if (a[2] > 1) return bad = 2, C::kBadValue;
-      return C::kOk;
+  // The unit as the table's REFUSE rows ask about it (refdev/mailbox.h generates the checks).
+  struct View {
+    const SwitchModel& s;
+    const UnitModel& u;
+    std::uint32_t port_count() const { return u.port_count; }
+    std::uint32_t lane_count() const { return u.lane_count; }
+    std::uint32_t lanes_per_port() const { return s.lanes_per_port; }
+    std::uint32_t subports(std::uint32_t port) const { return s.ports[u.first_port + port].breakout; }
+    std::uint32_t modules(std::uint32_t target) const {
+      return target == static_cast<std::uint32_t>(rd::CmisTarget::kOe) ? u.oe_count : u.els_count;
     }
-    case rd::Opcode::kBreakout: {
-      if (a[0] >= u.port_count) return bad = 0, C::kBadObject;
-      if (a[1] == 0) return bad = 1, C::kBadValue;
-      if (a[1] > u.port_count - a[0]) return bad = 1, C::kBadObject;
-      if (a[2] != 1 && a[2] != 2 && a[2] != 4 && a[2] != 8) return bad = 2, C::kBadValue;
-      if (!(s.breakout_caps & (1u << a[2])) || a[2] > s.lanes_per_port) return bad = 2, C::kUnsupported;
-      return C::kOk;
+    std::uint32_t banks(std::uint32_t target, std::uint32_t index) const {
+      return target == static_cast<std::uint32_t>(rd::CmisTarget::kOe)
+                 ? u32(s.platform.optical_engines()[u.first_oe + index].banks.size())
+                 : s.platform.els_modules()[u.first_els + index].cmis_banks();
     }
-    case rd::Opcode::kFecMode:
-    case rd::Opcode::kLoopback: {
-      if (!port_ok(0)) return bad = 0, C::kBadObject;
-      const bool fec = static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kFecMode;
-      if (a[1] > (fec ? 3u : 2u)) return bad = 1, C::kBadValue;
-      const std::uint32_t caps = u.win.load(fec ? rd::reg::kFecCaps : rd::reg::kLoopbackCaps);
-      if (!(caps & (1u << a[1]))) return bad = 1, C::kUnsupported;
-      return C::kOk;
+    std::uint32_t breakout_caps() const { return s.breakout_caps; }
+    std::uint32_t fec_caps() const { return u.win.load(rd::reg::kFecCaps); }
+    std::uint32_t prbs_caps() const { return u.win.load(rd::reg::kPrbsCaps); }
+    std::uint32_t loopback_caps() const { return u.win.load(rd::reg::kLoopbackCaps); }
+    std::uint32_t event_producer() const { return u.evt_producer; }
+    std::uint32_t mtu_min() const { return PortModel::kMtuMin; }
+    std::uint32_t mtu_max() const { return PortModel::kMtuMax; }
+    bool dma_target(std::uint32_t lo, std::uint32_t hi, std::uint32_t bytes) const {
+      // The only host memory this device may write is the buffer its Bar handed out.
+      return u.dma != nullptr && reinterpret_cast<std::uintptr_t>(u.dma.get()) == ((std::uint64_t{hi} << 32) | lo) &&
+             bytes <= rd::region::kStatus.bytes;
     }
-    case rd::Opcode::kTxFir: {
-      if (a[0] >= u.lane_count) return bad = 0, C::kBadObject;
-      const auto pre = static_cast<std::int32_t>(a[1]), main = static_cast<std::int32_t>(a[2]),
-                 post = static_cast<std::int32_t>(a[3]);
-      if (pre < rd::kTxFirPreMin || pre > rd::kTxFirPreMax) return bad = 1, C::kBadValue;
-      if (main < rd::kTxFirMainMin || main > rd::kTxFirMainMax) return bad = 2, C::kBadValue;
-      if (post < rd::kTxFirPostMin || post > rd::kTxFirPostMax) return bad = 3, C::kBadValue;
-      if (-pre + main - post > rd::kTxFirSwingMax) return bad = 2, C::kBadValue;
-      return C::kOk;
-    }
-    case rd::Opcode::kPrbs: {
-      if (a[0] >= u.lane_count) return bad = 0, C::kBadObject;
-      if (a[1] > 4) return bad = 1, C::kBadValue;
-      if (a[2] & ~7u) return bad = 2, C::kBadValue;
-      if (a[1] == 0 && (a[2] & 3u)) return bad = 2, C::kBadValue;
-      if (!(u.win.load(rd::reg::kPrbsCaps) & (1u << a[1]))) return bad = 1, C::kUnsupported;
-      return C::kOk;
-    }
-    case rd::Opcode::kCmisRead:
-    case rd::Opcode::kCmisWrite: {
-      const bool write = static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kCmisWrite;
-      if (a[0] > 1) return bad = 0, C::kBadValue;
-      if (a[3] > 0xFF) return bad = 3, C::kBadValue;
-      if (a[4] > 1) return bad = 4, C::kBadValue;
-      const bool oe = a[0] == static_cast<std::uint32_t>(rd::CmisTarget::kOe);
-      if (a[1] >= (oe ? u.oe_count : u.els_count)) return bad = 1, C::kBadObject;
-      const std::uint32_t banks = oe ? u32(s.oes[u.first_oe + a[1]].banks.size()) : (s.lasers_per_els + 7) / 8;
-      if (a[4] == 1 && a[2] >= banks) return bad = 2, C::kBadObject;
-      if (write) {
-        if (a[5] > 127) return bad = 5, C::kBadValue;
-        if (a[6] == 0 || a[6] > 128 - a[5]) return bad = 6, C::kBadValue;
-      }
-      return C::kOk;
-    }
-    case rd::Opcode::kEventAck: {
-      if (static_cast<std::int32_t>(u.evt_producer - a[0]) < 0) return bad = 0, C::kBadValue;
-      return C::kOk;
-    }
-    case rd::Opcode::kCountersClear: {
-      if (a[0] != rd::kAllPorts && a[0] >= u.port_count) return bad = 0, C::kBadObject;
-      return C::kOk;
-    }
-  }
-  return bad = 0, C::kBadOpcode;
+  };
+  const rd::Refusal r = rd::check(u.opcode, u.args, View{s, u});
+  bad = r.arg;
+  return r.code;
 }
 
 void World::execute(SwitchModel& s, UnitModel& u) {
@@ -613,7 +575,9 @@ void World::execute(SwitchModel& s, UnitModel& u) {
     complete(s, u, u.early, {u.early_result0, 0, 0, 0});
     return;
   }
-  const auto& a = u.args;
+  // A snapshot changes nothing in the model: no physics to settle for it.
+  if (static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kStatusSnapshot)
+    return complete(s, u, C::kOk, status_snapshot(s, u));
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
   touch(s);
@@ -621,73 +585,80 @@ void World::execute(SwitchModel& s, UnitModel& u) {
     case rd::Opcode::kNop:
     case rd::Opcode::kUnitReset: break;
     case rd::Opcode::kPortAdmin: {
-      const std::uint32_t port = u.first_port + a[0];
+      const auto a = rd::unpack_args<rd::PortAdminArgs>(u.args);
+      const std::uint32_t port = u.first_port + a.Port;
       PortModel& p = s.ports[port];
       const std::uint32_t all = (1u << p.breakout) - 1u;
-      const std::uint32_t mask = a[1] == rd::kAllSubports ? all : (1u << a[1]);
-      if (a[2] == 1) {
+      const std::uint32_t mask = a.Subport == rd::kAllSubports ? all : (1u << a.Subport);
+      if (a.Up == 1) {
         p.admin |= mask;
       } else {
         p.admin &= ~mask;
         for (std::uint32_t sub = 0; sub < p.breakout; ++sub)
           if (mask & (1u << sub)) link_down(s, port, sub, rd::LinkCause::kAdminDown);
       }
-      res[0] = p.admin;
+      res = rd::pack_results(rd::PortAdminResults{.AdminMask = p.admin});
       break;
     }
     case rd::Opcode::kBreakout: {
+      const auto a = rd::unpack_args<rd::BreakoutArgs>(u.args);
       // Atomic: every port is checked before any changes.
-      for (std::uint32_t i = 0; i < a[1]; ++i) {
-        if (s.ports[u.first_port + a[0] + i].admin != 0) {
+      for (std::uint32_t i = 0; i < a.Count; ++i) {
+        if (s.ports[u.first_port + a.FirstPort + i].admin != 0) {
           code = C::kWrongState;
-          res[0] = 0;
-          res[1] = a[0] + i;
+          res = rd::pack_results(rd::BreakoutResults{.Changed = 0, .Port = a.FirstPort + i});
           break;
         }
       }
       if (code != C::kOk) break;
       std::uint32_t changed = 0;
-      for (std::uint32_t i = 0; i < a[1]; ++i) {
-        const std::uint32_t port = u.first_port + a[0] + i;
+      for (std::uint32_t i = 0; i < a.Count; ++i) {
+        const std::uint32_t port = u.first_port + a.FirstPort + i;
         PortModel& p = s.ports[port];
-        if (p.breakout == a[2]) continue;
+        if (p.breakout == a.Subports) continue;
         for (std::uint32_t sub = 0; sub < p.breakout; ++sub) link_down(s, port, sub, rd::LinkCause::kReconfigured);
-        p.breakout = a[2];
+        p.breakout = a.Subports;
+        p.mtu = PortModel{}.mtu;  // new sub-ports start at the default MTU (SetMtu)
         p.training = 0;
         for (auto& t : p.train_token) ++t;
         ++changed;
       }
-      res[0] = changed;
+      res = rd::pack_results(rd::BreakoutResults{.Changed = changed, .Port = 0});
       break;
     }
     case rd::Opcode::kFecMode:
     case rd::Opcode::kLoopback: {
-      const std::uint32_t port = u.first_port + a[0];
+      // Both take (Port, Mode) in the same words; the table's offset checks keep it so.
+      static_assert(rd::arg::kFecModePort == rd::arg::kLoopbackPort && rd::arg::kFecModeMode == rd::arg::kLoopbackMode);
+      const auto a = rd::unpack_args<rd::FecModeArgs>(u.args);
+      const std::uint32_t port = u.first_port + a.Port;
       PortModel& p = s.ports[port];
       const bool fec = static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kFecMode;
-      const bool same = fec ? p.fec == static_cast<rd::Fec>(a[1]) : p.loopback == static_cast<rd::Loopback>(a[1]);
+      const bool same = fec ? p.fec == static_cast<rd::Fec>(a.Mode) : p.loopback == static_cast<rd::Loopback>(a.Mode);
       if (same) break;
       if (fec)
-        p.fec = static_cast<rd::Fec>(a[1]);
+        p.fec = static_cast<rd::Fec>(a.Mode);
       else
-        p.loopback = static_cast<rd::Loopback>(a[1]);
+        p.loopback = static_cast<rd::Loopback>(a.Mode);
       for (std::uint32_t sub = 0; sub < p.breakout; ++sub) link_down(s, port, sub, rd::LinkCause::kReconfigured);
       break;
     }
     case rd::Opcode::kTxFir: {
-      LaneModel& l = s.lanes[u.first_lane + a[0]];
-      l.fir_pre = static_cast<std::int32_t>(a[1]);
-      l.fir_main = static_cast<std::int32_t>(a[2]);
-      l.fir_post = static_cast<std::int32_t>(a[3]);
+      const auto a = rd::unpack_args<rd::TxFirArgs>(u.args);
+      LaneModel& l = s.lanes[u.first_lane + a.Lane];
+      l.fir_pre = rd::as_i32(a.Pre);
+      l.fir_main = rd::as_i32(a.Main);
+      l.fir_post = rd::as_i32(a.Post);
       break;
     }
     case rd::Opcode::kPrbs: {
-      LaneModel& l = s.lanes[u.first_lane + a[0]];
+      const auto a = rd::unpack_args<rd::PrbsArgs>(u.args);
+      LaneModel& l = s.lanes[u.first_lane + a.Lane];
       const bool chk_before = l.chk;
-      l.pattern = static_cast<rd::PrbsPattern>(a[1]);
-      l.gen = (a[2] & 1u) != 0;
-      l.chk = (a[2] & 2u) != 0;
-      if ((a[2] & 4u) || (l.chk && !chk_before)) {
+      l.pattern = static_cast<rd::PrbsPattern>(a.Pattern);
+      l.gen = rd::bits::kPrbsFlagsGenerator.get(a.Flags) != 0;
+      l.chk = rd::bits::kPrbsFlagsChecker.get(a.Flags) != 0;
+      if (rd::bits::kPrbsFlagsClearCounters.get(a.Flags) != 0 || (l.chk && !chk_before)) {
         l.prbs_err = l.prbs_bits = 0;
         l.prbs_err_acc = l.prbs_bits_acc = 0;
       }
@@ -696,9 +667,9 @@ void World::execute(SwitchModel& s, UnitModel& u) {
     case rd::Opcode::kCmisRead: {
       std::uint32_t bad = 0;
       code = cmis_read(s, u, bad);
-      res[0] = code == C::kOk ? 128 : bad;
+      res = rd::pack_results(rd::CmisReadResults{.Bytes = code == C::kOk ? rd::kMailboxDataBytes : bad});
       if (code == C::kOk) {
-        for (std::size_t i = 0; i < 32; ++i) {
+        for (std::size_t i = 0; i < rd::kMailboxDataBytes / 4; ++i) {
           std::uint32_t word = 0;
           for (std::size_t k = 0; k < 4; ++k) word |= static_cast<std::uint32_t>(u.data[4 * i + k]) << (8 * k);
           u.win.store(rd::mbx_data_word(i), word);
@@ -709,20 +680,23 @@ void World::execute(SwitchModel& s, UnitModel& u) {
     case rd::Opcode::kCmisWrite: {
       std::uint32_t bad = 0;
       code = cmis_write(s, u, bad);
-      res[0] = code == C::kOk ? 0 : bad;
+      res[0] = code == C::kOk ? 0 : bad;  // CmisWrite has no results; Result0 names a refused argument
       break;
     }
     case rd::Opcode::kEventAck: {
-      res[0] = u.evt_producer;
-      res[1] = u.evt_lost;
+      const auto a = rd::unpack_args<rd::EventAckArgs>(u.args);
+      res = rd::pack_results(rd::EventAckResults{.Producer = u.evt_producer, .Lost = u.evt_lost});
       u.evt_lost = 0;
-      u.win.store(rd::reg::kEvtConsumer, a[0]);
+      u.win.store(rd::reg::kEvtConsumer, a.Consumer);
       u.win.store(rd::reg::kEvtLost, 0);
       break;
     }
+    case rd::Opcode::kSetMtu: res = set_mtu(s, u); break;
+    case rd::Opcode::kStatusSnapshot: break;  // above
     case rd::Opcode::kCountersClear: {
-      const std::uint32_t first = a[0] == rd::kAllPorts ? 0 : a[0];
-      const std::uint32_t n = a[0] == rd::kAllPorts ? u.port_count : 1;
+      const auto a = rd::unpack_args<rd::CountersClearArgs>(u.args);
+      const std::uint32_t first = a.Port == rd::kAllPorts ? 0 : a.Port;
+      const std::uint32_t n = a.Port == rd::kAllPorts ? u.port_count : 1;
       for (std::uint32_t i = first; i < first + n; ++i) {
         PortModel& p = s.ports[u.first_port + i];
         p.down_count = p.up_count = 0;
@@ -758,6 +732,7 @@ void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
     p.training = 0;
     for (auto& t : p.train_token) ++t;
     p.breakout = s.default_breakout;
+    p.mtu = PortModel{}.mtu;
     p.fec = rd::Fec::kRs544;
     p.loopback = rd::Loopback::kNone;
     p.down_cause = rd::LinkCause::kUnitReset;

@@ -63,6 +63,7 @@ class UnitBar final : public Bar {
   void write32(std::size_t offset, std::uint32_t value) noexcept override;
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept override;
   void wait(std::chrono::nanoseconds duration) noexcept override;
+  [[nodiscard]] DmaRegion dma_region() const noexcept override;  // status_snapshot.cpp
 
  private:
   World* world_;
@@ -94,6 +95,10 @@ struct UnitModel {
   bool hung = false;
   // firmware counters
   std::uint32_t heartbeat = 0, generation = 0, evt_producer = 0, evt_lost = 0;
+  // host memory for StatusSnapshot, allocated on the driver's first dma_region() call so
+  // that large fabrics without a driver cost nothing (status_snapshot.cpp)
+  mutable std::once_flag dma_once;
+  mutable std::unique_ptr<std::uint32_t[]> dma;
 };
 
 struct LaserModel {
@@ -211,6 +216,12 @@ struct PortModel {
   std::array<std::uint64_t, 8> train_token{};
   std::uint32_t training = 0;  // bit s: sub-port s training
   std::uint32_t unit = 0, first_lane = 0, lanes = 0;
+  // MTU per sub-port (SetMtu, port_mtu.cpp). 68 is the IPv4 minimum (RFC 791), 9216 the
+  // largest MTU Spectrum-class switch ASICs accept (NVIDIA Cumulus Linux, "MTU": up to 9216),
+  // 9100 the default port MTU SONiC configures (sonic-buildimage port_config.ini).
+  static constexpr std::uint32_t kMtuMin = 68, kMtuMax = 9216, kMtuDefault = 9100;
+  std::array<std::uint32_t, 8> mtu{kMtuDefault, kMtuDefault, kMtuDefault, kMtuDefault,
+                                   kMtuDefault, kMtuDefault, kMtuDefault, kMtuDefault};
 };
 
 struct SwitchModel {
@@ -291,6 +302,8 @@ class World {
   void execute(SwitchModel& s, UnitModel& u);
   rd::Completion cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
   rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
+  std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);          // port_mtu.cpp
+  std::array<std::uint32_t, 4> status_snapshot(SwitchModel& s, UnitModel& u);  // status_snapshot.cpp
   cmis::Page oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
   cmis::Page els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
   void oe_control_changed(SwitchModel& s, std::uint32_t oe);

@@ -170,7 +170,7 @@ TEST_F(ReferenceDriverTest, OwnRangeChecksWithoutTheValidatingLayer) {
   EXPECT_STATUS(driver_->read_telemetry(UnitId(4), t), Code::out_of_range, "unit 4");
   std::array<std::uint8_t, 8> b{};
   EXPECT_STATUS(driver_->read_cmis({OeId(0), BankId(0), 0, 124}, b), Code::invalid_argument,
-                "do not fit one CMIS half page");
+                "8 bytes would cross byte 128");
   EXPECT_STATUS(driver_->read_cmis({ElsId(18), BankId(0), 0x1a, 128}, b), Code::out_of_range, "els 18");
   EXPECT_STATUS(driver_->read_cmis({OeId(2), BankId(3), 0x11, 128}, b), Code::out_of_range,
                 "CmisRead of oe 2 bank 3 page 11h byte 128 refused by the device: BadObject (argument 2");

@@ -12,10 +12,12 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <tuple>
 #include <vector>
 
 #include "cpo/hal/backend/bar.h"
+#include "cpo/hal/backend/refdev/mailbox.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/platform.h"
 
@@ -26,29 +28,17 @@ namespace rd = ::cpo::refdev;
 class FakeUnit final : public Bar {
  public:
   FakeUnit(const Platform& platform, std::uint32_t unit) : mem_(rd::kWindowBytes / 4, 0), unit_(unit) {
-    const auto ports = *platform.ports_of(UnitId(unit));
-    port_count_ = static_cast<std::uint32_t>(ports.size());
-    first_port_ = ports.front().value();
+    const UnitRanges r = *platform.unit_ranges(UnitId(unit));
+    port_count_ = r.port_count;
+    first_port_ = r.first_port;
     lanes_per_port_ = static_cast<std::uint32_t>(platform.ports()[first_port_].lanes.size());
-    first_lane_ = platform.ports()[first_port_].lanes.front().value();
-    std::uint32_t oe_count = 0, first_oe = ~0u;
-    for (const auto& oe : platform.optical_engines()) {
-      if (oe.unit.value() != unit) continue;
-      ++oe_count;
-      first_oe = std::min(first_oe, oe.id.value());
-    }
-    std::uint32_t els_lo = ~0u, els_hi = 0;
-    for (const auto& els : platform.els_modules()) {
-      for (const auto& laser : els.lasers) {
-        if (platform.lanes()[laser.lanes.front().value()].unit.value() != unit) continue;
-        els_lo = std::min(els_lo, els.id.value());
-        els_hi = std::max(els_hi, els.id.value());
-      }
-    }
-    els_count_ = els_hi - els_lo + 1;
+    first_lane_ = r.first_lane;
+    const std::uint32_t oe_count = r.oe_count, first_oe = r.first_oe, els_lo = r.first_els;
+    els_count_ = r.els_count;
     lasers_per_els_ = static_cast<std::uint32_t>(platform.els_modules().front().lasers.size());
     oe_count_ = oe_count;
     banks_ = static_cast<std::uint32_t>(platform.optical_engines().front().banks.size());
+    els_banks_ = platform.els_modules().front().cmis_banks();
     using namespace rd::reg;
     raw(kMagic) = rd::kMagic;
     raw(kVersion) = rd::kVersion;
@@ -71,7 +61,7 @@ class FakeUnit final : public Bar {
     raw(kCapabilities) = 0x1f;  // Cmis, Prbs, Loopback, TxFir, EventRing
     raw(kBreakoutCaps) = (1u << 1) | (1u << 2) | (1u << 4);
     raw(kFecCaps) = (1u << 0) | (1u << 3);  // none, rs544
-    raw(kPrbsCaps) = 0x1e;                  // the four patterns
+    raw(kPrbsCaps) = 0x1f;                  // Off and the four patterns
     raw(kLoopbackCaps) = 0x7;
     raw(kEventRingSize) = rd::kEventRingEntries;
     reset_state();
@@ -249,128 +239,147 @@ class FakeUnit final : public Bar {
     raw(rd::reg::kMbxCompTag) = tag;  // last, as the table requires
   }
 
+  // The unit as the table's REFUSE rows ask about it: the fake refuses arguments with the
+  // same generated checks as the simulator (refdev/mailbox.h).
+  struct View {
+    FakeUnit& f;
+    std::uint32_t port_count() const { return f.port_count_; }
+    std::uint32_t lane_count() const { return f.port_count_ * f.lanes_per_port_; }
+    std::uint32_t lanes_per_port() const { return f.lanes_per_port_; }
+    std::uint32_t subports(std::uint32_t port) const {
+      return f.field(rd::record::kPort, port, rd::field::kPortBreakout);
+    }
+    std::uint32_t modules(std::uint32_t target) const {
+      return rd::is(target, rd::CmisTarget::kEls) ? f.els_count_ : f.oe_count_;
+    }
+    std::uint32_t banks(std::uint32_t target, std::uint32_t) const {
+      return rd::is(target, rd::CmisTarget::kEls) ? f.els_banks_ : f.banks_;
+    }
+    std::uint32_t breakout_caps() const { return f.raw(rd::reg::kBreakoutCaps); }
+    std::uint32_t fec_caps() const { return f.raw(rd::reg::kFecCaps); }
+    std::uint32_t prbs_caps() const { return f.raw(rd::reg::kPrbsCaps); }
+    std::uint32_t loopback_caps() const { return f.raw(rd::reg::kLoopbackCaps); }
+    std::uint32_t event_producer() const { return f.raw(rd::reg::kEvtProducer); }
+    // The fake implements neither SetMtu nor StatusSnapshot (no capability bits): the
+    // driver never sends them, and would get BadValue if it did.
+    std::uint32_t mtu_min() const { return 1; }
+    std::uint32_t mtu_max() const { return 0; }
+    bool dma_target(std::uint32_t, std::uint32_t, std::uint32_t) const { return false; }
+  };
+
   void execute(std::uint32_t tag) {
     using C = rd::Completion;
     const auto op = static_cast<rd::Opcode>(latched_op_);
     opcodes.push_back(static_cast<std::uint32_t>(op));
-    const std::array<std::uint32_t, 8> a = latched_args_;
-    auto done = [&](C c, std::uint32_t r0 = 0, std::uint32_t r1 = 0) { complete(tag, c, {r0, r1, 0, 0}); };
-    const std::uint32_t lanes = port_count_ * lanes_per_port_;
+    auto done = [&](C c, rd::ResultWords r = {}) { complete(tag, c, r); };
+    if (const rd::Refusal refused = rd::check(latched_op_, latched_args_, View{*this}); !refused.ok()) {
+      return done(refused.code, {refused.arg, 0, 0, 0});
+    }
+    const std::span<const std::uint32_t> words = latched_args_;
     switch (op) {
       case rd::Opcode::kNop: return done(C::kOk);
       case rd::Opcode::kPortAdmin: {
-        if (a[0] >= port_count_) return done(C::kBadObject, 0);
-        const std::uint32_t subs = field(rd::record::kPort, a[0], rd::field::kPortBreakout);
-        if (a[1] != rd::kAllSubports && a[1] >= subs) return done(C::kBadObject, 1);
-        if (a[2] > 1) return done(C::kBadValue, 2);
-        const std::uint32_t bits = a[1] == rd::kAllSubports ? (1u << subs) - 1 : 1u << a[1];
-        auto& admin = field(rd::record::kPort, a[0], rd::field::kPortAdminMask);
-        const std::uint32_t before = field(rd::record::kPort, a[0], rd::field::kPortOperMask);
+        const auto a = rd::unpack_args<rd::PortAdminArgs>(words);
+        const std::uint32_t subs = field(rd::record::kPort, a.Port, rd::field::kPortBreakout);
+        const std::uint32_t bits = a.Subport == rd::kAllSubports ? (1u << subs) - 1 : 1u << a.Subport;
+        auto& admin = field(rd::record::kPort, a.Port, rd::field::kPortAdminMask);
+        const std::uint32_t before = field(rd::record::kPort, a.Port, rd::field::kPortOperMask);
         publish([&] {
-          admin = a[2] != 0 ? (admin | bits) : (admin & ~bits);
-          field(rd::record::kPort, a[0], rd::field::kPortOperMask) = admin;  // links follow admin here
+          admin = a.Up != 0 ? (admin | bits) : (admin & ~bits);
+          field(rd::record::kPort, a.Port, rd::field::kPortOperMask) = admin;  // links follow admin here
         });
         for (std::uint32_t s = 0; s < subs; ++s) {
           const bool was = (before >> s) & 1u, is = (admin >> s) & 1u;
           if (was != is) {
             push_event(is ? rd::EventType::kLinkUp : rd::EventType::kLinkDown,
-                       rd::make_object(rd::ObjectKind::kPort, a[0], s),
+                       rd::make_object(rd::ObjectKind::kPort, a.Port, s),
                        is ? 0 : static_cast<std::uint32_t>(rd::LinkCause::kAdminDown));
           }
         }
-        return done(C::kOk, admin);
+        return done(C::kOk, rd::pack_results(rd::PortAdminResults{.AdminMask = admin}));
       }
       case rd::Opcode::kBreakout: {
-        if (a[0] >= port_count_) return done(C::kBadObject, 0);
-        if (a[1] == 0) return done(C::kBadValue, 1);
-        if (a[0] + a[1] > port_count_) return done(C::kBadObject, 1);
-        if (a[2] != 1 && a[2] != 2 && a[2] != 4 && a[2] != 8) return done(C::kBadValue, 2);
-        if (((raw(rd::reg::kBreakoutCaps) >> a[2]) & 1u) == 0 || a[2] > lanes_per_port_) {
-          return done(C::kUnsupported, 2);
-        }
-        for (std::uint32_t p = a[0]; p < a[0] + a[1]; ++p) {
-          if (field(rd::record::kPort, p, rd::field::kPortAdminMask) != 0) return done(C::kWrongState, 0, p);
+        const auto a = rd::unpack_args<rd::BreakoutArgs>(words);
+        for (std::uint32_t p = a.FirstPort; p < a.FirstPort + a.Count; ++p) {
+          if (field(rd::record::kPort, p, rd::field::kPortAdminMask) != 0) {
+            return done(C::kWrongState, rd::pack_results(rd::BreakoutResults{.Changed = 0, .Port = p}));
+          }
         }
         std::uint32_t changed = 0;
         publish([&] {
-          for (std::uint32_t p = a[0]; p < a[0] + a[1]; ++p) {
+          for (std::uint32_t p = a.FirstPort; p < a.FirstPort + a.Count; ++p) {
             auto& b = field(rd::record::kPort, p, rd::field::kPortBreakout);
-            if (b != a[2]) ++changed;
-            b = a[2];
-            field(rd::record::kPort, p, rd::field::kPortSubportGbps) = raw(rd::reg::kPortSpeedGbps) / a[2];
+            if (b != a.Subports) ++changed;
+            b = a.Subports;
+            field(rd::record::kPort, p, rd::field::kPortSubportGbps) = raw(rd::reg::kPortSpeedGbps) / a.Subports;
           }
         });
-        return done(C::kOk, changed);
+        return done(C::kOk, rd::pack_results(rd::BreakoutResults{.Changed = changed, .Port = 0}));
       }
-      case rd::Opcode::kFecMode:
-        if (a[0] >= port_count_) return done(C::kBadObject, 0);
-        if (a[1] > 3) return done(C::kBadValue, 1);
-        if (((raw(rd::reg::kFecCaps) >> a[1]) & 1u) == 0) return done(C::kUnsupported, 1);
-        publish([&] { field(rd::record::kPort, a[0], rd::field::kPortFec) = a[1]; });
+      case rd::Opcode::kFecMode: {
+        const auto a = rd::unpack_args<rd::FecModeArgs>(words);
+        publish([&] { field(rd::record::kPort, a.Port, rd::field::kPortFec) = a.Mode; });
         return done(C::kOk);
+      }
       case rd::Opcode::kTxFir: {
-        if (a[0] >= lanes) return done(C::kBadObject, 0);
-        const auto pre = static_cast<std::int32_t>(a[1]), main = static_cast<std::int32_t>(a[2]),
-                   post = static_cast<std::int32_t>(a[3]);
-        if (pre < rd::kTxFirPreMin || pre > rd::kTxFirPreMax) return done(C::kBadValue, 1);
-        if (main < rd::kTxFirMainMin || main > rd::kTxFirMainMax) return done(C::kBadValue, 2);
-        if (post < rd::kTxFirPostMin || post > rd::kTxFirPostMax) return done(C::kBadValue, 3);
-        if (-pre + main - post > rd::kTxFirSwingMax) return done(C::kBadValue, 2);
+        const auto a = rd::unpack_args<rd::TxFirArgs>(words);
         publish([&] {
-          field(rd::record::kLane, a[0], rd::field::kLaneTxFirPre) = a[1];
-          field(rd::record::kLane, a[0], rd::field::kLaneTxFirMain) = a[2];
-          field(rd::record::kLane, a[0], rd::field::kLaneTxFirPost) = a[3];
+          field(rd::record::kLane, a.Lane, rd::field::kLaneTxFirPre) = a.Pre;
+          field(rd::record::kLane, a.Lane, rd::field::kLaneTxFirMain) = a.Main;
+          field(rd::record::kLane, a.Lane, rd::field::kLaneTxFirPost) = a.Post;
         });
         return done(C::kOk);
       }
       case rd::Opcode::kPrbs: {
-        if (a[0] >= lanes) return done(C::kBadObject, 0);
-        if (a[1] > 4) return done(C::kBadValue, 1);
-        if (a[2] > 7 || (a[1] == 0 && (a[2] & 3u) != 0)) return done(C::kBadValue, 2);
+        const auto a = rd::unpack_args<rd::PrbsArgs>(words);
+        const bool checker = rd::bits::kPrbsFlagsChecker.get(a.Flags) != 0;
         publish([&] {
-          field(rd::record::kLane, a[0], rd::field::kLanePrbs) = rd::bits::kPrbsConfigPattern.put(a[1]) |
-                                                                 rd::bits::kPrbsConfigGenerator.put(a[2] & 1u) |
-                                                                 rd::bits::kPrbsConfigChecker.put((a[2] >> 1) & 1u);
-          auto& flags = field(rd::record::kLane, a[0], rd::field::kLaneFlags);
-          flags = (a[2] & 2u) ? (flags | rd::bits::kLaneFlagsPrbsLock.mask())
-                              : (flags & ~rd::bits::kLaneFlagsPrbsLock.mask());
-          if (a[2] & 4u) {
-            field(rd::record::kLane, a[0], rd::field::kLanePrbsErrorsLo) = 0;
-            field(rd::record::kLane, a[0], rd::field::kLanePrbsBitsLo) = 0;
+          field(rd::record::kLane, a.Lane, rd::field::kLanePrbs) =
+              rd::bits::kPrbsConfigPattern.put(a.Pattern) |
+              rd::bits::kPrbsConfigGenerator.put(rd::bits::kPrbsFlagsGenerator.get(a.Flags)) |
+              rd::bits::kPrbsConfigChecker.put(checker ? 1u : 0u);
+          auto& flags = field(rd::record::kLane, a.Lane, rd::field::kLaneFlags);
+          flags =
+              checker ? (flags | rd::bits::kLaneFlagsPrbsLock.mask()) : (flags & ~rd::bits::kLaneFlagsPrbsLock.mask());
+          if (rd::bits::kPrbsFlagsClearCounters.get(a.Flags) != 0) {
+            field(rd::record::kLane, a.Lane, rd::field::kLanePrbsErrorsLo) = 0;
+            field(rd::record::kLane, a.Lane, rd::field::kLanePrbsBitsLo) = 0;
           }
         });
         return done(C::kOk);
       }
-      case rd::Opcode::kLoopback:
-        if (a[0] >= port_count_) return done(C::kBadObject, 0);
-        if (a[1] > 2) return done(C::kBadValue, 1);
-        publish([&] { field(rd::record::kPort, a[0], rd::field::kPortLoopback) = a[1]; });
+      case rd::Opcode::kLoopback: {
+        const auto a = rd::unpack_args<rd::LoopbackArgs>(words);
+        publish([&] { field(rd::record::kPort, a.Port, rd::field::kPortLoopback) = a.Mode; });
         return done(C::kOk);
-      case rd::Opcode::kCmisRead:
-      case rd::Opcode::kCmisWrite: {
-        const bool write = op == rd::Opcode::kCmisWrite;
-        if (a[0] > 1) return done(C::kBadValue, 0);
-        const bool els = a[0] == 1;
-        if (a[1] >= (els ? els_count_ : oe_count_)) return done(C::kBadObject, 1);
-        if (a[2] >= (els ? 1 : banks_)) return done(C::kBadObject, 2);
-        if (a[3] > 0xff) return done(C::kBadValue, 3);
-        if (a[4] > 1) return done(C::kBadValue, 4);
-        if (els && field(rd::record::kEls, a[1], rd::field::kElsPresent) == 0) return done(C::kNotPresent);
-        if (a[4] == 1 && cmis_pages.count(a[3]) == 0) return done(C::kUnsupported, 3);
-        auto& bytes = cmis[{a[0], a[1], a[4] == 0 ? 0 : a[2], a[4] == 0 ? 0 : a[3], a[4]}];
-        if (write) {
-          if (a[5] > 127 || a[6] == 0 || a[5] + a[6] > 128) return done(C::kBadValue, 5);
-          if (a[4] == 0 && a[5] + a[6] > 126) return done(C::kReadOnly);  // bank/page select bytes
-          for (std::uint32_t i = a[5]; i < a[5] + a[6]; ++i) {
-            bytes[i] = static_cast<std::uint8_t>(raw(rd::mbx_data_word(i / 4)) >> (8 * (i % 4)));
-          }
-          return done(C::kOk);
+      }
+      case rd::Opcode::kCmisRead: {
+        const auto a = rd::unpack_args<rd::CmisReadArgs>(words);
+        const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
+        if (rd::is(a.Target, rd::CmisTarget::kEls) && field(rd::record::kEls, a.Index, rd::field::kElsPresent) == 0) {
+          return done(C::kNotPresent);
         }
+        if (!lower && cmis_pages.count(a.Page) == 0) return done(C::kUnsupported, {3, 0, 0, 0});
+        auto& bytes = cmis[{a.Target, a.Index, lower ? 0 : a.Bank, lower ? 0 : a.Page, a.Region}];
         for (std::uint32_t w = 0; w < 32; ++w) {
           raw(rd::mbx_data_word(w)) = std::uint32_t{bytes[4 * w]} | std::uint32_t{bytes[4 * w + 1]} << 8 |
                                       std::uint32_t{bytes[4 * w + 2]} << 16 | std::uint32_t{bytes[4 * w + 3]} << 24;
         }
-        return done(C::kOk, 128);
+        return done(C::kOk, rd::pack_results(rd::CmisReadResults{.Bytes = rd::kMailboxDataBytes}));
+      }
+      case rd::Opcode::kCmisWrite: {
+        const auto a = rd::unpack_args<rd::CmisWriteArgs>(words);
+        const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
+        if (rd::is(a.Target, rd::CmisTarget::kEls) && field(rd::record::kEls, a.Index, rd::field::kElsPresent) == 0) {
+          return done(C::kNotPresent);
+        }
+        if (!lower && cmis_pages.count(a.Page) == 0) return done(C::kUnsupported, {3, 0, 0, 0});
+        if (lower && a.Offset + a.Length > 126) return done(C::kReadOnly);  // bank/page select bytes
+        auto& bytes = cmis[{a.Target, a.Index, lower ? 0 : a.Bank, lower ? 0 : a.Page, a.Region}];
+        for (std::uint32_t i = a.Offset; i < a.Offset + a.Length; ++i) {
+          bytes[i] = static_cast<std::uint8_t>(raw(rd::mbx_data_word(i / 4)) >> (8 * (i % 4)));
+        }
+        return done(C::kOk);
       }
       case rd::Opcode::kUnitReset:
         reset_state();
@@ -378,23 +387,23 @@ class FakeUnit final : public Bar {
         push_event(rd::EventType::kUnitReset, rd::make_object(rd::ObjectKind::kUnit, 0));
         return;
       case rd::Opcode::kEventAck: {
-        if (a[0] - raw(rd::reg::kEvtConsumer) > raw(rd::reg::kEvtProducer) - raw(rd::reg::kEvtConsumer)) {
-          return done(C::kBadValue, 0);
-        }
+        const auto a = rd::unpack_args<rd::EventAckArgs>(words);
         const std::uint32_t lost = raw(rd::reg::kEvtLost);
-        raw(rd::reg::kEvtConsumer) = a[0];
+        raw(rd::reg::kEvtConsumer) = a.Consumer;
         raw(rd::reg::kEvtLost) = 0;
-        return done(C::kOk, raw(rd::reg::kEvtProducer), lost);
+        return done(C::kOk,
+                    rd::pack_results(rd::EventAckResults{.Producer = raw(rd::reg::kEvtProducer), .Lost = lost}));
       }
       case rd::Opcode::kCountersClear: return done(C::kOk);
+      case rd::Opcode::kSetMtu:
+      case rd::Opcode::kStatusSnapshot: return done(C::kBadOpcode);  // refused by the check above
     }
-    done(C::kBadOpcode);
   }
 
   mutable std::vector<std::uint32_t> mem_;
   std::uint32_t unit_;
   std::uint32_t port_count_ = 0, first_port_ = 0, lanes_per_port_ = 0, first_lane_ = 0, oe_count_ = 0, banks_ = 0;
-  std::uint32_t els_count_ = 0, lasers_per_els_ = 0;
+  std::uint32_t els_count_ = 0, lasers_per_els_ = 0, els_banks_ = 0;
   std::chrono::nanoseconds clock_{0};
   std::chrono::nanoseconds waited_{0};
   std::chrono::nanoseconds due_{0};

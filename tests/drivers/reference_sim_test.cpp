@@ -13,14 +13,17 @@
 
 #include "cpo/drivers/reference/reference_driver.h"
 #include "cpo/drivers/shm/shm_bar.h"
+#include "cpo/hal/backend/refdev/mailbox.h"
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/backend/validated_driver.h"
 #include "cpo/hal/cmis/elsfp.h"
 #include "cpo/sim/simulator.h"
+#include "reference_fake_device.h"
 
 namespace cpo::reference {
 namespace {
 
+namespace rd = ::cpo::refdev;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
@@ -129,6 +132,50 @@ TEST_F(ReferenceOnSim, BadArgumentsNeverReachTheDevice) {
   EXPECT_EQ(writes(), before);
 }
 
+// driver.h: a driver used without ValidatedDriver refuses bad input itself (unsupported for a
+// split the device cannot make, as the contract says). Each case here was applied by the
+// device (or mapped to "off") before the driver checked it.
+TEST_F(ReferenceOnSim, DriverAloneRefusesBreakoutsThatAreNotEqualSplitsOfThePort) {
+  const std::uint64_t before = writes();
+  for (const char* text : {"2x800G", "4x10G", "4x200G[800G]", "1x400G", "1x400G(2)+2x200G(2)"}) {
+    const std::vector<BreakoutRequest> one{{PortId(7), mode(text)}};
+    EXPECT_STATUS(driver_->set_breakout(one), Code::unsupported, text);
+  }
+  const std::vector<BreakoutRequest> twice{{PortId(7), mode("2x400G")}, {PortId(7), mode("4x200G")}};
+  EXPECT_STATUS(driver_->set_breakout(twice), Code::invalid_argument, "appears twice");
+  // A bad request after a good one: nothing is applied, not even the good one.
+  const std::vector<BreakoutRequest> mixed{{PortId(8), mode("2x400G")}, {PortId(9), mode("2x800G")}};
+  EXPECT_STATUS(driver_->set_breakout(mixed), Code::unsupported, "port 9: breakout 2x800G is not an equal split");
+  EXPECT_EQ(writes(), before);
+  EXPECT_EQ(driver_->port_telemetry(PortId(7))->subports, 1u);
+  EXPECT_EQ(driver_->port_telemetry(PortId(8))->subports, 1u);
+  // The equal splits the profile lists still work through the driver alone.
+  const std::vector<BreakoutRequest> good{{PortId(7), mode("4x200G")}, {PortId(8), mode("2x400G")}};
+  ASSERT_TRUE(driver_->set_breakout(good).ok());
+  EXPECT_EQ(driver_->port_telemetry(PortId(7))->subports, 4u);
+  EXPECT_EQ(driver_->port_telemetry(PortId(8))->subports, 2u);
+}
+
+TEST_F(ReferenceOnSim, DriverAloneRefusesEnumValuesOutsideTheirEnums) {
+  ASSERT_TRUE(driver_->set_loopback(PortId(3), LoopbackMode::phy_near_end).ok());
+  ASSERT_TRUE(driver_->set_admin_state(PortId(3), AdminState::up).ok());
+  const std::uint64_t before = writes();
+  EXPECT_STATUS(driver_->set_fec(PortId(3), static_cast<FecMode>(9)), Code::invalid_argument, "not a FecMode");
+  EXPECT_STATUS(driver_->set_loopback(PortId(3), static_cast<LoopbackMode>(7)), Code::invalid_argument,
+                "not a LoopbackMode");
+  EXPECT_STATUS(driver_->set_admin_state(PortId(3), static_cast<AdminState>(2)), Code::invalid_argument,
+                "not an AdminState");
+  EXPECT_STATUS(driver_->set_subport_admin_state({PortId(3), 0}, static_cast<AdminState>(200)), Code::invalid_argument,
+                "not an AdminState");
+  EXPECT_EQ(writes(), before);
+  // Nothing was mapped to "off": the loopback, FEC and admin state are what they were.
+  const auto p = driver_->port_telemetry(PortId(3));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->loopback, LoopbackMode::phy_near_end);
+  EXPECT_EQ(p->fec, FecMode::rs544);
+  EXPECT_NE(p->admin_mask, 0u);
+}
+
 TEST_F(ReferenceOnSim, DeviceRefusalsMapToCodes) {
   ASSERT_TRUE(validated_->set_admin_state(PortId(5), AdminState::up).ok());
   std::vector<BreakoutRequest> one{{PortId(5), mode("2x400G")}};
@@ -233,7 +280,10 @@ TEST_F(ReferenceOnSim, RingOverrunResyncsAndTheReaderEndsWithTheDevicesState) {
     EXPECT_EQ(up[PortId(p)], *validated_->oper_state(PortId(p)) == OperState::up) << p;
     EXPECT_EQ(up[PortId(p)], p % 2 == 1) << p;
   }
-  EXPECT_TRUE(drain().empty() || drain()[0].type() != EventType::resync);
+  // Resynchronised: the next read delivers no second resync (and, nothing having changed, nothing).
+  const auto again = drain();
+  for (const auto& e : again) EXPECT_NE(e.type(), EventType::resync);
+  EXPECT_TRUE(again.empty());
 }
 
 TEST_F(ReferenceOnSim, ConcurrentCommandsTelemetryAndEventsFromManyThreads) {
@@ -391,6 +441,262 @@ TEST_F(ReferenceOnBailly, Laser12IsEnabledDisabledAndSetThroughBank1) {
   EXPECT_TRUE(laser(l12)->flags.has(LaserFlag::enabled));
   EXPECT_NEAR(cmis::decode_page1b(*upper(els, 1, 0x1b)).power[kLane - 1].value(), 90.0, 0.01);
   for (const auto& lp : impacted) EXPECT_EQ(*validated_->oper_state(lp.port), OperState::up) << to_string(lp);
+}
+
+// "How many banks an ELS has" is Platform's (ElsInfo::cmis_banks): the validating layer and
+// the device (the generated CmisRead check) agree on bailly51t's 16-laser ELS, and an offset
+// past the page gets the same code from both layers.
+TEST_F(ReferenceOnBailly, BothLayersAgreeOnElsBanksAndOffsets) {
+  const ElsId els(3);
+  ASSERT_EQ((*sim_->platform().els(els))->cmis_banks(), 2u);
+  std::array<std::uint8_t, 4> b{};
+  for (std::uint32_t bank : {0u, 1u}) {
+    EXPECT_TRUE(validated_->read_cmis({els, BankId(bank), 0x1a, 128}, b).ok()) << bank;
+    EXPECT_TRUE(driver_->read_cmis({els, BankId(bank), 0x1a, 128}, b).ok()) << bank;
+  }
+  EXPECT_STATUS(validated_->read_cmis({els, BankId(2), 0x1a, 128}, b), Code::out_of_range, "banks 0..1");
+  EXPECT_STATUS(driver_->read_cmis({els, BankId(2), 0x1a, 128}, b), Code::out_of_range, "BadObject");
+  for (const std::uint16_t offset : std::array<std::uint16_t, 3>{256, 300, 65535}) {
+    const CmisAddress a{els, BankId(0), 0x1a, offset};
+    EXPECT_STATUS(validated_->read_cmis(a, b), Code::out_of_range, "allowed 0..255");
+    EXPECT_STATUS(driver_->read_cmis(a, b), Code::out_of_range, "allowed 0..255");
+    EXPECT_STATUS(driver_->write_cmis(a, b), Code::out_of_range, "allowed 0..255");
+  }
+  const CmisAddress crossing{els, BankId(0), 0x1a, 126};
+  EXPECT_STATUS(validated_->read_cmis(crossing, b), Code::invalid_argument, "cross byte 128");
+  EXPECT_STATUS(driver_->read_cmis(crossing, b), Code::invalid_argument, "cross byte 128");
+}
+
+// The argument checks are generated from registers.def's REFUSE rows (refdev/mailbox.h) for
+// the simulator and the tests' fake device alike: the same bad commands, rung on both
+// through raw registers, get the completion and rejected argument written here by hand.
+TEST(ReferenceDeviceArgumentChecks, SimulatorAndFakeDeviceRefuseAlike) {
+  auto sw = sim::Switch::create();
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  ::cpo::testing::FakeSwitch fake((*sw)->platform());
+  struct Case {
+    rd::Opcode op;
+    std::vector<std::uint32_t> args;
+    rd::Completion code;
+    std::uint32_t bad_arg;
+  };
+  using C = rd::Completion;
+  using O = rd::Opcode;
+  const std::uint32_t neg30 = static_cast<std::uint32_t>(-30), neg20 = static_cast<std::uint32_t>(-20);
+  const std::vector<Case> cases{
+      {O::kPortAdmin, {36, 0, 1}, C::kBadObject, 0},
+      {O::kPortAdmin, {0, 1, 1}, C::kBadObject, 1},  // port 0 runs 1x800G: no sub-port 1
+      {O::kPortAdmin, {0, 0, 2}, C::kBadValue, 2},
+      {O::kBreakout, {0, 0, 1}, C::kBadValue, 1},
+      {O::kBreakout, {30, 10, 1}, C::kBadObject, 1},
+      {O::kBreakout, {0, 1, 3}, C::kBadValue, 2},
+      {O::kBreakout, {0, 1, 8}, C::kUnsupported, 2},  // 8 sub-ports on 4 lanes
+      {O::kFecMode, {0, 9}, C::kBadValue, 1},
+      {O::kTxFir, {0, neg30, 50, 0}, C::kBadValue, 1},
+      {O::kTxFir, {0, neg20, 40, neg20}, C::kBadValue, 2},  // 20 + 40 + 20 > 63
+      {O::kTxFir, {144, 0, 50, 0}, C::kBadObject, 0},
+      {O::kPrbs, {0, 9, 0}, C::kBadValue, 1},
+      {O::kPrbs, {0, 0, 1}, C::kBadValue, 2},  // Off with the generator on
+      {O::kPrbs, {0, 1, 8}, C::kBadValue, 2},
+      {O::kLoopback, {0, 3}, C::kBadValue, 1},
+      {O::kCmisRead, {2, 0, 0, 0, 1}, C::kBadValue, 0},
+      {O::kCmisRead, {0, 0, 0, 0x100, 1}, C::kBadValue, 3},
+      {O::kCmisRead, {0, 99, 0, 0x11, 1}, C::kBadObject, 1},
+      {O::kCmisRead, {0, 0, 3, 0x11, 1}, C::kBadObject, 2},  // OEs have banks 0..2
+      {O::kCmisRead, {1, 0, 1, 0x1a, 1}, C::kBadObject, 2},  // 8-laser ELS: bank 0 only
+      {O::kCmisWrite, {0, 0, 0, 0x10, 1, 120, 9}, C::kBadValue, 6},
+      {O::kCmisWrite, {0, 0, 0, 0x10, 1, 128, 1}, C::kBadValue, 5},
+      {O::kCountersClear, {36}, C::kBadObject, 0},
+      {O::kSetMtu, {36, 0, 1500}, C::kBadObject, 0},
+      {O::kSetMtu, {0, 1, 1500}, C::kBadObject, 1},
+      {O::kSetMtu, {0, 0, 9300}, C::kBadValue, 2},
+      {O::kStatusSnapshot, {2, 0, 4}, C::kBadValue, 0},
+      {O::kStatusSnapshot, {0, 0, 6}, C::kBadValue, 2},
+      {O::kStatusSnapshot, {0x1000, 0, 4096}, C::kBadValue, 1},  // no host buffer handed out there
+      {static_cast<O>(0x7f), {}, C::kBadOpcode, 0},
+  };
+  struct Answer {
+    C code;
+    std::uint32_t result0;
+  };
+  const auto ring = [](Bar& bar, O op, const std::vector<std::uint32_t>& args) {
+    bar.write32(rd::reg::kMbxOpcode, static_cast<std::uint32_t>(op));
+    for (std::size_t i = 0; i < rd::kMailboxArgs; ++i) bar.write32(rd::mbx_arg(i), i < args.size() ? args[i] : 0);
+    const std::uint32_t tag = bar.read32(rd::reg::kMbxDoorbell) + 1;
+    bar.write32(rd::reg::kMbxDoorbell, tag);
+    for (int i = 0; i < 1000 && bar.read32(rd::reg::kMbxCompTag) != tag; ++i) bar.wait(100us);
+    EXPECT_EQ(bar.read32(rd::reg::kMbxCompTag), tag);
+    return Answer{static_cast<C>(bar.read32(rd::reg::kMbxCompCode)), bar.read32(rd::mbx_result(0))};
+  };
+  for (const Case& c : cases) {
+    const std::string what = std::string(rd::name(c.op)) + " case " + std::to_string(&c - cases.data());
+    for (Bar* bar : {&(*sw)->bar(0), fake.bars[0]}) {
+      const Answer got = ring(*bar, c.op, c.args);
+      EXPECT_EQ(got.code, c.code) << what << (bar == fake.bars[0] ? " (fake)" : " (simulator)");
+      EXPECT_EQ(got.result0, c.bad_arg) << what << (bar == fake.bars[0] ? " (fake)" : " (simulator)");
+    }
+  }
+  // EventAck ahead of the producer: the check reads the device's own producer count.
+  for (Bar* bar : {&(*sw)->bar(0), fake.bars[0]}) {
+    const Answer got = ring(*bar, O::kEventAck, {bar->read32(rd::reg::kEvtProducer) + 5});
+    EXPECT_EQ(got.code, C::kBadValue);
+  }
+}
+
+// Typed mailbox words against fixed word vectors (not only pack against unpack).
+TEST(ReferenceDeviceArgumentChecks, TypedWordsSitWhereTheTableSays) {
+  const rd::ArgWords w = rd::pack(
+      rd::CmisWriteArgs{.Target = 1, .Index = 2, .Bank = 3, .Page = 0x1b, .Region = 1, .Offset = 24, .Length = 2});
+  EXPECT_EQ(w.opcode, rd::Opcode::kCmisWrite);
+  EXPECT_EQ(w.count, 7u);
+  EXPECT_THAT(w.word, ::testing::ElementsAre(1u, 2u, 3u, 0x1bu, 1u, 24u, 2u, 0u));
+  EXPECT_EQ(rd::pack(rd::UnitResetArgs{}).count, 0u);
+  const std::array<std::uint32_t, 4> words{41, 7, 0, 0};
+  const auto r = rd::unpack_results<rd::EventAckResults>(words);
+  EXPECT_EQ(r.Producer, 41u);
+  EXPECT_EQ(r.Lost, 7u);
+  EXPECT_EQ(rd::pack_results(rd::BreakoutResults{.Changed = 3, .Port = 9}), (std::array<std::uint32_t, 4>{3, 9, 0, 0}));
+  EXPECT_EQ(rd::bits::kPrbsFlagsGenerator.mask() | rd::bits::kPrbsFlagsChecker.mask() |
+                rd::bits::kPrbsFlagsClearCounters.mask(),
+            7u);
+}
+
+// Refdev 1.3 SetMtu: per logical port, through the validating layer and the driver alone.
+TEST_F(ReferenceOnSim, MtuPerLogicalPortIsSetAndReadThroughTheDevice) {
+  const Capabilities& c = driver_->capabilities();
+  ASSERT_TRUE(c.mtu);
+  EXPECT_EQ(c.mtu_min, 68u);
+  EXPECT_EQ(c.mtu_max, 9216u);
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  ASSERT_TRUE(validated_->set_mtu({PortId(40), 0}, 1500).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 1500u);
+  EXPECT_EQ(*validated_->mtu({PortId(41), 0}), 9100u);
+  // A new breakout starts its sub-ports at the default; each sub-port has its own MTU.
+  ASSERT_TRUE(validated_->set_breakout(std::vector<BreakoutRequest>{{PortId(40), mode("2x400G")}}).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  ASSERT_TRUE(validated_->set_mtu({PortId(40), 1}, 9216).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(40), 1}), 9216u);
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  // Refused by the validating layer's range, and by the device's own check without it.
+  EXPECT_STATUS(validated_->set_mtu({PortId(40), 0}, 67), Code::out_of_range, "68..9216");
+  EXPECT_STATUS(driver_->set_mtu({PortId(40), 0}, 9217), Code::out_of_range, "BadValue (argument 2");
+  EXPECT_STATUS(driver_->set_mtu({PortId(40), 2}, 1500), Code::out_of_range, "BadObject (argument 1");
+  EXPECT_STATUS(driver_->mtu({PortId(40), 2}).status(), Code::out_of_range, "runs 2 sub-ports");
+  EXPECT_EQ(*validated_->mtu({PortId(40), 0}), 9100u);
+  // A unit reset restores the default.
+  ASSERT_TRUE(validated_->set_mtu({PortId(41), 0}, 4000).ok());
+  ASSERT_TRUE(validated_->reset_unit(UnitId(1)).ok());
+  EXPECT_EQ(*validated_->mtu({PortId(41), 0}), 9100u);
+}
+
+// Counts register reads; optionally hides the simulator's DMA region (a transport without
+// DMA, where the driver must fall back to register reads).
+class CountingBar final : public Bar {
+ public:
+  CountingBar(Bar& inner, bool offer_dma, bool as_1_2 = false)
+      : inner_(inner), offer_dma_(offer_dma), as_1_2_(as_1_2) {}
+  [[nodiscard]] std::size_t size() const noexcept override { return inner_.size(); }
+  [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override {
+    ++reads;
+    if (as_1_2_ && offset == rd::reg::kVersion) return rd::make_version(1, 2);  // a device of 1.2
+    return inner_.read32(offset);
+  }
+  void write32(std::size_t offset, std::uint32_t value) noexcept override { inner_.write32(offset, value); }
+  [[nodiscard]] std::chrono::nanoseconds now() const noexcept override { return inner_.now(); }
+  void wait(std::chrono::nanoseconds d) noexcept override { inner_.wait(d); }
+  [[nodiscard]] DmaRegion dma_region() const noexcept override {
+    return offer_dma_ ? inner_.dma_region() : DmaRegion{};
+  }
+  mutable std::uint64_t reads = 0;
+
+ private:
+  Bar& inner_;
+  bool offer_dma_;
+  bool as_1_2_;
+};
+
+struct CountedDriver {
+  CountedDriver(sim::Switch& sw, bool offer_dma, bool snapshot, bool as_1_2 = false) {
+    for (std::size_t u = 0; u < sw.unit_count(); ++u) {
+      counting.push_back(std::make_unique<CountingBar>(sw.bar(u), offer_dma, as_1_2));
+    }
+    for (auto& c : counting) bars.push_back(c.get());
+    Options o;
+    o.status_snapshot = snapshot;
+    auto d = ReferenceDriver::open(sw.platform(), bars, o);
+    EXPECT_TRUE(d.ok()) << d.status().to_string();
+    if (d.ok()) driver = std::move(*d);
+  }
+  // Register reads of one full telemetry sweep.
+  std::uint64_t sweep(Telemetry& t) {
+    std::uint64_t before = 0, after = 0;
+    for (auto& c : counting) before += c->reads;
+    EXPECT_TRUE(read_all_telemetry(*driver, counting.size(), t).ok());
+    for (auto& c : counting) after += c->reads;
+    return after - before;
+  }
+  std::vector<std::unique_ptr<CountingBar>> counting;
+  std::vector<Bar*> bars;
+  std::unique_ptr<ReferenceDriver> driver;
+};
+
+// Refdev 1.3 StatusSnapshot (issue 11): a cpo144 sweep costs a few mailbox reads per unit
+// instead of ~14,000 register reads, and decodes to the same telemetry; without DMA in the
+// transport, or with the option off, the driver reads registers.
+TEST(ReferenceStatusSnapshot, OneCommandPerUnitReplacesThousandsOfReadsWithTheSameTelemetry) {
+  auto sw = sim::Switch::create();
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  sim::Switch& s = **sw;
+  for (std::uint32_t p = 0; p < 144; p += 3)
+    ASSERT_TRUE(s.backdoor().set_fiber_loss(PortId(p), -1, Decibels(2.0)).ok());
+  s.advance(1s);
+  CountedDriver snap(s, true, true), no_dma(s, false, true), off(s, true, false);
+  ASSERT_TRUE(snap.driver && no_dma.driver && off.driver);
+  Telemetry a, b, c;
+  const std::uint64_t snap_reads = snap.sweep(a);
+  const std::uint64_t no_dma_reads = no_dma.sweep(b);
+  const std::uint64_t off_reads = off.sweep(c);
+  EXPECT_LT(snap_reads, 200u);
+  EXPECT_GT(no_dma_reads, 10000u);
+  EXPECT_GT(off_reads, 10000u);
+  ASSERT_EQ(a.units.size(), 4u);
+  ASSERT_EQ(b.units.size(), 4u);
+  for (std::size_t u = 0; u < 4; ++u) {
+    const UnitTelemetry &x = a.units[u], &y = b.units[u];
+    ASSERT_EQ(x.ports.size(), 36u);
+    ASSERT_EQ(x.lanes.size(), y.lanes.size());
+    ASSERT_EQ(x.lasers.size(), y.lasers.size());
+    EXPECT_EQ(x.coolant_temperature.value(), y.coolant_temperature.value());
+    for (std::size_t i = 0; i < x.ports.size(); ++i) {
+      EXPECT_EQ(x.ports[i].port, y.ports[i].port);
+      EXPECT_EQ(x.ports[i].oper_mask, y.ports[i].oper_mask);
+      EXPECT_EQ(x.ports[i].subports, y.ports[i].subports);
+      EXPECT_EQ(x.ports[i].fec, y.ports[i].fec);
+      EXPECT_EQ(x.ports[i].link_ups, y.ports[i].link_ups);
+    }
+    for (std::size_t i = 0; i < x.lanes.size(); ++i) {
+      EXPECT_EQ(x.lanes[i].lane, y.lanes[i].lane);
+      EXPECT_EQ(x.lanes[i].rx_power.value(), y.lanes[i].rx_power.value()) << to_string(x.lanes[i].lane);
+      EXPECT_EQ(x.lanes[i].snr.value(), y.lanes[i].snr.value());
+      EXPECT_EQ(x.lanes[i].tx_fir, y.lanes[i].tx_fir);
+    }
+    for (std::size_t i = 0; i < x.lasers.size(); ++i) {
+      EXPECT_EQ(x.lasers[i].laser, y.lasers[i].laser);
+      EXPECT_EQ(x.lasers[i].power.value(), y.lasers[i].power.value());
+    }
+    for (std::size_t i = 0; i < x.oes.size(); ++i) EXPECT_EQ(x.oes[i].oe, y.oes[i].oe);
+  }
+  // A 1.2 device (same window, Version reads 1.2): no snapshot and no MTU, negotiated by the
+  // minor version even though the capability bits are set.
+  CountedDriver old(s, true, true, true);
+  ASSERT_TRUE(old.driver);
+  Telemetry d;
+  EXPECT_GT(old.sweep(d), 10000u);
+  EXPECT_FALSE(old.driver->capabilities().mtu);
+  EXPECT_TRUE(snap.driver->capabilities().mtu);
+  // Not an empty copy: the lasers are lit and the coolant is warm in the snapshot.
+  EXPECT_GT(a.units[0].lasers[0].power.value(), 1.0);
+  EXPECT_GT(a.units[3].coolant_temperature.value(), 10.0);
 }
 
 // The same driver over a memfd window the simulator serves from its real-time thread.

@@ -33,6 +33,7 @@ constexpr Pin kPins[] = {
     {1, 0, 0xc76dbc8f5d5c17fdULL},
     {1, 1, 0xed9e960cd5d87099ULL},  // CmisWrite refuses ELS set-points outside the advertised range
     {1, 2, 0xf15ecbb99dbb532aULL},  // Lane LaserInPower, Els SupplyCurrent
+    {1, 3, 0x8fab6d24c45b84d7ULL},  // REFUSE rows, PrbsFlags, SetMtu + Port Mtu0..7, StatusSnapshot
 };
 
 TEST(RefdevInterfaceLock, FingerprintIsPinnedForTheCurrentVersion) {
@@ -108,15 +109,18 @@ TEST(RefdevLayout, EnumValuesAreUniquePerEnum) {
 #define CPO_REFDEV_OPCODE(Name, value, latency_us, doc) \
   EXPECT_TRUE(seen["Opcode"].insert(value).second) << "duplicate opcode " #Name;
 #include "cpo/hal/backend/refdev/registers.def"
-  EXPECT_EQ(seen["Opcode"].size(), 12u);
+  EXPECT_EQ(seen["Opcode"].size(), 14u);
 }
 
-TEST(RefdevLayout, EveryCommandWithArgumentsDefinesItsErrors) {
-  std::map<std::string, int> args, errors;
-#define CPO_REFDEV_ARG(Opcode, index, Name, doc) ++args[#Opcode];
-#define CPO_REFDEV_ERROR(Opcode, Completion, doc) ++errors[#Opcode];
+// Every argument word has a device-side check (a REFUSE row, generated into refdev/mailbox.h),
+// so no argument reaches a device's firmware unchecked.
+TEST(RefdevLayout, EveryArgumentHasARefusalRow) {
+  std::set<std::string> args, checked;
+#define CPO_REFDEV_ARG(Opcode, index, Name, doc) args.insert(#Opcode "." #Name);
+#define CPO_REFDEV_REFUSE(Opcode, Completion, Arg, Check, doc) checked.insert(#Opcode "." #Arg);
 #include "cpo/hal/backend/refdev/registers.def"
-  for (const auto& [op, n] : args) EXPECT_GT(errors[op], 0) << op << " has " << n << " arguments but no errors";
+  for (const auto& a : args) EXPECT_TRUE(checked.count(a) == 1) << a << " has no REFUSE row";
+  for (const auto& c : checked) EXPECT_TRUE(args.count(c) == 1) << c << " is checked but is no argument";
 }
 
 TEST(RefdevHelpers, OffsetsAndObjectsCompose) {

@@ -13,14 +13,14 @@ FecMode fec_from_device(std::uint32_t v) {
   }
   return FecMode::none;
 }
-rd::Fec fec_to_device(FecMode m) {
+std::optional<rd::Fec> fec_to_device(FecMode m) {
   switch (m) {
     case FecMode::none: return rd::Fec::kNone;
     case FecMode::fc: return rd::Fec::kFc;
     case FecMode::rs528: return rd::Fec::kRs528;
     case FecMode::rs544: return rd::Fec::kRs544;
   }
-  return rd::Fec::kNone;
+  return std::nullopt;
 }
 LoopbackMode loopback_from_device(std::uint32_t v) {
   switch (static_cast<rd::Loopback>(v)) {
@@ -30,13 +30,13 @@ LoopbackMode loopback_from_device(std::uint32_t v) {
   }
   return LoopbackMode::none;
 }
-rd::Loopback loopback_to_device(LoopbackMode m) {
+std::optional<rd::Loopback> loopback_to_device(LoopbackMode m) {
   switch (m) {
     case LoopbackMode::none: return rd::Loopback::kNone;
     case LoopbackMode::phy_near_end: return rd::Loopback::kPhyNearEnd;
     case LoopbackMode::phy_far_end: return rd::Loopback::kPhyFarEnd;
   }
-  return rd::Loopback::kNone;
+  return std::nullopt;
 }
 // The reference device knows four patterns (registers.def, enum PrbsPattern).
 bool prbs_to_device(PrbsPattern p, rd::PrbsPattern& out) {

@@ -16,9 +16,10 @@ namespace cpo::reference {
 namespace rd = ::cpo::refdev;
 
 FecMode fec_from_device(std::uint32_t v);
-rd::Fec fec_to_device(FecMode m);
+// nullopt for a value outside the HAL enum (a cast integer): the caller refuses it.
+std::optional<rd::Fec> fec_to_device(FecMode m);
 LoopbackMode loopback_from_device(std::uint32_t v);
-rd::Loopback loopback_to_device(LoopbackMode m);
+std::optional<rd::Loopback> loopback_to_device(LoopbackMode m);
 // False for a pattern the reference device does not know (it has four).
 bool prbs_to_device(PrbsPattern p, rd::PrbsPattern& out);
 PrbsPattern prbs_from_device(std::uint32_t v);

@@ -5,6 +5,26 @@
 
 namespace cpo {
 
+Status check_cmis_transfer(const CmisAddress& address, std::size_t size) {
+  if (address.offset > 255) {
+    return error(Code::out_of_range, fmt::format("{}: offset {} is outside a CMIS page (allowed 0..255)",
+                                                 to_string(address), address.offset));
+  }
+  if (size == 0 || size > kCmisMaxTransfer) {
+    return error(Code::invalid_argument,
+                 fmt::format("{}: transfer of {} bytes (allowed 1..{})", to_string(address), size, kCmisMaxTransfer));
+  }
+  // Like ethtool's MODULE_EEPROM_GET: one transfer stays inside the lower memory (0..127)
+  // or inside the upper page (128..255).
+  const std::size_t half_end = address.offset < 128 ? 128 : 256;
+  if (address.offset + size > half_end) {
+    return error(Code::invalid_argument,
+                 fmt::format("{}: {} bytes would cross byte {} (a transfer stays within bytes {}..{})",
+                             to_string(address), size, half_end, half_end - 128, half_end - 1));
+  }
+  return ok_status();
+}
+
 std::string_view to_string(AdminState state) noexcept {
   switch (state) {
     case AdminState::down: return "down";

@@ -8,8 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "cpo/hal/cmis/memory_map.h"
-
 namespace cpo {
 namespace {
 
@@ -199,29 +197,13 @@ Status ValidatedDriver::check_cmis(const CmisAddress& address, std::size_t size,
     if (!caps.cmis_els) return missing(caps, "CMIS access to ELS modules");
     auto info = platform_.els(els);
     if (!info) return info.status();
-    // OIF-ELSFP-CMIS: one bank of pages 1Ah/1Bh per 8 lasers.
-    const std::size_t banks = ((*info)->lasers.size() + cmis::kLanesPerBank - 1) / cmis::kLanesPerBank;
+    const std::uint32_t banks = (*info)->cmis_banks();
     if (address.bank.value() >= banks) {
       return error(Code::out_of_range, fmt::format("{} bank {} does not exist ({} has banks 0..{})", to_string(els),
                                                    address.bank.value(), to_string(els), banks - 1));
     }
   }
-  if (address.offset > 255) {
-    return error(Code::out_of_range, fmt::format("{}: offset {} is outside a CMIS page (allowed 0..255)",
-                                                 to_string(address), address.offset));
-  }
-  if (size == 0 || size > kCmisMaxTransfer) {
-    return error(Code::invalid_argument,
-                 fmt::format("{}: transfer of {} bytes (allowed 1..{})", to_string(address), size, kCmisMaxTransfer));
-  }
-  // Like ethtool's MODULE_EEPROM_GET: one transfer stays inside the lower memory (0..127)
-  // or inside the upper page (128..255).
-  const std::size_t half_end = address.offset < 128 ? 128 : 256;
-  if (address.offset + size > half_end) {
-    return error(Code::invalid_argument,
-                 fmt::format("{}: {} bytes would cross byte {} (a transfer stays within bytes {}..{})",
-                             to_string(address), size, half_end, half_end - 128, half_end - 1));
-  }
+  CPO_RETURN_IF_ERROR(check_cmis_transfer(address, size));
   return ok_status();
 }
 

@@ -82,6 +82,21 @@ std::string render_device_interface_markdown() {
   line("Unsupported, MbxResult0 names the index of the rejected argument word. A firmware that stops");
   line("answering is recovered by writing HardResetKey to HardReset.");
   line("");
+  line("**Typed words and argument checks.** `cpo/hal/backend/refdev/mailbox.h` generates, from the");
+  line("same table, one struct per opcode for its arguments and results (`BreakoutArgs`, ...), their");
+  line("packing into the words (`pack`, `unpack_args`, `pack_results`, `unpack_results`) and the");
+  line("device-side argument check (`check`) from the commands' refusal rows below: a device refuses");
+  line("with the first row whose check holds, before executing anything, and MbxResult0 names the");
+  line("row's argument. The reference driver, the simulator and the test devices all use them:");
+  line("");
+  line("```cpp");
+  line("namespace rd = cpo::refdev;");
+  line("const rd::ArgWords w = rd::pack(rd::BreakoutArgs{.FirstPort = 4, .Count = 2, .Subports = 4});");
+  line("// driver: write w.word[0..w.count) to MbxArg0.., w.opcode to MbxOpcode, ring the doorbell");
+  line("// device: const rd::Refusal r = rd::check(opcode, latched_words, unit_view);");
+  line("//         if (!r.ok()) complete with r.code and Result0 = r.arg");
+  line("```");
+  line("");
   line("**Status region (seqlock).** The firmware makes Generation odd, updates the region, then");
   line("makes it even. A reader reads Generation (retrying while odd), copies what it needs, reads");
   line("Generation again and retries when it changed. Read 64-bit counters inside such a section.");
@@ -198,7 +213,12 @@ std::string render_device_interface_markdown() {
   commands.push_back(Command{#Name, value, latency_us, doc, {}, {}, {}});
 #define CPO_REFDEV_ARG(Opcode, index, Name, doc) find(#Opcode).args.push_back(EnumRow{#Name, index, doc});
 #define CPO_REFDEV_RESULT(Opcode, index, Name, doc) find(#Opcode).results.push_back(EnumRow{#Name, index, doc});
-#define CPO_REFDEV_ERROR(Opcode, Completion, doc) find(#Opcode).errors.push_back(EnumRow{#Completion, 0, doc});
+#define CPO_REFDEV_ERROR(Opcode, Completion, doc) \
+  find(#Opcode).errors.push_back(EnumRow{#Completion, 0, std::string(doc) + " (found while executing)"});
+#define CPO_REFDEV_REFUSE(Opcode, Completion, Arg, Check, doc) \
+  find(#Opcode).errors.push_back(EnumRow{                      \
+      #Completion, 0,                                          \
+      fmt::format("{} (Result0 = {}, {}; check `{}`)", doc, arg::k##Opcode##Arg, #Arg, std::string_view(#Check))});
 #include "cpo/hal/backend/refdev/registers.def"
   line("## Commands");
   line("");

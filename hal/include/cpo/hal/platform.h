@@ -66,9 +66,28 @@ struct LaserInfo {
   std::vector<LaneId> lanes;  // lanes this laser lights
 };
 
+// OIF-ELSFP-CMIS: pages 1Ah/1Bh describe the lasers of an ELS 8 per bank (bank b holds
+// lasers 8b..8b+7), so a 16-laser ELS has banks 0 and 1.
+inline constexpr std::uint32_t kLasersPerElsBank = 8;
+
 struct ElsInfo {
   ElsId id;
   std::vector<LaserInfo> lasers;
+  // CMIS banks of the module: the one definition every layer uses (ValidatedDriver, the
+  // reference device's argument check, the simulator).
+  [[nodiscard]] std::uint32_t cmis_banks() const noexcept {
+    return static_cast<std::uint32_t>((lasers.size() + kLasersPerElsBank - 1) / kLasersPerElsBank);
+  }
+};
+
+// What one unit (ASIC) reaches, as contiguous switch-wide id ranges: its ports and lanes,
+// the optical engines of those lanes, and the ELS modules whose lasers light them (an ELS
+// may feed two units, so ELS ranges of neighbouring units may overlap).
+struct UnitRanges {
+  std::uint32_t first_port = 0, port_count = 0;
+  std::uint32_t first_lane = 0, lane_count = 0;
+  std::uint32_t first_oe = 0, oe_count = 0;
+  std::uint32_t first_els = 0, els_count = 0;
 };
 
 // The current breakout of each port; ports not listed run the profile's default mode.
@@ -120,6 +139,9 @@ class Platform {
   [[nodiscard]] Result<const LaserInfo*> laser(const LaserRef& ref) const;
   // Ports of a unit, in id order.
   [[nodiscard]] Result<std::vector<PortId>> ports_of(UnitId id) const;
+  // The unit's id ranges (see UnitRanges). Errors: out_of_range for the unit;
+  // invalid_argument when its ports, lanes or OEs are not contiguous.
+  [[nodiscard]] Result<UnitRanges> unit_ranges(UnitId id) const;
 
   // Checks a breakout mode against a port: one of the profile's modes, and it fits the
   // port's lanes. Errors: out_of_range for the port, unsupported naming the allowed modes.

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace cpo {
 
@@ -40,6 +41,17 @@ class Bar {
   [[nodiscard]] virtual std::chrono::nanoseconds now() const noexcept = 0;
   // Lets `duration` of device time pass (sleep on hardware, virtual time on a simulator).
   virtual void wait(std::chrono::nanoseconds duration) noexcept = 0;
+
+  // Host memory the device may write by DMA (the reference device's StatusSnapshot copies
+  // its status region there): the words as the host reads them and the bus address the
+  // device writes to. Empty when the transport offers none; drivers then read registers.
+  // The device writes only while a command that targets it executes, so the words are
+  // stable from that command's completion until the next such command.
+  struct DmaRegion {
+    std::span<const std::uint32_t> words;
+    std::uint64_t bus_address = 0;
+  };
+  [[nodiscard]] virtual DmaRegion dma_region() const noexcept { return {}; }
 };
 
 }  // namespace cpo

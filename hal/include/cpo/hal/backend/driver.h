@@ -69,6 +69,10 @@ struct CmisAddress {
 inline constexpr std::size_t kCmisMaxTransfer = 128;
 // "oe 5 bank 2 page 11h byte 128", "els 7 page 1Ah byte 130"
 std::string to_string(const CmisAddress& address);
+// The one rule for where a transfer of `size` bytes may go, shared by ValidatedDriver and
+// the drivers that check themselves: out_of_range for an offset past the page (> 255),
+// invalid_argument for a size outside 1..kCmisMaxTransfer or one crossing byte 128.
+Status check_cmis_transfer(const CmisAddress& address, std::size_t size);
 
 struct BreakoutRequest {
   PortId port;

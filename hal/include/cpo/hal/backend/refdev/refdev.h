@@ -15,6 +15,7 @@
 //   refdev::result::kEventAckLost                    result word index per opcode
 //   refdev::at(record::kLane, 5, field::kLaneSnr)    offset of lane 5's SNR
 //   refdev::interface_fingerprint()                  hash of every published name and number
+//   (typed mailbox words and the device's argument checks: refdev/mailbox.h)
 //
 // Mailbox protocol: write MbxOpcode and MbxArg*, write a fresh tag (never the previous one,
 // never 0) to MbxDoorbell, then poll (Bar::wait between polls) until MbxCompTag == tag and
@@ -323,6 +324,12 @@ struct Fnv1a {
   f.add("error");                                 \
   f.add(#Opcode);                                 \
   f.add(#Completion);
+#define CPO_REFDEV_REFUSE(Opcode, Completion, Arg, Check, doc) \
+  f.add("refuse");                                             \
+  f.add(#Opcode);                                              \
+  f.add(#Completion);                                          \
+  f.add(#Arg);                                                 \
+  f.add(#Check);
 #include "cpo/hal/backend/refdev/registers.def"
   return f.h;
 }
