@@ -53,36 +53,54 @@ void World::recompute_rx(SwitchModel& s) {
   const std::size_t banks_per_oe = s.oes.front().banks.size();
   // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning, tx power low alarm
   std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
+  bool counting = false;
   for (auto& l : s.lanes) {
     const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
     const bool dp_on =
         oe.banks[l.bank].dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
-    const bool lit = src.tx_mw > 0 && src.fiber_loss_db < phys::kDisconnectedLossDb;  // a cut fiber is dark
-    l.rx_dbm = lit ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
-    l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
-    const double penalty = l.degrade_db + l.static_penalty_db;
     const bool near = port.loopback == rd::Loopback::kPhyNearEnd;
-    if (near) {
-      // Looped inside the SerDes: the lane hears its own transmitter, no optics involved.
-      l.snr = phys::kSnrCeilingDb - penalty - fir_penalty(l);
-      l.ber = phys::pam4_ber(l.snr);
-      l.cdr = l.ber < 1e-2;
-    } else {
-      l.snr = l.sig ? phys::snr_db(l.rx_dbm, penalty + fir_penalty(src)) : 0.0;
-      l.ber = l.sig ? phys::pam4_ber(l.snr) : 0.5;
-      l.cdr = l.sig && dp_on && l.ber < 1e-2;
+    const double penalty = l.degrade_db + l.static_penalty_db + (near ? fir_penalty(l) : fir_penalty(src));
+    const bool same = l.memo_tx_mw == src.tx_mw && l.memo_loss_db == src.fiber_loss_db &&
+                      l.memo_penalty_db == penalty && l.memo_near == near;
+    if (!same) {
+      const bool lit = src.tx_mw > 0 && src.fiber_loss_db < phys::kDisconnectedLossDb;  // a cut fiber is dark
+      l.rx_dbm = lit ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
     }
+    // The LOS hysteresis depends on the previous state, so it is evaluated every time.
+    const bool sig_before = l.sig;
+    l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
+    if (!same || l.sig != sig_before) {
+      if (near) {
+        // Looped inside the SerDes: the lane hears its own transmitter, no optics involved.
+        l.snr = phys::kSnrCeilingDb - penalty;
+        l.ber = phys::pam4_ber(l.snr);
+      } else {
+        l.snr = l.sig ? phys::snr_db(l.rx_dbm, penalty) : 0.0;
+        l.ber = l.sig ? phys::pam4_ber(l.snr) : 0.5;
+      }
+      const auto r = phys::rs544(l.ber);
+      l.memo_fec_corr = r.corrected;
+      l.memo_fec_uncorr = r.uncorrected;
+      l.memo_tx_mw = src.tx_mw;
+      l.memo_loss_db = src.fiber_loss_db;
+      l.memo_penalty_db = penalty;
+      l.memo_near = near;
+    }
+    l.cdr = near ? l.ber < 1e-2 : l.sig && dp_on && l.ber < 1e-2;
     const LaneModel& pattern_src = near ? l : src;
     l.prbs_lock = l.chk && l.cdr && pattern_src.gen && pattern_src.pattern == l.pattern;
-    if (l.cdr && port.fec == rd::Fec::kRs544) {
-      const auto r = phys::rs544(l.ber);
-      l.fec_corr_rate = r.corrected * cw_per_s;
-      l.fec_uncorr_rate = r.uncorrected * cw_per_s;
+    // The FEC decoder of a sub-port counts only while the sub-port is enabled (admin up): an
+    // administratively down port's PCS is off, whatever light reaches its receiver.
+    const std::uint32_t sub = l.index_in_port / (port.lanes / port.breakout);
+    if (l.cdr && port.fec == rd::Fec::kRs544 && (port.admin & (1u << sub)) != 0) {
+      l.fec_corr_rate = l.memo_fec_corr * cw_per_s;
+      l.fec_uncorr_rate = l.memo_fec_uncorr * cw_per_s;
     } else {
       l.fec_corr_rate = l.fec_uncorr_rate = 0;
     }
+    counting = counting || l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0 || (l.chk && l.prbs_lock);
     auto& b = bits[l.oe * banks_per_oe + l.bank];
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
     if (!l.sig) b[0] |= bit;
@@ -107,6 +125,7 @@ void World::recompute_rx(SwitchModel& s) {
       raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, 0x11, cmis::kP11RxPowerFlags + 3);
     }
   }
+  s.counting = counting;
 }
 
 // ---------------------------------------------------------------------------- links
@@ -197,37 +216,64 @@ void World::evaluate_links(SwitchModel& s) {
 }
 
 // ---------------------------------------------------------------------------- tick, thermal
+namespace {
+// A quiet switch runs its thermal and aging pass once every kQuietTicks firmware ticks, on a
+// tick staggered by its index so a fabric's switches do not all come due at once.
+constexpr std::uint64_t kQuietTicks = 10;
+// Temperatures within this of their targets count as settled: under the 1/256 degC
+// resolution of every temperature register.
+constexpr double kThermalEpsilonC = 1e-3;
+}  // namespace
+
+// The firmware tick. A switch changed since the last tick, still heating or cooling, or with
+// counters that move gets the full pass (thermal, aging, counters, status region); any other
+// switch only refreshes its heartbeat, so a steady fabric costs a few stores per unit.
 void World::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
+  ++tick_count_;
+  ticked_.clear();
   for (auto& sp : switches_) {
     SwitchModel& s = *sp;
-    thermal(s, dt);
-    const double lane_bps = s.platform.lane_rate().value() * 1e9;
-    for (auto& l : s.lanes) {
-      if (l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0) {
-        l.corr_acc += l.fec_corr_rate * dt;
-        l.uncorr_acc += l.fec_uncorr_rate * dt;
-        const double c = std::floor(l.corr_acc), u = std::floor(l.uncorr_acc);
-        l.corr += static_cast<std::uint64_t>(c);
-        l.uncorr += static_cast<std::uint64_t>(u);
-        l.corr_acc -= c;
-        l.uncorr_acc -= u;
-      }
-      if (l.chk && l.prbs_lock) {
-        l.prbs_bits_acc += lane_bps * dt;
-        l.prbs_err_acc += l.ber * lane_bps * dt;
-        const double b = std::floor(l.prbs_bits_acc), e = std::floor(l.prbs_err_acc);
-        l.prbs_bits += static_cast<std::uint64_t>(b);
-        l.prbs_err += static_cast<std::uint64_t>(e);
-        l.prbs_bits_acc -= b;
-        l.prbs_err_acc -= e;
-      }
-    }
     for (auto& u : s.units)
       if (!u->hung) ++u->heartbeat;
+    s.pending_dt_s += dt;
+    const bool due = (tick_count_ + s.index) % kQuietTicks == 0;
+    if (!s.changed && s.quiet && !s.counting && !due) {
+      publish_heartbeat(s);
+      continue;
+    }
+    s.changed = false;
+    s.quiet = thermal(s, s.pending_dt_s);
+    s.pending_dt_s = 0;
+    if (s.counting) count(s, dt);
+    ticked_.push_back(s.index);
   }
   settle();
-  for (auto& sp : switches_) publish(*sp);
+  for (const std::size_t i : ticked_) publish(*switches_[i]);
+}
+
+void World::count(SwitchModel& s, double dt) {
+  const double lane_bps = s.platform.lane_rate().value() * 1e9;
+  for (auto& l : s.lanes) {
+    if (l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0) {
+      l.corr_acc += l.fec_corr_rate * dt;
+      l.uncorr_acc += l.fec_uncorr_rate * dt;
+      const double c = std::floor(l.corr_acc), u = std::floor(l.uncorr_acc);
+      l.corr += static_cast<std::uint64_t>(c);
+      l.uncorr += static_cast<std::uint64_t>(u);
+      l.corr_acc -= c;
+      l.uncorr_acc -= u;
+    }
+    if (l.chk && l.prbs_lock) {
+      l.prbs_bits_acc += lane_bps * dt;
+      l.prbs_err_acc += l.ber * lane_bps * dt;
+      const double b = std::floor(l.prbs_bits_acc), e = std::floor(l.prbs_err_acc);
+      l.prbs_bits += static_cast<std::uint64_t>(b);
+      l.prbs_err += static_cast<std::uint64_t>(e);
+      l.prbs_bits_acc -= b;
+      l.prbs_err_acc -= e;
+    }
+  }
 }
 
 namespace {
@@ -262,11 +308,13 @@ double World::oe_watts(const OeModel& oe) {
   }
 }
 
-void World::thermal(SwitchModel& s, double dt) {
+bool World::thermal(SwitchModel& s, double dt, bool aging) {
   const double alpha = 1.0 - std::exp(-dt / phys::kThermalTauSeconds);
+  bool settled = true;
   for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
     OeModel& oe = s.oes[o];
     const double target = s.coolant_c + phys::kOeKPerWatt * oe_watts(oe) + oe.extra_rise;
+    if (std::abs(target - oe.temp_c) > kThermalEpsilonC) settled = false;
     oe.temp_c += (target - oe.temp_c) * alpha;
     const std::uint32_t flags = threshold_bits(oe.temp_c, phys::kOeWarnC, phys::kOeAlarmC);
     if (flags != oe.temp_flags) {
@@ -295,6 +343,7 @@ void World::thermal(SwitchModel& s, double dt) {
     for (const auto& l : e.lasers) watts += e.present ? laser_watts(l) : 0.0;
     const double target =
         s.coolant_c + phys::els_k_per_watt(e.lasers.size()) * watts + (e.present ? e.extra_rise : 0.0);
+    if (std::abs(target - e.temp_c) > kThermalEpsilonC) settled = false;
     e.temp_c += (target - e.temp_c) * alpha;
     if (!e.present) continue;
     const std::uint32_t flags = threshold_bits(e.temp_c, phys::kLaserWarnC, phys::kLaserAlarmC);
@@ -308,7 +357,8 @@ void World::thermal(SwitchModel& s, double dt) {
       LaserModel& l = e.lasers[k];
       l.temp_c = e.temp_c + phys::kLaserKPerWatt * (laser_watts(l) > phys::kLaserOffWatts ? laser_watts(l) : 0.0);
       const bool lit = l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping;
-      if (lit) l.age_h += dt / 3600.0;
+      if (l.state == rd::LaserState::kRamping) settled = false;
+      if (lit && aging) l.age_h += dt / 3600.0;
       if (l.state == rd::LaserState::kOn && l.acc && l.fiber_checked) {
         // ACC: the bias is held; the output follows the L-I curve as temperature and age move.
         l.bias_ma = l.bias_setpoint_ma;
@@ -348,11 +398,25 @@ void World::thermal(SwitchModel& s, double dt) {
       raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, 0x1A, cmis::kP1aBiasFlags + 2);
     }
   }
+  return settled;
 }
 
 // ---------------------------------------------------------------------------- status region
 void World::publish(SwitchModel& s) {
   for (auto& u : s.units) publish_unit(s, *u);
+}
+
+void World::publish_heartbeat(SwitchModel& s) {
+  const auto t = static_cast<std::uint64_t>(now_ns_.load());
+  for (auto& up : s.units) {
+    UnitModel& u = *up;
+    if (u.hung) continue;
+    Window& w = u.win;
+    w.store(rd::reg::kGeneration, ++u.generation);
+    w.store64(rd::reg::kTimeLo, t);
+    w.store(rd::reg::kHeartbeat, u.heartbeat);
+    w.store(rd::reg::kGeneration, ++u.generation);
+  }
 }
 
 void World::publish_unit(SwitchModel& s, UnitModel& u) {

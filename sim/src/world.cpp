@@ -2,6 +2,8 @@
 // status region are in physics_links.cpp; CMIS optics in optics.cpp.
 #include "world.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <thread>
@@ -15,9 +17,16 @@ constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(
 std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
 }  // namespace
 
-void Window::allocate() {
-  owned_ = std::make_unique<std::uint32_t[]>(rd::kWindowBytes / 4);  // value-initialised: zeroes
-  words_ = owned_.get();
+bool Window::allocate() noexcept {
+  void* m = ::mmap(nullptr, rd::kWindowBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return false;
+  mapped_ = m;
+  words_ = static_cast<std::uint32_t*>(m);
+  return true;
+}
+
+Window::~Window() {
+  if (mapped_ != nullptr) ::munmap(mapped_, rd::kWindowBytes);
 }
 
 // ---------------------------------------------------------------------------- Bar
@@ -36,6 +45,8 @@ void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
   if (u.removed.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return;
   u.writes.fetch_add(1, std::memory_order_relaxed);
   u.win.store(offset, value);
+  // Doorbell notification: the firmware serves the units rung, it never scans the fabric.
+  if (offset == rd::reg::kMbxDoorbell || offset == rd::reg::kHardReset) world_->ring(*sw_, u);
 }
 
 std::chrono::nanoseconds UnitBar::now() const noexcept { return world_->now(); }
@@ -58,7 +69,7 @@ void World::start_clock_thread() {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       const auto target =
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
-      std::lock_guard lock(mu_);
+      cpo::Lock lock(mu_);
       run_until(target.count());
     }
   });
@@ -69,13 +80,13 @@ void World::bar_wait(std::chrono::nanoseconds d) {
     std::this_thread::sleep_for(d);
     return;
   }
-  std::lock_guard lock(mu_);
+  cpo::Lock lock(mu_);
   run_until(now_ns_.load() + d.count());
 }
 
 void World::advance(std::chrono::nanoseconds d) {
   if (clock_ == ClockMode::real_time) return;
-  std::lock_guard lock(mu_);
+  cpo::Lock lock(mu_);
   run_until(now_ns_.load() + d.count());
 }
 
@@ -333,8 +344,11 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     auto u = std::make_unique<UnitModel>();
     u->index = ui.id.value();
     if (options.unit_memory.empty()) {
-      u->win.allocate();
+      if (!u->win.allocate())
+        return Status(Code::internal, "sim " + pf.name() + ": unit " + std::to_string(u->index) + ": cannot map its " +
+                                          std::to_string(rd::kWindowBytes) + "-byte register window");
     } else {
+      u->polled = true;
       void* mem = options.unit_memory[u->index];
       if (mem == nullptr || reinterpret_cast<std::uintptr_t>(mem) % 4 != 0)
         return Status(Code::invalid_argument,
@@ -404,13 +418,18 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     u->bar = std::make_unique<UnitBar>(this, &s, u->index);
     s.units.push_back(std::move(u));
   }
+  // Start at the thermal steady state of the start conditions, so a switch left alone is
+  // quiet from its first tick (no aging: no time has passed).
+  for (int i = 0; i < 8; ++i) (void)thermal(s, 1e6, false);
   switches_.push_back(std::move(sp));
+  for (const auto& u : s.units)
+    if (u->polled) polled_.emplace_back(s.index, u->index);
   touch(s);
   settle();
   return s.index;
 }
 
-Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db) {
+Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now) {
   SwitchModel& A = *switches_[sa];
   SwitchModel& B = *switches_[sb];
   if (a.value() >= A.ports.size())
@@ -452,28 +471,47 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
   }
   touch(A);
   touch(B);
-  settle();
+  if (settle_now) settle();
   return ok_status();
 }
 
 // ---------------------------------------------------------------------------- mailbox
+void World::ring(SwitchModel& s, UnitModel& u) noexcept {
+  if (u.rung.exchange(true, std::memory_order_acq_rel)) return;  // already queued
+  cpo::Lock lock(bell_mu_);
+  rung_.emplace_back(s.index, u.index);
+}
+
+// The units rung since the last pass (in ring order), then the polled ones: the cost of a
+// pass is the number of units that need the firmware, not the size of the fabric.
 void World::scan_doorbells() {
-  for (auto& sp : switches_) {
-    SwitchModel& s = *sp;
-    for (auto& up : s.units) {
-      UnitModel& u = *up;
-      if (u.win.load(rd::reg::kHardReset) == rd::kHardResetKey) {
-        u.win.store(rd::reg::kHardReset, 0);
-        hard_reset(s, u, false);
-        continue;
-      }
-      const std::uint32_t tag = u.win.load(rd::reg::kMbxDoorbell);
-      if (tag == u.last_doorbell) continue;
-      u.last_doorbell = tag;
-      if (u.hung || u.resetting) continue;  // nobody serves the mailbox
-      on_doorbell(s, u, tag);
-    }
+  {
+    cpo::Lock lock(bell_mu_);
+    if (rung_.empty() && polled_.empty()) return;
+    serving_.swap(rung_);
   }
+  for (const auto& [si, ui] : serving_) {
+    SwitchModel& s = *switches_[si];
+    UnitModel& u = *s.units[ui];
+    // Cleared before the look: a ring after this point queues the unit again.
+    u.rung.store(false, std::memory_order_release);
+    service_doorbell(s, u);
+  }
+  serving_.clear();
+  for (const auto& [si, ui] : polled_) service_doorbell(*switches_[si], *switches_[si]->units[ui]);
+}
+
+void World::service_doorbell(SwitchModel& s, UnitModel& u) {
+  if (u.win.load(rd::reg::kHardReset) == rd::kHardResetKey) {
+    u.win.store(rd::reg::kHardReset, 0);
+    hard_reset(s, u, false);
+    return;
+  }
+  const std::uint32_t tag = u.win.load(rd::reg::kMbxDoorbell);
+  if (tag == u.last_doorbell) return;
+  u.last_doorbell = tag;
+  if (u.hung || u.resetting) return;  // nobody serves the mailbox
+  on_doorbell(s, u, tag);
 }
 
 void World::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {

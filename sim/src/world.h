@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "cmis_image.h"
 #include "cpo/hal/backend/bar.h"
 #include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/mutex.h"
 #include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
 
@@ -28,8 +30,14 @@ namespace rd = cpo::refdev;
 class Window {
  public:
   Window() = default;
+  ~Window();
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
   void attach(std::uint32_t* words) noexcept { words_ = words; }
-  void allocate();
+  // Anonymous zero pages: only the pages the firmware writes become resident (a cpo144 unit
+  // uses about a fifth of the window's record capacity), which keeps a 3,600-switch fabric
+  // within its memory budget.
+  [[nodiscard]] bool allocate() noexcept;
   [[nodiscard]] std::uint32_t load(std::size_t offset) const noexcept {
     return std::atomic_ref<std::uint32_t>(words_[offset / 4]).load(std::memory_order_acquire);
   }
@@ -49,7 +57,7 @@ class Window {
 
  private:
   std::uint32_t* words_ = nullptr;
-  std::unique_ptr<std::uint32_t[]> owned_;
+  void* mapped_ = nullptr;  // allocate()'s mapping, unmapped by the destructor
 };
 
 class World;
@@ -77,6 +85,12 @@ struct UnitModel {
   std::uint32_t first_port = 0, port_count = 0, first_lane = 0, lane_count = 0;
   std::uint32_t first_oe = 0, oe_count = 0, first_els = 0, els_count = 0;
   // mailbox
+  // Set by the Bar thread that writes the doorbell (or HardReset) and queues the unit for
+  // the firmware; cleared by the firmware when it takes the unit off the queue.
+  std::atomic<bool> rung{false};
+  // The window is caller memory another process may write directly (cpo-simd's memfds):
+  // the firmware polls its doorbell instead of waiting to be rung through the Bar.
+  bool polled = false;
   std::uint32_t last_doorbell = 0;
   bool busy = false;
   std::uint32_t tag = 0, opcode = 0;
@@ -197,6 +211,12 @@ struct LaneModel {
   double tx_mw = 0, rx_dbm = -100, snr = 0, ber = 0.5;
   bool sig = false, cdr = false, prbs_lock = false;
   double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
+  // The receiver chain's inputs at its last evaluation (far transmitter power, fiber loss,
+  // SNR penalty, near-end loopback) and what they gave: a lane whose inputs did not change
+  // skips the transcendental math (incremental physics). NaN: never evaluated.
+  double memo_tx_mw = std::numeric_limits<double>::quiet_NaN(), memo_loss_db = 0, memo_penalty_db = 0;
+  bool memo_near = false;
+  double memo_fec_corr = 0, memo_fec_uncorr = 0;  // fractions of codewords
   // counters
   double corr_acc = 0, uncorr_acc = 0, prbs_err_acc = 0, prbs_bits_acc = 0;
   std::uint64_t corr = 0, uncorr = 0, prbs_err = 0, prbs_bits = 0;
@@ -231,6 +251,13 @@ struct SwitchModel {
   bool dirty = false;
   std::uint64_t settle_stamp = 0;
   std::vector<std::size_t> peers;
+  // The firmware tick's view (see World::tick): `changed` since the last tick (touch()),
+  // `quiet` when the last thermal pass found every temperature at its target and no ramp,
+  // `counting` when some FEC or PRBS counter moves (recompute_rx). A quiet switch that is
+  // neither changed nor counting only refreshes its heartbeat; its thermal and aging run
+  // once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
+  bool changed = true, quiet = false, counting = false;
+  double pending_dt_s = 0;
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
 };
 
@@ -259,10 +286,16 @@ class World {
   }
   void bar_wait(std::chrono::nanoseconds d);
   ClockMode clock() const noexcept { return clock_; }
-  std::mutex& mutex() { return mu_; }
+  cpo::Mutex& mutex() { return mu_; }
   void start_clock_thread();
 
-  Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db);
+  // Fibers a <-> b. `settle_now` false leaves the settle to the caller (a topology document
+  // settles once after its last fiber).
+  Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now = true);
+
+  // A Bar thread wrote a doorbell or HardReset of `u`: queue the unit for the firmware. Takes
+  // only the doorbell queue's lock, never the model's.
+  void ring(SwitchModel& s, UnitModel& u) noexcept;
 
   // Back-door helpers (caller holds the mutex).
   void mark_dirty() {
@@ -285,6 +318,7 @@ class World {
   void schedule(std::int64_t at_ns, Timer t);
   void fire(const Timer& t);
   void scan_doorbells();
+  void service_doorbell(SwitchModel& s, UnitModel& u);
   void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
   void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
   rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
@@ -307,8 +341,13 @@ class World {
   void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
   bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
   void tick(std::int64_t dt_ns);
-  void thermal(SwitchModel& s, double dt_s);
+  // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
+  // laser ramps: nothing the next pass computes would differ visibly. `aging` false: the
+  // start-up pass that puts a new switch at its thermal steady state.
+  bool thermal(SwitchModel& s, double dt_s, bool aging = true);
+  void count(SwitchModel& s, double dt_s);
   void publish(SwitchModel& s);
+  void publish_heartbeat(SwitchModel& s);
   void publish_unit(SwitchModel& s, UnitModel& u);
 
   // events
@@ -323,7 +362,15 @@ class World {
                   std::uint32_t sub, std::uint32_t page, std::uint32_t byte);
 
   ClockMode clock_;
-  std::mutex mu_;
+  cpo::Mutex mu_;
+  // Units rung through their Bars since the firmware last looked, in ring order. Lock order:
+  // bell_mu_ is taken with or without mu_ held, never the other way round.
+  cpo::Mutex bell_mu_ CPO_ACQUIRED_AFTER(mu_);
+  std::vector<std::pair<std::size_t, std::size_t>> rung_ CPO_GUARDED_BY(bell_mu_);
+  std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
+  std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
+  std::uint64_t tick_count_ = 0;
+  std::vector<std::size_t> ticked_;
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
@@ -331,6 +378,7 @@ class World {
   std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_;
   std::uint64_t settle_stamp_ = 0;
   void touch(SwitchModel& s) {
+    s.changed = true;
     if (s.dirty) return;
     s.dirty = true;
     dirty_list_.push_back(s.index);
