@@ -43,17 +43,37 @@ void World::recompute(SwitchModel& s) {
     const bool light = e.present && las.state == rd::LaserState::kOn;
     l.laser_in_mw = light ? las.power_mw * e.fiber_gain[l.laser] : 0.0;
     if (l.laser_in_mw <= 0) oe.no_light = true;
+    const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
+    if ((l.tx_mw != before || l.fiber_loss_db != l.fiber_loss_settled_db) && l.peer_sw != s.index)
+      rx_hit_.push_back(l.peer_sw);
+    l.fiber_loss_settled_db = l.fiber_loss_db;
   }
 }
 
-void World::recompute_rx(SwitchModel& s) {
+void World::far_views(SwitchModel& s) {
+  for (auto& p : s.ports) {
+    std::uint32_t gen = 0;
+    for (std::uint32_t k = 0; k < p.lanes; ++k)
+      if (s.lanes[p.first_lane + k].gen) gen |= 1u << k;
+    const std::uint32_t view =
+        (p.admin & 0xFFu) | (static_cast<std::uint32_t>(p.fec) << 8) | (p.breakout << 12) | (gen << 16);
+    if (view == p.far_view) continue;
+    p.far_view = view;
+    for (std::uint32_t k = 0; k < p.lanes; ++k) {
+      const LaneModel& l = s.lanes[p.first_lane + k];
+      if (l.peer_sw != s.index) link_hit_.push_back(l.peer_sw);
+    }
+  }
+}
+
+bool World::recompute_rx(SwitchModel& s) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
   const std::size_t banks_per_oe = s.oes.front().banks.size();
   // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning, tx power low alarm
   std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
-  bool counting = false;
+  bool counting = false, changed = false;
   for (auto& l : s.lanes) {
     const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
@@ -69,7 +89,8 @@ void World::recompute_rx(SwitchModel& s) {
       l.rx_dbm = lit ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
     }
     // The LOS hysteresis depends on the previous state, so it is evaluated every time.
-    const bool sig_before = l.sig;
+    const bool sig_before = l.sig, cdr_before = l.cdr, prbs_before = l.prbs_lock;
+    const double ber_before = l.ber;
     l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
     if (!same || l.sig != sig_before) {
       if (near) {
@@ -101,6 +122,12 @@ void World::recompute_rx(SwitchModel& s) {
       l.fec_corr_rate = l.fec_uncorr_rate = 0;
     }
     counting = counting || l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0 || (l.chk && l.prbs_lock);
+    if (!same || l.sig != sig_before || l.cdr != cdr_before || l.prbs_lock != prbs_before) {
+      changed = true;
+      // The far end's link needs this receiver too (subport_ok reads both directions).
+      if ((l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) && l.peer_sw != s.index)
+        link_hit_.push_back(l.peer_sw);
+    }
     auto& b = bits[l.oe * banks_per_oe + l.bank];
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
     if (!l.sig) b[0] |= bit;
@@ -126,6 +153,7 @@ void World::recompute_rx(SwitchModel& s) {
     }
   }
   s.counting = counting;
+  return changed;
 }
 
 // ---------------------------------------------------------------------------- links
@@ -191,7 +219,8 @@ void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   touch(s);
 }
 
-void World::evaluate_links(SwitchModel& s) {
+bool World::evaluate_links(SwitchModel& s) {
+  bool changed = false;
   for (std::uint32_t port = 0; port < s.ports.size(); ++port) {
     PortModel& p = s.ports[port];
     if (p.admin == 0 && p.oper == 0 && p.training == 0) continue;  // nothing can change
@@ -200,19 +229,25 @@ void World::evaluate_links(SwitchModel& s) {
       rd::LinkCause cause = rd::LinkCause::kNone;
       const bool ok = subport_ok(s, port, sub, cause);
       if (p.oper & bit) {
-        if (!ok) link_down(s, port, sub, cause);
+        if (!ok) {
+          link_down(s, port, sub, cause);
+          changed = true;
+        }
       } else if (p.training & bit) {
         if (!ok) {
           p.training &= ~bit;
           ++p.train_token[sub];
+          changed = true;
         }
       } else if (ok) {
         p.training |= bit;
         schedule(now_ns_.load() + ns_of(phys::kLinkTrainingSeconds),
                  Timer{TimerKind::train, s.index, port, sub, 0, ++p.train_token[sub]});
+        changed = true;
       }
     }
   }
+  return changed;
 }
 
 // ---------------------------------------------------------------------------- tick, thermal

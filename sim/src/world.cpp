@@ -118,33 +118,47 @@ void World::run_until(std::int64_t end_ns) {
   settle();
 }
 
+// Per-port dirty tracking: the switches changed since the last settle recompute their
+// transmitters; a far switch is recomputed only for lanes whose light changed, re-evaluates
+// its links only for ports whose far end changed, and is republished only if something it
+// shows changed. A command on one switch never costs work on the rest of the fabric.
 void World::settle() {
   if (dirty_list_.empty()) return;
   // Changes made while settling (a link going down) are settled by the next call.
   settle_now_.swap(dirty_list_);
   dirty_list_.clear();
   settle_rx_.clear();
+  settle_links_.clear();
+  settle_pub_.clear();
+  rx_hit_.clear();
+  link_hit_.clear();
   const std::uint64_t stamp = ++settle_stamp_;
+  auto add = [&](std::vector<std::size_t>& list, std::uint64_t SwitchModel::*mark, std::size_t i) {
+    SwitchModel& s = *switches_[i];
+    if (s.*mark == stamp) return;
+    s.*mark = stamp;
+    list.push_back(i);
+  };
   for (const std::size_t i : settle_now_) {
     SwitchModel& s = *switches_[i];
     s.dirty = false;
     recompute(s);
-    // Receivers: the switch itself and every switch its fibers reach.
-    if (s.settle_stamp != stamp) {
-      s.settle_stamp = stamp;
-      settle_rx_.push_back(i);
-    }
-    for (const std::size_t p : s.peers) {
-      SwitchModel& peer = *switches_[p];
-      if (peer.settle_stamp == stamp) continue;
-      peer.settle_stamp = stamp;
-      settle_rx_.push_back(p);
-    }
+    far_views(s);
+    add(settle_rx_, &SwitchModel::rx_stamp, i);
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
   }
   settle_now_.clear();
-  for (const std::size_t i : settle_rx_) recompute_rx(*switches_[i]);
-  for (const std::size_t i : settle_rx_) evaluate_links(*switches_[i]);
-  for (const std::size_t i : settle_rx_) publish(*switches_[i]);
+  for (const std::size_t p : rx_hit_) add(settle_rx_, &SwitchModel::rx_stamp, p);
+  for (const std::size_t i : settle_rx_) {
+    if (!recompute_rx(*switches_[i])) continue;
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
+  }
+  for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
+  for (const std::size_t i : settle_links_)
+    if (evaluate_links(*switches_[i])) add(settle_pub_, &SwitchModel::pub_stamp, i);
+  for (const std::size_t i : settle_pub_) publish(*switches_[i]);
 }
 
 void World::fire(const Timer& t) {

@@ -202,6 +202,7 @@ struct LaneModel {
   bool gen = false, chk = false;
   double degrade_db = 0;
   double fiber_loss_db = 0;                // fiber leaving this lane's transmitter
+  double fiber_loss_settled_db = 0;        // its value at the last settle (far receivers saw it)
   std::size_t peer_sw = 0, peer_lane = 0;  // where this lane's light goes (and comes from)
   double static_penalty_db = 0;            // per-lane manufacturing spread (seeded)
   // topology cache
@@ -231,6 +232,9 @@ struct PortModel {
   std::array<std::uint64_t, 8> train_token{};
   std::uint32_t training = 0;  // bit s: sub-port s training
   std::uint32_t unit = 0, first_lane = 0, lanes = 0;
+  // What the far end's link evaluation reads of this port (admin, FEC, breakout, PRBS
+  // generators) at the last settle: when it changes, the far end's links are re-evaluated.
+  std::uint32_t far_view = 0;
 };
 
 struct SwitchModel {
@@ -249,7 +253,7 @@ struct SwitchModel {
   // Settling: `dirty` when the model changed since the last settle; `peers` are the switches
   // its fibers reach (their receivers see its transmitters).
   bool dirty = false;
-  std::uint64_t settle_stamp = 0;
+  std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
   std::vector<std::size_t> peers;
   // The firmware tick's view (see World::tick): `changed` since the last tick (touch()),
   // `quiet` when the last thermal pass found every temperature at its target and no ramp,
@@ -334,10 +338,15 @@ class World {
   void laser_ramp(SwitchModel& s, std::uint32_t els, std::uint32_t laser, double from_mw, double to_mw);
   void reset_unit_state(SwitchModel& s, UnitModel& u);
 
+  // Settling, per port: recompute() reports the far switches of lanes whose transmit power
+  // changed (rx_hit_), far_views() those of ports whose configuration changed and
+  // recompute_rx() those of lanes whose receiver state changed (link_hit_). recompute_rx and
+  // evaluate_links return whether anything the status region shows changed.
   void recompute(SwitchModel& s);
-  void recompute_rx(SwitchModel& s);
+  void far_views(SwitchModel& s);
+  bool recompute_rx(SwitchModel& s);
   static double oe_watts(const OeModel& oe);
-  void evaluate_links(SwitchModel& s);
+  bool evaluate_links(SwitchModel& s);
   void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
   bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
   void tick(std::int64_t dt_ns);
@@ -375,7 +384,7 @@ class World {
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
   // Switches changed since the last settle (each once), see touch().
-  std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_;
+  std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
   std::uint64_t settle_stamp_ = 0;
   void touch(SwitchModel& s) {
     s.changed = true;
