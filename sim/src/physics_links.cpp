@@ -260,9 +260,10 @@ constexpr std::uint64_t kQuietTicks = 10;
 constexpr double kThermalEpsilonC = 1e-3;
 }  // namespace
 
-// The firmware tick. A switch changed since the last tick, still heating or cooling, or with
-// counters that move gets the full pass (thermal, aging, counters, status region); any other
-// switch only refreshes its heartbeat, so a steady fabric costs a few stores per unit.
+// The firmware tick. A switch changed since the last tick or still heating or cooling gets the
+// full pass (thermal, aging, counters, the whole status region); a steady one refreshes its
+// heartbeat and, if counting, its counters (a few stores per unit), and its monitors once
+// every kQuietTicks ticks.
 void World::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
   ++tick_count_;
@@ -273,14 +274,25 @@ void World::tick(std::int64_t dt_ns) {
       if (!u->hung) ++u->heartbeat;
     s.pending_dt_s += dt;
     const bool due = (tick_count_ + s.index) % kQuietTicks == 0;
-    if (!s.changed && s.quiet && !s.counting && !due) {
-      publish_heartbeat(s);
+    const bool steady = !s.changed && s.quiet;
+    if (steady && !due) {
+      // Only counters (if any move) and the heartbeat.
+      if (s.counting) {
+        count(s, dt);
+        publish_counters(s);
+      } else {
+        publish_heartbeat(s);
+      }
       continue;
     }
     s.changed = false;
     s.quiet = thermal(s, s.pending_dt_s);
     s.pending_dt_s = 0;
     if (s.counting) count(s, dt);
+    if (steady && s.quiet && !s.changed) {
+      publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
+      continue;
+    }
     ticked_.push_back(s.index);
   }
   settle();
@@ -438,7 +450,11 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
 
 // ---------------------------------------------------------------------------- status region
 void World::publish(SwitchModel& s) {
-  for (auto& u : s.units) publish_unit(s, *u);
+  for (auto& u : s.units) publish_unit(s, *u, true);
+}
+
+void World::publish_monitors(SwitchModel& s) {
+  for (auto& u : s.units) publish_unit(s, *u, false);
 }
 
 void World::publish_heartbeat(SwitchModel& s) {
@@ -454,7 +470,45 @@ void World::publish_heartbeat(SwitchModel& s) {
   }
 }
 
-void World::publish_unit(SwitchModel& s, UnitModel& u) {
+// The counters of a steady switch whose links carry FEC or PRBS traffic: the only words of
+// its status region a tick changes besides the heartbeat.
+void World::publish_counters(SwitchModel& s) {
+  const auto t = static_cast<std::uint64_t>(now_ns_.load());
+  for (auto& up : s.units) {
+    UnitModel& u = *up;
+    if (u.hung) continue;
+    Window& w = u.win;
+    w.store(rd::reg::kGeneration, ++u.generation);
+    w.store64(rd::reg::kTimeLo, t);
+    w.store(rd::reg::kHeartbeat, u.heartbeat);
+    write_counters(s, u);
+    w.store(rd::reg::kGeneration, ++u.generation);
+  }
+}
+
+void World::write_counters(SwitchModel& s, UnitModel& u) {
+  Window& w = u.win;
+  for (std::uint32_t i = 0; i < u.port_count; ++i) {
+    const PortModel& p = s.ports[u.first_port + i];
+    std::uint64_t corr = 0, uncorr = 0;
+    for (std::uint32_t k = 0; k < p.lanes; ++k) {
+      const LaneModel& l = s.lanes[p.first_lane + k];
+      corr += l.corr;
+      uncorr += l.uncorr;
+    }
+    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
+    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
+  }
+  for (std::uint32_t i = 0; i < u.lane_count; ++i) {
+    const LaneModel& l = s.lanes[u.first_lane + i];
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsBitsLo), l.prbs_bits);
+  }
+}
+
+void World::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
   if (u.hung) return;  // a hung firmware stops refreshing
   Window& w = u.win;
   ++u.generation;  // odd: update in progress
@@ -521,6 +575,13 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
   w.store(rd::reg::kAsicTemp, temp_word(s.coolant_c + 25.0));
   w.store(rd::reg::kPowerMw, static_cast<std::uint32_t>(power_w * 1000.0));
 
+  if (!links) {
+    // A quiet switch's monitor refresh: its ports and lanes did not change, its counters may.
+    if (s.counting) write_counters(s, u);
+    ++u.generation;
+    w.store(rd::reg::kGeneration, u.generation);
+    return;
+  }
   const std::uint32_t lane_gbps = s.platform.lane_rate().value();
   for (std::uint32_t i = 0; i < u.port_count; ++i) {
     const PortModel& p = s.ports[u.first_port + i];

@@ -257,9 +257,9 @@ struct SwitchModel {
   std::vector<std::size_t> peers;
   // The firmware tick's view (see World::tick): `changed` since the last tick (touch()),
   // `quiet` when the last thermal pass found every temperature at its target and no ramp,
-  // `counting` when some FEC or PRBS counter moves (recompute_rx). A quiet switch that is
-  // neither changed nor counting only refreshes its heartbeat; its thermal and aging run
-  // once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
+  // `counting` when some FEC or PRBS counter moves (recompute_rx). A quiet switch that has
+  // not changed refreshes only its heartbeat and, if counting, its counters; its thermal and
+  // aging run once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
   bool changed = true, quiet = false, counting = false;
   double pending_dt_s = 0;
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
@@ -357,7 +357,10 @@ class World {
   void count(SwitchModel& s, double dt_s);
   void publish(SwitchModel& s);
   void publish_heartbeat(SwitchModel& s);
-  void publish_unit(SwitchModel& s, UnitModel& u);
+  void publish_counters(SwitchModel& s);
+  void publish_monitors(SwitchModel& s);  // modules and lasers, not ports and lanes
+  void write_counters(SwitchModel& s, UnitModel& u);
+  void publish_unit(SwitchModel& s, UnitModel& u, bool links);
 
   // events
   void event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_t object, std::uint32_t cause,
