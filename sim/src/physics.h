@@ -84,19 +84,18 @@ inline constexpr double kDpTxTurnOffSeconds = 0.05;
 }
 
 [[nodiscard]] inline double dbm(double mw) noexcept { return mw > 0 ? 10.0 * std::log10(mw) : -100.0; }
-[[nodiscard]] inline double mw(double dbm_value) noexcept {
-  return dbm_value <= -99.0 ? 0.0 : std::pow(10.0, dbm_value / 10.0);
-}
 
 // Thermal-noise-limited SNR grows 2 dB per optical dB (electrical power ~ photocurrent^2);
 // combined with the SerDes ceiling as parallel noise sources.
 // 10^(db/10) through exp: the receiver chain runs it for every lane whose light changed, and
 // glibc's exp costs a third of its pow.
 [[nodiscard]] inline double from_db(double db) noexcept { return std::exp(db * (2.302585092994046 / 10.0)); }
+[[nodiscard]] inline double mw(double dbm_value) noexcept { return dbm_value <= -99.0 ? 0.0 : from_db(dbm_value); }
 [[nodiscard]] inline double snr_db(double rx_dbm, double penalty_db) noexcept {
   const double thermal = kSnrAtRefDb + 2.0 * (rx_dbm - kSensitivityRefDbm);
-  static const double ceiling_inv = from_db(-kSnrCeilingDb);
-  const double inv = from_db(-thermal) + ceiling_inv;
+  constexpr double kCeilingInv = 6.309573444801933e-3;  // 10^(-kSnrCeilingDb / 10)
+  static_assert(kSnrCeilingDb == 22.0);
+  const double inv = from_db(-thermal) + kCeilingInv;
   return -10.0 * std::log10(inv) - penalty_db;
 }
 
@@ -124,8 +123,11 @@ struct FecRates {
   double term = std::exp(-lambda);  // P(0)
   const double p0 = term;
   double cdf = term;
+  static constexpr double kInv[] = {0,       1.0,     1.0 / 2,  1.0 / 3,  1.0 / 4,  1.0 / 5,  1.0 / 6,  1.0 / 7,
+                                    1.0 / 8, 1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15};
+  static_assert(sizeof(kInv) / sizeof(kInv[0]) == static_cast<std::size_t>(kRsCorrectable) + 1);
   for (int k = 1; k <= static_cast<int>(kRsCorrectable); ++k) {
-    term *= lambda / k;
+    term *= lambda * kInv[k];  // Poisson P(k) from P(k-1)
     cdf += term;
   }
   FecRates r;

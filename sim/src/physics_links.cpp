@@ -13,9 +13,14 @@ namespace {
 constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
 std::uint32_t s32(std::int32_t v) { return static_cast<std::uint32_t>(v); }
 std::uint32_t temp_word(double c) { return s32(cmis::temp_s16(c)); }
-std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits
-  const double v = std::round(mw * 1e4);
-  return v <= 0 ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
+std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits, rounded to nearest (no libm call: every lane, every refresh)
+  const double v = mw * 1e4 + 0.5;
+  return !(v >= 1.0) ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
+}
+// Hundredths, rounded half away from zero (std::lround without the libm call).
+std::int32_t centi(double v) {
+  const double x = v * 100.0;
+  return static_cast<std::int32_t>(x < 0 ? x - 0.5 : x + 0.5);
 }
 double fir_penalty(const LaneModel& l) {
   return phys::kFirPenaltyDbPerStep *
@@ -45,9 +50,12 @@ void World::recompute(SwitchModel& s) {
     if (l.laser_in_mw <= 0) oe.no_light = true;
     const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
-    if ((l.tx_mw != before || l.fiber_loss_db != l.fiber_loss_settled_db) && l.peer_sw != s.index)
-      rx_hit_.push_back(l.peer_sw);
-    l.fiber_loss_settled_db = l.fiber_loss_db;
+    const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
+    if ((l.tx_mw != before || fiber_changed) && l.peer_sw != s.index) rx_hit_.push_back(l.peer_sw);
+    if (fiber_changed || l.memo_tx_mw != l.memo_tx_mw) {  // changed, or never evaluated (NaN)
+      l.fiber_loss_settled_db = l.fiber_loss_db;
+      l.fiber_gain_out = phys::gain(l.fiber_loss_db);
+    }
   }
 }
 
@@ -87,6 +95,7 @@ bool World::recompute_rx(SwitchModel& s) {
     if (!same) {
       const bool lit = src.tx_mw > 0 && src.fiber_loss_db < phys::kDisconnectedLossDb;  // a cut fiber is dark
       l.rx_dbm = lit ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
+      l.rx_mw = lit ? src.tx_mw * src.fiber_gain_out : 0.0;
     }
     // The LOS hysteresis depends on the previous state, so it is evaluated every time.
     const bool sig_before = l.sig, cdr_before = l.cdr, prbs_before = l.prbs_lock;
@@ -114,8 +123,10 @@ bool World::recompute_rx(SwitchModel& s) {
     l.prbs_lock = l.chk && l.cdr && pattern_src.gen && pattern_src.pattern == l.pattern;
     // The FEC decoder of a sub-port counts only while the sub-port is enabled (admin up): an
     // administratively down port's PCS is off, whatever light reaches its receiver.
-    const std::uint32_t sub = l.index_in_port / (port.lanes / port.breakout);
-    if (l.cdr && port.fec == rd::Fec::kRs544 && (port.admin & (1u << sub)) != 0) {
+    const std::uint32_t all = (1u << port.breakout) - 1u;
+    const bool admin_up = port.admin != 0 && ((port.admin & all) == all ||
+                                              ((port.admin >> (l.index_in_port / (port.lanes / port.breakout))) & 1u));
+    if (l.cdr && port.fec == rd::Fec::kRs544 && admin_up) {
       l.fec_corr_rate = l.memo_fec_corr * cw_per_s;
       l.fec_uncorr_rate = l.memo_fec_uncorr * cw_per_s;
     } else {
@@ -628,9 +639,8 @@ void World::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneFlags), flags);
     w.store(rd::at(rd::record::kLane, i, rd::field::kLanePreFecBer),
             std::bit_cast<std::uint32_t>(static_cast<float>(l.ber)));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneSnr),
-            s32(static_cast<std::int32_t>(std::lround(l.snr * 100.0))));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(phys::mw(l.rx_dbm)));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneSnr), s32(centi(l.snr)));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(l.rx_mw));
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
     // The OE's laser input monitor reads whatever the laser emits (ramps and the fiber-check
     // power included), whatever the OE's module and data path states.

@@ -203,13 +203,14 @@ struct LaneModel {
   double degrade_db = 0;
   double fiber_loss_db = 0;                // fiber leaving this lane's transmitter
   double fiber_loss_settled_db = 0;        // its value at the last settle (far receivers saw it)
+  double fiber_gain_out = 0;               // power fraction that fiber lets through, at the last settle
   std::size_t peer_sw = 0, peer_lane = 0;  // where this lane's light goes (and comes from)
   double static_penalty_db = 0;            // per-lane manufacturing spread (seeded)
   // topology cache
   std::uint32_t port = 0, index_in_port = 0, oe = 0, bank = 0, index_in_bank = 0, els = 0, laser = 0;
   // physics (recomputed when the model changes)
   double laser_in_mw = 0;  // steady laser light reaching the OE for this lane, before the split
-  double tx_mw = 0, rx_dbm = -100, snr = 0, ber = 0.5;
+  double tx_mw = 0, rx_dbm = -100, rx_mw = 0, snr = 0, ber = 0.5;
   bool sig = false, cdr = false, prbs_lock = false;
   double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
   // The receiver chain's inputs at its last evaluation (far transmitter power, fiber loss,
