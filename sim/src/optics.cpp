@@ -170,6 +170,17 @@ double laser_output_mw(const LaserModel& l, std::int64_t now_ns) noexcept {
   return std::clamp(ramped, 0.0, l.target_mw);
 }
 
+double lanes_per_laser(const SwitchModel& s) noexcept {
+  std::size_t lasers = 0;
+  for (const auto& e : s.els) lasers += e.lasers.size();
+  return lasers == 0 ? 1.0 : std::max(1.0, static_cast<double>(s.lanes.size()) / static_cast<double>(lasers));
+}
+
+double lane_bias(const SwitchModel& s, const LaneModel& l, double per_laser) noexcept {
+  const ElsModel& e = s.els[l.els];
+  return e.present ? phys::lane_bias_ma(e.lasers[l.laser].bias_ma, per_laser) : 0.0;
+}
+
 double els_icc_ma(const ElsModel& e) noexcept {
   if (!e.present) return 0.0;
   double icc = phys::kElsIdleMaPerLaser * static_cast<double>(e.lasers.size());
@@ -487,13 +498,6 @@ AppTable app_table(const SwitchModel& s) {
   return t;
 }
 
-// Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
-double lanes_per_laser(const SwitchModel& s) {
-  std::size_t lasers = 0;
-  for (const auto& e : s.els) lasers += e.lasers.size();
-  return lasers == 0 ? 1.0 : std::max(1.0, static_cast<double>(s.lanes.size()) / static_cast<double>(lasers));
-}
-
 template <typename T>
 hc::ThresholdSet<T> thresholds(double ha, double la, double hw, double lw) {
   return hc::ThresholdSet<T>{T(ha), T(la), T(hw), T(lw)};
@@ -567,10 +571,10 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       t.tx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(-6.0), phys::mw(4.0), phys::mw(-5.0));
       t.rx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(phys::kLosAssertDbm), phys::mw(4.0), phys::mw(-10.0));
       // Tx bias: the ELS laser's thresholds (page 1Ah) shared over the lanes it lights.
-      t.tx_bias = thresholds<Milliamps>(std::round(phys::kBiasMaxMa / per_laser * 250.0) / 250.0,
-                                        std::round(100.0 / per_laser * 250.0) / 250.0,
-                                        std::round(phys::kBiasHighWarningMa / per_laser * 250.0) / 250.0,
-                                        std::round(150.0 / per_laser * 250.0) / 250.0);
+      t.tx_bias = thresholds<Milliamps>(phys::lane_bias_ma(phys::kBiasMaxMa, per_laser),
+                                        phys::lane_bias_ma(phys::kBiasLowAlarmMa, per_laser),
+                                        phys::lane_bias_ma(phys::kBiasHighWarningMa, per_laser),
+                                        phys::lane_bias_ma(phys::kBiasLowWarningMa, per_laser));
       (void)hc::encode_page02(t, p, kOeBiasMultiplier);
       break;
     }
@@ -591,6 +595,10 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       st.tx_power_flags.low_alarm = b.tx_power_low_alarm.latched;
       st.rx_power_flags.low_warning = b.rx_power_low_warning.latched;
       st.dp_init_pending = b.init_pending;
+      st.tx_bias_flags.high_alarm = b.tx_bias[0].latched;
+      st.tx_bias_flags.low_alarm = b.tx_bias[1].latched;
+      st.tx_bias_flags.high_warning = b.tx_bias[2].latched;
+      st.tx_bias_flags.low_warning = b.tx_bias[3].latched;
       const AppTable apps = app_table(s);
       const auto& lanes = info.banks[bank].lanes;
       for (std::uint32_t i = 0; i < lanes.size() && i < 8; ++i) {
@@ -598,9 +606,7 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
         st.tx_power[i] = Milliwatts(std::min(l.tx_mw, 6.5535));
         st.rx_power[i] = Milliwatts(std::min(phys::mw(l.rx_dbm), 6.5535));
         // Tx bias: the lane's share of the bias of the ELS laser lighting it (4 uA steps).
-        const ElsModel& e = s.els[l.els];
-        const double bias = e.present ? e.lasers[l.laser].bias_ma / per_laser : 0.0;
-        st.tx_bias[i] = Milliamps(std::min(std::round(bias * 250.0) / 250.0, 262.14));
+        st.tx_bias[i] = Milliamps(std::min(lane_bias(s, l, per_laser), 262.14));
         // Active configuration: the application of the port's breakout, its data path
         // starting at the sub-port's first lane.
         const PortModel& port = s.ports[l.port];
@@ -617,6 +623,9 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
         }
       }
       (void)hc::encode_page11(st, p, kOeBiasMultiplier);
+      // Clear on read (this page is built only for a CmisRead), latching again while the
+      // condition lasts, as cmis_read does for the other page 11h flags.
+      for (FlagLatch& f : oe.banks[bank].tx_bias) f.latched = f.current;
       break;
     }
     default: break;
@@ -672,7 +681,8 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
       a.control_mode =
           (b.p1a_rw[cmis::kP1aControlMode - 128] & 1u) != 0 ? hc::ElsControlMode::apc : hc::ElsControlMode::acc;
       a.lane_count = static_cast<std::uint8_t>(n);
-      a.bias_thresholds = thresholds<Milliamps>(phys::kBiasMaxMa, 100.0, phys::kBiasHighWarningMa, 150.0);
+      a.bias_thresholds = thresholds<Milliamps>(phys::kBiasMaxMa, phys::kBiasLowAlarmMa, phys::kBiasHighWarningMa,
+                                                phys::kBiasLowWarningMa);
       a.power_thresholds = thresholds<Milliwatts>(140.0, 50.0, 130.0, 60.0);
       a.lane_summary_fault = b.lane_fault.latched != 0;
       a.lane_summary_warning = b.bias_high_warning.latched != 0;

@@ -46,7 +46,10 @@ inline constexpr double kBiasMaxMa = 600.0;  // page 1Ah max bias: above it the 
 inline constexpr double kBiasMinMa = 50.0;   // page 1Ah min bias: the lowest ACC bias set-point accepted
 // Bias set-point a laser starts with (page 1Bh, used in ACC): 100 mW from a fresh laser at 25 degC.
 inline constexpr double kBiasSetpointDefaultMa = 430.0;
+// Page 1Ah laser bias thresholds (alarm high = kBiasMaxMa, warning high, warning low, alarm low).
 inline constexpr double kBiasHighWarningMa = 550.0;
+inline constexpr double kBiasLowWarningMa = 150.0;
+inline constexpr double kBiasLowAlarmMa = 100.0;
 inline constexpr double kRampMwPerMs = 0.5;        // ELS ramp rate: 0 -> 100 mW in 200 ms
 inline constexpr double kWavelengthNm = 1311.0;    // O-band CW source at 25 degC
 inline constexpr double kWavelengthNmPerK = 0.08;  // DFB drift
@@ -159,6 +162,13 @@ struct FecRates {
 [[nodiscard]] inline double acc_power_mw(double bias_ma, double temp_c, double age_hours) noexcept {
   const double p = (bias_ma - threshold_ma(temp_c)) * slope_mw_per_ma(temp_c, age_hours);
   return p > 0 ? p : 0.0;
+}
+
+// An OE lane's Tx bias as page 11h reports it and page 02h thresholds it: its share of the
+// bias of the ELS laser lighting it (`lanes_per_laser` lanes), in the 4 uA steps of the CMIS
+// field with multiplier x2 (CMIS 5.2 Table 8-47: 2 uA units times the multiplier).
+[[nodiscard]] inline double lane_bias_ma(double laser_bias_ma, double lanes_per_laser) noexcept {
+  return std::round(laser_bias_ma / lanes_per_laser * 250.0) / 250.0;
 }
 
 // Power fraction left after `loss_db`; 0 at or above kDisconnectedLossDb.

@@ -456,7 +456,39 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, 0x1A, cmis::kP1aBiasFlags + 2);
     }
   }
+  tx_bias_flags(s);
   return settled;
+}
+
+void World::tx_bias_flags(SwitchModel& s) {
+  const double per_laser = lanes_per_laser(s);
+  const double ha = phys::lane_bias_ma(phys::kBiasMaxMa, per_laser);
+  const double la = phys::lane_bias_ma(phys::kBiasLowAlarmMa, per_laser);
+  const double hw = phys::lane_bias_ma(phys::kBiasHighWarningMa, per_laser);
+  const double lw = phys::lane_bias_ma(phys::kBiasLowWarningMa, per_laser);
+  const std::uint32_t per_bank = s.platform.lanes_per_bank();
+  for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
+    OeModel& oe = s.oes[o];
+    const auto& info = s.platform.optical_engines()[o];
+    for (std::uint32_t b = 0; b < oe.banks.size(); ++b) {
+      BankModel& bank = oe.banks[b];
+      std::array<std::uint8_t, 4> bits{};
+      const auto& lanes = info.banks[b].lanes;
+      for (std::uint32_t i = 0; i < lanes.size() && i < per_bank && i < 8; ++i) {
+        const LaneModel& l = s.lanes[lanes[i].value()];
+        const double bias = lane_bias(s, l, per_laser);
+        const auto bit = static_cast<std::uint8_t>(1u << i);
+        // Low flags only where the lane is meant to be lit (its data path activated).
+        const bool dp_on = bank.dp[i] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+        if (bias > ha) bits[0] |= bit;
+        if (dp_on && bias < la) bits[1] |= bit;
+        if (bias > hw) bits[2] |= bit;
+        if (dp_on && bias < lw) bits[3] |= bit;
+      }
+      for (std::uint32_t k = 0; k < 4; ++k)
+        raise_flag(s, bank.tx_bias[k], bits[k], true, o, b, 0x11, cmis::kP11TxBiasFlags + k);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------- status region

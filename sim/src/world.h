@@ -164,6 +164,13 @@ struct ElsModel {
   FlagLatch temp;            // lower byte 9
 };
 
+struct SwitchModel;
+struct LaneModel;
+// Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
+[[nodiscard]] double lanes_per_laser(const SwitchModel& s) noexcept;
+// A lane's Tx bias (page 11h), mA: its share of its laser's bias, 0 with the ELS removed.
+[[nodiscard]] double lane_bias(const SwitchModel& s, const LaneModel& l, double per_laser) noexcept;
+
 // Module supply current (page 1Bh ICC and the status region's SupplyCurrent), mA.
 [[nodiscard]] double els_icc_ma(const ElsModel& e) noexcept;
 // A bank's host-written bytes in their power-on state (set-points, APC); `operational`: its
@@ -179,6 +186,7 @@ struct BankModel {
   FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
   FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h bytes 150, 152
   FlagLatch tx_power_low_alarm;                        // page 11h byte 140
+  std::array<FlagLatch, 4> tx_bias;                    // page 11h bytes 143..146: HA, LA, HW, LW
 };
 
 struct OeModel {
@@ -355,6 +363,8 @@ class World {
   // laser ramps: nothing the next pass computes would differ visibly. `aging` false: the
   // start-up pass that puts a new switch at its thermal steady state.
   bool thermal(SwitchModel& s, double dt_s, bool aging = true);
+  // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
+  void tx_bias_flags(SwitchModel& s);
   void count(SwitchModel& s, double dt_s);
   void publish(SwitchModel& s);
   void publish_heartbeat(SwitchModel& s);
