@@ -118,7 +118,7 @@ void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState
 
 void World::oe_control_changed(SwitchModel& s, std::uint32_t oe_index) {
   OeModel& oe = s.oes[oe_index];
-  const bool low_power = (oe.control & 0x10) != 0;  // LowPwrRequestSW
+  const bool low_power = cpo::cmis::decode_module_control(oe.control).low_power_request_sw;
   if (!oe.faulted) {
     if (oe.state == rd::ModuleState::kLowPwr && !low_power)
       oe_set_state(s, oe_index, rd::ModuleState::kPwrUp);
@@ -168,6 +168,12 @@ double laser_output_mw(const LaserModel& l, std::int64_t now_ns) noexcept {
   if (l.state != rd::LaserState::kRamping) return 0.0;
   const double ramped = l.ramp_from_mw + static_cast<double>(now_ns - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs;
   return std::clamp(ramped, 0.0, l.target_mw);
+}
+
+std::uint8_t oe_power_on_control(StartState start) noexcept {
+  cpo::cmis::ModuleControl c;
+  c.low_power_request_sw = start == StartState::cold;  // a cold start waits for the host
+  return cpo::cmis::encode_module_control(c);
 }
 
 double lanes_per_laser(const SwitchModel& s) noexcept {
@@ -395,10 +401,7 @@ hc::LowerPage lower_page(std::uint8_t identifier, std::uint8_t state, std::uint8
   v.flags.temp_low_warning = (flags9 & 8u) != 0;
   v.temperature = Celsius(clamp_temp(temp_c));
   v.vcc = Volts(phys::kVccVolts);
-  v.control.bank_broadcast_enable = (control & 0x80u) != 0;
-  v.control.low_power_allow_request_hw = (control & 0x40u) != 0;
-  v.control.squelch_method_select = (control & 0x20u) != 0;
-  v.control.low_power_request_sw = (control & 0x10u) != 0;
+  v.control = hc::decode_module_control(control);
   v.active_firmware = hc::Revision{1, 0};
   v.media_type = static_cast<std::uint8_t>(hc::MediaType::optical_smf);
   v.bank_select = static_cast<std::uint8_t>(bank);

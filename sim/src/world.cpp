@@ -314,7 +314,7 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     for (const auto& b : oi.banks) lanes += b.lanes.size();
     oe.ports_served = u32(lanes / s.lanes_per_port);
     const bool cold = options.start == StartState::cold;
-    oe.control = cold ? 0x10 : 0x00;  // LowPwrRequestSW
+    oe.control = oe_power_on_control(options.start);
     oe.state = cold ? rd::ModuleState::kLowPwr : rd::ModuleState::kReady;
     for (auto& b : oe.banks) {
       b.dp.fill(cold ? rd::DataPathState::kDeactivated : rd::DataPathState::kActivated);
@@ -827,7 +827,7 @@ void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
   }
   for (std::uint32_t i = 0; i < u.oe_count; ++i) {
     OeModel& oe = s.oes[u.first_oe + i];
-    oe.control = s.options.start == StartState::cold ? 0x10 : 0x00;
+    oe.control = oe_power_on_control(s.options.start);
     for (auto& b : oe.banks) {
       b.p10.fill(0);
       b.init_pending = 0;

@@ -166,6 +166,8 @@ struct ElsModel {
 
 struct SwitchModel;
 struct LaneModel;
+// An OE's lower byte 26 at power-on: LowPwrRequestSW set on a cold start.
+[[nodiscard]] std::uint8_t oe_power_on_control(StartState start) noexcept;
 // Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
 [[nodiscard]] double lanes_per_laser(const SwitchModel& s) noexcept;
 // A lane's Tx bias (page 11h), mA: its share of its laser's bias, 0 with the ELS removed.
