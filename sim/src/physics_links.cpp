@@ -466,29 +466,33 @@ void World::tx_bias_flags(SwitchModel& s) {
   const double la = phys::lane_bias_ma(phys::kBiasLowAlarmMa, per_laser);
   const double hw = phys::lane_bias_ma(phys::kBiasHighWarningMa, per_laser);
   const double lw = phys::lane_bias_ma(phys::kBiasLowWarningMa, per_laser);
-  const std::uint32_t per_bank = s.platform.lanes_per_bank();
-  for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
-    OeModel& oe = s.oes[o];
-    const auto& info = s.platform.optical_engines()[o];
-    for (std::uint32_t b = 0; b < oe.banks.size(); ++b) {
-      BankModel& bank = oe.banks[b];
-      std::array<std::uint8_t, 4> bits{};
-      const auto& lanes = info.banks[b].lanes;
-      for (std::uint32_t i = 0; i < lanes.size() && i < per_bank && i < 8; ++i) {
-        const LaneModel& l = s.lanes[lanes[i].value()];
-        const double bias = lane_bias(s, l, per_laser);
-        const auto bit = static_cast<std::uint8_t>(1u << i);
-        // Low flags only where the lane is meant to be lit (its data path activated).
-        const bool dp_on = bank.dp[i] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
-        if (bias > ha) bits[0] |= bit;
-        if (dp_on && bias < la) bits[1] |= bit;
-        if (bias > hw) bits[2] |= bit;
-        if (dp_on && bias < lw) bits[3] |= bit;
-      }
-      for (std::uint32_t k = 0; k < 4; ++k)
-        raise_flag(s, bank.tx_bias[k], bits[k], true, o, b, 0x11, cmis::kP11TxBiasFlags + k);
+  // Per laser first (a laser lights several lanes), then per lane: bits 0..3 = HA, LA, HW, LW.
+  flag_scratch_.assign(s.els.size() * s.lasers_per_els, 0);
+  for (std::uint32_t e = 0; e < s.els.size(); ++e)
+    for (std::uint32_t k = 0; k < s.els[e].lasers.size(); ++k) {
+      const double bias = s.els[e].present ? phys::lane_bias_ma(s.els[e].lasers[k].bias_ma, per_laser) : 0.0;
+      flag_scratch_[e * s.lasers_per_els + k] = static_cast<std::uint8_t>(
+          (bias > ha ? 1u : 0u) | (bias < la ? 2u : 0u) | (bias > hw ? 4u : 0u) | (bias < lw ? 8u : 0u));
     }
+  const std::size_t banks = s.oes.front().banks.size();
+  bank_scratch_.assign(s.oes.size() * banks, {});
+  for (const LaneModel& l : s.lanes) {
+    const std::uint8_t f = flag_scratch_[l.els * s.lasers_per_els + l.laser];
+    if (f == 0) continue;
+    const BankModel& bank = s.oes[l.oe].banks[l.bank];
+    // Low flags only where the lane is meant to be lit (its data path activated).
+    const bool dp_on =
+        bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && s.oes[l.oe].state == rd::ModuleState::kReady;
+    const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
+    auto& b = bank_scratch_[l.oe * banks + l.bank];
+    for (std::uint32_t k = 0; k < 4; ++k)
+      if ((f >> k) & 1u && (dp_on || k == 0 || k == 2)) b[k] = static_cast<std::uint8_t>(b[k] | bit);
   }
+  for (std::uint32_t o = 0; o < s.oes.size(); ++o)
+    for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
+      for (std::uint32_t k = 0; k < 4; ++k)
+        raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b, 0x11,
+                   cmis::kP11TxBiasFlags + k);
 }
 
 // ---------------------------------------------------------------------------- status region

@@ -395,6 +395,8 @@ class World {
   std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
   std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
   std::uint64_t tick_count_ = 0;
+  std::vector<std::uint8_t> flag_scratch_;                 // tx_bias_flags: per laser
+  std::vector<std::array<std::uint8_t, 4>> bank_scratch_;  // tx_bias_flags: per OE bank
   std::vector<std::size_t> ticked_;
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
