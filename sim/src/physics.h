@@ -102,14 +102,25 @@ inline constexpr double kDpTxTurnOffSeconds = 0.05;
   return -10.0 * std::log10(inv) - penalty_db;
 }
 
+// snr_db's model on linear scales, without exp: the thermal SNR is 10^((17.6 + 8) / 10) times
+// the received power in mW squared; `penalty_gain` is 10^(-penalty_db / 10). The receiver
+// chain evaluates this for every lane whose light changed.
+[[nodiscard]] inline double snr_linear(double rx_mw, double penalty_gain) noexcept {
+  static_assert(kSnrAtRefDb == 17.6 && kSensitivityRefDbm == -4.0 && kSnrCeilingDb == 22.0);
+  constexpr double kThermalPerMw2 = 363.0780547701014;  // 10^2.56
+  constexpr double kCeilingInv = 6.309573444801933e-3;  // 10^-2.2
+  if (!(rx_mw > 0)) return 0.0;
+  return penalty_gain / (1.0 / (kThermalPerMw2 * rx_mw * rx_mw) + kCeilingInv);
+}
+
 // Gray-coded PAM4 on an AWGN channel: SER = 2(1-1/M) Q(sqrt(3 SNR/(M^2-1))), BER = SER/log2 M.
-[[nodiscard]] inline double pam4_ber(double snr_db_value) noexcept {
-  const double snr = from_db(snr_db_value);
+[[nodiscard]] inline double pam4_ber_linear(double snr) noexcept {
   const double x = std::sqrt(snr / 5.0);
   const double q = 0.5 * std::erfc(x / std::sqrt(2.0));
   const double ber = 0.75 * q;  // 1.5 Q / 2
   return ber > 0.5 ? 0.5 : ber;
 }
+[[nodiscard]] inline double pam4_ber(double snr_db_value) noexcept { return pam4_ber_linear(from_db(snr_db_value)); }
 
 // RS(544,514) over 10-bit symbols: probability that a codeword has 1..15 symbol errors
 // (corrected) and more than 15 (uncorrectable), symbol errors Poisson with mean 544 * p_sym.

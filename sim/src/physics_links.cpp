@@ -102,13 +102,21 @@ bool World::recompute_rx(SwitchModel& s) {
     const double ber_before = l.ber;
     l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
     if (!same || l.sig != sig_before) {
+      if (penalty != l.penalty_db_cached) {
+        l.penalty_db_cached = penalty;
+        l.penalty_gain = phys::from_db(-penalty);
+      }
       if (near) {
         // Looped inside the SerDes: the lane hears its own transmitter, no optics involved.
         l.snr = phys::kSnrCeilingDb - penalty;
         l.ber = phys::pam4_ber(l.snr);
+      } else if (l.sig) {
+        const double lin = phys::snr_linear(l.rx_mw, l.penalty_gain);
+        l.snr = 10.0 * std::log10(lin);
+        l.ber = phys::pam4_ber_linear(lin);
       } else {
-        l.snr = l.sig ? phys::snr_db(l.rx_dbm, penalty) : 0.0;
-        l.ber = l.sig ? phys::pam4_ber(l.snr) : 0.5;
+        l.snr = 0.0;
+        l.ber = 0.5;
       }
       const auto r = phys::rs544(l.ber);
       l.memo_fec_corr = r.corrected;
@@ -468,12 +476,18 @@ void World::tx_bias_flags(SwitchModel& s) {
   const double lw = phys::lane_bias_ma(phys::kBiasLowWarningMa, per_laser);
   // Per laser first (a laser lights several lanes), then per lane: bits 0..3 = HA, LA, HW, LW.
   flag_scratch_.assign(s.els.size() * s.lasers_per_els, 0);
+  bool any = false;
   for (std::uint32_t e = 0; e < s.els.size(); ++e)
     for (std::uint32_t k = 0; k < s.els[e].lasers.size(); ++k) {
       const double bias = s.els[e].present ? phys::lane_bias_ma(s.els[e].lasers[k].bias_ma, per_laser) : 0.0;
-      flag_scratch_[e * s.lasers_per_els + k] = static_cast<std::uint8_t>(
-          (bias > ha ? 1u : 0u) | (bias < la ? 2u : 0u) | (bias > hw ? 4u : 0u) | (bias < lw ? 8u : 0u));
+      const auto f = static_cast<std::uint8_t>((bias > ha ? 1u : 0u) | (bias < la ? 2u : 0u) | (bias > hw ? 4u : 0u) |
+                                               (bias < lw ? 8u : 0u));
+      flag_scratch_[e * s.lasers_per_els + k] = f;
+      any = any || f != 0;
     }
+  // Nothing to raise and nothing raised before: every flag stays clear.
+  if (!any && !s.tx_bias_flagged) return;
+  s.tx_bias_flagged = any;
   const std::size_t banks = s.oes.front().banks.size();
   bank_scratch_.assign(s.oes.size() * banks, {});
   for (const LaneModel& l : s.lanes) {
@@ -491,8 +505,9 @@ void World::tx_bias_flags(SwitchModel& s) {
   for (std::uint32_t o = 0; o < s.oes.size(); ++o)
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
       for (std::uint32_t k = 0; k < 4; ++k)
-        raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b, 0x11,
-                   cmis::kP11TxBiasFlags + k);
+        if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
+          raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b, 0x11,
+                     cmis::kP11TxBiasFlags + k);
 }
 
 // ---------------------------------------------------------------------------- status region

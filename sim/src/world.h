@@ -228,7 +228,8 @@ struct LaneModel {
   // skips the transcendental math (incremental physics). NaN: never evaluated.
   double memo_tx_mw = std::numeric_limits<double>::quiet_NaN(), memo_loss_db = 0, memo_penalty_db = 0;
   bool memo_near = false;
-  double memo_fec_corr = 0, memo_fec_uncorr = 0;  // fractions of codewords
+  double penalty_db_cached = std::numeric_limits<double>::quiet_NaN(), penalty_gain = 1;  // 10^(-dB/10)
+  double memo_fec_corr = 0, memo_fec_uncorr = 0;                                          // fractions of codewords
   // counters
   double corr_acc = 0, uncorr_acc = 0, prbs_err_acc = 0, prbs_bits_acc = 0;
   std::uint64_t corr = 0, uncorr = 0, prbs_err = 0, prbs_bits = 0;
@@ -273,6 +274,7 @@ struct SwitchModel {
   // aging run once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
   bool changed = true, quiet = false, counting = false;
   double pending_dt_s = 0;
+  bool tx_bias_flagged = false;  // some page 11h Tx bias flag condition held at the last thermal pass
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
 };
 
