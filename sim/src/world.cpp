@@ -17,16 +17,17 @@ constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(
 std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
 }  // namespace
 
-bool Window::allocate() noexcept {
-  void* m = ::mmap(nullptr, rd::kWindowBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+bool WindowMemory::map(std::size_t units) noexcept {
+  const std::size_t bytes = units * rd::kWindowBytes;
+  void* m = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) return false;
-  mapped_ = m;
-  words_ = static_cast<std::uint32_t*>(m);
+  base_ = m;
+  bytes_ = bytes;
   return true;
 }
 
-Window::~Window() {
-  if (mapped_ != nullptr) ::munmap(mapped_, rd::kWindowBytes);
+WindowMemory::~WindowMemory() {
+  if (base_ != nullptr) ::munmap(base_, bytes_);
 }
 
 // ---------------------------------------------------------------------------- Bar
@@ -354,13 +355,14 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   }
 
   // Units: identity, windows, Bars.
+  if (options.unit_memory.empty() && !s.window_memory.map(pf.units().size()))
+    return Status(Code::internal, "sim " + pf.name() + ": cannot map " + std::to_string(pf.units().size()) + " x " +
+                                      std::to_string(rd::kWindowBytes) + " bytes of register windows");
   for (const auto& ui : pf.units()) {
     auto u = std::make_unique<UnitModel>();
     u->index = ui.id.value();
     if (options.unit_memory.empty()) {
-      if (!u->win.allocate())
-        return Status(Code::internal, "sim " + pf.name() + ": unit " + std::to_string(u->index) + ": cannot map its " +
-                                          std::to_string(rd::kWindowBytes) + "-byte register window");
+      u->win.attach(s.window_memory.window(u->index));
     } else {
       u->polled = true;
       void* mem = options.unit_memory[u->index];

@@ -29,15 +29,7 @@ namespace rd = cpo::refdev;
 // driver thread or another process mapping the same memory never races with the firmware.
 class Window {
  public:
-  Window() = default;
-  ~Window();
-  Window(const Window&) = delete;
-  Window& operator=(const Window&) = delete;
   void attach(std::uint32_t* words) noexcept { words_ = words; }
-  // Anonymous zero pages: only the pages the firmware writes become resident (a cpo144 unit
-  // uses about a fifth of the window's record capacity), which keeps a 3,600-switch fabric
-  // within its memory budget.
-  [[nodiscard]] bool allocate() noexcept;
   [[nodiscard]] std::uint32_t load(std::size_t offset) const noexcept {
     return std::atomic_ref<std::uint32_t>(words_[offset / 4]).load(std::memory_order_acquire);
   }
@@ -57,7 +49,26 @@ class Window {
 
  private:
   std::uint32_t* words_ = nullptr;
-  void* mapped_ = nullptr;  // allocate()'s mapping, unmapped by the destructor
+};
+
+// The register windows of a switch's units in one anonymous mapping of zero pages: only the
+// pages the firmware writes become resident (a cpo144 unit fills about a fifth of the
+// window's record capacity), and one mapping per switch keeps a large fabric far below the
+// kernel's limit on mappings per process (vm.max_map_count, 65,530 by default).
+class WindowMemory {
+ public:
+  WindowMemory() = default;
+  ~WindowMemory();
+  WindowMemory(const WindowMemory&) = delete;
+  WindowMemory& operator=(const WindowMemory&) = delete;
+  [[nodiscard]] bool map(std::size_t units) noexcept;
+  [[nodiscard]] std::uint32_t* window(std::size_t unit) const noexcept {
+    return static_cast<std::uint32_t*>(base_) + unit * (rd::kWindowBytes / 4);
+  }
+
+ private:
+  void* base_ = nullptr;
+  std::size_t bytes_ = 0;
 };
 
 class World;
@@ -254,6 +265,7 @@ struct SwitchModel {
   std::size_t index = 0;
   SimOptions options;
   Platform platform;
+  WindowMemory window_memory;  // the units' windows unless the caller provides them
   std::vector<std::unique_ptr<UnitModel>> units;
   std::vector<OeModel> oes;
   std::vector<ElsModel> els;
