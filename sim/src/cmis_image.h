@@ -44,6 +44,7 @@ inline constexpr int kP11DpStateChanged = 134;  // latched
 inline constexpr int kP11TxFault = 135;
 inline constexpr int kP11TxLos = 136;
 inline constexpr int kP11TxPowerFlags = 139;  // HA, LA, HW, LW lane masks (latched)
+inline constexpr int kP11TxBiasFlags = 143;   // HA, LA, HW, LW lane masks (latched)
 inline constexpr int kP11RxLos = 147;
 inline constexpr int kP11RxCdrLol = 148;
 inline constexpr int kP11RxPowerFlags = 149;  // HA, LA, HW, LW lane masks (latched)

@@ -119,7 +119,7 @@ void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState
 
 void World::oe_control_changed(SwitchModel& s, std::uint32_t oe_index) {
   OeModel& oe = s.oes[oe_index];
-  const bool low_power = (oe.control & 0x10) != 0;  // LowPwrRequestSW
+  const bool low_power = cpo::cmis::decode_module_control(oe.control).low_power_request_sw;
   if (!oe.faulted) {
     if (oe.state == rd::ModuleState::kLowPwr && !low_power)
       oe_set_state(s, oe_index, rd::ModuleState::kPwrUp);
@@ -169,6 +169,23 @@ double laser_output_mw(const LaserModel& l, std::int64_t now_ns) noexcept {
   if (l.state != rd::LaserState::kRamping) return 0.0;
   const double ramped = l.ramp_from_mw + static_cast<double>(now_ns - l.ramp_start_ns) * 1e-6 * phys::kRampMwPerMs;
   return std::clamp(ramped, 0.0, l.target_mw);
+}
+
+std::uint8_t oe_power_on_control(StartState start) noexcept {
+  cpo::cmis::ModuleControl c;
+  c.low_power_request_sw = start == StartState::cold;  // a cold start waits for the host
+  return cpo::cmis::encode_module_control(c);
+}
+
+double lanes_per_laser(const SwitchModel& s) noexcept {
+  std::size_t lasers = 0;
+  for (const auto& e : s.els) lasers += e.lasers.size();
+  return lasers == 0 ? 1.0 : std::max(1.0, static_cast<double>(s.lanes.size()) / static_cast<double>(lasers));
+}
+
+double lane_bias(const SwitchModel& s, const LaneModel& l, double per_laser) noexcept {
+  const ElsModel& e = s.els[l.els];
+  return e.present ? phys::lane_bias_ma(e.lasers[l.laser].bias_ma, per_laser) : 0.0;
 }
 
 double els_icc_ma(const ElsModel& e) noexcept {
@@ -385,10 +402,7 @@ hc::LowerPage lower_page(std::uint8_t identifier, std::uint8_t state, std::uint8
   v.flags.temp_low_warning = (flags9 & 8u) != 0;
   v.temperature = Celsius(clamp_temp(temp_c));
   v.vcc = Volts(phys::kVccVolts);
-  v.control.bank_broadcast_enable = (control & 0x80u) != 0;
-  v.control.low_power_allow_request_hw = (control & 0x40u) != 0;
-  v.control.squelch_method_select = (control & 0x20u) != 0;
-  v.control.low_power_request_sw = (control & 0x10u) != 0;
+  v.control = hc::decode_module_control(control);
   v.active_firmware = hc::Revision{1, 0};
   v.media_type = static_cast<std::uint8_t>(hc::MediaType::optical_smf);
   v.bank_select = static_cast<std::uint8_t>(bank);
@@ -488,13 +502,6 @@ AppTable app_table(const SwitchModel& s) {
   return t;
 }
 
-// Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
-double lanes_per_laser(const SwitchModel& s) {
-  std::size_t lasers = 0;
-  for (const auto& e : s.els) lasers += e.lasers.size();
-  return lasers == 0 ? 1.0 : std::max(1.0, static_cast<double>(s.lanes.size()) / static_cast<double>(lasers));
-}
-
 template <typename T>
 hc::ThresholdSet<T> thresholds(double ha, double la, double hw, double lw) {
   return hc::ThresholdSet<T>{T(ha), T(la), T(hw), T(lw)};
@@ -568,10 +575,10 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       t.tx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(-6.0), phys::mw(4.0), phys::mw(-5.0));
       t.rx_power = thresholds<Milliwatts>(phys::mw(5.0), phys::mw(phys::kLosAssertDbm), phys::mw(4.0), phys::mw(-10.0));
       // Tx bias: the ELS laser's thresholds (page 1Ah) shared over the lanes it lights.
-      t.tx_bias = thresholds<Milliamps>(std::round(phys::kBiasMaxMa / per_laser * 250.0) / 250.0,
-                                        std::round(100.0 / per_laser * 250.0) / 250.0,
-                                        std::round(phys::kBiasHighWarningMa / per_laser * 250.0) / 250.0,
-                                        std::round(150.0 / per_laser * 250.0) / 250.0);
+      t.tx_bias = thresholds<Milliamps>(phys::lane_bias_ma(phys::kBiasMaxMa, per_laser),
+                                        phys::lane_bias_ma(phys::kBiasLowAlarmMa, per_laser),
+                                        phys::lane_bias_ma(phys::kBiasHighWarningMa, per_laser),
+                                        phys::lane_bias_ma(phys::kBiasLowWarningMa, per_laser));
       (void)hc::encode_page02(t, p, kOeBiasMultiplier);
       break;
     }
@@ -592,6 +599,10 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       st.tx_power_flags.low_alarm = b.tx_power_low_alarm.latched;
       st.rx_power_flags.low_warning = b.rx_power_low_warning.latched;
       st.dp_init_pending = b.init_pending;
+      st.tx_bias_flags.high_alarm = b.tx_bias[0].latched;
+      st.tx_bias_flags.low_alarm = b.tx_bias[1].latched;
+      st.tx_bias_flags.high_warning = b.tx_bias[2].latched;
+      st.tx_bias_flags.low_warning = b.tx_bias[3].latched;
       const AppTable apps = app_table(s);
       const auto& lanes = info.banks[bank].lanes;
       for (std::uint32_t i = 0; i < lanes.size() && i < 8; ++i) {
@@ -599,9 +610,7 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
         st.tx_power[i] = Milliwatts(std::min(l.tx_mw, 6.5535));
         st.rx_power[i] = Milliwatts(std::min(phys::mw(l.rx_dbm), 6.5535));
         // Tx bias: the lane's share of the bias of the ELS laser lighting it (4 uA steps).
-        const ElsModel& e = s.els[l.els];
-        const double bias = e.present ? e.lasers[l.laser].bias_ma / per_laser : 0.0;
-        st.tx_bias[i] = Milliamps(std::min(std::round(bias * 250.0) / 250.0, 262.14));
+        st.tx_bias[i] = Milliamps(std::min(lane_bias(s, l, per_laser), 262.14));
         // Active configuration: the application of the port's breakout, its data path
         // starting at the sub-port's first lane.
         const PortModel& port = s.ports[l.port];
@@ -618,6 +627,9 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
         }
       }
       (void)hc::encode_page11(st, p, kOeBiasMultiplier);
+      // Clear on read (this page is built only for a CmisRead), latching again while the
+      // condition lasts, as cmis_read does for the other page 11h flags.
+      for (FlagLatch& f : oe.banks[bank].tx_bias) f.latched = f.current;
       break;
     }
     default: break;
@@ -673,7 +685,8 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
       a.control_mode =
           (b.p1a_rw[cmis::kP1aControlMode - 128] & 1u) != 0 ? hc::ElsControlMode::apc : hc::ElsControlMode::acc;
       a.lane_count = static_cast<std::uint8_t>(n);
-      a.bias_thresholds = thresholds<Milliamps>(phys::kBiasMaxMa, 100.0, phys::kBiasHighWarningMa, 150.0);
+      a.bias_thresholds = thresholds<Milliamps>(phys::kBiasMaxMa, phys::kBiasLowAlarmMa, phys::kBiasHighWarningMa,
+                                                phys::kBiasLowWarningMa);
       a.power_thresholds = thresholds<Milliwatts>(140.0, 50.0, 130.0, 60.0);
       a.lane_summary_fault = b.lane_fault.latched != 0;
       a.lane_summary_warning = b.bias_high_warning.latched != 0;

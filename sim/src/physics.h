@@ -46,7 +46,10 @@ inline constexpr double kBiasMaxMa = 600.0;  // page 1Ah max bias: above it the 
 inline constexpr double kBiasMinMa = 50.0;   // page 1Ah min bias: the lowest ACC bias set-point accepted
 // Bias set-point a laser starts with (page 1Bh, used in ACC): 100 mW from a fresh laser at 25 degC.
 inline constexpr double kBiasSetpointDefaultMa = 430.0;
+// Page 1Ah laser bias thresholds (alarm high = kBiasMaxMa, warning high, warning low, alarm low).
 inline constexpr double kBiasHighWarningMa = 550.0;
+inline constexpr double kBiasLowWarningMa = 150.0;
+inline constexpr double kBiasLowAlarmMa = 100.0;
 inline constexpr double kRampMwPerMs = 0.5;        // ELS ramp rate: 0 -> 100 mW in 200 ms
 inline constexpr double kWavelengthNm = 1311.0;    // O-band CW source at 25 degC
 inline constexpr double kWavelengthNmPerK = 0.08;  // DFB drift
@@ -84,26 +87,40 @@ inline constexpr double kDpTxTurnOffSeconds = 0.05;
 }
 
 [[nodiscard]] inline double dbm(double mw) noexcept { return mw > 0 ? 10.0 * std::log10(mw) : -100.0; }
-[[nodiscard]] inline double mw(double dbm_value) noexcept {
-  return dbm_value <= -99.0 ? 0.0 : std::pow(10.0, dbm_value / 10.0);
-}
 
 // Thermal-noise-limited SNR grows 2 dB per optical dB (electrical power ~ photocurrent^2);
 // combined with the SerDes ceiling as parallel noise sources.
+// 10^(db/10) through exp: the receiver chain runs it for every lane whose light changed, and
+// glibc's exp costs a third of its pow.
+[[nodiscard]] inline double from_db(double db) noexcept { return std::exp(db * (2.302585092994046 / 10.0)); }
+[[nodiscard]] inline double mw(double dbm_value) noexcept { return dbm_value <= -99.0 ? 0.0 : from_db(dbm_value); }
 [[nodiscard]] inline double snr_db(double rx_dbm, double penalty_db) noexcept {
   const double thermal = kSnrAtRefDb + 2.0 * (rx_dbm - kSensitivityRefDbm);
-  const double inv = std::pow(10.0, -thermal / 10.0) + std::pow(10.0, -kSnrCeilingDb / 10.0);
+  constexpr double kCeilingInv = 6.309573444801933e-3;  // 10^(-kSnrCeilingDb / 10)
+  static_assert(kSnrCeilingDb == 22.0);
+  const double inv = from_db(-thermal) + kCeilingInv;
   return -10.0 * std::log10(inv) - penalty_db;
 }
 
+// snr_db's model on linear scales, without exp: the thermal SNR is 10^((17.6 + 8) / 10) times
+// the received power in mW squared; `penalty_gain` is 10^(-penalty_db / 10). The receiver
+// chain evaluates this for every lane whose light changed.
+[[nodiscard]] inline double snr_linear(double rx_mw, double penalty_gain) noexcept {
+  static_assert(kSnrAtRefDb == 17.6 && kSensitivityRefDbm == -4.0 && kSnrCeilingDb == 22.0);
+  constexpr double kThermalPerMw2 = 363.0780547701014;  // 10^2.56
+  constexpr double kCeilingInv = 6.309573444801933e-3;  // 10^-2.2
+  if (!(rx_mw > 0)) return 0.0;
+  return penalty_gain / (1.0 / (kThermalPerMw2 * rx_mw * rx_mw) + kCeilingInv);
+}
+
 // Gray-coded PAM4 on an AWGN channel: SER = 2(1-1/M) Q(sqrt(3 SNR/(M^2-1))), BER = SER/log2 M.
-[[nodiscard]] inline double pam4_ber(double snr_db_value) noexcept {
-  const double snr = std::pow(10.0, snr_db_value / 10.0);
+[[nodiscard]] inline double pam4_ber_linear(double snr) noexcept {
   const double x = std::sqrt(snr / 5.0);
   const double q = 0.5 * std::erfc(x / std::sqrt(2.0));
   const double ber = 0.75 * q;  // 1.5 Q / 2
   return ber > 0.5 ? 0.5 : ber;
 }
+[[nodiscard]] inline double pam4_ber(double snr_db_value) noexcept { return pam4_ber_linear(from_db(snr_db_value)); }
 
 // RS(544,514) over 10-bit symbols: probability that a codeword has 1..15 symbol errors
 // (corrected) and more than 15 (uncorrectable), symbol errors Poisson with mean 544 * p_sym.
@@ -112,13 +129,19 @@ struct FecRates {
   double uncorrected = 0;  // fraction of codewords
 };
 [[nodiscard]] inline FecRates rs544(double ber) noexcept {
-  const double p_sym = 1.0 - std::pow(1.0 - ber, kRsBitsPerSymbol);
+  // (1 - ber)^10 by squaring: exact enough and a tenth of pow's cost.
+  static_assert(kRsBitsPerSymbol == 10);
+  const double q1 = 1.0 - ber, q2 = q1 * q1, q4 = q2 * q2, q8 = q4 * q4;
+  const double p_sym = 1.0 - q8 * q2;
   const double lambda = kRsSymbolsPerCw * p_sym;
   double term = std::exp(-lambda);  // P(0)
   const double p0 = term;
   double cdf = term;
+  static constexpr double kInv[] = {0,       1.0,     1.0 / 2,  1.0 / 3,  1.0 / 4,  1.0 / 5,  1.0 / 6,  1.0 / 7,
+                                    1.0 / 8, 1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15};
+  static_assert(sizeof(kInv) / sizeof(kInv[0]) == static_cast<std::size_t>(kRsCorrectable) + 1);
   for (int k = 1; k <= static_cast<int>(kRsCorrectable); ++k) {
-    term *= lambda / k;
+    term *= lambda * kInv[k];  // Poisson P(k) from P(k-1)
     cdf += term;
   }
   FecRates r;
@@ -150,6 +173,13 @@ struct FecRates {
 [[nodiscard]] inline double acc_power_mw(double bias_ma, double temp_c, double age_hours) noexcept {
   const double p = (bias_ma - threshold_ma(temp_c)) * slope_mw_per_ma(temp_c, age_hours);
   return p > 0 ? p : 0.0;
+}
+
+// An OE lane's Tx bias as page 11h reports it and page 02h thresholds it: its share of the
+// bias of the ELS laser lighting it (`lanes_per_laser` lanes), in the 4 uA steps of the CMIS
+// field with multiplier x2 (CMIS 5.2 Table 8-47: 2 uA units times the multiplier).
+[[nodiscard]] inline double lane_bias_ma(double laser_bias_ma, double lanes_per_laser) noexcept {
+  return std::round(laser_bias_ma / lanes_per_laser * 250.0) / 250.0;
 }
 
 // Power fraction left after `loss_db`; 0 at or above kDisconnectedLossDb.

@@ -13,9 +13,14 @@ namespace {
 constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
 std::uint32_t s32(std::int32_t v) { return static_cast<std::uint32_t>(v); }
 std::uint32_t temp_word(double c) { return s32(cmis::temp_s16(c)); }
-std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits
-  const double v = std::round(mw * 1e4);
-  return v <= 0 ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
+std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits, rounded to nearest (no libm call: every lane, every refresh)
+  const double v = mw * 1e4 + 0.5;
+  return !(v >= 1.0) ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
+}
+// Hundredths, rounded half away from zero (std::lround without the libm call).
+std::int32_t centi(double v) {
+  const double x = v * 100.0;
+  return static_cast<std::int32_t>(x < 0 ? x - 0.5 : x + 0.5);
 }
 double fir_penalty(const LaneModel& l) {
   return phys::kFirPenaltyDbPerStep *
@@ -43,45 +48,104 @@ void World::recompute(SwitchModel& s) {
     const bool light = e.present && las.state == rd::LaserState::kOn;
     l.laser_in_mw = light ? las.power_mw * e.fiber_gain[l.laser] : 0.0;
     if (l.laser_in_mw <= 0) oe.no_light = true;
+    const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
+    const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
+    if ((l.tx_mw != before || fiber_changed) && l.peer_sw != s.index) rx_hit_.push_back(l.peer_sw);
+    if (fiber_changed || l.memo_tx_mw != l.memo_tx_mw) {  // changed, or never evaluated (NaN)
+      l.fiber_loss_settled_db = l.fiber_loss_db;
+      l.fiber_gain_out = phys::gain(l.fiber_loss_db);
+    }
   }
 }
 
-void World::recompute_rx(SwitchModel& s) {
+void World::far_views(SwitchModel& s) {
+  for (auto& p : s.ports) {
+    std::uint32_t gen = 0;
+    for (std::uint32_t k = 0; k < p.lanes; ++k)
+      if (s.lanes[p.first_lane + k].gen) gen |= 1u << k;
+    const std::uint32_t view =
+        (p.admin & 0xFFu) | (static_cast<std::uint32_t>(p.fec) << 8) | (p.breakout << 12) | (gen << 16);
+    if (view == p.far_view) continue;
+    p.far_view = view;
+    for (std::uint32_t k = 0; k < p.lanes; ++k) {
+      const LaneModel& l = s.lanes[p.first_lane + k];
+      if (l.peer_sw != s.index) link_hit_.push_back(l.peer_sw);
+    }
+  }
+}
+
+bool World::recompute_rx(SwitchModel& s) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
   const std::size_t banks_per_oe = s.oes.front().banks.size();
   // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning, tx power low alarm
   std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
+  bool counting = false, changed = false;
   for (auto& l : s.lanes) {
     const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
     const bool dp_on =
         oe.banks[l.bank].dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
-    const bool lit = src.tx_mw > 0 && src.fiber_loss_db < phys::kDisconnectedLossDb;  // a cut fiber is dark
-    l.rx_dbm = lit ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
-    l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
-    const double penalty = l.degrade_db + l.static_penalty_db;
     const bool near = port.loopback == rd::Loopback::kPhyNearEnd;
-    if (near) {
-      // Looped inside the SerDes: the lane hears its own transmitter, no optics involved.
-      l.snr = phys::kSnrCeilingDb - penalty - fir_penalty(l);
-      l.ber = phys::pam4_ber(l.snr);
-      l.cdr = l.ber < 1e-2;
-    } else {
-      l.snr = l.sig ? phys::snr_db(l.rx_dbm, penalty + fir_penalty(src)) : 0.0;
-      l.ber = l.sig ? phys::pam4_ber(l.snr) : 0.5;
-      l.cdr = l.sig && dp_on && l.ber < 1e-2;
+    const double penalty = l.degrade_db + l.static_penalty_db + (near ? fir_penalty(l) : fir_penalty(src));
+    const bool same = l.memo_tx_mw == src.tx_mw && l.memo_loss_db == src.fiber_loss_db &&
+                      l.memo_penalty_db == penalty && l.memo_near == near;
+    if (!same) {
+      const bool lit = src.tx_mw > 0 && src.fiber_loss_db < phys::kDisconnectedLossDb;  // a cut fiber is dark
+      l.rx_dbm = lit ? phys::dbm(src.tx_mw) - src.fiber_loss_db : -100.0;
+      l.rx_mw = lit ? src.tx_mw * src.fiber_gain_out : 0.0;
     }
+    // The LOS hysteresis depends on the previous state, so it is evaluated every time.
+    const bool sig_before = l.sig, cdr_before = l.cdr, prbs_before = l.prbs_lock;
+    const double ber_before = l.ber;
+    l.sig = l.sig ? l.rx_dbm > phys::kLosAssertDbm : l.rx_dbm > phys::kLosDeassertDbm;
+    if (!same || l.sig != sig_before) {
+      if (penalty != l.penalty_db_cached) {
+        l.penalty_db_cached = penalty;
+        l.penalty_gain = phys::from_db(-penalty);
+      }
+      if (near) {
+        // Looped inside the SerDes: the lane hears its own transmitter, no optics involved.
+        l.snr = phys::kSnrCeilingDb - penalty;
+        l.ber = phys::pam4_ber(l.snr);
+      } else if (l.sig) {
+        const double lin = phys::snr_linear(l.rx_mw, l.penalty_gain);
+        l.snr = 10.0 * std::log10(lin);
+        l.ber = phys::pam4_ber_linear(lin);
+      } else {
+        l.snr = 0.0;
+        l.ber = 0.5;
+      }
+      const auto r = phys::rs544(l.ber);
+      l.memo_fec_corr = r.corrected;
+      l.memo_fec_uncorr = r.uncorrected;
+      l.memo_tx_mw = src.tx_mw;
+      l.memo_loss_db = src.fiber_loss_db;
+      l.memo_penalty_db = penalty;
+      l.memo_near = near;
+    }
+    l.cdr = near ? l.ber < 1e-2 : l.sig && dp_on && l.ber < 1e-2;
     const LaneModel& pattern_src = near ? l : src;
     l.prbs_lock = l.chk && l.cdr && pattern_src.gen && pattern_src.pattern == l.pattern;
-    if (l.cdr && port.fec == rd::Fec::kRs544) {
-      const auto r = phys::rs544(l.ber);
-      l.fec_corr_rate = r.corrected * cw_per_s;
-      l.fec_uncorr_rate = r.uncorrected * cw_per_s;
+    // The FEC decoder of a sub-port counts only while the sub-port is enabled (admin up): an
+    // administratively down port's PCS is off, whatever light reaches its receiver.
+    const std::uint32_t all = (1u << port.breakout) - 1u;
+    const bool admin_up = port.admin != 0 && ((port.admin & all) == all ||
+                                              ((port.admin >> (l.index_in_port / (port.lanes / port.breakout))) & 1u));
+    if (l.cdr && port.fec == rd::Fec::kRs544 && admin_up) {
+      l.fec_corr_rate = l.memo_fec_corr * cw_per_s;
+      l.fec_uncorr_rate = l.memo_fec_uncorr * cw_per_s;
     } else {
       l.fec_corr_rate = l.fec_uncorr_rate = 0;
+    }
+    counting = counting || l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0 || (l.chk && l.prbs_lock);
+    if (!same || l.sig != sig_before || l.cdr != cdr_before || l.prbs_lock != prbs_before) {
+      changed = true;
+      // The far end's link needs this receiver too (subport_ok reads both directions).
+      if ((l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) && l.peer_sw != s.index)
+        link_hit_.push_back(l.peer_sw);
     }
     auto& b = bits[l.oe * banks_per_oe + l.bank];
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
@@ -107,6 +171,8 @@ void World::recompute_rx(SwitchModel& s) {
       raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, 0x11, cmis::kP11RxPowerFlags + 3);
     }
   }
+  s.counting = counting;
+  return changed;
 }
 
 // ---------------------------------------------------------------------------- links
@@ -172,7 +238,8 @@ void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   touch(s);
 }
 
-void World::evaluate_links(SwitchModel& s) {
+bool World::evaluate_links(SwitchModel& s) {
+  bool changed = false;
   for (std::uint32_t port = 0; port < s.ports.size(); ++port) {
     PortModel& p = s.ports[port];
     if (p.admin == 0 && p.oper == 0 && p.training == 0) continue;  // nothing can change
@@ -181,53 +248,98 @@ void World::evaluate_links(SwitchModel& s) {
       rd::LinkCause cause = rd::LinkCause::kNone;
       const bool ok = subport_ok(s, port, sub, cause);
       if (p.oper & bit) {
-        if (!ok) link_down(s, port, sub, cause);
+        if (!ok) {
+          link_down(s, port, sub, cause);
+          changed = true;
+        }
       } else if (p.training & bit) {
         if (!ok) {
           p.training &= ~bit;
           ++p.train_token[sub];
+          changed = true;
         }
       } else if (ok) {
         p.training |= bit;
         schedule(now_ns_.load() + ns_of(phys::kLinkTrainingSeconds),
                  Timer{TimerKind::train, s.index, port, sub, 0, ++p.train_token[sub]});
+        changed = true;
       }
     }
   }
+  return changed;
 }
 
 // ---------------------------------------------------------------------------- tick, thermal
+namespace {
+// A quiet switch runs its thermal and aging pass once every kQuietTicks firmware ticks, on a
+// tick staggered by its index so a fabric's switches do not all come due at once.
+constexpr std::uint64_t kQuietTicks = 10;
+// Temperatures within this of their targets count as settled: under the 1/256 degC
+// resolution of every temperature register.
+constexpr double kThermalEpsilonC = 1e-3;
+}  // namespace
+
+// The firmware tick. A switch changed since the last tick or still heating or cooling gets the
+// full pass (thermal, aging, counters, the whole status region); a steady one refreshes its
+// heartbeat and, if counting, its counters (a few stores per unit), and its monitors once
+// every kQuietTicks ticks.
 void World::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
+  ++tick_count_;
+  ticked_.clear();
   for (auto& sp : switches_) {
     SwitchModel& s = *sp;
-    thermal(s, dt);
-    const double lane_bps = s.platform.lane_rate().value() * 1e9;
-    for (auto& l : s.lanes) {
-      if (l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0) {
-        l.corr_acc += l.fec_corr_rate * dt;
-        l.uncorr_acc += l.fec_uncorr_rate * dt;
-        const double c = std::floor(l.corr_acc), u = std::floor(l.uncorr_acc);
-        l.corr += static_cast<std::uint64_t>(c);
-        l.uncorr += static_cast<std::uint64_t>(u);
-        l.corr_acc -= c;
-        l.uncorr_acc -= u;
-      }
-      if (l.chk && l.prbs_lock) {
-        l.prbs_bits_acc += lane_bps * dt;
-        l.prbs_err_acc += l.ber * lane_bps * dt;
-        const double b = std::floor(l.prbs_bits_acc), e = std::floor(l.prbs_err_acc);
-        l.prbs_bits += static_cast<std::uint64_t>(b);
-        l.prbs_err += static_cast<std::uint64_t>(e);
-        l.prbs_bits_acc -= b;
-        l.prbs_err_acc -= e;
-      }
-    }
     for (auto& u : s.units)
       if (!u->hung) ++u->heartbeat;
+    s.pending_dt_s += dt;
+    const bool due = (tick_count_ + s.index) % kQuietTicks == 0;
+    const bool steady = !s.changed && s.quiet;
+    if (steady && !due) {
+      // Only counters (if any move) and the heartbeat.
+      if (s.counting) {
+        count(s, dt);
+        publish_counters(s);
+      } else {
+        publish_heartbeat(s);
+      }
+      continue;
+    }
+    s.changed = false;
+    s.quiet = thermal(s, s.pending_dt_s);
+    s.pending_dt_s = 0;
+    if (s.counting) count(s, dt);
+    if (steady && s.quiet && !s.changed) {
+      publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
+      continue;
+    }
+    ticked_.push_back(s.index);
   }
   settle();
-  for (auto& sp : switches_) publish(*sp);
+  for (const std::size_t i : ticked_) publish(*switches_[i]);
+}
+
+void World::count(SwitchModel& s, double dt) {
+  const double lane_bps = s.platform.lane_rate().value() * 1e9;
+  for (auto& l : s.lanes) {
+    if (l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0) {
+      l.corr_acc += l.fec_corr_rate * dt;
+      l.uncorr_acc += l.fec_uncorr_rate * dt;
+      const double c = std::floor(l.corr_acc), u = std::floor(l.uncorr_acc);
+      l.corr += static_cast<std::uint64_t>(c);
+      l.uncorr += static_cast<std::uint64_t>(u);
+      l.corr_acc -= c;
+      l.uncorr_acc -= u;
+    }
+    if (l.chk && l.prbs_lock) {
+      l.prbs_bits_acc += lane_bps * dt;
+      l.prbs_err_acc += l.ber * lane_bps * dt;
+      const double b = std::floor(l.prbs_bits_acc), e = std::floor(l.prbs_err_acc);
+      l.prbs_bits += static_cast<std::uint64_t>(b);
+      l.prbs_err += static_cast<std::uint64_t>(e);
+      l.prbs_bits_acc -= b;
+      l.prbs_err_acc -= e;
+    }
+  }
 }
 
 namespace {
@@ -262,11 +374,13 @@ double World::oe_watts(const OeModel& oe) {
   }
 }
 
-void World::thermal(SwitchModel& s, double dt) {
+bool World::thermal(SwitchModel& s, double dt, bool aging) {
   const double alpha = 1.0 - std::exp(-dt / phys::kThermalTauSeconds);
+  bool settled = true;
   for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
     OeModel& oe = s.oes[o];
     const double target = s.coolant_c + phys::kOeKPerWatt * oe_watts(oe) + oe.extra_rise;
+    if (std::abs(target - oe.temp_c) > kThermalEpsilonC) settled = false;
     oe.temp_c += (target - oe.temp_c) * alpha;
     const std::uint32_t flags = threshold_bits(oe.temp_c, phys::kOeWarnC, phys::kOeAlarmC);
     if (flags != oe.temp_flags) {
@@ -295,6 +409,7 @@ void World::thermal(SwitchModel& s, double dt) {
     for (const auto& l : e.lasers) watts += e.present ? laser_watts(l) : 0.0;
     const double target =
         s.coolant_c + phys::els_k_per_watt(e.lasers.size()) * watts + (e.present ? e.extra_rise : 0.0);
+    if (std::abs(target - e.temp_c) > kThermalEpsilonC) settled = false;
     e.temp_c += (target - e.temp_c) * alpha;
     if (!e.present) continue;
     const std::uint32_t flags = threshold_bits(e.temp_c, phys::kLaserWarnC, phys::kLaserAlarmC);
@@ -308,7 +423,8 @@ void World::thermal(SwitchModel& s, double dt) {
       LaserModel& l = e.lasers[k];
       l.temp_c = e.temp_c + phys::kLaserKPerWatt * (laser_watts(l) > phys::kLaserOffWatts ? laser_watts(l) : 0.0);
       const bool lit = l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping;
-      if (lit) l.age_h += dt / 3600.0;
+      if (l.state == rd::LaserState::kRamping) settled = false;
+      if (lit && aging) l.age_h += dt / 3600.0;
       if (l.state == rd::LaserState::kOn && l.acc && l.fiber_checked) {
         // ACC: the bias is held; the output follows the L-I curve as temperature and age move.
         l.bias_ma = l.bias_setpoint_ma;
@@ -348,14 +464,113 @@ void World::thermal(SwitchModel& s, double dt) {
       raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, 0x1A, cmis::kP1aBiasFlags + 2);
     }
   }
+  tx_bias_flags(s);
+  return settled;
+}
+
+void World::tx_bias_flags(SwitchModel& s) {
+  const double per_laser = lanes_per_laser(s);
+  const double ha = phys::lane_bias_ma(phys::kBiasMaxMa, per_laser);
+  const double la = phys::lane_bias_ma(phys::kBiasLowAlarmMa, per_laser);
+  const double hw = phys::lane_bias_ma(phys::kBiasHighWarningMa, per_laser);
+  const double lw = phys::lane_bias_ma(phys::kBiasLowWarningMa, per_laser);
+  // Per laser first (a laser lights several lanes), then per lane: bits 0..3 = HA, LA, HW, LW.
+  flag_scratch_.assign(s.els.size() * s.lasers_per_els, 0);
+  bool any = false;
+  for (std::uint32_t e = 0; e < s.els.size(); ++e)
+    for (std::uint32_t k = 0; k < s.els[e].lasers.size(); ++k) {
+      const double bias = s.els[e].present ? phys::lane_bias_ma(s.els[e].lasers[k].bias_ma, per_laser) : 0.0;
+      const auto f = static_cast<std::uint8_t>((bias > ha ? 1u : 0u) | (bias < la ? 2u : 0u) | (bias > hw ? 4u : 0u) |
+                                               (bias < lw ? 8u : 0u));
+      flag_scratch_[e * s.lasers_per_els + k] = f;
+      any = any || f != 0;
+    }
+  // Nothing to raise and nothing raised before: every flag stays clear.
+  if (!any && !s.tx_bias_flagged) return;
+  s.tx_bias_flagged = any;
+  const std::size_t banks = s.oes.front().banks.size();
+  bank_scratch_.assign(s.oes.size() * banks, {});
+  for (const LaneModel& l : s.lanes) {
+    const std::uint8_t f = flag_scratch_[l.els * s.lasers_per_els + l.laser];
+    if (f == 0) continue;
+    const BankModel& bank = s.oes[l.oe].banks[l.bank];
+    // Low flags only where the lane is meant to be lit (its data path activated).
+    const bool dp_on =
+        bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && s.oes[l.oe].state == rd::ModuleState::kReady;
+    const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
+    auto& b = bank_scratch_[l.oe * banks + l.bank];
+    for (std::uint32_t k = 0; k < 4; ++k)
+      if ((f >> k) & 1u && (dp_on || k == 0 || k == 2)) b[k] = static_cast<std::uint8_t>(b[k] | bit);
+  }
+  for (std::uint32_t o = 0; o < s.oes.size(); ++o)
+    for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
+      for (std::uint32_t k = 0; k < 4; ++k)
+        if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
+          raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b, 0x11,
+                     cmis::kP11TxBiasFlags + k);
 }
 
 // ---------------------------------------------------------------------------- status region
 void World::publish(SwitchModel& s) {
-  for (auto& u : s.units) publish_unit(s, *u);
+  for (auto& u : s.units) publish_unit(s, *u, true);
 }
 
-void World::publish_unit(SwitchModel& s, UnitModel& u) {
+void World::publish_monitors(SwitchModel& s) {
+  for (auto& u : s.units) publish_unit(s, *u, false);
+}
+
+void World::publish_heartbeat(SwitchModel& s) {
+  const auto t = static_cast<std::uint64_t>(now_ns_.load());
+  for (auto& up : s.units) {
+    UnitModel& u = *up;
+    if (u.hung) continue;
+    Window& w = u.win;
+    w.store(rd::reg::kGeneration, ++u.generation);
+    w.store64(rd::reg::kTimeLo, t);
+    w.store(rd::reg::kHeartbeat, u.heartbeat);
+    w.store(rd::reg::kGeneration, ++u.generation);
+  }
+}
+
+// The counters of a steady switch whose links carry FEC or PRBS traffic: the only words of
+// its status region a tick changes besides the heartbeat.
+void World::publish_counters(SwitchModel& s) {
+  const auto t = static_cast<std::uint64_t>(now_ns_.load());
+  for (auto& up : s.units) {
+    UnitModel& u = *up;
+    if (u.hung) continue;
+    Window& w = u.win;
+    w.store(rd::reg::kGeneration, ++u.generation);
+    w.store64(rd::reg::kTimeLo, t);
+    w.store(rd::reg::kHeartbeat, u.heartbeat);
+    write_counters(s, u);
+    w.store(rd::reg::kGeneration, ++u.generation);
+  }
+}
+
+void World::write_counters(SwitchModel& s, UnitModel& u) {
+  Window& w = u.win;
+  for (std::uint32_t i = 0; i < u.port_count; ++i) {
+    const PortModel& p = s.ports[u.first_port + i];
+    std::uint64_t corr = 0, uncorr = 0;
+    for (std::uint32_t k = 0; k < p.lanes; ++k) {
+      const LaneModel& l = s.lanes[p.first_lane + k];
+      corr += l.corr;
+      uncorr += l.uncorr;
+    }
+    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
+    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
+  }
+  for (std::uint32_t i = 0; i < u.lane_count; ++i) {
+    const LaneModel& l = s.lanes[u.first_lane + i];
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);
+    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsBitsLo), l.prbs_bits);
+  }
+}
+
+void World::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
   if (u.hung) return;  // a hung firmware stops refreshing
   Window& w = u.win;
   ++u.generation;  // odd: update in progress
@@ -422,6 +637,13 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
   w.store(rd::reg::kAsicTemp, temp_word(s.coolant_c + 25.0));
   w.store(rd::reg::kPowerMw, static_cast<std::uint32_t>(power_w * 1000.0));
 
+  if (!links) {
+    // A quiet switch's monitor refresh: its ports and lanes did not change, its counters may.
+    if (s.counting) write_counters(s, u);
+    ++u.generation;
+    w.store(rd::reg::kGeneration, u.generation);
+    return;
+  }
   const std::uint32_t lane_gbps = s.platform.lane_rate().value();
   for (std::uint32_t i = 0; i < u.port_count; ++i) {
     const PortModel& p = s.ports[u.first_port + i];
@@ -470,9 +692,8 @@ void World::publish_unit(SwitchModel& s, UnitModel& u) {
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneFlags), flags);
     w.store(rd::at(rd::record::kLane, i, rd::field::kLanePreFecBer),
             std::bit_cast<std::uint32_t>(static_cast<float>(l.ber)));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneSnr),
-            s32(static_cast<std::int32_t>(std::lround(l.snr * 100.0))));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(phys::mw(l.rx_dbm)));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneSnr), s32(centi(l.snr)));
+    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(l.rx_mw));
     w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
     // The OE's laser input monitor reads whatever the laser emits (ramps and the fiber-check
     // power included), whatever the OE's module and data path states.

@@ -18,7 +18,7 @@ Switch::~Switch() = default;
 Result<std::unique_ptr<Switch>> Switch::create(const SimOptions& options) {
   auto world = std::make_shared<World>(options.clock);
   Result<std::size_t> index = [&] {
-    std::lock_guard lock(world->mutex());
+    cpo::Lock lock(world->mutex());
     return world->add_switch(options);
   }();
   if (!index.ok()) return index.status();
@@ -42,7 +42,7 @@ Fabric::~Fabric() {
 
 Result<Switch*> Fabric::add(const SimOptions& options) {
   Result<std::size_t> index = [&] {
-    std::lock_guard lock(world_->mutex());
+    cpo::Lock lock(world_->mutex());
     return world_->add_switch(options);
   }();
   if (!index.ok()) return index.status();
@@ -55,7 +55,7 @@ Status Fabric::connect(Switch& sa, PortId a, Switch& sb, PortId b, Decibels loss
   if (sa.world_ != world_ || sb.world_ != world_)
     return Status(Code::invalid_argument, "fabric connect: both switches must belong to this fabric");
   if (!(loss.value() >= 0)) return Status(Code::invalid_argument, "fabric connect: loss must be >= 0 dB");
-  std::lock_guard lock(world_->mutex());
+  cpo::Lock lock(world_->mutex());
   return world_->connect(sa.index_, a, sb.index_, b, loss.value());
 }
 
@@ -70,9 +70,9 @@ Status range(std::string what, std::size_t value, std::size_t count) {
 }
 }  // namespace
 
-#define CPO_SIM_LOCK                     \
-  std::lock_guard lock(world_->mutex()); \
-  SwitchModel& s = world_->sw(sw_);      \
+#define CPO_SIM_LOCK                \
+  cpo::Lock lock(world_->mutex());  \
+  SwitchModel& s = world_->sw(sw_); \
   (void)s
 
 Status Backdoor::fail_laser(const LaserRef& laser) {
@@ -102,6 +102,7 @@ Status Backdoor::set_laser_age(const LaserRef& laser, std::chrono::hours age) {
     return Status(Code::out_of_range, to_string(laser) + ": age " + std::to_string(age.count()) +
                                           " h does not fit the AgeHours register (allowed 0..4294967295 h)");
   s.els[laser.els.value()].lasers[laser.index].age_h = static_cast<double>(age.count());
+  world_->mark_dirty(s);  // its bias (APC) or output (ACC) moves at the next tick
   return ok_status();
 }
 
@@ -178,6 +179,7 @@ Status Backdoor::set_coolant_temperature(Celsius t) {
   if (!(t.value() >= -20.0 && t.value() <= 120.0))
     return Status(Code::out_of_range, "coolant temperature " + to_string(t) + ": allowed -20..120 degC");
   s.coolant_c = t.value();
+  world_->mark_dirty(s);  // every temperature heads for a new target from the next tick
   return ok_status();
 }
 
@@ -185,6 +187,7 @@ Status Backdoor::overheat_oe(OeId oe, Celsius extra_rise) {
   CPO_SIM_LOCK;
   if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
   s.oes[oe.value()].extra_rise = extra_rise.value();
+  world_->mark_dirty(s);
   return ok_status();
 }
 
@@ -192,6 +195,7 @@ Status Backdoor::overheat_els(ElsId els, Celsius extra_rise) {
   CPO_SIM_LOCK;
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   s.els[els.value()].extra_rise = extra_rise.value();
+  world_->mark_dirty(s);
   return ok_status();
 }
 

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cpo/sim/simulator.h"
+#include "world.h"
 
 namespace cpo::sim {
 
@@ -194,11 +195,20 @@ Status Fabric::load_topology_text(const std::string& text, const std::string& or
     if (!s.ok())
       return Status(s.status().code(), origin + ": switches[" + std::to_string(i) + "]: " + s.status().message());
   }
-  for (std::size_t i = 0; i < links.size(); ++i) {
-    const LinkEntry& l = links[i];
-    const Status st =
-        connect(*switches_[first + l.a], PortId(l.pa), *switches_[first + l.b], PortId(l.pb), Decibels(l.loss_db));
-    if (!st.ok()) return Status(st.code(), origin + ": links[" + std::to_string(i) + "]: " + st.message());
+  {
+    // Every fiber first, then one settle for the document: settling per fiber would
+    // recompute and publish two switches for each of a fabric's 200,000 fibers.
+    cpo::Lock lock(world_->mutex());
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      const LinkEntry& l = links[i];
+      const Status st = world_->connect(switches_[first + l.a]->index_, PortId(l.pa), switches_[first + l.b]->index_,
+                                        PortId(l.pb), l.loss_db, false);
+      if (!st.ok()) {
+        world_->settle();
+        return Status(st.code(), origin + ": links[" + std::to_string(i) + "]: " + st.message());
+      }
+    }
+    world_->settle();
   }
   for (std::size_t i = 0; i < entries.size(); ++i) names_.emplace_back(entries[i].name, switches_[first + i].get());
   std::sort(names_.begin(), names_.end());

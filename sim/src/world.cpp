@@ -2,6 +2,8 @@
 // status region are in physics_links.cpp; CMIS optics in optics.cpp.
 #include "world.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <thread>
@@ -16,9 +18,17 @@ constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(
 std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
 }  // namespace
 
-void Window::allocate() {
-  owned_ = std::make_unique<std::uint32_t[]>(rd::kWindowBytes / 4);  // value-initialised: zeroes
-  words_ = owned_.get();
+bool WindowMemory::map(std::size_t units) noexcept {
+  const std::size_t bytes = units * rd::kWindowBytes;
+  void* m = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return false;
+  base_ = m;
+  bytes_ = bytes;
+  return true;
+}
+
+WindowMemory::~WindowMemory() {
+  if (base_ != nullptr) ::munmap(base_, bytes_);
 }
 
 // ---------------------------------------------------------------------------- Bar
@@ -37,6 +47,8 @@ void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
   if (u.removed.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return;
   u.writes.fetch_add(1, std::memory_order_relaxed);
   u.win.store(offset, value);
+  // Doorbell notification: the firmware serves the units rung, it never scans the fabric.
+  if (offset == rd::reg::kMbxDoorbell || offset == rd::reg::kHardReset) world_->ring(*sw_, u);
 }
 
 std::chrono::nanoseconds UnitBar::now() const noexcept { return world_->now(); }
@@ -59,7 +71,7 @@ void World::start_clock_thread() {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       const auto target =
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
-      std::lock_guard lock(mu_);
+      cpo::Lock lock(mu_);
       run_until(target.count());
     }
   });
@@ -70,13 +82,13 @@ void World::bar_wait(std::chrono::nanoseconds d) {
     std::this_thread::sleep_for(d);
     return;
   }
-  std::lock_guard lock(mu_);
+  cpo::Lock lock(mu_);
   run_until(now_ns_.load() + d.count());
 }
 
 void World::advance(std::chrono::nanoseconds d) {
   if (clock_ == ClockMode::real_time) return;
-  std::lock_guard lock(mu_);
+  cpo::Lock lock(mu_);
   run_until(now_ns_.load() + d.count());
 }
 
@@ -108,33 +120,47 @@ void World::run_until(std::int64_t end_ns) {
   settle();
 }
 
+// Per-port dirty tracking: the switches changed since the last settle recompute their
+// transmitters; a far switch is recomputed only for lanes whose light changed, re-evaluates
+// its links only for ports whose far end changed, and is republished only if something it
+// shows changed. A command on one switch never costs work on the rest of the fabric.
 void World::settle() {
   if (dirty_list_.empty()) return;
   // Changes made while settling (a link going down) are settled by the next call.
   settle_now_.swap(dirty_list_);
   dirty_list_.clear();
   settle_rx_.clear();
+  settle_links_.clear();
+  settle_pub_.clear();
+  rx_hit_.clear();
+  link_hit_.clear();
   const std::uint64_t stamp = ++settle_stamp_;
+  auto add = [&](std::vector<std::size_t>& list, std::uint64_t SwitchModel::*mark, std::size_t i) {
+    SwitchModel& s = *switches_[i];
+    if (s.*mark == stamp) return;
+    s.*mark = stamp;
+    list.push_back(i);
+  };
   for (const std::size_t i : settle_now_) {
     SwitchModel& s = *switches_[i];
     s.dirty = false;
     recompute(s);
-    // Receivers: the switch itself and every switch its fibers reach.
-    if (s.settle_stamp != stamp) {
-      s.settle_stamp = stamp;
-      settle_rx_.push_back(i);
-    }
-    for (const std::size_t p : s.peers) {
-      SwitchModel& peer = *switches_[p];
-      if (peer.settle_stamp == stamp) continue;
-      peer.settle_stamp = stamp;
-      settle_rx_.push_back(p);
-    }
+    far_views(s);
+    add(settle_rx_, &SwitchModel::rx_stamp, i);
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
   }
   settle_now_.clear();
-  for (const std::size_t i : settle_rx_) recompute_rx(*switches_[i]);
-  for (const std::size_t i : settle_rx_) evaluate_links(*switches_[i]);
-  for (const std::size_t i : settle_rx_) publish(*switches_[i]);
+  for (const std::size_t p : rx_hit_) add(settle_rx_, &SwitchModel::rx_stamp, p);
+  for (const std::size_t i : settle_rx_) {
+    if (!recompute_rx(*switches_[i])) continue;
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
+  }
+  for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
+  for (const std::size_t i : settle_links_)
+    if (evaluate_links(*switches_[i])) add(settle_pub_, &SwitchModel::pub_stamp, i);
+  for (const std::size_t i : settle_pub_) publish(*switches_[i]);
 }
 
 void World::fire(const Timer& t) {
@@ -290,7 +316,7 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     for (const auto& b : oi.banks) lanes += b.lanes.size();
     oe.ports_served = u32(lanes / s.lanes_per_port);
     const bool cold = options.start == StartState::cold;
-    oe.control = cold ? 0x10 : 0x00;  // LowPwrRequestSW
+    oe.control = oe_power_on_control(options.start);
     oe.state = cold ? rd::ModuleState::kLowPwr : rd::ModuleState::kReady;
     for (auto& b : oe.banks) {
       b.dp.fill(cold ? rd::DataPathState::kDeactivated : rd::DataPathState::kActivated);
@@ -330,12 +356,16 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   }
 
   // Units: identity, windows, Bars.
+  if (options.unit_memory.empty() && !s.window_memory.map(pf.units().size()))
+    return Status(Code::internal, "sim " + pf.name() + ": cannot map " + std::to_string(pf.units().size()) + " x " +
+                                      std::to_string(rd::kWindowBytes) + " bytes of register windows");
   for (const auto& ui : pf.units()) {
     auto u = std::make_unique<UnitModel>();
     u->index = ui.id.value();
     if (options.unit_memory.empty()) {
-      u->win.allocate();
+      u->win.attach(s.window_memory.window(u->index));
     } else {
+      u->polled = true;
       void* mem = options.unit_memory[u->index];
       if (mem == nullptr || reinterpret_cast<std::uintptr_t>(mem) % 4 != 0)
         return Status(Code::invalid_argument,
@@ -408,13 +438,18 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     u->bar = std::make_unique<UnitBar>(this, &s, u->index);
     s.units.push_back(std::move(u));
   }
+  // Start at the thermal steady state of the start conditions, so a switch left alone is
+  // quiet from its first tick (no aging: no time has passed).
+  for (int i = 0; i < 8; ++i) (void)thermal(s, 1e6, false);
   switches_.push_back(std::move(sp));
+  for (const auto& u : s.units)
+    if (u->polled) polled_.emplace_back(s.index, u->index);
   touch(s);
   settle();
   return s.index;
 }
 
-Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db) {
+Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now) {
   SwitchModel& A = *switches_[sa];
   SwitchModel& B = *switches_[sb];
   if (a.value() >= A.ports.size())
@@ -456,28 +491,47 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
   }
   touch(A);
   touch(B);
-  settle();
+  if (settle_now) settle();
   return ok_status();
 }
 
 // ---------------------------------------------------------------------------- mailbox
+void World::ring(SwitchModel& s, UnitModel& u) noexcept {
+  if (u.rung.exchange(true, std::memory_order_acq_rel)) return;  // already queued
+  cpo::Lock lock(bell_mu_);
+  rung_.emplace_back(s.index, u.index);
+}
+
+// The units rung since the last pass (in ring order), then the polled ones: the cost of a
+// pass is the number of units that need the firmware, not the size of the fabric.
 void World::scan_doorbells() {
-  for (auto& sp : switches_) {
-    SwitchModel& s = *sp;
-    for (auto& up : s.units) {
-      UnitModel& u = *up;
-      if (u.win.load(rd::reg::kHardReset) == rd::kHardResetKey) {
-        u.win.store(rd::reg::kHardReset, 0);
-        hard_reset(s, u, false);
-        continue;
-      }
-      const std::uint32_t tag = u.win.load(rd::reg::kMbxDoorbell);
-      if (tag == u.last_doorbell) continue;
-      u.last_doorbell = tag;
-      if (u.hung || u.resetting) continue;  // nobody serves the mailbox
-      on_doorbell(s, u, tag);
-    }
+  {
+    cpo::Lock lock(bell_mu_);
+    if (rung_.empty() && polled_.empty()) return;
+    serving_.swap(rung_);
   }
+  for (const auto& [si, ui] : serving_) {
+    SwitchModel& s = *switches_[si];
+    UnitModel& u = *s.units[ui];
+    // Cleared before the look: a ring after this point queues the unit again.
+    u.rung.store(false, std::memory_order_release);
+    service_doorbell(s, u);
+  }
+  serving_.clear();
+  for (const auto& [si, ui] : polled_) service_doorbell(*switches_[si], *switches_[si]->units[ui]);
+}
+
+void World::service_doorbell(SwitchModel& s, UnitModel& u) {
+  if (u.win.load(rd::reg::kHardReset) == rd::kHardResetKey) {
+    u.win.store(rd::reg::kHardReset, 0);
+    hard_reset(s, u, false);
+    return;
+  }
+  const std::uint32_t tag = u.win.load(rd::reg::kMbxDoorbell);
+  if (tag == u.last_doorbell) return;
+  u.last_doorbell = tag;
+  if (u.hung || u.resetting) return;  // nobody serves the mailbox
+  on_doorbell(s, u, tag);
 }
 
 void World::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
@@ -750,7 +804,7 @@ void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
   }
   for (std::uint32_t i = 0; i < u.oe_count; ++i) {
     OeModel& oe = s.oes[u.first_oe + i];
-    oe.control = s.options.start == StartState::cold ? 0x10 : 0x00;
+    oe.control = oe_power_on_control(s.options.start);
     for (auto& b : oe.banks) {
       b.p10.fill(0);
       b.init_pending = 0;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "cmis_image.h"
 #include "cpo/hal/backend/bar.h"
 #include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/mutex.h"
 #include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
 
@@ -27,9 +29,7 @@ namespace rd = cpo::refdev;
 // driver thread or another process mapping the same memory never races with the firmware.
 class Window {
  public:
-  Window() = default;
   void attach(std::uint32_t* words) noexcept { words_ = words; }
-  void allocate();
   [[nodiscard]] std::uint32_t load(std::size_t offset) const noexcept {
     return std::atomic_ref<std::uint32_t>(words_[offset / 4]).load(std::memory_order_acquire);
   }
@@ -49,7 +49,26 @@ class Window {
 
  private:
   std::uint32_t* words_ = nullptr;
-  std::unique_ptr<std::uint32_t[]> owned_;
+};
+
+// The register windows of a switch's units in one anonymous mapping of zero pages: only the
+// pages the firmware writes become resident (a cpo144 unit fills about a fifth of the
+// window's record capacity), and one mapping per switch keeps a large fabric far below the
+// kernel's limit on mappings per process (vm.max_map_count, 65,530 by default).
+class WindowMemory {
+ public:
+  WindowMemory() = default;
+  ~WindowMemory();
+  WindowMemory(const WindowMemory&) = delete;
+  WindowMemory& operator=(const WindowMemory&) = delete;
+  [[nodiscard]] bool map(std::size_t units) noexcept;
+  [[nodiscard]] std::uint32_t* window(std::size_t unit) const noexcept {
+    return static_cast<std::uint32_t*>(base_) + unit * (rd::kWindowBytes / 4);
+  }
+
+ private:
+  void* base_ = nullptr;
+  std::size_t bytes_ = 0;
 };
 
 class World;
@@ -78,6 +97,12 @@ struct UnitModel {
   std::uint32_t first_port = 0, port_count = 0, first_lane = 0, lane_count = 0;
   std::uint32_t first_oe = 0, oe_count = 0, first_els = 0, els_count = 0;
   // mailbox
+  // Set by the Bar thread that writes the doorbell (or HardReset) and queues the unit for
+  // the firmware; cleared by the firmware when it takes the unit off the queue.
+  std::atomic<bool> rung{false};
+  // The window is caller memory another process may write directly (cpo-simd's memfds):
+  // the firmware polls its doorbell instead of waiting to be rung through the Bar.
+  bool polled = false;
   std::uint32_t last_doorbell = 0;
   bool busy = false;
   std::uint32_t tag = 0, opcode = 0;
@@ -155,6 +180,15 @@ struct ElsModel {
   FlagLatch temp;            // lower byte 9
 };
 
+struct SwitchModel;
+struct LaneModel;
+// An OE's lower byte 26 at power-on: LowPwrRequestSW set on a cold start.
+[[nodiscard]] std::uint8_t oe_power_on_control(StartState start) noexcept;
+// Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
+[[nodiscard]] double lanes_per_laser(const SwitchModel& s) noexcept;
+// A lane's Tx bias (page 11h), mA: its share of its laser's bias, 0 with the ELS removed.
+[[nodiscard]] double lane_bias(const SwitchModel& s, const LaneModel& l, double per_laser) noexcept;
+
 // Module supply current (page 1Bh ICC and the status region's SupplyCurrent), mA.
 [[nodiscard]] double els_icc_ma(const ElsModel& e) noexcept;
 // A bank's host-written bytes in their power-on state (set-points, APC); `operational`: its
@@ -170,6 +204,7 @@ struct BankModel {
   FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
   FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h bytes 150, 152
   FlagLatch tx_power_low_alarm;                        // page 11h byte 140
+  std::array<FlagLatch, 4> tx_bias;                    // page 11h bytes 143..146: HA, LA, HW, LW
 };
 
 struct OeModel {
@@ -193,15 +228,24 @@ struct LaneModel {
   bool gen = false, chk = false;
   double degrade_db = 0;
   double fiber_loss_db = 0;                // fiber leaving this lane's transmitter
+  double fiber_loss_settled_db = 0;        // its value at the last settle (far receivers saw it)
+  double fiber_gain_out = 0;               // power fraction that fiber lets through, at the last settle
   std::size_t peer_sw = 0, peer_lane = 0;  // where this lane's light goes (and comes from)
   double static_penalty_db = 0;            // per-lane manufacturing spread (seeded)
   // topology cache
   std::uint32_t port = 0, index_in_port = 0, oe = 0, bank = 0, index_in_bank = 0, els = 0, laser = 0;
   // physics (recomputed when the model changes)
   double laser_in_mw = 0;  // steady laser light reaching the OE for this lane, before the split
-  double tx_mw = 0, rx_dbm = -100, snr = 0, ber = 0.5;
+  double tx_mw = 0, rx_dbm = -100, rx_mw = 0, snr = 0, ber = 0.5;
   bool sig = false, cdr = false, prbs_lock = false;
   double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
+  // The receiver chain's inputs at its last evaluation (far transmitter power, fiber loss,
+  // SNR penalty, near-end loopback) and what they gave: a lane whose inputs did not change
+  // skips the transcendental math (incremental physics). NaN: never evaluated.
+  double memo_tx_mw = std::numeric_limits<double>::quiet_NaN(), memo_loss_db = 0, memo_penalty_db = 0;
+  bool memo_near = false;
+  double penalty_db_cached = std::numeric_limits<double>::quiet_NaN(), penalty_gain = 1;  // 10^(-dB/10)
+  double memo_fec_corr = 0, memo_fec_uncorr = 0;                                          // fractions of codewords
   // counters
   double corr_acc = 0, uncorr_acc = 0, prbs_err_acc = 0, prbs_bits_acc = 0;
   std::uint64_t corr = 0, uncorr = 0, prbs_err = 0, prbs_bits = 0;
@@ -222,6 +266,9 @@ struct PortModel {
   static constexpr std::uint32_t kMtuMin = 68, kMtuMax = 9216, kMtuDefault = 9100;
   std::array<std::uint32_t, 8> mtu{kMtuDefault, kMtuDefault, kMtuDefault, kMtuDefault,
                                    kMtuDefault, kMtuDefault, kMtuDefault, kMtuDefault};
+  // What the far end's link evaluation reads of this port (admin, FEC, breakout, PRBS
+  // generators) at the last settle: when it changes, the far end's links are re-evaluated.
+  std::uint32_t far_view = 0;
 };
 
 struct SwitchModel {
@@ -229,6 +276,7 @@ struct SwitchModel {
   std::size_t index = 0;
   SimOptions options;
   Platform platform;
+  WindowMemory window_memory;  // the units' windows unless the caller provides them
   std::vector<std::unique_ptr<UnitModel>> units;
   std::vector<OeModel> oes;
   std::vector<ElsModel> els;
@@ -240,8 +288,16 @@ struct SwitchModel {
   // Settling: `dirty` when the model changed since the last settle; `peers` are the switches
   // its fibers reach (their receivers see its transmitters).
   bool dirty = false;
-  std::uint64_t settle_stamp = 0;
+  std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
   std::vector<std::size_t> peers;
+  // The firmware tick's view (see World::tick): `changed` since the last tick (touch()),
+  // `quiet` when the last thermal pass found every temperature at its target and no ramp,
+  // `counting` when some FEC or PRBS counter moves (recompute_rx). A quiet switch that has
+  // not changed refreshes only its heartbeat and, if counting, its counters; its thermal and
+  // aging run once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
+  bool changed = true, quiet = false, counting = false;
+  double pending_dt_s = 0;
+  bool tx_bias_flagged = false;  // some page 11h Tx bias flag condition held at the last thermal pass
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
 };
 
@@ -270,10 +326,16 @@ class World {
   }
   void bar_wait(std::chrono::nanoseconds d);
   ClockMode clock() const noexcept { return clock_; }
-  std::mutex& mutex() { return mu_; }
+  cpo::Mutex& mutex() { return mu_; }
   void start_clock_thread();
 
-  Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db);
+  // Fibers a <-> b. `settle_now` false leaves the settle to the caller (a topology document
+  // settles once after its last fiber).
+  Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now = true);
+
+  // A Bar thread wrote a doorbell or HardReset of `u`: queue the unit for the firmware. Takes
+  // only the doorbell queue's lock, never the model's.
+  void ring(SwitchModel& s, UnitModel& u) noexcept;
 
   // Back-door helpers (caller holds the mutex).
   void mark_dirty() {
@@ -296,6 +358,7 @@ class World {
   void schedule(std::int64_t at_ns, Timer t);
   void fire(const Timer& t);
   void scan_doorbells();
+  void service_doorbell(SwitchModel& s, UnitModel& u);
   void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
   void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
   rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
@@ -313,16 +376,31 @@ class World {
   void laser_ramp(SwitchModel& s, std::uint32_t els, std::uint32_t laser, double from_mw, double to_mw);
   void reset_unit_state(SwitchModel& s, UnitModel& u);
 
+  // Settling, per port: recompute() reports the far switches of lanes whose transmit power
+  // changed (rx_hit_), far_views() those of ports whose configuration changed and
+  // recompute_rx() those of lanes whose receiver state changed (link_hit_). recompute_rx and
+  // evaluate_links return whether anything the status region shows changed.
   void recompute(SwitchModel& s);
-  void recompute_rx(SwitchModel& s);
+  void far_views(SwitchModel& s);
+  bool recompute_rx(SwitchModel& s);
   static double oe_watts(const OeModel& oe);
-  void evaluate_links(SwitchModel& s);
+  bool evaluate_links(SwitchModel& s);
   void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
   bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
   void tick(std::int64_t dt_ns);
-  void thermal(SwitchModel& s, double dt_s);
+  // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
+  // laser ramps: nothing the next pass computes would differ visibly. `aging` false: the
+  // start-up pass that puts a new switch at its thermal steady state.
+  bool thermal(SwitchModel& s, double dt_s, bool aging = true);
+  // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
+  void tx_bias_flags(SwitchModel& s);
+  void count(SwitchModel& s, double dt_s);
   void publish(SwitchModel& s);
-  void publish_unit(SwitchModel& s, UnitModel& u);
+  void publish_heartbeat(SwitchModel& s);
+  void publish_counters(SwitchModel& s);
+  void publish_monitors(SwitchModel& s);  // modules and lasers, not ports and lanes
+  void write_counters(SwitchModel& s, UnitModel& u);
+  void publish_unit(SwitchModel& s, UnitModel& u, bool links);
 
   // events
   void event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_t object, std::uint32_t cause,
@@ -336,14 +414,25 @@ class World {
                   std::uint32_t sub, std::uint32_t page, std::uint32_t byte);
 
   ClockMode clock_;
-  std::mutex mu_;
+  cpo::Mutex mu_;
+  // Units rung through their Bars since the firmware last looked, in ring order. Lock order:
+  // bell_mu_ is taken with or without mu_ held, never the other way round.
+  cpo::Mutex bell_mu_ CPO_ACQUIRED_AFTER(mu_);
+  std::vector<std::pair<std::size_t, std::size_t>> rung_ CPO_GUARDED_BY(bell_mu_);
+  std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
+  std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
+  std::uint64_t tick_count_ = 0;
+  std::vector<std::uint8_t> flag_scratch_;                 // tx_bias_flags: per laser
+  std::vector<std::array<std::uint8_t, 4>> bank_scratch_;  // tx_bias_flags: per OE bank
+  std::vector<std::size_t> ticked_;
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
   // Switches changed since the last settle (each once), see touch().
-  std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_;
+  std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
   std::uint64_t settle_stamp_ = 0;
   void touch(SwitchModel& s) {
+    s.changed = true;
     if (s.dirty) return;
     s.dirty = true;
     dirty_list_.push_back(s.index);

@@ -218,6 +218,28 @@ TEST(CmisLowerPage, LowPowerAndResetWritersTouchOnlyTheirBit) {
   EXPECT_EQ(p[26], 0x40);
 }
 
+TEST(CmisLowerPage, ModuleControlByteDecodesAndEncodesEachBitAtItsTablePosition) {
+  // CMIS 5.2 Table 8-10: BankBroadcastEnable 7, LowPwrAllowRequestHW 6, SquelchMethodSelect 5,
+  // LowPwrRequestSW 4, SoftwareReset 3; bits 2-0 reserved.
+  const ModuleControl c = decode_module_control(0x97);
+  EXPECT_TRUE(c.bank_broadcast_enable);
+  EXPECT_FALSE(c.low_power_allow_request_hw);
+  EXPECT_FALSE(c.squelch_method_select);
+  EXPECT_TRUE(c.low_power_request_sw);
+  EXPECT_FALSE(c.software_reset);
+  EXPECT_EQ(encode_module_control(c), 0x90);  // reserved bits are not the codec's
+  ModuleControl reset;
+  reset.software_reset = true;
+  EXPECT_EQ(encode_module_control(reset), 0x08);
+  PageBytes p{};
+  p[26] = 0x07;  // reserved bits a module set survive an encode
+  LowerPage v;
+  v.control = c;
+  ASSERT_TRUE(encode_lower(v, p).ok());
+  EXPECT_EQ(p[26], 0x97);
+  EXPECT_EQ(decode_lower(p).control, c);
+}
+
 // ---- page 00h -------------------------------------------------------------------------------
 
 TEST(CmisPage00, DecodesVendorFieldsDateAndChecksum) {

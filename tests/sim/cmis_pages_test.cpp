@@ -293,5 +293,46 @@ TEST(SimCmisPages, TxBiasIsTheLaneShareOfItsLaserInBothReadings) {
   EXPECT_EQ(dark.tx_bias[0].value(), 0.0);
 }
 
+TEST(SimCmisPages, TxBiasFlagsFollowThePage02ThresholdsAndClearOnRead) {
+  auto sw = make("cpo144");
+  Mailbox mb(sw->bar(0));
+  const auto a = hc::decode_page01(read(mb, rd::CmisTarget::kOe, 0, 0, 0x01, true));
+  const auto th = hc::decode_page02(read(mb, rd::CmisTarget::kOe, 0, 0, 0x02, true), a.tx_bias_multiplier);
+  const Platform& pf = sw->platform();
+  const auto& bank0 = pf.optical_engines()[0].banks[0];
+  const LaserRef laser = pf.lanes()[bank0.lanes[0].value()].laser;
+  std::uint8_t lit = 0;  // the bank-0 lanes of that laser
+  for (unsigned lane = 0; lane < 8; ++lane)
+    if (pf.lanes()[bank0.lanes[lane].value()].laser == laser) lit = static_cast<std::uint8_t>(lit | (1u << lane));
+  ASSERT_NE(lit, 0);
+  auto flags = [&] { return hc::decode_page11(read(mb, rd::CmisTarget::kOe, 0, 0, 0x11, true), a.tx_bias_multiplier); };
+  sw->advance(200ms);
+  auto st = flags();
+  EXPECT_EQ(st.tx_bias_flags, hc::LaneFlagSet{});  // a fresh laser: inside every threshold
+  // An old laser: its APC loop needs more bias, past the high warning and under the alarm.
+  ASSERT_TRUE(sw->backdoor().set_laser_age(laser, std::chrono::hours(25000)).ok());
+  sw->advance(200ms);
+  st = flags();
+  EXPECT_EQ(st.tx_bias_flags.high_warning, lit);
+  EXPECT_EQ(st.tx_bias_flags.high_alarm, 0);
+  for (unsigned lane = 0; lane < 8; ++lane) {
+    if (!(lit & (1u << lane))) continue;
+    EXPECT_GT(st.tx_bias[lane].value(), th.tx_bias.high_warning.value()) << lane;
+    EXPECT_LT(st.tx_bias[lane].value(), th.tx_bias.high_alarm.value()) << lane;
+  }
+  // A dead laser: no bias on lanes whose data paths are up, a low alarm and a low warning.
+  ASSERT_TRUE(sw->backdoor().fail_laser(laser).ok());
+  sw->advance(200ms);
+  st = flags();
+  EXPECT_EQ(st.tx_bias_flags.low_alarm, lit);
+  EXPECT_EQ(st.tx_bias_flags.low_warning, lit);
+  // Still latched: the warning held when the last read cleared the latch.
+  EXPECT_EQ(st.tx_bias_flags.high_warning, lit);
+  // Cleared by the read, latched again while the condition lasts.
+  st = flags();
+  EXPECT_EQ(st.tx_bias_flags.high_warning, 0);
+  EXPECT_EQ(st.tx_bias_flags.low_alarm, lit);
+}
+
 }  // namespace
 }  // namespace cpo::testing

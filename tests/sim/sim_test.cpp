@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <set>
@@ -697,7 +698,9 @@ TEST_F(Cpo144, WriteCounterAndSnapshotProveNothingChanged) {
   auto w0 = sw_->backdoor().write_count(UnitId(0));
   auto s0 = sw_->backdoor().snapshot(UnitId(0));
   ASSERT_TRUE(w0.ok() && s0.ok());
-  (void)mb_->port(0, rd::field::kPortAdminMask);
+  // Reading a status register is side-effect free: it returns the state (port 0 admin down
+  // at start) and writes nothing.
+  EXPECT_EQ(mb_->port(0, rd::field::kPortAdminMask), 0u);
   EXPECT_EQ(*sw_->backdoor().write_count(UnitId(0)), *w0);
   EXPECT_EQ(*sw_->backdoor().snapshot(UnitId(0)), *s0);
   admin_up(0);
@@ -758,6 +761,27 @@ TEST(SimDeterminism, SameSeedSameCallsGiveIdenticalRegistersAfterTenVirtualMinut
   const auto a = run_mixed(42);
   const auto b = run_mixed(42);
   EXPECT_TRUE(a == b);
+  // The runs did what run_mixed asked: two identical snapshots of a simulator that ignored
+  // the calls would pass the comparison above too.
+  const std::size_t words = rd::kWindowBytes / 4;
+  ASSERT_EQ(a.size(), 2 * words);
+  auto u0 = [&](std::size_t offset) { return a[offset / 4]; };
+  auto u3 = [&](std::size_t offset) { return a[words + offset / 4]; };
+  const std::uint64_t t = u0(rd::reg::kTimeLo) | (static_cast<std::uint64_t>(u0(rd::reg::kTimeHi)) << 32);
+  EXPECT_GE(t, 600'000'000'000ull);  // 60 + 120 + 180 + 240 s of virtual time
+  EXPECT_EQ(u0(rd::at(rd::record::kPort, 0, rd::field::kPortAdminMask)), 1u);
+  EXPECT_EQ(u0(rd::at(rd::record::kPort, 0, rd::field::kPortOperMask)), 1u);
+  EXPECT_GT(u0(rd::at(rd::record::kPort, 0, rd::field::kPortFecCorrectedLo)), 0u);
+  const std::uint32_t lasers = u0(rd::reg::kLasersPerEls);
+  EXPECT_EQ(u0(rd::at(rd::record::kLaser, 2 * lasers + 5, rd::field::kLaserState)),
+            static_cast<std::uint32_t>(rd::LaserState::kFault));
+  // The 4 dB fiber on port 3 lane 2 lowers that lane's received power below its neighbour's.
+  EXPECT_LT(u0(rd::at(rd::record::kLane, 3 * 4 + 2, rd::field::kLaneRxPower)),
+            u0(rd::at(rd::record::kLane, 3 * 4 + 1, rd::field::kLaneRxPower)));
+  const std::uint32_t els16 = 16 - u3(rd::reg::kFirstEls);
+  EXPECT_EQ(u3(rd::at(rd::record::kEls, els16, rd::field::kElsPresent)), 0u);
+  EXPECT_EQ(u3(rd::at(rd::record::kPort, 0, rd::field::kPortBreakout)), 2u);
+  EXPECT_GT(u3(rd::at(rd::record::kEls, 0, rd::field::kElsTemp)), 0u);
 }
 
 TEST(SimDeterminism, TheSeedSetsThePerLaneSpread) {
@@ -784,6 +808,15 @@ TEST(SimMemory, RegisterWindowLivesInCallerSharedMemory) {
     const auto* words = static_cast<const std::uint32_t*>(other);
     EXPECT_EQ(words[(rd::kWindowBytes * 2 + rd::reg::kMagic) / 4], rd::kMagic);
     EXPECT_EQ(words[(rd::kWindowBytes * 2 + rd::reg::kUnitIndex) / 4], 2u);
+    // Another process rings the doorbell in the shared memory, not through the simulator's
+    // Bar: the firmware polls such windows and serves the command.
+    auto* w1 = static_cast<std::uint32_t*>(other) + rd::kWindowBytes / 4;
+    const std::uint32_t tag = w1[rd::reg::kMbxDoorbell / 4] + 1;
+    w1[rd::reg::kMbxOpcode / 4] = static_cast<std::uint32_t>(O::kNop);
+    std::atomic_ref<std::uint32_t>(w1[rd::reg::kMbxDoorbell / 4]).store(tag);
+    (*sw)->advance(1ms);
+    EXPECT_EQ(std::atomic_ref<std::uint32_t>(w1[rd::reg::kMbxCompTag / 4]).load(), tag);
+    EXPECT_EQ(std::atomic_ref<std::uint32_t>(w1[rd::reg::kMbxCompCode / 4]).load(), static_cast<std::uint32_t>(C::kOk));
   }
   o.unit_memory.pop_back();
   auto bad = Switch::create(o);
@@ -792,6 +825,73 @@ TEST(SimMemory, RegisterWindowLivesInCallerSharedMemory) {
   ::munmap(sim_side, bytes);
   ::munmap(other, bytes);
   ::close(fd);
+}
+
+// ------------------------------------------------------------------ firmware tick
+TEST_F(Cpo144, ASteadySwitchKeepsItsHeartbeatAndClockAndFollowsACoolantChange) {
+  sw_->advance(5s);  // long past start-up: nothing changes, every temperature at its target
+  Bar& b = sw_->bar(1);
+  const std::uint32_t hb = b.read32(rd::reg::kHeartbeat);
+  const std::uint32_t t0 = b.read32(rd::reg::kTimeLo);
+  const auto oe_temp = [&] {
+    return static_cast<std::int16_t>(b.read32(rd::at(rd::record::kOe, 0, rd::field::kOeTemp)));
+  };
+  const std::int16_t before = oe_temp();
+  sw_->advance(300ms);
+  EXPECT_EQ(b.read32(rd::reg::kHeartbeat), hb + 3);  // one per 100 ms tick
+  EXPECT_EQ(b.read32(rd::reg::kTimeLo) - t0, 300'000'000u);
+  EXPECT_EQ(oe_temp(), before);
+  ASSERT_TRUE(sw_->backdoor().set_coolant_temperature(Celsius(40.0)).ok());
+  sw_->advance(200ms);
+  // 10 K warmer coolant, 20 s time constant: about 0.1 K after 200 ms, at once, not at the
+  // quiet switch's next once-a-second thermal pass.
+  EXPECT_GT(oe_temp() - before, 0.05 * 256);
+  sw_->advance(60s);
+  EXPECT_NEAR((oe_temp() - before) / 256.0, 10.0 * (1.0 - std::exp(-60.2 / 20.0)), 0.1);
+}
+
+TEST_F(Cpo144, FecCountsOnlyOnAnAdminUpPort) {
+  admin_up(0);
+  sw_->advance(3s);
+  EXPECT_GT(mb_->port(0, rd::field::kPortFecCorrectedLo), 0u);
+  // Port 1 receives the same light on its loopback plug, but its PCS is off.
+  EXPECT_NE(mb_->lane(4, rd::field::kLaneFlags) & rd::bits::kLaneFlagsCdrLock.mask(), 0u);
+  EXPECT_EQ(mb_->port(1, rd::field::kPortFecCorrectedLo), 0u);
+}
+
+TEST(SimFabric, CommandsOnEverySwitchOfAFabricAreServed) {
+  sim::Fabric fabric;
+  std::vector<Switch*> sws;
+  for (std::uint64_t i = 0; i < 6; ++i) {
+    sim::SimOptions o;
+    o.seed = i + 1;
+    auto s = fabric.add(o);
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    sws.push_back(*s);
+  }
+  // Ring every unit of every switch before the firmware runs: each is queued once and served.
+  std::vector<std::uint32_t> tags;
+  for (Switch* sw : sws)
+    for (std::size_t u = 0; u < sw->unit_count(); ++u) {
+      Bar& b = sw->bar(u);
+      b.write32(rd::reg::kMbxOpcode, static_cast<std::uint32_t>(O::kPortAdmin));
+      b.write32(rd::mbx_arg(0), 2);
+      b.write32(rd::mbx_arg(1), rd::kAllSubports);
+      b.write32(rd::mbx_arg(2), 1);
+      tags.push_back(b.read32(rd::reg::kMbxDoorbell) + 1);
+      b.write32(rd::reg::kMbxDoorbell, tags.back());
+      b.write32(rd::reg::kMbxDoorbell, tags.back());  // a second write of the same tag is no new command
+    }
+  fabric.advance(1ms);
+  std::size_t k = 0;
+  for (Switch* sw : sws)
+    for (std::size_t u = 0; u < sw->unit_count(); ++u, ++k) {
+      Bar& b = sw->bar(u);
+      EXPECT_EQ(b.read32(rd::reg::kMbxCompTag), tags[k]);
+      EXPECT_EQ(b.read32(rd::reg::kMbxCompCode), static_cast<std::uint32_t>(C::kOk));
+      EXPECT_EQ(b.read32(rd::at(rd::record::kPort, 2, rd::field::kPortAdminMask)), 1u);
+      EXPECT_EQ(b.read32(rd::at(rd::record::kPort, 3, rd::field::kPortAdminMask)), 0u);
+    }
 }
 
 TEST(SimProfiles, OtherProfilesFitTheWindowAndUnknownOnesAreRejected) {

@@ -224,6 +224,21 @@ std::string_view to_string(ConfigStatus status) noexcept {
 // ---------------------------------------------------------------------------------------
 // Lower page.
 
+// Lower byte 26, CMIS 5.2 Table 8-10: bits 7..3; bits 2..0 reserved.
+ModuleControl decode_module_control(std::uint8_t c) noexcept {
+  return ModuleControl{bit(c, 7), bit(c, 6), bit(c, 5), bit(c, 4), bit(c, 3)};
+}
+
+std::uint8_t encode_module_control(const ModuleControl& c) noexcept {
+  PageBytes b{};
+  put_bit(b, 26, 7, c.bank_broadcast_enable);
+  put_bit(b, 26, 6, c.low_power_allow_request_hw);
+  put_bit(b, 26, 5, c.squelch_method_select);
+  put_bit(b, 26, 4, c.low_power_request_sw);
+  put_bit(b, 26, 3, c.software_reset);
+  return b[26];
+}
+
 LowerPage decode_lower(const PageBytes& p) noexcept {
   LowerPage v;
   v.identifier = p[0];
@@ -244,8 +259,7 @@ LowerPage decode_lower(const PageBytes& p) noexcept {
   v.aux2 = s16(p, 20);
   v.aux3 = s16(p, 22);
   v.custom_monitor = u16(p, 24);
-  const auto c = p[26];
-  v.control = ModuleControl{bit(c, 7), bit(c, 6), bit(c, 5), bit(c, 4), bit(c, 3)};
+  v.control = decode_module_control(p[26]);
   v.active_firmware = Revision{p[39], p[40]};
   v.fault_cause = p[41];
   v.media_type = p[85];
@@ -287,11 +301,7 @@ Status encode_lower(const LowerPage& v, PageBytes& p) {
   put_s16(out, 20, v.aux2);
   put_s16(out, 22, v.aux3);
   put_u16(out, 24, v.custom_monitor);
-  put_bit(out, 26, 7, v.control.bank_broadcast_enable);
-  put_bit(out, 26, 6, v.control.low_power_allow_request_hw);
-  put_bit(out, 26, 5, v.control.squelch_method_select);
-  put_bit(out, 26, 4, v.control.low_power_request_sw);
-  put_bit(out, 26, 3, v.control.software_reset);
+  out[26] = static_cast<std::uint8_t>((out[26] & 0x07u) | encode_module_control(v.control));
   out[39] = v.active_firmware.major;
   out[40] = v.active_firmware.minor;
   out[41] = v.fault_cause;
@@ -685,12 +695,16 @@ Status encode_page11(const LaneStatus& s, PageBytes& p, std::uint8_t mult) {
 // Single writable fields.
 
 Status set_low_power_request(PageBytes& lower, bool low_power) noexcept {
-  put_bit(lower, 26, 4, low_power);
+  ModuleControl c = decode_module_control(lower[26]);
+  c.low_power_request_sw = low_power;
+  lower[26] = static_cast<std::uint8_t>((lower[26] & 0x07u) | encode_module_control(c));
   return ok_status();
 }
 
 Status set_software_reset(PageBytes& lower, bool reset) noexcept {
-  put_bit(lower, 26, 3, reset);
+  ModuleControl c = decode_module_control(lower[26]);
+  c.software_reset = reset;
+  lower[26] = static_cast<std::uint8_t>((lower[26] & 0x07u) | encode_module_control(c));
   return ok_status();
 }
 

@@ -111,6 +111,10 @@ struct ModuleControl {
   friend bool operator==(const ModuleControl&, const ModuleControl&) = default;
 };
 
+// Lower byte 26 to and from its fields (the only place its bit positions are written).
+[[nodiscard]] ModuleControl decode_module_control(std::uint8_t byte26) noexcept;
+[[nodiscard]] std::uint8_t encode_module_control(const ModuleControl& value) noexcept;
+
 // One application advertisement (CMIS 5.2 8.2.11): 4 bytes in the lower page (ApSel 1..8)
 // or page 01h bytes 223..250 (ApSel 9..15), plus the media lane assignment from page 01h
 // bytes 176..190.
