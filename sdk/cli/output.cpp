@@ -25,7 +25,9 @@ Session::~Session() {
 cpo::Result<cpo::Switch*> Session::device() {
   if (switch_) return switch_.get();
   const Globals& g = *globals_;
-  cpo::log::set_level(g.quiet && g.log_level == "warn" ? spdlog::level::err : spdlog::level::from_str(g.log_level));
+  // --log-level was applied while parsing; -q alone lowers the default to errors only.
+  if (g.quiet && g.log_level.empty() && std::getenv("CPO_LOG_LEVEL") == nullptr)
+    cpo::log::set_level(spdlog::level::err);
   cpo::OpenOptions options;
   // The running configuration carries settings a switch is opened with (class limit,
   // threshold rules): a restarted cpoctl keeps them.

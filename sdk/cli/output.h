@@ -24,7 +24,7 @@ struct Globals {
   bool json = false;
   bool pretty = false;
   bool quiet = false;
-  std::string log_level = "warn";  // --log-level
+  std::string log_level;  // --log-level, already applied; empty: $CPO_LOG_LEVEL or warn
   // Subscribe to events when the device opens (a batch with an `events` line), so the
   // events of the lines before it are kept. Otherwise `events` subscribes when it runs:
   // a subscription reads (and acknowledges) the device's events, which are device writes.

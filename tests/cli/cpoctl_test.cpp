@@ -74,7 +74,6 @@ TEST(CpoctlExitCodes, UsageErrorsExitTwo) {
                                              {"platform", "impact"},
                                              {"platform", "impact", "--els", "1", "--oe", "2"},
                                              {"platform", "impact", "--laser", "1"},
-                                             {"platform", "impact", "--els", "x"},
                                              {"platform", "impact", "--els", "1", "--port-breakout", "nonsense"}}) {
     auto r = cpoctl(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.out << r.err;
@@ -95,6 +94,10 @@ TEST(CpoctlExitCodes, InvalidInputExitsThreeWithAClearMessage) {
   auto bad_profile = cpoctl({"platform", "show", "--profile", "nope"});
   EXPECT_EQ(bad_profile.exit_code, 3);
   EXPECT_THAT(bad_profile.err, HasSubstr("built-in profiles: cpo144, bailly51t, davisson102t"));
+  // A malformed number is invalid input naming the allowed range, not a usage error.
+  auto not_a_number = cpoctl({"platform", "impact", "--els", "x"});
+  EXPECT_EQ(not_a_number.exit_code, 3);
+  EXPECT_THAT(not_a_number.err, HasSubstr("--els 'x' is not a decimal number"));
   auto missing = cpoctl({"platform", "show", "--profile", "/nonexistent.json"});
   EXPECT_EQ(missing.exit_code, 3);
   EXPECT_THAT(missing.err, HasSubstr("no such file"));
