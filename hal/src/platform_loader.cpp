@@ -604,7 +604,7 @@ Result<Platform> Platform::builtin(std::string_view name) {
 }
 
 Result<Platform> Platform::resolve(std::string_view name_or_path) {
-  const bool is_path = name_or_path.find('/') != std::string_view::npos ||
+  const bool is_path = name_or_path == "-" || name_or_path.find('/') != std::string_view::npos ||
                        (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json");
   if (is_path) return load_file(std::filesystem::path(name_or_path));
   return builtin(name_or_path);

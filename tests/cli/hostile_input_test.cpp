@@ -253,10 +253,16 @@ TEST_F(HostileFiles, StandardInputIsReadWithTheSameCap) {
   auto ok = cpoctl({"cmis", "decode", "-"}, from_stdin(CPOSDK_TEST_DATA "/cmis/qsfpdd-mcp1660-page0.sfputil.txt"));
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   auto batch = cpoctl({"-f", "-"}, from_stdin(write("batch.txt", "platform show --profile " + profile + "\n")));
+  auto profile_stdin = cpoctl({"platform", "show", "--profile", "-"}, from_stdin(profile));
+  EXPECT_EQ(profile_stdin.exit_code, 0) << profile_stdin.err;
+  EXPECT_THAT(profile_stdin.out, HasSubstr("tiny: 2 units, 4 ports"));
   EXPECT_EQ(batch.exit_code, 0) << batch.err;
   EXPECT_THAT(batch.out, HasSubstr("tiny: 2 units, 4 ports"));
-  for (const auto& args :
-       std::vector<std::vector<std::string>>{{"cmis", "decode", "-"}, {"-f", "-"}, {"pci", "list", "--dump", "-"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"cmis", "decode", "-"},
+                                                                {"-f", "-"},
+                                                                {"pci", "list", "--dump", "-"},
+                                                                {"platform", "show", "--profile", "-"},
+                                                                {"config", "validate", "-"}}) {
     SCOPED_TRACE(::testing::PrintToString(args));
     auto zero = cpoctl(args, from_stdin("/dev/zero"));
     EXPECT_EQ(zero.exit_code, 3) << zero.err;

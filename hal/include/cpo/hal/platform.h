@@ -91,7 +91,8 @@ class Platform {
   // Strict JSON: duplicate keys, control characters in strings, numbers out of range (1e309)
   // and nesting deeper than 32 are refused. Never throws.
   static Result<Platform> from_json(std::string_view text, std::string_view origin) noexcept;
-  // A name of a built-in profile, or a path to a file (anything with '/' or ending ".json").
+  // A name of a built-in profile, or a path to a file (anything with '/' or ending ".json";
+  // "-" reads standard input).
   static Result<Platform> resolve(std::string_view name_or_path);
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
