@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -66,7 +66,8 @@ int open_checked(std::string_view path, std::string_view what, std::size_t max_b
   if (fd < 0) {
     const int err = errno;
     status = fail(what, path,
-                  err == ENOENT ? std::string("no such file") : fmt::format("cannot open: {}", std::strerror(err)),
+                  err == ENOENT ? std::string("no such file")
+                                : fmt::format("cannot open: {}", std::generic_category().message(err)),
                   max_bytes);
     return -1;
   }
@@ -74,7 +75,7 @@ int open_checked(std::string_view path, std::string_view what, std::size_t max_b
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    status = fail(what, path, fmt::format("cannot stat: {}", std::strerror(err)), max_bytes);
+    status = fail(what, path, fmt::format("cannot stat: {}", std::generic_category().message(err)), max_bytes);
     return -1;
   }
   if (!S_ISREG(st.st_mode)) {
@@ -107,7 +108,7 @@ Result<std::string> read_fd(int fd, std::string_view path, std::string_view what
         ::usleep(1000);
         continue;
       }
-      return fail(what, path, fmt::format("read failed: {}", std::strerror(errno)), max_bytes);
+      return fail(what, path, fmt::format("read failed: {}", std::generic_category().message(errno)), max_bytes);
     }
     if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
       return fail(what, path, fmt::format("holds more than {} bytes", max_bytes), max_bytes);

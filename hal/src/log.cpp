@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -12,6 +11,8 @@
 #include <fmt/format.h>
 #include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include "cpo/hal/mutex.h"
 
 namespace cpo::log {
 namespace {
@@ -68,34 +69,39 @@ Result<Levels> parse_spec(std::string_view spec) {
 // default-logger changes must not affect cposdk, and ours must not affect theirs. Every
 // logger writes into one dist_sink, whose own mutex lets set_sinks() swap the real sinks
 // while other threads log.
+// The levels are applied to spdlog loggers under the registry's mutex: set_level on a logger
+// only stores an atomic, no sink or user code runs.
 struct Registry {
-  std::mutex mutex;
-  std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> loggers;
+  Mutex mutex;
+  std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> loggers CPO_GUARDED_BY(mutex);
   std::shared_ptr<spdlog::sinks::dist_sink_mt> fanout = [] {
     auto sink = std::make_shared<spdlog::sinks::dist_sink_mt>();
     sink->add_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     return sink;
   }();
-  spdlog::level::level_enum level = spdlog::level::warn;
-  std::map<std::string, spdlog::level::level_enum, std::less<>> per_logger;
+  spdlog::level::level_enum level CPO_GUARDED_BY(mutex) = spdlog::level::warn;
+  std::map<std::string, spdlog::level::level_enum, std::less<>> per_logger CPO_GUARDED_BY(mutex);
 
-  Registry() {
-    if (const char* env = std::getenv("CPO_LOG_LEVEL"); env != nullptr && *env != '\0') {
+  // Runs once, before any other thread can see the registry (a function-local static).
+  Registry() CPO_NO_THREAD_SAFETY_ANALYSIS {
+    // Read once, while the registry is built (a function-local static, so before any logger).
+    if (const char* env = std::getenv("CPO_LOG_LEVEL");  // NOLINT(concurrency-mt-unsafe)
+        env != nullptr && *env != '\0') {
       auto levels = parse_spec(env);
       if (!levels) {
         // No logger exists yet to report through; stderr is where the default sink writes.
-        std::fprintf(stderr, "cposdk: ignoring CPO_LOG_LEVEL: %s\n", levels.status().message().c_str());
+        (void)std::fprintf(stderr, "cposdk: ignoring CPO_LOG_LEVEL: %s\n", levels.status().message().c_str());
       } else {
         apply(*levels);
       }
     }
   }
 
-  spdlog::level::level_enum level_for(std::string_view name) const {
+  spdlog::level::level_enum level_for(std::string_view name) const CPO_REQUIRES(mutex) {
     auto it = per_logger.find(name);
     return it != per_logger.end() ? it->second : level;
   }
-  void apply(const Levels& levels) {
+  void apply(const Levels& levels) CPO_REQUIRES(mutex) {
     if (levels.all) {
       level = *levels.all;
       per_logger.clear();
@@ -114,7 +120,7 @@ Registry& registry() {
 
 std::shared_ptr<spdlog::logger> get(std::string_view name) {
   Registry& r = registry();
-  std::lock_guard lock(r.mutex);
+  Lock lock(r.mutex);
   auto it = r.loggers.find(std::string(name));
   if (it != r.loggers.end()) return it->second;
   auto logger = std::make_shared<spdlog::logger>(std::string(name), r.fanout);
@@ -127,13 +133,13 @@ void set_sinks(std::vector<spdlog::sink_ptr> sinks) { registry().fanout->set_sin
 
 void set_level(spdlog::level::level_enum level) {
   Registry& r = registry();
-  std::lock_guard lock(r.mutex);
+  Lock lock(r.mutex);
   r.apply(Levels{level, {}});
 }
 
 void set_level(std::string_view logger, spdlog::level::level_enum level) {
   Registry& r = registry();
-  std::lock_guard lock(r.mutex);
+  Lock lock(r.mutex);
   Levels levels;
   levels.per_logger[std::string(logger)] = level;
   r.apply(levels);
@@ -141,7 +147,7 @@ void set_level(std::string_view logger, spdlog::level::level_enum level) {
 
 spdlog::level::level_enum level_of(std::string_view logger) {
   Registry& r = registry();
-  std::lock_guard lock(r.mutex);
+  Lock lock(r.mutex);
   return r.level_for(logger);
 }
 
@@ -149,7 +155,7 @@ Status set_levels(std::string_view spec) {
   auto levels = parse_spec(spec);
   if (!levels) return levels.status();
   Registry& r = registry();
-  std::lock_guard lock(r.mutex);
+  Lock lock(r.mutex);
   r.apply(*levels);
   return ok_status();
 }

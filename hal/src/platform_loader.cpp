@@ -107,7 +107,7 @@ struct Node {
 // The JSON reader: nlohmann's SAX interface, so that nothing throws (a number like 1e309 or
 // malformed text arrives as a parse_error call), duplicate keys are refused instead of the last
 // one silently winning, and nesting is bounded before it can exhaust memory.
-class StrictJsonReader {
+class StrictJsonReader {  // NOLINT(bugprone-exception-escape): used only inside from_json's try block
  public:
   static constexpr std::size_t kMaxDepth = 32;  // a profile nests 5 levels deep
 

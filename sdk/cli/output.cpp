@@ -26,8 +26,8 @@ cpo::Result<cpo::Switch*> Session::device() {
   if (switch_) return switch_.get();
   const Globals& g = *globals_;
   // --log-level was applied while parsing; -q alone lowers the default to errors only.
-  if (g.quiet && g.log_level.empty() && std::getenv("CPO_LOG_LEVEL") == nullptr)
-    cpo::log::set_level(spdlog::level::err);
+  const bool env_levels = std::getenv("CPO_LOG_LEVEL") != nullptr;  // NOLINT(concurrency-mt-unsafe): one thread yet
+  if (g.quiet && g.log_level.empty() && !env_levels) cpo::log::set_level(spdlog::level::err);
   cpo::OpenOptions options;
   // The running configuration carries settings a switch is opened with (class limit,
   // threshold rules): a restarted cpoctl keeps them.

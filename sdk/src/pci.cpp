@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -33,12 +33,15 @@ class StdinDump {
     auto text = read_input_file("-", "dump file");
     if (!text) return text.status();
     fd_ = ::memfd_create("cposdk-stdin-dump", MFD_CLOEXEC);
-    if (fd_ < 0) return error(Code::io_error, fmt::format("dump file '-': memfd_create: {}", std::strerror(errno)));
+    if (fd_ < 0)
+      return error(Code::io_error,
+                   fmt::format("dump file '-': memfd_create: {}", std::generic_category().message(errno)));
     std::size_t done = 0;
     while (done < text->size()) {
       const ssize_t n = ::write(fd_, text->data() + done, text->size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return error(Code::io_error, fmt::format("dump file '-': write: {}", std::strerror(errno)));
+      if (n <= 0)
+        return error(Code::io_error, fmt::format("dump file '-': write: {}", std::generic_category().message(errno)));
       done += static_cast<std::size_t>(n);
     }
     return fmt::format("/proc/self/fd/{}", fd_);
