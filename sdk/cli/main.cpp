@@ -182,7 +182,8 @@ int run_batch(cpoctl::Session& session, cpoctl::Globals& batch_globals, const To
       if (rc < 0) rc = ctx.exit_code;
     }
     if (rc != 0) {
-      std::cerr << fmt::format("cpoctl: {}:{}: `{}` failed with exit code {}\n", name, n, line, rc);
+      std::cerr << fmt::format("cpoctl: {}:{}: `{}` failed with exit code {}\n", cpoctl::printable(name), n,
+                               cpoctl::printable(line), rc);
       if (first_failure == 0) first_failure = rc;
       if (!top.keep_going) return rc;
     }

@@ -89,13 +89,27 @@ bool Context::progress() const { return !json && !quiet && ::isatty(STDERR_FILEN
 
 // ------------------------------------------------------------------------------- reporting
 
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 int fail(const cpo::Status& status) {
-  std::cerr << "cpoctl: " << status.to_string() << '\n';
+  std::cerr << "cpoctl: " << printable(status.to_string()) << '\n';
   return static_cast<int>(cpo::sdk::exit_code_for(status.code()));
 }
 
 int usage_error(const std::string& message) {
-  std::cerr << "cpoctl: usage: " << message << "\nRun with --help for more information.\n";
+  std::cerr << "cpoctl: usage: " << printable(message) << "\nRun with --help for more information.\n";
   return static_cast<int>(cpo::sdk::ExitCode::usage);
 }
 

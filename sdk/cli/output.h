@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -74,9 +75,13 @@ struct Context {
 };
 
 // Prints "cpoctl: <message>" to stderr and returns the exit code for the status's code.
+// Messages quote what the user typed: control characters in them are printed escaped.
 int fail(const cpo::Status& status);
 // Prints a usage error to stderr and returns exit code 2.
 int usage_error(const std::string& message);
+// `text` with control characters (other than newline and tab) and DEL written as \xNN, so
+// that quoted user input cannot drive the terminal (ESC sequences, NUL).
+std::string printable(std::string_view text);
 // Writes `doc` to stdout: compact, or indented with --pretty; an object gets
 // "schema_version" first.
 void print_json(const Context& ctx, const nlohmann::ordered_json& doc);

@@ -473,6 +473,25 @@ TEST_F(HostileFiles, EveryNumberOptionIsStrictDecimalWithItsRangeNamed) {
   }
 }
 
+// Whatever a user types is quoted back in messages: control characters come back escaped, so
+// an argument cannot clear the screen or hide text (issue 10: raw ESC and NUL on terminals).
+TEST_F(HostileFiles, ControlCharactersInArgumentsAreQuotedEscaped) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"port", "show", "\x1b[2Jport"},
+                                                                {"platform", "impact", "--els", "1\x1b[2J"},
+                                                                {"platform", "show", "--profile", "\x1b]0;x\x07"},
+                                                                {"port", "show", "\x7f"}}) {
+    SCOPED_TRACE(::testing::PrintToString(args));
+    auto r = cpoctl(args);
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_EQ(r.err.find_first_of("\x1b\x07\x7f"), std::string::npos) << r.err;
+    EXPECT_THAT(r.err, ::testing::ContainsRegex("\\\\x(1b|7f)"));
+  }
+  auto batch = cpoctl({"-f", "-"}, from_stdin(write("escape.txt", "port show \x1b[2J\n")));
+  EXPECT_EQ(batch.exit_code, 3);
+  EXPECT_EQ(batch.err.find('\x1b'), std::string::npos) << batch.err;
+  EXPECT_THAT(batch.err, HasSubstr("`port show \\x1b[2J` failed with exit code 3"));
+}
+
 TEST(HostileBreakout, ModesAreBoundedByThePortBeforeAnythingIsLaidOut) {
   // Parsing bounds every count; assign() bounds the sum by the port, in 64 bits.
   EXPECT_THAT(BreakoutMode::parse("4294967295x1G(4294967295)"),
