@@ -7,6 +7,10 @@
 namespace cpo {
 namespace {
 
+// No port has more lanes than this (an 800G CPO port has 8, a 1.6T port 8 or 16): counts above
+// it are typos or attacks, refused before they size anything.
+constexpr std::uint32_t kMaxCount = 1024;
+
 // Recursive-descent reader over the SONiC breakout grammar:
 //   mode  := group ('+' group)*
 //   group := COUNT 'x' SPEED ('[' SPEED (',' SPEED)* ']')? ('(' LANES ')')?
@@ -23,17 +27,23 @@ class Reader {
     }
     return false;
   }
-  Result<std::uint32_t> number(std::string_view what) {
+  // A decimal number in 1..max (digits only: no sign, blank or leading zero).
+  Result<std::uint32_t> number(std::string_view what, std::uint32_t max) {
     std::uint32_t value = 0;
     const char* begin = text_.data() + pos_;
     auto [end, ec] = std::from_chars(begin, text_.data() + text_.size(), value);
-    if (ec != std::errc() || end == begin) return fail(fmt::format("expected {}", what));
+    if (end == begin) return fail(fmt::format("expected {}", what));
+    if (ec == std::errc::result_out_of_range || (ec == std::errc() && value > max))
+      return fail(fmt::format("{} is too large (allowed 1..{})", what, max));
+    if (ec != std::errc()) return fail(fmt::format("expected {}", what));
     if (value == 0) return fail(fmt::format("{} must be at least 1", what));
+    if (*begin == '0') return fail(fmt::format("{} has a leading zero", what));
     pos_ += static_cast<std::size_t>(end - begin);
     return value;
   }
   Result<Gbps> speed() {
-    auto n = number("a speed such as 400G");
+    // 1.6T is the fastest Ethernet port; 100000G leaves room without admitting wraparound.
+    auto n = number("a speed such as 400G", 100000);
     if (!n) return n.status();
     if (!accept('G')) return fail("expected 'G' after the speed");
     return Gbps(*n);
@@ -81,7 +91,7 @@ Result<BreakoutMode> BreakoutMode::parse(std::string_view text) {
   BreakoutMode mode;
   do {
     BreakoutGroup group;
-    auto count = reader.number("a sub-port count such as the 2 of 2x400G");
+    auto count = reader.number("a sub-port count such as the 2 of 2x400G", kMaxCount);
     if (!count) return count.status();
     group.count = *count;
     if (!reader.accept('x')) return reader.fail("expected 'x' after the sub-port count");
@@ -97,7 +107,7 @@ Result<BreakoutMode> BreakoutMode::parse(std::string_view text) {
       if (!reader.accept(']')) return reader.fail("expected ',' or ']' in the speed list");
     }
     if (reader.accept('(')) {
-      auto lanes = reader.number("a lane count");
+      auto lanes = reader.number("a lane count", kMaxCount);
       if (!lanes) return lanes.status();
       group.lanes = *lanes;
       if (!reader.accept(')')) return reader.fail("expected ')' after the lane count");
@@ -119,9 +129,9 @@ Result<BreakoutMode> BreakoutMode::parse(std::string_view text) {
 }
 
 std::uint32_t BreakoutMode::subport_count() const noexcept {
-  std::uint32_t n = 0;
+  std::uint64_t n = 0;
   for (const auto& group : groups_) n += group.count;
-  return n;
+  return n > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(n);
 }
 
 std::string BreakoutMode::to_string() const {
@@ -148,6 +158,12 @@ Result<std::vector<SubportLanes>> BreakoutMode::assign(std::uint32_t port_lanes,
   std::uint32_t next = 0;
   for (const auto& group : groups_) {
     const std::uint32_t lanes = group.lanes ? group.lanes : port_lanes;
+    // Checked before a sub-port is laid out, in 64 bits: the port bounds every count, so a mode
+    // like 1x800G(4294967295)+1x800G(5) neither wraps nor allocates.
+    if (group.count == 0 || std::uint64_t{next} + lanes > port_lanes) {
+      return error(Code::invalid_argument,
+                   fmt::format("breakout mode '{}' needs more than the port's {} lanes", name, port_lanes));
+    }
     if (lanes % group.count != 0) {
       return error(Code::invalid_argument, fmt::format("breakout mode '{}': {} lanes do not divide among {} sub-ports",
                                                        name, lanes, group.count));

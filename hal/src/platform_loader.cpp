@@ -1,16 +1,13 @@
 // Profile loading: strict JSON reading (unknown fields, wrong types and malformed text are
 // errors) and whole-document validation before a Platform is returned.
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
 #include <initializer_list>
 #include <optional>
-#include <sstream>
-#include <system_error>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cpo/hal/input_file.h"
 #include "cpo/hal/log.h"
 #include "cpo/hal/platform.h"
 #include "embedded_file.h"
@@ -80,9 +77,21 @@ struct Node {
       return fail(Code::out_of_range, fmt::format("{} is too large (at most {})", v, kMaxObjects * 64ull));
     return static_cast<std::uint32_t>(v);
   }
+  // Names and descriptions end up on terminals and in logs: control characters (ESC, NUL, ...)
+  // would let a profile rewrite the screen, so they are refused rather than escaped.
   Result<std::string> str() const {
     if (!value.is_string()) return fail(Code::invalid_argument, "expected a string, got " + type_name(value));
-    return value.get<std::string>();
+    const auto& text = value.get_ref<const std::string&>();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 || c == 0x7f) {
+        return fail(Code::invalid_argument,
+                    fmt::format("control character 0x{:02x} at position {} (names and descriptions are printable "
+                                "text without control characters)",
+                                c, i + 1));
+      }
+    }
+    return text;
   }
   Status array(std::size_t min_size) const {
     if (!value.is_array()) return fail(Code::invalid_argument, "expected an array, got " + type_name(value));
@@ -92,6 +101,98 @@ struct Node {
     if (value.size() > kMaxObjects)
       return fail(Code::out_of_range, fmt::format("{} entries (at most {})", value.size(), kMaxObjects));
     return ok_status();
+  }
+};
+
+// The JSON reader: nlohmann's SAX interface, so that nothing throws (a number like 1e309 or
+// malformed text arrives as a parse_error call), duplicate keys are refused instead of the last
+// one silently winning, and nesting is bounded before it can exhaust memory.
+class StrictJsonReader {  // NOLINT(bugprone-exception-escape): used only inside from_json's try block
+ public:
+  static constexpr std::size_t kMaxDepth = 32;  // a profile nests 5 levels deep
+
+  json root;
+  std::optional<std::size_t> error_byte;  // set for syntax errors (with a position)
+  std::string error;
+
+  bool null() { return add(json(nullptr)); }
+  bool boolean(bool v) { return add(json(v)); }
+  bool number_integer(json::number_integer_t v) { return add(json(v)); }
+  bool number_unsigned(json::number_unsigned_t v) { return add(json(v)); }
+  bool number_float(json::number_float_t v, const std::string&) { return add(json(v)); }
+  bool string(std::string& v) { return add(json(std::move(v))); }
+  bool binary(json::binary_t& v) { return add(json(std::move(v))); }
+  bool start_object(std::size_t) { return open(json::object()); }
+  bool start_array(std::size_t) { return open(json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(std::string& k) {
+    const Open& top = stack_.back();
+    if (top.value->contains(k)) {
+      error = fmt::format("duplicate key '{}' in {} (a key may appear once in an object)", k,
+                          top.path.empty() ? std::string("the top-level object") : top.path);
+      return false;
+    }
+    key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+    error_byte = position;
+    // nlohmann's what() repeats the position in its own words; keep only its reason.
+    std::string reason = e.what();
+    if (auto pos = reason.find("parse error at "); pos != std::string::npos) {
+      if (auto colon = reason.find(": ", pos); colon != std::string::npos) reason = reason.substr(colon + 2);
+    } else if (auto bracket = reason.find("] "); bracket != std::string::npos) {
+      reason = reason.substr(bracket + 2);  // "[json.exception.out_of_range.406] number overflow ..."
+    }
+    error = std::move(reason);
+    return false;
+  }
+
+ private:
+  struct Open {
+    json* value;
+    std::string path;
+  };
+  std::vector<Open> stack_;
+  std::string key_;
+
+  // Places `v` in the open container (or as the root); returns where it now lives.
+  json* place(json&& v, std::string& path) {
+    if (stack_.empty()) {
+      root = std::move(v);
+      path.clear();
+      return &root;
+    }
+    Open& top = stack_.back();
+    if (top.value->is_array()) {
+      top.value->push_back(std::move(v));
+      path = fmt::format("{}[{}]", top.path, top.value->size() - 1);
+      return &top.value->back();
+    }
+    path = top.path.empty() ? key_ : top.path + "." + key_;
+    auto& slot = (*top.value)[key_];
+    slot = std::move(v);
+    return &slot;
+  }
+  bool add(json&& v) {
+    std::string path;
+    place(std::move(v), path);
+    return true;
+  }
+  bool open(json&& v) {
+    if (stack_.size() >= kMaxDepth) {
+      error = fmt::format("nested deeper than {} levels", kMaxDepth);
+      return false;
+    }
+    std::string path;
+    json* where = place(std::move(v), path);
+    stack_.push_back(Open{where, std::move(path)});
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return true;
   }
 };
 
@@ -221,7 +322,15 @@ class PlatformBuilder {
 
   Status read_ports(const Node& ports) {
     CPO_RETURN_IF_ERROR(ports.array(1));
-    std::vector<std::uint32_t> owner;  // lane -> port
+    // Lane ids are 0..N-1 without gaps, where N is the number of lanes the ports list: bounding
+    // ids by N before allocating keeps a hostile id (4294967295) from sizing the table.
+    std::size_t declared = 0;
+    for (const auto& port : ports.value) {
+      if (!port.is_object()) continue;
+      const auto lanes = port.find("lanes");
+      if (lanes != port.end() && lanes->is_array()) declared += lanes->size();
+    }
+    std::vector<std::uint32_t> owner(declared, kUnassigned);  // lane -> port
     for (std::size_t i = 0; i < ports.value.size(); ++i) {
       Node n = ports.item(i);
       CPO_RETURN_IF_ERROR(n.expect_object({"id", "unit", "lanes"}, {"alias"}));
@@ -253,7 +362,11 @@ class PlatformBuilder {
       for (std::size_t k = 0; k < lanes.value.size(); ++k) {
         auto lane = lanes.item(k).u32();
         if (!lane) return lane.status();
-        if (*lane >= owner.size()) owner.resize(*lane + 1, kUnassigned);
+        if (*lane >= owner.size()) {
+          return lanes.item(k).fail(
+              Code::out_of_range, fmt::format("lane {} does not exist: the ports list {} lanes, so lane ids are 0..{}",
+                                              *lane, owner.size(), owner.size() - 1));
+        }
         if (owner[*lane] != kUnassigned) {
           return lanes.item(k).fail(
               Code::invalid_argument,
@@ -275,6 +388,17 @@ class PlatformBuilder {
         return ports.fail(
             Code::invalid_argument,
             fmt::format("lane ids must be 0..{} without gaps, but lane {} belongs to no port", owner.size() - 1, lane));
+      }
+    }
+    // A unit without ports has nothing to show or drive (`platform show` and the simulator
+    // assume each unit has a first port).
+    for (const auto& unit : p_.units_) {
+      const bool used =
+          std::any_of(p_.ports_.begin(), p_.ports_.end(), [&](const PortInfo& port) { return port.unit == unit.id; });
+      if (!used) {
+        return error(Code::invalid_argument,
+                     fmt::format("units[{}]: unit {} has no port (every unit needs at least one port)", unit.id.value(),
+                                 unit.id.value()));
       }
     }
     p_.lanes_.resize(owner.size());
@@ -419,49 +543,43 @@ class PlatformBuilder {
   }
 };
 
-Result<Platform> Platform::from_json(std::string_view text, std::string_view origin) {
-  auto context = fmt::format("profile {}", origin);
-  json doc;
+Result<Platform> Platform::from_json(std::string_view text, std::string_view origin) noexcept {
+  // No exception leaves the library: the reader does not throw on bad input, and anything else
+  // (an allocation failure, a bug) is caught here and reported as a Status.
   try {
-    doc = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    // nlohmann's what() repeats the position in its own words; keep only its reason.
-    std::string reason = e.what();
-    if (auto pos = reason.find("parse error at "); pos != std::string::npos) {
-      if (auto colon = reason.find(": ", pos); colon != std::string::npos) reason = reason.substr(colon + 2);
+    auto context = fmt::format("profile {}", origin);
+    StrictJsonReader reader;
+    const bool parsed = json::sax_parse(text.begin(), text.end(), &reader, json::input_format_t::json, true);
+    if (!parsed) {
+      if (reader.error_byte) {
+        auto [line, column] = line_column(text, *reader.error_byte == 0 ? 0 : *reader.error_byte - 1);
+        return error(Code::invalid_argument,
+                     fmt::format("{}: malformed JSON at line {}, column {}: {}", context, line, column, reader.error));
+      }
+      return error(Code::invalid_argument, fmt::format("{}: {}", context, reader.error));
     }
-    return error(Code::invalid_argument,
-                 fmt::format("{}: malformed JSON at line {}, column {}: {}", context, line, column, reason));
-  }
-  try {
-    auto platform = PlatformBuilder::build(doc);
+    auto platform = PlatformBuilder::build(reader.root);
     if (!platform) return platform.status().with_context(context);
     log::get("cpo.hal")->debug("loaded {}: {} ports, {} lanes", context, platform->ports().size(),
                                platform->lanes().size());
     return platform;
+  } catch (const std::bad_alloc&) {
+    return error(Code::internal, fmt::format("profile {}: out of memory", origin));
   } catch (const std::exception& e) {
-    // Only reachable through a bug in the reader above (every access is checked first).
-    return error(Code::internal, fmt::format("{}: {}", context, e.what()));
+    return error(Code::internal, fmt::format("profile {}: {}", origin, e.what()));
+  } catch (...) {
+    return error(Code::internal, fmt::format("profile {}: unknown exception", origin));
   }
 }
 
-Result<Platform> Platform::load_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return error(Code::not_found, fmt::format("profile file {}: no such file", path.string()));
+Result<Platform> Platform::load_file(const std::filesystem::path& path) noexcept {
+  try {
+    auto text = read_input_file(path.string(), "profile file");
+    if (!text) return text.status();
+    return from_json(*text, path.string());
+  } catch (...) {
+    return error(Code::internal, "profile file: unexpected exception while reading");
   }
-  if (std::filesystem::is_directory(path, ec)) {
-    return error(Code::invalid_argument, fmt::format("profile file {}: is a directory", path.string()));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return error(Code::io_error, fmt::format("profile file {}: cannot open: {}", path.string(),
-                                             std::generic_category().message(errno)));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return error(Code::io_error, fmt::format("profile file {}: read failed", path.string()));
-  return from_json(buffer.str(), path.string());
 }
 
 std::vector<std::string> Platform::builtin_names() {
@@ -486,7 +604,7 @@ Result<Platform> Platform::builtin(std::string_view name) {
 }
 
 Result<Platform> Platform::resolve(std::string_view name_or_path) {
-  const bool is_path = name_or_path.find('/') != std::string_view::npos ||
+  const bool is_path = name_or_path == "-" || name_or_path.find('/') != std::string_view::npos ||
                        (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json");
   if (is_path) return load_file(std::filesystem::path(name_or_path));
   return builtin(name_or_path);

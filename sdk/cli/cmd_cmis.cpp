@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "cpo/sdk/cmis.h"
+#include "cpo/sdk/input_file.h"
 
 namespace cpoctl {
 namespace {
@@ -685,9 +686,9 @@ int raw_write(const Context& ctx, const RawArgs& a) {
 }
 
 int decode_file(const Context& ctx, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(cpo::Status(cpo::Code::not_found, fmt::format("{}: cannot open the file", path)));
-  const std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto text = cpo::read_input_file(path, "dump file");
+  if (!text) return fail(text.status());
+  const std::vector<std::uint8_t> data(text->begin(), text->end());
   auto dump = parse_dump(data);
   if (!dump) return fail(dump.status().with_context(path));
   auto module = decode(dump->map);
@@ -718,9 +719,9 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
   auto d = std::make_shared<DumpArgs>();
   auto* dump_cmd = cmis->add_subcommand(
       "dump", "Read a module's CMIS pages from the device and print them in the sfputil hexdump layout");
-  dump_cmd->add_option("--oe", d->oe, "Optical engine id (with --bank)");
-  dump_cmd->add_option("--bank", d->bank, "CMIS bank of the optical engine (0-based)");
-  dump_cmd->add_option("--els", d->els, "ELS module id (every bank)");
+  add_unsigned_option(dump_cmd, "--oe", d->oe, "Optical engine id (with --bank)");
+  add_unsigned_option(dump_cmd, "--bank", d->bank, "CMIS bank of the optical engine (0-based)");
+  add_unsigned_option(dump_cmd, "--els", d->els, "ELS module id (every bank)");
   dump_cmd->add_option("--port", d->port,
                        "A port: the optical-engine bank(s) of its lanes, as ethtool -m addresses it");
   dump_cmd->add_option("--page", d->page, "Only this upper page (hex: 11h, 0x1a), after the lower page");
@@ -731,12 +732,12 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
 
   auto r = std::make_shared<RawArgs>();
   auto* read_cmd = cmis->add_subcommand("read", "Read raw bytes (at most 128, not across byte 128)");
-  read_cmd->add_option("--oe", r->where.oe, "Optical engine id");
-  read_cmd->add_option("--bank", r->where.bank, "CMIS bank (default 0)");
-  read_cmd->add_option("--els", r->where.els, "ELS module id");
+  add_unsigned_option(read_cmd, "--oe", r->where.oe, "Optical engine id");
+  add_unsigned_option(read_cmd, "--bank", r->where.bank, "CMIS bank (default 0)");
+  add_unsigned_option(read_cmd, "--els", r->where.els, "ELS module id");
   read_cmd->add_option("--page", r->page, "Upper page (hex)")->capture_default_str();
-  read_cmd->add_option("--offset", r->offset, "First byte, 0..255")->capture_default_str();
-  read_cmd->add_option("--length", r->length, "Bytes to read")->capture_default_str();
+  add_unsigned_option(read_cmd, "--offset", r->offset, "First byte, 0..255", 0, 255);
+  add_unsigned_option(read_cmd, "--length", r->length, "Bytes to read, 1..128", 1, 128);
   read_cmd->footer(examples({"cpoctl cmis read --els 7 --page 1a --offset 128 --length 8",
                              "cpoctl cmis read --oe 5 --bank 1 --page 11 --offset 128 --length 4"}));
   read_cmd->callback([&ctx, r] { ctx.exit_code = raw_read(ctx, *r); });
@@ -744,11 +745,11 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
   auto w = std::make_shared<RawArgs>();
   auto* write_cmd = cmis->add_subcommand(
       "write", "Write raw bytes (writes that change laser controls are refused: use the laser commands)");
-  write_cmd->add_option("--oe", w->where.oe, "Optical engine id");
-  write_cmd->add_option("--bank", w->where.bank, "CMIS bank (default 0)");
-  write_cmd->add_option("--els", w->where.els, "ELS module id");
+  add_unsigned_option(write_cmd, "--oe", w->where.oe, "Optical engine id");
+  add_unsigned_option(write_cmd, "--bank", w->where.bank, "CMIS bank (default 0)");
+  add_unsigned_option(write_cmd, "--els", w->where.els, "ELS module id");
   write_cmd->add_option("--page", w->page, "Upper page (hex)")->capture_default_str();
-  write_cmd->add_option("--offset", w->offset, "First byte, 0..255")->capture_default_str();
+  add_unsigned_option(write_cmd, "--offset", w->offset, "First byte, 0..255", 0, 255);
   write_cmd->add_option("BYTES", w->bytes, "Hex bytes: 01 ff 0x3c")->required();
   write_cmd->footer(examples({"cpoctl cmis write --els 7 --page 1a --offset 198 01"}));
   write_cmd->callback([&ctx, w] { ctx.exit_code = raw_write(ctx, *w); });

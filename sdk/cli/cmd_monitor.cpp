@@ -162,8 +162,8 @@ void add_monitor_commands(CLI::App& app, Context& ctx) {
   auto* tel =
       app.add_subcommand("telemetry", "Snapshot of every value: a table, the JSON document or Prometheus metrics");
   tel->add_option("--format", t->format, "table, json or prometheus")->capture_default_str();
-  tel->add_option("--watch", t->watch, "Repeat every SECONDS of device time until interrupted (or --count)");
-  tel->add_option("--count", t->count, "With --watch: stop after N snapshots");
+  add_decimal_option(tel, "--watch", t->watch, "Repeat every SECONDS of device time until interrupted (or --count)");
+  add_unsigned_option(tel, "--count", t->count, "With --watch: stop after N snapshots");
   tel->footer(examples({"cpoctl telemetry", "cpoctl telemetry --format prometheus > cpo.prom",
                         "cpoctl telemetry --format json --watch 10 --count 6"}));
   tel->callback([&ctx, t] { ctx.exit_code = telemetry(ctx, *t); });
@@ -174,7 +174,8 @@ void add_monitor_commands(CLI::App& app, Context& ctx) {
       "Events from now on (in a batch with an `events` line: since the device was opened, or since the "
       "previous `events`), optionally following");
   ev->add_flag("--follow", e->follow, "Print events as they arrive (one line or JSON document each)");
-  ev->add_option("--count", e->count, "Stop after N events (an error when fewer arrive in time)");
+  add_unsigned_option(ev, "--count", e->count, "Stop after N events (an error when fewer arrive in time)", 0,
+                      UINT32_MAX);
   ev->add_option("--timeout", e->timeout, "How long to wait, in device time (5s, 100ms)")->capture_default_str();
   ev->add_option("--type", e->types,
                  "Only these types: link_change, laser_fault, threshold_crossing, ... (repeatable)");

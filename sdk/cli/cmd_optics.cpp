@@ -419,10 +419,10 @@ void add_optics_commands(CLI::App& app, Context& ctx) {
   auto set = std::make_shared<LaserSetArgs>();
   auto* set_cmd = laser->add_subcommand("set", "Ramp a laser's power in bounded steps (refused outside its limits)");
   set_cmd->add_option("LASER", set->laser, "One laser (els7/3)")->required();
-  auto* dbm = set_cmd->add_option("--power-dbm", set->power_dbm, "Target power, dBm");
-  auto* mw = set_cmd->add_option("--power-mw", set->power_mw, "Target power, mW");
+  auto* dbm = add_decimal_option(set_cmd, "--power-dbm", set->power_dbm, "Target power, dBm");
+  auto* mw = add_decimal_option(set_cmd, "--power-mw", set->power_mw, "Target power, mW");
   dbm->excludes(mw);
-  set_cmd->add_option("--ramp-db-per-s", set->ramp, "Ramp rate (at most the policy's, 10 dB/s by default)");
+  add_decimal_option(set_cmd, "--ramp-db-per-s", set->ramp, "Ramp rate (at most the policy's, 10 dB/s by default)");
   set_cmd->footer(
       examples({"cpoctl laser set els7/3 --power-dbm 19", "cpoctl laser set els7/3 --power-mw 90 --ramp-db-per-s 5"}));
   set_cmd->callback([&ctx, set] { ctx.exit_code = laser_set(ctx, *set); });
@@ -430,9 +430,9 @@ void add_optics_commands(CLI::App& app, Context& ctx) {
   auto on = std::make_shared<LaserOnOffArgs>();
   auto* en = laser->add_subcommand("enable", "Light a laser through its fiber check, then ramp to its set-point");
   en->add_option("LASER", on->laser, "One laser (els7/3)")->required();
-  en->add_option("--power-dbm", on->power_dbm, "Target power after the fiber check, dBm");
-  en->add_option("--power-mw", on->power_mw, "Target power after the fiber check, mW");
-  en->add_option("--ramp-db-per-s", on->ramp, "Ramp rate");
+  add_decimal_option(en, "--power-dbm", on->power_dbm, "Target power after the fiber check, dBm");
+  add_decimal_option(en, "--power-mw", on->power_mw, "Target power after the fiber check, mW");
+  add_decimal_option(en, "--ramp-db-per-s", on->ramp, "Ramp rate");
   en->footer(examples({"cpoctl laser enable els7/3", "cpoctl laser enable els7/3 --power-mw 100"}));
   en->callback([&ctx, on] { ctx.exit_code = laser_enable(ctx, *on); });
 

@@ -80,9 +80,13 @@ struct ListArgs {
   std::string dump;
   std::string sysfs;
   bool all = false;
+  bool dump_given = false, sysfs_given = false;
 };
 
 int list(const Context& ctx, const ListArgs& args) {
+  // An empty path must not fall back to scanning the machine's bus.
+  if (args.dump_given && args.dump.empty()) return usage_error("--dump needs a file (or - for standard input)");
+  if (args.sysfs_given && args.sysfs.empty()) return usage_error("--sysfs needs a directory");
   cpo::sdk::PciListOptions options;
   options.dump_file = args.dump;
   options.sysfs_root = args.sysfs;
@@ -154,14 +158,19 @@ void add_pci_commands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ListArgs>();
   auto* list_cmd = pci->add_subcommand(
       "list", "List switch-ASIC candidates (NVIDIA Spectrum/Quantum, Broadcom, the reference device) by BDF");
-  auto* dump = list_cmd->add_option("--dump", args->dump, "Read an `lspci -x`/`-xxx` dump file instead of the bus");
+  auto* dump = list_cmd->add_option("--dump", args->dump,
+                                    "Read an `lspci -x`/`-xxx` dump file (- for standard input) instead of the bus");
   auto* sysfs =
       list_cmd->add_option("--sysfs", args->sysfs, "Read a sysfs PCI tree (like /sys/bus/pci) instead of the bus");
   dump->excludes(sysfs);
   list_cmd->add_flag("--all", args->all, "List every PCI device, not only switch-ASIC candidates");
   list_cmd->add_flag("--json", ctx.json, "Print JSON");
   list_cmd->footer(examples({"cpoctl pci list", "cpoctl pci list --all --json", "cpoctl pci list --dump lspci-x.txt"}));
-  list_cmd->callback([&ctx, args] { ctx.exit_code = list(ctx, *args); });
+  list_cmd->callback([&ctx, args, dump, sysfs] {
+    args->dump_given = dump->count() > 0;
+    args->sysfs_given = sysfs->count() > 0;
+    ctx.exit_code = list(ctx, *args);
+  });
 
   auto* ids_cmd = pci->add_subcommand("ids", "Print the table of known switch-ASIC vendor:device ids and sources");
   ids_cmd->add_flag("--json", ctx.json, "Print JSON");

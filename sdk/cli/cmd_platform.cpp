@@ -101,17 +101,12 @@ int impact(const Context& ctx, const ImpactArgs& args) {
     auto eq = entry.find('=');
     if (eq == std::string::npos)
       return usage_error(fmt::format("--port-breakout '{}': expected PORT=MODE, as 12=4x200G", entry));
-    std::uint32_t port = 0;
-    try {
-      std::size_t used = 0;
-      port = static_cast<std::uint32_t>(std::stoul(entry.substr(0, eq), &used));
-      if (used != eq) throw std::invalid_argument("trailing text");
-    } catch (const std::exception&) {
-      return usage_error(fmt::format("--port-breakout '{}': PORT must be a port number", entry));
-    }
+    auto port = parse_unsigned(std::string_view(entry).substr(0, eq), fmt::format("--port-breakout '{}': PORT", entry),
+                               0, p.ports().size() - 1);
+    if (!port) return fail(port.status());
     auto mode = cpo::BreakoutMode::parse(entry.substr(eq + 1));
     if (!mode) return fail(mode.status());
-    breakout[cpo::PortId(port)] = *mode;
+    breakout[cpo::PortId(static_cast<std::uint32_t>(*port))] = *mode;
   }
 
   cpo::FailureDomain domain = args.oe      ? cpo::FailureDomain(cpo::OeId(*args.oe))
@@ -161,9 +156,9 @@ void add_platform_commands(CLI::App& app, Context& ctx) {
   auto* impact_cmd = platform->add_subcommand(
       "impact", "Which logical ports lose light when an ELS, one of its lasers, or an optical engine fails");
   impact_cmd->add_option("--profile", args->profile, "Built-in profile name or a JSON file")->capture_default_str();
-  auto* els = impact_cmd->add_option("--els", args->els, "ELS module id");
-  impact_cmd->add_option("--laser", args->laser, "Laser index within the ELS (needs --els)");
-  auto* oe = impact_cmd->add_option("--oe", args->oe, "Optical engine id");
+  auto* els = add_unsigned_option(impact_cmd, "--els", args->els, "ELS module id");
+  add_unsigned_option(impact_cmd, "--laser", args->laser, "Laser index within the ELS (needs --els)");
+  auto* oe = add_unsigned_option(impact_cmd, "--oe", args->oe, "Optical engine id");
   els->excludes(oe);
   impact_cmd->add_option("--breakout", args->breakout,
                          "Breakout mode of every port, e.g. 4x200G (default: the profile's)");

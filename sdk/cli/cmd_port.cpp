@@ -461,9 +461,11 @@ void add_port_commands(CLI::App& app, Context& ctx) {
   auto fir = std::make_shared<FirArgs>();
   auto* fir_cmd = lane->add_subcommand("fir", "Set transmitter FIR taps (the taps not given keep their values)");
   fir_cmd->add_option("LANES", fir->lanes, "Lanes (lane148) or ports")->required();
-  fir_cmd->add_option("--pre", fir->pre, "Pre-cursor tap");
-  fir_cmd->add_option("--main", fir->main, "Main-cursor tap");
-  fir_cmd->add_option("--post", fir->post, "Post-cursor tap");
+  // The device's own tap ranges are checked by the SDK (Driver capabilities); here only that
+  // each is a decimal integer of the driver interface's width.
+  add_signed_option(fir_cmd, "--pre", fir->pre, "Pre-cursor tap", INT32_MIN, INT32_MAX);
+  add_signed_option(fir_cmd, "--main", fir->main, "Main-cursor tap", INT32_MIN, INT32_MAX);
+  add_signed_option(fir_cmd, "--post", fir->post, "Post-cursor tap", INT32_MIN, INT32_MAX);
   fir_cmd->footer(examples({"cpoctl lane fir lane148 --pre -4 --main 52 --post -7", "cpoctl lane fir 59 --post -6"}));
   fir_cmd->callback([&ctx, fir] { ctx.exit_code = lane_fir(ctx, *fir); });
 

@@ -3,6 +3,8 @@
 // every command line (a batch file runs many), so option values never leak between lines.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,5 +46,39 @@ cpo::Result<cpo::LaserRef> laser_arg(cpo::Switch& sw, const std::string& text);
 cpo::Result<std::chrono::nanoseconds> parse_duration(std::string_view text);
 // A decimal number. Errors: invalid_argument naming `what`.
 cpo::Result<double> parse_number(std::string_view text, std::string_view what);
+
+// The one parser of whole-number arguments: decimal digits only (no sign, blank, leading zero,
+// 0x or octal), in min..max. Errors: invalid_argument (not a decimal number) or out_of_range,
+// both naming `what`, the text and the allowed range.
+cpo::Result<std::uint64_t> parse_unsigned(std::string_view text, std::string_view what, std::uint64_t min,
+                                          std::uint64_t max);
+// The same for signed values: an optional '-' then decimal digits, in min..max.
+cpo::Result<std::int64_t> parse_signed(std::string_view text, std::string_view what, std::int64_t min,
+                                       std::int64_t max);
+
+// A bad option value found while CLI11 parses: cpoctl reports its Status (exit 3), like any
+// other invalid input, rather than as a usage error.
+class InvalidOptionValue : public CLI::ParseError {
+ public:
+  explicit InvalidOptionValue(cpo::Status status)
+      : CLI::ParseError("InvalidOptionValue", status.message(), 3), status_(std::move(status)) {}
+  [[nodiscard]] const cpo::Status& status() const noexcept { return status_; }
+
+ private:
+  cpo::Status status_;
+};
+
+// Whole-number options through parse_unsigned / parse_signed.
+CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, std::optional<std::uint32_t>& target,
+                                 const std::string& description, std::uint32_t max = UINT32_MAX);
+CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, std::uint32_t& target,
+                                 const std::string& description, std::uint32_t min = 0, std::uint32_t max = UINT32_MAX);
+CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, std::optional<std::uint64_t>& target,
+                                 const std::string& description, std::uint64_t min, std::uint64_t max);
+// A decimal number with an optional fraction (parse_number): no hex floats, inf or nan.
+CLI::Option* add_decimal_option(CLI::App* app, const std::string& name, std::optional<double>& target,
+                                const std::string& description);
+CLI::Option* add_signed_option(CLI::App* app, const std::string& name, std::optional<int>& target,
+                               const std::string& description, int min, int max);
 
 }  // namespace cpoctl

@@ -12,6 +12,8 @@
 
 #include "commands.h"
 #include "cpo/sdk/exit_codes.h"
+#include "cpo/sdk/input_file.h"
+#include "cpo/sdk/log.h"
 
 #ifndef CPOSDK_VERSION
 #define CPOSDK_VERSION "unknown"
@@ -40,7 +42,7 @@ Errors are printed to stderr and name what was wrong and what is allowed.)";
 struct TopLevel {
   std::string batch_file;
   bool keep_going = false;
-  std::string log_level = "warn";
+  std::string log_level;  // as given to --log-level (applied while parsing)
 };
 
 // The app for one command line. `top` is null for a line of a batch file: the options that
@@ -57,9 +59,17 @@ void build(CLI::App& app, cpoctl::Context& ctx, cpoctl::Globals* globals, TopLev
     app.add_option("--running-config", globals->running_config,
                    "Where the running configuration is persisted (default $CPO_RUNNING_CONFIG, else "
                    "$XDG_STATE_HOME/cposdk/running-<device>.yaml)");
-    app.add_option("--log-level", top->log_level, "SDK log level on stderr")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
-        ->capture_default_str();
+    // Applied as soon as it is parsed, before any command runs; same syntax as CPO_LOG_LEVEL.
+    app.add_option_function<std::string>(
+           "--log-level",
+           [top](const std::string& spec) {
+             if (auto s = cpo::log::set_levels(spec); !s.ok()) throw CLI::ValidationError("--log-level", s.message());
+             top->log_level = spec;
+           },
+           "SDK log levels on stderr: LEVEL or LOGGER=LEVEL,... (cpo.ref=debug,info); default $CPO_LOG_LEVEL, "
+           "else warn. Levels: trace debug info warn error critical off; loggers: cpo.hal cpo.sdk cpo.pci "
+           "cpo.ref cpo.simd")
+        ->type_name("SPEC");
     app.add_option("-f,--file", top->batch_file, "Run the commands of FILE (one per line; - reads stdin)");
     app.add_flag("--keep-going", top->keep_going, "In a batch, continue after a failing line");
     app.set_version_flag("--version", std::string("cpoctl ") + CPOSDK_VERSION + " (cposdk)");
@@ -87,6 +97,8 @@ int parse(CLI::App& app, std::vector<std::string> args) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const cpoctl::InvalidOptionValue& e) {
+    return cpoctl::fail(e.status());
   } catch (const CLI::ParseError& e) {
     return cpoctl::usage_error(e.what());
   }
@@ -134,16 +146,9 @@ cpo::Result<std::vector<std::string>> split_line(const std::string& line) {
 }
 
 int run_batch(cpoctl::Session& session, cpoctl::Globals& batch_globals, const TopLevel& top) {
-  std::string text;
-  if (top.batch_file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(top.batch_file, std::ios::binary);
-    if (!in)
-      return cpoctl::fail(
-          cpo::error(cpo::Code::not_found, fmt::format("{}: cannot open the batch file", top.batch_file)));
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  auto read = cpo::read_input_file(top.batch_file, "batch file");
+  if (!read) return cpoctl::fail(read.status());
+  const std::string& text = *read;
   const std::string name = top.batch_file == "-" ? "<stdin>" : top.batch_file;
   {
     // A batch that reads events keeps them from the start (see Globals::events_from_open).
@@ -178,7 +183,8 @@ int run_batch(cpoctl::Session& session, cpoctl::Globals& batch_globals, const To
       if (rc < 0) rc = ctx.exit_code;
     }
     if (rc != 0) {
-      std::cerr << fmt::format("cpoctl: {}:{}: `{}` failed with exit code {}\n", name, n, line, rc);
+      std::cerr << fmt::format("cpoctl: {}:{}: `{}` failed with exit code {}\n", cpoctl::printable(name), n,
+                               cpoctl::printable(line), rc);
       if (first_failure == 0) first_failure = rc;
       if (!top.keep_going) return rc;
     }

@@ -25,7 +25,9 @@ Session::~Session() {
 cpo::Result<cpo::Switch*> Session::device() {
   if (switch_) return switch_.get();
   const Globals& g = *globals_;
-  cpo::log::set_level(g.quiet && g.log_level == "warn" ? spdlog::level::err : spdlog::level::from_str(g.log_level));
+  // --log-level was applied while parsing; -q alone lowers the default to errors only.
+  const bool env_levels = std::getenv("CPO_LOG_LEVEL") != nullptr;  // NOLINT(concurrency-mt-unsafe): one thread yet
+  if (g.quiet && g.log_level.empty() && !env_levels) cpo::log::set_level(spdlog::level::err);
   cpo::OpenOptions options;
   // The running configuration carries settings a switch is opened with (class limit,
   // threshold rules): a restarted cpoctl keeps them.
@@ -87,13 +89,27 @@ bool Context::progress() const { return !json && !quiet && ::isatty(STDERR_FILEN
 
 // ------------------------------------------------------------------------------- reporting
 
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 int fail(const cpo::Status& status) {
-  std::cerr << "cpoctl: " << status.to_string() << '\n';
+  std::cerr << "cpoctl: " << printable(status.to_string()) << '\n';
   return static_cast<int>(cpo::sdk::exit_code_for(status.code()));
 }
 
 int usage_error(const std::string& message) {
-  std::cerr << "cpoctl: usage: " << message << "\nRun with --help for more information.\n";
+  std::cerr << "cpoctl: usage: " << printable(message) << "\nRun with --help for more information.\n";
   return static_cast<int>(cpo::sdk::ExitCode::usage);
 }
 

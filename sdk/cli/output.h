@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,7 @@ struct Globals {
   bool json = false;
   bool pretty = false;
   bool quiet = false;
-  std::string log_level = "warn";  // --log-level
+  std::string log_level;  // --log-level, already applied; empty: $CPO_LOG_LEVEL or warn
   // Subscribe to events when the device opens (a batch with an `events` line), so the
   // events of the lines before it are kept. Otherwise `events` subscribes when it runs:
   // a subscription reads (and acknowledges) the device's events, which are device writes.
@@ -74,9 +75,13 @@ struct Context {
 };
 
 // Prints "cpoctl: <message>" to stderr and returns the exit code for the status's code.
+// Messages quote what the user typed: control characters in them are printed escaped.
 int fail(const cpo::Status& status);
 // Prints a usage error to stderr and returns exit code 2.
 int usage_error(const std::string& message);
+// `text` with control characters (other than newline and tab) and DEL written as \xNN, so
+// that quoted user input cannot drive the terminal (ESC sequences, NUL).
+std::string printable(std::string_view text);
 // Writes `doc` to stdout: compact, or indented with --pretty; an object gets
 // "schema_version" first.
 void print_json(const Context& ctx, const nlohmann::ordered_json& doc);

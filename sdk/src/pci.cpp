@@ -1,6 +1,15 @@
 #include "cpo/sdk/pci.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <fmt/format.h>
+
 #include "cpo/drivers/pcie/discovery.h"
+#include "cpo/hal/input_file.h"
 
 namespace cpo::sdk {
 
@@ -11,14 +20,53 @@ const PciBarInfo* PciDeviceInfo::bar(unsigned index) const noexcept {
   return nullptr;
 }
 
+namespace {
+
+// libpci reads a dump by path: standard input is copied into an anonymous memory file first,
+// read through the one input-file reader (same cap, same errors as any dump file).
+class StdinDump {
+ public:
+  ~StdinDump() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Result<std::string> path() {
+    auto text = read_input_file("-", "dump file");
+    if (!text) return text.status();
+    fd_ = ::memfd_create("cposdk-stdin-dump", MFD_CLOEXEC);
+    if (fd_ < 0)
+      return error(Code::io_error,
+                   fmt::format("dump file '-': memfd_create: {}", std::generic_category().message(errno)));
+    std::size_t done = 0;
+    while (done < text->size()) {
+      const ssize_t n = ::write(fd_, text->data() + done, text->size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        return error(Code::io_error, fmt::format("dump file '-': write: {}", std::generic_category().message(errno)));
+      done += static_cast<std::size_t>(n);
+    }
+    return fmt::format("/proc/self/fd/{}", fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
 Result<std::vector<PciDeviceInfo>> list_pci_devices(const PciListOptions& options) {
   if (!options.dump_file.empty() && !options.sysfs_root.empty()) {
     return error(Code::invalid_argument, "pci list: give a dump file or a sysfs root, not both");
   }
   pcie::ScanOptions scan;
+  StdinDump stdin_dump;
   if (!options.dump_file.empty()) {
     scan.method = pcie::ScanOptions::Method::dump;
     scan.path = options.dump_file;
+    if (scan.path == "-") {
+      auto path = stdin_dump.path();
+      if (!path) return path.status();
+      scan.path = *path;
+    }
   } else if (!options.sysfs_root.empty()) {
     scan.method = pcie::ScanOptions::Method::sysfs;
     scan.path = options.sysfs_root;

@@ -249,19 +249,22 @@ TEST(PcieDump, ExtraIdsMakeCandidates) {
   EXPECT_EQ(nic->asic->family, "extra id");
 }
 
-TEST(PcieDumpErrors, MissingFileIsNotFound) {
+// A dump is an input file: every problem with the file itself is invalid_argument, the code
+// of every input file in the SDK (cpo/hal/input_file.h).
+TEST(PcieDumpErrors, MissingFileIsInvalidInput) {
   auto r = cpo::pcie::scan(dump_options(kData / "no_such.dump"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::not_found);
+  EXPECT_EQ(r.status().code(), Code::invalid_argument);
   EXPECT_THAT(r.status().message(), HasSubstr("no_such.dump"));
-  EXPECT_THAT(r.status().message(), HasSubstr("not found"));
+  EXPECT_THAT(r.status().message(), HasSubstr("no such file"));
 }
 
 TEST(PcieDumpErrors, DirectoryIsNotADump) {
   auto r = cpo::pcie::scan(dump_options(kData));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::invalid_argument);
-  EXPECT_THAT(r.status().message(), HasSubstr("not a regular file"));
+  EXPECT_THAT(r.status().message(), HasSubstr("is a directory"));
+  EXPECT_THAT(r.status().message(), HasSubstr("readable regular file"));
 }
 
 TEST(PcieDumpErrors, MalformedLineReturnsLibpciMessageInsteadOfExiting) {
@@ -291,7 +294,7 @@ TEST(PcieDumpErrors, LineTooLongIsReported) {
   EXPECT_THAT(r.status().message(), HasSubstr("line too long"));
 }
 
-TEST(PcieDumpErrors, UnreadableFileIsFailedPrecondition) {
+TEST(PcieDumpErrors, UnreadableFileIsInvalidInput) {
   cpo::testing::TempDir tmp;
   const auto file = tmp.path() / "secret.dump";
   fs::copy_file(kData / "switch_box.dump", file);
@@ -301,7 +304,7 @@ TEST(PcieDumpErrors, UnreadableFileIsFailedPrecondition) {
   const auto run = [&] {
     auto r = cpo::pcie::scan(dump_options(file));
     return r.ok() ? 100
-                  : (r.status().code() == Code::failed_precondition &&
+                  : (r.status().code() == Code::invalid_argument &&
                              r.status().message().find("Permission denied") != std::string::npos
                          ? 0
                          : 101);

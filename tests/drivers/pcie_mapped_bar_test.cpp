@@ -131,13 +131,28 @@ TEST_F(MappedBarTest, OutOfWindowAndMisalignedAccessesTouchNothing) {
   EXPECT_EQ(b.read32(4), 0u);
 }
 
-TEST_F(MappedBarTest, ClockIsMonotonicAndZeroWaitReturns) {
+// A hardware Bar's clock is the machine's monotonic clock: now() lies between two readings of
+// steady_clock taken around it, wait(d) lets at least d pass, and a zero or negative wait
+// returns without sleeping (bounded generously at 1 s: a hang, not a speed target).
+TEST_F(MappedBarTest, ClockIsTheMonotonicClockAndWaitLetsTimePass) {
   auto bar = MappedBar::open(bdf("0000:04:00.0"), options());
   ASSERT_TRUE(bar.ok());
+  auto steady = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+  };
+  const auto before = steady();
   const auto t0 = (*bar)->now();
+  const auto after = steady();
+  EXPECT_LE(before, t0);
+  EXPECT_LE(t0, after);
+  (*bar)->wait(std::chrono::milliseconds(3));
+  const auto t1 = (*bar)->now();
+  EXPECT_GE(t1 - t0, std::chrono::milliseconds(3));
   (*bar)->wait(std::chrono::nanoseconds::zero());
   (*bar)->wait(std::chrono::nanoseconds(-5));
-  EXPECT_GE((*bar)->now(), t0);
+  const auto t2 = (*bar)->now();
+  EXPECT_GE(t2, t1);
+  EXPECT_LT(t2 - t1, std::chrono::seconds(1));
 }
 
 TEST_F(MappedBarTest, MemoryDecodingOffSaysHowToEnableIt) {

@@ -58,7 +58,12 @@ TEST(BreakoutMode, RejectsMalformedSpellingsNamingThePosition) {
            {"1x800G(4", "expected ')'"},
            {"1x800G junk", "expected '+' or the end"},
            {"1x400G+2x200G", "mixed mode"},
-           {"99999999999x1G", "expected a sub-port count"},
+           {"99999999999x1G", "sub-port count such as the 2 of 2x400G is too large (allowed 1..1024)"},
+           {"1025x1G", "too large (allowed 1..1024)"},
+           {"1x1G(1025)", "lane count is too large (allowed 1..1024)"},
+           {"1x100001G", "speed such as 400G is too large (allowed 1..100000)"},
+           {"01x800G", "has a leading zero"},
+           {"+1x800G", "expected a sub-port count"},
        }) {
     auto m = BreakoutMode::parse(c.text);
     ASSERT_FALSE(m.ok()) << c.text;

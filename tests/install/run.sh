@@ -17,13 +17,34 @@ cmake --build "$scratch/cmake" >/dev/null
 out=$(LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/cmake/consumer")
 [ "$out" = "144 ports" ] || { echo "find_package consumer printed '$out'"; exit 1; }
 
+# A component the installation does not have is refused by find_package.
+if cmake -S "$src/tests/install/consumer" -B "$scratch/cmake-bogus" -G Ninja -DCPOSDK_COMPONENTS="sim;bogus" \
+    -DCMAKE_PREFIX_PATH="$scratch/prefix" >"$scratch/bogus.log" 2>&1; then
+  echo "find_package(cposdk COMPONENTS bogus) succeeded"; exit 1
+fi
+grep -q "bogus" "$scratch/bogus.log" || { cat "$scratch/bogus.log"; exit 1; }
+
+# Plain pkg-config, without --static: the .pc lists every library the static facade needs.
 export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig"
 c++ -std=c++20 $flags "$src/tests/install/consumer/main.cpp" -o "$scratch/pc-consumer" \
-  $(pkg-config --static --cflags --libs cposdk)
+  $(pkg-config --cflags --libs cposdk)
 out=$(LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/pc-consumer")
 [ "$out" = "144 ports" ] || { echo "pkg-config consumer printed '$out'"; exit 1; }
 test -f "$scratch/prefix/share/cposdk/profiles/cpo144.json"
-echo "install consumer: find_package and pkg-config both work"
+echo "install consumer: find_package(COMPONENTS sim reference) and plain pkg-config both work"
+
+# cpoctl: its version, its man page (when help2man was found at build time) and its bash
+# completion are installed where man and bash-completion look.
+"$scratch/prefix/bin/cpoctl" --version | grep -q "^cpoctl [0-9]" || { echo "cpoctl --version failed"; exit 1; }
+test -f "$scratch/prefix/share/bash-completion/completions/cpoctl"
+bash -c "source '$scratch/prefix/share/bash-completion/completions/cpoctl' && complete -p cpoctl" >/dev/null
+if grep -q "^CPOSDK_HELP2MAN:FILEPATH=/" "$build/CMakeCache.txt"; then
+  man_page="$scratch/prefix/share/man/man1/cpoctl.1"
+  grep -q "co-packaged" "$man_page" || { echo "$man_page is missing or empty"; exit 1; }
+  echo "install cpoctl: --version, man page and bash completion"
+else
+  echo "install cpoctl: --version and bash completion (no help2man: no man page)"
+fi
 
 # cposdk::mocks: a user's unit test on the installed MockSwitch.
 cmake -S "$src/tests/install/mock_consumer" -B "$scratch/mocks" -G Ninja \

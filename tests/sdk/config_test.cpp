@@ -197,7 +197,9 @@ TEST(ConfigDocument, SyntaxErrorsNameLineAndColumn) {
   EXPECT_THAT(scalar.issues[0].message, HasSubstr("must be a mapping"));
   auto missing = load_config("/nonexistent/switch.yaml");
   ASSERT_EQ(missing.issues.size(), 1u);
-  EXPECT_EQ(missing.issues[0].code, Code::not_found);
+  // Every input-file problem has the one code of cpo/hal/input_file.h.
+  EXPECT_EQ(missing.issues[0].code, Code::invalid_argument);
+  EXPECT_THAT(missing.issues[0].message, HasSubstr("no such file"));
 }
 
 TEST(ConfigDocument, HostileDocumentsAreRefusedCheaply) {

@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <stdexcept>
 
 namespace cpo::testing {
@@ -52,6 +55,80 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   }
   int status = 0;
   waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+LimitedResult run_limited(const std::string& program, const std::vector<std::string>& args,
+                          const ProcessLimits& limits) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const std::string in_path = limits.stdin_path.empty() ? "/dev/null" : limits.stdin_path;
+  const auto start = std::chrono::steady_clock::now();
+  // fork + exec rather than posix_spawn: the limits are set in the child, between the two,
+  // with async-signal-safe calls only.
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    // O_NONBLOCK so a FIFO given as stdin does not block here; cpoctl must cope with it.
+    const int in = open(in_path.c_str(), O_RDONLY | O_NONBLOCK);
+    if (in < 0) _exit(126);
+    dup2(in, 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    if (limits.max_memory_bytes != 0) {
+      const rlimit as{limits.max_memory_bytes, limits.max_memory_bytes};
+      setrlimit(RLIMIT_AS, &as);
+    }
+    if (limits.uid >= 0) {
+      if (setgid(static_cast<gid_t>(limits.uid)) != 0 || setuid(static_cast<uid_t>(limits.uid)) != 0) _exit(125);
+    }
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  LimitedResult result;
+  std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
+  int open_fds = 2;
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  while (open_fds > 0) {
+    int wait_ms = -1;
+    if (limits.max_seconds > 0) {
+      const double left = limits.max_seconds - elapsed();
+      if (left <= 0) {
+        result.timed_out = true;
+        kill(pid, SIGKILL);
+        break;
+      }
+      wait_ms = static_cast<int>(left * 1000) + 1;
+    }
+    if (poll(fds.data(), fds.size(), wait_ms) < 0) break;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      char buf[4096];
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  result.seconds = elapsed();
+  result.max_rss_kib = usage.ru_maxrss;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

@@ -15,4 +15,22 @@ struct ProcessResult {
 
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args);
 
+// Bounds for a child that is fed hostile input: it must finish in `max_seconds` of wall time
+// (it is killed after that) within `max_memory_bytes` of address space (RLIMIT_AS).
+struct ProcessLimits {
+  std::string stdin_path;            // standard input from this file (empty: /dev/null)
+  std::size_t max_memory_bytes = 0;  // 0: no limit
+  double max_seconds = 0;            // 0: no limit
+  int uid = -1;                      // run as this user (>= 0; needs root), e.g. to make a file unreadable
+};
+
+struct LimitedResult : ProcessResult {
+  double seconds = 0;      // wall time until exit
+  bool timed_out = false;  // killed after max_seconds
+  long max_rss_kib = 0;    // peak resident set (getrusage)
+};
+
+LimitedResult run_limited(const std::string& program, const std::vector<std::string>& args,
+                          const ProcessLimits& limits);
+
 }  // namespace cpo::testing

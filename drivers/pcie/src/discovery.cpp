@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cpo/hal/input_file.h"
 #include "cpo/hal/log.h"
 #include "libpci.h"
 
@@ -257,6 +258,8 @@ bool run_trapped(ScanState& state, std::string& message) {
 Status check_input(const ScanOptions& options) {
   if (options.method == ScanOptions::Method::system) return ok_status();
   const bool dump = options.method == ScanOptions::Method::dump;
+  // A dump is an input file like any other: one check (cpo/hal/input_file.h), one code.
+  if (dump) return check_input_file(options.path, "dump file");
   const std::string what = fmt::format("{} '{}'", dump ? "dump file" : "sysfs root", options.path);
   if (options.path.empty()) return error(Code::invalid_argument, fmt::format("{}: empty path", what));
   struct stat st {};

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/internal.h"
+#include "cpo/hal/input_file.h"
 #include "cpo/sdk/switch.h"
 
 namespace cpo::sdk {
@@ -761,24 +762,15 @@ ParsedConfig parse_config(std::string_view text, ConfigFormat format) {
 }
 
 ParsedConfig load_config(const std::filesystem::path& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-      ParsedConfig out;
-      out.issues.push_back({"", Code::not_found, fmt::format("{}: no such file", path.string())});
-      return out;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      ParsedConfig out;
-      out.issues.push_back({"", Code::io_error, fmt::format("{}: cannot open the file", path.string())});
-      return out;
-    }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // The library's one input-file reader: "-" is stdin, FIFOs and devices are refused at once,
+  // the size is capped, and every file problem is invalid_argument (cpoctl exit 3).
+  auto read = read_input_file(path.string(), "config file");
+  if (!read) {
+    ParsedConfig out;
+    out.issues.push_back({"", read.status().code(), std::string(read.status().message())});
+    return out;
   }
+  const std::string& text = *read;
   ConfigFormat format = ConfigFormat::automatic;
   const auto ext = path.extension().string();
   if (ext == ".json") format = ConfigFormat::json;

@@ -102,12 +102,16 @@ class Platform {
   // A built-in profile by name. Errors: not_found listing the built-in names.
   static Result<Platform> builtin(std::string_view name);
   static std::vector<std::string> builtin_names();
-  // A profile file. Errors: not_found / io_error for the file; invalid_argument,
-  // out_of_range or unsupported for its content, naming the entry.
-  static Result<Platform> load_file(const std::filesystem::path& path);
+  // A profile file, read through cpo::read_input_file. Errors: invalid_argument for every
+  // problem with the file itself (missing, unreadable, not a regular file, over 16 MiB; see
+  // input_file.h); invalid_argument, out_of_range or unsupported for its content, naming the entry.
+  static Result<Platform> load_file(const std::filesystem::path& path) noexcept;
   // A profile document; `origin` names it in messages (file name or "builtin:cpo144").
-  static Result<Platform> from_json(std::string_view text, std::string_view origin);
-  // A name of a built-in profile, or a path to a file (anything with '/' or ending ".json").
+  // Strict JSON: duplicate keys, control characters in strings, numbers out of range (1e309)
+  // and nesting deeper than 32 are refused. Never throws.
+  static Result<Platform> from_json(std::string_view text, std::string_view origin) noexcept;
+  // A name of a built-in profile, or a path to a file (anything with '/' or ending ".json";
+  // "-" reads standard input).
   static Result<Platform> resolve(std::string_view name_or_path);
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }

@@ -56,9 +56,12 @@ struct PciListOptions {
 
 // Candidates (or every device) sorted by BDF. With neither dump_file nor sysfs_root the
 // machine's bus is scanned.
-// Errors: invalid_argument when both dump_file and sysfs_root are given; otherwise those of
-// cpo::pcie::scan(): not_found (missing dump or tree), invalid_argument (malformed dump or
-// tree), failed_precondition (unreadable), io_error (libpci failed on the real bus).
+// dump_file "-" reads the dump from standard input.
+// Errors: invalid_argument when both dump_file and sysfs_root are given, and for every problem
+// with the dump file (missing, unreadable, not a regular file, over 16 MiB: cpo/sdk/input_file.h)
+// or a malformed dump; for a sysfs tree those of cpo::pcie::scan(): not_found (missing tree),
+// invalid_argument (malformed tree), failed_precondition (unreadable); io_error (libpci failed on
+// the real bus).
 [[nodiscard]] Result<std::vector<PciDeviceInfo>> list_pci_devices(const PciListOptions& options);
 
 struct PciSwitchAsicId {

@@ -112,11 +112,12 @@ struct ScanOptions {
 
 // Scans the bus and returns the candidates (every device with `all`), sorted by BDF.
 // Errors:
-// - not_found: the dump file or sysfs root (or its devices/ folder) does not exist;
-// - invalid_argument: the dump is not a regular file, is malformed (libpci's message is
-//   quoted) or holds no device; the sysfs tree is malformed (a missing vendor, class,
-//   resource... file);
-// - failed_precondition: the dump file or sysfs root is not readable by this process;
+// - invalid_argument: any problem with the dump file itself (missing, unreadable, not a
+//   regular file, over 16 MiB: cpo/hal/input_file.h, the same code as every input file), a
+//   malformed dump (libpci's message is quoted) or one holding no device; a malformed sysfs
+//   tree (a missing vendor, class, resource... file);
+// - not_found: the sysfs root (or its devices/ folder) does not exist;
+// - failed_precondition: the sysfs root is not readable by this process;
 // - io_error: libpci failed on the real bus (its message is quoted).
 [[nodiscard]] Result<std::vector<PciDevice>> scan(const ScanOptions& options);
 
