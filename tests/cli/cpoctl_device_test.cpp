@@ -257,14 +257,15 @@ TEST_F(Cpoctl, PortShowPrintsATableAndJson) {
   auto t = run({"port", "show", "0-1,Ethernet236"});
   ASSERT_EQ(t.exit_code, 0) << t.err;
   EXPECT_THAT(t.out, HasSubstr("PORT  NAME         SUB-PORTS  BREAKOUT      ADMIN  OPER  SPEED  FEC    RX MIN dBm  "
-                               "RX MAX dBm  PRE-FEC BER\n"));
+                               "RX MAX dBm  PRE-FEC BER  MTU\n"));
   EXPECT_THAT(t.out, HasSubstr("\n59    Ethernet236  1          1x800G[400G]  down   down  800G   rs544  "));
+  EXPECT_THAT(t.out, HasSubstr("  9100\n")) << "SONiC's default MTU, as the reference device 1.3 reports it";
   EXPECT_EQ(std::count(t.out.begin(), t.out.end(), '\n'), 4);
   auto j = run({"--json", "port", "show", "59"});
   const json p = json::parse(j.out)["ports"][0];
   for (const char* key : {"port", "name", "alias", "subports", "subport_names", "breakout", "admin", "oper",
                           "admin_subports", "oper_subports", "speed_gbps", "fec", "rx_power_min_dbm",
-                          "rx_power_max_dbm", "pre_fec_ber", "down_cause", "faults"})
+                          "rx_power_max_dbm", "pre_fec_ber", "down_cause", "faults", "mtu"})
     EXPECT_TRUE(p.contains(key)) << key;
   EXPECT_EQ(p["name"], "Ethernet236");
   EXPECT_EQ(p["alias"], "etp60");
