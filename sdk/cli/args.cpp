@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cpo/sdk/decimal.h"
 
 namespace cpoctl {
 namespace {
@@ -195,24 +196,6 @@ cpo::Result<double> parse_number(std::string_view text, std::string_view what) {
 namespace {
 
 // Shared by the signed and unsigned parsers: `digits` is what follows an optional '-'.
-cpo::Status check_digits(std::string_view text, std::string_view digits, std::string_view what,
-                         std::string_view range) {
-  if (text.empty()) return cpo::error(cpo::Code::invalid_argument, fmt::format("{}: empty (allowed {})", what, range));
-  const bool all_digits =
-      !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!all_digits) {
-    return cpo::error(cpo::Code::invalid_argument,
-                      fmt::format("{} '{}' is not a decimal number (digits only: no sign, blank or 0x; allowed {})",
-                                  what, text, range));
-  }
-  if (digits.size() > 1 && digits[0] == '0') {
-    return cpo::error(
-        cpo::Code::invalid_argument,
-        fmt::format("{} '{}' has a leading zero (numbers are decimal, not octal; allowed {})", what, text, range));
-  }
-  return cpo::ok_status();
-}
-
 // The option's name as users type it ("--els"), for messages.
 std::string option_name(const std::string& name) {
   const auto comma = name.rfind(',');
@@ -223,38 +206,12 @@ std::string option_name(const std::string& name) {
 
 cpo::Result<std::uint64_t> parse_unsigned(std::string_view text, std::string_view what, std::uint64_t min,
                                           std::uint64_t max) {
-  const std::string range = fmt::format("{}..{}", min, max);
-  CPO_RETURN_IF_ERROR(check_digits(text, text, what, range));
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec == std::errc::result_out_of_range || value < min || value > max) {
-    return cpo::error(cpo::Code::out_of_range, fmt::format("{} {} is out of range (allowed {})", what, text, range));
-  }
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return cpo::error(cpo::Code::invalid_argument,
-                      fmt::format("{} '{}' is not a decimal number (allowed {})", what, text, range));
-  }
-  return value;
+  return cpo::parse_decimal(text, what, min, max);
 }
 
 cpo::Result<std::int64_t> parse_signed(std::string_view text, std::string_view what, std::int64_t min,
                                        std::int64_t max) {
-  const std::string range = fmt::format("{}..{}", min, max);
-  const std::string_view digits = !text.empty() && text[0] == '-' ? text.substr(1) : text;
-  CPO_RETURN_IF_ERROR(check_digits(text, digits, what, range));
-  if (text == "-0") {
-    return cpo::error(cpo::Code::invalid_argument, fmt::format("{} '-0': write 0 (allowed {})", what, range));
-  }
-  std::int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec == std::errc::result_out_of_range || value < min || value > max) {
-    return cpo::error(cpo::Code::out_of_range, fmt::format("{} {} is out of range (allowed {})", what, text, range));
-  }
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return cpo::error(cpo::Code::invalid_argument,
-                      fmt::format("{} '{}' is not a decimal number (allowed {})", what, text, range));
-  }
-  return value;
+  return cpo::parse_signed_decimal(text, what, min, max);
 }
 
 CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, std::optional<std::uint32_t>& target,

@@ -2,9 +2,12 @@
 #include "cpo/sdk/objects.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
+
+#include "cpo/hal/decimal.h"
 
 namespace cpo::sdk {
 namespace {
@@ -18,16 +21,11 @@ Status malformed(std::string_view text, std::string_view why) {
                fmt::format("'{}' is not an object reference: {} (accepted: {})", text, why, kForms));
 }
 
-// A strict decimal: digits only, no sign, no leading zero, at most 9 digits (no overflow).
+// A strict decimal (cpo/hal/decimal.h) that fits 32 bits.
 std::optional<std::uint32_t> number(std::string_view s) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  if (s.size() > 1 && s[0] == '0') return std::nullopt;
-  std::uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  return v;
+  const auto v = decimal_value(s);
+  if (!v || *v > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  return static_cast<std::uint32_t>(*v);
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
@@ -135,6 +133,10 @@ Result<ObjectRef> parse_one(std::string_view text, const Platform& platform, con
   }
   if (!head.empty() && head[0] >= '0' && head[0] <= '9') {
     auto p = number(head);
+    if (!p && decimal_value(head)) {
+      return error(Code::out_of_range, fmt::format("port {} does not exist (ports 0..{} on {})", head,
+                                                   platform.ports().size() - 1, platform.name()));
+    }
     if (!p) return malformed(text, "a port is a decimal number without sign, blanks or leading zeros");
     CPO_RETURN_IF_ERROR(check_port(platform, *p));
     if (!tail) return ObjectRef{PortId(*p)};
@@ -187,11 +189,13 @@ Result<std::vector<ObjectRef>> parse_objects(std::string_view text, const Platfo
       const auto b = number(right);
       if (!a || !b) return malformed(item, "a range is <item>A-B with decimal A and B, as in 0-15 or els7/0-3");
       if (*b < *a) return malformed(item, fmt::format("the range ends ({}) before it starts ({})", *b, *a));
-      if (*b - *a + 1 > budget) {
-        return error(Code::out_of_range, fmt::format("'{}' spans {} items; {} has {} objects in all", item, *b - *a + 1,
-                                                     platform.name(), budget));
+      // 64-bit: 0-4294967295 spans 2^32 items, which 32 bits would wrap to 0.
+      const std::uint64_t span = std::uint64_t{*b} - *a + 1;
+      if (span > budget) {
+        return error(Code::out_of_range,
+                     fmt::format("'{}' spans {} items; {} has {} objects in all", item, span, platform.name(), budget));
       }
-      for (std::uint32_t k = *a; k <= *b; ++k) names.push_back(fmt::format("{}{}", left.substr(0, digits), k));
+      for (std::uint64_t k = *a; k <= *b; ++k) names.push_back(fmt::format("{}{}", left.substr(0, digits), k));
     }
     for (const auto& name : names) {
       auto ref = parse_one(name, platform, breakout);

@@ -11,13 +11,13 @@
 //
 // Compact arrays for links: the 100k-GPU three-tier fabric has about 207,000 of them.
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "cpo/hal/input_file.h"
 #include "cpo/sim/simulator.h"
 #include "world.h"
 
@@ -48,12 +48,12 @@ Result<std::uint32_t> port_of(const json& v, const std::string& origin, const st
 }  // namespace
 
 Status Fabric::load_topology(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::not_found, "topology " + path + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status(Code::io_error, "topology " + path + ": read failed");
-  return load_topology_text(text.str(), path);
+  // The 100,000-GPU fabric of scripts/gen-topology is 9 MB: 256 MiB leaves room for far larger
+  // fabrics while /dev/zero or a wrong file still cannot exhaust memory.
+  constexpr std::size_t kMaxTopologyBytes = std::size_t{256} << 20;
+  auto text = read_input_file(path, "topology file", kMaxTopologyBytes);
+  if (!text) return text.status();
+  return load_topology_text(*text, path);
 }
 
 Status Fabric::load_topology_text(const std::string& text, const std::string& origin) {

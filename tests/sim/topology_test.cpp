@@ -102,8 +102,15 @@ TEST(SimTopology, ARefusedDocumentAddsNothingAndNamesTheEntry) {
     EXPECT_THAT(st.message(), HasSubstr("t.json")) << c.doc;
     EXPECT_EQ(fabric.size(), 0u) << c.doc;
   }
+  // Problems with the file itself: one code, as for every input file (cpo/hal/input_file.h),
+  // refused at once without reading (a directory, /dev/zero).
   Fabric fabric;
-  EXPECT_EQ(fabric.load_topology("/nonexistent/topology.json").code(), Code::not_found);
+  for (const char* path : {"/nonexistent/topology.json", "/", "/dev/zero"}) {
+    const Status st = fabric.load_topology(path);
+    EXPECT_EQ(st.code(), Code::invalid_argument) << path;
+    EXPECT_THAT(st.message(), HasSubstr("topology file")) << path;
+  }
+  EXPECT_EQ(fabric.size(), 0u);
 }
 
 TEST(SimTopology, TheGeneratorScriptWritesALoadableThreeTierFabric) {

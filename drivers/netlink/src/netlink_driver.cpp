@@ -7,7 +7,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -33,6 +32,7 @@
 #include <fmt/format.h>
 
 #include "cpo/hal/cmis/pages.h"
+#include "cpo/hal/input_file.h"
 #include "cpo/hal/mutex.h"
 #include "nl_common.h"
 
@@ -494,9 +494,9 @@ Result<std::unique_ptr<NetlinkDriver>> NetlinkDriver::open(const Options& option
       names += (names.empty() ? "" : ", ") + s.ifname;
     }
     if (!options.map_file.empty()) {
-      std::ifstream in(options.map_file);
-      if (!in)
-        return error(Code::not_found, fmt::format("map file {}: cannot open: {}", options.map_file, errno_text(errno)));
+      auto map_text = read_input_file(options.map_file, "netlink map file");
+      if (!map_text) return map_text.status();
+      std::istringstream in(*map_text);
       std::string line;
       int lineno = 0;
       std::map<std::uint32_t, std::string> entries;

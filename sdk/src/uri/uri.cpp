@@ -1,7 +1,11 @@
 // URI splitting shared by every scheme.
 #include "uri/uri.h"
 
+#include <limits>
+
 #include <fmt/format.h>
+
+#include "cpo/hal/decimal.h"
 
 namespace cpo::sdk {
 
@@ -56,23 +60,7 @@ Status check_params(const Uri& uri, std::span<const std::string_view> allowed, s
 }
 
 Result<std::uint64_t> parse_u64(std::string_view text, std::string_view what) {
-  const bool digits = !text.empty() && text.size() <= 20 &&
-                      text.find_first_not_of("0123456789") == std::string_view::npos &&
-                      (text.size() == 1 || text[0] != '0');
-  if (digits) {
-    std::uint64_t v = 0;
-    bool overflow = false;
-    for (char c : text) {
-      const auto d = static_cast<std::uint64_t>(c - '0');
-      if (v > (UINT64_MAX - d) / 10) overflow = true;
-      v = v * 10 + d;
-    }
-    if (!overflow) return v;
-  }
-  return error(Code::invalid_argument,
-               fmt::format("{} '{}' is not a decimal number in 0..18446744073709551615 (no sign, blanks or leading "
-                           "zeros)",
-                           what, text));
+  return parse_decimal(text, what, 0, std::numeric_limits<std::uint64_t>::max());
 }
 
 }  // namespace cpo::sdk
