@@ -195,11 +195,28 @@ cpo::Result<double> parse_number(std::string_view text, std::string_view what) {
 
 namespace {
 
-// Shared by the signed and unsigned parsers: `digits` is what follows an optional '-'.
 // The option's name as users type it ("--els"), for messages.
 std::string option_name(const std::string& name) {
   const auto comma = name.rfind(',');
   return comma == std::string::npos ? name : name.substr(comma + 1);
+}
+
+// An option whose text goes through `parse(text, shown)` (a cpo::Result) and, when valid,
+// into `store(value)`; a refusal becomes InvalidOptionValue, which main() maps to exit 3.
+template <typename Parse, typename Store>
+CLI::Option* add_parsed_option(CLI::App* app, const std::string& name, const std::string& description, const char* type,
+                               Parse parse, Store store) {
+  const std::string shown = option_name(name);
+  return app
+      ->add_option_function<std::string>(
+          name,
+          [shown, parse, store](const std::string& text) {
+            auto v = parse(text, shown);
+            if (!v) throw InvalidOptionValue(v.status());
+            store(*v);
+          },
+          description)
+      ->type_name(type);
 }
 
 }  // namespace
@@ -216,78 +233,42 @@ cpo::Result<std::int64_t> parse_signed(std::string_view text, std::string_view w
 
 CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, std::optional<std::uint32_t>& target,
                                  const std::string& description, std::uint32_t max) {
-  const std::string shown = option_name(name);
-  return app
-      ->add_option_function<std::string>(
-          name,
-          [&target, shown, max](const std::string& text) {
-            auto v = parse_unsigned(text, shown, 0, max);
-            if (!v) throw InvalidOptionValue(v.status());
-            target = static_cast<std::uint32_t>(*v);
-          },
-          description)
-      ->type_name("UINT");
+  return add_parsed_option(
+      app, name, description, "UINT",
+      [max](std::string_view t, std::string_view w) { return parse_unsigned(t, w, 0, max); },
+      [&target](std::uint64_t v) { target = static_cast<std::uint32_t>(v); });
 }
 
 CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, std::uint32_t& target,
                                  const std::string& description, std::uint32_t min, std::uint32_t max) {
-  const std::string shown = option_name(name);
-  return app
-      ->add_option_function<std::string>(
-          name,
-          [&target, shown, min, max](const std::string& text) {
-            auto v = parse_unsigned(text, shown, min, max);
-            if (!v) throw InvalidOptionValue(v.status());
-            target = static_cast<std::uint32_t>(*v);
-          },
-          description)
-      ->type_name("UINT")
+  return add_parsed_option(
+             app, name, description, "UINT",
+             [min, max](std::string_view t, std::string_view w) { return parse_unsigned(t, w, min, max); },
+             [&target](std::uint64_t v) { target = static_cast<std::uint32_t>(v); })
       ->default_str(std::to_string(target));
 }
 
 CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, std::optional<std::uint64_t>& target,
                                  const std::string& description, std::uint64_t min, std::uint64_t max) {
-  const std::string shown = option_name(name);
-  return app
-      ->add_option_function<std::string>(
-          name,
-          [&target, shown, min, max](const std::string& text) {
-            auto v = parse_unsigned(text, shown, min, max);
-            if (!v) throw InvalidOptionValue(v.status());
-            target = *v;
-          },
-          description)
-      ->type_name("UINT");
+  return add_parsed_option(
+      app, name, description, "UINT",
+      [min, max](std::string_view t, std::string_view w) { return parse_unsigned(t, w, min, max); },
+      [&target](std::uint64_t v) { target = v; });
 }
 
 CLI::Option* add_decimal_option(CLI::App* app, const std::string& name, std::optional<double>& target,
                                 const std::string& description) {
-  const std::string shown = option_name(name);
-  return app
-      ->add_option_function<std::string>(
-          name,
-          [&target, shown](const std::string& text) {
-            auto v = parse_number(text, shown);
-            if (!v) throw InvalidOptionValue(v.status());
-            target = *v;
-          },
-          description)
-      ->type_name("NUMBER");
+  return add_parsed_option(
+      app, name, description, "NUMBER", [](std::string_view t, std::string_view w) { return parse_number(t, w); },
+      [&target](double v) { target = v; });
 }
 
 CLI::Option* add_signed_option(CLI::App* app, const std::string& name, std::optional<int>& target,
                                const std::string& description, int min, int max) {
-  const std::string shown = option_name(name);
-  return app
-      ->add_option_function<std::string>(
-          name,
-          [&target, shown, min, max](const std::string& text) {
-            auto v = parse_signed(text, shown, min, max);
-            if (!v) throw InvalidOptionValue(v.status());
-            target = static_cast<int>(*v);
-          },
-          description)
-      ->type_name("INT");
+  return add_parsed_option(
+      app, name, description, "INT",
+      [min, max](std::string_view t, std::string_view w) { return parse_signed(t, w, min, max); },
+      [&target](std::int64_t v) { target = static_cast<int>(v); });
 }
 
 }  // namespace cpoctl

@@ -296,12 +296,8 @@ void World::tick(std::int64_t dt_ns) {
     const bool steady = !s.changed && s.quiet;
     if (steady && !due) {
       // Only counters (if any move) and the heartbeat.
-      if (s.counting) {
-        count(s, dt);
-        publish_counters(s);
-      } else {
-        publish_heartbeat(s);
-      }
+      if (s.counting) count(s, dt);
+      publish_heartbeat(s, s.counting);
       continue;
     }
     s.changed = false;
@@ -519,7 +515,9 @@ void World::publish_monitors(SwitchModel& s) {
   for (auto& u : s.units) publish_unit(s, *u, false);
 }
 
-void World::publish_heartbeat(SwitchModel& s) {
+// What a tick changes in a steady switch's status region: time and heartbeat and, when its
+// links carry FEC or PRBS traffic, the counters.
+void World::publish_heartbeat(SwitchModel& s, bool counters) {
   const auto t = static_cast<std::uint64_t>(now_ns_.load());
   for (auto& up : s.units) {
     UnitModel& u = *up;
@@ -528,22 +526,7 @@ void World::publish_heartbeat(SwitchModel& s) {
     w.store(rd::reg::kGeneration, ++u.generation);
     w.store64(rd::reg::kTimeLo, t);
     w.store(rd::reg::kHeartbeat, u.heartbeat);
-    w.store(rd::reg::kGeneration, ++u.generation);
-  }
-}
-
-// The counters of a steady switch whose links carry FEC or PRBS traffic: the only words of
-// its status region a tick changes besides the heartbeat.
-void World::publish_counters(SwitchModel& s) {
-  const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  for (auto& up : s.units) {
-    UnitModel& u = *up;
-    if (u.hung) continue;
-    Window& w = u.win;
-    w.store(rd::reg::kGeneration, ++u.generation);
-    w.store64(rd::reg::kTimeLo, t);
-    w.store(rd::reg::kHeartbeat, u.heartbeat);
-    write_counters(s, u);
+    if (counters) write_counters(s, u);
     w.store(rd::reg::kGeneration, ++u.generation);
   }
 }

@@ -396,8 +396,7 @@ class World {
   void tx_bias_flags(SwitchModel& s);
   void count(SwitchModel& s, double dt_s);
   void publish(SwitchModel& s);
-  void publish_heartbeat(SwitchModel& s);
-  void publish_counters(SwitchModel& s);
+  void publish_heartbeat(SwitchModel& s, bool counters);
   void publish_monitors(SwitchModel& s);  // modules and lasers, not ports and lanes
   void write_counters(SwitchModel& s, UnitModel& u);
   void publish_unit(SwitchModel& s, UnitModel& u, bool links);

@@ -14,6 +14,29 @@
 
 namespace cpo::testing {
 
+namespace {
+
+// Appends what poll() reported readable on the child's stdout (fds[0]) and stderr (fds[1]) to
+// `result`; closes the pipes that reached end of file and returns how many it closed.
+int drain_ready(std::array<pollfd, 2>& fds, ProcessResult& result) {
+  int closed = 0;
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+    char buf[4096];
+    ssize_t n = read(fds[i].fd, buf, sizeof buf);
+    if (n <= 0) {
+      close(fds[i].fd);
+      fds[i].fd = -1;
+      ++closed;
+    } else {
+      (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  return closed;
+}
+
+}  // namespace
+
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
@@ -40,18 +63,7 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   int open_fds = 2;
   while (open_fds > 0) {
     if (poll(fds.data(), fds.size(), -1) < 0) break;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-      char buf[4096];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      } else {
-        (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
-      }
-    }
+    open_fds -= drain_ready(fds, result);
   }
   int status = 0;
   waitpid(pid, &status, 0);
@@ -108,18 +120,7 @@ LimitedResult run_limited(const std::string& program, const std::vector<std::str
       wait_ms = static_cast<int>(left * 1000) + 1;
     }
     if (poll(fds.data(), fds.size(), wait_ms) < 0) break;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-      char buf[4096];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      } else {
-        (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
-      }
-    }
+    open_fds -= drain_ready(fds, result);
   }
   for (auto& f : fds) {
     if (f.fd >= 0) close(f.fd);
