@@ -3,6 +3,11 @@
 // 4-12 as cited there).
 #include "cpo/hal/cmis/elsfp.h"
 
+#include <cmath>
+#include <string>
+
+#include "cpo/hal/cmis/fields.h"
+
 #include <fmt/format.h>
 
 #include "bytes.h"
@@ -210,15 +215,11 @@ Status encode_page1b(const ElsMonitors& m, PageBytes& p) {
 }
 
 Status set_lane_enable(PageBytes& page1a, unsigned lane, bool enable) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "ELS lane enable"));
-  put_bit(page1a, 220, lane - 1, enable);
-  return ok_status();
+  return put_lane_bit(page1a, field::kElsLaneEnable, lane, enable, "ELS lane enable");
 }
 
 Status set_output_fiber_checked(PageBytes& page1a, unsigned lane, bool checked) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "ELS output fiber checked"));
-  put_bit(page1a, 223, lane - 1, checked);
-  return ok_status();
+  return put_lane_bit(page1a, field::kElsFiberChecked, lane, checked, "ELS output fiber checked");
 }
 
 Status set_control_mode(PageBytes& page1a, ElsControlMode mode) {
@@ -226,31 +227,59 @@ Status set_control_mode(PageBytes& page1a, ElsControlMode mode) {
     return error(Code::invalid_argument,
                  fmt::format("ELS control mode {}: allowed 0 (ACC) or 1 (APC)", static_cast<unsigned>(mode)));
   }
-  put_bit(page1a, 140, 0, mode == ElsControlMode::apc);
-  return ok_status();
+  return set(page1a, field::kElsControlMode, mode == ElsControlMode::apc ? 1U : 0U);
 }
 
+namespace {
+// A set-point against the module's advertised range; NaN is left to the encoder's check.
+template <typename Quantity>
+Status check_advertised(const std::string& field, Quantity value, Quantity min, Quantity max, std::string_view unit,
+                        int precision) {
+  if (std::isnan(value.value()) || (value >= min && value <= max)) return ok_status();
+  return error(Code::out_of_range,
+               fmt::format("{}: {:.{}f} {} outside the module's advertised {:.{}f}..{:.{}f} {}", field, value.value(),
+                           precision, unit, min.value(), precision, max.value(), precision, unit));
+}
+std::string bias_setpoint_name(unsigned lane) { return fmt::format("ELS lane {} bias set-point", lane); }
+std::string power_setpoint_name(unsigned lane) { return fmt::format("ELS lane {} power set-point", lane); }
+}  // namespace
+
 Status set_bias_setpoint(PageBytes& page1b, unsigned lane, Milliamps bias, const ElsAdvertisement* limits) {
-  const std::string field = fmt::format("ELS lane {} bias set-point", lane);
+  const std::string name = bias_setpoint_name(lane);
   CPO_RETURN_IF_ERROR(check_lane(lane, "ELS bias set-point"));
-  if (limits != nullptr && !std::isnan(bias.value()) && (bias < limits->min_bias || bias > limits->max_bias)) {
-    return error(Code::out_of_range,
-                 fmt::format("{}: {:.1f} mA outside the module's advertised {:.1f}..{:.1f} mA", field, bias.value(),
-                             limits->min_bias.value(), limits->max_bias.value()));
+  if (limits != nullptr) {
+    CPO_RETURN_IF_ERROR(check_advertised(name, bias, limits->min_bias, limits->max_bias, "mA", 1));
   }
-  return put_bias(page1b, 128 + 2 * (lane - 1), bias, field);
+  return put_bias(page1b, field::kElsBiasSetpoint.byte_of(lane - 1), bias, name);
 }
 
 Status set_power_setpoint(PageBytes& page1b, unsigned lane, Milliwatts power, const ElsAdvertisement* limits) {
-  const std::string field = fmt::format("ELS lane {} power set-point", lane);
+  const std::string name = power_setpoint_name(lane);
   CPO_RETURN_IF_ERROR(check_lane(lane, "ELS power set-point"));
-  if (limits != nullptr && !std::isnan(power.value()) &&
-      (power < limits->min_optical_power || power > limits->max_optical_power)) {
-    return error(Code::out_of_range,
-                 fmt::format("{}: {:.2f} mW outside the module's advertised {:.2f}..{:.2f} mW", field, power.value(),
-                             limits->min_optical_power.value(), limits->max_optical_power.value()));
+  if (limits != nullptr) {
+    CPO_RETURN_IF_ERROR(check_advertised(name, power, limits->min_optical_power, limits->max_optical_power, "mW", 2));
   }
-  return put_power(page1b, 144 + 2 * (lane - 1), power, field);
+  return put_power(page1b, field::kElsPowerSetpoint.byte_of(lane - 1), power, name);
+}
+
+Status check_setpoints(const PageBytes& page1b, unsigned lanes, const ElsAdvertisement& limits) {
+  if (lanes > kLanesPerBank) {
+    return error(Code::out_of_range, fmt::format("ELS set-points of {} lanes: a bank has 1..8", lanes));
+  }
+  // A stored word is on the encoding grid; the limits are compared on it with a tolerance
+  // of a hundredth of a step, so that 6000 x 0.1 mA equals an advertised 600 mA.
+  constexpr double kTolerance = 1e-2;
+  for (unsigned i = 0; i < lanes; ++i) {
+    const Milliamps bias(get(page1b, field::kElsBiasSetpoint, i) * kBiasStep);
+    const Milliwatts power(get(page1b, field::kElsPowerSetpoint, i) * kPowerStep);
+    CPO_RETURN_IF_ERROR(check_advertised(bias_setpoint_name(i + 1), bias,
+                                         Milliamps(limits.min_bias.value() - kTolerance * kBiasStep),
+                                         Milliamps(limits.max_bias.value() + kTolerance * kBiasStep), "mA", 1));
+    CPO_RETURN_IF_ERROR(check_advertised(
+        power_setpoint_name(i + 1), power, Milliwatts(limits.min_optical_power.value() - kTolerance * kPowerStep),
+        Milliwatts(limits.max_optical_power.value() + kTolerance * kPowerStep), "mW", 2));
+  }
+  return ok_status();
 }
 
 }  // namespace cpo::cmis

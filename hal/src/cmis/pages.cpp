@@ -2,6 +2,8 @@
 // (the same offsets ethtool's cmis.h and sonic_xcvr mem_maps/public/cmis/pages use).
 #include "cpo/hal/cmis/pages.h"
 
+#include "cpo/hal/cmis/fields.h"
+
 #include <cstring>
 #include <limits>
 
@@ -695,50 +697,36 @@ Status encode_page11(const LaneStatus& s, PageBytes& p, std::uint8_t mult) {
 // Single writable fields.
 
 Status set_low_power_request(PageBytes& lower, bool low_power) noexcept {
-  ModuleControl c = decode_module_control(lower[26]);
-  c.low_power_request_sw = low_power;
-  lower[26] = static_cast<std::uint8_t>((lower[26] & 0x07u) | encode_module_control(c));
-  return ok_status();
+  return set(lower, field::kLowPwrRequestSW, low_power ? 1U : 0U);
 }
 
 Status set_software_reset(PageBytes& lower, bool reset) noexcept {
-  ModuleControl c = decode_module_control(lower[26]);
-  c.software_reset = reset;
-  lower[26] = static_cast<std::uint8_t>((lower[26] & 0x07u) | encode_module_control(c));
-  return ok_status();
+  return set(lower, field::kSoftwareReset, reset ? 1U : 0U);
 }
 
 Status set_data_path_deinit(PageBytes& page10, unsigned lane, bool deinit) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "DPDeinit"));
-  put_bit(page10, 128, lane - 1, deinit);
-  return ok_status();
+  return put_lane_bit(page10, field::kDataPathDeinit, lane, deinit, "DPDeinit");
 }
 
 Status set_tx_disable(PageBytes& page10, unsigned lane, bool disable) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "Tx disable"));
-  put_bit(page10, 130, lane - 1, disable);
-  return ok_status();
+  return put_lane_bit(page10, field::kOutputDisableTx, lane, disable, "Tx disable");
 }
 
 Status set_rx_disable(PageBytes& page10, unsigned lane, bool disable) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "Rx disable"));
-  put_bit(page10, 138, lane - 1, disable);
-  return ok_status();
+  return put_lane_bit(page10, field::kOutputDisableRx, lane, disable, "Rx disable");
 }
 
 Status set_staged_config(PageBytes& page10, unsigned lane, DataPathConfig config) {
   CPO_RETURN_IF_ERROR(check_lane(lane, "staged control set 0"));
-  return put_dp_config(page10, 144 + lane, config, "staged control set 0", lane);
+  return put_dp_config(page10, field::kStagedConfig.byte_of(lane - 1), config, "staged control set 0", lane);
 }
 
 Status set_apply_dp_init(PageBytes& page10, std::uint8_t lane_mask) noexcept {
-  put(page10, 143, lane_mask);
-  return ok_status();
+  return set(page10, field::kApplyDpInit, lane_mask);
 }
 
 Status set_apply_immediate(PageBytes& page10, std::uint8_t lane_mask) noexcept {
-  put(page10, 144, lane_mask);
-  return ok_status();
+  return set(page10, field::kApplyImmediate, lane_mask);
 }
 
 }  // namespace cpo::cmis
