@@ -226,7 +226,7 @@ void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   touch(s);
 }
 
-// Page 1Ah bytes 140 (mode), 220 (enable), 223 (output fiber checked) and the page 1Bh
+// Page 1Ah ControlMode, LaneEnable, OutputFiberChecked and the page 1Bh
 // set-points of every laser of the module, applied.
 //   enable: off -> ramp from 0 toward laser_target_mw (the fiber-check power until the fiber
 //           is checked); disable: off at once.
@@ -316,7 +316,7 @@ void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   ElsBank& b = e.banks[k / 8];
   raise_flag(s, b.lane_fault, static_cast<std::uint8_t>(b.lane_fault.current | (1u << (k % 8))), false, els_index, 0,
              cmis::field::kElsLaneFaultFlags);
-  // Output power collapsed while enabled: page 1Ah power low alarm (byte 191).
+  // Output power collapsed while enabled: page 1Ah power low alarm.
   raise_flag(s, b.power_low_alarm, static_cast<std::uint8_t>(b.power_low_alarm.current | (1u << (k % 8))), false,
              els_index, 0, cmis::field::kElsPowerFlags, static_cast<unsigned>(cmis::FlagKind::low_alarm));
   touch(s);
@@ -388,7 +388,7 @@ constexpr std::uint8_t kOeIdentifier = 0x19;
 constexpr std::uint8_t kElsIdentifier = 0x22;
 // Not an IEEE-assigned OUI: 02h has the locally administered bit set, "CP" follows.
 constexpr std::array<std::uint8_t, 3> kVendorOui{0x02, 0x43, 0x50};
-// Tx bias multiplier of the OEs (page 01h byte 160 bits 4-3 = 01b: 4 uA per LSB, 262 mA full scale).
+// Tx bias multiplier of the OEs (page 01h: x2, 4 uA per LSB, 262 mA full scale).
 constexpr std::uint8_t kOeBiasMultiplier = 2;
 
 hc::LowerPage lower_page(std::uint8_t identifier, std::uint8_t state, std::uint8_t flags8, std::uint8_t flags9,
@@ -505,7 +505,7 @@ AppTable app_table(const SwitchModel& s) {
   return t;
 }
 
-// The set-point range page 1Ah advertises (OIF-ELSFP-CMIS-01.0 bytes 128..135): what the
+// The set-point range page 1Ah advertises (MaxOpticalPower..MinBias): what the
 // firmware accepts in page 1Bh.
 hc::ElsAdvertisement els_limits() {
   hc::ElsAdvertisement a;
@@ -567,7 +567,7 @@ cmis::PageBytes World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint
       a.dp_tx_turn_off_duration = hc::duration_code(phys::kDpTxTurnOffSeconds);
       a.cdb_instances = 0;  // no CDB
       a.rx_power_is_average = true;
-      a.tx_disable_supported = true;  // page 10h byte 130 darkens the lane
+      a.tx_disable_supported = true;  // page 10h OutputDisableTx darkens the lane
       a.tx_fault_flag_supported = true;
       a.tx_los_flag_supported = true;
       a.rx_los_flag_supported = true;
@@ -846,7 +846,7 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
   ElsBank& b = e.banks[a.Bank];
   hc::PageBytes& target = page == hc::kPage1A ? b.p1a_rw : b.p1b_rw;
   if (page == hc::kPage1B) {
-    // A set-point outside the advertised range (power 1Ah 128..131, bias 1Ah 132..135) is
+    // A set-point outside the advertised range (page 1Ah MaxOpticalPower..MinBias) is
     // refused whole, as a laser module must: nothing of the write lands (Result0 = 7, the data).
     hc::PageBytes candidate = target;
     for (std::uint32_t i = off; i < off + len; ++i) candidate[i] = u.data[i];

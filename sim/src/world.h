@@ -127,9 +127,9 @@ struct UnitModel {
 };
 
 struct LaserModel {
-  bool enabled = false;        // page 1Ah byte 220
-  bool fiber_checked = false;  // page 1Ah byte 223: may leave the fiber-check power
-  bool acc = false;            // page 1Ah byte 140 bit 0 clear: ACC (bias set-point)
+  bool enabled = false;        // page 1Ah LaneEnable
+  bool fiber_checked = false;  // page 1Ah OutputFiberChecked: may leave the fiber-check power
+  bool acc = false;            // page 1Ah ControlMode clear: ACC (bias set-point)
   rd::LaserState state = rd::LaserState::kOff;
   rd::LaserFault fault = rd::LaserFault::kNone;
   bool failed = false;           // injected APC loop failure
@@ -176,13 +176,13 @@ struct ElsModel {
   double temp_c = 0, extra_rise = 0;
   std::uint32_t insert_count = 0;
   std::uint32_t temp_flags = 0;
-  std::uint8_t control = 0;  // lower byte 26
-  FlagLatch temp;            // lower byte 9
+  std::uint8_t control = 0;  // lower ModuleGlobalControls
+  FlagLatch temp;            // lower TempMonFlags
 };
 
 struct SwitchModel;
 struct LaneModel;
-// An OE's lower byte 26 at power-on: LowPwrRequestSW set on a cold start.
+// An OE's ModuleGlobalControls at power-on: LowPwrRequestSW set on a cold start.
 [[nodiscard]] std::uint8_t oe_power_on_control(StartState start) noexcept;
 // Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
 [[nodiscard]] double lanes_per_laser(const SwitchModel& s) noexcept;
@@ -202,9 +202,9 @@ struct BankModel {
   std::uint8_t init_pending = 0;
   std::uint8_t config_ok = 0;  // lanes whose DPInit completed since the module became ready (11h ConfigSuccess)
   FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
-  FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h bytes 150, 152
-  FlagLatch tx_power_low_alarm;                        // page 11h byte 140
-  std::array<FlagLatch, 4> tx_bias;                    // page 11h bytes 143..146: HA, LA, HW, LW
+  FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h RxPowerFlags LA, LW
+  FlagLatch tx_power_low_alarm;                        // page 11h TxPowerFlags LA
+  std::array<FlagLatch, 4> tx_bias;                    // page 11h TxBiasFlags: HA, LA, HW, LW
 };
 
 struct OeModel {
@@ -213,7 +213,7 @@ struct OeModel {
   bool no_light = false;  // a lane of it gets no laser light from its ELS (OeFaults.NoLight)
   double temp_c = 0, extra_rise = 0;
   std::uint64_t token = 0;
-  std::uint8_t control = 0;  // lower byte 26
+  std::uint8_t control = 0;  // lower ModuleGlobalControls
   std::uint32_t temp_flags = 0;
   FlagLatch state_changed, temp;
   std::vector<BankModel> banks;
