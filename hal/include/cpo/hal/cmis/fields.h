@@ -1,7 +1,9 @@
 // The CMIS field table: where each field the codec models lives (page, byte, bits), its
-// unit and whether a host may write it. This is the one place a CMIS offset is written
-// outside the page encoders: the simulator builds and checks its pages through it, and
-// tests ask it which bytes are host-writable.
+// unit and whether a host may write it. The page encoders, decoders and setters address these
+// fields through it; the simulator builds and checks its pages only through it and the
+// codec; tests ask it which bytes are host-writable. Fields that only the encoders touch
+// (vendor strings, page 01h advertisements, thresholds) keep their offsets in pages.cpp and
+// elsfp.cpp, next to their spec citations.
 //
 // Sources: OIF CMIS 5.2 section 8 (lower page Tables 8-4, 8-6, 8-9, 8-10; page 10h section
 // 8.9; page 11h section 8.10) and OIF-ELSFP-CMIS-01.0 pages 1Ah/1Bh as mapped by
