@@ -19,7 +19,6 @@ namespace cpo::sim {
 namespace {
 constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
 std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
-int ib(std::uint32_t v) { return static_cast<int>(v); }
 }  // namespace
 
 // ---------------------------------------------------------------------------- events
@@ -72,12 +71,12 @@ void World::els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bo
 }
 
 void World::raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t idx,
-                       std::uint32_t sub, std::uint32_t page, std::uint32_t byte) {
+                       std::uint32_t sub, const cmis::Field& field, unsigned element) {
   const auto fresh = static_cast<std::uint8_t>(now_bits & ~f.current);
   f.current = now_bits;
   f.latched = static_cast<std::uint8_t>(f.latched | now_bits);
   if (fresh == 0) return;
-  const std::uint32_t detail = (page << 16) | (byte << 8) | fresh;
+  const std::uint32_t detail = (std::uint32_t{field.page} << 16) | (std::uint32_t{field.byte_of(element)} << 8) | fresh;
   if (is_oe)
     oe_event(s, idx, sub, rd::EventType::kCmisFlag, 0, detail);
   else
@@ -135,7 +134,8 @@ void World::dp_evaluate(SwitchModel& s, std::uint32_t oe_index, std::uint32_t la
   const std::uint32_t per_bank = s.platform.lanes_per_bank();
   const std::uint32_t b = lane_in_oe / per_bank, i = lane_in_oe % per_bank;
   BankModel& bank = oe.banks[b];
-  const bool deinit = (static_cast<std::uint32_t>(bank.p10[cmis::kP10DpDeinit - 128]) >> i) & 1u;
+  const bool deinit =
+      cmis::lane_bit(static_cast<std::uint8_t>(cmis::get(bank.p10, cmis::field::kDataPathDeinit)), i + 1);
   const bool ready = oe.state == rd::ModuleState::kReady && !oe.faulted;
   using D = rd::DataPathState;
   D& st = bank.dp[i];
@@ -202,13 +202,14 @@ void ElsModel::set_fiber_loss(std::uint32_t laser, double db) {
 
 void init_els_bank(ElsBank& b, std::uint32_t lasers, bool operational) {
   b = ElsBank{};
-  const auto all = static_cast<std::uint8_t>((1u << lasers) - 1u);
-  b.p1a_rw[cmis::kP1aControlMode - 128] = 0x01;  // APC
-  b.p1a_rw[cmis::kP1aLaneEnable - 128] = operational ? all : 0;
-  b.p1a_rw[cmis::kP1aFiberChecked - 128] = operational ? all : 0;
-  for (int k = 0; k < 8; ++k) {
-    cmis::put_u16(b.p1b_rw, cmis::kP1bBiasSetpoint + 2 * k, cmis::bias_100ua(phys::kBiasSetpointDefaultMa));
-    cmis::put_u16(b.p1b_rw, cmis::kP1bPowerSetpoint + 2 * k, cmis::power_10uw(phys::kLaserSetpointMw));
+  // Defaults on the encoding grid and inside the advertised range: the setters cannot fail.
+  (void)cmis::set_control_mode(b.p1a_rw, cmis::ElsControlMode::apc);
+  for (unsigned lane = 1; lane <= cmis::kLanesPerBank; ++lane) {
+    const bool lit = operational && lane <= lasers;
+    (void)cmis::set_lane_enable(b.p1a_rw, lane, lit);
+    (void)cmis::set_output_fiber_checked(b.p1a_rw, lane, lit);
+    (void)cmis::set_bias_setpoint(b.p1b_rw, lane, Milliamps(phys::kBiasSetpointDefaultMa));
+    (void)cmis::set_power_setpoint(b.p1b_rw, lane, Milliwatts(phys::kLaserSetpointMw));
   }
 }
 
@@ -225,7 +226,7 @@ void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   touch(s);
 }
 
-// Page 1Ah bytes 140 (mode), 220 (enable), 223 (output fiber checked) and the page 1Bh
+// Page 1Ah ControlMode, LaneEnable, OutputFiberChecked and the page 1Bh
 // set-points of every laser of the module, applied.
 //   enable: off -> ramp from 0 toward laser_target_mw (the fiber-check power until the fiber
 //           is checked); disable: off at once.
@@ -236,18 +237,20 @@ void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
 void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
   const std::int64_t now = now_ns_.load();
+  cmis::ElsMonitors setpoints;
   for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
     LaserModel& l = e.lasers[k];
     const ElsBank& bank = e.banks[k / 8];
-    const auto bit = [&](int byte) {
-      return ((static_cast<std::uint32_t>(bank.p1a_rw[static_cast<std::size_t>(byte - 128)]) >> (k % 8)) & 1u) != 0;
+    if (k % 8 == 0) setpoints = cmis::decode_page1b(bank.p1b_rw);  // once per bank
+    const auto bit = [&](const cmis::Field& f) {
+      return cmis::lane_bit(static_cast<std::uint8_t>(cmis::get(bank.p1a_rw, f)), k % 8 + 1);
     };
-    const bool en = bit(cmis::kP1aLaneEnable);
+    const bool en = bit(cmis::field::kElsLaneEnable);
     const bool was_checked = l.fiber_checked;
-    l.fiber_checked = bit(cmis::kP1aFiberChecked);
-    l.acc = (bank.p1a_rw[cmis::kP1aControlMode - 128] & 1u) == 0;
-    l.setpoint_mw = cmis::get_u16(bank.p1b_rw, cmis::kP1bPowerSetpoint + 2 * ib(k % 8)) * 0.01;
-    l.bias_setpoint_ma = cmis::get_u16(bank.p1b_rw, cmis::kP1bBiasSetpoint + 2 * ib(k % 8)) * 0.1;
+    l.fiber_checked = bit(cmis::field::kElsFiberChecked);
+    l.acc = cmis::get(bank.p1a_rw, cmis::field::kElsControlMode) == static_cast<unsigned>(cmis::ElsControlMode::acc);
+    l.setpoint_mw = setpoints.power_setpoint[k % 8].value();
+    l.bias_setpoint_ma = setpoints.bias_setpoint[k % 8].value();
     if (en != l.enabled) {
       l.enabled = en;
       ++l.token;
@@ -312,10 +315,10 @@ void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
     els_event(s, els_index, k, true, rd::EventType::kLaserFault, static_cast<std::uint32_t>(why), 0);
   ElsBank& b = e.banks[k / 8];
   raise_flag(s, b.lane_fault, static_cast<std::uint8_t>(b.lane_fault.current | (1u << (k % 8))), false, els_index, 0,
-             0x1A, cmis::kP1aLaneFaultFlags);
-  // Output power collapsed while enabled: page 1Ah power low alarm (byte 191).
+             cmis::field::kElsLaneFaultFlags);
+  // Output power collapsed while enabled: page 1Ah power low alarm.
   raise_flag(s, b.power_low_alarm, static_cast<std::uint8_t>(b.power_low_alarm.current | (1u << (k % 8))), false,
-             els_index, 0, 0x1A, cmis::kP1aPowerFlags + 1);
+             els_index, 0, cmis::field::kElsPowerFlags, static_cast<unsigned>(cmis::FlagKind::low_alarm));
   touch(s);
 }
 
@@ -385,7 +388,7 @@ constexpr std::uint8_t kOeIdentifier = 0x19;
 constexpr std::uint8_t kElsIdentifier = 0x22;
 // Not an IEEE-assigned OUI: 02h has the locally administered bit set, "CP" follows.
 constexpr std::array<std::uint8_t, 3> kVendorOui{0x02, 0x43, 0x50};
-// Tx bias multiplier of the OEs (page 01h byte 160 bits 4-3 = 01b: 4 uA per LSB, 262 mA full scale).
+// Tx bias multiplier of the OEs (page 01h: x2, 4 uA per LSB, 262 mA full scale).
 constexpr std::uint8_t kOeBiasMultiplier = 2;
 
 hc::LowerPage lower_page(std::uint8_t identifier, std::uint8_t state, std::uint8_t flags8, std::uint8_t flags9,
@@ -502,15 +505,27 @@ AppTable app_table(const SwitchModel& s) {
   return t;
 }
 
+// The set-point range page 1Ah advertises (MaxOpticalPower..MinBias): what the
+// firmware accepts in page 1Bh.
+hc::ElsAdvertisement els_limits() {
+  hc::ElsAdvertisement a;
+  a.max_optical_power = Milliwatts(phys::kLaserMaxSetpointMw);
+  a.min_optical_power = Milliwatts(phys::kLaserMinSetpointMw);
+  a.max_bias = Milliamps(phys::kBiasMaxMa);
+  a.min_bias = Milliamps(phys::kBiasMinMa);
+  return a;
+}
+
 template <typename T>
 hc::ThresholdSet<T> thresholds(double ha, double la, double hw, double lw) {
   return hc::ThresholdSet<T>{T(ha), T(la), T(hw), T(lw)};
 }
 }  // namespace
 
-cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t bank, std::uint32_t page, bool lower) {
+cmis::PageBytes World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t bank, std::uint32_t page,
+                               bool lower) {
   OeModel& oe = s.oes[oe_index];
-  cmis::Page p{};
+  cmis::PageBytes p{};
   if (lower) {
     hc::LowerPage v = lower_page(kOeIdentifier, static_cast<std::uint8_t>(oe.state), oe.state_changed.latched,
                                  oe.temp.latched, oe.temp_c, oe.control, bank, page);
@@ -523,7 +538,7 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
   const auto& info = s.platform.optical_engines()[oe_index];
   const double per_laser = lanes_per_laser(s);
   switch (page) {
-    case 0x00: {
+    case hc::kPage00: {
       std::size_t lanes = 0;
       for (const auto& bk : info.banks) lanes += bk.lanes.size();
       const double tbps = static_cast<double>(lanes) * s.platform.lane_rate().value() / 1000.0;
@@ -534,7 +549,7 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
                               p);
       break;
     }
-    case 0x01: {
+    case hc::kPage01: {
       hc::Advertisement a;
       a.inactive_firmware = hc::Revision{0, 0};  // one firmware image
       a.hardware = hc::Revision{1, 0};
@@ -552,7 +567,7 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       a.dp_tx_turn_off_duration = hc::duration_code(phys::kDpTxTurnOffSeconds);
       a.cdb_instances = 0;  // no CDB
       a.rx_power_is_average = true;
-      a.tx_disable_supported = true;  // page 10h byte 130 darkens the lane
+      a.tx_disable_supported = true;  // page 10h OutputDisableTx darkens the lane
       a.tx_fault_flag_supported = true;
       a.tx_los_flag_supported = true;
       a.rx_los_flag_supported = true;
@@ -568,7 +583,7 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       (void)hc::encode_page01(a, p);
       break;
     }
-    case 0x02: {
+    case hc::kPage02: {
       hc::Thresholds t;
       t.temperature = thresholds<Celsius>(phys::kOeAlarmC, phys::kLowAlarmC, phys::kOeWarnC, phys::kLowWarnC);
       t.vcc = thresholds<Volts>(3.63, 2.97, 3.465, 3.135);
@@ -582,11 +597,11 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
       (void)hc::encode_page02(t, p, kOeBiasMultiplier);
       break;
     }
-    case 0x10:
+    case hc::kPage10:
       p = oe.banks[bank].p10;
-      p[cmis::kP10ApplyDpInit - 128] = 0;
+      (void)hc::set_apply_dp_init(p, 0);  // a trigger reads 0
       break;
-    case 0x11: {
+    case hc::kPage11: {
       const BankModel& b = oe.banks[bank];
       hc::LaneStatus st;
       for (std::uint32_t i = 0; i < 8; ++i) st.data_path_state[i] = static_cast<hc::DataPathState>(b.dp[i]);
@@ -637,10 +652,10 @@ cmis::Page World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t 
   return p;
 }
 
-cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_t bank, std::uint32_t page,
-                           bool lower) {
+cmis::PageBytes World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_t bank, std::uint32_t page,
+                                bool lower) {
   ElsModel& e = s.els[els_index];
-  cmis::Page p{};
+  cmis::PageBytes p{};
   if (lower) {
     (void)hc::encode_lower(lower_page(kElsIdentifier, static_cast<std::uint8_t>(rd::ModuleState::kReady), 0,
                                       e.temp.latched, e.temp_c, e.control, bank, page),
@@ -651,13 +666,13 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
   const std::uint32_t first = bank * 8;
   const std::uint32_t n = std::min<std::uint32_t>(8, u32(e.lasers.size()) - first);
   switch (page) {
-    case 0x00:
+    case hc::kPage00:
       (void)hc::encode_page00(page00(kElsIdentifier, "CPO-ELSFP-" + std::to_string(e.lasers.size()),
                                      serial_number(s.options.seed, 'L', els_index),
                                      phys::kLaserWatts * static_cast<double>(e.lasers.size())),
                               p);
       break;
-    case 0x01: {
+    case hc::kPage01: {
       // Module monitors only: the lasers' monitors are on page 1Bh, not 11h; the module is
       // always ModuleReady (every duration code 0, "< 1 ms").
       hc::Advertisement a;
@@ -668,22 +683,17 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
       (void)hc::encode_page01(a, p);
       break;
     }
-    case 0x02: {
+    case hc::kPage02: {
       hc::Thresholds t;
       t.temperature = thresholds<Celsius>(phys::kLaserAlarmC, phys::kLowAlarmC, phys::kLaserWarnC, phys::kLowWarnC);
       t.vcc = thresholds<Volts>(3.63, 2.97, 3.465, 3.135);
       (void)hc::encode_page02(t, p);
       break;
     }
-    case 0x1A: {
-      hc::ElsAdvertisement a;
-      a.max_optical_power = Milliwatts(phys::kLaserMaxSetpointMw);
-      a.min_optical_power = Milliwatts(phys::kLaserMinSetpointMw);
-      a.max_bias = Milliamps(phys::kBiasMaxMa);
-      a.min_bias = Milliamps(phys::kBiasMinMa);
+    case hc::kPage1A: {
+      hc::ElsAdvertisement a = els_limits();
       // Byte 140 bit 0 is host-written in the simulator: the mode the bank's lasers run in.
-      a.control_mode =
-          (b.p1a_rw[cmis::kP1aControlMode - 128] & 1u) != 0 ? hc::ElsControlMode::apc : hc::ElsControlMode::acc;
+      a.control_mode = static_cast<hc::ElsControlMode>(hc::get(b.p1a_rw, hc::field::kElsControlMode));
       a.lane_count = static_cast<std::uint8_t>(n);
       a.bias_thresholds = thresholds<Milliamps>(phys::kBiasMaxMa, phys::kBiasLowAlarmMa, phys::kBiasHighWarningMa,
                                                 phys::kBiasLowWarningMa);
@@ -692,12 +702,12 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
       a.lane_summary_warning = b.bias_high_warning.latched != 0;
       a.lane_fault_flags = b.lane_fault.latched;
       a.lane_warning_flags = b.bias_high_warning.latched;
-      a.save_restore_command = b.p1a_rw[cmis::kP1aSaveRestore - 128];
+      a.save_restore_command = static_cast<std::uint8_t>(hc::get(b.p1a_rw, hc::field::kElsSaveRestore));
       a.bias_flags.high_alarm = b.bias_high_alarm.latched;
       a.bias_flags.high_warning = b.bias_high_warning.latched;
       a.power_flags.low_alarm = b.power_low_alarm.latched;
-      a.lane_enable = b.p1a_rw[cmis::kP1aLaneEnable - 128];
-      a.output_fiber_checked = b.p1a_rw[cmis::kP1aFiberChecked - 128];
+      a.lane_enable = static_cast<std::uint8_t>(hc::get(b.p1a_rw, hc::field::kElsLaneEnable));
+      a.output_fiber_checked = static_cast<std::uint8_t>(hc::get(b.p1a_rw, hc::field::kElsFiberChecked));
       a.fiber_check_power = Milliwatts(phys::kFiberCheckPowerMw);
       for (std::uint32_t i = 0; i < n; ++i) {
         const LaserModel& l = e.lasers[first + i];
@@ -719,11 +729,10 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
       }
       (void)hc::encode_page1a(a, p);
       // Masks are stored as the host wrote them.
-      for (int byte = cmis::kP1aMasksFirst; byte <= cmis::kP1aMasksLast; ++byte)
-        p[static_cast<std::size_t>(byte - 128)] = b.p1a_rw[static_cast<std::size_t>(byte - 128)];
+      hc::copy(b.p1a_rw, p, hc::field::kElsMasks);
       break;
     }
-    case 0x1B: {
+    case hc::kPage1B: {
       hc::ElsMonitors m;
       for (std::uint32_t i = 0; i < n; ++i) {
         const LaserModel& l = e.lasers[first + i];
@@ -744,21 +753,9 @@ cmis::Page World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_
 }
 
 namespace {
-bool oe_page_supported(std::uint32_t page) { return page <= 0x02 || page == 0x10 || page == 0x11; }
-bool els_page_supported(std::uint32_t page) { return page <= 0x02 || page == 0x1A || page == 0x1B; }
-bool oe_writable(std::uint32_t page, int byte) {
-  if (byte < 128)
-    return byte == cmis::kModuleControl || (byte >= cmis::kModuleMasksFirst && byte <= cmis::kModuleMasksLast);
-  return page == 0x10;
-}
-bool els_writable(std::uint32_t page, int byte) {
-  if (byte < 128) return byte == cmis::kModuleControl;
-  if (page == 0x1A)
-    return byte == cmis::kP1aControlMode || byte == cmis::kP1aSaveRestore ||
-           (byte >= cmis::kP1aMasksFirst && byte <= cmis::kP1aMasksLast) || byte == cmis::kP1aLaneEnable ||
-           byte == cmis::kP1aFiberChecked;
-  if (page == 0x1B) return byte >= cmis::kP1bBiasSetpoint && byte < cmis::kP1bPowerSetpoint + 16;
-  return false;
+bool oe_page_supported(std::uint32_t page) { return page <= hc::kPage02 || page == hc::kPage10 || page == hc::kPage11; }
+bool els_page_supported(std::uint32_t page) {
+  return page <= hc::kPage02 || page == hc::kPage1A || page == hc::kPage1B;
 }
 }  // namespace
 
@@ -776,7 +773,7 @@ rd::Completion World::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad
     if (lower) {
       m.state_changed.latched = m.state_changed.current;
       m.temp.latched = m.temp.current;
-    } else if (a.Page == 0x11) {
+    } else if (a.Page == hc::kPage11) {
       BankModel& b = m.banks[a.Bank];
       for (FlagLatch* f : {&b.dp_changed, &b.tx_fault, &b.tx_los, &b.rx_los, &b.rx_lol, &b.rx_power_low_alarm,
                            &b.rx_power_low_warning})
@@ -792,7 +789,7 @@ rd::Completion World::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad
   ElsModel& e = s.els[els];
   if (lower)
     e.temp.latched = e.temp.current;
-  else if (a.Page == 0x1A) {
+  else if (a.Page == hc::kPage1A) {
     ElsBank& b = e.banks[a.Bank];
     for (FlagLatch* f : {&b.lane_fault, &b.bias_high_alarm, &b.bias_high_warning, &b.power_low_alarm})
       f->latched = f->current;
@@ -810,25 +807,30 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
   if (!is_oe && !s.els[idx].present) return rd::Completion::kNotPresent;
   if (!lower && !(is_oe ? oe_page_supported(page) : els_page_supported(page)))
     return bad = static_cast<std::uint32_t>(rd::arg::kCmisWritePage), rd::Completion::kUnsupported;
-  for (std::uint32_t i = off; i < off + len; ++i) {
-    const int byte = ib(i) + (lower ? 0 : 128);
-    if (!(is_oe ? oe_writable(page, byte) : els_writable(page, byte))) return rd::Completion::kReadOnly;
-  }
+  // The page is one this module serves (checked above): the codec's field table says which
+  // of its bytes are the host's.
+  for (std::uint32_t i = off; i < off + len; ++i)
+    if (!hc::host_writable(static_cast<std::uint8_t>(page), i + (lower ? 0 : 128))) return rd::Completion::kReadOnly;
+  const auto covered = [&](const hc::Field& f) {
+    for (std::uint32_t i = off; i < off + len; ++i)
+      if (f.covers(static_cast<std::uint8_t>(page), i + (lower ? 0 : 128))) return true;
+    return false;
+  };
   if (is_oe) {
     OeModel& oe = s.oes[idx];
     if (lower) {
-      for (std::uint32_t i = off; i < off + len; ++i)
-        if (ib(i) == cmis::kModuleControl) oe.control = u.data[i];
-      if (oe.control & 0x08) {
+      if (covered(hc::field::kModuleControl))
+        oe.control = static_cast<std::uint8_t>(hc::get(u.data, hc::field::kModuleControl));
+      if (hc::decode_module_control(oe.control).software_reset) {
         // SoftwareReset (self-clearing): the module restarts in its power-on state.
-        oe.control = s.options.start == StartState::cold ? 0x10 : 0x00;
+        oe.control = oe_power_on_control(s.options.start);
         if (!oe.faulted) oe_set_state(s, idx, rd::ModuleState::kLowPwr);
       }
       oe_control_changed(s, idx);
     } else {
       BankModel& b = oe.banks[a.Bank];
       for (std::uint32_t i = off; i < off + len; ++i) b.p10[i] = u.data[i];
-      b.p10[cmis::kP10ApplyDpInit - 128] = 0;  // trigger byte
+      (void)hc::set_apply_dp_init(b.p10, 0);  // a trigger reads 0
       const std::uint32_t per_bank = s.platform.lanes_per_bank();
       for (std::uint32_t i = 0; i < per_bank; ++i) dp_evaluate(s, idx, a.Bank * per_bank + i);
     }
@@ -837,30 +839,28 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
   }
   ElsModel& e = s.els[idx];
   if (lower) {
-    e.control = u.data[cmis::kModuleControl];
+    if (covered(hc::field::kModuleControl))
+      e.control = static_cast<std::uint8_t>(hc::get(u.data, hc::field::kModuleControl));
     return rd::Completion::kOk;
   }
   ElsBank& b = e.banks[a.Bank];
-  cmis::Page& target = page == 0x1A ? b.p1a_rw : b.p1b_rw;
-  if (page == 0x1B) {
-    // A set-point outside the advertised range (power 1Ah 128..131, bias 1Ah 132..135) is
+  hc::PageBytes& target = page == hc::kPage1A ? b.p1a_rw : b.p1b_rw;
+  if (page == hc::kPage1B) {
+    // A set-point outside the advertised range (page 1Ah MaxOpticalPower..MinBias) is
     // refused whole, as a laser module must: nothing of the write lands (Result0 = 7, the data).
-    cmis::Page candidate = target;
+    hc::PageBytes candidate = target;
     for (std::uint32_t i = off; i < off + len; ++i) candidate[i] = u.data[i];
-    const std::uint32_t first = a.Bank * 8;
-    const std::uint32_t bias_min = cmis::bias_100ua(phys::kBiasMinMa), bias_max = cmis::bias_100ua(phys::kBiasMaxMa);
-    const std::uint32_t power_min = cmis::power_10uw(phys::kLaserMinSetpointMw);
-    const std::uint32_t power_max = cmis::power_10uw(phys::kLaserMaxSetpointMw);
-    for (std::uint32_t i = 0; i < 8 && first + i < e.lasers.size(); ++i) {
-      const std::uint32_t power = cmis::get_u16(candidate, cmis::kP1bPowerSetpoint + 2 * ib(i));
-      const std::uint32_t bias = cmis::get_u16(candidate, cmis::kP1bBiasSetpoint + 2 * ib(i));
-      if (power < power_min || power > power_max || bias < bias_min || bias > bias_max)
-        return bad = 7, rd::Completion::kBadValue;
-    }
+    const std::uint32_t first = a.Bank * u32(hc::kLanesPerBank);
+    const std::uint32_t lanes = std::min(u32(hc::kLanesPerBank), u32(e.lasers.size()) - first);
+    if (!hc::check_setpoints(candidate, lanes, els_limits()).ok()) return bad = 7, rd::Completion::kBadValue;
   }
   for (std::uint32_t i = off; i < off + len; ++i) target[i] = u.data[i];
   // Byte 140: only bit 0 (the control mode) is the host's; bits 7-1 advertise the lane count.
-  if (page == 0x1A) b.p1a_rw[cmis::kP1aControlMode - 128] &= 0x01;
+  if (page == hc::kPage1A) {
+    const std::uint32_t mode = hc::get(b.p1a_rw, hc::field::kElsControlMode);
+    (void)hc::set(b.p1a_rw, hc::field::kElsLaneCount, 0);
+    (void)hc::set(b.p1a_rw, hc::field::kElsControlMode, mode);
+  }
   laser_controls_changed(s, idx);
   touch(s);
   return rd::Completion::kOk;

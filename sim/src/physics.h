@@ -13,7 +13,7 @@ inline constexpr double kLaserSetpointMw = 100.0;     // ELS laser output, 20 dB
 inline constexpr double kElsToOeLossDb = 1.5;         // ELS fiber jumper and two connectors (nominal)
 inline constexpr double kDisconnectedLossDb = 100.0;  // a fiber loss at or above this: no light at all
 // Output power of an enabled laser whose output fiber the host has not marked checked (page
-// 1Ah byte 223); advertised in page 1Ah byte 248 (1 mW steps). OIF-ELSFP-CMIS-01.0 fiber check.
+// 1Ah OutputFiberChecked); advertised in page 1Ah (1 mW steps). OIF-ELSFP-CMIS-01.0 fiber check.
 inline constexpr double kFiberCheckPowerMw = 1.0;
 inline constexpr double kSplitLossDb = 6.02;        // one laser split into 4 lanes (10*log10 4)
 inline constexpr double kModulatorLossDb = 10.0;    // modulator insertion + coupler + OE internal loss
@@ -38,7 +38,7 @@ inline constexpr double kSlopeTempCoeff = 0.003;  // slope lost per K above 25 d
 inline constexpr double kThresholdMa = 30.0;      // threshold current at 25 degC
 inline constexpr double kThresholdT0 = 60.0;      // characteristic temperature T0, K
 inline constexpr double kAgingHours = 150000.0;   // slope halves after this many operating hours
-// The optical power set-point range each ELS laser advertises on page 1Ah (bytes 128-131);
+// The optical power set-point range each ELS laser advertises on page 1Ah (MaxOpticalPower, MinOpticalPower);
 // a write outside it is refused, never clamped (laser safety).
 inline constexpr double kLaserMinSetpointMw = 20.0;
 inline constexpr double kLaserMaxSetpointMw = 150.0;

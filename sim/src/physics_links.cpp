@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 
+#include "cpo/hal/cmis/pages.h"
 #include "physics.h"
 #include "world.h"
 
@@ -12,7 +13,14 @@ namespace cpo::sim {
 namespace {
 constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
 std::uint32_t s32(std::int32_t v) { return static_cast<std::uint32_t>(v); }
-std::uint32_t temp_word(double c) { return s32(cmis::temp_s16(c)); }
+constexpr unsigned kLowAlarm = static_cast<unsigned>(cmis::FlagKind::low_alarm);
+constexpr unsigned kHighWarning = static_cast<unsigned>(cmis::FlagKind::high_warning);
+constexpr unsigned kLowWarning = static_cast<unsigned>(cmis::FlagKind::low_warning);
+// Event detail temperature: signed 1/256 degC (the CMIS temperature encoding), saturated.
+std::uint32_t temp_word(double c) {
+  const double raw = std::clamp(std::round(c * 256.0), -32768.0, 32767.0);
+  return s32(static_cast<std::int32_t>(raw));
+}
 std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits, rounded to nearest (no libm call: every lane, every refresh)
   const double v = mw * 1e4 + 0.5;
   return !(v >= 1.0) ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
@@ -42,8 +50,8 @@ void World::recompute(SwitchModel& s) {
     OeModel& oe = s.oes[l.oe];
     const BankModel& bank = oe.banks[l.bank];
     const bool dp_on = bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
-    const bool tx_disabled =
-        (static_cast<std::uint32_t>(bank.p10[cmis::kP10OutputDisableTx - 128]) >> l.index_in_bank) & 1u;
+    const bool tx_disabled = cmis::lane_bit(
+        static_cast<std::uint8_t>(cmis::get(bank.p10, cmis::field::kOutputDisableTx)), l.index_in_bank + 1);
     // Steady light only: a ramping laser is not modulated yet.
     const bool light = e.present && las.state == rd::LaserState::kOn;
     l.laser_in_mw = light ? las.power_mw * e.fiber_gain[l.laser] : 0.0;
@@ -163,12 +171,12 @@ bool World::recompute_rx(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
       BankModel& bank = s.oes[o].banks[b];
       const auto& v = bits[o * banks_per_oe + b];
-      raise_flag(s, bank.rx_los, v[0], true, o, b, 0x11, cmis::kP11RxLos);
-      raise_flag(s, bank.tx_fault, v[1], true, o, b, 0x11, cmis::kP11TxFault);
-      raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, 0x11, cmis::kP11TxPowerFlags + 1);
-      raise_flag(s, bank.rx_lol, v[2], true, o, b, 0x11, cmis::kP11RxCdrLol);
-      raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, 0x11, cmis::kP11RxPowerFlags + 1);
-      raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, 0x11, cmis::kP11RxPowerFlags + 3);
+      raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
+      raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
+      raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
+      raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
+      raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
+      raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags, kLowWarning);
     }
   }
   s.counting = counting;
@@ -382,7 +390,8 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
     if (flags != oe.temp_flags) {
       oe.temp_flags = flags;
       oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)), temp_word(oe.temp_c));
-      raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & 0x0F), true, o, 0xFF, 0x00, cmis::kTempVccFlags);
+      raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), true, o, 0xFF,
+                 cmis::field::kTemperatureFlags);
     }
     if (!oe.thermal_shutdown && oe.temp_c > phys::kOeShutdownC) {
       oe.thermal_shutdown = true;
@@ -413,7 +422,8 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       e.temp_flags = flags;
       els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
                 temp_word(e.temp_c));
-      raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & 0x0F), false, ei, 0, 0x00, cmis::kTempVccFlags);
+      raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), false, ei, 0,
+                 cmis::field::kTemperatureFlags);
     }
     for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
       LaserModel& l = e.lasers[k];
@@ -457,7 +467,7 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       for (std::uint32_t i = 0; i < 8 && b * 8 + i < e.lasers.size(); ++i)
         if (e.lasers[b * 8 + i].flags & rd::bits::kLaserFlagsBiasHighWarning.mask())
           warn = static_cast<std::uint8_t>(warn | (1u << i));
-      raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, 0x1A, cmis::kP1aBiasFlags + 2);
+      raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, cmis::field::kElsBiasFlags, kHighWarning);
     }
   }
   tx_bias_flags(s);
@@ -502,8 +512,8 @@ void World::tx_bias_flags(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
       for (std::uint32_t k = 0; k < 4; ++k)
         if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
-          raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b, 0x11,
-                     cmis::kP11TxBiasFlags + k);
+          raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
+                     cmis::field::kTxBiasFlags, k);
 }
 
 // ---------------------------------------------------------------------------- status region

@@ -216,8 +216,8 @@ void World::fire(const Timer& t) {
                  Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
       if (next == D::kActivated || next == D::kDeactivated) {
         oe_event(s, t.a, t.b, rd::EventType::kDataPathState, static_cast<std::uint32_t>(next), t.c);
-        raise_flag(s, b.dp_changed, static_cast<std::uint8_t>(b.dp_changed.current | (1u << t.c)), true, t.a, t.b, 0x11,
-                   cmis::kP11DpStateChanged);
+        raise_flag(s, b.dp_changed, static_cast<std::uint8_t>(b.dp_changed.current | (1u << t.c)), true, t.a, t.b,
+                   cmis::field::kDataPathStateChanged);
         b.dp_changed.current = 0;  // a change is an edge, not a condition
       }
       dp_evaluate(s, t.a, t.b * s.platform.lanes_per_bank() + t.c);

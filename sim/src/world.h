@@ -14,9 +14,9 @@
 #include <thread>
 #include <vector>
 
-#include "cmis_image.h"
 #include "cpo/hal/backend/bar.h"
 #include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/cmis/fields.h"
 #include "cpo/hal/mutex.h"
 #include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
@@ -107,7 +107,7 @@ struct UnitModel {
   bool busy = false;
   std::uint32_t tag = 0, opcode = 0;
   std::array<std::uint32_t, 8> args{};
-  cmis::Page data{};
+  cmis::PageBytes data{};
   rd::Completion early = rd::Completion::kOk;  // validation result decided at the doorbell
   std::uint32_t early_result0 = 0;
   std::uint64_t cmd_token = 0;
@@ -127,9 +127,9 @@ struct UnitModel {
 };
 
 struct LaserModel {
-  bool enabled = false;        // page 1Ah byte 220
-  bool fiber_checked = false;  // page 1Ah byte 223: may leave the fiber-check power
-  bool acc = false;            // page 1Ah byte 140 bit 0 clear: ACC (bias set-point)
+  bool enabled = false;        // page 1Ah LaneEnable
+  bool fiber_checked = false;  // page 1Ah OutputFiberChecked: may leave the fiber-check power
+  bool acc = false;            // page 1Ah ControlMode clear: ACC (bias set-point)
   rd::LaserState state = rd::LaserState::kOff;
   rd::LaserFault fault = rd::LaserFault::kNone;
   bool failed = false;           // injected APC loop failure
@@ -159,8 +159,8 @@ struct FlagLatch {
 };
 
 struct ElsBank {                                                  // one CMIS bank of up to 8 lasers
-  cmis::Page p1a_rw{};                                            // writable bytes of page 1Ah
-  cmis::Page p1b_rw{};                                            // writable bytes of page 1Bh
+  cmis::PageBytes p1a_rw{};                                       // writable bytes of page 1Ah
+  cmis::PageBytes p1b_rw{};                                       // writable bytes of page 1Bh
   FlagLatch lane_fault;                                           // 1Ah 166
   FlagLatch bias_high_alarm, bias_high_warning, power_low_alarm;  // 1Ah 186, 188, 191
 };
@@ -176,13 +176,13 @@ struct ElsModel {
   double temp_c = 0, extra_rise = 0;
   std::uint32_t insert_count = 0;
   std::uint32_t temp_flags = 0;
-  std::uint8_t control = 0;  // lower byte 26
-  FlagLatch temp;            // lower byte 9
+  std::uint8_t control = 0;  // lower ModuleGlobalControls
+  FlagLatch temp;            // lower TempMonFlags
 };
 
 struct SwitchModel;
 struct LaneModel;
-// An OE's lower byte 26 at power-on: LowPwrRequestSW set on a cold start.
+// An OE's ModuleGlobalControls at power-on: LowPwrRequestSW set on a cold start.
 [[nodiscard]] std::uint8_t oe_power_on_control(StartState start) noexcept;
 // Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
 [[nodiscard]] double lanes_per_laser(const SwitchModel& s) noexcept;
@@ -196,15 +196,15 @@ struct LaneModel;
 void init_els_bank(ElsBank& bank, std::uint32_t lasers, bool operational);
 
 struct BankModel {
-  cmis::Page p10{};  // page 10h control bytes
+  cmis::PageBytes p10{};  // page 10h control bytes
   std::array<rd::DataPathState, 8> dp{};
   std::array<std::uint64_t, 8> dp_token{};
   std::uint8_t init_pending = 0;
   std::uint8_t config_ok = 0;  // lanes whose DPInit completed since the module became ready (11h ConfigSuccess)
   FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
-  FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h bytes 150, 152
-  FlagLatch tx_power_low_alarm;                        // page 11h byte 140
-  std::array<FlagLatch, 4> tx_bias;                    // page 11h bytes 143..146: HA, LA, HW, LW
+  FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h RxPowerFlags LA, LW
+  FlagLatch tx_power_low_alarm;                        // page 11h TxPowerFlags LA
+  std::array<FlagLatch, 4> tx_bias;                    // page 11h TxBiasFlags: HA, LA, HW, LW
 };
 
 struct OeModel {
@@ -213,7 +213,7 @@ struct OeModel {
   bool no_light = false;  // a lane of it gets no laser light from its ELS (OeFaults.NoLight)
   double temp_c = 0, extra_rise = 0;
   std::uint64_t token = 0;
-  std::uint8_t control = 0;  // lower byte 26
+  std::uint8_t control = 0;  // lower ModuleGlobalControls
   std::uint32_t temp_flags = 0;
   FlagLatch state_changed, temp;
   std::vector<BankModel> banks;
@@ -367,8 +367,8 @@ class World {
   rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
   std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);          // port_mtu.cpp
   std::array<std::uint32_t, 4> status_snapshot(SwitchModel& s, UnitModel& u);  // status_snapshot.cpp
-  cmis::Page oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
-  cmis::Page els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
+  cmis::PageBytes oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
+  cmis::PageBytes els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
   void oe_control_changed(SwitchModel& s, std::uint32_t oe);
   void oe_set_state(SwitchModel& s, std::uint32_t oe, rd::ModuleState st);
   void dp_evaluate(SwitchModel& s, std::uint32_t oe, std::uint32_t lane_in_oe);
@@ -409,8 +409,10 @@ class World {
                 std::uint32_t detail);
   void els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bool laser_object, rd::EventType type,
                  std::uint32_t cause, std::uint32_t detail);
+  // Latches `now_bits` into `f` and reports the newly raised bits as a CmisFlag event naming
+  // element `element` of `field` (its page and byte).
   void raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t obj_index,
-                  std::uint32_t sub, std::uint32_t page, std::uint32_t byte);
+                  std::uint32_t sub, const cmis::Field& field, unsigned element = 0);
 
   ClockMode clock_;
   cpo::Mutex mu_;

@@ -271,11 +271,7 @@ TEST(ElsfpWritable, ControlModeIsBit0OfByte140AndKeepsTheLaneCount) {
 }
 
 TEST(ElsfpWritable, SetpointsOutsideTheAdvertisedRangeAreRefusedNotClamped) {
-  ElsAdvertisement limits;
-  limits.min_optical_power = Milliwatts(20);
-  limits.max_optical_power = Milliwatts(100);
-  limits.min_bias = Milliamps(50);
-  limits.max_bias = Milliamps(400);
+  const ElsAdvertisement limits = testing::setpoint_limits(20, 100, 50, 400);
   PageBytes p{};
   auto s = set_power_setpoint(p, 3, Milliwatts(120), &limits);
   EXPECT_EQ(s.code(), Code::out_of_range);

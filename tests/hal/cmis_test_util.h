@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cpo/hal/cmis/elsfp.h"
 #include "cpo/hal/cmis/memory_map.h"
 
 namespace cpo::cmis::testing {
@@ -29,6 +30,16 @@ inline void put_ascii(PageBytes& page, std::size_t address, std::size_t width, c
   for (std::size_t i = 0; i < width; ++i) {
     page[(address + i) % kPageSize] = i < text.size() ? static_cast<std::uint8_t>(text[i]) : std::uint8_t{' '};
   }
+}
+
+// An ELS advertising only its set-point ranges (page 1Ah bytes 128..135).
+inline ElsAdvertisement setpoint_limits(double min_mw, double max_mw, double min_ma, double max_ma) {
+  ElsAdvertisement limits;
+  limits.min_optical_power = Milliwatts(min_mw);
+  limits.max_optical_power = Milliwatts(max_mw);
+  limits.min_bias = Milliamps(min_ma);
+  limits.max_bias = Milliamps(max_ma);
+  return limits;
 }
 
 }  // namespace cpo::cmis::testing

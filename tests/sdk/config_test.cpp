@@ -22,8 +22,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "../../sim/src/cmis_image.h"
 #include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/cmis/fields.h"
 #include "cpo/sdk/switch.h"
 #include "render/fields.h"
 #include "sdk_test_util.h"
@@ -506,43 +506,30 @@ std::vector<std::uint32_t> configured_words(const std::vector<std::uint32_t>& wi
   return out;
 }
 
-// Whether a host may write CMIS byte `byte` (0..127 lower page, 128..255 upper) of `page`:
-// OIF CMIS 5.2 Table 8-4 (lower byte 26 module controls, 31-36 module masks), section 8.9
-// (page 10h: every byte is a lane control); OIF-ELSFP-CMIS-01.0 pages 1Ah (control mode,
-// save/restore, masks, lane enable, output fiber checked) and 1Bh (bias and power
-// set-points), offsets from the simulator's sim/src/cmis_image.h. The apply triggers of
-// page 10h (143, 144) read back 0 and are compared too.
-bool host_writable(bool els, std::uint8_t page, int byte) {
-  namespace c = sim::cmis;
-  if (byte < 128) return byte == c::kModuleControl || (byte >= c::kModuleMasksFirst && byte <= c::kModuleMasksLast);
-  if (!els) return page == 0x10;
-  if (page == 0x1A)
-    return byte == c::kP1aControlMode || byte == c::kP1aSaveRestore ||
-           (byte >= c::kP1aMasksFirst && byte <= c::kP1aMasksLast) || byte == c::kP1aLaneEnable ||
-           byte == c::kP1aFiberChecked;
-  return page == 0x1B && byte >= c::kP1bBiasSetpoint && byte < c::kP1bPowerSetpoint + 16;
-}
-
+// The host-writable bytes are those the codec's field table (cpo/hal/cmis/fields.h) marks
+// writable. The apply triggers of page 10h (143, 144) read back 0 and are compared too.
+//
 // Every host-writable CMIS byte of every OE bank (lower page, page 10h) and every ELS (lower
 // page, pages 1Ah and 1Bh), read through the facade as `ethtool -m` would.
 std::vector<std::uint8_t> writable_cmis_bytes(Switch& sw) {
   std::vector<std::uint8_t> out;
-  auto take = [&](CmisAddress a, bool els) {
+  auto take = [&](CmisAddress a) {
     std::array<std::uint8_t, 128> half{};
     const Status s = sw.read_cmis(a, half);
     EXPECT_TRUE(s.ok()) << s.to_string();
     for (int i = 0; i < 128; ++i)
-      if (host_writable(els, a.page, a.offset + i)) out.push_back(half[static_cast<std::size_t>(i)]);
+      if (cmis::host_writable(a.page, a.offset + static_cast<unsigned>(i)))
+        out.push_back(half[static_cast<std::size_t>(i)]);
   };
   for (const OeInfo& oe : sw.platform().optical_engines())
     for (std::uint32_t b = 0; b < oe.banks.size(); ++b) {
-      take({oe.id, BankId(b), 0, 0}, false);
-      take({oe.id, BankId(b), 0x10, 128}, false);
+      take({oe.id, BankId(b), 0, 0});
+      take({oe.id, BankId(b), cmis::kPage10, 128});
     }
   for (const ElsInfo& els : sw.platform().els_modules()) {
-    take({els.id, BankId(0), 0, 0}, true);
-    take({els.id, BankId(0), 0x1A, 128}, true);
-    take({els.id, BankId(0), 0x1B, 128}, true);
+    take({els.id, BankId(0), 0, 0});
+    take({els.id, BankId(0), cmis::kPage1A, 128});
+    take({els.id, BankId(0), cmis::kPage1B, 128});
   }
   return out;
 }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "cpo/hal/cmis/fields.h"
 #include "cpo/hal/cmis/memory_map.h"
 #include "cpo/hal/cmis/pages.h"
 #include "cpo/hal/status.h"
@@ -92,6 +93,13 @@ inline Status check_lane(unsigned lane, std::string_view field) {
   if (lane < 1 || lane > kLanesPerBank) {
     return error(Code::out_of_range, fmt::format("{} lane {}: lanes within a bank are 1..8", field, lane));
   }
+  return ok_status();
+}
+
+// Sets or clears `lane`'s bit (1..8) of a lane-mask field, touching no other bit.
+inline Status put_lane_bit(PageBytes& p, const Field& f, unsigned lane, bool value, std::string_view what) {
+  CPO_RETURN_IF_ERROR(check_lane(lane, what));
+  put_bit(p, f.byte, lane - 1, value);
   return ok_status();
 }
 

@@ -2,6 +2,8 @@
 // (the same offsets ethtool's cmis.h and sonic_xcvr mem_maps/public/cmis/pages use).
 #include "cpo/hal/cmis/pages.h"
 
+#include "cpo/hal/cmis/fields.h"
+
 #include <cstring>
 #include <limits>
 
@@ -247,22 +249,22 @@ LowerPage decode_lower(const PageBytes& p) noexcept {
   v.stepped_config_only = bit(p[2], 6);
   v.mci_max_speed = bits(p[2], 2, 2);
   v.auto_commissioning = bits(p[2], 0, 2);
-  v.module_state = static_cast<ModuleState>(bits(p[3], 1, 3));
+  v.module_state = static_cast<ModuleState>(get(p, field::kModuleState));
   v.interrupt_asserted = !bit(p[3], 0);  // Interrupt bit reads 0 while IntL is asserted
   const auto f8 = p[8];
   const auto f9 = p[9];
   v.flags = ModuleFlags{bit(f8, 0), bit(f8, 1), bit(f8, 2), bit(f8, 6), bit(f8, 7), bit(f9, 0), bit(f9, 1), bit(f9, 2),
                         bit(f9, 3), bit(f9, 4), bit(f9, 5), bit(f9, 6), bit(f9, 7), p[10],      p[11]};
-  v.temperature = temp_at(p, 14);
-  v.vcc = vcc_at(p, 16);
+  v.temperature = temp_at(p, field::kTemperature.byte);
+  v.vcc = vcc_at(p, field::kVcc.byte);
   v.aux1 = s16(p, 18);
   v.aux2 = s16(p, 20);
   v.aux3 = s16(p, 22);
   v.custom_monitor = u16(p, 24);
-  v.control = decode_module_control(p[26]);
+  v.control = decode_module_control(static_cast<std::uint8_t>(get(p, field::kModuleControl)));
   v.active_firmware = Revision{p[39], p[40]};
   v.fault_cause = p[41];
-  v.media_type = p[85];
+  v.media_type = static_cast<std::uint8_t>(get(p, field::kMediaType));
   v.application_count = read_apps(p, 86, 1, v.applications);
   v.bank_select = p[kBankSelectByte];
   v.page_select = p[kPageSelectByte];
@@ -282,7 +284,7 @@ Status encode_lower(const LowerPage& v, PageBytes& p) {
   put_bit(out, 2, 6, v.stepped_config_only);
   put_bits(out, 2, 2, 2, v.mci_max_speed);
   put_bits(out, 2, 0, 2, v.auto_commissioning);
-  put_bits(out, 3, 1, 3, static_cast<unsigned>(v.module_state));
+  CPO_RETURN_IF_ERROR(set(out, field::kModuleState, static_cast<unsigned>(v.module_state)));
   put_bit(out, 3, 0, !v.interrupt_asserted);
   const auto& f = v.flags;
   put_bit(out, 8, 0, f.state_changed);
@@ -295,8 +297,8 @@ Status encode_lower(const LowerPage& v, PageBytes& p) {
   for (unsigned b = 0; b < 8; ++b) put_bit(out, 9, b, f9[b]);
   out[10] = f.aux1_aux2;
   out[11] = f.aux3_custom;
-  CPO_RETURN_IF_ERROR(put_temp(out, 14, v.temperature, "module temperature"));
-  CPO_RETURN_IF_ERROR(put_u16_field(out, 16, v.vcc.value(), kVccStep, "module Vcc", "V"));
+  CPO_RETURN_IF_ERROR(put_temp(out, field::kTemperature.byte, v.temperature, "module temperature"));
+  CPO_RETURN_IF_ERROR(put_u16_field(out, field::kVcc.byte, v.vcc.value(), kVccStep, "module Vcc", "V"));
   put_s16(out, 18, v.aux1);
   put_s16(out, 20, v.aux2);
   put_s16(out, 22, v.aux3);
@@ -305,7 +307,7 @@ Status encode_lower(const LowerPage& v, PageBytes& p) {
   out[39] = v.active_firmware.major;
   out[40] = v.active_firmware.minor;
   out[41] = v.fault_cause;
-  out[85] = v.media_type;
+  CPO_RETURN_IF_ERROR(set(out, field::kMediaType, v.media_type));
   CPO_RETURN_IF_ERROR(write_apps(out, 86, 1, v.applications, v.application_count));
   out[kBankSelectByte] = v.bank_select;
   out[kPageSelectByte] = v.page_select;
@@ -585,34 +587,35 @@ Status encode_page02(const Thresholds& t, PageBytes& p, std::uint8_t mult) {
 
 LaneControls decode_page10(const PageBytes& p) noexcept {
   LaneControls c;
-  c.data_path_deinit = at(p, 128);
+  c.data_path_deinit = at(p, field::kDataPathDeinit.byte);
   c.tx_polarity_flip = at(p, 129);
-  c.tx_disable = at(p, 130);
+  c.tx_disable = at(p, field::kOutputDisableTx.byte);
   c.tx_squelch_disable = at(p, 131);
   c.tx_force_squelch = at(p, 132);
   c.rx_polarity_flip = at(p, 137);
-  c.rx_disable = at(p, 138);
+  c.rx_disable = at(p, field::kOutputDisableRx.byte);
   c.rx_squelch_disable = at(p, 139);
-  c.apply_dp_init = at(p, 143);
-  c.apply_immediate = at(p, 144);
-  for (std::size_t i = 0; i < kLanesPerBank; ++i) c.staged[i] = dp_config_at(p, 145 + i);
+  c.apply_dp_init = at(p, field::kApplyDpInit.byte);
+  c.apply_immediate = at(p, field::kApplyImmediate.byte);
+  for (unsigned i = 0; i < kLanesPerBank; ++i) c.staged[i] = dp_config_at(p, field::kStagedConfig.byte_of(i));
   return c;
 }
 
 Status encode_page10(const LaneControls& c, PageBytes& p) {
   PageBytes out = p;
-  put(out, 128, c.data_path_deinit);
+  put(out, field::kDataPathDeinit.byte, c.data_path_deinit);
   put(out, 129, c.tx_polarity_flip);
-  put(out, 130, c.tx_disable);
+  put(out, field::kOutputDisableTx.byte, c.tx_disable);
   put(out, 131, c.tx_squelch_disable);
   put(out, 132, c.tx_force_squelch);
   put(out, 137, c.rx_polarity_flip);
-  put(out, 138, c.rx_disable);
+  put(out, field::kOutputDisableRx.byte, c.rx_disable);
   put(out, 139, c.rx_squelch_disable);
-  put(out, 143, c.apply_dp_init);
-  put(out, 144, c.apply_immediate);
+  put(out, field::kApplyDpInit.byte, c.apply_dp_init);
+  put(out, field::kApplyImmediate.byte, c.apply_immediate);
   for (unsigned i = 0; i < kLanesPerBank; ++i) {
-    CPO_RETURN_IF_ERROR(put_dp_config(out, 145 + i, c.staged[i], "staged control set 0", i + 1));
+    CPO_RETURN_IF_ERROR(
+        put_dp_config(out, field::kStagedConfig.byte_of(i), c.staged[i], "staged control set 0", i + 1));
   }
   p = out;
   return ok_status();
@@ -623,30 +626,30 @@ Status encode_page10(const LaneControls& c, PageBytes& p) {
 
 LaneStatus decode_page11(const PageBytes& p, std::uint8_t mult) noexcept {
   LaneStatus s;
-  for (std::size_t i = 0; i < kLanesPerBank; ++i) {
+  for (unsigned i = 0; i < kLanesPerBank; ++i) {
     // Lane 1 is the low nibble of byte 128, lane 2 the high nibble (CMIS 5.2 Table 8-76).
-    const auto byte = at(p, 128 + i / 2);
+    const auto byte = at(p, field::kDataPathState.byte_of(i / 2));
     s.data_path_state[i] = static_cast<DataPathState>(bits(byte, (i % 2) * 4, 4));
     const auto cfg = at(p, 202 + i / 2);
     s.config_status[i] = static_cast<ConfigStatus>(bits(cfg, (i % 2) * 4, 4));
-    s.tx_power[i] = power_at(p, 154 + 2 * i);
-    s.tx_bias[i] = bias_at(p, 170 + 2 * i, mult);
-    s.rx_power[i] = power_at(p, 186 + 2 * i);
+    s.tx_power[i] = power_at(p, field::kTxPower.byte_of(i));
+    s.tx_bias[i] = bias_at(p, field::kTxBias.byte_of(i), mult);
+    s.rx_power[i] = power_at(p, field::kRxPower.byte_of(i));
     s.active_config[i] = dp_config_at(p, 206 + i);
   }
   s.rx_output_status = at(p, 132);
   s.tx_output_status = at(p, 133);
-  s.data_path_state_changed = at(p, 134);
-  s.tx_fault = at(p, 135);
-  s.tx_los = at(p, 136);
+  s.data_path_state_changed = at(p, field::kDataPathStateChanged.byte);
+  s.tx_fault = at(p, field::kTxFault.byte);
+  s.tx_los = at(p, field::kTxLos.byte);
   s.tx_cdr_lol = at(p, 137);
   s.tx_adaptive_eq_fail = at(p, 138);
-  s.tx_power_flags = flags_at(p, 139);
-  s.tx_bias_flags = flags_at(p, 143);
-  s.rx_los = at(p, 147);
-  s.rx_cdr_lol = at(p, 148);
-  s.rx_power_flags = flags_at(p, 149);
-  s.dp_init_pending = at(p, 235);
+  s.tx_power_flags = flags_at(p, field::kTxPowerFlags.byte);
+  s.tx_bias_flags = flags_at(p, field::kTxBiasFlags.byte);
+  s.rx_los = at(p, field::kRxLos.byte);
+  s.rx_cdr_lol = at(p, field::kRxCdrLol.byte);
+  s.rx_power_flags = flags_at(p, field::kRxPowerFlags.byte);
+  s.dp_init_pending = at(p, field::kDataPathInitPending.byte);
   return s;
 }
 
@@ -661,32 +664,32 @@ Status encode_page11(const LaneStatus& s, PageBytes& p, std::uint8_t mult) {
     const auto cfg = static_cast<unsigned>(s.config_status[i]);
     CPO_RETURN_IF_ERROR(check_max(state, 15, [&] { return fmt::format("lane {} data path state", lane); }));
     CPO_RETURN_IF_ERROR(check_max(cfg, 15, [&] { return fmt::format("lane {} config status", lane); }));
-    put_bits(out, 128 + i / 2, (i % 2) * 4, 4, state);
+    put_bits(out, field::kDataPathState.byte_of(i / 2), (i % 2) * 4, 4, state);
     put_bits(out, 202 + i / 2, (i % 2) * 4, 4, cfg);
     CPO_RETURN_IF_ERROR(put_u16_field(
-        out, 154 + 2 * i, s.tx_power[i].value(), kPowerStep, [&] { return fmt::format("lane {} Tx power", lane); },
-        "mW"));
+        out, field::kTxPower.byte_of(i), s.tx_power[i].value(), kPowerStep,
+        [&] { return fmt::format("lane {} Tx power", lane); }, "mW"));
     CPO_RETURN_IF_ERROR(put_u16_field(
-        out, 170 + 2 * i, s.tx_bias[i].value(), kBiasStep * mult, [&] { return fmt::format("lane {} Tx bias", lane); },
-        "mA"));
+        out, field::kTxBias.byte_of(i), s.tx_bias[i].value(), kBiasStep * mult,
+        [&] { return fmt::format("lane {} Tx bias", lane); }, "mA"));
     CPO_RETURN_IF_ERROR(put_u16_field(
-        out, 186 + 2 * i, s.rx_power[i].value(), kPowerStep, [&] { return fmt::format("lane {} Rx power", lane); },
-        "mW"));
+        out, field::kRxPower.byte_of(i), s.rx_power[i].value(), kPowerStep,
+        [&] { return fmt::format("lane {} Rx power", lane); }, "mW"));
     CPO_RETURN_IF_ERROR(put_dp_config(out, 206 + i, s.active_config[i], "active control set", lane));
   }
   put(out, 132, s.rx_output_status);
   put(out, 133, s.tx_output_status);
-  put(out, 134, s.data_path_state_changed);
-  put(out, 135, s.tx_fault);
-  put(out, 136, s.tx_los);
+  put(out, field::kDataPathStateChanged.byte, s.data_path_state_changed);
+  put(out, field::kTxFault.byte, s.tx_fault);
+  put(out, field::kTxLos.byte, s.tx_los);
   put(out, 137, s.tx_cdr_lol);
   put(out, 138, s.tx_adaptive_eq_fail);
-  put_flags(out, 139, s.tx_power_flags);
-  put_flags(out, 143, s.tx_bias_flags);
-  put(out, 147, s.rx_los);
-  put(out, 148, s.rx_cdr_lol);
-  put_flags(out, 149, s.rx_power_flags);
-  put(out, 235, s.dp_init_pending);
+  put_flags(out, field::kTxPowerFlags.byte, s.tx_power_flags);
+  put_flags(out, field::kTxBiasFlags.byte, s.tx_bias_flags);
+  put(out, field::kRxLos.byte, s.rx_los);
+  put(out, field::kRxCdrLol.byte, s.rx_cdr_lol);
+  put_flags(out, field::kRxPowerFlags.byte, s.rx_power_flags);
+  put(out, field::kDataPathInitPending.byte, s.dp_init_pending);
   p = out;
   return ok_status();
 }
@@ -695,50 +698,36 @@ Status encode_page11(const LaneStatus& s, PageBytes& p, std::uint8_t mult) {
 // Single writable fields.
 
 Status set_low_power_request(PageBytes& lower, bool low_power) noexcept {
-  ModuleControl c = decode_module_control(lower[26]);
-  c.low_power_request_sw = low_power;
-  lower[26] = static_cast<std::uint8_t>((lower[26] & 0x07u) | encode_module_control(c));
-  return ok_status();
+  return set(lower, field::kLowPwrRequestSW, low_power ? 1U : 0U);
 }
 
 Status set_software_reset(PageBytes& lower, bool reset) noexcept {
-  ModuleControl c = decode_module_control(lower[26]);
-  c.software_reset = reset;
-  lower[26] = static_cast<std::uint8_t>((lower[26] & 0x07u) | encode_module_control(c));
-  return ok_status();
+  return set(lower, field::kSoftwareReset, reset ? 1U : 0U);
 }
 
 Status set_data_path_deinit(PageBytes& page10, unsigned lane, bool deinit) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "DPDeinit"));
-  put_bit(page10, 128, lane - 1, deinit);
-  return ok_status();
+  return put_lane_bit(page10, field::kDataPathDeinit, lane, deinit, "DPDeinit");
 }
 
 Status set_tx_disable(PageBytes& page10, unsigned lane, bool disable) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "Tx disable"));
-  put_bit(page10, 130, lane - 1, disable);
-  return ok_status();
+  return put_lane_bit(page10, field::kOutputDisableTx, lane, disable, "Tx disable");
 }
 
 Status set_rx_disable(PageBytes& page10, unsigned lane, bool disable) {
-  CPO_RETURN_IF_ERROR(check_lane(lane, "Rx disable"));
-  put_bit(page10, 138, lane - 1, disable);
-  return ok_status();
+  return put_lane_bit(page10, field::kOutputDisableRx, lane, disable, "Rx disable");
 }
 
 Status set_staged_config(PageBytes& page10, unsigned lane, DataPathConfig config) {
   CPO_RETURN_IF_ERROR(check_lane(lane, "staged control set 0"));
-  return put_dp_config(page10, 144 + lane, config, "staged control set 0", lane);
+  return put_dp_config(page10, field::kStagedConfig.byte_of(lane - 1), config, "staged control set 0", lane);
 }
 
 Status set_apply_dp_init(PageBytes& page10, std::uint8_t lane_mask) noexcept {
-  put(page10, 143, lane_mask);
-  return ok_status();
+  return set(page10, field::kApplyDpInit, lane_mask);
 }
 
 Status set_apply_immediate(PageBytes& page10, std::uint8_t lane_mask) noexcept {
-  put(page10, 144, lane_mask);
-  return ok_status();
+  return set(page10, field::kApplyImmediate, lane_mask);
 }
 
 }  // namespace cpo::cmis

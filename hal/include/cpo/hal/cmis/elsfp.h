@@ -113,5 +113,10 @@ Status set_output_fiber_checked(PageBytes& page1a, unsigned lane, bool checked);
 Status set_control_mode(PageBytes& page1a, ElsControlMode mode);
 Status set_bias_setpoint(PageBytes& page1b, unsigned lane, Milliamps bias, const ElsAdvertisement* limits = nullptr);
 Status set_power_setpoint(PageBytes& page1b, unsigned lane, Milliwatts power, const ElsAdvertisement* limits = nullptr);
+// The bias and power set-points of lanes 1..`lanes` of a page 1Bh as a host wrote it, against
+// the advertised limits: the range check of set_bias_setpoint / set_power_setpoint, for a
+// module refusing a write. Errors: out_of_range naming the first lane and set-point outside
+// (or `lanes` above 8).
+Status check_setpoints(const PageBytes& page1b, unsigned lanes, const ElsAdvertisement& limits);
 
 }  // namespace cpo::cmis
