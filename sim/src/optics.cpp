@@ -232,8 +232,9 @@ void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
 //           is checked); disable: off at once.
 //   fiber checked set: ramp from the fiber-check power to the operating level at the same
 //           bounded rate; cleared: back to the fiber-check power at once.
-//   set-point or mode change at the operating level: takes effect at once (as a decrease
-//           always does).
+//   set-point or mode change at the operating level: a decrease takes effect at once, an
+//           increase ramps at the module's bounded rate like any other rise (a lit laser
+//           never jumps up in one step).
 void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
   const std::int64_t now = now_ns_.load();
@@ -246,7 +247,6 @@ void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
       return cmis::lane_bit(static_cast<std::uint8_t>(cmis::get(bank.p1a_rw, f)), k % 8 + 1);
     };
     const bool en = bit(cmis::field::kElsLaneEnable);
-    const bool was_checked = l.fiber_checked;
     l.fiber_checked = bit(cmis::field::kElsFiberChecked);
     l.acc = cmis::get(bank.p1a_rw, cmis::field::kElsControlMode) == static_cast<unsigned>(cmis::ElsControlMode::acc);
     l.setpoint_mw = setpoints.power_setpoint[k % 8].value();
@@ -282,8 +282,7 @@ void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
     if (l.state != rd::LaserState::kOn && l.state != rd::LaserState::kRamping) continue;
     const double out = laser_output_mw(l, now);
     const double target = laser_target_mw(l);
-    const bool at_operating_level = l.state == rd::LaserState::kOn && was_checked && l.fiber_checked;
-    if (target <= out || at_operating_level) {
+    if (target <= out) {
       ++l.token;  // cancels a ramp in progress
       l.state = rd::LaserState::kOn;
       l.power_mw = target;

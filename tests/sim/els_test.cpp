@@ -313,8 +313,11 @@ TEST_F(Els, AccModeFollowsTheBiasSetpointThroughTheLiCurve) {
   sw_->advance(200ms);
   expect_li(1, 300.0);
   EXPECT_EQ(laser(0, 1, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(rd::LaserFault::kNone));
-  // Back to APC: the power set-point again, at once.
+  // Back to APC: the power set-point again, ramping up at the bounded rate (0.5 mW/ms), not
+  // in one step.
   ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 140 - 128, {0x01}).code, C::kOk);
+  EXPECT_LT(mw(laser(0, 0, rd::field::kLaserPowerMon)), 99.0);
+  sw_->advance(100ms);
   EXPECT_NEAR(mw(laser(0, 0, rd::field::kLaserPowerMon)), 100.0, 1e-3);
   EXPECT_EQ(page1a(0).control_mode, cpo::cmis::ElsControlMode::apc);
 }

@@ -591,8 +591,11 @@ TEST(SimCmis, PagesDecodeWithTheHalCodec) {
   const auto p1b = cpo::cmis::decode_page1b(page);
   EXPECT_NEAR(p1b.power[3].value(), 100.0, 0.01);
   EXPECT_GT(p1b.bias[3].value(), 400.0);
-  // A power set-point written through the mailbox reaches the laser.
+  // A power set-point written through the mailbox reaches the laser at the module's bounded
+  // ramp rate (0.5 mW/ms, 40 ms from 100 to 120 mW): a lit laser never jumps up in one step.
   ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 1, 0, 0x1B, true, 144 - 128 + 6, {0x2E, 0xE0}).code, C::kOk);  // 120 mW
+  EXPECT_LT(mb.status(rd::at(rd::record::kLaser, 8 + 3, rd::field::kLaserPowerMon)), 1150000u);
+  sw->advance(50ms);
   EXPECT_EQ(mb.status(rd::at(rd::record::kLaser, 8 + 3, rd::field::kLaserPowerMon)), 1200000u);
 }
 
