@@ -116,8 +116,7 @@ ElsAdvertisement decode_page1a(const PageBytes& p) noexcept {
   for (unsigned i = 0; i < kLanesPerBank; ++i) {
     v.fault_code[i] = bits(at(p, field::kElsFaultCode.byte_of(i)), 0, 4);
     v.warning_code[i] = bits(at(p, field::kElsFaultCode.byte_of(i)), 4, 4);
-    v.lane_state[i] = static_cast<ElsLaneState>(
-        bits(at(p, field::kElsLaneState.byte_of(i / 4)), 2 * (i % 4), 2));
+    v.lane_state[i] = static_cast<ElsLaneState>(bits(at(p, field::kElsLaneState.byte_of(i / 4)), 2 * (i % 4), 2));
     v.lane_to_fiber[i] = at(p, 224 + i);
     v.lane_frequency_ghz[i] = u16(p, 232 + 2 * i) * kFrequencyStep;
   }

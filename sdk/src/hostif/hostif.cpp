@@ -561,19 +561,27 @@ bool running(int pid) {
   return state != 'Z';
 }
 
+// A bare rtnetlink link request (ifindex 0 with NLM_F_DUMP: every interface).
+struct LinkRequest {
+  nlmsghdr h;
+  ifinfomsg ifi;
+};
+LinkRequest link_request(std::uint16_t type, std::uint16_t flags, int ifindex) {
+  LinkRequest req{};
+  req.h.nlmsg_len = sizeof req;
+  req.h.nlmsg_type = type;
+  req.h.nlmsg_flags = flags;
+  req.h.nlmsg_seq = 1;
+  req.ifi.ifi_family = AF_UNSPEC;
+  req.ifi.ifi_index = ifindex;
+  return req;
+}
+
 // Every netdev of the current namespace carrying our alias.
 Result<std::vector<MarkedInterface>> dump_marked() {
   Fd sock(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (sock.get() < 0) return error(Code::io_error, fmt::format("netlink socket: {}", errno_text(errno)));
-  struct {
-    nlmsghdr h;
-    ifinfomsg ifi;
-  } req{};
-  req.h.nlmsg_len = sizeof req;
-  req.h.nlmsg_type = RTM_GETLINK;
-  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  req.h.nlmsg_seq = 1;
-  req.ifi.ifi_family = AF_UNSPEC;
+  const LinkRequest req = link_request(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 0);
   if (::send(sock.get(), &req, sizeof req, 0) < 0)
     return error(Code::io_error, fmt::format("RTM_GETLINK: {}", errno_text(errno)));
   std::vector<MarkedInterface> out;
@@ -660,16 +668,7 @@ Result<std::vector<std::string>> HostInterfaces::remove_leftovers(const std::str
       if (!got) return got.status();
       for (const auto& m : *got) {
         if (m.owner_running) continue;
-        struct {
-          nlmsghdr h;
-          ifinfomsg ifi;
-        } req{};
-        req.h.nlmsg_len = sizeof req;
-        req.h.nlmsg_type = RTM_DELLINK;
-        req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-        req.h.nlmsg_seq = 1;
-        req.ifi.ifi_family = AF_UNSPEC;
-        req.ifi.ifi_index = m.ifindex;
+        const LinkRequest req = link_request(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, m.ifindex);
         Fd sock(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
         if (sock.get() < 0 || ::send(sock.get(), &req, sizeof req, 0) < 0)
           return error(Code::io_error, fmt::format("host interface {}: RTM_DELLINK: {}", m.ifname, errno_text(errno)));
