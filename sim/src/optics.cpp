@@ -1,5 +1,5 @@
 // CMIS optics of the simulated switch: OE and ELSFP memory maps, the module, data path and
-// laser state machines, optics faults, CMIS flags and the event ring.
+// laser state machines, optics faults and CMIS flags.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -21,55 +21,7 @@ constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(
 std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
 }  // namespace
 
-// ---------------------------------------------------------------------------- events
-void World::event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_t object, std::uint32_t cause,
-                  std::uint32_t detail) {
-  (void)s;
-  if (u.hung) return;  // the firmware that would write it is not running
-  Window& w = u.win;
-  const std::uint32_t n = u.evt_producer;
-  const std::size_t slot = n % rd::kEventRingEntries;
-  const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventType), static_cast<std::uint32_t>(type));
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventObject), object);
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventCause), cause);
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventDetail), detail);
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeLo), static_cast<std::uint32_t>(t));
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeHi), static_cast<std::uint32_t>(t >> 32));
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventSeq), n);  // last: the entry is complete
-  u.evt_producer = n + 1;
-  w.store(rd::reg::kEvtProducer, u.evt_producer);
-  const std::uint32_t consumer = w.load(rd::reg::kEvtConsumer);
-  if (u.evt_producer - consumer > rd::kEventRingEntries && u.evt_lost != 0xFFFFFFFFu) {
-    ++u.evt_lost;
-    w.store(rd::reg::kEvtLost, u.evt_lost);
-  }
-}
-
-void World::port_event(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::EventType type, rd::LinkCause cause) {
-  UnitModel& u = *s.units[s.ports[port].unit];
-  event(s, u, type, rd::make_object(rd::ObjectKind::kPort, port - u.first_port, sub), static_cast<std::uint32_t>(cause),
-        0);
-}
-
-void World::oe_event(SwitchModel& s, std::uint32_t oe, std::uint32_t sub, rd::EventType type, std::uint32_t cause,
-                     std::uint32_t detail) {
-  UnitModel& u = *s.units[s.oes[oe].unit];
-  event(s, u, type, rd::make_object(rd::ObjectKind::kOe, oe - u.first_oe, sub), cause, detail);
-}
-
-void World::els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bool laser_object, rd::EventType type,
-                      std::uint32_t cause, std::uint32_t detail) {
-  // An ELS may feed two units; each of them reports it.
-  for (auto& up : s.units) {
-    UnitModel& u = *up;
-    if (els < u.first_els || els >= u.first_els + u.els_count) continue;
-    const std::uint32_t obj = laser_object ? rd::make_object(rd::ObjectKind::kLaser, els - u.first_els, laser)
-                                           : rd::make_object(rd::ObjectKind::kEls, els - u.first_els);
-    event(s, u, type, obj, cause, detail);
-  }
-}
-
+// ---------------------------------------------------------------------------- CMIS flags
 void World::raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t idx,
                        std::uint32_t sub, const cmis::Field& field, unsigned element) {
   const auto fresh = static_cast<std::uint8_t>(now_bits & ~f.current);
@@ -78,9 +30,9 @@ void World::raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool
   if (fresh == 0) return;
   const std::uint32_t detail = (std::uint32_t{field.page} << 16) | (std::uint32_t{field.byte_of(element)} << 8) | fresh;
   if (is_oe)
-    oe_event(s, idx, sub, rd::EventType::kCmisFlag, 0, detail);
+    publisher_.oe_event(s, idx, sub, rd::EventType::kCmisFlag, 0, detail);
   else
-    els_event(s, idx, 0, false, rd::EventType::kCmisFlag, 0, detail);
+    publisher_.els_event(s, idx, 0, false, rd::EventType::kCmisFlag, 0, detail);
 }
 
 // ---------------------------------------------------------------------------- OE state machines
@@ -90,7 +42,7 @@ void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState
   oe.state = st;
   ++oe.token;
   oe.state_changed.latched |= 1;
-  oe_event(s, oe_index, 0xFF, rd::EventType::kModuleState, static_cast<std::uint32_t>(st), 0);
+  publisher_.oe_event(s, oe_index, 0xFF, rd::EventType::kModuleState, static_cast<std::uint32_t>(st), 0);
   if (st == rd::ModuleState::kPwrUp)
     schedule(now_ns_.load() + ns_of(phys::kModulePwrUpSeconds),
              Timer{TimerKind::oe_step, s.index, oe_index, 0, 0, oe.token});
@@ -107,8 +59,8 @@ void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState
         ++bank.dp_token[i];
         if (bank.dp[i] != rd::DataPathState::kDeactivated) {
           bank.dp[i] = rd::DataPathState::kDeactivated;
-          oe_event(s, oe_index, b, rd::EventType::kDataPathState,
-                   static_cast<std::uint32_t>(rd::DataPathState::kDeactivated), i);
+          publisher_.oe_event(s, oe_index, b, rd::EventType::kDataPathState,
+                              static_cast<std::uint32_t>(rd::DataPathState::kDeactivated), i);
         }
       }
     }
@@ -312,7 +264,7 @@ void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   l.state = rd::LaserState::kFault;
   l.fault = why;
   if (was_lit || why == rd::LaserFault::kApcLoop)
-    els_event(s, els_index, k, true, rd::EventType::kLaserFault, static_cast<std::uint32_t>(why), 0);
+    publisher_.els_event(s, els_index, k, true, rd::EventType::kLaserFault, static_cast<std::uint32_t>(why), 0);
   ElsBank& b = e.banks[k / 8];
   raise_flag(s, b.lane_fault, static_cast<std::uint8_t>(b.lane_fault.current | (1u << (k % 8))), false, els_index, 0,
              cmis::field::kElsLaneFaultFlags);
@@ -331,7 +283,7 @@ void World::els_remove(SwitchModel& s, std::uint32_t els_index) {
     l.fault = rd::LaserFault::kRemoved;
     l.power_mw = 0;
   }
-  els_event(s, els_index, 0, false, rd::EventType::kElsRemoved, 0, 0);
+  publisher_.els_event(s, els_index, 0, false, rd::EventType::kElsRemoved, 0, 0);
   touch(s);
 }
 
@@ -350,7 +302,7 @@ void World::els_insert(SwitchModel& s, std::uint32_t els_index) {
   }
   for (std::uint32_t b = 0; b < e.banks.size(); ++b)
     init_els_bank(e.banks[b], std::min<std::uint32_t>(8, u32(e.lasers.size()) - 8 * b), false);
-  els_event(s, els_index, 0, false, rd::EventType::kElsInserted, 0, 0);
+  publisher_.els_event(s, els_index, 0, false, rd::EventType::kElsInserted, 0, 0);
   touch(s);
 }
 
@@ -360,7 +312,7 @@ void World::oe_fail(SwitchModel& s, std::uint32_t oe_index, bool unresponsive) {
   if (oe.faulted) return;
   oe.faulted = true;
   oe_set_state(s, oe_index, rd::ModuleState::kFault);
-  oe_event(s, oe_index, 0xFF, rd::EventType::kOeFault, 0, 0);
+  publisher_.oe_event(s, oe_index, 0xFF, rd::EventType::kOeFault, 0, 0);
 }
 
 void World::oe_repair(SwitchModel& s, std::uint32_t oe_index) {

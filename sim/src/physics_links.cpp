@@ -1,5 +1,5 @@
 // Physics (light -> SNR -> BER -> FEC), links with hysteresis and training, thermal and aging,
-// and the status region the firmware publishes under its seqlock.
+// that the firmware's tick drives (the status region it publishes: publisher.cpp).
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -16,20 +16,6 @@ std::uint32_t s32(std::int32_t v) { return static_cast<std::uint32_t>(v); }
 constexpr unsigned kLowAlarm = static_cast<unsigned>(cmis::FlagKind::low_alarm);
 constexpr unsigned kHighWarning = static_cast<unsigned>(cmis::FlagKind::high_warning);
 constexpr unsigned kLowWarning = static_cast<unsigned>(cmis::FlagKind::low_warning);
-// Event detail temperature: signed 1/256 degC (the CMIS temperature encoding), saturated.
-std::uint32_t temp_word(double c) {
-  const double raw = std::clamp(std::round(c * 256.0), -32768.0, 32767.0);
-  return s32(static_cast<std::int32_t>(raw));
-}
-std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits, rounded to nearest (no libm call: every lane, every refresh)
-  const double v = mw * 1e4 + 0.5;
-  return !(v >= 1.0) ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
-}
-// Hundredths, rounded half away from zero (std::lround without the libm call).
-std::int32_t centi(double v) {
-  const double x = v * 100.0;
-  return static_cast<std::int32_t>(x < 0 ? x - 0.5 : x + 0.5);
-}
 double fir_penalty(const LaneModel& l) {
   return phys::kFirPenaltyDbPerStep *
          (std::abs(l.fir_pre - phys::kFirOptimumPre) + std::abs(l.fir_main - phys::kFirOptimumMain) +
@@ -242,7 +228,7 @@ void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   p.oper &= ~bit;
   ++p.down_count;
   p.down_cause = cause;
-  port_event(s, port, sub, rd::EventType::kLinkDown, cause);
+  publisher_.port_event(s, port, sub, rd::EventType::kLinkDown, cause);
   touch(s);
 }
 
@@ -305,7 +291,7 @@ void World::tick(std::int64_t dt_ns) {
     if (steady && !due) {
       // Only counters (if any move) and the heartbeat.
       if (s.counting) count(s, dt);
-      publish_heartbeat(s, s.counting);
+      publisher_.publish_heartbeat(s, s.counting);
       continue;
     }
     s.changed = false;
@@ -313,13 +299,13 @@ void World::tick(std::int64_t dt_ns) {
     s.pending_dt_s = 0;
     if (s.counting) count(s, dt);
     if (steady && s.quiet && !s.changed) {
-      publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
+      publisher_.publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
       continue;
     }
     ticked_.push_back(s.index);
   }
   settle();
-  for (const std::size_t i : ticked_) publish(*switches_[i]);
+  for (const std::size_t i : ticked_) publisher_.publish(*switches_[i]);
 }
 
 void World::count(SwitchModel& s, double dt) {
@@ -362,14 +348,20 @@ rd::ThresholdFlag worst(std::uint32_t b) {
   if (b & rd::bits::kThresholdFlagsTempLowWarning.mask()) return rd::ThresholdFlag::kLowWarning;
   return rd::ThresholdFlag::kCleared;
 }
+}  // namespace
+
+std::uint32_t temp_word(double c) {
+  const double raw = std::clamp(std::round(c * 256.0), -32768.0, 32767.0);
+  return s32(static_cast<std::int32_t>(raw));
+}
+
 double laser_watts(const LaserModel& l) {
   if (l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping)
     return phys::kLaserWatts * std::max(l.bias_ma, 1.0) / 430.0;
   return phys::kLaserOffWatts;
 }
-}  // namespace
 
-double World::oe_watts(const OeModel& oe) {
+double oe_watts(const OeModel& oe) {
   switch (oe.state) {
     case rd::ModuleState::kReady: return phys::kOeWattsPerPort * oe.ports_served;
     case rd::ModuleState::kPwrUp:
@@ -389,13 +381,14 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
     const std::uint32_t flags = threshold_bits(oe.temp_c, phys::kOeWarnC, phys::kOeAlarmC);
     if (flags != oe.temp_flags) {
       oe.temp_flags = flags;
-      oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)), temp_word(oe.temp_c));
+      publisher_.oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
+                          temp_word(oe.temp_c));
       raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), true, o, 0xFF,
                  cmis::field::kTemperatureFlags);
     }
     if (!oe.thermal_shutdown && oe.temp_c > phys::kOeShutdownC) {
       oe.thermal_shutdown = true;
-      oe_event(s, o, 0xFF, rd::EventType::kThermalShutdown, 0, temp_word(oe.temp_c));
+      publisher_.oe_event(s, o, 0xFF, rd::EventType::kThermalShutdown, 0, temp_word(oe.temp_c));
       // The OE's protection turns off every laser that lights it.
       for (const auto& b : s.platform.optical_engines()[o].banks)
         for (auto lane : b.lanes) {
@@ -420,8 +413,8 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
     const std::uint32_t flags = threshold_bits(e.temp_c, phys::kLaserWarnC, phys::kLaserAlarmC);
     if (flags != e.temp_flags) {
       e.temp_flags = flags;
-      els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
-                temp_word(e.temp_c));
+      publisher_.els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
+                           temp_word(e.temp_c));
       raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), false, ei, 0,
                  cmis::field::kTemperatureFlags);
     }
@@ -447,7 +440,7 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
         l.bias_ma = 0;
       }
       if (lit && l.temp_c > phys::kLaserShutdownC) {
-        els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
+        publisher_.els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
         laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
         continue;
       }
@@ -514,201 +507,6 @@ void World::tx_bias_flags(SwitchModel& s) {
         if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
           raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
                      cmis::field::kTxBiasFlags, k);
-}
-
-// ---------------------------------------------------------------------------- status region
-void World::publish(SwitchModel& s) {
-  for (auto& u : s.units) publish_unit(s, *u, true);
-}
-
-void World::publish_monitors(SwitchModel& s) {
-  for (auto& u : s.units) publish_unit(s, *u, false);
-}
-
-// What a tick changes in a steady switch's status region: time and heartbeat and, when its
-// links carry FEC or PRBS traffic, the counters.
-void World::publish_heartbeat(SwitchModel& s, bool counters) {
-  const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  for (auto& up : s.units) {
-    UnitModel& u = *up;
-    if (u.hung) continue;
-    Window& w = u.win;
-    w.store(rd::reg::kGeneration, ++u.generation);
-    w.store64(rd::reg::kTimeLo, t);
-    w.store(rd::reg::kHeartbeat, u.heartbeat);
-    if (counters) write_counters(s, u);
-    w.store(rd::reg::kGeneration, ++u.generation);
-  }
-}
-
-void World::write_counters(SwitchModel& s, UnitModel& u) {
-  Window& w = u.win;
-  for (std::uint32_t i = 0; i < u.port_count; ++i) {
-    const PortModel& p = s.ports[u.first_port + i];
-    std::uint64_t corr = 0, uncorr = 0;
-    for (std::uint32_t k = 0; k < p.lanes; ++k) {
-      const LaneModel& l = s.lanes[p.first_lane + k];
-      corr += l.corr;
-      uncorr += l.uncorr;
-    }
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
-  }
-  for (std::uint32_t i = 0; i < u.lane_count; ++i) {
-    const LaneModel& l = s.lanes[u.first_lane + i];
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsBitsLo), l.prbs_bits);
-  }
-}
-
-void World::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
-  if (u.hung) return;  // a hung firmware stops refreshing
-  Window& w = u.win;
-  ++u.generation;  // odd: update in progress
-  w.store(rd::reg::kGeneration, u.generation);
-
-  const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  w.store64(rd::reg::kTimeLo, t);
-  w.store(rd::reg::kHeartbeat, u.heartbeat);
-  bool thermal = false;
-  double power_w = 0;
-  for (std::uint32_t i = 0; i < u.oe_count; ++i) {
-    const OeModel& oe = s.oes[u.first_oe + i];
-    thermal = thermal || oe.thermal_shutdown;
-    power_w += oe_watts(oe);
-    const std::size_t r = i;
-    std::uint32_t faults = 0;
-    if (oe.faulted) faults |= rd::bits::kOeFaultsModuleFault.mask();
-    if (oe.thermal_shutdown) faults |= rd::bits::kOeFaultsThermalShutdown.mask();
-    if (oe.no_light) faults |= rd::bits::kOeFaultsNoLight.mask();
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeModuleState), static_cast<std::uint32_t>(oe.state));
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeFaults), faults);
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeTemp), temp_word(oe.temp_c));
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeVcc), 33000);
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOePowerMw), static_cast<std::uint32_t>(oe_watts(oe) * 1000.0));
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeTempFlags), oe.temp_flags);
-  }
-  for (std::uint32_t i = 0; i < u.els_count; ++i) {
-    const ElsModel& e = s.els[u.first_els + i];
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsPresent), e.present ? 1u : 0u);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsModuleState),
-            e.present ? static_cast<std::uint32_t>(rd::ModuleState::kReady) : 0u);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsTemp), temp_word(e.temp_c));
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsVcc), e.present ? 33000u : 0u);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsTempFlags), e.temp_flags);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsInsertCount), e.insert_count);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsSupplyCurrent),
-            static_cast<std::uint32_t>(std::lround(els_icc_ma(e) * 1000.0)));
-    for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
-      const LaserModel& l = e.lasers[k];
-      thermal = thermal || l.thermal_latched;
-      power_w += e.present ? laser_watts(l) : 0.0;
-      const std::size_t r = i * s.lasers_per_els + k;
-      const double p = laser_output_mw(l, now_ns_.load());
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserState), static_cast<std::uint32_t>(l.state));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(l.fault));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerSetpoint), uw10(l.setpoint_mw));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerMon), uw10(p));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserBiasMon), static_cast<std::uint32_t>(l.bias_ma * 1000.0));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserTemp), temp_word(l.temp_c));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserWavelengthPm),
-              static_cast<std::uint32_t>((phys::kWavelengthNm + phys::kWavelengthNmPerK * (l.temp_c - 25.0)) * 1000.0));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserAgeHours), static_cast<std::uint32_t>(l.age_h));
-      // Enabled follows page 1Ah at once; the monitor flags are the last refresh's.
-      const std::uint32_t enabled = rd::bits::kLaserFlagsEnabled.mask();
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFlags), (l.flags & ~enabled) | (l.enabled ? enabled : 0u));
-    }
-  }
-  std::uint32_t unit_flags = 0;
-  if (!u.resetting) unit_flags |= rd::bits::kUnitFlagsReady.mask();
-  if (u.resetting) unit_flags |= rd::bits::kUnitFlagsResetting.mask();
-  if (thermal) unit_flags |= rd::bits::kUnitFlagsThermalShutdown.mask();
-  w.store(rd::reg::kUnitFlags, unit_flags);
-  w.store(rd::reg::kCoolantTemp, temp_word(s.coolant_c));
-  w.store(rd::reg::kAsicTemp, temp_word(s.coolant_c + 25.0));
-  w.store(rd::reg::kPowerMw, static_cast<std::uint32_t>(power_w * 1000.0));
-
-  if (!links) {
-    // A quiet switch's monitor refresh: its ports and lanes did not change, its counters may.
-    if (s.counting) write_counters(s, u);
-    ++u.generation;
-    w.store(rd::reg::kGeneration, u.generation);
-    return;
-  }
-  const std::uint32_t lane_gbps = s.platform.lane_rate().value();
-  for (std::uint32_t i = 0; i < u.port_count; ++i) {
-    const PortModel& p = s.ports[u.first_port + i];
-    std::uint32_t faults = 0;
-    std::uint64_t corr = 0, uncorr = 0;
-    for (std::uint32_t k = 0; k < p.lanes; ++k) {
-      const LaneModel& l = s.lanes[p.first_lane + k];
-      const OeModel& oe = s.oes[l.oe];
-      const LaserModel& las = s.els[l.els].lasers[l.laser];
-      corr += l.corr;
-      uncorr += l.uncorr;
-      if (!l.sig) faults |= rd::bits::kPortFaultsRxLos.mask();
-      if (l.sig && l.ber > phys::kKp4BerLimit) faults |= rd::bits::kPortFaultsHighBer.mask();
-      if (las.state != rd::LaserState::kOn || !las.fiber_checked) faults |= rd::bits::kPortFaultsLaserFault.mask();
-      if (oe.faulted) faults |= rd::bits::kPortFaultsOeFault.mask();
-      if (oe.thermal_shutdown || las.thermal_latched) faults |= rd::bits::kPortFaultsThermalShutdown.mask();
-      if (oe.banks[l.bank].dp[l.index_in_bank] != rd::DataPathState::kActivated)
-        faults |= rd::bits::kPortFaultsDataPathInactive.mask();
-    }
-    if (p.training) faults |= rd::bits::kPortFaultsTraining.mask();
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortAdminMask), p.admin);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortOperMask), p.oper);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortBreakout), p.breakout);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortFec), static_cast<std::uint32_t>(p.fec));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortFaults), faults);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLoopback), static_cast<std::uint32_t>(p.loopback));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortDownCause), static_cast<std::uint32_t>(p.down_cause));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortSubportGbps), lane_gbps * (p.lanes / p.breakout));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLinkDownCount), p.down_count);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLinkUpCount), p.up_count);
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
-    for (std::uint32_t k = 0; k < p.mtu.size(); ++k)
-      w.store(rd::at(rd::record::kPort, i, rd::field::kPortMtu0) + 4 * k, p.mtu[k]);
-  }
-  for (std::uint32_t i = 0; i < u.lane_count; ++i) {
-    const LaneModel& l = s.lanes[u.first_lane + i];
-    std::uint32_t flags = 0;
-    if (l.sig) flags |= rd::bits::kLaneFlagsSignalDetect.mask();
-    if (l.cdr) flags |= rd::bits::kLaneFlagsCdrLock.mask();
-    if (l.prbs_lock) flags |= rd::bits::kLaneFlagsPrbsLock.mask();
-    if (l.tx_mw > 0) flags |= rd::bits::kLaneFlagsTxEnabled.mask();
-    const std::uint32_t prbs = rd::bits::kPrbsConfigPattern.put(static_cast<std::uint32_t>(l.pattern)) |
-                               rd::bits::kPrbsConfigGenerator.put(l.gen ? 1u : 0u) |
-                               rd::bits::kPrbsConfigChecker.put(l.chk ? 1u : 0u);
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneFlags), flags);
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLanePreFecBer),
-            std::bit_cast<std::uint32_t>(static_cast<float>(l.ber)));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneSnr), s32(centi(l.snr)));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(l.rx_mw));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
-    // The OE's laser input monitor reads whatever the laser emits (ramps and the fiber-check
-    // power included), whatever the OE's module and data path states.
-    const ElsModel& e = s.els[l.els];
-    const LaserModel& las = e.lasers[l.laser];
-    const double laser_in = e.present && las.state == rd::LaserState::kRamping
-                                ? laser_output_mw(las, now_ns_.load()) * e.fiber_gain[l.laser]
-                                : l.laser_in_mw;
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneLaserInPower), uw10(laser_in));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPre), s32(l.fir_pre));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirMain), s32(l.fir_main));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPost), s32(l.fir_post));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLanePrbs), prbs);
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneDataPathState),
-            static_cast<std::uint32_t>(s.oes[l.oe].banks[l.bank].dp[l.index_in_bank]));
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsBitsLo), l.prbs_bits);
-  }
-  ++u.generation;  // even: consistent again
-  w.store(rd::reg::kGeneration, u.generation);
 }
 
 }  // namespace cpo::sim

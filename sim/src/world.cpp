@@ -160,7 +160,7 @@ void World::settle() {
   for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
   for (const std::size_t i : settle_links_)
     if (evaluate_links(*switches_[i])) add(settle_pub_, &SwitchModel::pub_stamp, i);
-  for (const std::size_t i : settle_pub_) publish(*switches_[i]);
+  for (const std::size_t i : settle_pub_) publisher_.publish(*switches_[i]);
 }
 
 void World::fire(const Timer& t) {
@@ -215,7 +215,7 @@ void World::fire(const Timer& t) {
         schedule(now_ns_.load() + ns_of(phys::kDpDeinitSeconds),
                  Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
       if (next == D::kActivated || next == D::kDeactivated) {
-        oe_event(s, t.a, t.b, rd::EventType::kDataPathState, static_cast<std::uint32_t>(next), t.c);
+        publisher_.oe_event(s, t.a, t.b, rd::EventType::kDataPathState, static_cast<std::uint32_t>(next), t.c);
         raise_flag(s, b.dp_changed, static_cast<std::uint8_t>(b.dp_changed.current | (1u << t.c)), true, t.a, t.b,
                    cmis::field::kDataPathStateChanged);
         b.dp_changed.current = 0;  // a change is an edge, not a condition
@@ -240,7 +240,7 @@ void World::fire(const Timer& t) {
       if (subport_ok(s, t.a, t.b, cause)) {
         p.oper |= 1u << t.b;
         ++p.up_count;
-        port_event(s, t.a, t.b, rd::EventType::kLinkUp, rd::LinkCause::kNone);
+        publisher_.port_event(s, t.a, t.b, rd::EventType::kLinkUp, rd::LinkCause::kNone);
       }
       touch(s);
       break;
@@ -631,7 +631,7 @@ void World::execute(SwitchModel& s, UnitModel& u) {
   }
   // A snapshot changes nothing in the model: no physics to settle for it.
   if (static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kStatusSnapshot)
-    return complete(s, u, C::kOk, status_snapshot(s, u));
+    return complete(s, u, C::kOk, publisher_.status_snapshot(s, u));
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
   touch(s);
@@ -819,7 +819,7 @@ void World::reset_unit_state(SwitchModel& s, UnitModel& u) {
   u.win.store(rd::reg::kEvtLost, 0);
   u.resetting = false;
   u.win.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kIdle));
-  event(s, u, rd::EventType::kUnitReset, rd::make_object(rd::ObjectKind::kUnit, 0), 0, 0);
+  publisher_.event(s, u, rd::EventType::kUnitReset, rd::make_object(rd::ObjectKind::kUnit, 0), 0, 0);
   if (u.reset_from_mailbox) {
     u.busy = true;
     complete(s, u, rd::Completion::kOk, {0, 0, 0, 0});

@@ -20,6 +20,7 @@
 #include "cpo/hal/mutex.h"
 #include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
+#include "publisher.h"
 
 namespace cpo::sim {
 
@@ -82,7 +83,7 @@ class UnitBar final : public Bar {
   void write32(std::size_t offset, std::uint32_t value) noexcept override;
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept override;
   void wait(std::chrono::nanoseconds duration) noexcept override;
-  [[nodiscard]] DmaRegion dma_region() const noexcept override;  // status_snapshot.cpp
+  [[nodiscard]] DmaRegion dma_region() const noexcept override;  // publisher.cpp
 
  private:
   World* world_;
@@ -121,7 +122,7 @@ struct UnitModel {
   // firmware counters
   std::uint32_t heartbeat = 0, generation = 0, evt_producer = 0, evt_lost = 0;
   // host memory for StatusSnapshot, allocated on the driver's first dma_region() call so
-  // that large fabrics without a driver cost nothing (status_snapshot.cpp)
+  // that large fabrics without a driver cost nothing (publisher.cpp)
   mutable std::once_flag dma_once;
   mutable std::unique_ptr<std::uint32_t[]> dma;
 };
@@ -182,6 +183,7 @@ struct ElsModel {
 
 struct SwitchModel;
 struct LaneModel;
+struct OeModel;
 // An OE's ModuleGlobalControls at power-on: LowPwrRequestSW set on a cold start.
 [[nodiscard]] std::uint8_t oe_power_on_control(StartState start) noexcept;
 // Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
@@ -194,6 +196,12 @@ struct LaneModel;
 // A bank's host-written bytes in their power-on state (set-points, APC); `operational`: its
 // lasers enabled and their output fibers checked.
 void init_els_bank(ElsBank& bank, std::uint32_t lasers, bool operational);
+// Event detail and status-region temperature: signed 1/256 degC (the CMIS temperature
+// encoding), saturated.
+[[nodiscard]] std::uint32_t temp_word(double c);
+// Electrical power a laser draws, and an OE (by module state), W.
+[[nodiscard]] double laser_watts(const LaserModel& l);
+[[nodiscard]] double oe_watts(const OeModel& oe);
 
 struct BankModel {
   cmis::PageBytes p10{};  // page 10h control bytes
@@ -365,8 +373,7 @@ class World {
   void execute(SwitchModel& s, UnitModel& u);
   rd::Completion cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
   rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);          // port_mtu.cpp
-  std::array<std::uint32_t, 4> status_snapshot(SwitchModel& s, UnitModel& u);  // status_snapshot.cpp
+  std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);  // port_mtu.cpp
   cmis::PageBytes oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
   cmis::PageBytes els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
   void oe_control_changed(SwitchModel& s, std::uint32_t oe);
@@ -383,7 +390,6 @@ class World {
   void recompute(SwitchModel& s);
   void far_views(SwitchModel& s);
   bool recompute_rx(SwitchModel& s);
-  static double oe_watts(const OeModel& oe);
   bool evaluate_links(SwitchModel& s);
   void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
   bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
@@ -395,20 +401,6 @@ class World {
   // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
   void tx_bias_flags(SwitchModel& s);
   void count(SwitchModel& s, double dt_s);
-  void publish(SwitchModel& s);
-  void publish_heartbeat(SwitchModel& s, bool counters);
-  void publish_monitors(SwitchModel& s);  // modules and lasers, not ports and lanes
-  void write_counters(SwitchModel& s, UnitModel& u);
-  void publish_unit(SwitchModel& s, UnitModel& u, bool links);
-
-  // events
-  void event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_t object, std::uint32_t cause,
-             std::uint32_t detail);
-  void port_event(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::EventType type, rd::LinkCause cause);
-  void oe_event(SwitchModel& s, std::uint32_t oe, std::uint32_t sub, rd::EventType type, std::uint32_t cause,
-                std::uint32_t detail);
-  void els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bool laser_object, rd::EventType type,
-                 std::uint32_t cause, std::uint32_t detail);
   // Latches `now_bits` into `f` and reports the newly raised bits as a CmisFlag event naming
   // element `element` of `field` (its page and byte).
   void raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t obj_index,
@@ -429,6 +421,7 @@ class World {
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
+  Publisher publisher_{*this};  // the status region and event ring of every unit
   // Switches changed since the last settle (each once), see touch().
   std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
   std::uint64_t settle_stamp_ = 0;
