@@ -20,6 +20,7 @@
 #include "cpo/hal/mutex.h"
 #include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
+#include "firmware.h"
 #include "publisher.h"
 
 namespace cpo::sim {
@@ -268,7 +269,7 @@ struct PortModel {
   std::array<std::uint64_t, 8> train_token{};
   std::uint32_t training = 0;  // bit s: sub-port s training
   std::uint32_t unit = 0, first_lane = 0, lanes = 0;
-  // MTU per sub-port (SetMtu, port_mtu.cpp). 68 is the IPv4 minimum (RFC 791), 9216 the
+  // MTU per sub-port (SetMtu, firmware.cpp). 68 is the IPv4 minimum (RFC 791), 9216 the
   // largest MTU Spectrum-class switch ASICs accept (NVIDIA Cumulus Linux, "MTU": up to 9216),
   // 9100 the default port MTU SONiC configures (sonic-buildimage port_config.ini).
   static constexpr std::uint32_t kMtuMin = 68, kMtuMax = 9216, kMtuDefault = 9100;
@@ -341,10 +342,6 @@ class World {
   // settles once after its last fiber).
   Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now = true);
 
-  // A Bar thread wrote a doorbell or HardReset of `u`: queue the unit for the firmware. Takes
-  // only the doorbell queue's lock, never the model's.
-  void ring(SwitchModel& s, UnitModel& u) noexcept;
-
   // Back-door helpers (caller holds the mutex).
   void mark_dirty() {
     for (auto& s : switches_) touch(*s);
@@ -358,22 +355,16 @@ class World {
   void laser_fail(SwitchModel& s, std::uint32_t els, std::uint32_t laser, rd::LaserFault why);
   void oe_fail(SwitchModel& s, std::uint32_t oe, bool unresponsive);
   void oe_repair(SwitchModel& s, std::uint32_t oe);
-  void hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox);
 
  private:
   friend class UnitBar;
+  // The firmware drives the model: timers, settling, link, CMIS and optics operations.
+  friend class Firmware;
   void run_until(std::int64_t end_ns);
   void schedule(std::int64_t at_ns, Timer t);
   void fire(const Timer& t);
-  void scan_doorbells();
-  void service_doorbell(SwitchModel& s, UnitModel& u);
-  void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
-  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
-  rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  void execute(SwitchModel& s, UnitModel& u);
   rd::Completion cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
   rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);  // port_mtu.cpp
   cmis::PageBytes oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
   cmis::PageBytes els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
   void oe_control_changed(SwitchModel& s, std::uint32_t oe);
@@ -381,7 +372,6 @@ class World {
   void dp_evaluate(SwitchModel& s, std::uint32_t oe, std::uint32_t lane_in_oe);
   void laser_controls_changed(SwitchModel& s, std::uint32_t els);
   void laser_ramp(SwitchModel& s, std::uint32_t els, std::uint32_t laser, double from_mw, double to_mw);
-  void reset_unit_state(SwitchModel& s, UnitModel& u);
 
   // Settling, per port: recompute() reports the far switches of lanes whose transmit power
   // changed (rx_hit_), far_views() those of ports whose configuration changed and
@@ -408,12 +398,6 @@ class World {
 
   ClockMode clock_;
   cpo::Mutex mu_;
-  // Units rung through their Bars since the firmware last looked, in ring order. Lock order:
-  // bell_mu_ is taken with or without mu_ held, never the other way round.
-  cpo::Mutex bell_mu_ CPO_ACQUIRED_AFTER(mu_);
-  std::vector<std::pair<std::size_t, std::size_t>> rung_ CPO_GUARDED_BY(bell_mu_);
-  std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
-  std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
   std::uint64_t tick_count_ = 0;
   std::vector<std::uint8_t> flag_scratch_;                 // tx_bias_flags: per laser
   std::vector<std::array<std::uint8_t, 4>> bank_scratch_;  // tx_bias_flags: per OE bank
@@ -421,7 +405,8 @@ class World {
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
-  Publisher publisher_{*this};  // the status region and event ring of every unit
+  Publisher publisher_{*this};     // the status region and event ring of every unit
+  Firmware firmware_{*this, mu_};  // the mailbox and doorbells of every unit
   // Switches changed since the last settle (each once), see touch().
   std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
   std::uint64_t settle_stamp_ = 0;
