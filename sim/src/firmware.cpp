@@ -149,7 +149,7 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
   }
   // A snapshot changes nothing in the model: no physics to settle for it.
   if (static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kStatusSnapshot)
-    return complete(s, u, C::kOk, world_.publisher_.status_snapshot(s, u));
+    return complete(s, u, C::kOk, world_.publisher().status_snapshot(s, u));
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
   world_.touch(s);
@@ -239,7 +239,7 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
     }
     case rd::Opcode::kCmisRead: {
       std::uint32_t bad = 0;
-      code = world_.cmis_read(s, u, bad);
+      code = world_.optics().cmis_read(s, u, bad);
       res = rd::pack_results(rd::CmisReadResults{.Bytes = code == C::kOk ? rd::kMailboxDataBytes : bad});
       if (code == C::kOk) {
         for (std::size_t i = 0; i < rd::kMailboxDataBytes / 4; ++i) {
@@ -252,7 +252,7 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
     }
     case rd::Opcode::kCmisWrite: {
       std::uint32_t bad = 0;
-      code = world_.cmis_write(s, u, bad);
+      code = world_.optics().cmis_write(s, u, bad);
       res[0] = code == C::kOk ? 0 : bad;  // CmisWrite has no results; Result0 names a refused argument
       break;
     }
@@ -328,7 +328,7 @@ void Firmware::reset_unit_state(SwitchModel& s, UnitModel& u) {
       b.p10.fill(0);
       b.init_pending = 0;
     }
-    world_.oe_control_changed(s, u.first_oe + i);
+    world_.optics().oe_control_changed(s, u.first_oe + i);
   }
   u.evt_producer = 0;
   u.evt_lost = 0;
@@ -338,7 +338,7 @@ void Firmware::reset_unit_state(SwitchModel& s, UnitModel& u) {
   u.win.store(rd::reg::kEvtLost, 0);
   u.resetting = false;
   u.win.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kIdle));
-  world_.publisher_.event(s, u, rd::EventType::kUnitReset, rd::make_object(rd::ObjectKind::kUnit, 0), 0, 0);
+  world_.publisher().event(s, u, rd::EventType::kUnitReset, rd::make_object(rd::ObjectKind::kUnit, 0), 0, 0);
   if (u.reset_from_mailbox) {
     u.busy = true;
     complete(s, u, rd::Completion::kOk, {0, 0, 0, 0});

@@ -157,12 +157,12 @@ bool World::recompute_rx(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
       BankModel& bank = s.oes[o].banks[b];
       const auto& v = bits[o * banks_per_oe + b];
-      raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
-      raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
-      raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
-      raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
-      raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
-      raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags, kLowWarning);
+      optics_.raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
+      optics_.raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
+      optics_.raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
+      optics_.raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
+      optics_.raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
+      optics_.raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags, kLowWarning);
     }
   }
   s.counting = counting;
@@ -383,8 +383,8 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       oe.temp_flags = flags;
       publisher_.oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
                           temp_word(oe.temp_c));
-      raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), true, o, 0xFF,
-                 cmis::field::kTemperatureFlags);
+      optics_.raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), true, o,
+                         0xFF, cmis::field::kTemperatureFlags);
     }
     if (!oe.thermal_shutdown && oe.temp_c > phys::kOeShutdownC) {
       oe.thermal_shutdown = true;
@@ -393,7 +393,7 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       for (const auto& b : s.platform.optical_engines()[o].banks)
         for (auto lane : b.lanes) {
           const LaneModel& l = s.lanes[lane.value()];
-          laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
+          optics_.laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
         }
       touch(s);
     } else if (oe.thermal_shutdown && oe.temp_c < phys::kOeAlarmC - 5.0) {
@@ -415,8 +415,8 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       e.temp_flags = flags;
       publisher_.els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
                            temp_word(e.temp_c));
-      raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), false, ei, 0,
-                 cmis::field::kTemperatureFlags);
+      optics_.raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), false, ei,
+                         0, cmis::field::kTemperatureFlags);
     }
     for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
       LaserModel& l = e.lasers[k];
@@ -441,12 +441,12 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       }
       if (lit && l.temp_c > phys::kLaserShutdownC) {
         publisher_.els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
-        laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
+        optics_.laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
         continue;
       }
       if (l.state == rd::LaserState::kOn && !l.acc && l.bias_ma > phys::kBiasMaxMa) {
         // The APC loop cannot reach the set-point within the bias limit: end of life.
-        laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
+        optics_.laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
         l.bias_ma = phys::kBiasMaxMa;
         continue;
       }
@@ -460,7 +460,7 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       for (std::uint32_t i = 0; i < 8 && b * 8 + i < e.lasers.size(); ++i)
         if (e.lasers[b * 8 + i].flags & rd::bits::kLaserFlagsBiasHighWarning.mask())
           warn = static_cast<std::uint8_t>(warn | (1u << i));
-      raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, cmis::field::kElsBiasFlags, kHighWarning);
+      optics_.raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, cmis::field::kElsBiasFlags, kHighWarning);
     }
   }
   tx_bias_flags(s);
@@ -505,8 +505,8 @@ void World::tx_bias_flags(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
       for (std::uint32_t k = 0; k < 4; ++k)
         if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
-          raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
-                     cmis::field::kTxBiasFlags, k);
+          optics_.raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
+                             cmis::field::kTxBiasFlags, k);
 }
 
 }  // namespace cpo::sim

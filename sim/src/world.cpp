@@ -188,10 +188,10 @@ void World::fire(const Timer& t) {
       OeModel& oe = s.oes[t.a];
       if (oe.token != t.token) break;
       if (oe.state == rd::ModuleState::kPwrUp)
-        oe_set_state(s, t.a, rd::ModuleState::kReady);
+        optics_.oe_set_state(s, t.a, rd::ModuleState::kReady);
       else if (oe.state == rd::ModuleState::kPwrDn)
-        oe_set_state(s, t.a, rd::ModuleState::kLowPwr);
-      oe_control_changed(s, t.a);
+        optics_.oe_set_state(s, t.a, rd::ModuleState::kLowPwr);
+      optics_.oe_control_changed(s, t.a);
       break;
     }
     case TimerKind::dp_step: {
@@ -217,11 +217,11 @@ void World::fire(const Timer& t) {
                  Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
       if (next == D::kActivated || next == D::kDeactivated) {
         publisher_.oe_event(s, t.a, t.b, rd::EventType::kDataPathState, static_cast<std::uint32_t>(next), t.c);
-        raise_flag(s, b.dp_changed, static_cast<std::uint8_t>(b.dp_changed.current | (1u << t.c)), true, t.a, t.b,
-                   cmis::field::kDataPathStateChanged);
+        optics_.raise_flag(s, b.dp_changed, static_cast<std::uint8_t>(b.dp_changed.current | (1u << t.c)), true, t.a,
+                           t.b, cmis::field::kDataPathStateChanged);
         b.dp_changed.current = 0;  // a change is an edge, not a condition
       }
-      dp_evaluate(s, t.a, t.b * s.platform.lanes_per_bank() + t.c);
+      optics_.dp_evaluate(s, t.a, t.b * s.platform.lanes_per_bank() + t.c);
       touch(s);
       break;
     }

@@ -21,6 +21,7 @@
 #include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
 #include "firmware.h"
+#include "optics.h"
 #include "publisher.h"
 
 namespace cpo::sim {
@@ -338,6 +339,19 @@ class World {
   cpo::Mutex& mutex() { return mu_; }
   void start_clock_thread();
 
+  // The roles (caller holds the mutex).
+  Publisher& publisher() { return publisher_; }
+  Optics& optics() { return optics_; }
+  void schedule(std::int64_t at_ns, Timer t);
+  // `s` changed: the next settle recomputes it (its dirty_list_ entry) and the next tick does
+  // not skip it as quiet.
+  void touch(SwitchModel& s) {
+    s.changed = true;
+    if (s.dirty) return;
+    s.dirty = true;
+    dirty_list_.push_back(s.index);
+  }
+
   // Fibers a <-> b. `settle_now` false leaves the settle to the caller (a topology document
   // settles once after its last fiber).
   Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now = true);
@@ -350,28 +364,13 @@ class World {
   // Recomputes physics and links of the switches changed since the last settle and of the
   // switches their fibers reach, and publishes them.
   void settle();
-  void els_remove(SwitchModel& s, std::uint32_t els);
-  void els_insert(SwitchModel& s, std::uint32_t els);
-  void laser_fail(SwitchModel& s, std::uint32_t els, std::uint32_t laser, rd::LaserFault why);
-  void oe_fail(SwitchModel& s, std::uint32_t oe, bool unresponsive);
-  void oe_repair(SwitchModel& s, std::uint32_t oe);
 
  private:
   friend class UnitBar;
   // The firmware drives the model: timers, settling, link, CMIS and optics operations.
   friend class Firmware;
   void run_until(std::int64_t end_ns);
-  void schedule(std::int64_t at_ns, Timer t);
   void fire(const Timer& t);
-  rd::Completion cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  cmis::PageBytes oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
-  cmis::PageBytes els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
-  void oe_control_changed(SwitchModel& s, std::uint32_t oe);
-  void oe_set_state(SwitchModel& s, std::uint32_t oe, rd::ModuleState st);
-  void dp_evaluate(SwitchModel& s, std::uint32_t oe, std::uint32_t lane_in_oe);
-  void laser_controls_changed(SwitchModel& s, std::uint32_t els);
-  void laser_ramp(SwitchModel& s, std::uint32_t els, std::uint32_t laser, double from_mw, double to_mw);
 
   // Settling, per port: recompute() reports the far switches of lanes whose transmit power
   // changed (rx_hit_), far_views() those of ports whose configuration changed and
@@ -391,10 +390,6 @@ class World {
   // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
   void tx_bias_flags(SwitchModel& s);
   void count(SwitchModel& s, double dt_s);
-  // Latches `now_bits` into `f` and reports the newly raised bits as a CmisFlag event naming
-  // element `element` of `field` (its page and byte).
-  void raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t obj_index,
-                  std::uint32_t sub, const cmis::Field& field, unsigned element = 0);
 
   ClockMode clock_;
   cpo::Mutex mu_;
@@ -407,15 +402,10 @@ class World {
   std::vector<std::unique_ptr<SwitchModel>> switches_;
   Publisher publisher_{*this};     // the status region and event ring of every unit
   Firmware firmware_{*this, mu_};  // the mailbox and doorbells of every unit
+  Optics optics_{*this};           // CMIS pages, module, data path and laser state machines
   // Switches changed since the last settle (each once), see touch().
   std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
   std::uint64_t settle_stamp_ = 0;
-  void touch(SwitchModel& s) {
-    s.changed = true;
-    if (s.dirty) return;
-    s.dirty = true;
-    dirty_list_.push_back(s.index);
-  }
   bool tick_scheduled_ = false;
   std::int64_t tick_ns_ = 100'000'000;
   std::thread thread_;
