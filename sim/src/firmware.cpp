@@ -167,7 +167,7 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
       } else {
         p.admin &= ~mask;
         for (std::uint32_t sub = 0; sub < p.breakout; ++sub)
-          if (mask & (1u << sub)) world_.link_down(s, port, sub, rd::LinkCause::kAdminDown);
+          if (mask & (1u << sub)) world_.links().link_down(s, port, sub, rd::LinkCause::kAdminDown);
       }
       res = rd::pack_results(rd::PortAdminResults{.AdminMask = p.admin});
       break;
@@ -189,7 +189,7 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
         PortModel& p = s.ports[port];
         if (p.breakout == a.Subports) continue;
         for (std::uint32_t sub = 0; sub < p.breakout; ++sub)
-          world_.link_down(s, port, sub, rd::LinkCause::kReconfigured);
+          world_.links().link_down(s, port, sub, rd::LinkCause::kReconfigured);
         p.breakout = a.Subports;
         p.mtu = PortModel{}.mtu;  // new sub-ports start at the default MTU (SetMtu)
         p.training = 0;
@@ -213,7 +213,8 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
         p.fec = static_cast<rd::Fec>(a.Mode);
       else
         p.loopback = static_cast<rd::Loopback>(a.Mode);
-      for (std::uint32_t sub = 0; sub < p.breakout; ++sub) world_.link_down(s, port, sub, rd::LinkCause::kReconfigured);
+      for (std::uint32_t sub = 0; sub < p.breakout; ++sub)
+        world_.links().link_down(s, port, sub, rd::LinkCause::kReconfigured);
       break;
     }
     case rd::Opcode::kTxFir: {

@@ -1,6 +1,6 @@
-// The world: the switches, their shared clock and timers, unit setup and fibers. The firmware
-// is in firmware.cpp, the status region in publisher.cpp, physics and links in
-// physics_links.cpp, CMIS optics in optics.cpp.
+// The world: the switches, their shared clock and timers, unit setup and fibers. Its roles:
+// firmware.cpp (mailbox), optics.cpp (CMIS), links.cpp (physics, links, tick, settling),
+// publisher.cpp (status region, events).
 #include "world.h"
 
 #include <sys/mman.h>
@@ -121,54 +121,13 @@ void World::run_until(std::int64_t end_ns) {
   settle();
 }
 
-// Per-port dirty tracking: the switches changed since the last settle recompute their
-// transmitters; a far switch is recomputed only for lanes whose light changed, re-evaluates
-// its links only for ports whose far end changed, and is republished only if something it
-// shows changed. A command on one switch never costs work on the rest of the fabric.
-void World::settle() {
-  if (dirty_list_.empty()) return;
-  // Changes made while settling (a link going down) are settled by the next call.
-  settle_now_.swap(dirty_list_);
-  dirty_list_.clear();
-  settle_rx_.clear();
-  settle_links_.clear();
-  settle_pub_.clear();
-  rx_hit_.clear();
-  link_hit_.clear();
-  const std::uint64_t stamp = ++settle_stamp_;
-  auto add = [&](std::vector<std::size_t>& list, std::uint64_t SwitchModel::*mark, std::size_t i) {
-    SwitchModel& s = *switches_[i];
-    if (s.*mark == stamp) return;
-    s.*mark = stamp;
-    list.push_back(i);
-  };
-  for (const std::size_t i : settle_now_) {
-    SwitchModel& s = *switches_[i];
-    s.dirty = false;
-    recompute(s);
-    far_views(s);
-    add(settle_rx_, &SwitchModel::rx_stamp, i);
-    add(settle_links_, &SwitchModel::link_stamp, i);
-    add(settle_pub_, &SwitchModel::pub_stamp, i);
-  }
-  settle_now_.clear();
-  for (const std::size_t p : rx_hit_) add(settle_rx_, &SwitchModel::rx_stamp, p);
-  for (const std::size_t i : settle_rx_) {
-    if (!recompute_rx(*switches_[i])) continue;
-    add(settle_links_, &SwitchModel::link_stamp, i);
-    add(settle_pub_, &SwitchModel::pub_stamp, i);
-  }
-  for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
-  for (const std::size_t i : settle_links_)
-    if (evaluate_links(*switches_[i])) add(settle_pub_, &SwitchModel::pub_stamp, i);
-  for (const std::size_t i : settle_pub_) publisher_.publish(*switches_[i]);
-}
+void World::settle() { links_.settle(dirty_list_); }
 
 void World::fire(const Timer& t) {
   SwitchModel& s = *switches_[t.sw];
   switch (t.kind) {
     case TimerKind::tick: {
-      tick(tick_ns_);
+      links_.tick(tick_ns_);
       schedule(now_ns_.load() + tick_ns_, t);
       break;
     }
@@ -238,7 +197,7 @@ void World::fire(const Timer& t) {
       if (p.train_token[t.b] != t.token || !(p.training & (1u << t.b))) break;
       p.training &= ~(1u << t.b);
       rd::LinkCause cause = rd::LinkCause::kNone;
-      if (subport_ok(s, t.a, t.b, cause)) {
+      if (links_.subport_ok(s, t.a, t.b, cause)) {
         p.oper |= 1u << t.b;
         ++p.up_count;
         publisher_.port_event(s, t.a, t.b, rd::EventType::kLinkUp, rd::LinkCause::kNone);
@@ -441,7 +400,7 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   }
   // Start at the thermal steady state of the start conditions, so a switch left alone is
   // quiet from its first tick (no aging: no time has passed).
-  for (int i = 0; i < 8; ++i) (void)thermal(s, 1e6, false);
+  for (int i = 0; i < 8; ++i) (void)links_.thermal(s, 1e6, false);
   switches_.push_back(std::move(sp));
   for (const auto& u : s.units)
     if (u->polled) firmware_.poll(s.index, u->index);

@@ -1,4 +1,5 @@
-// The simulator's model: a world of switches sharing one clock. Private to cposdk_sim.
+// The simulator's model: a world of switches sharing one clock and lock, and the role classes
+// that act on it (firmware.h, optics.h, links.h, publisher.h). Private to cposdk_sim.
 #pragma once
 
 #include <array>
@@ -21,6 +22,7 @@
 #include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
 #include "firmware.h"
+#include "links.h"
 #include "optics.h"
 #include "publisher.h"
 
@@ -342,6 +344,7 @@ class World {
   // The roles (caller holds the mutex).
   Publisher& publisher() { return publisher_; }
   Optics& optics() { return optics_; }
+  Links& links() { return links_; }
   void schedule(std::int64_t at_ns, Timer t);
   // `s` changed: the next settle recomputes it (its dirty_list_ entry) and the next tick does
   // not skip it as quiet.
@@ -367,45 +370,20 @@ class World {
 
  private:
   friend class UnitBar;
-  // The firmware drives the model: timers, settling, link, CMIS and optics operations.
-  friend class Firmware;
   void run_until(std::int64_t end_ns);
   void fire(const Timer& t);
 
-  // Settling, per port: recompute() reports the far switches of lanes whose transmit power
-  // changed (rx_hit_), far_views() those of ports whose configuration changed and
-  // recompute_rx() those of lanes whose receiver state changed (link_hit_). recompute_rx and
-  // evaluate_links return whether anything the status region shows changed.
-  void recompute(SwitchModel& s);
-  void far_views(SwitchModel& s);
-  bool recompute_rx(SwitchModel& s);
-  bool evaluate_links(SwitchModel& s);
-  void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
-  bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
-  void tick(std::int64_t dt_ns);
-  // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
-  // laser ramps: nothing the next pass computes would differ visibly. `aging` false: the
-  // start-up pass that puts a new switch at its thermal steady state.
-  bool thermal(SwitchModel& s, double dt_s, bool aging = true);
-  // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
-  void tx_bias_flags(SwitchModel& s);
-  void count(SwitchModel& s, double dt_s);
-
   ClockMode clock_;
   cpo::Mutex mu_;
-  std::uint64_t tick_count_ = 0;
-  std::vector<std::uint8_t> flag_scratch_;                 // tx_bias_flags: per laser
-  std::vector<std::array<std::uint8_t, 4>> bank_scratch_;  // tx_bias_flags: per OE bank
-  std::vector<std::size_t> ticked_;
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
   Publisher publisher_{*this};     // the status region and event ring of every unit
   Firmware firmware_{*this, mu_};  // the mailbox and doorbells of every unit
   Optics optics_{*this};           // CMIS pages, module, data path and laser state machines
+  Links links_{*this};             // physics, receivers, links, thermal, the tick, settling
   // Switches changed since the last settle (each once), see touch().
-  std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
-  std::uint64_t settle_stamp_ = 0;
+  std::vector<std::size_t> dirty_list_;
   bool tick_scheduled_ = false;
   std::int64_t tick_ns_ = 100'000'000;
   std::thread thread_;

@@ -1,10 +1,12 @@
-// Physics (light -> SNR -> BER -> FEC), links with hysteresis and training, thermal and aging,
-// that the firmware's tick drives (the status region it publishes: publisher.cpp).
+// Physics (light -> SNR -> BER -> FEC), links with hysteresis and training, settling, thermal
+// and aging, and the firmware's tick that drives them (the status region it publishes is in
+// publisher.cpp).
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
 #include "cpo/hal/cmis/pages.h"
+#include "links.h"
 #include "physics.h"
 #include "world.h"
 
@@ -24,7 +26,7 @@ double fir_penalty(const LaneModel& l) {
 }  // namespace
 
 // ---------------------------------------------------------------------------- physics
-void World::recompute(SwitchModel& s) {
+void Links::recompute(SwitchModel& s) {
   // Transmit side: laser -> ELS fiber (per laser, settable) -> split -> modulator -> fiber.
   const double lanes_per_laser =
       static_cast<double>(s.platform.lanes().size()) / static_cast<double>(s.platform.laser_count());
@@ -53,7 +55,7 @@ void World::recompute(SwitchModel& s) {
   }
 }
 
-void World::far_views(SwitchModel& s) {
+void Links::far_views(SwitchModel& s) {
   for (auto& p : s.ports) {
     std::uint32_t gen = 0;
     for (std::uint32_t k = 0; k < p.lanes; ++k)
@@ -69,7 +71,7 @@ void World::far_views(SwitchModel& s) {
   }
 }
 
-bool World::recompute_rx(SwitchModel& s) {
+bool Links::recompute_rx(SwitchModel& s) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
   const std::size_t banks_per_oe = s.oes.front().banks.size();
@@ -77,7 +79,7 @@ bool World::recompute_rx(SwitchModel& s) {
   std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
   bool counting = false, changed = false;
   for (auto& l : s.lanes) {
-    const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
+    const LaneModel& src = world_.sw(l.peer_sw).lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
     const bool dp_on =
@@ -157,12 +159,13 @@ bool World::recompute_rx(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
       BankModel& bank = s.oes[o].banks[b];
       const auto& v = bits[o * banks_per_oe + b];
-      optics_.raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
-      optics_.raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
-      optics_.raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
-      optics_.raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
-      optics_.raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
-      optics_.raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags, kLowWarning);
+      world_.optics().raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
+      world_.optics().raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
+      world_.optics().raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
+      world_.optics().raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
+      world_.optics().raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
+      world_.optics().raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags,
+                                 kLowWarning);
     }
   }
   s.counting = counting;
@@ -170,7 +173,7 @@ bool World::recompute_rx(SwitchModel& s) {
 }
 
 // ---------------------------------------------------------------------------- links
-bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause) {
+bool Links::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause) {
   using L = rd::LinkCause;
   const PortModel& p = s.ports[port];
   const std::uint32_t bit = 1u << sub;
@@ -205,7 +208,7 @@ bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd
     if (!l.sig) return cause = L::kRxLos, false;
     if (!l.cdr || l.ber > limit) return cause = L::kHighBer, false;
     // The far end must hear us too, and its sub-port must be in service.
-    SwitchModel& ps = *switches_[l.peer_sw];
+    SwitchModel& ps = world_.sw(l.peer_sw);
     const LaneModel& q = ps.lanes[l.peer_lane];
     if (!q.sig) return cause = L::kRxLos, false;
     if (!q.cdr || q.ber > limit) return cause = L::kHighBer, false;
@@ -217,7 +220,7 @@ bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd
   return true;
 }
 
-void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause) {
+void Links::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause) {
   PortModel& p = s.ports[port];
   const std::uint32_t bit = 1u << sub;
   if (p.training & bit) {
@@ -228,11 +231,11 @@ void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   p.oper &= ~bit;
   ++p.down_count;
   p.down_cause = cause;
-  publisher_.port_event(s, port, sub, rd::EventType::kLinkDown, cause);
-  touch(s);
+  world_.publisher().port_event(s, port, sub, rd::EventType::kLinkDown, cause);
+  world_.touch(s);
 }
 
-bool World::evaluate_links(SwitchModel& s) {
+bool Links::evaluate_links(SwitchModel& s) {
   bool changed = false;
   for (std::uint32_t port = 0; port < s.ports.size(); ++port) {
     PortModel& p = s.ports[port];
@@ -254,8 +257,8 @@ bool World::evaluate_links(SwitchModel& s) {
         }
       } else if (ok) {
         p.training |= bit;
-        schedule(now_ns_.load() + ns_of(phys::kLinkTrainingSeconds),
-                 Timer{TimerKind::train, s.index, port, sub, 0, ++p.train_token[sub]});
+        world_.schedule(world_.now().count() + ns_of(phys::kLinkTrainingSeconds),
+                        Timer{TimerKind::train, s.index, port, sub, 0, ++p.train_token[sub]});
         changed = true;
       }
     }
@@ -264,6 +267,50 @@ bool World::evaluate_links(SwitchModel& s) {
 }
 
 // ---------------------------------------------------------------------------- tick, thermal
+// ---------------------------------------------------------------------------- settling
+// Per-port dirty tracking: the switches changed since the last settle recompute their
+// transmitters; a far switch is recomputed only for lanes whose light changed, re-evaluates
+// its links only for ports whose far end changed, and is republished only if something it
+// shows changed. A command on one switch never costs work on the rest of the fabric.
+void Links::settle(std::vector<std::size_t>& dirty) {
+  if (dirty.empty()) return;
+  // Changes made while settling (a link going down) are settled by the next call.
+  settle_now_.swap(dirty);
+  dirty.clear();
+  settle_rx_.clear();
+  settle_links_.clear();
+  settle_pub_.clear();
+  rx_hit_.clear();
+  link_hit_.clear();
+  const std::uint64_t stamp = ++settle_stamp_;
+  auto add = [&](std::vector<std::size_t>& list, std::uint64_t SwitchModel::*mark, std::size_t i) {
+    SwitchModel& s = world_.sw(i);
+    if (s.*mark == stamp) return;
+    s.*mark = stamp;
+    list.push_back(i);
+  };
+  for (const std::size_t i : settle_now_) {
+    SwitchModel& s = world_.sw(i);
+    s.dirty = false;
+    recompute(s);
+    far_views(s);
+    add(settle_rx_, &SwitchModel::rx_stamp, i);
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
+  }
+  settle_now_.clear();
+  for (const std::size_t p : rx_hit_) add(settle_rx_, &SwitchModel::rx_stamp, p);
+  for (const std::size_t i : settle_rx_) {
+    if (!recompute_rx(world_.sw(i))) continue;
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
+  }
+  for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
+  for (const std::size_t i : settle_links_)
+    if (evaluate_links(world_.sw(i))) add(settle_pub_, &SwitchModel::pub_stamp, i);
+  for (const std::size_t i : settle_pub_) world_.publisher().publish(world_.sw(i));
+}
+
 namespace {
 // A quiet switch runs its thermal and aging pass once every kQuietTicks firmware ticks, on a
 // tick staggered by its index so a fabric's switches do not all come due at once.
@@ -277,12 +324,12 @@ constexpr double kThermalEpsilonC = 1e-3;
 // full pass (thermal, aging, counters, the whole status region); a steady one refreshes its
 // heartbeat and, if counting, its counters (a few stores per unit), and its monitors once
 // every kQuietTicks ticks.
-void World::tick(std::int64_t dt_ns) {
+void Links::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
   ++tick_count_;
   ticked_.clear();
-  for (auto& sp : switches_) {
-    SwitchModel& s = *sp;
+  for (std::size_t i = 0; i < world_.size(); ++i) {
+    SwitchModel& s = world_.sw(i);
     for (auto& u : s.units)
       if (!u->hung) ++u->heartbeat;
     s.pending_dt_s += dt;
@@ -291,7 +338,7 @@ void World::tick(std::int64_t dt_ns) {
     if (steady && !due) {
       // Only counters (if any move) and the heartbeat.
       if (s.counting) count(s, dt);
-      publisher_.publish_heartbeat(s, s.counting);
+      world_.publisher().publish_heartbeat(s, s.counting);
       continue;
     }
     s.changed = false;
@@ -299,16 +346,16 @@ void World::tick(std::int64_t dt_ns) {
     s.pending_dt_s = 0;
     if (s.counting) count(s, dt);
     if (steady && s.quiet && !s.changed) {
-      publisher_.publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
+      world_.publisher().publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
       continue;
     }
     ticked_.push_back(s.index);
   }
-  settle();
-  for (const std::size_t i : ticked_) publisher_.publish(*switches_[i]);
+  world_.settle();
+  for (const std::size_t i : ticked_) world_.publisher().publish(world_.sw(i));
 }
 
-void World::count(SwitchModel& s, double dt) {
+void Links::count(SwitchModel& s, double dt) {
   const double lane_bps = s.platform.lane_rate().value() * 1e9;
   for (auto& l : s.lanes) {
     if (l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0) {
@@ -370,7 +417,7 @@ double oe_watts(const OeModel& oe) {
   }
 }
 
-bool World::thermal(SwitchModel& s, double dt, bool aging) {
+bool Links::thermal(SwitchModel& s, double dt, bool aging) {
   const double alpha = 1.0 - std::exp(-dt / phys::kThermalTauSeconds);
   bool settled = true;
   for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
@@ -381,24 +428,24 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
     const std::uint32_t flags = threshold_bits(oe.temp_c, phys::kOeWarnC, phys::kOeAlarmC);
     if (flags != oe.temp_flags) {
       oe.temp_flags = flags;
-      publisher_.oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
-                          temp_word(oe.temp_c));
-      optics_.raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), true, o,
-                         0xFF, cmis::field::kTemperatureFlags);
+      world_.publisher().oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
+                                  temp_word(oe.temp_c));
+      world_.optics().raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask),
+                                 true, o, 0xFF, cmis::field::kTemperatureFlags);
     }
     if (!oe.thermal_shutdown && oe.temp_c > phys::kOeShutdownC) {
       oe.thermal_shutdown = true;
-      publisher_.oe_event(s, o, 0xFF, rd::EventType::kThermalShutdown, 0, temp_word(oe.temp_c));
+      world_.publisher().oe_event(s, o, 0xFF, rd::EventType::kThermalShutdown, 0, temp_word(oe.temp_c));
       // The OE's protection turns off every laser that lights it.
       for (const auto& b : s.platform.optical_engines()[o].banks)
         for (auto lane : b.lanes) {
           const LaneModel& l = s.lanes[lane.value()];
-          optics_.laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
+          world_.optics().laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
         }
-      touch(s);
+      world_.touch(s);
     } else if (oe.thermal_shutdown && oe.temp_c < phys::kOeAlarmC - 5.0) {
       oe.thermal_shutdown = false;
-      touch(s);
+      world_.touch(s);
     }
   }
   for (std::uint32_t ei = 0; ei < s.els.size(); ++ei) {
@@ -413,10 +460,10 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
     const std::uint32_t flags = threshold_bits(e.temp_c, phys::kLaserWarnC, phys::kLaserAlarmC);
     if (flags != e.temp_flags) {
       e.temp_flags = flags;
-      publisher_.els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
-                           temp_word(e.temp_c));
-      optics_.raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), false, ei,
-                         0, cmis::field::kTemperatureFlags);
+      world_.publisher().els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
+                                   temp_word(e.temp_c));
+      world_.optics().raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask),
+                                 false, ei, 0, cmis::field::kTemperatureFlags);
     }
     for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
       LaserModel& l = e.lasers[k];
@@ -430,23 +477,23 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
         const double p = phys::acc_power_mw(l.bias_ma, l.temp_c, l.age_h);
         if (std::abs(p - l.power_mw) > 1e-6) {
           l.power_mw = l.target_mw = p;
-          touch(s);
+          world_.touch(s);
         }
       } else if (lit) {
         // APC (and the fiber-check level, and ramps): the bias the output needs.
-        const double out = laser_output_mw(l, now_ns_.load());
+        const double out = laser_output_mw(l, world_.now().count());
         l.bias_ma = out > 0 ? phys::required_bias_ma(out, l.temp_c, l.age_h) : 0.0;
       } else {
         l.bias_ma = 0;
       }
       if (lit && l.temp_c > phys::kLaserShutdownC) {
-        publisher_.els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
-        optics_.laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
+        world_.publisher().els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
+        world_.optics().laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
         continue;
       }
       if (l.state == rd::LaserState::kOn && !l.acc && l.bias_ma > phys::kBiasMaxMa) {
         // The APC loop cannot reach the set-point within the bias limit: end of life.
-        optics_.laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
+        world_.optics().laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
         l.bias_ma = phys::kBiasMaxMa;
         continue;
       }
@@ -460,14 +507,15 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       for (std::uint32_t i = 0; i < 8 && b * 8 + i < e.lasers.size(); ++i)
         if (e.lasers[b * 8 + i].flags & rd::bits::kLaserFlagsBiasHighWarning.mask())
           warn = static_cast<std::uint8_t>(warn | (1u << i));
-      optics_.raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, cmis::field::kElsBiasFlags, kHighWarning);
+      world_.optics().raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, cmis::field::kElsBiasFlags,
+                                 kHighWarning);
     }
   }
   tx_bias_flags(s);
   return settled;
 }
 
-void World::tx_bias_flags(SwitchModel& s) {
+void Links::tx_bias_flags(SwitchModel& s) {
   const double per_laser = lanes_per_laser(s);
   const double ha = phys::lane_bias_ma(phys::kBiasMaxMa, per_laser);
   const double la = phys::lane_bias_ma(phys::kBiasLowAlarmMa, per_laser);
@@ -505,8 +553,8 @@ void World::tx_bias_flags(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
       for (std::uint32_t k = 0; k < 4; ++k)
         if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
-          optics_.raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
-                             cmis::field::kTxBiasFlags, k);
+          world_.optics().raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
+                                     cmis::field::kTxBiasFlags, k);
 }
 
 }  // namespace cpo::sim
