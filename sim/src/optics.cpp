@@ -1,5 +1,5 @@
 // CMIS optics of the simulated switch: OE and ELSFP memory maps, the module, data path and
-// laser state machines, optics faults, CMIS flags and the event ring.
+// laser state machines, optics faults and CMIS flags.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -11,6 +11,7 @@
 #include "cpo/hal/cmis/codes.h"
 #include "cpo/hal/cmis/elsfp.h"
 #include "cpo/hal/cmis/pages.h"
+#include "optics.h"
 #include "physics.h"
 #include "world.h"
 
@@ -21,82 +22,34 @@ constexpr std::int64_t ns_of(double seconds) { return static_cast<std::int64_t>(
 std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
 }  // namespace
 
-// ---------------------------------------------------------------------------- events
-void World::event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_t object, std::uint32_t cause,
-                  std::uint32_t detail) {
-  (void)s;
-  if (u.hung) return;  // the firmware that would write it is not running
-  Window& w = u.win;
-  const std::uint32_t n = u.evt_producer;
-  const std::size_t slot = n % rd::kEventRingEntries;
-  const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventType), static_cast<std::uint32_t>(type));
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventObject), object);
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventCause), cause);
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventDetail), detail);
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeLo), static_cast<std::uint32_t>(t));
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventTimeHi), static_cast<std::uint32_t>(t >> 32));
-  w.store(rd::at(rd::record::kEvent, slot, rd::field::kEventSeq), n);  // last: the entry is complete
-  u.evt_producer = n + 1;
-  w.store(rd::reg::kEvtProducer, u.evt_producer);
-  const std::uint32_t consumer = w.load(rd::reg::kEvtConsumer);
-  if (u.evt_producer - consumer > rd::kEventRingEntries && u.evt_lost != 0xFFFFFFFFu) {
-    ++u.evt_lost;
-    w.store(rd::reg::kEvtLost, u.evt_lost);
-  }
-}
-
-void World::port_event(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::EventType type, rd::LinkCause cause) {
-  UnitModel& u = *s.units[s.ports[port].unit];
-  event(s, u, type, rd::make_object(rd::ObjectKind::kPort, port - u.first_port, sub), static_cast<std::uint32_t>(cause),
-        0);
-}
-
-void World::oe_event(SwitchModel& s, std::uint32_t oe, std::uint32_t sub, rd::EventType type, std::uint32_t cause,
-                     std::uint32_t detail) {
-  UnitModel& u = *s.units[s.oes[oe].unit];
-  event(s, u, type, rd::make_object(rd::ObjectKind::kOe, oe - u.first_oe, sub), cause, detail);
-}
-
-void World::els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bool laser_object, rd::EventType type,
-                      std::uint32_t cause, std::uint32_t detail) {
-  // An ELS may feed two units; each of them reports it.
-  for (auto& up : s.units) {
-    UnitModel& u = *up;
-    if (els < u.first_els || els >= u.first_els + u.els_count) continue;
-    const std::uint32_t obj = laser_object ? rd::make_object(rd::ObjectKind::kLaser, els - u.first_els, laser)
-                                           : rd::make_object(rd::ObjectKind::kEls, els - u.first_els);
-    event(s, u, type, obj, cause, detail);
-  }
-}
-
-void World::raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t idx,
-                       std::uint32_t sub, const cmis::Field& field, unsigned element) {
+// ---------------------------------------------------------------------------- CMIS flags
+void Optics::raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t idx,
+                        std::uint32_t sub, const cmis::Field& field, unsigned element) {
   const auto fresh = static_cast<std::uint8_t>(now_bits & ~f.current);
   f.current = now_bits;
   f.latched = static_cast<std::uint8_t>(f.latched | now_bits);
   if (fresh == 0) return;
   const std::uint32_t detail = (std::uint32_t{field.page} << 16) | (std::uint32_t{field.byte_of(element)} << 8) | fresh;
   if (is_oe)
-    oe_event(s, idx, sub, rd::EventType::kCmisFlag, 0, detail);
+    world_.publisher().oe_event(s, idx, sub, rd::EventType::kCmisFlag, 0, detail);
   else
-    els_event(s, idx, 0, false, rd::EventType::kCmisFlag, 0, detail);
+    world_.publisher().els_event(s, idx, 0, false, rd::EventType::kCmisFlag, 0, detail);
 }
 
 // ---------------------------------------------------------------------------- OE state machines
-void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState st) {
+void Optics::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState st) {
   OeModel& oe = s.oes[oe_index];
   if (oe.state == st) return;
   oe.state = st;
   ++oe.token;
   oe.state_changed.latched |= 1;
-  oe_event(s, oe_index, 0xFF, rd::EventType::kModuleState, static_cast<std::uint32_t>(st), 0);
+  world_.publisher().oe_event(s, oe_index, 0xFF, rd::EventType::kModuleState, static_cast<std::uint32_t>(st), 0);
   if (st == rd::ModuleState::kPwrUp)
-    schedule(now_ns_.load() + ns_of(phys::kModulePwrUpSeconds),
-             Timer{TimerKind::oe_step, s.index, oe_index, 0, 0, oe.token});
+    world_.schedule(world_.now().count() + ns_of(phys::kModulePwrUpSeconds),
+                    Timer{TimerKind::oe_step, s.index, oe_index, 0, 0, oe.token});
   if (st == rd::ModuleState::kPwrDn)
-    schedule(now_ns_.load() + ns_of(phys::kModulePwrDnSeconds),
-             Timer{TimerKind::oe_step, s.index, oe_index, 0, 0, oe.token});
+    world_.schedule(world_.now().count() + ns_of(phys::kModulePwrDnSeconds),
+                    Timer{TimerKind::oe_step, s.index, oe_index, 0, 0, oe.token});
   if (st != rd::ModuleState::kReady) {
     // Leaving ModuleReady takes every data path down with it (CMIS 5.2 6.3.2: module state
     // changes below ModuleReady force DPDeactivated).
@@ -107,16 +60,16 @@ void World::oe_set_state(SwitchModel& s, std::uint32_t oe_index, rd::ModuleState
         ++bank.dp_token[i];
         if (bank.dp[i] != rd::DataPathState::kDeactivated) {
           bank.dp[i] = rd::DataPathState::kDeactivated;
-          oe_event(s, oe_index, b, rd::EventType::kDataPathState,
-                   static_cast<std::uint32_t>(rd::DataPathState::kDeactivated), i);
+          world_.publisher().oe_event(s, oe_index, b, rd::EventType::kDataPathState,
+                                      static_cast<std::uint32_t>(rd::DataPathState::kDeactivated), i);
         }
       }
     }
   }
-  touch(s);
+  world_.touch(s);
 }
 
-void World::oe_control_changed(SwitchModel& s, std::uint32_t oe_index) {
+void Optics::oe_control_changed(SwitchModel& s, std::uint32_t oe_index) {
   OeModel& oe = s.oes[oe_index];
   const bool low_power = cpo::cmis::decode_module_control(oe.control).low_power_request_sw;
   if (!oe.faulted) {
@@ -129,7 +82,7 @@ void World::oe_control_changed(SwitchModel& s, std::uint32_t oe_index) {
   for (std::uint32_t l = 0; l < lanes; ++l) dp_evaluate(s, oe_index, l);
 }
 
-void World::dp_evaluate(SwitchModel& s, std::uint32_t oe_index, std::uint32_t lane_in_oe) {
+void Optics::dp_evaluate(SwitchModel& s, std::uint32_t oe_index, std::uint32_t lane_in_oe) {
   OeModel& oe = s.oes[oe_index];
   const std::uint32_t per_bank = s.platform.lanes_per_bank();
   const std::uint32_t b = lane_in_oe / per_bank, i = lane_in_oe % per_bank;
@@ -147,14 +100,14 @@ void World::dp_evaluate(SwitchModel& s, std::uint32_t oe_index, std::uint32_t la
     bank.init_pending = static_cast<std::uint8_t>(bank.init_pending & ~bit);
   if (st == D::kDeactivated && !deinit && ready) {
     st = D::kInit;
-    schedule(now_ns_.load() + ns_of(phys::kDpInitSeconds),
-             Timer{TimerKind::dp_step, s.index, oe_index, b, i, ++bank.dp_token[i]});
+    world_.schedule(world_.now().count() + ns_of(phys::kDpInitSeconds),
+                    Timer{TimerKind::dp_step, s.index, oe_index, b, i, ++bank.dp_token[i]});
   } else if (st == D::kActivated && (deinit || !ready)) {
     st = D::kTxTurnOff;
-    schedule(now_ns_.load() + ns_of(phys::kDpTxTurnOffSeconds),
-             Timer{TimerKind::dp_step, s.index, oe_index, b, i, ++bank.dp_token[i]});
+    world_.schedule(world_.now().count() + ns_of(phys::kDpTxTurnOffSeconds),
+                    Timer{TimerKind::dp_step, s.index, oe_index, b, i, ++bank.dp_token[i]});
   }
-  touch(s);
+  world_.touch(s);
 }
 
 // ---------------------------------------------------------------------------- lasers, faults
@@ -213,17 +166,17 @@ void init_els_bank(ElsBank& b, std::uint32_t lasers, bool operational) {
   }
 }
 
-void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k, double from_mw, double to_mw) {
+void Optics::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k, double from_mw, double to_mw) {
   LaserModel& l = s.els[els_index].lasers[k];
   ++l.token;
   l.state = rd::LaserState::kRamping;
   l.ramp_from_mw = from_mw;
   l.target_mw = to_mw;
-  l.ramp_start_ns = now_ns_.load();
+  l.ramp_start_ns = world_.now().count();
   const double ms = std::max(to_mw - from_mw, 0.0) / phys::kRampMwPerMs;
-  schedule(now_ns_.load() + static_cast<std::int64_t>(std::ceil(ms * 1e6)),
-           Timer{TimerKind::laser_ramp, s.index, els_index, k, 0, l.token});
-  touch(s);
+  world_.schedule(world_.now().count() + static_cast<std::int64_t>(std::ceil(ms * 1e6)),
+                  Timer{TimerKind::laser_ramp, s.index, els_index, k, 0, l.token});
+  world_.touch(s);
 }
 
 // Page 1Ah ControlMode, LaneEnable, OutputFiberChecked and the page 1Bh
@@ -235,9 +188,9 @@ void World::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
 //   set-point or mode change at the operating level: a decrease takes effect at once, an
 //           increase ramps at the module's bounded rate like any other rise (a lit laser
 //           never jumps up in one step).
-void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
+void Optics::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
-  const std::int64_t now = now_ns_.load();
+  const std::int64_t now = world_.now().count();
   cmis::ElsMonitors setpoints;
   for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
     LaserModel& l = e.lasers[k];
@@ -291,10 +244,10 @@ void World::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
       laser_ramp(s, els_index, k, out, target);
     }
   }
-  touch(s);
+  world_.touch(s);
 }
 
-void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k, rd::LaserFault why) {
+void Optics::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k, rd::LaserFault why) {
   ElsModel& e = s.els[els_index];
   LaserModel& l = e.lasers[k];
   if (why == rd::LaserFault::kApcLoop) l.failed = true;
@@ -305,23 +258,23 @@ void World::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k,
   l.power_mw = 0;
   if (!l.enabled || !e.present) {
     l.fault = why;
-    touch(s);
+    world_.touch(s);
     return;
   }
   l.state = rd::LaserState::kFault;
   l.fault = why;
   if (was_lit || why == rd::LaserFault::kApcLoop)
-    els_event(s, els_index, k, true, rd::EventType::kLaserFault, static_cast<std::uint32_t>(why), 0);
+    world_.publisher().els_event(s, els_index, k, true, rd::EventType::kLaserFault, static_cast<std::uint32_t>(why), 0);
   ElsBank& b = e.banks[k / 8];
   raise_flag(s, b.lane_fault, static_cast<std::uint8_t>(b.lane_fault.current | (1u << (k % 8))), false, els_index, 0,
              cmis::field::kElsLaneFaultFlags);
   // Output power collapsed while enabled: page 1Ah power low alarm.
   raise_flag(s, b.power_low_alarm, static_cast<std::uint8_t>(b.power_low_alarm.current | (1u << (k % 8))), false,
              els_index, 0, cmis::field::kElsPowerFlags, static_cast<unsigned>(cmis::FlagKind::low_alarm));
-  touch(s);
+  world_.touch(s);
 }
 
-void World::els_remove(SwitchModel& s, std::uint32_t els_index) {
+void Optics::els_remove(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
   e.present = false;
   for (auto& l : e.lasers) {
@@ -330,11 +283,11 @@ void World::els_remove(SwitchModel& s, std::uint32_t els_index) {
     l.fault = rd::LaserFault::kRemoved;
     l.power_mw = 0;
   }
-  els_event(s, els_index, 0, false, rd::EventType::kElsRemoved, 0, 0);
-  touch(s);
+  world_.publisher().els_event(s, els_index, 0, false, rd::EventType::kElsRemoved, 0, 0);
+  world_.touch(s);
 }
 
-void World::els_insert(SwitchModel& s, std::uint32_t els_index) {
+void Optics::els_insert(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
   e.present = true;
   ++e.insert_count;
@@ -349,20 +302,20 @@ void World::els_insert(SwitchModel& s, std::uint32_t els_index) {
   }
   for (std::uint32_t b = 0; b < e.banks.size(); ++b)
     init_els_bank(e.banks[b], std::min<std::uint32_t>(8, u32(e.lasers.size()) - 8 * b), false);
-  els_event(s, els_index, 0, false, rd::EventType::kElsInserted, 0, 0);
-  touch(s);
+  world_.publisher().els_event(s, els_index, 0, false, rd::EventType::kElsInserted, 0, 0);
+  world_.touch(s);
 }
 
-void World::oe_fail(SwitchModel& s, std::uint32_t oe_index, bool unresponsive) {
+void Optics::oe_fail(SwitchModel& s, std::uint32_t oe_index, bool unresponsive) {
   OeModel& oe = s.oes[oe_index];
   oe.unresponsive = unresponsive;
   if (oe.faulted) return;
   oe.faulted = true;
   oe_set_state(s, oe_index, rd::ModuleState::kFault);
-  oe_event(s, oe_index, 0xFF, rd::EventType::kOeFault, 0, 0);
+  world_.publisher().oe_event(s, oe_index, 0xFF, rd::EventType::kOeFault, 0, 0);
 }
 
-void World::oe_repair(SwitchModel& s, std::uint32_t oe_index) {
+void Optics::oe_repair(SwitchModel& s, std::uint32_t oe_index) {
   OeModel& oe = s.oes[oe_index];
   oe.faulted = false;
   oe.unresponsive = false;
@@ -521,8 +474,8 @@ hc::ThresholdSet<T> thresholds(double ha, double la, double hw, double lw) {
 }
 }  // namespace
 
-cmis::PageBytes World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t bank, std::uint32_t page,
-                               bool lower) {
+cmis::PageBytes Optics::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint32_t bank, std::uint32_t page,
+                                bool lower) {
   OeModel& oe = s.oes[oe_index];
   cmis::PageBytes p{};
   if (lower) {
@@ -651,8 +604,8 @@ cmis::PageBytes World::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uint
   return p;
 }
 
-cmis::PageBytes World::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_t bank, std::uint32_t page,
-                                bool lower) {
+cmis::PageBytes Optics::els_page(SwitchModel& s, std::uint32_t els_index, std::uint32_t bank, std::uint32_t page,
+                                 bool lower) {
   ElsModel& e = s.els[els_index];
   cmis::PageBytes p{};
   if (lower) {
@@ -738,7 +691,7 @@ cmis::PageBytes World::els_page(SwitchModel& s, std::uint32_t els_index, std::ui
         m.bias_setpoint[i] = Milliamps(l.bias_setpoint_ma);
         m.power_setpoint[i] = Milliwatts(l.setpoint_mw);
         m.bias[i] = Milliamps(l.bias_ma);
-        m.power[i] = Milliwatts(std::min(laser_output_mw(l, now_ns_.load()), 655.35));
+        m.power[i] = Milliwatts(std::min(laser_output_mw(l, world_.now().count()), 655.35));
         m.voltage[i] = Volts(l.state == rd::LaserState::kOn ? 1.65 : 0.0);
       }
       // ICC is a module monitor: every bank reports the whole module's supply current.
@@ -758,7 +711,7 @@ bool els_page_supported(std::uint32_t page) {
 }
 }  // namespace
 
-rd::Completion World::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
+rd::Completion Optics::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
   const auto a = rd::unpack_args<rd::CmisReadArgs>(u.args);
   const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
   if (a.Target == static_cast<std::uint32_t>(rd::CmisTarget::kOe)) {
@@ -796,7 +749,7 @@ rd::Completion World::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad
   return rd::Completion::kOk;
 }
 
-rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
+rd::Completion Optics::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
   const auto a = rd::unpack_args<rd::CmisWriteArgs>(u.args);
   const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
   const std::uint32_t page = a.Page, off = a.Offset, len = a.Length;
@@ -833,7 +786,7 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
       const std::uint32_t per_bank = s.platform.lanes_per_bank();
       for (std::uint32_t i = 0; i < per_bank; ++i) dp_evaluate(s, idx, a.Bank * per_bank + i);
     }
-    touch(s);
+    world_.touch(s);
     return rd::Completion::kOk;
   }
   ElsModel& e = s.els[idx];
@@ -861,7 +814,7 @@ rd::Completion World::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& ba
     (void)hc::set(b.p1a_rw, hc::field::kElsControlMode, mode);
   }
   laser_controls_changed(s, idx);
-  touch(s);
+  world_.touch(s);
   return rd::Completion::kOk;
 }
 

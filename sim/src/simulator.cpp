@@ -79,7 +79,7 @@ Status Backdoor::fail_laser(const LaserRef& laser) {
   CPO_SIM_LOCK;
   auto info = s.platform.laser(laser);
   if (!info.ok()) return info.status();
-  world_->laser_fail(s, laser.els.value(), laser.index, refdev::LaserFault::kApcLoop);
+  world_->optics().laser_fail(s, laser.els.value(), laser.index, refdev::LaserFault::kApcLoop);
   world_->settle();
   return ok_status();
 }
@@ -123,7 +123,7 @@ Status Backdoor::remove_els(ElsId els) {
   CPO_SIM_LOCK;
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   if (!s.els[els.value()].present) return Status(Code::failed_precondition, to_string(els) + " is already removed");
-  world_->els_remove(s, els.value());
+  world_->optics().els_remove(s, els.value());
   world_->settle();
   return ok_status();
 }
@@ -132,7 +132,7 @@ Status Backdoor::insert_els(ElsId els) {
   CPO_SIM_LOCK;
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   if (s.els[els.value()].present) return Status(Code::failed_precondition, to_string(els) + " is already inserted");
-  world_->els_insert(s, els.value());
+  world_->optics().els_insert(s, els.value());
   world_->settle();
   return ok_status();
 }
@@ -161,7 +161,7 @@ Status Backdoor::cut_fiber(PortId port, int lane_in_port) {
 Status Backdoor::fail_oe(OeId oe, bool unresponsive) {
   CPO_SIM_LOCK;
   if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
-  world_->oe_fail(s, oe.value(), unresponsive);
+  world_->optics().oe_fail(s, oe.value(), unresponsive);
   world_->settle();
   return ok_status();
 }
@@ -169,7 +169,7 @@ Status Backdoor::fail_oe(OeId oe, bool unresponsive) {
 Status Backdoor::repair_oe(OeId oe) {
   CPO_SIM_LOCK;
   if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
-  world_->oe_repair(s, oe.value());
+  world_->optics().oe_repair(s, oe.value());
   world_->settle();
   return ok_status();
 }

@@ -1,314 +1,24 @@
-// The simulator's model: a world of switches sharing one clock. Private to cposdk_sim.
+// The simulator's model: a world of switches sharing one clock and lock, and the role classes
+// that act on it (firmware.h, optics.h, links.h, publisher.h). Private to cposdk_sim.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <random>
 #include <thread>
 #include <vector>
 
-#include "cpo/hal/backend/bar.h"
-#include "cpo/hal/backend/refdev/refdev.h"
-#include "cpo/hal/cmis/fields.h"
 #include "cpo/hal/mutex.h"
-#include "cpo/hal/platform.h"
 #include "cpo/sim/simulator.h"
+#include "firmware.h"
+#include "links.h"
+#include "models.h"
+#include "optics.h"
+#include "publisher.h"
 
 namespace cpo::sim {
-
-namespace rd = cpo::refdev;
-
-// One unit's register window: 32-bit words accessed atomically (std::atomic_ref), so a
-// driver thread or another process mapping the same memory never races with the firmware.
-class Window {
- public:
-  void attach(std::uint32_t* words) noexcept { words_ = words; }
-  [[nodiscard]] std::uint32_t load(std::size_t offset) const noexcept {
-    return std::atomic_ref<std::uint32_t>(words_[offset / 4]).load(std::memory_order_acquire);
-  }
-  // Every store is a release: a reader that acquires a status word also sees the odd
-  // Generation written before it, which is what the seqlock needs, without a standalone
-  // fence (ThreadSanitizer does not model fences). On x86 a release store is a plain mov.
-  void store(std::size_t offset, std::uint32_t v) noexcept {
-    std::atomic_ref<std::uint32_t>(words_[offset / 4]).store(v, std::memory_order_release);
-  }
-  void store64(std::size_t lo_offset, std::uint64_t v) noexcept {
-    store(lo_offset, static_cast<std::uint32_t>(v));
-    store(lo_offset + 4, static_cast<std::uint32_t>(v >> 32));
-  }
-  void clear(std::size_t offset, std::size_t bytes) noexcept {
-    for (std::size_t o = offset; o < offset + bytes; o += 4) store(o, 0);
-  }
-
- private:
-  std::uint32_t* words_ = nullptr;
-};
-
-// The register windows of a switch's units in one anonymous mapping of zero pages: only the
-// pages the firmware writes become resident (a cpo144 unit fills about a fifth of the
-// window's record capacity), and one mapping per switch keeps a large fabric far below the
-// kernel's limit on mappings per process (vm.max_map_count, 65,530 by default).
-class WindowMemory {
- public:
-  WindowMemory() = default;
-  ~WindowMemory();
-  WindowMemory(const WindowMemory&) = delete;
-  WindowMemory& operator=(const WindowMemory&) = delete;
-  [[nodiscard]] bool map(std::size_t units) noexcept;
-  [[nodiscard]] std::uint32_t* window(std::size_t unit) const noexcept {
-    return static_cast<std::uint32_t*>(base_) + unit * (rd::kWindowBytes / 4);
-  }
-
- private:
-  void* base_ = nullptr;
-  std::size_t bytes_ = 0;
-};
-
-class World;
-struct SwitchModel;
-
-class UnitBar final : public Bar {
- public:
-  UnitBar(World* world, SwitchModel* sw, std::size_t unit) : world_(world), sw_(sw), unit_(unit) {}
-  [[nodiscard]] std::size_t size() const noexcept override { return rd::kWindowBytes; }
-  [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override;
-  void write32(std::size_t offset, std::uint32_t value) noexcept override;
-  [[nodiscard]] std::chrono::nanoseconds now() const noexcept override;
-  void wait(std::chrono::nanoseconds duration) noexcept override;
-  [[nodiscard]] DmaRegion dma_region() const noexcept override;  // status_snapshot.cpp
-
- private:
-  World* world_;
-  SwitchModel* sw_;
-  std::size_t unit_;
-};
-
-struct UnitModel {
-  std::size_t index = 0;
-  Window win;
-  std::unique_ptr<UnitBar> bar;
-  std::uint32_t first_port = 0, port_count = 0, first_lane = 0, lane_count = 0;
-  std::uint32_t first_oe = 0, oe_count = 0, first_els = 0, els_count = 0;
-  // mailbox
-  // Set by the Bar thread that writes the doorbell (or HardReset) and queues the unit for
-  // the firmware; cleared by the firmware when it takes the unit off the queue.
-  std::atomic<bool> rung{false};
-  // The window is caller memory another process may write directly (cpo-simd's memfds):
-  // the firmware polls its doorbell instead of waiting to be rung through the Bar.
-  bool polled = false;
-  std::uint32_t last_doorbell = 0;
-  bool busy = false;
-  std::uint32_t tag = 0, opcode = 0;
-  std::array<std::uint32_t, 8> args{};
-  cmis::PageBytes data{};
-  rd::Completion early = rd::Completion::kOk;  // validation result decided at the doorbell
-  std::uint32_t early_result0 = 0;
-  std::uint64_t cmd_token = 0;
-  bool resetting = false;
-  bool reset_from_mailbox = false;
-  // faults and counters touched by Bar threads
-  std::atomic<bool> removed{false};
-  std::atomic<std::uint32_t> pcie_error_reads{0};
-  std::atomic<std::uint64_t> writes{0};
-  bool hung = false;
-  // firmware counters
-  std::uint32_t heartbeat = 0, generation = 0, evt_producer = 0, evt_lost = 0;
-  // host memory for StatusSnapshot, allocated on the driver's first dma_region() call so
-  // that large fabrics without a driver cost nothing (status_snapshot.cpp)
-  mutable std::once_flag dma_once;
-  mutable std::unique_ptr<std::uint32_t[]> dma;
-};
-
-struct LaserModel {
-  bool enabled = false;        // page 1Ah LaneEnable
-  bool fiber_checked = false;  // page 1Ah OutputFiberChecked: may leave the fiber-check power
-  bool acc = false;            // page 1Ah ControlMode clear: ACC (bias set-point)
-  rd::LaserState state = rd::LaserState::kOff;
-  rd::LaserFault fault = rd::LaserFault::kNone;
-  bool failed = false;           // injected APC loop failure
-  bool thermal_latched = false;  // turned off by over-temperature until re-enabled
-  double setpoint_mw = 0;        // from page 1Bh
-  double bias_setpoint_ma = 0;
-  double power_mw = 0;  // steady output while On (laser_output_mw gives the output at any time)
-  double bias_ma = 0;
-  double temp_c = 0;
-  double age_h = 0;
-  // Ramping: from ramp_from_mw at ramp_start_ns toward target_mw at phys::kRampMwPerMs.
-  double ramp_from_mw = 0, target_mw = 0;
-  std::int64_t ramp_start_ns = 0;
-  std::uint64_t token = 0;
-  std::uint32_t flags = 0;  // refdev LaserFlags bits (current)
-};
-
-// What a laser heads for once lit: the fiber-check power until its output fiber is checked,
-// then its power set-point (APC) or what its bias set-point gives through the L-I curve (ACC).
-[[nodiscard]] double laser_target_mw(const LaserModel& l) noexcept;
-// Its optical output at `now_ns` (ramps included); 0 unless On or Ramping.
-[[nodiscard]] double laser_output_mw(const LaserModel& l, std::int64_t now_ns) noexcept;
-
-struct FlagLatch {
-  std::uint8_t current = 0;
-  std::uint8_t latched = 0;
-};
-
-struct ElsBank {                                                  // one CMIS bank of up to 8 lasers
-  cmis::PageBytes p1a_rw{};                                       // writable bytes of page 1Ah
-  cmis::PageBytes p1b_rw{};                                       // writable bytes of page 1Bh
-  FlagLatch lane_fault;                                           // 1Ah 166
-  FlagLatch bias_high_alarm, bias_high_warning, power_low_alarm;  // 1Ah 186, 188, 191
-};
-
-struct ElsModel {
-  bool present = true;
-  std::vector<LaserModel> lasers;
-  std::vector<ElsBank> banks;
-  // Loss of the fiber from each laser to its OE (jumper and connectors), dB, and the power
-  // fraction it lets through; a property of the path, so it survives a module swap.
-  std::vector<double> fiber_loss_db, fiber_gain;
-  void set_fiber_loss(std::uint32_t laser, double db);
-  double temp_c = 0, extra_rise = 0;
-  std::uint32_t insert_count = 0;
-  std::uint32_t temp_flags = 0;
-  std::uint8_t control = 0;  // lower ModuleGlobalControls
-  FlagLatch temp;            // lower TempMonFlags
-};
-
-struct SwitchModel;
-struct LaneModel;
-// An OE's ModuleGlobalControls at power-on: LowPwrRequestSW set on a cold start.
-[[nodiscard]] std::uint8_t oe_power_on_control(StartState start) noexcept;
-// Lanes of an OE that one ELS laser lights (cpo144: a laser per 4-lane port).
-[[nodiscard]] double lanes_per_laser(const SwitchModel& s) noexcept;
-// A lane's Tx bias (page 11h), mA: its share of its laser's bias, 0 with the ELS removed.
-[[nodiscard]] double lane_bias(const SwitchModel& s, const LaneModel& l, double per_laser) noexcept;
-
-// Module supply current (page 1Bh ICC and the status region's SupplyCurrent), mA.
-[[nodiscard]] double els_icc_ma(const ElsModel& e) noexcept;
-// A bank's host-written bytes in their power-on state (set-points, APC); `operational`: its
-// lasers enabled and their output fibers checked.
-void init_els_bank(ElsBank& bank, std::uint32_t lasers, bool operational);
-
-struct BankModel {
-  cmis::PageBytes p10{};  // page 10h control bytes
-  std::array<rd::DataPathState, 8> dp{};
-  std::array<std::uint64_t, 8> dp_token{};
-  std::uint8_t init_pending = 0;
-  std::uint8_t config_ok = 0;  // lanes whose DPInit completed since the module became ready (11h ConfigSuccess)
-  FlagLatch dp_changed, tx_fault, tx_los, rx_los, rx_lol;
-  FlagLatch rx_power_low_alarm, rx_power_low_warning;  // page 11h RxPowerFlags LA, LW
-  FlagLatch tx_power_low_alarm;                        // page 11h TxPowerFlags LA
-  std::array<FlagLatch, 4> tx_bias;                    // page 11h TxBiasFlags: HA, LA, HW, LW
-};
-
-struct OeModel {
-  rd::ModuleState state = rd::ModuleState::kLowPwr;
-  bool faulted = false, unresponsive = false, thermal_shutdown = false;
-  bool no_light = false;  // a lane of it gets no laser light from its ELS (OeFaults.NoLight)
-  double temp_c = 0, extra_rise = 0;
-  std::uint64_t token = 0;
-  std::uint8_t control = 0;  // lower ModuleGlobalControls
-  std::uint32_t temp_flags = 0;
-  FlagLatch state_changed, temp;
-  std::vector<BankModel> banks;
-  std::uint32_t unit = 0;
-  std::uint32_t ports_served = 0;
-};
-
-struct LaneModel {
-  // configuration
-  std::int32_t fir_pre = rd::kTxFirPreDefault, fir_main = rd::kTxFirMainDefault, fir_post = rd::kTxFirPostDefault;
-  rd::PrbsPattern pattern = rd::PrbsPattern::kOff;
-  bool gen = false, chk = false;
-  double degrade_db = 0;
-  double fiber_loss_db = 0;                // fiber leaving this lane's transmitter
-  double fiber_loss_settled_db = 0;        // its value at the last settle (far receivers saw it)
-  double fiber_gain_out = 0;               // power fraction that fiber lets through, at the last settle
-  std::size_t peer_sw = 0, peer_lane = 0;  // where this lane's light goes (and comes from)
-  double static_penalty_db = 0;            // per-lane manufacturing spread (seeded)
-  // topology cache
-  std::uint32_t port = 0, index_in_port = 0, oe = 0, bank = 0, index_in_bank = 0, els = 0, laser = 0;
-  // physics (recomputed when the model changes)
-  double laser_in_mw = 0;  // steady laser light reaching the OE for this lane, before the split
-  double tx_mw = 0, rx_dbm = -100, rx_mw = 0, snr = 0, ber = 0.5;
-  bool sig = false, cdr = false, prbs_lock = false;
-  double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
-  // The receiver chain's inputs at its last evaluation (far transmitter power, fiber loss,
-  // SNR penalty, near-end loopback) and what they gave: a lane whose inputs did not change
-  // skips the transcendental math (incremental physics). NaN: never evaluated.
-  double memo_tx_mw = std::numeric_limits<double>::quiet_NaN(), memo_loss_db = 0, memo_penalty_db = 0;
-  bool memo_near = false;
-  double penalty_db_cached = std::numeric_limits<double>::quiet_NaN(), penalty_gain = 1;  // 10^(-dB/10)
-  double memo_fec_corr = 0, memo_fec_uncorr = 0;                                          // fractions of codewords
-  // counters
-  double corr_acc = 0, uncorr_acc = 0, prbs_err_acc = 0, prbs_bits_acc = 0;
-  std::uint64_t corr = 0, uncorr = 0, prbs_err = 0, prbs_bits = 0;
-};
-
-struct PortModel {
-  std::uint32_t admin = 0, oper = 0, breakout = 1;
-  rd::Fec fec = rd::Fec::kRs544;
-  rd::Loopback loopback = rd::Loopback::kNone;
-  rd::LinkCause down_cause = rd::LinkCause::kNone;
-  std::uint32_t down_count = 0, up_count = 0;
-  std::array<std::uint64_t, 8> train_token{};
-  std::uint32_t training = 0;  // bit s: sub-port s training
-  std::uint32_t unit = 0, first_lane = 0, lanes = 0;
-  // MTU per sub-port (SetMtu, port_mtu.cpp). 68 is the IPv4 minimum (RFC 791), 9216 the
-  // largest MTU Spectrum-class switch ASICs accept (NVIDIA Cumulus Linux, "MTU": up to 9216),
-  // 9100 the default port MTU SONiC configures (sonic-buildimage port_config.ini).
-  static constexpr std::uint32_t kMtuMin = 68, kMtuMax = 9216, kMtuDefault = 9100;
-  std::array<std::uint32_t, 8> mtu{kMtuDefault, kMtuDefault, kMtuDefault, kMtuDefault,
-                                   kMtuDefault, kMtuDefault, kMtuDefault, kMtuDefault};
-  // What the far end's link evaluation reads of this port (admin, FEC, breakout, PRBS
-  // generators) at the last settle: when it changes, the far end's links are re-evaluated.
-  std::uint32_t far_view = 0;
-};
-
-struct SwitchModel {
-  World* world = nullptr;
-  std::size_t index = 0;
-  SimOptions options;
-  Platform platform;
-  WindowMemory window_memory;  // the units' windows unless the caller provides them
-  std::vector<std::unique_ptr<UnitModel>> units;
-  std::vector<OeModel> oes;
-  std::vector<ElsModel> els;
-  std::vector<PortModel> ports;
-  std::vector<LaneModel> lanes;
-  std::uint32_t lanes_per_port = 4, lasers_per_els = 8, breakout_caps = 0, default_breakout = 1;
-  double coolant_c = 30.0;
-  std::mt19937_64 rng;
-  // Settling: `dirty` when the model changed since the last settle; `peers` are the switches
-  // its fibers reach (their receivers see its transmitters).
-  bool dirty = false;
-  std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
-  std::vector<std::size_t> peers;
-  // The firmware tick's view (see World::tick): `changed` since the last tick (touch()),
-  // `quiet` when the last thermal pass found every temperature at its target and no ramp,
-  // `counting` when some FEC or PRBS counter moves (recompute_rx). A quiet switch that has
-  // not changed refreshes only its heartbeat and, if counting, its counters; its thermal and
-  // aging run once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
-  bool changed = true, quiet = false, counting = false;
-  double pending_dt_s = 0;
-  bool tx_bias_flagged = false;  // some page 11h Tx bias flag condition held at the last thermal pass
-  explicit SwitchModel(Platform p) : platform(std::move(p)) {}
-};
-
-// Timed work, ordered by time then by insertion (deterministic).
-enum class TimerKind { command, reset, oe_step, dp_step, laser_ramp, train, tick };
-struct Timer {
-  TimerKind kind;
-  std::size_t sw;
-  std::uint32_t a, b, c;
-  std::uint64_t token;
-};
 
 class World {
  public:
@@ -329,13 +39,23 @@ class World {
   cpo::Mutex& mutex() { return mu_; }
   void start_clock_thread();
 
+  // The roles (caller holds the mutex).
+  Publisher& publisher() { return publisher_; }
+  Optics& optics() { return optics_; }
+  Links& links() { return links_; }
+  void schedule(std::int64_t at_ns, Timer t);
+  // `s` changed: the next settle recomputes it (its dirty_list_ entry) and the next tick does
+  // not skip it as quiet.
+  void touch(SwitchModel& s) {
+    s.changed = true;
+    if (s.dirty) return;
+    s.dirty = true;
+    dirty_list_.push_back(s.index);
+  }
+
   // Fibers a <-> b. `settle_now` false leaves the settle to the caller (a topology document
   // settles once after its last fiber).
   Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now = true);
-
-  // A Bar thread wrote a doorbell or HardReset of `u`: queue the unit for the firmware. Takes
-  // only the doorbell queue's lock, never the model's.
-  void ring(SwitchModel& s, UnitModel& u) noexcept;
 
   // Back-door helpers (caller holds the mutex).
   void mark_dirty() {
@@ -345,99 +65,23 @@ class World {
   // Recomputes physics and links of the switches changed since the last settle and of the
   // switches their fibers reach, and publishes them.
   void settle();
-  void els_remove(SwitchModel& s, std::uint32_t els);
-  void els_insert(SwitchModel& s, std::uint32_t els);
-  void laser_fail(SwitchModel& s, std::uint32_t els, std::uint32_t laser, rd::LaserFault why);
-  void oe_fail(SwitchModel& s, std::uint32_t oe, bool unresponsive);
-  void oe_repair(SwitchModel& s, std::uint32_t oe);
-  void hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox);
 
  private:
   friend class UnitBar;
   void run_until(std::int64_t end_ns);
-  void schedule(std::int64_t at_ns, Timer t);
   void fire(const Timer& t);
-  void scan_doorbells();
-  void service_doorbell(SwitchModel& s, UnitModel& u);
-  void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
-  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
-  rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  void execute(SwitchModel& s, UnitModel& u);
-  rd::Completion cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
-  std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);          // port_mtu.cpp
-  std::array<std::uint32_t, 4> status_snapshot(SwitchModel& s, UnitModel& u);  // status_snapshot.cpp
-  cmis::PageBytes oe_page(SwitchModel& s, std::uint32_t oe, std::uint32_t bank, std::uint32_t page, bool lower);
-  cmis::PageBytes els_page(SwitchModel& s, std::uint32_t els, std::uint32_t bank, std::uint32_t page, bool lower);
-  void oe_control_changed(SwitchModel& s, std::uint32_t oe);
-  void oe_set_state(SwitchModel& s, std::uint32_t oe, rd::ModuleState st);
-  void dp_evaluate(SwitchModel& s, std::uint32_t oe, std::uint32_t lane_in_oe);
-  void laser_controls_changed(SwitchModel& s, std::uint32_t els);
-  void laser_ramp(SwitchModel& s, std::uint32_t els, std::uint32_t laser, double from_mw, double to_mw);
-  void reset_unit_state(SwitchModel& s, UnitModel& u);
-
-  // Settling, per port: recompute() reports the far switches of lanes whose transmit power
-  // changed (rx_hit_), far_views() those of ports whose configuration changed and
-  // recompute_rx() those of lanes whose receiver state changed (link_hit_). recompute_rx and
-  // evaluate_links return whether anything the status region shows changed.
-  void recompute(SwitchModel& s);
-  void far_views(SwitchModel& s);
-  bool recompute_rx(SwitchModel& s);
-  static double oe_watts(const OeModel& oe);
-  bool evaluate_links(SwitchModel& s);
-  void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
-  bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
-  void tick(std::int64_t dt_ns);
-  // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
-  // laser ramps: nothing the next pass computes would differ visibly. `aging` false: the
-  // start-up pass that puts a new switch at its thermal steady state.
-  bool thermal(SwitchModel& s, double dt_s, bool aging = true);
-  // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
-  void tx_bias_flags(SwitchModel& s);
-  void count(SwitchModel& s, double dt_s);
-  void publish(SwitchModel& s);
-  void publish_heartbeat(SwitchModel& s, bool counters);
-  void publish_monitors(SwitchModel& s);  // modules and lasers, not ports and lanes
-  void write_counters(SwitchModel& s, UnitModel& u);
-  void publish_unit(SwitchModel& s, UnitModel& u, bool links);
-
-  // events
-  void event(SwitchModel& s, UnitModel& u, rd::EventType type, std::uint32_t object, std::uint32_t cause,
-             std::uint32_t detail);
-  void port_event(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::EventType type, rd::LinkCause cause);
-  void oe_event(SwitchModel& s, std::uint32_t oe, std::uint32_t sub, rd::EventType type, std::uint32_t cause,
-                std::uint32_t detail);
-  void els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bool laser_object, rd::EventType type,
-                 std::uint32_t cause, std::uint32_t detail);
-  // Latches `now_bits` into `f` and reports the newly raised bits as a CmisFlag event naming
-  // element `element` of `field` (its page and byte).
-  void raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, bool is_oe, std::uint32_t obj_index,
-                  std::uint32_t sub, const cmis::Field& field, unsigned element = 0);
 
   ClockMode clock_;
   cpo::Mutex mu_;
-  // Units rung through their Bars since the firmware last looked, in ring order. Lock order:
-  // bell_mu_ is taken with or without mu_ held, never the other way round.
-  cpo::Mutex bell_mu_ CPO_ACQUIRED_AFTER(mu_);
-  std::vector<std::pair<std::size_t, std::size_t>> rung_ CPO_GUARDED_BY(bell_mu_);
-  std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
-  std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
-  std::uint64_t tick_count_ = 0;
-  std::vector<std::uint8_t> flag_scratch_;                 // tx_bias_flags: per laser
-  std::vector<std::array<std::uint8_t, 4>> bank_scratch_;  // tx_bias_flags: per OE bank
-  std::vector<std::size_t> ticked_;
   std::atomic<std::int64_t> now_ns_{0};
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
+  Publisher publisher_{*this};     // the status region and event ring of every unit
+  Firmware firmware_{*this, mu_};  // the mailbox and doorbells of every unit
+  Optics optics_{*this};           // CMIS pages, module, data path and laser state machines
+  Links links_{*this};             // physics, receivers, links, thermal, the tick, settling
   // Switches changed since the last settle (each once), see touch().
-  std::vector<std::size_t> dirty_list_, settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
-  std::uint64_t settle_stamp_ = 0;
-  void touch(SwitchModel& s) {
-    s.changed = true;
-    if (s.dirty) return;
-    s.dirty = true;
-    dirty_list_.push_back(s.index);
-  }
+  std::vector<std::size_t> dirty_list_;
   bool tick_scheduled_ = false;
   std::int64_t tick_ns_ = 100'000'000;
   std::thread thread_;

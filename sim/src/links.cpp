@@ -1,10 +1,12 @@
-// Physics (light -> SNR -> BER -> FEC), links with hysteresis and training, thermal and aging,
-// and the status region the firmware publishes under its seqlock.
+// Physics (light -> SNR -> BER -> FEC), links with hysteresis and training, settling, thermal
+// and aging, and the firmware's tick that drives them (the status region it publishes is in
+// publisher.cpp).
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
 #include "cpo/hal/cmis/pages.h"
+#include "links.h"
 #include "physics.h"
 #include "world.h"
 
@@ -16,20 +18,6 @@ std::uint32_t s32(std::int32_t v) { return static_cast<std::uint32_t>(v); }
 constexpr unsigned kLowAlarm = static_cast<unsigned>(cmis::FlagKind::low_alarm);
 constexpr unsigned kHighWarning = static_cast<unsigned>(cmis::FlagKind::high_warning);
 constexpr unsigned kLowWarning = static_cast<unsigned>(cmis::FlagKind::low_warning);
-// Event detail temperature: signed 1/256 degC (the CMIS temperature encoding), saturated.
-std::uint32_t temp_word(double c) {
-  const double raw = std::clamp(std::round(c * 256.0), -32768.0, 32767.0);
-  return s32(static_cast<std::int32_t>(raw));
-}
-std::uint32_t uw10(double mw) {  // 0.1 uW in 32 bits, rounded to nearest (no libm call: every lane, every refresh)
-  const double v = mw * 1e4 + 0.5;
-  return !(v >= 1.0) ? 0u : v >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v);
-}
-// Hundredths, rounded half away from zero (std::lround without the libm call).
-std::int32_t centi(double v) {
-  const double x = v * 100.0;
-  return static_cast<std::int32_t>(x < 0 ? x - 0.5 : x + 0.5);
-}
 double fir_penalty(const LaneModel& l) {
   return phys::kFirPenaltyDbPerStep *
          (std::abs(l.fir_pre - phys::kFirOptimumPre) + std::abs(l.fir_main - phys::kFirOptimumMain) +
@@ -38,7 +26,7 @@ double fir_penalty(const LaneModel& l) {
 }  // namespace
 
 // ---------------------------------------------------------------------------- physics
-void World::recompute(SwitchModel& s) {
+void Links::recompute(SwitchModel& s) {
   // Transmit side: laser -> ELS fiber (per laser, settable) -> split -> modulator -> fiber.
   const double lanes_per_laser =
       static_cast<double>(s.platform.lanes().size()) / static_cast<double>(s.platform.laser_count());
@@ -67,7 +55,7 @@ void World::recompute(SwitchModel& s) {
   }
 }
 
-void World::far_views(SwitchModel& s) {
+void Links::far_views(SwitchModel& s) {
   for (auto& p : s.ports) {
     std::uint32_t gen = 0;
     for (std::uint32_t k = 0; k < p.lanes; ++k)
@@ -83,7 +71,7 @@ void World::far_views(SwitchModel& s) {
   }
 }
 
-bool World::recompute_rx(SwitchModel& s) {
+bool Links::recompute_rx(SwitchModel& s) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
   const std::size_t banks_per_oe = s.oes.front().banks.size();
@@ -91,7 +79,7 @@ bool World::recompute_rx(SwitchModel& s) {
   std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
   bool counting = false, changed = false;
   for (auto& l : s.lanes) {
-    const LaneModel& src = switches_[l.peer_sw]->lanes[l.peer_lane];
+    const LaneModel& src = world_.sw(l.peer_sw).lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
     const bool dp_on =
@@ -171,12 +159,13 @@ bool World::recompute_rx(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
       BankModel& bank = s.oes[o].banks[b];
       const auto& v = bits[o * banks_per_oe + b];
-      raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
-      raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
-      raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
-      raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
-      raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
-      raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags, kLowWarning);
+      world_.optics().raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
+      world_.optics().raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
+      world_.optics().raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
+      world_.optics().raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
+      world_.optics().raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
+      world_.optics().raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags,
+                                 kLowWarning);
     }
   }
   s.counting = counting;
@@ -184,7 +173,7 @@ bool World::recompute_rx(SwitchModel& s) {
 }
 
 // ---------------------------------------------------------------------------- links
-bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause) {
+bool Links::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause) {
   using L = rd::LinkCause;
   const PortModel& p = s.ports[port];
   const std::uint32_t bit = 1u << sub;
@@ -219,7 +208,7 @@ bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd
     if (!l.sig) return cause = L::kRxLos, false;
     if (!l.cdr || l.ber > limit) return cause = L::kHighBer, false;
     // The far end must hear us too, and its sub-port must be in service.
-    SwitchModel& ps = *switches_[l.peer_sw];
+    SwitchModel& ps = world_.sw(l.peer_sw);
     const LaneModel& q = ps.lanes[l.peer_lane];
     if (!q.sig) return cause = L::kRxLos, false;
     if (!q.cdr || q.ber > limit) return cause = L::kHighBer, false;
@@ -231,7 +220,7 @@ bool World::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd
   return true;
 }
 
-void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause) {
+void Links::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause) {
   PortModel& p = s.ports[port];
   const std::uint32_t bit = 1u << sub;
   if (p.training & bit) {
@@ -242,11 +231,11 @@ void World::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   p.oper &= ~bit;
   ++p.down_count;
   p.down_cause = cause;
-  port_event(s, port, sub, rd::EventType::kLinkDown, cause);
-  touch(s);
+  world_.publisher().port_event(s, port, sub, rd::EventType::kLinkDown, cause);
+  world_.touch(s);
 }
 
-bool World::evaluate_links(SwitchModel& s) {
+bool Links::evaluate_links(SwitchModel& s) {
   bool changed = false;
   for (std::uint32_t port = 0; port < s.ports.size(); ++port) {
     PortModel& p = s.ports[port];
@@ -268,8 +257,8 @@ bool World::evaluate_links(SwitchModel& s) {
         }
       } else if (ok) {
         p.training |= bit;
-        schedule(now_ns_.load() + ns_of(phys::kLinkTrainingSeconds),
-                 Timer{TimerKind::train, s.index, port, sub, 0, ++p.train_token[sub]});
+        world_.schedule(world_.now().count() + ns_of(phys::kLinkTrainingSeconds),
+                        Timer{TimerKind::train, s.index, port, sub, 0, ++p.train_token[sub]});
         changed = true;
       }
     }
@@ -278,6 +267,50 @@ bool World::evaluate_links(SwitchModel& s) {
 }
 
 // ---------------------------------------------------------------------------- tick, thermal
+// ---------------------------------------------------------------------------- settling
+// Per-port dirty tracking: the switches changed since the last settle recompute their
+// transmitters; a far switch is recomputed only for lanes whose light changed, re-evaluates
+// its links only for ports whose far end changed, and is republished only if something it
+// shows changed. A command on one switch never costs work on the rest of the fabric.
+void Links::settle(std::vector<std::size_t>& dirty) {
+  if (dirty.empty()) return;
+  // Changes made while settling (a link going down) are settled by the next call.
+  settle_now_.swap(dirty);
+  dirty.clear();
+  settle_rx_.clear();
+  settle_links_.clear();
+  settle_pub_.clear();
+  rx_hit_.clear();
+  link_hit_.clear();
+  const std::uint64_t stamp = ++settle_stamp_;
+  auto add = [&](std::vector<std::size_t>& list, std::uint64_t SwitchModel::*mark, std::size_t i) {
+    SwitchModel& s = world_.sw(i);
+    if (s.*mark == stamp) return;
+    s.*mark = stamp;
+    list.push_back(i);
+  };
+  for (const std::size_t i : settle_now_) {
+    SwitchModel& s = world_.sw(i);
+    s.dirty = false;
+    recompute(s);
+    far_views(s);
+    add(settle_rx_, &SwitchModel::rx_stamp, i);
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
+  }
+  settle_now_.clear();
+  for (const std::size_t p : rx_hit_) add(settle_rx_, &SwitchModel::rx_stamp, p);
+  for (const std::size_t i : settle_rx_) {
+    if (!recompute_rx(world_.sw(i))) continue;
+    add(settle_links_, &SwitchModel::link_stamp, i);
+    add(settle_pub_, &SwitchModel::pub_stamp, i);
+  }
+  for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
+  for (const std::size_t i : settle_links_)
+    if (evaluate_links(world_.sw(i))) add(settle_pub_, &SwitchModel::pub_stamp, i);
+  for (const std::size_t i : settle_pub_) world_.publisher().publish(world_.sw(i));
+}
+
 namespace {
 // A quiet switch runs its thermal and aging pass once every kQuietTicks firmware ticks, on a
 // tick staggered by its index so a fabric's switches do not all come due at once.
@@ -291,12 +324,12 @@ constexpr double kThermalEpsilonC = 1e-3;
 // full pass (thermal, aging, counters, the whole status region); a steady one refreshes its
 // heartbeat and, if counting, its counters (a few stores per unit), and its monitors once
 // every kQuietTicks ticks.
-void World::tick(std::int64_t dt_ns) {
+void Links::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
   ++tick_count_;
   ticked_.clear();
-  for (auto& sp : switches_) {
-    SwitchModel& s = *sp;
+  for (std::size_t i = 0; i < world_.size(); ++i) {
+    SwitchModel& s = world_.sw(i);
     for (auto& u : s.units)
       if (!u->hung) ++u->heartbeat;
     s.pending_dt_s += dt;
@@ -305,7 +338,7 @@ void World::tick(std::int64_t dt_ns) {
     if (steady && !due) {
       // Only counters (if any move) and the heartbeat.
       if (s.counting) count(s, dt);
-      publish_heartbeat(s, s.counting);
+      world_.publisher().publish_heartbeat(s, s.counting);
       continue;
     }
     s.changed = false;
@@ -313,16 +346,16 @@ void World::tick(std::int64_t dt_ns) {
     s.pending_dt_s = 0;
     if (s.counting) count(s, dt);
     if (steady && s.quiet && !s.changed) {
-      publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
+      world_.publisher().publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
       continue;
     }
     ticked_.push_back(s.index);
   }
-  settle();
-  for (const std::size_t i : ticked_) publish(*switches_[i]);
+  world_.settle();
+  for (const std::size_t i : ticked_) world_.publisher().publish(world_.sw(i));
 }
 
-void World::count(SwitchModel& s, double dt) {
+void Links::count(SwitchModel& s, double dt) {
   const double lane_bps = s.platform.lane_rate().value() * 1e9;
   for (auto& l : s.lanes) {
     if (l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0) {
@@ -362,14 +395,20 @@ rd::ThresholdFlag worst(std::uint32_t b) {
   if (b & rd::bits::kThresholdFlagsTempLowWarning.mask()) return rd::ThresholdFlag::kLowWarning;
   return rd::ThresholdFlag::kCleared;
 }
+}  // namespace
+
+std::uint32_t temp_word(double c) {
+  const double raw = std::clamp(std::round(c * 256.0), -32768.0, 32767.0);
+  return s32(static_cast<std::int32_t>(raw));
+}
+
 double laser_watts(const LaserModel& l) {
   if (l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping)
     return phys::kLaserWatts * std::max(l.bias_ma, 1.0) / 430.0;
   return phys::kLaserOffWatts;
 }
-}  // namespace
 
-double World::oe_watts(const OeModel& oe) {
+double oe_watts(const OeModel& oe) {
   switch (oe.state) {
     case rd::ModuleState::kReady: return phys::kOeWattsPerPort * oe.ports_served;
     case rd::ModuleState::kPwrUp:
@@ -378,7 +417,7 @@ double World::oe_watts(const OeModel& oe) {
   }
 }
 
-bool World::thermal(SwitchModel& s, double dt, bool aging) {
+bool Links::thermal(SwitchModel& s, double dt, bool aging) {
   const double alpha = 1.0 - std::exp(-dt / phys::kThermalTauSeconds);
   bool settled = true;
   for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
@@ -389,23 +428,24 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
     const std::uint32_t flags = threshold_bits(oe.temp_c, phys::kOeWarnC, phys::kOeAlarmC);
     if (flags != oe.temp_flags) {
       oe.temp_flags = flags;
-      oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)), temp_word(oe.temp_c));
-      raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), true, o, 0xFF,
-                 cmis::field::kTemperatureFlags);
+      world_.publisher().oe_event(s, o, 0xFF, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
+                                  temp_word(oe.temp_c));
+      world_.optics().raise_flag(s, oe.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask),
+                                 true, o, 0xFF, cmis::field::kTemperatureFlags);
     }
     if (!oe.thermal_shutdown && oe.temp_c > phys::kOeShutdownC) {
       oe.thermal_shutdown = true;
-      oe_event(s, o, 0xFF, rd::EventType::kThermalShutdown, 0, temp_word(oe.temp_c));
+      world_.publisher().oe_event(s, o, 0xFF, rd::EventType::kThermalShutdown, 0, temp_word(oe.temp_c));
       // The OE's protection turns off every laser that lights it.
       for (const auto& b : s.platform.optical_engines()[o].banks)
         for (auto lane : b.lanes) {
           const LaneModel& l = s.lanes[lane.value()];
-          laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
+          world_.optics().laser_fail(s, l.els, l.laser, rd::LaserFault::kThermalShutdown);
         }
-      touch(s);
+      world_.touch(s);
     } else if (oe.thermal_shutdown && oe.temp_c < phys::kOeAlarmC - 5.0) {
       oe.thermal_shutdown = false;
-      touch(s);
+      world_.touch(s);
     }
   }
   for (std::uint32_t ei = 0; ei < s.els.size(); ++ei) {
@@ -420,10 +460,10 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
     const std::uint32_t flags = threshold_bits(e.temp_c, phys::kLaserWarnC, phys::kLaserAlarmC);
     if (flags != e.temp_flags) {
       e.temp_flags = flags;
-      els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
-                temp_word(e.temp_c));
-      raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask), false, ei, 0,
-                 cmis::field::kTemperatureFlags);
+      world_.publisher().els_event(s, ei, 0, false, rd::EventType::kTempAlarm, static_cast<std::uint32_t>(worst(flags)),
+                                   temp_word(e.temp_c));
+      world_.optics().raise_flag(s, e.temp, static_cast<std::uint8_t>(flags & cmis::field::kTemperatureFlags.mask),
+                                 false, ei, 0, cmis::field::kTemperatureFlags);
     }
     for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
       LaserModel& l = e.lasers[k];
@@ -437,23 +477,23 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
         const double p = phys::acc_power_mw(l.bias_ma, l.temp_c, l.age_h);
         if (std::abs(p - l.power_mw) > 1e-6) {
           l.power_mw = l.target_mw = p;
-          touch(s);
+          world_.touch(s);
         }
       } else if (lit) {
         // APC (and the fiber-check level, and ramps): the bias the output needs.
-        const double out = laser_output_mw(l, now_ns_.load());
+        const double out = laser_output_mw(l, world_.now().count());
         l.bias_ma = out > 0 ? phys::required_bias_ma(out, l.temp_c, l.age_h) : 0.0;
       } else {
         l.bias_ma = 0;
       }
       if (lit && l.temp_c > phys::kLaserShutdownC) {
-        els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
-        laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
+        world_.publisher().els_event(s, ei, k, false, rd::EventType::kThermalShutdown, 0, temp_word(l.temp_c));
+        world_.optics().laser_fail(s, ei, k, rd::LaserFault::kThermalShutdown);
         continue;
       }
       if (l.state == rd::LaserState::kOn && !l.acc && l.bias_ma > phys::kBiasMaxMa) {
         // The APC loop cannot reach the set-point within the bias limit: end of life.
-        laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
+        world_.optics().laser_fail(s, ei, k, rd::LaserFault::kApcLoop);
         l.bias_ma = phys::kBiasMaxMa;
         continue;
       }
@@ -467,14 +507,15 @@ bool World::thermal(SwitchModel& s, double dt, bool aging) {
       for (std::uint32_t i = 0; i < 8 && b * 8 + i < e.lasers.size(); ++i)
         if (e.lasers[b * 8 + i].flags & rd::bits::kLaserFlagsBiasHighWarning.mask())
           warn = static_cast<std::uint8_t>(warn | (1u << i));
-      raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, cmis::field::kElsBiasFlags, kHighWarning);
+      world_.optics().raise_flag(s, e.banks[b].bias_high_warning, warn, false, ei, b, cmis::field::kElsBiasFlags,
+                                 kHighWarning);
     }
   }
   tx_bias_flags(s);
   return settled;
 }
 
-void World::tx_bias_flags(SwitchModel& s) {
+void Links::tx_bias_flags(SwitchModel& s) {
   const double per_laser = lanes_per_laser(s);
   const double ha = phys::lane_bias_ma(phys::kBiasMaxMa, per_laser);
   const double la = phys::lane_bias_ma(phys::kBiasLowAlarmMa, per_laser);
@@ -512,203 +553,8 @@ void World::tx_bias_flags(SwitchModel& s) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
       for (std::uint32_t k = 0; k < 4; ++k)
         if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
-          raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
-                     cmis::field::kTxBiasFlags, k);
-}
-
-// ---------------------------------------------------------------------------- status region
-void World::publish(SwitchModel& s) {
-  for (auto& u : s.units) publish_unit(s, *u, true);
-}
-
-void World::publish_monitors(SwitchModel& s) {
-  for (auto& u : s.units) publish_unit(s, *u, false);
-}
-
-// What a tick changes in a steady switch's status region: time and heartbeat and, when its
-// links carry FEC or PRBS traffic, the counters.
-void World::publish_heartbeat(SwitchModel& s, bool counters) {
-  const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  for (auto& up : s.units) {
-    UnitModel& u = *up;
-    if (u.hung) continue;
-    Window& w = u.win;
-    w.store(rd::reg::kGeneration, ++u.generation);
-    w.store64(rd::reg::kTimeLo, t);
-    w.store(rd::reg::kHeartbeat, u.heartbeat);
-    if (counters) write_counters(s, u);
-    w.store(rd::reg::kGeneration, ++u.generation);
-  }
-}
-
-void World::write_counters(SwitchModel& s, UnitModel& u) {
-  Window& w = u.win;
-  for (std::uint32_t i = 0; i < u.port_count; ++i) {
-    const PortModel& p = s.ports[u.first_port + i];
-    std::uint64_t corr = 0, uncorr = 0;
-    for (std::uint32_t k = 0; k < p.lanes; ++k) {
-      const LaneModel& l = s.lanes[p.first_lane + k];
-      corr += l.corr;
-      uncorr += l.uncorr;
-    }
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
-  }
-  for (std::uint32_t i = 0; i < u.lane_count; ++i) {
-    const LaneModel& l = s.lanes[u.first_lane + i];
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsBitsLo), l.prbs_bits);
-  }
-}
-
-void World::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
-  if (u.hung) return;  // a hung firmware stops refreshing
-  Window& w = u.win;
-  ++u.generation;  // odd: update in progress
-  w.store(rd::reg::kGeneration, u.generation);
-
-  const auto t = static_cast<std::uint64_t>(now_ns_.load());
-  w.store64(rd::reg::kTimeLo, t);
-  w.store(rd::reg::kHeartbeat, u.heartbeat);
-  bool thermal = false;
-  double power_w = 0;
-  for (std::uint32_t i = 0; i < u.oe_count; ++i) {
-    const OeModel& oe = s.oes[u.first_oe + i];
-    thermal = thermal || oe.thermal_shutdown;
-    power_w += oe_watts(oe);
-    const std::size_t r = i;
-    std::uint32_t faults = 0;
-    if (oe.faulted) faults |= rd::bits::kOeFaultsModuleFault.mask();
-    if (oe.thermal_shutdown) faults |= rd::bits::kOeFaultsThermalShutdown.mask();
-    if (oe.no_light) faults |= rd::bits::kOeFaultsNoLight.mask();
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeModuleState), static_cast<std::uint32_t>(oe.state));
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeFaults), faults);
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeTemp), temp_word(oe.temp_c));
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeVcc), 33000);
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOePowerMw), static_cast<std::uint32_t>(oe_watts(oe) * 1000.0));
-    w.store(rd::at(rd::record::kOe, r, rd::field::kOeTempFlags), oe.temp_flags);
-  }
-  for (std::uint32_t i = 0; i < u.els_count; ++i) {
-    const ElsModel& e = s.els[u.first_els + i];
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsPresent), e.present ? 1u : 0u);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsModuleState),
-            e.present ? static_cast<std::uint32_t>(rd::ModuleState::kReady) : 0u);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsTemp), temp_word(e.temp_c));
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsVcc), e.present ? 33000u : 0u);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsTempFlags), e.temp_flags);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsInsertCount), e.insert_count);
-    w.store(rd::at(rd::record::kEls, i, rd::field::kElsSupplyCurrent),
-            static_cast<std::uint32_t>(std::lround(els_icc_ma(e) * 1000.0)));
-    for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
-      const LaserModel& l = e.lasers[k];
-      thermal = thermal || l.thermal_latched;
-      power_w += e.present ? laser_watts(l) : 0.0;
-      const std::size_t r = i * s.lasers_per_els + k;
-      const double p = laser_output_mw(l, now_ns_.load());
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserState), static_cast<std::uint32_t>(l.state));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(l.fault));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerSetpoint), uw10(l.setpoint_mw));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserPowerMon), uw10(p));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserBiasMon), static_cast<std::uint32_t>(l.bias_ma * 1000.0));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserTemp), temp_word(l.temp_c));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserWavelengthPm),
-              static_cast<std::uint32_t>((phys::kWavelengthNm + phys::kWavelengthNmPerK * (l.temp_c - 25.0)) * 1000.0));
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserAgeHours), static_cast<std::uint32_t>(l.age_h));
-      // Enabled follows page 1Ah at once; the monitor flags are the last refresh's.
-      const std::uint32_t enabled = rd::bits::kLaserFlagsEnabled.mask();
-      w.store(rd::at(rd::record::kLaser, r, rd::field::kLaserFlags), (l.flags & ~enabled) | (l.enabled ? enabled : 0u));
-    }
-  }
-  std::uint32_t unit_flags = 0;
-  if (!u.resetting) unit_flags |= rd::bits::kUnitFlagsReady.mask();
-  if (u.resetting) unit_flags |= rd::bits::kUnitFlagsResetting.mask();
-  if (thermal) unit_flags |= rd::bits::kUnitFlagsThermalShutdown.mask();
-  w.store(rd::reg::kUnitFlags, unit_flags);
-  w.store(rd::reg::kCoolantTemp, temp_word(s.coolant_c));
-  w.store(rd::reg::kAsicTemp, temp_word(s.coolant_c + 25.0));
-  w.store(rd::reg::kPowerMw, static_cast<std::uint32_t>(power_w * 1000.0));
-
-  if (!links) {
-    // A quiet switch's monitor refresh: its ports and lanes did not change, its counters may.
-    if (s.counting) write_counters(s, u);
-    ++u.generation;
-    w.store(rd::reg::kGeneration, u.generation);
-    return;
-  }
-  const std::uint32_t lane_gbps = s.platform.lane_rate().value();
-  for (std::uint32_t i = 0; i < u.port_count; ++i) {
-    const PortModel& p = s.ports[u.first_port + i];
-    std::uint32_t faults = 0;
-    std::uint64_t corr = 0, uncorr = 0;
-    for (std::uint32_t k = 0; k < p.lanes; ++k) {
-      const LaneModel& l = s.lanes[p.first_lane + k];
-      const OeModel& oe = s.oes[l.oe];
-      const LaserModel& las = s.els[l.els].lasers[l.laser];
-      corr += l.corr;
-      uncorr += l.uncorr;
-      if (!l.sig) faults |= rd::bits::kPortFaultsRxLos.mask();
-      if (l.sig && l.ber > phys::kKp4BerLimit) faults |= rd::bits::kPortFaultsHighBer.mask();
-      if (las.state != rd::LaserState::kOn || !las.fiber_checked) faults |= rd::bits::kPortFaultsLaserFault.mask();
-      if (oe.faulted) faults |= rd::bits::kPortFaultsOeFault.mask();
-      if (oe.thermal_shutdown || las.thermal_latched) faults |= rd::bits::kPortFaultsThermalShutdown.mask();
-      if (oe.banks[l.bank].dp[l.index_in_bank] != rd::DataPathState::kActivated)
-        faults |= rd::bits::kPortFaultsDataPathInactive.mask();
-    }
-    if (p.training) faults |= rd::bits::kPortFaultsTraining.mask();
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortAdminMask), p.admin);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortOperMask), p.oper);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortBreakout), p.breakout);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortFec), static_cast<std::uint32_t>(p.fec));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortFaults), faults);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLoopback), static_cast<std::uint32_t>(p.loopback));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortDownCause), static_cast<std::uint32_t>(p.down_cause));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortSubportGbps), lane_gbps * (p.lanes / p.breakout));
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLinkDownCount), p.down_count);
-    w.store(rd::at(rd::record::kPort, i, rd::field::kPortLinkUpCount), p.up_count);
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecCorrectedLo), corr);
-    w.store64(rd::at(rd::record::kPort, i, rd::field::kPortFecUncorrectedLo), uncorr);
-    for (std::uint32_t k = 0; k < p.mtu.size(); ++k)
-      w.store(rd::at(rd::record::kPort, i, rd::field::kPortMtu0) + 4 * k, p.mtu[k]);
-  }
-  for (std::uint32_t i = 0; i < u.lane_count; ++i) {
-    const LaneModel& l = s.lanes[u.first_lane + i];
-    std::uint32_t flags = 0;
-    if (l.sig) flags |= rd::bits::kLaneFlagsSignalDetect.mask();
-    if (l.cdr) flags |= rd::bits::kLaneFlagsCdrLock.mask();
-    if (l.prbs_lock) flags |= rd::bits::kLaneFlagsPrbsLock.mask();
-    if (l.tx_mw > 0) flags |= rd::bits::kLaneFlagsTxEnabled.mask();
-    const std::uint32_t prbs = rd::bits::kPrbsConfigPattern.put(static_cast<std::uint32_t>(l.pattern)) |
-                               rd::bits::kPrbsConfigGenerator.put(l.gen ? 1u : 0u) |
-                               rd::bits::kPrbsConfigChecker.put(l.chk ? 1u : 0u);
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneFlags), flags);
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLanePreFecBer),
-            std::bit_cast<std::uint32_t>(static_cast<float>(l.ber)));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneSnr), s32(centi(l.snr)));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneRxPower), uw10(l.rx_mw));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxPower), uw10(l.tx_mw));
-    // The OE's laser input monitor reads whatever the laser emits (ramps and the fiber-check
-    // power included), whatever the OE's module and data path states.
-    const ElsModel& e = s.els[l.els];
-    const LaserModel& las = e.lasers[l.laser];
-    const double laser_in = e.present && las.state == rd::LaserState::kRamping
-                                ? laser_output_mw(las, now_ns_.load()) * e.fiber_gain[l.laser]
-                                : l.laser_in_mw;
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneLaserInPower), uw10(laser_in));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPre), s32(l.fir_pre));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirMain), s32(l.fir_main));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneTxFirPost), s32(l.fir_post));
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLanePrbs), prbs);
-    w.store(rd::at(rd::record::kLane, i, rd::field::kLaneDataPathState),
-            static_cast<std::uint32_t>(s.oes[l.oe].banks[l.bank].dp[l.index_in_bank]));
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecCorrectedLo), l.corr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLaneFecUncorrectedLo), l.uncorr);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsErrorsLo), l.prbs_err);
-    w.store64(rd::at(rd::record::kLane, i, rd::field::kLanePrbsBitsLo), l.prbs_bits);
-  }
-  ++u.generation;  // even: consistent again
-  w.store(rd::reg::kGeneration, u.generation);
+          world_.optics().raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
+                                     cmis::field::kTxBiasFlags, k);
 }
 
 }  // namespace cpo::sim

@@ -1,0 +1,55 @@
+// The units' mailbox firmware: the doorbell queue Bar threads ring, command validation
+// (refdev/mailbox.h's generated checks) and execution, completions and unit resets. Private to
+// cposdk_sim; everything but ring() runs with the world lock held.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/mutex.h"
+
+namespace cpo::sim {
+
+namespace rd = cpo::refdev;
+
+class World;
+struct SwitchModel;
+struct UnitModel;
+
+class Firmware {
+ public:
+  // `world_mu`: the world's lock, named for the lock order below.
+  Firmware(World& world, cpo::Mutex& world_mu) noexcept : world_(world), world_mu_(world_mu) {}
+
+  // A Bar thread wrote a doorbell or HardReset of `u`: queue the unit for the firmware. Takes
+  // only the doorbell queue's lock, never the world's.
+  void ring(SwitchModel& s, UnitModel& u) noexcept;
+  // The firmware polls this unit's doorbell (UnitModel::polled) instead of waiting for a ring.
+  void poll(std::size_t sw, std::size_t unit) { polled_.emplace_back(sw, unit); }
+  void scan_doorbells();
+
+  void execute(SwitchModel& s, UnitModel& u);  // a command's timer fired
+  void hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox);
+  void reset_unit_state(SwitchModel& s, UnitModel& u);  // a reset's timer fired
+
+ private:
+  void service_doorbell(SwitchModel& s, UnitModel& u);
+  void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
+  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
+  rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
+  std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);
+
+  World& world_;
+  cpo::Mutex& world_mu_;
+  // Units rung through their Bars since the firmware last looked, in ring order. Lock order:
+  // bell_mu_ is taken with or without the world's lock held, never the other way round.
+  cpo::Mutex bell_mu_ CPO_ACQUIRED_AFTER(world_mu_);
+  std::vector<std::pair<std::size_t, std::size_t>> rung_ CPO_GUARDED_BY(bell_mu_);
+  std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
+  std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
+};
+
+}  // namespace cpo::sim

@@ -1,0 +1,57 @@
+// Physics and links of the simulated switch: light -> SNR -> BER -> FEC per receiver, links
+// with hysteresis and training, thermal and aging, the firmware tick, and settling (what a
+// change costs: only the switches and ports it reaches). Private to cposdk_sim; every method
+// runs with the world lock held.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "cpo/hal/backend/refdev/refdev.h"
+
+namespace cpo::sim {
+
+namespace rd = cpo::refdev;
+
+class World;
+struct SwitchModel;
+
+class Links {
+ public:
+  explicit Links(World& world) noexcept : world_(world) {}
+
+  // Recomputes physics and links of the switches in `dirty` (taken and cleared) and of the
+  // switches their fibers reach, and publishes them.
+  void settle(std::vector<std::size_t>& dirty);
+  void tick(std::int64_t dt_ns);
+  // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
+  // laser ramps: nothing the next pass computes would differ visibly. `aging` false: the
+  // start-up pass that puts a new switch at its thermal steady state.
+  bool thermal(SwitchModel& s, double dt_s, bool aging = true);
+  void link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause cause);
+  bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
+
+ private:
+  // Settling, per port: recompute() reports the far switches of lanes whose transmit power
+  // changed (rx_hit_), far_views() those of ports whose configuration changed and
+  // recompute_rx() those of lanes whose receiver state changed (link_hit_). recompute_rx and
+  // evaluate_links return whether anything the status region shows changed.
+  void recompute(SwitchModel& s);
+  void far_views(SwitchModel& s);
+  bool recompute_rx(SwitchModel& s);
+  bool evaluate_links(SwitchModel& s);
+  // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
+  void tx_bias_flags(SwitchModel& s);
+  void count(SwitchModel& s, double dt_s);
+
+  World& world_;
+  std::uint64_t tick_count_ = 0;
+  std::vector<std::uint8_t> flag_scratch_;                 // tx_bias_flags: per laser
+  std::vector<std::array<std::uint8_t, 4>> bank_scratch_;  // tx_bias_flags: per OE bank
+  std::vector<std::size_t> ticked_;
+  std::vector<std::size_t> settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
+  std::uint64_t settle_stamp_ = 0;
+};
+
+}  // namespace cpo::sim
