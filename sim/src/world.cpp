@@ -286,9 +286,10 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
         s.coolant_c + phys::kOeKPerWatt * (cold ? phys::kOeLowPowerWatts : phys::kOeWattsPerPort * oe.ports_served);
   }
   s.els.resize(pf.els_modules().size());
-  for (auto& e : s.els) {
+  for (std::size_t i = 0; i < s.els.size(); ++i) {
+    ElsModel& e = s.els[i];
     e.lasers.resize(s.lasers_per_els);
-    e.banks.resize((s.lasers_per_els + 7) / 8);
+    e.banks.resize(pf.els_modules()[i].cmis_banks());
     e.fiber_loss_db.resize(s.lasers_per_els);
     e.fiber_gain.resize(s.lasers_per_els);
     for (std::uint32_t k = 0; k < s.lasers_per_els; ++k) e.set_fiber_loss(k, phys::kElsToOeLossDb);
@@ -333,24 +334,18 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
       u->win.attach(static_cast<std::uint32_t*>(mem));
       u->win.clear(0, rd::kWindowBytes);
     }
-    auto ports = pf.ports_of(ui.id);
-    if (!ports.ok() || ports->empty())
-      return Status(Code::invalid_argument, "sim " + pf.name() + ": unit without ports");
-    u->first_port = ports->front().value();
-    u->port_count = u32(ports->size());
-    u->first_lane = s.ports[u->first_port].first_lane;
-    u->lane_count = u->port_count * s.lanes_per_port;
-    std::uint32_t min_oe = ~0u, max_oe = 0, min_els = ~0u, max_els = 0;
-    for (std::uint32_t l = u->first_lane; l < u->first_lane + u->lane_count; ++l) {
-      min_oe = std::min(min_oe, s.lanes[l].oe);
-      max_oe = std::max(max_oe, s.lanes[l].oe);
-      min_els = std::min(min_els, s.lanes[l].els);
-      max_els = std::max(max_els, s.lanes[l].els);
-    }
-    u->first_oe = min_oe;
-    u->oe_count = max_oe - min_oe + 1;
-    u->first_els = min_els;
-    u->els_count = max_els - min_els + 1;
+    // The unit's id ranges as the platform defines them (the driver and ValidatedDriver use the same).
+    auto ranges = pf.unit_ranges(ui.id);
+    if (!ranges.ok()) return Status(ranges.status().code(), "sim " + pf.name() + ": " + ranges.status().message());
+    if (ranges->port_count == 0) return Status(Code::invalid_argument, "sim " + pf.name() + ": unit without ports");
+    u->first_port = ranges->first_port;
+    u->port_count = ranges->port_count;
+    u->first_lane = ranges->first_lane;
+    u->lane_count = ranges->lane_count;
+    u->first_oe = ranges->first_oe;
+    u->oe_count = ranges->oe_count;
+    u->first_els = ranges->first_els;
+    u->els_count = ranges->els_count;
     if (u->port_count > rd::record::kPort.capacity || u->lane_count > rd::record::kLane.capacity ||
         u->oe_count > rd::record::kOe.capacity || u->els_count > rd::record::kEls.capacity ||
         u->els_count * s.lasers_per_els > rd::record::kLaser.capacity || s.lanes_per_port > 8)
