@@ -32,6 +32,43 @@ constexpr std::uint16_t kFamily = 0x1d;  // whatever the controller would have s
 const char* const kBus = "pci";
 const char* const kDev = "0000:03:00.0";
 
+// Messages as the kernel builds them, shared by the fake devlink and ethtool families below.
+struct FreeMsg {
+  void operator()(nl_msg* m) const noexcept { nlmsg_free(m); }
+};
+using Msg = std::unique_ptr<nl_msg, FreeMsg>;
+
+inline std::vector<std::uint8_t> bytes(const Msg& m) {
+  nlmsghdr* h = nlmsg_hdr(m.get());
+  const auto* b = reinterpret_cast<const std::uint8_t*>(h);
+  return {b, b + NLMSG_ALIGN(h->nlmsg_len)};
+}
+// A control message (NLMSG_ERROR or NLMSG_DONE) with `body`, and the extended-ack text when
+// given.
+inline std::vector<std::uint8_t> control(std::uint32_t seq, int type, int flags, const void* body, std::size_t size,
+                                         const char* extack) {
+  Msg m(nlmsg_alloc_simple(type, flags));
+  nlmsg_hdr(m.get())->nlmsg_seq = seq;
+  nlmsg_append(m.get(), const_cast<void*>(body), size, NLMSG_ALIGNTO);
+  if (extack != nullptr && *extack != '\0') nla_put_string(m.get(), NLMSGERR_ATTR_MSG, extack);
+  return bytes(m);
+}
+inline std::vector<std::uint8_t> ack(std::uint32_t seq) {
+  nlmsgerr e{};
+  e.msg.nlmsg_seq = seq;
+  return control(seq, NLMSG_ERROR, NLM_F_CAPPED, &e, sizeof e, nullptr);
+}
+inline std::vector<std::uint8_t> error_message(std::uint32_t seq, int err, const char* extack) {
+  nlmsgerr e{};
+  e.error = err;
+  e.msg.nlmsg_seq = seq;
+  return control(seq, NLMSG_ERROR, NLM_F_CAPPED | (*extack != '\0' ? NLM_F_ACK_TLVS : 0), &e, sizeof e, extack);
+}
+inline std::vector<std::uint8_t> done(std::uint32_t seq) {
+  const int zero = 0;
+  return control(seq, NLMSG_DONE, NLM_F_MULTI, &zero, sizeof zero, nullptr);
+}
+
 struct FakePort {
   std::string netdev;
   std::uint32_t number = 0;
@@ -149,20 +186,10 @@ class FakeKernel final : public DevlinkTransport {
   std::string last_bus_, last_dev_;
 
  private:
-  struct Free {
-    void operator()(nl_msg* m) const noexcept { nlmsg_free(m); }
-  };
-  using Msg = std::unique_ptr<nl_msg, Free>;
-
   static Msg reply(std::uint32_t seq, std::uint8_t cmd, int flags) {
     Msg m(nlmsg_alloc());
     genlmsg_put(m.get(), 0, seq, kFamily, 0, flags, cmd, DEVLINK_GENL_VERSION);
     return m;
-  }
-  static std::vector<std::uint8_t> bytes(const Msg& m) {
-    nlmsghdr* h = nlmsg_hdr(m.get());
-    const auto* b = reinterpret_cast<const std::uint8_t*>(h);
-    return {b, b + NLMSG_ALIGN(h->nlmsg_len)};
   }
   static void append(std::vector<std::uint8_t>& to, const std::vector<std::uint8_t>& more) {
     to.insert(to.end(), more.begin(), more.end());
@@ -183,29 +210,6 @@ class FakeKernel final : public DevlinkTransport {
     nla_put_u32(m.get(), DEVLINK_ATTR_PORT_LANES, p.lanes);
     nla_put_u8(m.get(), DEVLINK_ATTR_PORT_SPLITTABLE, p.splittable ? 1 : 0);
     return bytes(m);
-  }
-  static std::vector<std::uint8_t> control(std::uint32_t seq, int type, int flags, const void* body, std::size_t size,
-                                           const char* extack) {
-    Msg m(nlmsg_alloc_simple(type, flags));
-    nlmsg_hdr(m.get())->nlmsg_seq = seq;
-    nlmsg_append(m.get(), const_cast<void*>(body), size, NLMSG_ALIGNTO);
-    if (extack != nullptr && *extack != '\0') nla_put_string(m.get(), NLMSGERR_ATTR_MSG, extack);
-    return bytes(m);
-  }
-  static std::vector<std::uint8_t> ack(std::uint32_t seq) {
-    nlmsgerr e{};
-    e.msg.nlmsg_seq = seq;
-    return control(seq, NLMSG_ERROR, NLM_F_CAPPED, &e, sizeof e, nullptr);
-  }
-  static std::vector<std::uint8_t> error_message(std::uint32_t seq, int err, const char* extack) {
-    nlmsgerr e{};
-    e.error = err;
-    e.msg.nlmsg_seq = seq;
-    return control(seq, NLMSG_ERROR, NLM_F_CAPPED | (*extack != '\0' ? NLM_F_ACK_TLVS : 0), &e, sizeof e, extack);
-  }
-  static std::vector<std::uint8_t> done(std::uint32_t seq) {
-    const int zero = 0;
-    return control(seq, NLMSG_DONE, NLM_F_MULTI, &zero, sizeof zero, nullptr);
   }
   Status queue(std::vector<std::uint8_t> d) {
     queue_.push_back(std::move(d));
@@ -277,34 +281,6 @@ class FakeEthtool final : public GenlTransport {
   }
 
  private:
-  struct Free {
-    void operator()(nl_msg* m) const noexcept { nlmsg_free(m); }
-  };
-  using Msg = std::unique_ptr<nl_msg, Free>;
-  static std::vector<std::uint8_t> bytes(const Msg& m) {
-    nlmsghdr* h = nlmsg_hdr(m.get());
-    const auto* b = reinterpret_cast<const std::uint8_t*>(h);
-    return {b, b + NLMSG_ALIGN(h->nlmsg_len)};
-  }
-  static std::vector<std::uint8_t> control(std::uint32_t seq, int type, int flags, const void* body, std::size_t size,
-                                           const char* extack) {
-    Msg m(nlmsg_alloc_simple(type, flags));
-    nlmsg_hdr(m.get())->nlmsg_seq = seq;
-    nlmsg_append(m.get(), const_cast<void*>(body), size, NLMSG_ALIGNTO);
-    if (extack != nullptr && *extack != '\0') nla_put_string(m.get(), NLMSGERR_ATTR_MSG, extack);
-    return bytes(m);
-  }
-  static std::vector<std::uint8_t> ack(std::uint32_t seq) {
-    nlmsgerr e{};
-    e.msg.nlmsg_seq = seq;
-    return control(seq, NLMSG_ERROR, NLM_F_CAPPED, &e, sizeof e, nullptr);
-  }
-  static std::vector<std::uint8_t> error_message(std::uint32_t seq, int err, const char* extack) {
-    nlmsgerr e{};
-    e.error = err;
-    e.msg.nlmsg_seq = seq;
-    return control(seq, NLMSG_ERROR, NLM_F_CAPPED | (*extack != '\0' ? NLM_F_ACK_TLVS : 0), &e, sizeof e, extack);
-  }
   Status queue(std::vector<std::uint8_t> d) {
     queue_.push_back(std::move(d));
     return ok_status();

@@ -18,6 +18,7 @@
 #include "cpo/hal/cmis/pages.h"
 #include "cpo/sim/simulator.h"
 #include "mailbox.h"
+#include "make_switch.h"
 
 namespace cpo::testing {
 namespace {
@@ -26,17 +27,6 @@ using C = rd::Completion;
 using sim::Switch;
 namespace hc = cpo::cmis;
 using Page = std::array<std::uint8_t, 128>;
-
-std::unique_ptr<Switch> make(std::string profile = "cpo144", std::uint64_t seed = 1,
-                             sim::StartState start = sim::StartState::operational) {
-  sim::SimOptions o;
-  o.profile = std::move(profile);
-  o.seed = seed;
-  o.start = start;
-  auto s = Switch::create(o);
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return std::move(s).value();
-}
 
 Page read(Mailbox& mb, rd::CmisTarget t, std::uint32_t index, std::uint32_t bank, std::uint32_t page, bool upper) {
   Page p{};

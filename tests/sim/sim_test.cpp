@@ -15,6 +15,7 @@
 #include "cpo/hal/cmis/pages.h"
 #include "cpo/sim/simulator.h"
 #include "mailbox.h"
+#include "make_switch.h"
 
 namespace cpo::testing {
 namespace {
@@ -23,17 +24,6 @@ using ::testing::HasSubstr;
 using C = rd::Completion;
 using O = rd::Opcode;
 using sim::Switch;
-
-std::unique_ptr<Switch> make(std::string profile = "cpo144", std::uint64_t seed = 1,
-                             sim::StartState start = sim::StartState::operational) {
-  sim::SimOptions o;
-  o.profile = std::move(profile);
-  o.seed = seed;
-  o.start = start;
-  auto s = Switch::create(o);
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return std::move(s).value();
-}
 
 bool has_event(const std::vector<Mailbox::Event>& ev, rd::EventType type, std::uint32_t object, std::uint32_t cause) {
   for (const auto& e : ev)
