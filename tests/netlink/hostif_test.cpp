@@ -310,7 +310,12 @@ TEST_F(HostifCli, UpMirrorsUntilSigtermAndRemovesALeftoverOfAStoppedProcessFirst
   EXPECT_EQ(before["interfaces"][0]["owner_running"], false);
 
   start_up();
-  const auto started = nlohmann::json::parse(cpo::testing::shell("cat " + out_).out, nullptr, false);
+  // The taps exist before `up` prints its report: wait for the whole document.
+  nlohmann::json started;
+  ASSERT_TRUE(eventually([&] {
+    started = nlohmann::json::parse(cpo::testing::shell("cat " + out_).out, nullptr, false);
+    return started.is_object();
+  }));
   EXPECT_EQ(started["schema_version"], 1);
   EXPECT_EQ(started["interfaces"].size(), 144u);
   EXPECT_EQ(started["leftovers_removed"], nlohmann::json::array({"Ethernet0"}));
@@ -325,6 +330,18 @@ TEST_F(HostifCli, UpMirrorsUntilSigtermAndRemovesALeftoverOfAStoppedProcessFirst
   EXPECT_EQ(shown["interfaces"][1]["port_admin"], "down");
   EXPECT_EQ(shown["interfaces"][1]["owner_pid"], started["pid"]);
   EXPECT_EQ(shown["interfaces"][1]["owner_running"], true);
+  // --pattern selects by name: {N} is one or more digits, the rest is literal.
+  const auto count = [&](const std::string& pattern) {
+    const auto doc = nlohmann::json::parse(
+        cpoctl(fmt::format("--json hostif show --netns {} --pattern '{}'", host_->name(), pattern)).out, nullptr,
+        false);
+    return doc.contains("interfaces") ? doc["interfaces"].size() : 999u;
+  };
+  EXPECT_EQ(count("Ethernet{N}"), 144u);
+  EXPECT_EQ(count("Ethernet1{N}"), 27u);  // Ethernet12, 16 and 100..196 (names step by 4 lanes)
+  EXPECT_EQ(count("Ethernet4"), 1u);
+  EXPECT_EQ(count("Ethernet{N}0"), 28u);  // 20, 40, ..., 560: a digit must come before the 0
+  EXPECT_EQ(count("eth{N}"), 0u);
 
   // A second `up` in the same namespace is refused, naming the running one.
   const auto second = cpoctl("--device sim://cpo144 hostif up --netns " + host_->name());
