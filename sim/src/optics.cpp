@@ -305,6 +305,7 @@ void Optics::els_interlock(SwitchModel& s, std::uint32_t els_index, bool open) {
     ++l.token;  // cancels a ramp in progress
     l.state = rd::LaserState::kOff;
     l.power_mw = 0;
+    l.bias_ma = 0;  // the drive current stops with the light (bias monitor, ICC)
     l.fault = rd::LaserFault::kInterlockOpen;
     if (l.fiber_checked) l.check_void = true;
     l.fiber_checked = false;
