@@ -60,6 +60,13 @@ std::string_view to_string(UnitFlag flag) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(ElsFault flag) noexcept {
+  switch (flag) {
+    case ElsFault::interlock_open: return "interlock_open";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(LaserFaultCode code) noexcept {
   switch (code) {
     case LaserFaultCode::none: return "none";
@@ -68,6 +75,7 @@ std::string_view to_string(LaserFaultCode code) noexcept {
     case LaserFaultCode::thermal_shutdown: return "thermal_shutdown";
     case LaserFaultCode::removed: return "removed";
     case LaserFaultCode::vendor: return "vendor";
+    case LaserFaultCode::interlock_open: return "interlock_open";
   }
   return "unknown";
 }

@@ -225,11 +225,13 @@ static_assert(CPO_CAUSE_ELS_REMOVED == static_cast<int>(LinkCause::els_removed))
 static_assert(CPO_CAUSE_DATA_PATH_INACTIVE == static_cast<int>(LinkCause::data_path_inactive));
 static_assert(CPO_LASER_ABSENT == static_cast<int>(LaserState::absent));
 static_assert(CPO_LASER_FAULT_VENDOR == static_cast<int>(LaserFaultCode::vendor));
+static_assert(CPO_LASER_FAULT_INTERLOCK_OPEN == static_cast<int>(LaserFaultCode::interlock_open));
 static_assert(CPO_CONTROL_ACC == static_cast<int>(cmis::ElsControlMode::acc));
 static_assert(CPO_CONTROL_APC == static_cast<int>(cmis::ElsControlMode::apc));
 static_assert(CPO_MODULE_FAULT == static_cast<int>(cmis::ModuleState::fault));
 static_assert(CPO_DATA_PATH_INITIALIZED == static_cast<int>(cmis::DataPathState::initialized));
 static_assert(CPO_FIBER_EXCESS_LOSS == static_cast<int>(sdk::FiberVerdict::excess_loss));
+static_assert(CPO_FIBER_INTERLOCK_OPEN == static_cast<int>(sdk::FiberVerdict::interlock_open));
 static_assert(CPO_PHASE_DONE == static_cast<int>(sdk::LaserPhase::done));
 static_assert(CPO_SWAP_RESTORE_ADMIN == static_cast<int>(SwapStep::restore_admin));
 static_assert(CPO_MEASURE_SNR == static_cast<int>(Measure::snr));
@@ -242,6 +244,7 @@ static_assert(CPO_MODULE_VCC_LOW_WARNING == 1u << static_cast<unsigned>(ModuleTh
 static_assert(CPO_OE_FAULT_NO_LIGHT == 1u << static_cast<unsigned>(OeFault::no_light));
 static_assert(CPO_LASER_FLAG_TEMP_HIGH_ALARM == 1u << static_cast<unsigned>(LaserFlag::temp_high_alarm));
 static_assert(CPO_UNIT_FLAG_THERMAL_SHUTDOWN == 1u << static_cast<unsigned>(UnitFlag::thermal_shutdown));
+static_assert(CPO_ELS_FAULT_INTERLOCK_OPEN == 1u << static_cast<unsigned>(ElsFault::interlock_open));
 
 }  // namespace cpo::capi
 
@@ -640,6 +643,12 @@ cpo_status cpo_sim_remove_els(cpo_switch* sw, uint32_t els) {
 }
 cpo_status cpo_sim_insert_els(cpo_switch* sw, uint32_t els) {
   return with_sim(sw, "cpo_sim_insert_els", [&](auto& sim) { return sim.insert_els(cpo::ElsId(els)); });
+}
+cpo_status cpo_sim_open_interlock(cpo_switch* sw, uint32_t els) {
+  return with_sim(sw, "cpo_sim_open_interlock", [&](auto& sim) { return sim.open_interlock(cpo::ElsId(els)); });
+}
+cpo_status cpo_sim_close_interlock(cpo_switch* sw, uint32_t els) {
+  return with_sim(sw, "cpo_sim_close_interlock", [&](auto& sim) { return sim.close_interlock(cpo::ElsId(els)); });
 }
 cpo_status cpo_sim_cut_port_fiber(cpo_switch* sw, uint32_t port, int lane_in_port) {
   return with_sim(sw, "cpo_sim_cut_port_fiber", [&](auto& sim) {

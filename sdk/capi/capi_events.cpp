@@ -30,9 +30,9 @@ constexpr Measure kMeasures[] = {Measure::temperature, Measure::vcc,        Meas
                                  Measure::laser_power, Measure::laser_bias, Measure::pre_fec_ber, Measure::snr};
 constexpr ThresholdLevel kLevels[] = {ThresholdLevel::warning, ThresholdLevel::alarm};
 constexpr ThresholdBound kBounds[] = {ThresholdBound::high, ThresholdBound::low};
-constexpr LaserFaultCode kFaultCodes[] = {LaserFaultCode::none,     LaserFaultCode::apc_loop,
-                                          LaserFaultCode::acc_loop, LaserFaultCode::thermal_shutdown,
-                                          LaserFaultCode::removed,  LaserFaultCode::vendor};
+constexpr LaserFaultCode kFaultCodes[] = {
+    LaserFaultCode::none,    LaserFaultCode::apc_loop, LaserFaultCode::acc_loop,      LaserFaultCode::thermal_shutdown,
+    LaserFaultCode::removed, LaserFaultCode::vendor,   LaserFaultCode::interlock_open};
 constexpr cmis::ModuleState kModuleStates[] = {cmis::ModuleState::reserved,   cmis::ModuleState::low_power,
                                                cmis::ModuleState::power_up,   cmis::ModuleState::ready,
                                                cmis::ModuleState::power_down, cmis::ModuleState::fault};

@@ -29,6 +29,7 @@ void to_c(const ElsTelemetry& in, std::uint32_t unit, cpo_els_values& out) noexc
   out.supply_current_ma = in.supply_current.value();
   out.threshold_flags = flag_bits(in.flags);
   out.insertions = in.insert_count;
+  out.faults = flag_bits(in.faults);
 }
 
 void to_c(const LaserTelemetry& in, std::uint32_t unit, cpo_laser_values& out) noexcept {

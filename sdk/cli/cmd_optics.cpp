@@ -102,7 +102,8 @@ int els_show(const Context& ctx, const std::string& which) {
     }
   }
   ordered_json list = ordered_json::array();
-  Table table({"ELS", "PRESENT", "MODULE STATE", "TEMP C", "VCC V", "ICC mA", "LASERS ON", "FLAGS", "INSERTS"});
+  Table table(
+      {"ELS", "PRESENT", "MODULE STATE", "TEMP C", "VCC V", "ICC mA", "LASERS ON", "FAULTS", "FLAGS", "INSERTS"});
   for (auto id : *ids) {
     auto it = by_id.find(id.value());
     if (it == by_id.end()) continue;
@@ -116,13 +117,14 @@ int els_show(const Context& ctx, const std::string& which) {
                     {"supply_current_ma", e.supply_current.value()},
                     {"lasers_on", counts.first},
                     {"lasers", counts.second},
+                    {"faults", cpo::to_string(e.faults)},
                     {"flags", cpo::to_string(e.flags)},
                     {"insert_count", e.insert_count}});
     table.add({fmt::format("els{}", id.value()), e.present ? "yes" : "no",
                e.present ? std::string(cpo::cmis::to_string(e.module_state)) : std::string("-"),
                fixed(e.temperature.value(), 1), fixed(e.vcc.value(), 3), fixed(e.supply_current.value(), 0),
-               fmt::format("{}/{}", counts.first, counts.second), flags_text(cpo::to_string(e.flags)),
-               std::to_string(e.insert_count)});
+               fmt::format("{}/{}", counts.first, counts.second), flags_text(cpo::to_string(e.faults)),
+               flags_text(cpo::to_string(e.flags)), std::to_string(e.insert_count)});
   }
   if (ctx.json) {
     print_json(ctx, {{"device", sw.uri()}, {"els", list}});

@@ -54,16 +54,16 @@ struct FaultArgs {
 
 constexpr const char* kFaults =
     "laser-fail ELS/L | fiber-loss PORT DB | dirty-connector ELS/L DB | els-remove ELS | els-insert ELS | "
-    "over-temperature OE DEGC | clear";
+    "interlock-open ELS | interlock-close ELS | over-temperature OE DEGC | clear";
 
 int fault(const Context& ctx, const FaultArgs& a) {
   struct Shape {
     const char* kind;
     std::size_t args;
   };
-  static constexpr Shape kShapes[] = {{"laser-fail", 1}, {"fiber-loss", 2}, {"dirty-connector", 2},
-                                      {"els-remove", 1}, {"els-insert", 1}, {"over-temperature", 2},
-                                      {"clear", 0}};
+  static constexpr Shape kShapes[] = {{"laser-fail", 1},      {"fiber-loss", 2},       {"dirty-connector", 2},
+                                      {"els-remove", 1},      {"els-insert", 1},       {"interlock-open", 1},
+                                      {"interlock-close", 1}, {"over-temperature", 2}, {"clear", 0}};
   const Shape* shape = nullptr;
   for (const auto& s : kShapes)
     if (a.kind == s.kind) shape = &s;
@@ -108,6 +108,16 @@ int fault(const Context& ctx, const FaultArgs& a) {
       if (!s.ok()) break;
     }
     done = fmt::format("{} {}", a.args[0], a.kind == "els-remove" ? "removed" : "inserted");
+  } else if (a.kind == "interlock-open" || a.kind == "interlock-close") {
+    auto ids = els_arg(*sw, a.args[0]);
+    if (!ids) return fail(ids.status());
+    const bool open = a.kind == "interlock-open";
+    for (auto e : *ids) {
+      s = open ? sim.open_interlock(e) : sim.close_interlock(e);
+      if (!s.ok()) break;
+    }
+    done = open ? fmt::format("{}: interlock open, every laser off", a.args[0])
+                : fmt::format("{}: interlock closed (its lasers stay off until enabled)", a.args[0]);
   } else if (a.kind == "over-temperature") {
     auto oes = oes_arg(*sw, a.args[0]);
     if (!oes) return fail(oes.status());
@@ -121,7 +131,8 @@ int fault(const Context& ctx, const FaultArgs& a) {
   } else {  // clear: undo every fault these commands inject
     const cpo::Platform& p = sw->platform();
     for (const auto& els : p.els_modules()) {
-      (void)sim.insert_els(els.id);  // failed_precondition when present: nothing to undo
+      (void)sim.insert_els(els.id);       // failed_precondition when present: nothing to undo
+      (void)sim.close_interlock(els.id);  // failed_precondition when closed: nothing to undo
       for (const auto& l : els.lasers) {
         (void)sim.repair_laser(l.ref);
         if (s.ok()) s = sim.set_laser_fiber_loss(l.ref, cpo::Decibels(kNominalLaserFiberLossDb));
@@ -156,11 +167,13 @@ void add_sim_commands(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<FaultArgs>();
   auto* fl = sim->add_subcommand("fault", std::string("Inject a fault: ") + kFaults);
   fl->add_option("KIND", f->kind,
-                 "laser-fail, fiber-loss, dirty-connector, els-remove, els-insert, over-temperature, clear")
+                 "laser-fail, fiber-loss, dirty-connector, els-remove, els-insert, interlock-open, "
+                 "interlock-close, over-temperature, clear")
       ->required();
   fl->add_option("ARGS", f->args, "The fault's object and value");
   fl->footer(examples({"cpoctl sim fault laser-fail els1/1", "cpoctl sim fault fiber-loss 12 9.5",
                        "cpoctl sim fault dirty-connector els7/3 5", "cpoctl sim fault els-remove els2",
+                       "cpoctl sim fault interlock-open els7", "cpoctl sim fault interlock-close els7",
                        "cpoctl sim fault over-temperature oe5 30", "cpoctl sim fault clear"}));
   fl->callback([&ctx, f] { ctx.exit_code = fault(ctx, *f); });
 }

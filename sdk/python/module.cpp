@@ -1299,6 +1299,20 @@ PYBIND11_MODULE(_cposdk, m) {
           },
           "els"_a)
       .def(
+          "open_interlock",
+          [](const Simulator& s, const py::object& els) {
+            const auto id = resolve_as<cpo::ElsId>(*s.sw, els, "ELS module", "'els7'");
+            check(nogil([&] { return sim_of(s).open_interlock(id); }));
+          },
+          "els"_a, "Opens the ELS's laser-safety interlock: every laser of it off at once.")
+      .def(
+          "close_interlock",
+          [](const Simulator& s, const py::object& els) {
+            const auto id = resolve_as<cpo::ElsId>(*s.sw, els, "ELS module", "'els7'");
+            check(nogil([&] { return sim_of(s).close_interlock(id); }));
+          },
+          "els"_a, "Closes the interlock; its lasers stay off until enabled again (fiber check).")
+      .def(
           "cut_port_fiber",
           [](const Simulator& s, const py::object& port, int lane) {
             const auto id = resolve_as<cpo::PortId>(*s.sw, port, "port", "59");

@@ -135,7 +135,10 @@ struct LaserModel {
   rd::LaserFault fault = rd::LaserFault::kNone;
   bool failed = false;           // injected APC loop failure
   bool thermal_latched = false;  // turned off by over-temperature until re-enabled
-  double setpoint_mw = 0;        // from page 1Bh
+  // An interlock opened while page 1Ah said "fiber checked": that bit no longer counts until
+  // the host clears it, so the laser relights only through a new fiber check.
+  bool check_void = false;
+  double setpoint_mw = 0;  // from page 1Bh
   double bias_setpoint_ma = 0;
   double power_mw = 0;  // steady output while On (laser_output_mw gives the output at any time)
   double bias_ma = 0;
@@ -175,6 +178,9 @@ struct ElsModel {
   std::vector<double> fiber_loss_db, fiber_gain;
   void set_fiber_loss(std::uint32_t laser, double db);
   double temp_c = 0, extra_rise = 0;
+  // The laser-safety interlock loop of the slot is open (ElsFlags.InterlockOpen): every laser
+  // held off. A property of the slot's wiring, so it survives a module swap.
+  bool interlock_open = false;
   std::uint32_t insert_count = 0;
   std::uint32_t temp_flags = 0;
   std::uint8_t control = 0;  // lower ModuleGlobalControls

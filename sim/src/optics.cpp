@@ -200,7 +200,9 @@ void Optics::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
       return cmis::lane_bit(static_cast<std::uint8_t>(cmis::get(bank.p1a_rw, f)), k % 8 + 1);
     };
     const bool en = bit(cmis::field::kElsLaneEnable);
-    l.fiber_checked = bit(cmis::field::kElsFiberChecked);
+    const bool checked = bit(cmis::field::kElsFiberChecked);
+    if (!checked) l.check_void = false;  // the host cleared it: a later set is a new check
+    l.fiber_checked = checked && !l.check_void;
     l.acc = cmis::get(bank.p1a_rw, cmis::field::kElsControlMode) == static_cast<unsigned>(cmis::ElsControlMode::acc);
     l.setpoint_mw = setpoints.power_setpoint[k % 8].value();
     l.bias_setpoint_ma = setpoints.bias_setpoint[k % 8].value();
@@ -210,13 +212,18 @@ void Optics::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
       if (!en) {
         if (!l.failed) {
           l.state = rd::LaserState::kOff;
-          l.fault = rd::LaserFault::kNone;
+          l.fault = e.present && e.interlock_open ? rd::LaserFault::kInterlockOpen : rd::LaserFault::kNone;
         }
         l.power_mw = 0;
         continue;
       }
       if (l.thermal_latched && l.temp_c < phys::kLaserShutdownC - 5.0) l.thermal_latched = false;
       if (!e.present) continue;
+      if (e.interlock_open) {  // held off; closing the interlock later does not light it
+        l.state = rd::LaserState::kOff;
+        l.fault = rd::LaserFault::kInterlockOpen;
+        continue;
+      }
       if (l.failed || l.thermal_latched) {
         l.state = rd::LaserState::kFault;
         continue;
@@ -274,6 +281,47 @@ void Optics::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k
   world_.touch(s);
 }
 
+// The interlock is a hardware loop into the module: opening it turns every laser off at once,
+// whatever the host wrote. Host-written bytes (LaneEnable, OutputFiberChecked) stay as the host
+// wrote them, as CMIS control bytes do, but the latch is in the module: a laser it turned off
+// stays off until the host clears LaneEnable and sets it again, and a fiber check confirmed
+// before the opening no longer counts (check_void), so it relights only at the fiber-check
+// power. The ELSFP fault code it reports is vendor-specific (see els_page).
+void Optics::els_interlock(SwitchModel& s, std::uint32_t els_index, bool open) {
+  ElsModel& e = s.els[els_index];
+  e.interlock_open = open;
+  world_.touch(s);
+  if (!e.present) return;
+  for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
+    LaserModel& l = e.lasers[k];
+    if (l.state == rd::LaserState::kFault) continue;  // a failed laser keeps its own cause
+    if (!open) {
+      // A laser the host never enabled has nothing latched; an enabled one stays off with its
+      // cause until the host takes it through disable and enable.
+      if (!l.enabled && l.fault == rd::LaserFault::kInterlockOpen) l.fault = rd::LaserFault::kNone;
+      continue;
+    }
+    const bool was_lit = l.state == rd::LaserState::kOn || l.state == rd::LaserState::kRamping;
+    ++l.token;  // cancels a ramp in progress
+    l.state = rd::LaserState::kOff;
+    l.power_mw = 0;
+    l.bias_ma = 0;  // the drive current stops with the light (bias monitor, ICC)
+    l.fault = rd::LaserFault::kInterlockOpen;
+    if (l.fiber_checked) l.check_void = true;
+    l.fiber_checked = false;
+    if (!l.enabled) continue;
+    world_.publisher().els_event(s, els_index, k, true, rd::EventType::kLaserFault,
+                                 static_cast<std::uint32_t>(rd::LaserFault::kInterlockOpen), 0);
+    ElsBank& b = e.banks[k / 8];
+    const auto bit = static_cast<std::uint8_t>(1u << (k % 8));
+    raise_flag(s, b.lane_fault, static_cast<std::uint8_t>(b.lane_fault.current | bit), false, els_index, 0,
+               cmis::field::kElsLaneFaultFlags);
+    if (was_lit)
+      raise_flag(s, b.power_low_alarm, static_cast<std::uint8_t>(b.power_low_alarm.current | bit), false, els_index, 0,
+                 cmis::field::kElsPowerFlags, static_cast<unsigned>(cmis::FlagKind::low_alarm));
+  }
+}
+
 void Optics::els_remove(SwitchModel& s, std::uint32_t els_index) {
   ElsModel& e = s.els[els_index];
   e.present = false;
@@ -299,6 +347,7 @@ void Optics::els_insert(SwitchModel& s, std::uint32_t els_index) {
     l.setpoint_mw = phys::kLaserSetpointMw;
     l.bias_setpoint_ma = phys::kBiasSetpointDefaultMa;
     l.temp_c = e.temp_c;
+    if (e.interlock_open) l.fault = rd::LaserFault::kInterlockOpen;  // the slot's loop is still open
   }
   for (std::uint32_t b = 0; b < e.banks.size(); ++b)
     init_els_bank(e.banks[b], std::min<std::uint32_t>(8, u32(e.lasers.size()) - 8 * b), false);
@@ -670,6 +719,8 @@ cmis::PageBytes Optics::els_page(SwitchModel& s, std::uint32_t els_index, std::u
           code = hc::kElsFaultAccLoop;
         else if (l.fault == rd::LaserFault::kThermalShutdown)
           code = 9;  // vendor-specific range 9..15
+        else if (l.fault == rd::LaserFault::kInterlockOpen)
+          code = 10;  // vendor-specific too: OIF-ELSFP-CMIS-01.0 has no interlock code (cposdk choice)
         a.fault_code[i] = code;
         a.lane_state[i] = l.state == rd::LaserState::kOn        ? hc::ElsLaneState::on
                           : l.state == rd::LaserState::kRamping ? hc::ElsLaneState::ramping

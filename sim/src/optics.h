@@ -34,6 +34,9 @@ class Optics {
   void els_remove(SwitchModel& s, std::uint32_t els);
   void els_insert(SwitchModel& s, std::uint32_t els);
   void laser_fail(SwitchModel& s, std::uint32_t els, std::uint32_t laser, rd::LaserFault why);
+  // The ELS's laser-safety interlock opens (every laser off at once, latched) or closes
+  // (nothing relights: the host enables each laser again through its fiber check).
+  void els_interlock(SwitchModel& s, std::uint32_t els, bool open);
   void oe_fail(SwitchModel& s, std::uint32_t oe, bool unresponsive);
   void oe_repair(SwitchModel& s, std::uint32_t oe);
 

@@ -159,6 +159,8 @@ void Publisher::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
     w.store(rd::at(rd::record::kEls, i, rd::field::kElsInsertCount), e.insert_count);
     w.store(rd::at(rd::record::kEls, i, rd::field::kElsSupplyCurrent),
             static_cast<std::uint32_t>(std::lround(els_icc_ma(e) * 1000.0)));
+    w.store(rd::at(rd::record::kEls, i, rd::field::kElsFlags),
+            e.interlock_open ? rd::bits::kElsFlagsInterlockOpen.mask() : 0u);
     for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
       const LaserModel& l = e.lasers[k];
       thermal = thermal || l.thermal_latched;

@@ -137,6 +137,26 @@ Status Backdoor::insert_els(ElsId els) {
   return ok_status();
 }
 
+Status Backdoor::open_interlock(ElsId els) {
+  CPO_SIM_LOCK;
+  if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
+  if (s.els[els.value()].interlock_open)
+    return Status(Code::failed_precondition, to_string(els) + ": interlock is already open");
+  world_->optics().els_interlock(s, els.value(), true);
+  world_->settle();
+  return ok_status();
+}
+
+Status Backdoor::close_interlock(ElsId els) {
+  CPO_SIM_LOCK;
+  if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
+  if (!s.els[els.value()].interlock_open)
+    return Status(Code::failed_precondition, to_string(els) + ": interlock is already closed");
+  world_->optics().els_interlock(s, els.value(), false);
+  world_->settle();
+  return ok_status();
+}
+
 Status Backdoor::set_fiber_loss(PortId port, int lane_in_port, Decibels loss) {
   CPO_SIM_LOCK;
   if (port.value() >= s.ports.size()) return range("port", port.value(), s.ports.size());

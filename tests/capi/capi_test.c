@@ -299,6 +299,22 @@ static void test_lasers(cpo_switch* sw) {
   CHECK(st.enabled == 0);
   EXPECT_OK(cpo_sim_set_laser_fiber_loss(sw, laser, 1.5));
   EXPECT_OK(cpo_laser_enable(sw, laser, &on, NULL));
+
+  /* An open interlock: the ELS says so, the laser is off, enabling is refused. */
+  cpo_els_values els;
+  EXPECT_OK(cpo_sim_open_interlock(sw, 7));
+  EXPECT_CODE(cpo_sim_open_interlock(sw, 7), CPO_ERR_FAILED_PRECONDITION);
+  EXPECT_OK(cpo_els_show(sw, 7, &els));
+  CHECK(els.faults == CPO_ELS_FAULT_INTERLOCK_OPEN);
+  EXPECT_OK(cpo_laser_get_status(sw, laser, &st));
+  CHECK(st.state == CPO_LASER_OFF && st.fault == CPO_LASER_FAULT_INTERLOCK_OPEN);
+  EXPECT_CODE(cpo_laser_enable(sw, laser, NULL, NULL), CPO_ERR_SAFETY_REFUSED);
+  CHECK(contains(cpo_last_error(), "els 7 interlock open"));
+  EXPECT_OK(cpo_sim_close_interlock(sw, 7));
+  EXPECT_OK(cpo_els_show(sw, 7, &els));
+  CHECK(els.faults == 0);
+  EXPECT_OK(cpo_laser_enable(sw, laser, &on, &check));
+  CHECK(check.verdict == CPO_FIBER_OK);
 }
 
 /* --------------------------------------------------------------------------- hot-swap */

@@ -428,6 +428,33 @@ laser enable els7/4
   EXPECT_THAT(r.err, HasSubstr("batch.txt:6: `laser enable els7/4` failed with exit code 5"));
 }
 
+TEST_F(Cpoctl, AnOpenInterlockRefusesLaserEnableWithExitFiveAndClosingLightsNothing) {
+  auto r = batch(R"(sim fault interlock-open els7
+--json els show els7
+laser enable els7/3
+)");
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("els7: interlock open, every laser off\n"));
+  EXPECT_EQ(json_lines(r.out).at(0)["els"][0]["faults"], "interlock_open");
+  EXPECT_EQ(json_lines(r.out).at(0)["els"][0]["lasers_on"], 0);
+  EXPECT_THAT(r.err, HasSubstr("els 7 laser 3: refused: els 7 interlock open"));
+  EXPECT_THAT(r.err, HasSubstr("batch.txt:3: `laser enable els7/3` failed with exit code 5"));
+  auto closed = batch(R"(sim fault interlock-open els7
+sim fault interlock-close els7
+sim advance 1s
+--json laser show els7/3
+laser enable els7/3
+)");
+  ASSERT_EQ(closed.exit_code, 0) << closed.err;
+  EXPECT_THAT(closed.out, HasSubstr("els7: interlock closed (its lasers stay off until enabled)\n"));
+  const auto docs = json_lines(closed.out);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0]["lasers"][0]["state"], "off");
+  EXPECT_EQ(docs[0]["lasers"][0]["fault"], "interlock_open");
+  EXPECT_THAT(closed.out, HasSubstr("els7/3: fiber check ok (loss 1.50 dB, allowed 3.00 dB); enabled\n"));
+  EXPECT_EQ(run({"sim", "fault", "interlock-close", "els7"}).exit_code, 3) << "already closed";
+}
+
 TEST_F(Cpoctl, ElsSwapReportsEveryStep) {
   auto r = run({"els", "swap", "els2", "--sim-technician"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -81,6 +81,23 @@ def test_disable_refused_while_it_lights_admin_up_ports_then_fiber_check(sw):
     assert not laser.enabled
 
 
+def test_an_open_interlock_refuses_enable_and_closing_it_lights_nothing(sw):
+    laser = sw.laser("els7/3")
+    sw.simulator.open_interlock("els7")
+    assert sw.els(7).telemetry()["faults"] == ["interlock_open"]
+    assert laser.status["state"] == "off" and laser.status["fault"] == "interlock_open"
+    writes = sw.simulator.device_writes
+    with pytest.raises(cposdk.SafetyRefused, match="els 7 interlock open") as refused:
+        laser.enable()
+    assert refused.value.exit_code == 5 and sw.simulator.device_writes == writes
+    with pytest.raises(cposdk.FailedPrecondition, match="already open"):
+        sw.simulator.open_interlock("els7")
+    sw.simulator.close_interlock("els7")
+    sw.sleep(1.0)
+    assert sw.els(7).telemetry()["faults"] == [] and laser.status["state"] == "off"
+    assert laser.enable()["verdict"] == "ok"
+
+
 def test_hot_swap_with_the_technician_in_the_progress_callback(sw):
     steps = []
 

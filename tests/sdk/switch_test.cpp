@@ -328,6 +328,130 @@ TEST_F(SwitchTest, DisconnectedFiberIsNoLight) {
   EXPECT_FALSE(sw().laser_status(laser)->enabled);
 }
 
+// The ELS of `els` as the device reports it, from a fresh snapshot.
+ElsTelemetry els_of(Switch& sw, ElsId els) {
+  auto snap = sw.snapshot();
+  EXPECT_TRUE(snap.ok());
+  if (snap.ok())
+    for (const auto& u : snap->units.units)
+      for (const auto& e : u.els)
+        if (e.els == els) return e;
+  ADD_FAILURE() << "no " << to_string(els);
+  return {};
+}
+
+// The three faults between an ELS and its optical engine, on one laser, through the reference
+// driver over sim://cpo144: the SDK tells them apart from the ELS status and the OE's laser
+// input monitors only.
+TEST_F(SwitchTest, FiberCheckTellsADirtyConnectorADisconnectedFiberAndAnOpenInterlockApart) {
+  const LaserRef laser{ElsId(7), 3};
+  const LaneId lane = (*sw().platform().laser(laser))->lanes.front();
+  SimulatorControl& sim = *sw().simulator();
+
+  // Dirty connector, 4 dB above the nominal 1.5 dB: the loss is measured.
+  ASSERT_TRUE(sw().disable_laser(laser).ok());
+  ASSERT_TRUE(sim.set_laser_fiber_loss(laser, Decibels(1.5 + 4.0)).ok());
+  EXPECT_STATUS(sw().enable_laser(laser).status(), Code::safety_refused, "fiber check failed: excess loss 5.50 dB");
+
+  // Disconnected fiber: the ELS's own monitor says the laser is on at its set-point while the
+  // OE's input is dark, and the fiber check says no light.
+  ASSERT_TRUE(sim.set_laser_fiber_loss(laser, Decibels(1.5)).ok());
+  ASSERT_TRUE(sw().enable_laser(laser).ok());
+  ASSERT_TRUE(sim.set_laser_fiber_loss(laser, Decibels(INFINITY)).ok());
+  sw().sleep_for(300ms);
+  auto on = sw().laser_status(laser);
+  ASSERT_TRUE(on.ok());
+  EXPECT_EQ(on->state, LaserState::on);
+  EXPECT_NEAR(on->power.value(), 100.0, 1.0);
+  EXPECT_EQ(sw().lane(lane)->laser_input_power.value(), 0.0);
+  EXPECT_TRUE(els_of(sw(), laser.els).faults.none());
+  ASSERT_TRUE(sw().disable_laser(laser).ok());
+  EXPECT_STATUS(sw().enable_laser(laser).status(), Code::safety_refused, "no light");
+  ASSERT_TRUE(sim.set_laser_fiber_loss(laser, Decibels(1.5)).ok());
+
+  // Open interlock: the ELS says so; every laser of it off with the interlock as the cause.
+  ASSERT_TRUE(sw().enable_laser(laser).ok());
+  const PortId port = sw().platform().impacted_ports(laser)->front().port;
+  ASSERT_TRUE(sw().set_admin(port, AdminState::up).ok());
+  sw().sleep_for(3s);
+  ASSERT_EQ(sw().port(port)->oper_mask, 1u);
+  auto sub = sw().subscribe(EventFilter{{EventType::laser_fault}, {ObjectRef(laser.els)}, false});
+  ASSERT_TRUE(sub.ok());
+  ASSERT_TRUE(sim.open_interlock(laser.els).ok());
+  sw().sleep_for(200ms);
+  EXPECT_TRUE(els_of(sw(), laser.els).faults.has(ElsFault::interlock_open));
+  for (std::uint32_t k = 0; k < 8; ++k) {
+    auto s = sw().laser_status(LaserRef{laser.els, k});
+    EXPECT_EQ(s->state, LaserState::off) << k;
+    EXPECT_EQ(s->fault, LaserFaultCode::interlock_open) << k;
+    for (LaneId l : s->lanes) EXPECT_EQ(sw().lane(l)->laser_input_power.value(), 0.0) << to_string(l);
+  }
+  EXPECT_EQ(sw().port(port)->oper_mask, 0u);
+  EXPECT_EQ(sw().port(port)->down_cause, LinkCause::laser_fault);
+  std::vector<Event> events;
+  for (int i = 0; i < 200 && events.size() < 8; ++i) {
+    sub->read(events);
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(events.size(), 8u);
+  for (std::uint32_t k = 0; k < 8; ++k) {
+    const LaserFault* f = events[k].get<LaserFault>();
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->laser, (LaserRef{laser.els, k}));
+    EXPECT_EQ(f->code, LaserFaultCode::interlock_open);
+  }
+
+  // Enabling while open is refused before anything is written or lit.
+  const auto writes_before = writes();
+  const std::string before = state_json(sw());
+  EXPECT_STATUS(sw().enable_laser(laser).status(), Code::safety_refused, "els 7 interlock open");
+  EXPECT_STATUS(sw().enable_laser(LaserRef{laser.els, 5}).status(), Code::safety_refused, "els 7 laser 5");
+  EXPECT_EQ(writes(), writes_before);
+  EXPECT_EQ(state_json(sw()), before);
+
+  // Closing lights nothing; the host enables again, through a new fiber check.
+  ASSERT_TRUE(sim.close_interlock(laser.els).ok());
+  sw().sleep_for(1s);
+  EXPECT_TRUE(els_of(sw(), laser.els).faults.none());
+  EXPECT_EQ(sw().laser_status(laser)->state, LaserState::off);
+  EXPECT_EQ(sw().laser_status(laser)->fault, LaserFaultCode::interlock_open);
+  std::vector<LaserPhase> phases;
+  EnableOptions again;
+  again.ramp.progress = [&](const LaserProgress& p) { phases.push_back(p.phase); };
+  auto check = sw().enable_laser(laser, again);
+  ASSERT_TRUE(check.ok()) << check.status().to_string();
+  EXPECT_EQ(check->verdict, FiberVerdict::ok);
+  EXPECT_NEAR(check->loss.value(), 1.5, 0.3);
+  ASSERT_FALSE(phases.empty());
+  EXPECT_EQ(phases.front(), LaserPhase::fiber_check);
+  sw().sleep_for(300ms);
+  EXPECT_EQ(sw().laser_status(laser)->state, LaserState::on);
+  EXPECT_EQ(sw().laser_status(laser)->fault, LaserFaultCode::none);
+  EXPECT_EQ(sw().laser_status(LaserRef{laser.els, 4})->state, LaserState::off) << "only the one enabled";
+}
+
+TEST_F(SwitchTest, HotSwapIntoASlotWithAnOpenInterlockReportsItForEveryLaser) {
+  const ElsId els(3);
+  HotSwapOptions o;
+  o.progress = [&](const SwapProgress& p) {
+    if (!p.done && p.step == SwapStep::wait_removal) {
+      ASSERT_TRUE(sw().simulator()->remove_els(els).ok());
+    }
+    if (!p.done && p.step == SwapStep::wait_insertion) {
+      ASSERT_TRUE(sw().simulator()->open_interlock(els).ok());
+      ASSERT_TRUE(sw().simulator()->insert_els(els).ok());
+    }
+  };
+  auto report = sw().hot_swap(els, o);
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  EXPECT_FALSE(report->lasers_lit);
+  EXPECT_THAT(report->failure, HasSubstr("els 3 interlock open"));
+  ASSERT_EQ(report->fiber_checks.size(), 8u);
+  for (const FiberCheck& c : report->fiber_checks) EXPECT_EQ(c.verdict, FiberVerdict::interlock_open);
+  EXPECT_EQ(to_string(FiberVerdict::interlock_open), "interlock_open");
+  for (std::uint32_t k = 0; k < 8; ++k) EXPECT_NE(sw().laser_status(LaserRef{els, k})->state, LaserState::on) << k;
+}
+
 TEST_F(SwitchTest, DisablingALaserFeedingAdminUpPortsIsRefusedUnlessForced) {
   const LaserRef laser{ElsId(7), 3};
   auto impacted = sw().platform().impacted_ports(laser);

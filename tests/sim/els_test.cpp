@@ -266,6 +266,116 @@ TEST(ElsFabric, ADirtyElsConnectorLowersTheFarEndsReceivedPower) {
   EXPECT_NEAR((*a)->backdoor().rx_power_dbm(lanes.front())->value(), before, 0.01);  // the other direction
 }
 
+// ------------------------------------------------------------------ laser-safety interlock
+std::uint32_t laser_object(std::uint32_t els, std::uint32_t k) {
+  return (static_cast<std::uint32_t>(rd::ObjectKind::kLaser) << 24) | (els << 8) | k;
+}
+
+TEST_F(Els, AnOpenInterlockTurnsEveryLaserOfItsElsOffAndItsLanesGoDark) {
+  const LaserRef ref{ElsId(0), 1};
+  const auto lanes = lanes_of(ref);
+  const std::uint32_t port = lanes.front() / 4;
+  ASSERT_EQ(mb_->run(O::kPortAdmin, {port, rd::kAllSubports, 1}).code, C::kOk);
+  sw_->advance(1500ms);
+  ASSERT_EQ(mb_->port(port, rd::field::kPortOperMask), 1u);
+  ASSERT_EQ(els(0, rd::field::kElsFlags), 0u);
+  (void)mb_->events();
+
+  ASSERT_TRUE(sw_->backdoor().open_interlock(ElsId(0)).ok());
+  sw_->advance(1ms);
+  EXPECT_EQ(els(0, rd::field::kElsFlags), rd::bits::kElsFlagsInterlockOpen.mask());
+  EXPECT_EQ(els(1, rd::field::kElsFlags), 0u) << "the other modules' interlocks are closed";
+  for (std::uint32_t k = 0; k < 8; ++k) {
+    EXPECT_EQ(laser(0, k, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOff)) << k;
+    EXPECT_EQ(laser(0, k, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(rd::LaserFault::kInterlockOpen));
+    EXPECT_EQ(laser(0, k, rd::field::kLaserPowerMon), 0u) << "its own power monitor reads dark";
+    for (auto l : lanes_of(LaserRef{ElsId(0), k})) EXPECT_EQ(mb_->lane(l, rd::field::kLaneLaserInPower), 0u) << l;
+  }
+  EXPECT_EQ(laser(1, 0, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOn));
+  EXPECT_NE(oe(0, rd::field::kOeFaults) & rd::bits::kOeFaultsNoLight.mask(), 0u);
+  EXPECT_EQ(mb_->port(port, rd::field::kPortOperMask), 0u);
+  EXPECT_EQ(mb_->port(port, rd::field::kPortDownCause), static_cast<std::uint32_t>(rd::LinkCause::kLaserFault));
+  // A LaserFault event per enabled laser with the interlock as the cause.
+  std::vector<std::uint32_t> faulted;
+  for (const auto& e : mb_->events())
+    if (e.type == rd::EventType::kLaserFault && e.cause == static_cast<std::uint32_t>(rd::LaserFault::kInterlockOpen))
+      faulted.push_back(e.object);
+  ASSERT_EQ(faulted.size(), 8u);
+  for (std::uint32_t k = 0; k < 8; ++k) EXPECT_EQ(faulted[k], laser_object(0, k));
+  // The module's own pages: lanes off, a vendor-specific fault code, the lane fault flags.
+  const auto a = page1a(0);
+  for (std::uint32_t k = 0; k < 8; ++k) {
+    EXPECT_EQ(a.lane_state[k], cpo::cmis::ElsLaneState::off);
+    EXPECT_EQ(a.fault_code[k], 10);
+  }
+  EXPECT_EQ(a.lane_fault_flags, 0xFFu);
+  EXPECT_EQ(a.lane_enable, 0xFF) << "the host's enable bits are the host's";
+}
+
+TEST_F(Els, ADisconnectedFiberLeavesTheLaserOnWhileAnOpenInterlockTurnsItOff) {
+  // The same laser, two faults the OE's laser input monitor alone cannot tell apart.
+  const LaserRef ref{ElsId(1), 2};
+  const std::uint32_t lane = lanes_of(ref).front();
+  ASSERT_TRUE(sw_->backdoor().set_laser_fiber_loss(ref, Decibels(std::numeric_limits<double>::infinity())).ok());
+  sw_->advance(1ms);
+  EXPECT_EQ(mb_->lane(lane, rd::field::kLaneLaserInPower), 0u);
+  EXPECT_EQ(laser(1, 2, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOn));
+  EXPECT_NEAR(mw(laser(1, 2, rd::field::kLaserPowerMon)), 100.0, 1e-3);
+  EXPECT_EQ(els(1, rd::field::kElsFlags), 0u);
+  ASSERT_TRUE(sw_->backdoor().set_laser_fiber_loss(ref, Decibels(1.5)).ok());
+  ASSERT_TRUE(sw_->backdoor().open_interlock(ElsId(1)).ok());
+  sw_->advance(1ms);
+  EXPECT_EQ(mb_->lane(lane, rd::field::kLaneLaserInPower), 0u);
+  EXPECT_EQ(laser(1, 2, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOff));
+  EXPECT_EQ(laser(1, 2, rd::field::kLaserPowerMon), 0u);
+  EXPECT_EQ(els(1, rd::field::kElsFlags), rd::bits::kElsFlagsInterlockOpen.mask());
+}
+
+TEST_F(Els, ClosingTheInterlockLightsNothingUntilTheHostEnablesAndChecksAgain) {
+  ASSERT_TRUE(sw_->backdoor().open_interlock(ElsId(0)).ok());
+  // Enabling while open lights nothing.
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 220 - 128, {0x00}).code, C::kOk);
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 220 - 128, {0xFF}).code, C::kOk);
+  sw_->advance(1s);
+  EXPECT_EQ(laser(0, 0, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOff));
+  ASSERT_TRUE(sw_->backdoor().close_interlock(ElsId(0)).ok());
+  sw_->advance(2s);
+  EXPECT_EQ(els(0, rd::field::kElsFlags), 0u);
+  for (std::uint32_t k = 0; k < 8; ++k) {
+    EXPECT_EQ(laser(0, k, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOff)) << k;
+    EXPECT_EQ(laser(0, k, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(rd::LaserFault::kInterlockOpen));
+  }
+  // Disable and enable laser 0 with OutputFiberChecked still set from before the opening: the
+  // old check no longer counts, the laser comes up at the fiber-check power only.
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 220 - 128, {0xFE}).code, C::kOk);
+  EXPECT_EQ(laser(0, 0, rd::field::kLaserFaultCode), static_cast<std::uint32_t>(rd::LaserFault::kNone));
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 220 - 128, {0xFF}).code, C::kOk);
+  sw_->advance(1s);
+  EXPECT_EQ(laser(0, 0, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOn));
+  EXPECT_NEAR(mw(laser(0, 0, rd::field::kLaserPowerMon)), page1a(0).fiber_check_power.value(), 1e-3);
+  EXPECT_EQ(laser(0, 1, rd::field::kLaserState), static_cast<std::uint32_t>(rd::LaserState::kOff))
+      << "the others stay off until the host takes them through disable and enable too";
+  // A new check: OutputFiberChecked cleared and set again, then the set-point.
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 223 - 128, {0xFE}).code, C::kOk);
+  ASSERT_EQ(mb_->cmis_write(rd::CmisTarget::kEls, 0, 0, 0x1A, true, 223 - 128, {0xFF}).code, C::kOk);
+  sw_->advance(1s);
+  EXPECT_NEAR(mw(laser(0, 0, rd::field::kLaserPowerMon)), 100.0, 1e-3);
+}
+
+TEST_F(Els, InterlockRefusesUnknownModulesAndRepeatedRequests) {
+  Status s = sw_->backdoor().open_interlock(ElsId(18));
+  EXPECT_EQ(s.code(), Code::out_of_range);
+  EXPECT_THAT(s.message(), HasSubstr("els 18: allowed 0..17"));
+  EXPECT_EQ(sw_->backdoor().close_interlock(ElsId(18)).code(), Code::out_of_range);
+  s = sw_->backdoor().close_interlock(ElsId(2));
+  EXPECT_EQ(s.code(), Code::failed_precondition);
+  EXPECT_THAT(s.message(), HasSubstr("els 2: interlock is already closed"));
+  ASSERT_TRUE(sw_->backdoor().open_interlock(ElsId(2)).ok());
+  s = sw_->backdoor().open_interlock(ElsId(2));
+  EXPECT_EQ(s.code(), Code::failed_precondition);
+  EXPECT_THAT(s.message(), HasSubstr("els 2: interlock is already open"));
+}
+
 TEST_F(Els, LaserFiberLossRefusesUnknownLasersAndBadLosses) {
   Status s = sw_->backdoor().set_laser_fiber_loss(LaserRef{ElsId(18), 0}, Decibels(2.0));
   EXPECT_EQ(s.code(), Code::out_of_range);

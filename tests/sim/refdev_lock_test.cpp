@@ -34,6 +34,7 @@ constexpr Pin kPins[] = {
     {1, 1, 0xed9e960cd5d87099ULL},  // CmisWrite refuses ELS set-points outside the advertised range
     {1, 2, 0xf15ecbb99dbb532aULL},  // Lane LaserInPower, Els SupplyCurrent
     {1, 3, 0x8fab6d24c45b84d7ULL},  // REFUSE rows, PrbsFlags, SetMtu + Port Mtu0..7, StatusSnapshot
+    {1, 4, 0xe1202cfee6b137ddULL},  // Els Flags (InterlockOpen), LaserFault InterlockOpen
 };
 
 TEST(RefdevInterfaceLock, FingerprintIsPinnedForTheCurrentVersion) {

@@ -265,6 +265,10 @@ TEST(Simd, FaultsClockAndWriteCountGoOverTheControlChannel) {
   EXPECT_EQ(other->laser_status(laser)->state, LaserState::fault);  // the other client sees it
   EXPECT_STATUS(sim.fail_laser({ElsId(99), 0}), Code::out_of_range, "els 99");
   EXPECT_STATUS(sim.set_port_fiber_loss(PortId(1), 0, Decibels(-1.0)), Code::invalid_argument, "fiber loss");
+  ASSERT_TRUE(sim.open_interlock(ElsId(2)).ok());
+  EXPECT_EQ(other->laser_status({ElsId(2), 0})->fault, LaserFaultCode::interlock_open);
+  EXPECT_STATUS(sim.open_interlock(ElsId(2)), Code::failed_precondition, "els 2: interlock is already open");
+  ASSERT_TRUE(sim.close_interlock(ElsId(2)).ok());
   ASSERT_TRUE(sim.set_coolant_temperature(Celsius(35.0)).ok());
   const auto writes = sim.device_writes();
   ASSERT_TRUE(writes.ok()) << writes.status().to_string();

@@ -126,6 +126,9 @@ LaserFlags laser_flags(std::uint32_t w) {
                                  {rd::bits::kLaserFlagsBiasHighWarning, LaserFlag::bias_high_warning},
                                  {rd::bits::kLaserFlagsTempHighAlarm, LaserFlag::temp_high_alarm}});
 }
+ElsFaults els_faults(std::uint32_t w) {
+  return map_bits<ElsFault>(w, {{rd::bits::kElsFlagsInterlockOpen, ElsFault::interlock_open}});
+}
 UnitFlags unit_flags(std::uint32_t w) {
   return map_bits<UnitFlag>(w, {{rd::bits::kUnitFlagsReady, UnitFlag::ready},
                                 {rd::bits::kUnitFlagsResetting, UnitFlag::resetting},
@@ -168,6 +171,7 @@ LaserFaultCode laser_fault_from_device(std::uint32_t v) {
     case rd::LaserFault::kAccLoop: return LaserFaultCode::acc_loop;
     case rd::LaserFault::kThermalShutdown: return LaserFaultCode::thermal_shutdown;
     case rd::LaserFault::kRemoved: return LaserFaultCode::removed;
+    case rd::LaserFault::kInterlockOpen: return LaserFaultCode::interlock_open;
   }
   return LaserFaultCode::vendor;
 }

@@ -42,6 +42,7 @@ ModuleThresholds threshold_flags(std::uint32_t w);
 OeFaults oe_faults(std::uint32_t w);
 LaserFlags laser_flags(std::uint32_t w);
 UnitFlags unit_flags(std::uint32_t w);
+ElsFaults els_faults(std::uint32_t w);
 
 // Field encodings (registers.def units column).
 Celsius temp_256(std::uint32_t v);

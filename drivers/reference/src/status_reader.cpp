@@ -128,6 +128,7 @@ void ReferenceDriver::Impl::read_els(const Unit& u, const StatusWords& w, std::u
   e.flags = threshold_flags(f(rd::field::kElsTempFlags));
   e.insert_count = f(rd::field::kElsInsertCount);
   e.supply_current = Milliamps(static_cast<double>(f(rd::field::kElsSupplyCurrent)) / 1000.0);
+  e.faults = els_faults(f(rd::field::kElsFlags));
 }
 
 void ReferenceDriver::Impl::read_laser(const Unit& u, const StatusWords& w, std::uint32_t local, LaserTelemetry& l) {

@@ -168,6 +168,7 @@ typedef enum cpo_laser_fault {
   CPO_LASER_FAULT_THERMAL_SHUTDOWN = 3,
   CPO_LASER_FAULT_REMOVED = 4,
   CPO_LASER_FAULT_VENDOR = 5,
+  CPO_LASER_FAULT_INTERLOCK_OPEN = 6,   /* its ELS's laser-safety interlock is open */
   CPO_LASER_FAULT_MAX_ENUM = 0x7fffffff /* keeps the enum int-sized; not a value */
 } cpo_laser_fault;
 /* ELS bank control mode, ELSFP page 1Ah byte 140 bit 0 (the same numbers). */
@@ -202,6 +203,7 @@ typedef enum cpo_fiber_verdict {
   CPO_FIBER_OK = 0,
   CPO_FIBER_NO_LIGHT = 1,
   CPO_FIBER_EXCESS_LOSS = 2,
+  CPO_FIBER_INTERLOCK_OPEN = 3,           /* the ELS's laser-safety interlock is open: nothing was lit */
   CPO_FIBER_VERDICT_MAX_ENUM = 0x7fffffff /* keeps the enum int-sized; not a value */
 } cpo_fiber_verdict;
 typedef enum cpo_laser_phase {
@@ -277,6 +279,8 @@ typedef enum cpo_threshold_bound {
 #define CPO_UNIT_FLAG_READY (1u << 0)
 #define CPO_UNIT_FLAG_RESETTING (1u << 1)
 #define CPO_UNIT_FLAG_THERMAL_SHUTDOWN (1u << 2)
+
+#define CPO_ELS_FAULT_INTERLOCK_OPEN (1u << 0)
 
 /* ------------------------------------------------------------------------------ objects */
 
@@ -485,6 +489,7 @@ typedef struct cpo_els_values {
   double supply_current_ma; /* ICC */
   uint32_t threshold_flags; /* CPO_MODULE_* */
   uint32_t insertions;
+  uint32_t faults; /* CPO_ELS_FAULT_* */
 } cpo_els_values;
 
 /* One optical engine's or ELS module's values. Each call reads a whole snapshot (about 60 us on
@@ -868,6 +873,11 @@ cpo_status cpo_sim_repair_laser(cpo_switch* sw, cpo_laser laser);
 cpo_status cpo_sim_set_laser_fiber_loss(cpo_switch* sw, cpo_laser laser, double loss_db);
 cpo_status cpo_sim_remove_els(cpo_switch* sw, uint32_t els);
 cpo_status cpo_sim_insert_els(cpo_switch* sw, uint32_t els);
+/* The laser-safety interlock of an ELS: open turns every laser of it off at once; close lights
+ * nothing (each laser is enabled again through its fiber check). CPO_ERR_FAILED_PRECONDITION
+ * when already open / closed. */
+cpo_status cpo_sim_open_interlock(cpo_switch* sw, uint32_t els);
+cpo_status cpo_sim_close_interlock(cpo_switch* sw, uint32_t els);
 /* Front-panel fiber of a port: cut one lane (lane_in_port >= 0) or every lane (-1). */
 cpo_status cpo_sim_cut_port_fiber(cpo_switch* sw, uint32_t port, int lane_in_port);
 cpo_status cpo_sim_fail_oe(cpo_switch* sw, uint32_t oe);

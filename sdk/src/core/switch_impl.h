@@ -128,6 +128,9 @@ struct DeviceSwitch::Impl {
   Status check_power(const LaserRef& laser, Milliwatts power, const LaserLimits& limits) const;
   Result<Decibels> check_rate(const LaserRef& laser, const RampOptions& ramp) const;
   Result<FiberCheck> fiber_check(const LaserRef& laser, const LaserPages& p, const std::stop_token& stop);
+  // safety_refused naming the ELS when telemetry `t` says the interlock of the laser's ELS is
+  // open (ElsFault::interlock_open); ok otherwise. Reads nothing, writes nothing.
+  Status interlock_closed(const LaserRef& laser, const Telemetry& t) const;
   Status ramp_power(const LaserRef& laser, Milliwatts from, Milliwatts to, Decibels rate, const RampOptions& ramp);
   Result<FiberCheck> enable_claimed(const LaserRef& laser, const EnableOptions& options);
   // After a passed fiber check: output-fiber-checked set, ramp to `target`; off on failure.

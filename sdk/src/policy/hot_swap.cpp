@@ -1,6 +1,7 @@
 // The guided hot-swap of an ELS module: one sequenced operation whose steps are reported to
 // the caller and to every event subscriber, each with a deadline.
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -152,6 +153,20 @@ Result<HotSwapReport> DeviceSwitch::hot_swap(ElsId els, const HotSwapOptions& op
   CPO_RETURN_IF_ERROR(step(SwapStep::fiber_check, [&] {
     Telemetry now;
     CPO_RETURN_IF_ERROR(m.read_units(now));
+    Status closed = (*info)->lasers.empty() ? ok_status() : m.interlock_closed((*info)->lasers.front().ref, now);
+    if (!closed.ok()) {
+      // The slot's interlock is open: no laser is lit, so no fiber can be judged.
+      for (const auto& laser : (*info)->lasers) {
+        FiberCheck check;
+        check.laser = laser.ref;
+        check.verdict = FiberVerdict::interlock_open;
+        check.loss = Decibels(std::numeric_limits<double>::quiet_NaN());
+        check.allowed = m.options.laser.max_fiber_loss;
+        report.fiber_checks.push_back(check);
+      }
+      report.failure = closed.message();
+      return ok_status();
+    }
     for (const auto& laser : (*info)->lasers) {
       auto p = m.pages(laser.ref, now);  // the new module: its pages are read afresh
       if (!p) return p.status();

@@ -37,6 +37,7 @@ std::string_view to_string(FiberVerdict verdict) noexcept {
     case FiberVerdict::ok: return "ok";
     case FiberVerdict::no_light: return "no_light";
     case FiberVerdict::excess_loss: return "excess_loss";
+    case FiberVerdict::interlock_open: return "interlock_open";
   }
   return "unknown";
 }
@@ -111,6 +112,16 @@ Result<Decibels> DeviceSwitch::Impl::check_rate(const LaserRef& laser, const Ram
   return rate;
 }
 
+Status DeviceSwitch::Impl::interlock_closed(const LaserRef& laser, const Telemetry& t) const {
+  const ElsTelemetry* e = find_els(t, laser.els);
+  if (e == nullptr || !e->present || !e->faults.has(ElsFault::interlock_open)) return ok_status();
+  return error(Code::safety_refused,
+               fmt::format("{}: refused: {} interlock open (its laser-safety interlock holds every laser of the "
+                           "module off); close the interlock, then enable the laser again: it goes through its "
+                           "fiber check",
+                           to_string(laser), to_string(laser.els)));
+}
+
 Result<FiberCheck> DeviceSwitch::Impl::fiber_check(const LaserRef& laser, const LaserPages& p,
                                                    const std::stop_token& stop) {
   const unsigned lane = p.lane;
@@ -143,6 +154,12 @@ Result<FiberCheck> DeviceSwitch::Impl::fiber_check(const LaserRef& laser, const 
       return cancelled(laser, "fiber check");
     }
     CPO_RETURN_IF_ERROR(read_units(t));
+    // The interlock opened during the check: the laser is dark because of it, not because of
+    // the fiber (the ELS says so; the OE's monitors alone would read a disconnected fiber).
+    if (Status closed = interlock_closed(laser, t); !closed.ok()) {
+      (void)turn_off(laser);
+      return closed;
+    }
     const LaserTelemetry* lt = find_laser(t, laser);
     if (lt != nullptr && lt->state == LaserState::fault) {
       (void)turn_off(laser);
@@ -225,6 +242,8 @@ Status DeviceSwitch::Impl::ramp_power(const LaserRef& laser, Milliwatts from, Mi
 Result<FiberCheck> DeviceSwitch::Impl::enable_claimed(const LaserRef& laser, const EnableOptions& opts) {
   Telemetry t;
   CPO_RETURN_IF_ERROR(read_units(t));
+  // Before anything else: with the interlock open nothing may be lit, so nothing is written.
+  CPO_RETURN_IF_ERROR(interlock_closed(laser, t));
   const ElsTelemetry* e = find_els(t, laser.els);
   if (e != nullptr && e->present && e->module_state != cmis::ModuleState::ready) {
     return error(Code::failed_precondition, fmt::format("{} is not ready (module state {})", to_string(laser.els),
@@ -243,6 +262,14 @@ Result<FiberCheck> DeviceSwitch::Impl::enable_claimed(const LaserRef& laser, con
     return error(Code::failed_precondition,
                  fmt::format("{} is faulted ({}): repair or replace its ELS before enabling it", to_string(laser),
                              to_string(lt->fault)));
+  }
+  // Enabled and checked as the SDK last wrote, yet dark: the module turned it off by itself (an
+  // interlock opened and closed since) and holds it off until LaneEnable is cleared and set
+  // again. Clear both bits; the laser then goes through a new fiber check like any other.
+  if (lit(p->advert, p->lane) && lt != nullptr && lt->state == LaserState::off) {
+    CPO_RETURN_IF_ERROR(turn_off(laser));
+    p = pages(laser, t);
+    if (!p) return p.status();
   }
   if (lit(p->advert, p->lane)) {
     // Already through its fiber check and emitting: only the power may change.

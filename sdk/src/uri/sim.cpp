@@ -27,6 +27,8 @@ class SimControl final : public SimulatorControl {
   }
   Status remove_els(ElsId els) override { return door().remove_els(els); }
   Status insert_els(ElsId els) override { return door().insert_els(els); }
+  Status open_interlock(ElsId els) override { return door().open_interlock(els); }
+  Status close_interlock(ElsId els) override { return door().close_interlock(els); }
   Status set_port_fiber_loss(PortId port, int lane_in_port, Decibels loss) override {
     return door().set_fiber_loss(port, lane_in_port, loss);
   }

@@ -28,6 +28,12 @@ class SimdControl final : public SimulatorControl {
   }
   Status remove_els(ElsId els) override { return op(simd::FaultOp::remove_els, els.value()); }
   Status insert_els(ElsId els) override { return op(simd::FaultOp::insert_els, els.value()); }
+  Status open_interlock(ElsId els) override {
+    return c_->fault({simd::FaultOp::els_interlock, els.value(), 0, -1, 0.0, true});
+  }
+  Status close_interlock(ElsId els) override {
+    return c_->fault({simd::FaultOp::els_interlock, els.value(), 0, -1, 0.0, false});
+  }
   Status set_port_fiber_loss(PortId port, int lane_in_port, Decibels loss) override {
     return c_->fault({simd::FaultOp::set_port_fiber_loss, port.value(), 0, lane_in_port, loss.value(), false});
   }

@@ -71,6 +71,7 @@ std::string_view fault_name(FaultOp op) {
     case FaultOp::overheat_els: return "overheat_els";
     case FaultOp::degrade_lane: return "degrade_lane";
     case FaultOp::hang_firmware: return "hang_firmware";
+    case FaultOp::els_interlock: return "els_interlock";
   }
   return "unknown";
 }
@@ -811,6 +812,8 @@ Status Server::on_fault(Served& s, const Fault& f) {
     case FaultOp::overheat_oe: return door.overheat_oe(OeId(f.a), Celsius(f.value));
     case FaultOp::overheat_els: return door.overheat_els(ElsId(f.a), Celsius(f.value));
     case FaultOp::degrade_lane: return door.degrade_lane(LaneId(f.a), Decibels(f.value));
+    case FaultOp::els_interlock:
+      return f.flag != 0 ? door.open_interlock(ElsId(f.a)) : door.close_interlock(ElsId(f.a));
     case FaultOp::hang_firmware: {
       Status st = door.hang_firmware(UnitId(f.a), f.flag != 0);
       if (st.ok()) {
@@ -822,7 +825,7 @@ Status Server::on_fault(Served& s, const Fault& f) {
     }
   }
   return error(Code::invalid_argument,
-               fmt::format("unknown fault operation {} (allowed 1..15, cpo/sim/simd_protocol.h FaultOp)",
+               fmt::format("unknown fault operation {} (allowed 1..16, cpo/sim/simd_protocol.h FaultOp)",
                            static_cast<std::uint32_t>(f.op)));
 }
 

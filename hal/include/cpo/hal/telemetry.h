@@ -107,6 +107,10 @@ enum class LaserFlag : std::uint8_t {
   temp_high_alarm,
 };
 enum class UnitFlag : std::uint8_t { ready, resetting, thermal_shutdown };
+// Why an ELS module holds all its lasers off.
+enum class ElsFault : std::uint8_t {
+  interlock_open,  // its laser-safety interlock is open: every laser off until re-enabled
+};
 
 // Why a laser is not lit: ELSFP page 1Ah fault codes 1 and 2, and cposdk's own causes.
 enum class LaserFaultCode : std::uint8_t {
@@ -116,6 +120,7 @@ enum class LaserFaultCode : std::uint8_t {
   thermal_shutdown,  // turned off by over-temperature protection
   removed,           // its ELS module was removed
   vendor,            // an ELSFP vendor-specific code (9..15)
+  interlock_open,    // turned off by its ELS's open laser-safety interlock; off until re-enabled
 };
 
 // Every flag of each set, in order (FlagSet iterates and renderers print them).
@@ -131,25 +136,29 @@ inline constexpr LaserFlag kLaserFlags[] = {LaserFlag::enabled,           LaserF
                                             LaserFlag::power_low_alarm,   LaserFlag::bias_high_alarm,
                                             LaserFlag::bias_high_warning, LaserFlag::temp_high_alarm};
 inline constexpr UnitFlag kUnitFlags[] = {UnitFlag::ready, UnitFlag::resetting, UnitFlag::thermal_shutdown};
+inline constexpr ElsFault kElsFaults[] = {ElsFault::interlock_open};
 constexpr std::span<const PortFault> all_flags(PortFault) noexcept { return kPortFaults; }
 constexpr std::span<const ModuleThreshold> all_flags(ModuleThreshold) noexcept { return kModuleThresholds; }
 constexpr std::span<const OeFault> all_flags(OeFault) noexcept { return kOeFaults; }
 constexpr std::span<const LaserFlag> all_flags(LaserFlag) noexcept { return kLaserFlags; }
 constexpr std::span<const UnitFlag> all_flags(UnitFlag) noexcept { return kUnitFlags; }
+constexpr std::span<const ElsFault> all_flags(ElsFault) noexcept { return kElsFaults; }
 
 using PortFaults = FlagSet<PortFault>;
 using ModuleThresholds = FlagSet<ModuleThreshold>;
 using OeFaults = FlagSet<OeFault>;
 using LaserFlags = FlagSet<LaserFlag>;
 using UnitFlags = FlagSet<UnitFlag>;
+using ElsFaults = FlagSet<ElsFault>;
 
 // snake_case names as above: "rx_los", "temp_high_alarm", "no_light", "bias_high_warning",
-// "thermal_shutdown", "apc_loop".
+// "thermal_shutdown", "interlock_open", "apc_loop".
 std::string_view to_string(PortFault flag) noexcept;
 std::string_view to_string(ModuleThreshold flag) noexcept;
 std::string_view to_string(OeFault flag) noexcept;
 std::string_view to_string(LaserFlag flag) noexcept;
 std::string_view to_string(UnitFlag flag) noexcept;
+std::string_view to_string(ElsFault flag) noexcept;
 std::string_view to_string(LaserFaultCode code) noexcept;
 // "rx_los,high_ber"; "" for an empty set.
 template <typename E>
@@ -222,6 +231,7 @@ struct ElsTelemetry {
   Celsius temperature;
   Volts vcc;
   Milliamps supply_current;  // module supply current (ICC)
+  ElsFaults faults;          // interlock_open: every laser held off
   ModuleThresholds flags;
   std::uint32_t insert_count = 0;
 };

@@ -93,8 +93,13 @@ struct RampOptions {
   std::stop_token stop;      // cancels between steps: the laser stays at the step reached
 };
 
-// What the fiber check measured.
-enum class FiberVerdict : std::uint8_t { ok, no_light, excess_loss };
+// What the fiber check measured. The three faults between an ELS and its optical engine are
+// told apart from what the device exposes: interlock_open from the ELS's own status
+// (ElsFault::interlock_open; nothing is lit), no_light from the OE's laser input monitors while
+// the laser reports itself on (a disconnected or broken fiber), excess_loss from the same
+// monitors reading less than launched by more than LaserPolicy::max_fiber_loss (a dirty or
+// damaged connector).
+enum class FiberVerdict : std::uint8_t { ok, no_light, excess_loss, interlock_open };
 struct FiberCheck {
   LaserRef laser;
   FiberVerdict verdict = FiberVerdict::ok;
@@ -104,7 +109,8 @@ struct FiberCheck {
   Decibels loss;  // launched / worst_arrival, dB (infinity for no light)
   Decibels allowed;
 };
-std::string_view to_string(FiberVerdict verdict) noexcept;  // "ok", "no_light", "excess_loss"
+// "ok", "no_light", "excess_loss", "interlock_open".
+std::string_view to_string(FiberVerdict verdict) noexcept;
 
 struct EnableOptions {
   // Target after the fiber check; nullopt: the module's current set-point (clamped to

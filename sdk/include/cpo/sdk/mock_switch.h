@@ -148,6 +148,8 @@ class MockSimulatorControl : public SimulatorControl {
   MOCK_METHOD(Status, set_laser_fiber_loss, (const LaserRef& laser, Decibels loss), (override));
   MOCK_METHOD(Status, remove_els, (ElsId els), (override));
   MOCK_METHOD(Status, insert_els, (ElsId els), (override));
+  MOCK_METHOD(Status, open_interlock, (ElsId els), (override));
+  MOCK_METHOD(Status, close_interlock, (ElsId els), (override));
   MOCK_METHOD(Status, set_port_fiber_loss, (PortId port, int lane_in_port, Decibels loss), (override));
   MOCK_METHOD(Status, cut_port_fiber, (PortId port, int lane_in_port), (override));
   MOCK_METHOD(Status, fail_oe, (OeId oe), (override));

@@ -32,6 +32,11 @@ class SimulatorControl {
   // with its lasers off and unchecked. Errors: failed_precondition when already so.
   virtual Status remove_els(ElsId els) = 0;
   virtual Status insert_els(ElsId els) = 0;
+  // The laser-safety interlock of an ELS: opening it turns every laser of the module off at
+  // once; closing it lights nothing (each laser is enabled again through its fiber check).
+  // Errors: out_of_range naming the ELS; failed_precondition when already open / closed.
+  virtual Status open_interlock(ElsId els) = 0;
+  virtual Status close_interlock(ElsId els) = 0;
   // The front-panel fiber of a port (lane_in_port < 0: every lane): total loss, or a cut.
   virtual Status set_port_fiber_loss(PortId port, int lane_in_port, Decibels loss) = 0;
   virtual Status cut_port_fiber(PortId port, int lane_in_port = -1) = 0;

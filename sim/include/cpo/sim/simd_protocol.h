@@ -144,6 +144,7 @@ enum class FaultOp : std::uint32_t {
   overheat_els = 13,             // a = els, value = degC
   degrade_lane = 14,             // a = lane, value = dB of SNR penalty
   hang_firmware = 15,            // a = unit, flag = hung
+  els_interlock = 16,            // a = els, flag = open (1) or close (0)
 };
 
 struct Fault {

@@ -162,6 +162,16 @@ class Backdoor {
   // already removed / inserted.
   Status remove_els(ElsId els);
   Status insert_els(ElsId els);
+  // The laser-safety interlock of an ELS slot. open_interlock: every laser of the module goes
+  // off at once (fault code InterlockOpen, a LaserFault event for each enabled one, page 1Ah
+  // lane fault flags and code 10), the ELS record's InterlockOpen bit is set, and its lanes go
+  // dark on the OE side (LaserInPower 0, OeFaults.NoLight, links down with cause LaserFault).
+  // close_interlock clears the bit and lights nothing: each laser stays off until the host
+  // clears LaneEnable and enables it again through a new fiber check (laser safety). The
+  // interlock belongs to the slot: it survives a module swap. Errors: out_of_range naming the
+  // ELS and the valid range; failed_precondition when already open / closed.
+  Status open_interlock(ElsId els);
+  Status close_interlock(ElsId els);
   // Fiber leaving `port` lane `lane_in_port` (or every lane of the port when lane_in_port
   // is negative): total loss of that fiber, dB (infinity or >= 100 dB = cut). Errors:
   // out_of_range for the port or lane; invalid_argument for a negative or NaN loss.
