@@ -254,8 +254,9 @@ void BM_ParallelCommands(benchmark::State& state) {
   state.counters["commands_per_s_1"] = one / n;
   state.counters["commands_per_s_2"] = two / n;
   state.counters["parallel_speedup"] = two / one;
-  // Virtual time per command with 2 threads: 100 us (PortAdmin's latency) when every command
-  // shares its instant with the other thread's, 200 us or more when none does.
+  // Virtual time per command with 2 threads: 50 us when every command shares its instant
+  // with the other thread's (PortAdmin's latency is 100 us), 100 us when none does. Only
+  // commands due at one instant run in one parallel pass.
   state.counters["virtual_us_per_command_2"] = virt_per_command;
 }
 BENCHMARK(BM_ParallelCommands)->Arg(-1)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(3);

@@ -89,14 +89,8 @@ void World::bar_wait(std::chrono::nanoseconds d) {
     std::this_thread::sleep_for(d);
     return;
   }
-  // The caller waits `d` from the clock as of the last finished advance: if another thread is
-  // advancing (serving this caller's doorbell on the way), the wait ends where that advance
-  // does when it reaches as far. Threads polling their own switches thus share instants
-  // instead of each adding its own wait to the clock, and commands due at one instant run in
-  // one parallel pass. With one thread this is now() + d.
-  const std::int64_t target = stable_ns_.load(std::memory_order_acquire) + d.count();
   cpo::Lock lock(mu_);
-  run_until(target);
+  run_until(now_ns_.load() + d.count());
 }
 
 void World::advance(std::chrono::nanoseconds d) {
@@ -125,7 +119,6 @@ void World::run_until(std::int64_t end_ns) {
   now_ns_.store(std::max(now_ns_.load(), end_ns), std::memory_order_release);
   firmware_.scan_doorbells();
   settle();
-  stable_ns_.store(now_ns_.load(), std::memory_order_release);
 }
 
 void World::fire_instant() {

@@ -115,7 +115,6 @@ class World {
   ClockMode clock_;
   cpo::Mutex mu_;
   std::atomic<std::int64_t> now_ns_{0};
-  std::atomic<std::int64_t> stable_ns_{0};  // now_ns_ when the last advance finished (bar_wait)
   std::multimap<std::int64_t, Timer> timers_;
   std::vector<std::unique_ptr<SwitchModel>> switches_;
   Publisher publisher_{*this};     // the status region and event ring of every unit

@@ -145,8 +145,8 @@ TEST(SimTopology, TheGeneratorScriptWritesALoadableThreeTierFabric) {
 // take the per-switch work of each virtual instant). Four threads each drive their own switch
 // of a ring of four through its mailbox: admin up, a breakout, admin down, and one laser
 // failure through the back door each. Rounds keep the virtual timeline the same whatever the
-// threads' interleaving (every doorbell of a round rung before any thread waits, every round
-// as long), so the result must equal the same rounds run on one thread with no workers, byte
+// threads' interleaving (every doorbell of a round rung before any thread waits, each thread's
+// wait moving the clock by kWait), so the result must equal the same rounds run on one thread with no workers, byte
 // for byte over every unit's whole window.
 struct RingRun {
   std::vector<std::vector<std::uint32_t>> windows;  // per switch and unit, every word
@@ -190,7 +190,6 @@ RingRun run_ring(std::size_t workers, bool threads) {
   const cpo::Platform& pf = sws[0]->platform();
   const LaserRef laser8 = pf.lanes()[pf.ports()[8].lanes[0].value()].laser;
   constexpr auto kWait = 60ms;  // longer than any command of the script (Breakout: 50 ms)
-  constexpr auto kRound = kWait * kSwitches;
   RingRun r;
   r.failures.resize(kSwitches);
   std::vector<Mailbox> mbs;
@@ -205,16 +204,8 @@ RingRun run_ring(std::size_t workers, bool threads) {
         sws[i]->bar(0).read32(rd::reg::kMbxCompCode) != static_cast<std::uint32_t>(C::kOk))
       r.failures[i] += "round " + std::to_string(round) + "; ";
   };
-  // A round lasts kRound of virtual time: the threads' waits carry the clock between kWait
-  // and kRound past its start (a wait ends where another thread's advance does when that
-  // reaches as far), then thread 0 tops it up, so every round covers the same instants.
-  const auto t0 = fabric.now();
-  auto top_up = [&](std::size_t round) {
-    fabric.advance(t0 + kRound * static_cast<std::int64_t>(round + 1) - fabric.now());
-  };
   if (threads) {
-    std::barrier rung(static_cast<std::ptrdiff_t>(kSwitches)), waited(static_cast<std::ptrdiff_t>(kSwitches)),
-        topped(static_cast<std::ptrdiff_t>(kSwitches));
+    std::barrier rung(static_cast<std::ptrdiff_t>(kSwitches)), waited(static_cast<std::ptrdiff_t>(kSwitches));
     std::vector<std::thread> ts;
     for (std::size_t i = 0; i < kSwitches; ++i)
       ts.emplace_back([&, i] {
@@ -223,8 +214,6 @@ RingRun run_ring(std::size_t workers, bool threads) {
           rung.arrive_and_wait();
           sws[i]->bar(0).wait(kWait);
           waited.arrive_and_wait();
-          if (i == 0) top_up(round);
-          topped.arrive_and_wait();
           check(i, round);
         }
       });
@@ -233,7 +222,6 @@ RingRun run_ring(std::size_t workers, bool threads) {
     for (std::size_t round = 0; round < script.size(); ++round) {
       for (std::size_t i = 0; i < kSwitches; ++i) ring(i, round);
       for (std::size_t i = 0; i < kSwitches; ++i) sws[i]->bar(0).wait(kWait);
-      top_up(round);
       for (std::size_t i = 0; i < kSwitches; ++i) check(i, round);
     }
   }
