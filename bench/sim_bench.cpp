@@ -227,7 +227,7 @@ void BM_ParallelCommands(benchmark::State& state) {
   cpo::sim::Fabric fabric(cpo::sim::ClockMode::virtual_time, workers);
   std::vector<cpo::sim::Switch*> sws;
   if (!paired_fabric(state, fabric, 16, 1, sws)) return;
-  constexpr int kCommands = 300;
+  constexpr int kCommands = 1000;
   double virt_per_command = 0;
   auto rate = [&](std::size_t threads) {
     std::vector<std::thread> ts;
@@ -259,7 +259,7 @@ void BM_ParallelCommands(benchmark::State& state) {
   // commands due at one instant run in one parallel pass.
   state.counters["virtual_us_per_command_2"] = virt_per_command;
 }
-BENCHMARK(BM_ParallelCommands)->Arg(-1)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_ParallelCommands)->Arg(-1)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 
 // A fabric from a topology file (CPOSDK_TOPOLOGY, e.g. the 100k-GPU three-tier fabric from
 // scripts/gen-topology), skipped when unset. Optics up, ports admin down (traffic-free

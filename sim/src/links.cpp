@@ -339,7 +339,7 @@ constexpr std::uint64_t kQuietTicks = 10;
 // Temperatures within this of their targets count as settled: under the 1/256 degC
 // resolution of every temperature register.
 constexpr double kThermalEpsilonC = 1e-3;
-constexpr std::size_t kTickGrain = 16;
+constexpr std::size_t kTickGrain = 8;
 }  // namespace
 
 // The firmware tick. A switch changed since the last tick or still heating or cooling gets the
@@ -349,8 +349,8 @@ constexpr std::size_t kTickGrain = 16;
 void Links::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
   ++tick_count_;
-  // A steady switch's share is a few stores: chunks of kTickGrain switches keep the hand-off
-  // small against the work.
+  // A steady switch's share is a few stores, a counting one's a few microseconds: chunks of
+  // kTickGrain switches keep the hand-off small against the work.
   world_.each(world_.all(), kTickGrain, [this, dt](SwitchModel& s) { s.ticked = tick_switch(s, dt); });
   ticked_.clear();
   for (const std::size_t i : world_.all()) {

@@ -24,14 +24,19 @@ class WorkerPool {
 
   [[nodiscard]] std::size_t helpers() const noexcept { return threads_.size(); }
 
+  // Lists shorter than this run inline: waking a helper costs a few microseconds of CPU on
+  // each side, about what one switch's share of a settle phase costs, so two or three switches
+  // gain no wall time for the CPU they would add (bench_sim command_cabled_cpu_us).
+  static constexpr std::size_t kMinItems = 4;
+
   // Calls fn(item) once for every item, in chunks of `grain` consecutive items taken by the
   // caller and the helpers as they become free; returns when all are done. A list of at most
-  // `grain` items runs inline on the caller: a single switch's work pays no hand-off.
-  // `fn` must not call for_each.
+  // `grain` items or fewer than kMinItems runs inline on the caller: a single switch's work
+  // pays no hand-off. `fn` must not call for_each.
   template <typename F>
   void for_each(const std::vector<std::size_t>& items, std::size_t grain, F& fn) {
     if (grain == 0) grain = 1;
-    if (items.size() <= grain) {
+    if (items.size() <= grain || items.size() < kMinItems) {
       for (const std::size_t i : items) fn(i);
       return;
     }

@@ -85,7 +85,6 @@ class World {
   }
   // Every switch index, in order (the tick's pass).
   [[nodiscard]] const std::vector<std::size_t>& all() const noexcept { return all_; }
-  [[nodiscard]] std::size_t helpers() const noexcept { return pool_ != nullptr ? pool_->helpers() : 0; }
 
   // Fibers a <-> b. `settle_now` false leaves the settle to the caller (a topology document
   // settles once after its last fiber).
@@ -97,9 +96,9 @@ class World {
   }
   void mark_dirty(SwitchModel& s) { touch(s); }
   // Recomputes physics and links of the switches changed since the last settle and of the
-  // switches their fibers reach, and publishes them.
-  // Then posts the completions of the commands fired in the last passes (their results are
-  // visible only once what they changed is published).
+  // switches their fibers reach, and publishes them; then posts the completions of the
+  // commands fired in the last passes (a driver sees a completion only once what the command
+  // changed is published).
   void settle();
 
  private:
