@@ -2,7 +2,8 @@
 // advancing 1 s of virtual time under 1 ms of CPU, steady and with a value changing on every
 // port every 100 ms tick; one command's CPU the same within 20 % at 1, 16, 256 and 3,600
 // switches; the 3,600-switch fabric of scripts/gen-topology at a real-time factor >= 1.0 in
-// at most 6 GiB (1.5 MiB per cpo144 switch).
+// at most 6 GiB (1.5 MiB per cpo144 switch); commands on different switches running in
+// parallel (parallel_speedup).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "cpo/hal/backend/refdev/refdev.h"
@@ -213,11 +215,59 @@ void BM_CommandCpu(benchmark::State& state) {
 }
 BENCHMARK(BM_CommandCpu)->Arg(1)->Arg(16)->Arg(256)->Arg(3600)->Unit(benchmark::kMicrosecond)->Iterations(200);
 
+// Commands on different switches in parallel: N = 1 and then 2 threads each drive their own
+// switch of one 16-switch fabric (switches 0 and 2, of different cabled pairs) with PortAdmin
+// toggles of cabled port 1 (the neighbour's links follow), in wall time. Counters:
+// commands_per_s_1 / commands_per_s_2 (all threads together) and parallel_speedup, their
+// ratio in the same run. Arg: the fabric's workers (-1: the default, min(hardware threads, 8)
+// - 1; 0: none, every instant on the advancing thread).
+void BM_ParallelCommands(benchmark::State& state) {
+  const std::size_t workers =
+      state.range(0) < 0 ? cpo::sim::Fabric::kAutoWorkers : static_cast<std::size_t>(state.range(0));
+  cpo::sim::Fabric fabric(cpo::sim::ClockMode::virtual_time, workers);
+  std::vector<cpo::sim::Switch*> sws;
+  if (!paired_fabric(state, fabric, 16, 1, sws)) return;
+  constexpr int kCommands = 1000;
+  double virt_per_command = 0;
+  auto rate = [&](std::size_t threads) {
+    std::vector<std::thread> ts;
+    const auto v0 = fabric.now();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t k = 0; k < threads; ++k)
+      ts.emplace_back([&, k] {
+        cpo::Bar& bar = sws[2 * k]->bar(0);
+        for (int i = 0; i < kCommands; ++i)
+          (void)command(bar, rd::Opcode::kPortAdmin, {1, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)});
+      });
+    for (auto& t : ts) t.join();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    virt_per_command =
+        std::chrono::duration<double, std::micro>(fabric.now() - v0).count() / static_cast<double>(threads * kCommands);
+    return static_cast<double>(threads * kCommands) / wall;
+  };
+  double one = 0, two = 0;
+  for (auto _ : state) {
+    one += rate(1);
+    two += rate(2);
+  }
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["commands_per_s_1"] = one / n;
+  state.counters["commands_per_s_2"] = two / n;
+  state.counters["parallel_speedup"] = two / one;
+  // Virtual time per command with 2 threads: 50 us when every command shares its instant
+  // with the other thread's (PortAdmin's latency is 100 us), 100 us when none does. Only
+  // commands due at one instant run in one parallel pass.
+  state.counters["virtual_us_per_command_2"] = virt_per_command;
+}
+BENCHMARK(BM_ParallelCommands)->Arg(-1)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+
 // A fabric from a topology file (CPOSDK_TOPOLOGY, e.g. the 100k-GPU three-tier fabric from
 // scripts/gen-topology), skipped when unset. Optics up, ports admin down (traffic-free
-// physics), one laser failure per virtual second on a different switch. Counters:
-// realtime_factor (virtual seconds per wall second), load_s (building it), rss_mib_total,
-// rss_mib_per_switch, switches.
+// physics), one laser failure per virtual second on a different switch. The document is
+// loaded twice, into a fabric with the default workers and one with none, and the two
+// advance by turns. Counters: realtime_factor (virtual seconds per wall second, default
+// workers), realtime_factor_inline (no workers), pool_ratio (the first over the second),
+// load_s (building one), rss_mib_total and rss_mib_per_switch (one fabric), switches.
 void BM_FabricFromTopology(benchmark::State& state) {
   const char* path = std::getenv("CPOSDK_TOPOLOGY");
   if (path == nullptr || *path == 0) {
@@ -225,31 +275,44 @@ void BM_FabricFromTopology(benchmark::State& state) {
     return;
   }
   const auto w0 = std::chrono::steady_clock::now();
-  cpo::sim::Fabric fabric;
-  const cpo::Status st = fabric.load_topology(path);
+  cpo::sim::Fabric pooled;
+  const cpo::Status st = pooled.load_topology(path);
   if (!st.ok()) {
     state.SkipWithError(st.to_string().c_str());
     return;
   }
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
-  fabric.advance(1s);
-  double wall = 0, virt = 0;
+  pooled.advance(1s);
+  const double rss_one = rss_bytes();
+  cpo::sim::Fabric inline_fabric(cpo::sim::ClockMode::virtual_time, 0);
+  if (const cpo::Status st2 = inline_fabric.load_topology(path); !st2.ok()) {
+    state.SkipWithError(st2.to_string().c_str());
+    return;
+  }
+  inline_fabric.advance(1s);
   std::size_t victim = 0;
-  for (auto _ : state) {
+  auto second = [&victim](cpo::sim::Fabric& fabric) {
     cpo::sim::Switch& sw = fabric.at(victim % fabric.size());
     const auto& lasers = sw.platform().lanes();
     (void)sw.backdoor().fail_laser(lasers[(victim * 37) % lasers.size()].laser);
-    victim += 7919;
     const auto t0 = std::chrono::steady_clock::now();
     fabric.advance(1s);
-    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  double wall = 0, wall_inline = 0, virt = 0;
+  for (auto _ : state) {
+    wall += second(pooled);
+    wall_inline += second(inline_fabric);
+    victim += 7919;
     virt += 1.0;
   }
-  state.counters["switches"] = static_cast<double>(fabric.size());
+  state.counters["switches"] = static_cast<double>(pooled.size());
   state.counters["realtime_factor"] = virt / wall;
+  state.counters["realtime_factor_inline"] = virt / wall_inline;
+  state.counters["pool_ratio"] = wall_inline / wall;
   state.counters["load_s"] = load_s;
-  state.counters["rss_mib_total"] = rss_bytes() / (1024.0 * 1024.0);
-  state.counters["rss_mib_per_switch"] = rss_bytes() / static_cast<double>(fabric.size()) / (1024.0 * 1024.0);
+  state.counters["rss_mib_total"] = rss_one / (1024.0 * 1024.0);
+  state.counters["rss_mib_per_switch"] = rss_one / static_cast<double>(pooled.size()) / (1024.0 * 1024.0);
 }
 BENCHMARK(BM_FabricFromTopology)->Unit(benchmark::kMillisecond)->Iterations(5);
 

@@ -92,15 +92,26 @@ void Firmware::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
   world_.schedule(world_.now().count() + latency, Timer{TimerKind::command, s.index, u32(u.index), 0, 0, u.cmd_token});
 }
 
-void Firmware::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results) {
-  (void)s;
+void Firmware::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results,
+                        bool snapshot) {
+  Completion c{u.index, code, results, snapshot};
+  if (world_.in_pass()) {
+    s.completions.push_back(c);
+    return;
+  }
+  world_.settle();
+  post(s, c);
+}
+
+void Firmware::post(SwitchModel& s, const Completion& c) {
+  UnitModel& u = *s.units[c.unit];
   // Firmware publishes what the command changed before it signals completion, so a driver
   // that reads the status region right after the completion sees the new state (with a
   // real-time clock the driver's read may follow within microseconds).
-  world_.settle();
+  const std::array<std::uint32_t, 4> results = c.snapshot ? world_.publisher().status_snapshot(s, u) : c.results;
   Window& w = u.win;
   for (std::size_t i = 0; i < results.size(); ++i) w.store(rd::mbx_result(i), results[i]);
-  w.store(rd::reg::kMbxCompCode, static_cast<std::uint32_t>(code));
+  w.store(rd::reg::kMbxCompCode, static_cast<std::uint32_t>(c.code));
   w.store(rd::reg::kMbxCompTag, u.tag);  // last: the completion is now visible
   w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kIdle));
   u.busy = false;
@@ -148,8 +159,7 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
     return;
   }
   // A snapshot changes nothing in the model: no physics to settle for it.
-  if (static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kStatusSnapshot)
-    return complete(s, u, C::kOk, world_.publisher().status_snapshot(s, u));
+  if (static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kStatusSnapshot) return complete(s, u, C::kOk, {}, true);
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
   world_.touch(s);

@@ -18,6 +18,7 @@ namespace rd = cpo::refdev;
 class World;
 struct SwitchModel;
 struct UnitModel;
+struct Completion;
 
 class Firmware {
  public:
@@ -34,11 +35,16 @@ class Firmware {
   void execute(SwitchModel& s, UnitModel& u);  // a command's timer fired
   void hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox);
   void reset_unit_state(SwitchModel& s, UnitModel& u);  // a reset's timer fired
+  // Writes a completion a pass left (World::settle calls it once the model has settled).
+  void post(SwitchModel& s, const Completion& c);
 
  private:
   void service_doorbell(SwitchModel& s, UnitModel& u);
   void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
-  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
+  // Inside a pass the completion waits in the switch (SwitchModel::completions) for the settle
+  // that publishes what the command changed; outside, it settles and posts at once.
+  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results,
+                bool snapshot = false);
   rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
   std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);
 

@@ -47,7 +47,7 @@ void Links::recompute(SwitchModel& s) {
     const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
     const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
-    if ((l.tx_mw != before || fiber_changed) && l.peer_sw != s.index) rx_hit_.push_back(l.peer_sw);
+    if ((l.tx_mw != before || fiber_changed) && l.peer_sw != s.index) s.rx_hits.push_back(l.peer_sw);
     if (fiber_changed || l.memo_tx_mw != l.memo_tx_mw) {  // changed, or never evaluated (NaN)
       l.fiber_loss_settled_db = l.fiber_loss_db;
       l.fiber_gain_out = phys::gain(l.fiber_loss_db);
@@ -66,7 +66,7 @@ void Links::far_views(SwitchModel& s) {
     p.far_view = view;
     for (std::uint32_t k = 0; k < p.lanes; ++k) {
       const LaneModel& l = s.lanes[p.first_lane + k];
-      if (l.peer_sw != s.index) link_hit_.push_back(l.peer_sw);
+      if (l.peer_sw != s.index) s.link_hits.push_back(l.peer_sw);
     }
   }
 }
@@ -141,7 +141,7 @@ bool Links::recompute_rx(SwitchModel& s) {
       changed = true;
       // The far end's link needs this receiver too (subport_ok reads both directions).
       if ((l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) && l.peer_sw != s.index)
-        link_hit_.push_back(l.peer_sw);
+        s.link_hits.push_back(l.peer_sw);
     }
     auto& b = bits[l.oe * banks_per_oe + l.bank];
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
@@ -272,6 +272,12 @@ bool Links::evaluate_links(SwitchModel& s) {
 // transmitters; a far switch is recomputed only for lanes whose light changed, re-evaluates
 // its links only for ports whose far end changed, and is republished only if something it
 // shows changed. A command on one switch never costs work on the rest of the fabric.
+//
+// Each phase is a parallel pass over its switches (World::each); its return is the barrier
+// the next phase needs: recompute_rx reads the far ends' transmitters (phase 1), and
+// evaluate_links the far ends' receivers (phase 2) and port configuration (which settling
+// never writes). The far switches a phase reaches wait in each switch's hit lists and join
+// the next phase's list here, in the order the sequential loop produced.
 void Links::settle(std::vector<std::size_t>& dirty) {
   if (dirty.empty()) return;
   // Changes made while settling (a link going down) are settled by the next call.
@@ -289,26 +295,41 @@ void Links::settle(std::vector<std::size_t>& dirty) {
     s.*mark = stamp;
     list.push_back(i);
   };
-  for (const std::size_t i : settle_now_) {
-    SwitchModel& s = world_.sw(i);
-    s.dirty = false;
+  // The far switches a pass reached, in list order.
+  auto hits = [&](const std::vector<std::size_t>& list) {
+    for (const std::size_t i : list) {
+      SwitchModel& s = world_.sw(i);
+      rx_hit_.insert(rx_hit_.end(), s.rx_hits.begin(), s.rx_hits.end());
+      link_hit_.insert(link_hit_.end(), s.link_hits.begin(), s.link_hits.end());
+      s.rx_hits.clear();
+      s.link_hits.clear();
+    }
+  };
+  for (const std::size_t i : settle_now_) world_.sw(i).dirty = false;
+  world_.each(settle_now_, 1, [this](SwitchModel& s) {
     recompute(s);
     far_views(s);
+  });
+  hits(settle_now_);
+  for (const std::size_t i : settle_now_) {
     add(settle_rx_, &SwitchModel::rx_stamp, i);
     add(settle_links_, &SwitchModel::link_stamp, i);
     add(settle_pub_, &SwitchModel::pub_stamp, i);
   }
   settle_now_.clear();
   for (const std::size_t p : rx_hit_) add(settle_rx_, &SwitchModel::rx_stamp, p);
+  world_.each(settle_rx_, 1, [this](SwitchModel& s) { s.pass_result = recompute_rx(s); });
+  hits(settle_rx_);
   for (const std::size_t i : settle_rx_) {
-    if (!recompute_rx(world_.sw(i))) continue;
+    if (!world_.sw(i).pass_result) continue;
     add(settle_links_, &SwitchModel::link_stamp, i);
     add(settle_pub_, &SwitchModel::pub_stamp, i);
   }
   for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
+  world_.each(settle_links_, 1, [this](SwitchModel& s) { s.pass_result = evaluate_links(s); });
   for (const std::size_t i : settle_links_)
-    if (evaluate_links(world_.sw(i))) add(settle_pub_, &SwitchModel::pub_stamp, i);
-  for (const std::size_t i : settle_pub_) world_.publisher().publish(world_.sw(i));
+    if (world_.sw(i).pass_result) add(settle_pub_, &SwitchModel::pub_stamp, i);
+  world_.each(settle_pub_, 1, [this](SwitchModel& s) { world_.publisher().publish(s); });
 }
 
 namespace {
@@ -318,6 +339,7 @@ constexpr std::uint64_t kQuietTicks = 10;
 // Temperatures within this of their targets count as settled: under the 1/256 degC
 // resolution of every temperature register.
 constexpr double kThermalEpsilonC = 1e-3;
+constexpr std::size_t kTickGrain = 8;
 }  // namespace
 
 // The firmware tick. A switch changed since the last tick or still heating or cooling gets the
@@ -327,32 +349,41 @@ constexpr double kThermalEpsilonC = 1e-3;
 void Links::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
   ++tick_count_;
+  // A steady switch's share is a few stores, a counting one's a few microseconds: chunks of
+  // kTickGrain switches keep the hand-off small against the work.
+  world_.each(world_.all(), kTickGrain, [this, dt](SwitchModel& s) { s.ticked = tick_switch(s, dt); });
   ticked_.clear();
-  for (std::size_t i = 0; i < world_.size(); ++i) {
+  for (const std::size_t i : world_.all()) {
     SwitchModel& s = world_.sw(i);
-    for (auto& u : s.units)
-      if (!u->hung) ++u->heartbeat;
-    s.pending_dt_s += dt;
-    const bool due = (tick_count_ + s.index) % kQuietTicks == 0;
-    const bool steady = !s.changed && s.quiet;
-    if (steady && !due) {
-      // Only counters (if any move) and the heartbeat.
-      if (s.counting) count(s, dt);
-      world_.publisher().publish_heartbeat(s, s.counting);
-      continue;
-    }
-    s.changed = false;
-    s.quiet = thermal(s, s.pending_dt_s);
-    s.pending_dt_s = 0;
-    if (s.counting) count(s, dt);
-    if (steady && s.quiet && !s.changed) {
-      world_.publisher().publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
-      continue;
-    }
-    ticked_.push_back(s.index);
+    if (!s.ticked) continue;
+    s.ticked = false;
+    ticked_.push_back(i);
   }
   world_.settle();
-  for (const std::size_t i : ticked_) world_.publisher().publish(world_.sw(i));
+  world_.each(ticked_, 1, [this](SwitchModel& s) { world_.publisher().publish(s); });
+}
+
+bool Links::tick_switch(SwitchModel& s, double dt) {
+  for (auto& u : s.units)
+    if (!u->hung) ++u->heartbeat;
+  s.pending_dt_s += dt;
+  const bool due = (tick_count_ + s.index) % kQuietTicks == 0;
+  const bool steady = !s.changed && s.quiet;
+  if (steady && !due) {
+    // Only counters (if any move) and the heartbeat.
+    if (s.counting) count(s, dt);
+    world_.publisher().publish_heartbeat(s, s.counting);
+    return false;
+  }
+  s.changed = false;
+  s.quiet = thermal(s, s.pending_dt_s);
+  s.pending_dt_s = 0;
+  if (s.counting) count(s, dt);
+  if (steady && s.quiet && !s.changed) {
+    world_.publisher().publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
+    return false;
+  }
+  return true;
 }
 
 void Links::count(SwitchModel& s, double dt) {
@@ -522,38 +553,41 @@ void Links::tx_bias_flags(SwitchModel& s) {
   const double hw = phys::lane_bias_ma(phys::kBiasHighWarningMa, per_laser);
   const double lw = phys::lane_bias_ma(phys::kBiasLowWarningMa, per_laser);
   // Per laser first (a laser lights several lanes), then per lane: bits 0..3 = HA, LA, HW, LW.
-  flag_scratch_.assign(s.els.size() * s.lasers_per_els, 0);
+  // Scratch per thread: switches run this in parallel during the tick.
+  thread_local std::vector<std::uint8_t> flag_scratch;                 // per laser
+  thread_local std::vector<std::array<std::uint8_t, 4>> bank_scratch;  // per OE bank
+  flag_scratch.assign(s.els.size() * s.lasers_per_els, 0);
   bool any = false;
   for (std::uint32_t e = 0; e < s.els.size(); ++e)
     for (std::uint32_t k = 0; k < s.els[e].lasers.size(); ++k) {
       const double bias = s.els[e].present ? phys::lane_bias_ma(s.els[e].lasers[k].bias_ma, per_laser) : 0.0;
       const auto f = static_cast<std::uint8_t>((bias > ha ? 1u : 0u) | (bias < la ? 2u : 0u) | (bias > hw ? 4u : 0u) |
                                                (bias < lw ? 8u : 0u));
-      flag_scratch_[e * s.lasers_per_els + k] = f;
+      flag_scratch[e * s.lasers_per_els + k] = f;
       any = any || f != 0;
     }
   // Nothing to raise and nothing raised before: every flag stays clear.
   if (!any && !s.tx_bias_flagged) return;
   s.tx_bias_flagged = any;
   const std::size_t banks = s.oes.front().banks.size();
-  bank_scratch_.assign(s.oes.size() * banks, {});
+  bank_scratch.assign(s.oes.size() * banks, {});
   for (const LaneModel& l : s.lanes) {
-    const std::uint8_t f = flag_scratch_[l.els * s.lasers_per_els + l.laser];
+    const std::uint8_t f = flag_scratch[l.els * s.lasers_per_els + l.laser];
     if (f == 0) continue;
     const BankModel& bank = s.oes[l.oe].banks[l.bank];
     // Low flags only where the lane is meant to be lit (its data path activated).
     const bool dp_on =
         bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && s.oes[l.oe].state == rd::ModuleState::kReady;
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
-    auto& b = bank_scratch_[l.oe * banks + l.bank];
+    auto& b = bank_scratch[l.oe * banks + l.bank];
     for (std::uint32_t k = 0; k < 4; ++k)
       if ((f >> k) & 1u && (dp_on || k == 0 || k == 2)) b[k] = static_cast<std::uint8_t>(b[k] | bit);
   }
   for (std::uint32_t o = 0; o < s.oes.size(); ++o)
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
       for (std::uint32_t k = 0; k < 4; ++k)
-        if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch_[o * banks + b][k])
-          world_.optics().raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch_[o * banks + b][k], true, o, b,
+        if (s.oes[o].banks[b].tx_bias[k].current != bank_scratch[o * banks + b][k])
+          world_.optics().raise_flag(s, s.oes[o].banks[b].tx_bias[k], bank_scratch[o * banks + b][k], true, o, b,
                                      cmis::field::kTxBiasFlags, k);
 }
 

@@ -1,7 +1,8 @@
 // Physics and links of the simulated switch: light -> SNR -> BER -> FEC per receiver, links
 // with hysteresis and training, thermal and aging, the firmware tick, and settling (what a
 // change costs: only the switches and ports it reaches). Private to cposdk_sim; every method
-// runs with the world lock held.
+// runs with the world lock held, the per-switch ones inside the world's parallel passes
+// (World::each): they write only the switch they are given.
 #pragma once
 
 #include <array>
@@ -34,8 +35,9 @@ class Links {
 
  private:
   // Settling, per port: recompute() reports the far switches of lanes whose transmit power
-  // changed (rx_hit_), far_views() those of ports whose configuration changed and
-  // recompute_rx() those of lanes whose receiver state changed (link_hit_). recompute_rx and
+  // changed (SwitchModel::rx_hits), far_views() those of ports whose configuration changed and
+  // recompute_rx() those of lanes whose receiver state changed (link_hits); settle() gathers
+  // them into rx_hit_ and link_hit_. recompute_rx and
   // evaluate_links return whether anything the status region shows changed.
   void recompute(SwitchModel& s);
   void far_views(SwitchModel& s);
@@ -44,11 +46,12 @@ class Links {
   // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
   void tx_bias_flags(SwitchModel& s);
   void count(SwitchModel& s, double dt_s);
+  // One switch's part of the tick (a parallel pass); true when it must be republished whole
+  // after the settle.
+  bool tick_switch(SwitchModel& s, double dt_s);
 
   World& world_;
   std::uint64_t tick_count_ = 0;
-  std::vector<std::uint8_t> flag_scratch_;                 // tx_bias_flags: per laser
-  std::vector<std::array<std::uint8_t, 4>> bank_scratch_;  // tx_bias_flags: per OE bank
   std::vector<std::size_t> ticked_;
   std::vector<std::size_t> settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
   std::uint64_t settle_stamp_ = 0;

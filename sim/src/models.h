@@ -14,6 +14,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cpo/hal/backend/bar.h"
@@ -285,6 +286,23 @@ struct PortModel {
   std::uint32_t far_view = 0;
 };
 
+// Timed work, ordered by time then by insertion (deterministic).
+enum class TimerKind { command, reset, oe_step, dp_step, laser_ramp, train, tick };
+struct Timer {
+  TimerKind kind;
+  std::size_t sw;
+  std::uint32_t a, b, c;
+  std::uint64_t token;
+};
+
+// A mailbox command's completion the firmware posts once the model has settled (firmware.cpp).
+struct Completion {
+  std::size_t unit = 0;
+  rd::Completion code = rd::Completion::kOk;
+  std::array<std::uint32_t, 4> results{};
+  bool snapshot = false;  // StatusSnapshot: copy the settled status region first
+};
+
 struct SwitchModel {
   World* world = nullptr;
   std::size_t index = 0;
@@ -312,16 +330,17 @@ struct SwitchModel {
   bool changed = true, quiet = false, counting = false;
   double pending_dt_s = 0;
   bool tx_bias_flagged = false;  // some page 11h Tx bias flag condition held at the last thermal pass
+  // What this switch's work in a parallel pass (World::each) leaves for the rest of the world,
+  // kept here so that a pass writes nothing shared; the advancing thread merges it after the
+  // pass in list order, which is the order the sequential loop produced.
+  bool dirty_queued = false;                               // touched: joins the world's dirty list
+  std::vector<std::pair<std::int64_t, Timer>> new_timers;  // scheduled: join the timer queue
+  std::vector<Completion> completions;                     // posted after the next settle
+  std::vector<std::size_t> rx_hits, link_hits;             // settle: far switches to recompute / re-evaluate
+  std::vector<Timer> due, due_trains;                      // this instant's timers of this switch, in order
+  bool pass_result = false;                                // what the pass's function returned
+  bool ticked = false;                                     // the tick republishes it after settling
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
-};
-
-// Timed work, ordered by time then by insertion (deterministic).
-enum class TimerKind { command, reset, oe_step, dp_step, laser_ramp, train, tick };
-struct Timer {
-  TimerKind kind;
-  std::size_t sw;
-  std::uint32_t a, b, c;
-  std::uint64_t token;
 };
 
 }  // namespace cpo::sim

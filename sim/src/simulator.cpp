@@ -34,7 +34,7 @@ std::chrono::nanoseconds Switch::now() const noexcept { return world_->now(); }
 Backdoor& Switch::backdoor() noexcept { return *backdoor_; }
 
 // ---------------------------------------------------------------------------- Fabric
-Fabric::Fabric(ClockMode clock) : world_(std::make_shared<World>(clock)) {}
+Fabric::Fabric(ClockMode clock, std::size_t workers) : world_(std::make_shared<World>(clock, workers)) {}
 Fabric::~Fabric() {
   switches_.clear();
   world_.reset();

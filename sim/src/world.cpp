@@ -56,7 +56,13 @@ std::chrono::nanoseconds UnitBar::now() const noexcept { return world_->now(); }
 void UnitBar::wait(std::chrono::nanoseconds duration) noexcept { world_->bar_wait(duration); }
 
 // ---------------------------------------------------------------------------- world
-World::World(ClockMode clock) : clock_(clock) {}
+World::World(ClockMode clock, std::size_t workers) : clock_(clock), workers_(workers) {
+  if (workers_ == Fabric::kAutoWorkers) {
+    // The advancing thread is one of the min(hardware threads, 8) that run a pass.
+    const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+    workers_ = std::min<std::size_t>(hw, 8) - 1;
+  }
+}
 
 World::~World() {
   stop_.store(true);
@@ -93,8 +99,6 @@ void World::advance(std::chrono::nanoseconds d) {
   run_until(now_ns_.load() + d.count());
 }
 
-void World::schedule(std::int64_t at_ns, Timer t) { timers_.emplace(at_ns, t); }
-
 void World::run_until(std::int64_t end_ns) {
   if (!tick_scheduled_) {
     tick_scheduled_ = true;
@@ -106,22 +110,77 @@ void World::run_until(std::int64_t end_ns) {
     auto it = timers_.begin();
     if (it == timers_.end() || it->first > end_ns) break;
     now_ns_.store(std::max(now_ns_.load(), it->first), std::memory_order_release);
-    const Timer t = it->second;
-    timers_.erase(it);
-    fire(t);
     // Everything due at the same instant runs before the model settles.
-    auto next = timers_.begin();
-    if (next == timers_.end() || next->first != now_ns_.load()) {
-      firmware_.scan_doorbells();
-      settle();
-    }
+    fire_instant();
+    settle();
+    firmware_.scan_doorbells();
+    settle();
   }
   now_ns_.store(std::max(now_ns_.load(), end_ns), std::memory_order_release);
   firmware_.scan_doorbells();
   settle();
 }
 
-void World::settle() { links_.settle(dirty_list_); }
+void World::fire_instant() {
+  const std::int64_t now = now_ns_.load();
+  for (;;) {
+    auto it = timers_.begin();
+    if (it == timers_.end() || it->first > now) return;
+    if (it->second.kind == TimerKind::tick) {
+      const Timer t = it->second;
+      timers_.erase(it);
+      fire(t);
+      continue;
+    }
+    // The timers due now up to the next tick, per switch in queue order. Timers a pass
+    // schedules for this same instant join the queue at the merge and run in the next round.
+    groups_.clear();
+    trains_.clear();
+    while (it != timers_.end() && it->first <= now && it->second.kind != TimerKind::tick) {
+      const Timer& t = it->second;
+      SwitchModel& sw = *switches_[t.sw];
+      if (t.kind == TimerKind::train) {
+        if (sw.due_trains.empty()) trains_.push_back(t.sw);
+        sw.due_trains.push_back(t);
+      } else {
+        if (sw.due.empty()) groups_.push_back(t.sw);
+        sw.due.push_back(t);
+      }
+      it = timers_.erase(it);
+    }
+    each(groups_, 1, [this](SwitchModel& sw) {
+      for (const Timer& t : sw.due) fire(t);
+      sw.due.clear();
+    });
+    each(trains_, 1, [this](SwitchModel& sw) {
+      for (const Timer& t : sw.due_trains) fire(t);
+      sw.due_trains.clear();
+    });
+  }
+}
+
+void World::merge(const std::vector<std::size_t>& list) {
+  for (const std::size_t i : list) {
+    SwitchModel& sw = *switches_[i];
+    if (sw.dirty_queued) {
+      sw.dirty_queued = false;
+      dirty_list_.push_back(i);
+    }
+    for (const auto& [at, t] : sw.new_timers) timers_.emplace(at, t);
+    sw.new_timers.clear();
+    for (const Completion& c : sw.completions) completions_.emplace_back(i, c);
+    sw.completions.clear();
+  }
+}
+
+void World::settle() {
+  links_.settle(dirty_list_);
+  if (completions_.empty()) return;
+  // A StatusSnapshot settles again while posting; the list it would see is empty.
+  posting_.swap(completions_);
+  for (const auto& [i, c] : posting_) firmware_.post(*switches_[i], c);
+  posting_.clear();
+}
 
 void World::fire(const Timer& t) {
   SwitchModel& s = *switches_[t.sw];
@@ -397,6 +456,8 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   // quiet from its first tick (no aging: no time has passed).
   for (int i = 0; i < 8; ++i) (void)links_.thermal(s, 1e6, false);
   switches_.push_back(std::move(sp));
+  all_.push_back(s.index);
+  if (switches_.size() >= 2 && workers_ > 0 && pool_ == nullptr) pool_ = std::make_unique<WorkerPool>(workers_);
   for (const auto& u : s.units)
     if (u->polled) firmware_.poll(s.index, u->index);
   touch(s);

@@ -1,5 +1,6 @@
-// The simulator's model: a world of switches sharing one clock and lock, and the role classes
-// that act on it (firmware.h, optics.h, links.h, publisher.h). Private to cposdk_sim.
+// The simulator's model: a world of switches sharing one clock and timeline lock, and the role
+// classes that act on it (firmware.h, optics.h, links.h, publisher.h). The work of one virtual
+// instant runs per switch in parallel passes (each(), worker_pool.h). Private to cposdk_sim.
 #pragma once
 
 #include <atomic>
@@ -17,12 +18,15 @@
 #include "models.h"
 #include "optics.h"
 #include "publisher.h"
+#include "worker_pool.h"
 
 namespace cpo::sim {
 
 class World {
  public:
-  explicit World(ClockMode clock);
+  // `workers`: helper threads for the parallel passes (Fabric::kAutoWorkers: min(hardware
+  // threads, 8) - 1; 0: every pass inline). The pool starts with the second switch.
+  explicit World(ClockMode clock, std::size_t workers = Fabric::kAutoWorkers);
   ~World();
 
   Result<std::size_t> add_switch(const SimOptions& options);
@@ -43,15 +47,44 @@ class World {
   Publisher& publisher() { return publisher_; }
   Optics& optics() { return optics_; }
   Links& links() { return links_; }
-  void schedule(std::int64_t at_ns, Timer t);
+  // Inside a pass the timer lands in its switch's new_timers (merged after the pass).
+  void schedule(std::int64_t at_ns, Timer t) {
+    if (in_pass_)
+      switches_[t.sw]->new_timers.emplace_back(at_ns, t);
+    else
+      timers_.emplace(at_ns, t);
+  }
   // `s` changed: the next settle recomputes it (its dirty_list_ entry) and the next tick does
-  // not skip it as quiet.
+  // not skip it as quiet. Inside a pass only `s` is written; the merge appends it to the list.
   void touch(SwitchModel& s) {
     s.changed = true;
     if (s.dirty) return;
     s.dirty = true;
-    dirty_list_.push_back(s.index);
+    if (in_pass_)
+      s.dirty_queued = true;
+    else
+      dirty_list_.push_back(s.index);
   }
+  // True while a parallel pass runs: the per-switch work may write only its own switch.
+  [[nodiscard]] bool in_pass() const noexcept { return in_pass_; }
+  // A parallel pass: fn(SwitchModel&) for every switch in `list` (each once), spread over the
+  // pool in chunks of `grain`, then the merge of what the pass left in the switches (touches,
+  // timers, completions) in list order, so the result never depends on the interleaving.
+  // Precondition: fn writes only the switch it is given and reads of other switches only what
+  // no function of the same pass writes.
+  template <typename F>
+  void each(const std::vector<std::size_t>& list, std::size_t grain, F&& fn) {
+    in_pass_ = true;
+    auto one = [&](std::size_t i) { fn(*switches_[i]); };
+    if (pool_ != nullptr)
+      pool_->for_each(list, grain, one);
+    else
+      for (const std::size_t i : list) one(i);
+    in_pass_ = false;
+    merge(list);
+  }
+  // Every switch index, in order (the tick's pass).
+  [[nodiscard]] const std::vector<std::size_t>& all() const noexcept { return all_; }
 
   // Fibers a <-> b. `settle_now` false leaves the settle to the caller (a topology document
   // settles once after its last fiber).
@@ -63,13 +96,20 @@ class World {
   }
   void mark_dirty(SwitchModel& s) { touch(s); }
   // Recomputes physics and links of the switches changed since the last settle and of the
-  // switches their fibers reach, and publishes them.
+  // switches their fibers reach, and publishes them; then posts the completions of the
+  // commands fired in the last passes (a driver sees a completion only once what the command
+  // changed is published).
   void settle();
 
  private:
   friend class UnitBar;
   void run_until(std::int64_t end_ns);
+  // Fires every timer due at now(): the tick alone on this thread, the others grouped by
+  // switch in one pass (a switch's timers in queue order); link training last, in a pass of
+  // its own, because it reads the far end's ports the other timers may write.
+  void fire_instant();
   void fire(const Timer& t);
+  void merge(const std::vector<std::size_t>& list);
 
   ClockMode clock_;
   cpo::Mutex mu_;
@@ -86,6 +126,15 @@ class World {
   std::int64_t tick_ns_ = 100'000'000;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  // Parallel passes (each()). Written by the thread holding mu_ around a pass; the pool's
+  // hand-off orders it for the helpers.
+  std::size_t workers_;
+  std::unique_ptr<WorkerPool> pool_;
+  bool in_pass_ = false;
+  std::vector<std::size_t> all_;
+  std::vector<std::size_t> groups_, trains_;  // fire_instant's switch lists
+  // Completions posted by commands of the last pass, in merge order; World::settle posts them.
+  std::vector<std::pair<std::size_t, Completion>> completions_, posting_;
 };
 
 }  // namespace cpo::sim

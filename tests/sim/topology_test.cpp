@@ -3,10 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <barrier>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cpo/sim/simulator.h"
 #include "mailbox.h"
@@ -136,6 +139,129 @@ TEST(SimTopology, TheGeneratorScriptWritesALoadableThreeTierFabric) {
   admin_up(*leaf, 75);
   fabric.advance(3s);
   EXPECT_EQ(port_field(*leaf, 75, rd::field::kPortOperMask), 0u);
+}
+
+// Commands on different switches of one fabric run in parallel (the fabric's worker threads
+// take the per-switch work of each virtual instant). Four threads each drive their own switch
+// of a ring of four through its mailbox: admin up, a breakout, admin down, and one laser
+// failure through the back door each. Rounds keep the virtual timeline the same whatever the
+// threads' interleaving (every doorbell of a round rung before any thread waits, each thread's
+// wait moving the clock by kWait), so the result must equal the same rounds run on one thread with no workers, byte
+// for byte over every unit's whole window.
+struct RingRun {
+  std::vector<std::vector<std::uint32_t>> windows;  // per switch and unit, every word
+  std::vector<std::uint32_t> oper8, cause8, oper9;  // port 8 (failing lasers) and 9, per switch
+  std::vector<std::string> failures;
+};
+
+RingRun run_ring(std::size_t workers, bool threads) {
+  constexpr std::size_t kSwitches = 4;
+  Fabric fabric(sim::ClockMode::virtual_time, workers);
+  std::vector<sim::Switch*> sws;
+  for (std::size_t i = 0; i < kSwitches; ++i) {
+    sim::SimOptions o;
+    o.seed = 31 + i;
+    auto s = fabric.add(o);
+    EXPECT_TRUE(s.ok()) << s.status().to_string();
+    if (!s.ok()) return {};
+    sws.push_back(*s);
+  }
+  // A ring: i's port 8 to i+1's port 8 for even i, i's port 9 to i+1's port 9 for odd i.
+  for (std::size_t i = 0; i < kSwitches; ++i) {
+    const cpo::PortId p(i % 2 == 0 ? 8 : 9);
+    EXPECT_TRUE(fabric.connect(*sws[i], p, *sws[(i + 1) % kSwitches], p).ok());
+  }
+  struct Op {
+    rd::Opcode op;
+    std::vector<std::uint32_t> args;
+  };
+  const std::vector<Op> script = {{rd::Opcode::kPortAdmin, {8, rd::kAllSubports, 1}},
+                                  {rd::Opcode::kPortAdmin, {9, rd::kAllSubports, 1}},
+                                  {rd::Opcode::kPortAdmin, {0, rd::kAllSubports, 1}},
+                                  {rd::Opcode::kBreakout, {20, 2, 2}},
+                                  {rd::Opcode::kPortAdmin, {20, rd::kAllSubports, 1}},
+                                  {rd::Opcode::kPortAdmin, {21, 1, 1}},
+                                  {rd::Opcode::kPortAdmin, {0, rd::kAllSubports, 0}},
+                                  {rd::Opcode::kPortAdmin, {1, rd::kAllSubports, 1}},
+                                  {rd::Opcode::kNop, {}},
+                                  {rd::Opcode::kNop, {}}};
+  // Switch i's laser of port 8 fails in round 5 + i: one back-door call per round, so their
+  // order is the program's, not the threads'.
+  const cpo::Platform& pf = sws[0]->platform();
+  const LaserRef laser8 = pf.lanes()[pf.ports()[8].lanes[0].value()].laser;
+  constexpr auto kWait = 60ms;  // longer than any command of the script (Breakout: 50 ms)
+  RingRun r;
+  r.failures.resize(kSwitches);
+  std::vector<Mailbox> mbs;
+  for (auto* s : sws) mbs.emplace_back(s->bar(0));
+  std::vector<std::uint32_t> tags(kSwitches);
+  auto ring = [&](std::size_t i, std::size_t round) {
+    if (round == 5 + i && !sws[i]->backdoor().fail_laser(laser8).ok()) r.failures[i] += "fail_laser; ";
+    tags[i] = mbs[i].ring(script[round].op, script[round].args);
+  };
+  auto check = [&](std::size_t i, std::size_t round) {
+    if (sws[i]->bar(0).read32(rd::reg::kMbxCompTag) != tags[i] ||
+        sws[i]->bar(0).read32(rd::reg::kMbxCompCode) != static_cast<std::uint32_t>(C::kOk))
+      r.failures[i] += "round " + std::to_string(round) + "; ";
+  };
+  if (threads) {
+    std::barrier rung(static_cast<std::ptrdiff_t>(kSwitches)), waited(static_cast<std::ptrdiff_t>(kSwitches));
+    std::vector<std::thread> ts;
+    for (std::size_t i = 0; i < kSwitches; ++i)
+      ts.emplace_back([&, i] {
+        for (std::size_t round = 0; round < script.size(); ++round) {
+          ring(i, round);
+          rung.arrive_and_wait();
+          sws[i]->bar(0).wait(kWait);
+          waited.arrive_and_wait();
+          check(i, round);
+        }
+      });
+    for (auto& t : ts) t.join();
+  } else {
+    for (std::size_t round = 0; round < script.size(); ++round) {
+      for (std::size_t i = 0; i < kSwitches; ++i) ring(i, round);
+      for (std::size_t i = 0; i < kSwitches; ++i) sws[i]->bar(0).wait(kWait);
+      for (std::size_t i = 0; i < kSwitches; ++i) check(i, round);
+    }
+  }
+  fabric.advance(3s);  // training, ticks
+  for (auto* s : sws) {
+    Mailbox mb(s->bar(0));
+    r.oper8.push_back(mb.port(8, rd::field::kPortOperMask));
+    r.cause8.push_back(mb.port(8, rd::field::kPortDownCause));
+    r.oper9.push_back(mb.port(9, rd::field::kPortOperMask));
+    for (std::size_t u = 0; u < s->unit_count(); ++u) {
+      std::vector<std::uint32_t> words(rd::kWindowBytes / 4);
+      for (std::size_t w = 0; w < words.size(); ++w) words[w] = s->bar(u).read32(4 * w);
+      r.windows.push_back(std::move(words));
+    }
+  }
+  return r;
+}
+
+TEST(SimFabricParallel, FourThreadsOnFourSwitchesEndInTheSequentialState) {
+  const RingRun seq = run_ring(0, false);
+  const RingRun par = run_ring(3, true);
+  ASSERT_EQ(seq.windows.size(), 16u);
+  ASSERT_EQ(par.windows.size(), seq.windows.size());
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(seq.failures[i], "") << "switch " << i;
+    EXPECT_EQ(par.failures[i], "") << "switch " << i;
+  }
+  for (std::size_t w = 0; w < seq.windows.size(); ++w) {
+    std::size_t differ = 0, first = 0;
+    for (std::size_t k = 0; k < seq.windows[w].size(); ++k)
+      if (seq.windows[w][k] != par.windows[w][k] && differ++ == 0) first = k;
+    EXPECT_EQ(differ, 0u) << "switch " << w / 4 << " unit " << w % 4 << ": first at offset 0x" << std::hex << 4 * first;
+  }
+  // Across fibers: the even switch's laser fails first, so its link of port 8 is down for the
+  // laser and the odd neighbour's for lost light; the ports 9 in between stay up.
+  const auto laser = static_cast<std::uint32_t>(rd::LinkCause::kLaserFault);
+  const auto los = static_cast<std::uint32_t>(rd::LinkCause::kRxLos);
+  EXPECT_EQ(par.oper8, (std::vector<std::uint32_t>{0, 0, 0, 0}));
+  EXPECT_EQ(par.cause8, (std::vector<std::uint32_t>{laser, los, laser, los}));
+  EXPECT_EQ(par.oper9, (std::vector<std::uint32_t>{1, 1, 1, 1}));
 }
 
 }  // namespace

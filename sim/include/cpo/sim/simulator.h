@@ -18,11 +18,14 @@
 // sharing the window with other processes).
 //
 // Thread safety: every member of Switch, Fabric and Backdoor may be called from any thread;
-// one mutex per fabric serialises the model. Bar::read32/write32 never take it (32-bit
-// atomic accesses to the window), so drivers in other threads or processes read freely.
+// one mutex per fabric orders the timeline (clock, timers, what changed); the work of each
+// virtual instant runs per switch on a few threads (Fabric's `workers`). Bar::read32/write32
+// never take it (32-bit atomic accesses to the window), so drivers in other threads or
+// processes read freely.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -101,7 +104,13 @@ class Switch {
 // Several switches in one process sharing one clock, connected port to port by fibers.
 class Fabric {
  public:
-  explicit Fabric(ClockMode clock = ClockMode::virtual_time);
+  // Threads that run the per-switch work of each virtual instant in parallel besides the one
+  // advancing time: min(hardware threads, 8) - 1.
+  static constexpr std::size_t kAutoWorkers = static_cast<std::size_t>(-1);
+  // `workers`: those threads (started with the second switch); 0 runs everything on the
+  // advancing thread. The result is the same whatever the number (docs/simulator.md,
+  // "Threads and locks").
+  explicit Fabric(ClockMode clock = ClockMode::virtual_time, std::size_t workers = kAutoWorkers);
   ~Fabric();
   Fabric(const Fabric&) = delete;
   Fabric& operator=(const Fabric&) = delete;
