@@ -20,6 +20,26 @@ std::string to_string(const FailureDomain& domain) {
   return std::visit([](const auto& d) { return cpo::to_string(d); }, domain);
 }
 
+std::optional<std::uint8_t> Platform::els_page(std::uint8_t logical) const noexcept {
+  for (const auto& r : els_page_map_) {
+    if (r.logical == logical) return r.physical;
+  }
+  for (const auto& r : els_page_map_) {
+    if (r.physical == logical) return std::nullopt;
+  }
+  return logical;
+}
+
+std::optional<std::uint8_t> Platform::els_logical_page(std::uint8_t physical) const noexcept {
+  for (const auto& r : els_page_map_) {
+    if (r.physical == physical) return r.logical;
+  }
+  for (const auto& r : els_page_map_) {
+    if (r.logical == physical) return std::nullopt;
+  }
+  return physical;
+}
+
 std::size_t Platform::bank_count() const noexcept {
   std::size_t n = 0;
   for (const auto& oe : oes_) n += oe.banks.size();

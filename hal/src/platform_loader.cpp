@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cpo/hal/cmis/memory_map.h"
 #include "cpo/hal/input_file.h"
 #include "cpo/hal/log.h"
 #include "cpo/hal/platform.h"
@@ -238,9 +239,10 @@ class PlatformBuilder {
   }
 
   Status read(const Node& root) {
-    CPO_RETURN_IF_ERROR(root.expect_object({"schema_version", "name", "port_speed_gbps", "lane_rate_gbps",
-                                            "breakout_modes", "units", "ports", "optical_engines", "els"},
-                                           {"description", "lanes_per_bank", "laser_class_limit_mw"}));
+    CPO_RETURN_IF_ERROR(
+        root.expect_object({"schema_version", "name", "port_speed_gbps", "lane_rate_gbps", "breakout_modes", "units",
+                            "ports", "optical_engines", "els"},
+                           {"description", "lanes_per_bank", "laser_class_limit_mw", "els_cmis_page_map"}));
     auto version = root.field("schema_version").u32();
     if (!version) return version.status();
     if (*version != kSchemaVersion) {
@@ -290,6 +292,7 @@ class PlatformBuilder {
     CPO_RETURN_IF_ERROR(read_oes(root.field("optical_engines")));
     CPO_RETURN_IF_ERROR(read_els(root.field("els")));
     CPO_RETURN_IF_ERROR(check_complete());
+    if (root.has("els_cmis_page_map")) CPO_RETURN_IF_ERROR(read_els_page_map(root.field("els_cmis_page_map")));
     return read_breakouts(root.field("breakout_modes"));
   }
 
@@ -505,6 +508,100 @@ class PlatformBuilder {
       }
       p_.els_.push_back(std::move(els));
     }
+    return ok_status();
+  }
+
+  // A page string from the document as a message shows it: at most 16 characters, anything
+  // but printable ASCII as '?', so a hostile key cannot rewrite the terminal.
+  static std::string shown(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size() && i < 16; ++i) out += text[i] > ' ' && text[i] < 127 ? text[i] : '?';
+    return text.size() > 16 ? out + "..." : out;
+  }
+
+  // "1Ah" -> 0x1A: two hex digits and an 'h', as CMIS writes page numbers.
+  static std::optional<std::uint8_t> parse_page(std::string_view text) {
+    if (text.size() != 3 || (text[2] != 'h' && text[2] != 'H')) return std::nullopt;
+    std::uint8_t page = 0;
+    for (std::size_t i = 0; i < 2; ++i) {
+      const char c = text[i];
+      std::uint8_t digit = 0;
+      if (c >= '0' && c <= '9') {
+        digit = static_cast<std::uint8_t>(c - '0');
+      } else if (c >= 'A' && c <= 'F') {
+        digit = static_cast<std::uint8_t>(c - 'A' + 10);
+      } else if (c >= 'a' && c <= 'f') {
+        digit = static_cast<std::uint8_t>(c - 'a' + 10);
+      } else {
+        return std::nullopt;
+      }
+      page = static_cast<std::uint8_t>(page * 16 + digit);
+    }
+    return page;
+  }
+
+  // els_cmis_page_map: {"1Ah": "B0h", ...}. Keys are ELSFP pages the codec decodes; values are
+  // banked upper pages without a standard CMIS meaning, each used once.
+  Status read_els_page_map(const Node& map) {
+    if (!map.value.is_object()) {
+      return map.fail(
+          Code::invalid_argument,
+          "expected an object of ELSFP page -> module page, like {\"1Ah\": \"B0h\"}, got " + type_name(map.value));
+    }
+    if (map.value.empty()) {
+      return map.fail(Code::invalid_argument,
+                      "is empty (omit it for the standard OIF-ELSFP-CMIS layout, or map 1Ah and/or 1Bh)");
+    }
+    std::string elsfp_pages;
+    for (const std::uint8_t page : cmis::kElsfpPages) {
+      elsfp_pages += fmt::format("{}{:02X}h", elsfp_pages.empty() ? "" : ", ", page);
+    }
+    for (auto it = map.value.begin(); it != map.value.end(); ++it) {
+      const std::string& key = it.key();
+      const Node value = map.field(key);
+      const auto logical = parse_page(key);
+      if (!logical) {
+        return map.fail(Code::invalid_argument,
+                        fmt::format("key '{}' is not a page number (two hex digits and 'h', like 1Ah)", shown(key)));
+      }
+      if (!cmis::is_elsfp_page(*logical)) {
+        return map.fail(
+            Code::invalid_argument,
+            fmt::format("key '{}' is not an ELSFP page (allowed: {}, the OIF-ELSFP-CMIS pages)", key, elsfp_pages));
+      }
+      if (!value.value.is_string()) {
+        return value.fail(Code::invalid_argument,
+                          "expected a page number string like \"B0h\", got " + type_name(value.value));
+      }
+      const auto& text = value.value.get_ref<const std::string&>();
+      const auto physical = parse_page(text);
+      if (!physical) {
+        return value.fail(Code::invalid_argument,
+                          fmt::format("'{}' is not a page number (two hex digits and 'h', like B0h)", shown(text)));
+      }
+      if (cmis::is_standard_page(*physical)) {
+        return value.fail(
+            Code::invalid_argument,
+            fmt::format("page {:02X}h has a standard CMIS meaning (allowed: 30h-9Eh and B0h-FFh; 00h-2Fh, 9Fh and "
+                        "A0h-AFh are the CMIS 5.2 administrative, lane, VDM and CDB pages)",
+                        *physical));
+      }
+      for (const auto& other : p_.els_page_map_) {
+        if (other.logical == *logical) {
+          return map.fail(
+              Code::invalid_argument,
+              fmt::format("key '{}' maps page {:02X}h a second time (each ELSFP page once)", key, *logical));
+        }
+        if (other.physical == *physical) {
+          return value.fail(Code::invalid_argument,
+                            fmt::format("page {:02X}h already holds ELSFP page {:02X}h (each module page once)",
+                                        *physical, other.logical));
+        }
+      }
+      p_.els_page_map_.push_back(ElsPageRelocation{*logical, *physical});
+    }
+    std::sort(p_.els_page_map_.begin(), p_.els_page_map_.end(),
+              [](const ElsPageRelocation& a, const ElsPageRelocation& b) { return a.logical < b.logical; });
     return ok_status();
   }
 

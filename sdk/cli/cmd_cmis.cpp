@@ -2,8 +2,11 @@
 // ethtool -m hex/raw, or a binary image; auto-detected) and prints every decodable field,
 // grouped by page, with units. JSON keys are snake_case with a unit suffix (_c, _v, _mw,
 // _dbm, _ma, _ghz, _w, _m) and are documented in docs/cmis.md.
-// cpoctl cmis dump --oe N --bank B | --els N | --port P [--page P]: reads a module's pages
-// from the device and prints them in the sfputil hexdump layout (which `cmis decode` reads);
+// cpoctl cmis dump --oe N --bank B | --els N | --port P [--page P] [--raw-pages]: reads a
+// module's pages from the device and prints them in the sfputil hexdump layout (which `cmis
+// decode` reads). ELS pages are numbered as OIF-ELSFP-CMIS does (1Ah, 1Bh) on every profile;
+// --raw-pages shows them where the module serves them (B0h, B1h on davisson102t), and
+// `cmis decode --profile NAME` reads such a dump through the profile's page map.
 // cmis read|write: raw bytes (writes to the laser controls are refused by the facade).
 #include <algorithm>
 #include <charconv>
@@ -11,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -487,7 +491,27 @@ struct DumpArgs {
   std::optional<std::uint32_t> oe, bank, els;
   std::string port;
   std::string page;
+  bool raw_pages = false;  // the module page view (CmisPageView::physical)
 };
+
+// The dump's ELS pages under their OIF-ELSFP numbers: a page the profile's map relocates (B0h
+// on davisson102t) moves to its logical number (1Ah); other pages stay. Errors:
+// invalid_argument when the dump holds a page under both numbers.
+cpo::Result<MemoryMap> logical_view(const MemoryMap& map, const cpo::Platform& platform) {
+  MemoryMap out;
+  if (const PageBytes* lower = map.lower(); lower != nullptr) out.set_lower(*lower);
+  for (const auto& up : map.upper_pages()) {
+    const std::uint8_t page = platform.els_logical_page(up.address.page).value_or(up.address.page);
+    if (out.upper(page, up.address.bank) != nullptr || (page != up.address.page && map.upper(page, up.address.bank))) {
+      return cpo::error(cpo::Code::invalid_argument,
+                        fmt::format("the dump holds page {:02X}h bank {} twice: as itself and at page {:02X}h, where "
+                                    "profile {} relocates it",
+                                    page, up.address.bank, platform.els_page(page).value_or(page), platform.name()));
+    }
+    CPO_RETURN_IF_ERROR(out.set_upper(page, up.address.bank, up.bytes));
+  }
+  return out;
+}
 
 cpo::Result<std::uint8_t> parse_page(const std::string& text) {
   std::string t = text;
@@ -572,20 +596,25 @@ int dump(const Context& ctx, const DumpArgs& a) {
   } else if (is_oe) {
     pages = {0x00, 0x01, 0x02, 0x10, 0x11};
   } else {
-    pages = {0x00, 0x01, 0x02, 0x1A, 0x1B};
+    pages = {0x00, 0x01, 0x02};
+    for (const std::uint8_t page : kElsfpPages) {
+      pages.push_back(a.raw_pages ? sw.platform().els_page(page).value_or(page) : page);
+    }
   }
+  const auto view = a.raw_pages ? cpo::CmisPageView::physical : cpo::CmisPageView::logical;
   // sfputil names only ports in its first line; a module dump starts with its lower page.
   std::string text = target->header;
   MemoryMap map;
   PageBytes lower{};
-  if (auto s = sw.read_cmis(cpo::CmisAddress{target->module, cpo::BankId(0), 0, 0}, lower); !s.ok()) return fail(s);
+  if (auto s = sw.read_cmis(cpo::CmisAddress{target->module, cpo::BankId(0), 0, 0, view}, lower); !s.ok())
+    return fail(s);
   map.set_lower(lower);
   text += hexdump_page("Lower page 0h", lower, 0);
   for (std::uint8_t page : pages) {
     const std::vector<std::uint32_t> banks = is_banked(page) ? target->banks : std::vector<std::uint32_t>{0};
     for (std::uint32_t bank : banks) {
       PageBytes bytes{};
-      auto s = sw.read_cmis(cpo::CmisAddress{target->module, cpo::BankId(bank), page, 128}, bytes);
+      auto s = sw.read_cmis(cpo::CmisAddress{target->module, cpo::BankId(bank), page, 128, view}, bytes);
       if (!s.ok()) return fail(s);
       if (auto st = map.set_upper(page, static_cast<std::uint8_t>(bank), bytes); !st.ok()) return fail(st);
       const std::string title = is_banked(page) ? fmt::format("\nUpper page {:x}h bank {}", page, bank)
@@ -594,8 +623,10 @@ int dump(const Context& ctx, const DumpArgs& a) {
     }
   }
   if (ctx.json) {
-    // The dump and what `cmis decode` makes of it, from the same bytes.
-    auto module = decode(map);
+    // The dump and what `cmis decode --profile` makes of it, from the same bytes.
+    auto logical = logical_view(map, sw.platform());
+    if (!logical) return fail(logical.status());
+    auto module = decode(*logical);
     if (!module) return fail(module.status());
     ordered_json decoded = module_json(ParsedDump{DumpFormat::sfputil, map}, *module);
     print_json(ctx, {{"device", sw.uri()}, {"module", target->title}, {"hexdump", text}, {"decoded", decoded}});
@@ -625,7 +656,8 @@ cpo::Result<cpo::CmisAddress> raw_address(cpo::Switch& sw, const RawArgs& a) {
   if (a.offset > 255) return cpo::error(cpo::Code::out_of_range, fmt::format("offset {} (allowed 0..255)", a.offset));
   std::uint32_t bank =
       std::holds_alternative<cpo::OeId>(t->module) ? t->banks.front() : (a.where.bank ? *a.where.bank : 0);
-  return cpo::CmisAddress{t->module, cpo::BankId(bank), *page, static_cast<std::uint16_t>(a.offset)};
+  return cpo::CmisAddress{t->module, cpo::BankId(bank), *page, static_cast<std::uint16_t>(a.offset),
+                          a.where.raw_pages ? cpo::CmisPageView::physical : cpo::CmisPageView::logical};
 }
 
 cpo::Status check_span(std::uint32_t offset, std::size_t length) {
@@ -685,12 +717,23 @@ int raw_write(const Context& ctx, const RawArgs& a) {
   return 0;
 }
 
-int decode_file(const Context& ctx, const std::string& path) {
+int decode_file(const Context& ctx, const std::string& path, const std::string& profile) {
+  std::optional<cpo::Platform> platform;
+  if (!profile.empty()) {
+    auto p = cpo::Platform::resolve(profile);
+    if (!p) return fail(p.status());
+    platform = std::move(*p);
+  }
   auto text = cpo::read_input_file(path, "dump file");
   if (!text) return fail(text.status());
   const std::vector<std::uint8_t> data(text->begin(), text->end());
   auto dump = parse_dump(data);
   if (!dump) return fail(dump.status().with_context(path));
+  if (platform) {
+    auto logical = logical_view(dump->map, *platform);
+    if (!logical) return fail(logical.status().with_context(path));
+    dump->map = std::move(*logical);
+  }
   auto module = decode(dump->map);
   if (!module) return fail(module.status().with_context(path));
   const ordered_json doc = module_json(*dump, *module);
@@ -708,13 +751,18 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
   auto* cmis = app.add_subcommand("cmis", "CMIS memory maps of optical engines and laser sources");
   cmis->require_subcommand(1);
   auto file = std::make_shared<std::string>();
+  auto profile = std::make_shared<std::string>();
   auto* decode_cmd = cmis->add_subcommand(
       "decode", "Decode a CMIS dump: sfputil eeprom-hexdump, ethtool -m hex/raw output or a binary image");
   decode_cmd->add_option("FILE", *file, "The dump file (format detected from its content)")->required();
+  decode_cmd->add_option("--profile", *profile,
+                         "Read ELS pages through this profile's page map (a dump of a module with relocated "
+                         "ELSFP pages, such as `cmis dump --raw-pages` on davisson102t): built-in name or file");
   decode_cmd->add_flag("--json", ctx.json, "Print JSON");
-  decode_cmd->footer(examples(
-      {"cpoctl cmis decode module.txt", "cpoctl cmis dump --oe 5 --bank 1 > oe5.txt && cpoctl cmis decode oe5.txt"}));
-  decode_cmd->callback([&ctx, file] { ctx.exit_code = decode_file(ctx, *file); });
+  decode_cmd->footer(examples({"cpoctl cmis decode module.txt",
+                               "cpoctl cmis dump --oe 5 --bank 1 > oe5.txt && cpoctl cmis decode oe5.txt",
+                               "cpoctl cmis decode --profile davisson102t els3-raw.txt"}));
+  decode_cmd->callback([&ctx, file, profile] { ctx.exit_code = decode_file(ctx, *file, *profile); });
 
   auto d = std::make_shared<DumpArgs>();
   auto* dump_cmd = cmis->add_subcommand(
@@ -725,9 +773,13 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
   dump_cmd->add_option("--port", d->port,
                        "A port: the optical-engine bank(s) of its lanes, as ethtool -m addresses it");
   dump_cmd->add_option("--page", d->page, "Only this upper page (hex: 11h, 0x1a), after the lower page");
+  dump_cmd->add_flag("--raw-pages", d->raw_pages,
+                     "ELS pages where the module serves them (the profile's els_cmis_page_map: B0h, B1h on "
+                     "davisson102t) instead of their OIF-ELSFP numbers; --page is then a module page");
   dump_cmd->add_flag("--json", ctx.json, "Print the dump and its decoded fields as JSON");
   dump_cmd->footer(examples({"cpoctl cmis dump --oe 5 --bank 1", "cpoctl cmis dump --els 7 --page 1a",
-                             "cpoctl cmis dump --port Ethernet236 > port59.txt && cpoctl cmis decode port59.txt"}));
+                             "cpoctl cmis dump --port Ethernet236 > port59.txt && cpoctl cmis decode port59.txt",
+                             "cpoctl --device sim://davisson102t cmis dump --els 3 --raw-pages > els3-raw.txt"}));
   dump_cmd->callback([&ctx, d] { ctx.exit_code = dump(ctx, *d); });
 
   auto r = std::make_shared<RawArgs>();
@@ -736,6 +788,8 @@ void add_cmis_commands(CLI::App& app, Context& ctx) {
   add_unsigned_option(read_cmd, "--bank", r->where.bank, "CMIS bank (default 0)");
   add_unsigned_option(read_cmd, "--els", r->where.els, "ELS module id");
   read_cmd->add_option("--page", r->page, "Upper page (hex)")->capture_default_str();
+  read_cmd->add_flag("--raw-pages", r->where.raw_pages,
+                     "--page is the module's own page (an ELS page relocated by the profile: B0h on davisson102t)");
   add_unsigned_option(read_cmd, "--offset", r->offset, "First byte, 0..255", 0, 255);
   add_unsigned_option(read_cmd, "--length", r->length, "Bytes to read, 1..128", 1, 128);
   read_cmd->footer(examples({"cpoctl cmis read --els 7 --page 1a --offset 128 --length 8",

@@ -41,6 +41,12 @@ int show(const Context& ctx, const std::string& profile) {
     doc["breakout_modes"] = ordered_json::array();
     for (const auto& m : p.breakout_modes()) doc["breakout_modes"].push_back(m.to_string());
     doc["default_breakout"] = p.default_breakout().to_string();
+    // Only a relocating profile has the key, so standard-layout documents stay as they were.
+    if (!p.els_page_map().empty()) {
+      auto& map = doc["els_cmis_page_map"] = ordered_json::object();
+      for (const auto& r : p.els_page_map())
+        map[fmt::format("{:02X}h", r.logical)] = fmt::format("{:02X}h", r.physical);
+    }
     auto& units = doc["unit_list"] = ordered_json::array();
     for (const auto& u : p.units()) {
       auto ports = p.ports_of(u.id);
@@ -66,6 +72,12 @@ int show(const Context& ctx, const std::string& profile) {
   std::cout << fmt::format("  optical engines  {} ({} CMIS banks of up to {} lanes)\n", p.optical_engines().size(),
                            p.bank_count(), p.lanes_per_bank());
   std::cout << fmt::format("  laser sources    {} ELS modules, {} lasers\n", p.els_modules().size(), p.laser_count());
+  if (!p.els_page_map().empty()) {
+    std::string pages;
+    for (const auto& r : p.els_page_map())
+      pages += fmt::format("{}{:02X}h at {:02X}h", pages.empty() ? "" : ", ", r.logical, r.physical);
+    std::cout << fmt::format("  ELS page map     {} (ELSFP pages the modules serve elsewhere)\n", pages);
+  }
   for (const auto& u : p.units()) {
     auto ports = *p.ports_of(u.id);
     std::size_t oes = 0;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -29,7 +30,9 @@ void Optics::raise_flag(SwitchModel& s, FlagLatch& f, std::uint8_t now_bits, boo
   f.current = now_bits;
   f.latched = static_cast<std::uint8_t>(f.latched | now_bits);
   if (fresh == 0) return;
-  const std::uint32_t detail = (std::uint32_t{field.page} << 16) | (std::uint32_t{field.byte_of(element)} << 8) | fresh;
+  // An ELS reports the page it serves the flag on (the profile's page map), as it addresses it.
+  const std::uint8_t page = is_oe ? field.page : s.platform.els_page(field.page).value_or(field.page);
+  const std::uint32_t detail = (std::uint32_t{page} << 16) | (std::uint32_t{field.byte_of(element)} << 8) | fresh;
   if (is_oe)
     world_.publisher().oe_event(s, idx, sub, rd::EventType::kCmisFlag, 0, detail);
   else
@@ -760,6 +763,15 @@ bool oe_page_supported(std::uint32_t page) { return page <= hc::kPage02 || page 
 bool els_page_supported(std::uint32_t page) {
   return page <= hc::kPage02 || page == hc::kPage1A || page == hc::kPage1B;
 }
+// The ELSFP page an ELS serves at upper page `physical` under its profile's page map (B0h ->
+// 1Ah on davisson102t); nullopt for a page it does not serve (1Ah itself there). Every ELS
+// page the firmware builds or stores is held under its logical number.
+std::optional<std::uint32_t> els_served_page(const SwitchModel& s, std::uint32_t physical) {
+  if (physical > 0xFF) return std::nullopt;
+  const auto logical = s.platform.els_logical_page(static_cast<std::uint8_t>(physical));
+  if (!logical || !els_page_supported(*logical)) return std::nullopt;
+  return *logical;
+}
 }  // namespace
 
 rd::Completion Optics::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
@@ -786,13 +798,13 @@ rd::Completion Optics::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& ba
   }
   const std::uint32_t els = u.first_els + a.Index;
   if (!s.els[els].present) return rd::Completion::kNotPresent;
-  if (!lower && !els_page_supported(a.Page))
-    return bad = static_cast<std::uint32_t>(rd::arg::kCmisReadPage), rd::Completion::kUnsupported;
-  u.data = els_page(s, els, lower ? 0 : a.Bank, a.Page, lower);
+  const auto page = lower ? std::optional<std::uint32_t>(a.Page) : els_served_page(s, a.Page);
+  if (!page) return bad = static_cast<std::uint32_t>(rd::arg::kCmisReadPage), rd::Completion::kUnsupported;
+  u.data = els_page(s, els, lower ? 0 : a.Bank, *page, lower);
   ElsModel& e = s.els[els];
   if (lower)
     e.temp.latched = e.temp.current;
-  else if (a.Page == hc::kPage1A) {
+  else if (*page == hc::kPage1A) {
     ElsBank& b = e.banks[a.Bank];
     for (FlagLatch* f : {&b.lane_fault, &b.bias_high_alarm, &b.bias_high_warning, &b.power_low_alarm})
       f->latched = f->current;
@@ -803,13 +815,15 @@ rd::Completion Optics::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& ba
 rd::Completion Optics::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
   const auto a = rd::unpack_args<rd::CmisWriteArgs>(u.args);
   const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
-  const std::uint32_t page = a.Page, off = a.Offset, len = a.Length;
+  const std::uint32_t off = a.Offset, len = a.Length;
   const bool is_oe = a.Target == static_cast<std::uint32_t>(rd::CmisTarget::kOe);
   const std::uint32_t idx = (is_oe ? u.first_oe : u.first_els) + a.Index;
   if (is_oe && s.oes[idx].unresponsive) return rd::Completion::kDeviceFault;
   if (!is_oe && !s.els[idx].present) return rd::Completion::kNotPresent;
-  if (!lower && !(is_oe ? oe_page_supported(page) : els_page_supported(page)))
-    return bad = static_cast<std::uint32_t>(rd::arg::kCmisWritePage), rd::Completion::kUnsupported;
+  std::optional<std::uint32_t> served(a.Page);
+  if (!lower) served = is_oe ? (oe_page_supported(a.Page) ? served : std::nullopt) : els_served_page(s, a.Page);
+  if (!served) return bad = static_cast<std::uint32_t>(rd::arg::kCmisWritePage), rd::Completion::kUnsupported;
+  const std::uint32_t page = *served;  // an ELS page by its logical number from here on
   // The page is one this module serves (checked above): the codec's field table says which
   // of its bytes are the host's.
   for (std::uint32_t i = off; i < off + len; ++i)

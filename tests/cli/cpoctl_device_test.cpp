@@ -499,6 +499,49 @@ TEST_F(Cpoctl, CmisDumpReadsBackThroughCmisDecodeWithIdenticalFields) {
   EXPECT_THAT(els.out, HasSubstr("\nUpper page 1ah bank 0\n"));
 }
 
+// davisson102t serves the ELSFP pages at B0h/B1h (els_cmis_page_map): `cmis dump` shows them
+// under their OIF-ELSFP numbers, --raw-pages where the module serves them, and `cmis decode
+// --profile` reads the raw dump through the profile's map.
+TEST_F(Cpoctl, CmisDumpOfARelocatedElsLogicalRawAndDecodedThroughTheProfile) {
+  auto logical = run({"--device", "sim://davisson102t", "--json", "cmis", "dump", "--els", "3"});
+  ASSERT_EQ(logical.exit_code, 0) << logical.err;
+  const json logical_doc = json::parse(logical.out);
+  EXPECT_THAT(logical_doc["hexdump"].get<std::string>(), HasSubstr("\nUpper page 1ah bank 0\n"));
+  EXPECT_THAT(logical_doc["hexdump"].get<std::string>(), ::testing::Not(HasSubstr("page b0h")));
+  auto raw = run({"--device", "sim://davisson102t", "--json", "cmis", "dump", "--els", "3", "--raw-pages"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  const json raw_doc = json::parse(raw.out);
+  const std::string hexdump = raw_doc["hexdump"].get<std::string>();
+  EXPECT_THAT(hexdump, HasSubstr("\nUpper page b0h bank 0\n"));
+  EXPECT_THAT(hexdump, HasSubstr("\nUpper page b1h bank 0\n"));
+  EXPECT_THAT(hexdump, ::testing::Not(HasSubstr("page 1ah")));
+  // The dump's own decoding goes through the map: the same ELSFP fields either way.
+  const json& want = logical_doc["decoded"]["banks"][0]["page_1ah"];
+  ASSERT_TRUE(want.is_object());
+  EXPECT_EQ(raw_doc["decoded"]["banks"][0]["page_1ah"]["max_optical_power_mw"], want["max_optical_power_mw"]);
+  const fs::path file = write("els3-raw.txt", hexdump);
+  auto plain = run({"--json", "cmis", "decode", file.string()});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(json::parse(plain.out)["banks"], json::array());  // B0h/B1h mean nothing to a standard host
+  auto mapped = run({"--json", "cmis", "decode", "--profile", "davisson102t", file.string()});
+  ASSERT_EQ(mapped.exit_code, 0) << mapped.err;
+  const json decoded = json::parse(mapped.out);
+  EXPECT_EQ(decoded["pages"], json::array({"lower", "00h", "01h", "02h", "1ah bank 0", "1bh bank 0"}));
+  EXPECT_EQ(decoded["banks"][0]["page_1ah"]["max_optical_power_mw"], want["max_optical_power_mw"]);
+  EXPECT_EQ(decoded["banks"][0]["page_1bh"], raw_doc["decoded"]["banks"][0]["page_1bh"]);
+  // A raw read names the module page; the standard number is not served there.
+  auto b0 = run({"--device", "sim://davisson102t", "cmis", "read", "--els", "3", "--page", "b0", "--raw-pages",
+                 "--offset", "128", "--length", "4"});
+  ASSERT_EQ(b0.exit_code, 0) << b0.err;
+  EXPECT_EQ(b0.out, "els 3 module page B0h byte 128: 3a 98 07 d0\n");  // 150 mW, 20 mW, as at 1Ah
+  auto unserved = run({"--device", "sim://davisson102t", "cmis", "read", "--els", "3", "--page", "1a", "--raw-pages"});
+  EXPECT_EQ(unserved.exit_code, 3) << unserved.err;
+  EXPECT_THAT(unserved.err, HasSubstr("els 3 module page 1Ah byte 128"));
+  auto no_profile = run({"cmis", "decode", "--profile", "nosuch", file.string()});
+  EXPECT_EQ(no_profile.exit_code, 3) << no_profile.err;
+  EXPECT_THAT(no_profile.err, HasSubstr("built-in profiles: cpo144, bailly51t, davisson102t"));
+}
+
 TEST_F(Cpoctl, CmisReadWriteAndTheirRefusals) {
   auto r = run({"cmis", "read", "--els", "7", "--page", "1a", "--offset", "128", "--length", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -73,7 +73,16 @@ TEST(CpoctlPlatform, ShowJsonForEveryProfile) {
     EXPECT_EQ(doc["els"], e.els);
     EXPECT_EQ(doc["lasers"], e.lasers);
     EXPECT_EQ(doc["unit_list"].size(), static_cast<std::size_t>(e.units));
+    // Only davisson102t's ELS modules serve the ELSFP pages elsewhere.
+    if (std::string_view(e.name) == "davisson102t") {
+      EXPECT_EQ(doc["els_cmis_page_map"], json({{"1Ah", "B0h"}, {"1Bh", "B1h"}}));
+    } else {
+      EXPECT_FALSE(doc.contains("els_cmis_page_map"));
+    }
   }
+  auto text = cpoctl({"platform", "show", "--profile", "davisson102t"});
+  EXPECT_THAT(text.out,
+              HasSubstr("\n  ELS page map     1Ah at B0h, 1Bh at B1h (ELSFP pages the modules serve elsewhere)\n"));
 }
 
 TEST(CpoctlPlatform, ImpactJsonHasPortsArray) {

@@ -184,6 +184,48 @@ TEST_F(ValidatedDriverTest, GoodCmisTransfersReachBackend) {
   EXPECT_TRUE(driver_.write_cmis({ElsId(17), BankId(0), 0x1b, 255}, std::span(page).first(1)).ok());
 }
 
+// davisson102t relocates the ELSFP pages (1Ah -> B0h, 1Bh -> B1h): the backend receives the
+// module's page, marked physical; a raw-view write and an alias of a relocated page never
+// reach it; flag events come back under the logical page.
+TEST(ValidatedDriverPageMap, BackendReceivesTheModulesPageAndFlagsComeBackLogical) {
+  static const Platform davisson = *Platform::builtin("davisson102t");
+  StrictMock<MockDriver> mock;
+  mock.caps() = MockDriver::full_capabilities();
+  ValidatedDriver driver(mock, davisson);
+  auto at = [](std::uint8_t page, CmisPageView view) {
+    return ::testing::AllOf(::testing::Field(&CmisAddress::page, page), ::testing::Field(&CmisAddress::view, view));
+  };
+  std::array<std::uint8_t, 4> bytes{};
+  EXPECT_CALL(mock, read_cmis(at(0xB0, CmisPageView::physical), _)).Times(2).WillRepeatedly(Return(ok_status()));
+  EXPECT_TRUE(driver.read_cmis({ElsId(3), BankId(0), 0x1A, 128}, bytes).ok());
+  EXPECT_TRUE(driver.read_cmis({ElsId(3), BankId(0), 0xB0, 128, CmisPageView::physical}, bytes).ok());
+  EXPECT_CALL(mock, write_cmis(at(0xB1, CmisPageView::physical), _)).WillOnce(Return(ok_status()));
+  EXPECT_TRUE(driver.write_cmis({ElsId(3), BankId(0), 0x1B, 148}, std::span(bytes).first(2)).ok());
+  // Standard pages, lower memory and OE pages are not moved.
+  EXPECT_CALL(mock, read_cmis(at(0x01, CmisPageView::physical), _)).WillOnce(Return(ok_status()));
+  EXPECT_TRUE(driver.read_cmis({ElsId(3), BankId(0), 0x01, 128}, bytes).ok());
+  EXPECT_CALL(mock, read_cmis(at(0x1A, CmisPageView::physical), _)).WillOnce(Return(ok_status()));
+  EXPECT_TRUE(driver.read_cmis({ElsId(3), BankId(0), 0x1A, 0}, bytes).ok());
+  // Refused before the backend.
+  EXPECT_STATUS(driver.read_cmis({ElsId(3), BankId(0), 0xB1, 128}, bytes), Code::invalid_argument,
+                "els 3 page B1h byte 128: profile davisson102t serves ELSFP page 1Bh at page B1h");
+  EXPECT_STATUS(driver.write_cmis({ElsId(3), BankId(0), 0xB0, 198, CmisPageView::physical}, bytes),
+                Code::invalid_argument, "the module page view is read-only");
+  // A lane-fault flag of page B0h reaches subscribers as page 1Ah; an OE's page stays.
+  EXPECT_CALL(mock, read_events(_)).WillOnce([](std::vector<Event>& out) {
+    out.push_back(Event{UnitId(0), {}, false, CmisFlag{ElsId(3), BankId(0), 0xB0, 166, 0x04}});
+    out.push_back(Event{UnitId(0), {}, false, CmisFlag{OeId(1), BankId(0), 0x11, 147, 0xF0}});
+    return ok_status();
+  });
+  std::vector<Event> events;
+  ASSERT_TRUE(driver.read_events(events).ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].get<CmisFlag>()->page, 0x1A);
+  EXPECT_EQ(events[1].get<CmisFlag>()->page, 0x11);
+  EXPECT_EQ(to_string(CmisAddress{ElsId(3), BankId(0), 0xB0, 128, CmisPageView::physical}),
+            "els 3 module page B0h byte 128");
+}
+
 TEST_F(ValidatedDriverTest, RejectsTxFirBeyondFullSwing) {
   mock_.caps().tx_fir_limits = {-24, 0, 16, 63, -24, 0, 63};
   EXPECT_STATUS(driver_.set_tx_fir(LaneId(9), {-4, 52, -8}), Code::out_of_range,

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "cpo/hal/cmis/memory_map.h"
 #include "cpo/hal/platform.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -32,6 +33,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const auto& oe : p->optical_engines()) {
     if (!p->impacted_ports(oe.id).ok()) std::abort();
+  }
+  // An accepted ELS page map is a bijection between ELSFP pages and non-standard pages.
+  for (const auto& r : p->els_page_map()) {
+    if (!cpo::cmis::is_elsfp_page(r.logical) || cpo::cmis::is_standard_page(r.physical)) std::abort();
+    if (p->els_page(r.logical) != r.physical || p->els_logical_page(r.physical) != r.logical) std::abort();
+    if (p->els_page(r.physical).has_value() || p->els_logical_page(r.logical).has_value()) std::abort();
   }
   auto again = cpo::Platform::from_json(text, "fuzz");
   if (!again.ok() || again->lanes().size() != p->lanes().size()) std::abort();

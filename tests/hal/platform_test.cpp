@@ -67,6 +67,11 @@ TEST(Platform, OtherProfilesLoadWithTheirShapes) {
   EXPECT_EQ(davisson.optical_engines().size(), 16u);
   EXPECT_EQ(davisson.els_modules().size(), 16u);
   EXPECT_EQ(davisson.laser_count(), 128u);
+  // Davisson-like ELS modules serve the ELSFP pages at vendor pages (B0h.. in ELSFP page
+  // order); the other profiles keep the OIF-ELSFP-CMIS layout.
+  EXPECT_THAT(davisson.els_page_map(), ElementsAre(ElsPageRelocation{0x1A, 0xB0}, ElsPageRelocation{0x1B, 0xB1}));
+  EXPECT_TRUE(load("cpo144").els_page_map().empty());
+  EXPECT_TRUE(load("bailly51t").els_page_map().empty());
 }
 
 TEST(Platform, LanesKnowTheirPortBankAndLaser) {

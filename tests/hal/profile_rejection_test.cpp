@@ -181,6 +181,60 @@ TEST(ProfileLoading, RejectsBadBreakoutModes) {
                   "breakout_modes[1]: breakout mode '8x100G': 4 lanes do not divide among 8");
 }
 
+TEST(ProfileLoading, ElsPageMapRelocatesElsfpPages) {
+  json doc = small_profile();
+  doc["els_cmis_page_map"] = {{"1bh", "C1h"}, {"1Ah", "b0H"}};  // hex digits in either case
+  auto p = Platform::from_json(doc.dump(), "test.json");
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_THAT(p->els_page_map(), ::testing::ElementsAre(ElsPageRelocation{0x1A, 0xB0}, ElsPageRelocation{0x1B, 0xC1}));
+  EXPECT_EQ(p->els_page(0x1A), 0xB0);
+  EXPECT_EQ(p->els_page(0x1B), 0xC1);
+  EXPECT_EQ(p->els_page(0x01), 0x01);          // standard pages stay
+  EXPECT_EQ(p->els_page(0xB0), std::nullopt);  // a relocated page's home has no logical name
+  EXPECT_EQ(p->els_logical_page(0xB0), 0x1A);
+  EXPECT_EQ(p->els_logical_page(0x1A), std::nullopt);  // the module does not serve 1Ah
+  EXPECT_EQ(p->els_logical_page(0x02), 0x02);
+  // Without the key: the standard layout, identity both ways.
+  auto plain = Platform::from_json(small_profile().dump(), "test.json");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->els_page_map().empty());
+  EXPECT_EQ(plain->els_page(0x1A), 0x1A);
+  EXPECT_EQ(plain->els_logical_page(0xB0), 0xB0);
+}
+
+// Each bad page map is refused with the key, the value and what is allowed.
+TEST(ProfileLoading, RejectsBadElsPageMaps) {
+  struct Case {
+    json map;
+    std::string_view fragment;
+  };
+  const Case cases[] = {
+      {json::array({"B0h"}), "els_cmis_page_map: expected an object of ELSFP page -> module page"},
+      {json::object(), "els_cmis_page_map: is empty (omit it for the standard OIF-ELSFP-CMIS layout"},
+      {{{"1A", "B0h"}}, "els_cmis_page_map: key '1A' is not a page number (two hex digits and 'h', like 1Ah)"},
+      {{{"0x1A", "B0h"}}, "key '0x1A' is not a page number"},
+      {{{"1Ch", "B0h"}}, "key '1Ch' is not an ELSFP page (allowed: 1Ah, 1Bh, the OIF-ELSFP-CMIS pages)"},
+      {{{"11h", "B0h"}}, "key '11h' is not an ELSFP page"},
+      {{{"1Ah", 176}}, "els_cmis_page_map.1Ah: expected a page number string like \"B0h\", got unsigned integer"},
+      {{{"1Ah", "B0"}}, "els_cmis_page_map.1Ah: 'B0' is not a page number (two hex digits and 'h', like B0h)"},
+      {{{"1Ah", "G0h"}}, "'G0h' is not a page number"},
+      {{{"1Ah", "\x1b[2J"}}, "'?[2J' is not a page number"},  // no terminal escapes in messages
+      {{{"1Ah", "11h"}}, "els_cmis_page_map.1Ah: page 11h has a standard CMIS meaning (allowed: 30h-9Eh and B0h-FFh"},
+      {{{"1Ah", "01h"}}, "page 01h has a standard CMIS meaning"},
+      {{{"1Ah", "1Bh"}}, "page 1Bh has a standard CMIS meaning"},
+      {{{"1Ah", "9Fh"}}, "page 9Fh has a standard CMIS meaning"},
+      {{{"1Ah", "A3h"}}, "page A3h has a standard CMIS meaning"},
+      {{{"1Ah", "B0h"}, {"1Bh", "b0h"}}, "els_cmis_page_map.1Bh: page B0h already holds ELSFP page 1Ah"},
+      {{{"1Ah", "B0h"}, {"1ah", "B1h"}}, "els_cmis_page_map: key '1ah' maps page 1Ah a second time"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.map.dump());
+    json doc = small_profile();
+    doc["els_cmis_page_map"] = c.map;
+    expect_rejected(doc, Code::invalid_argument, c.fragment);
+  }
+}
+
 TEST(ProfileLoading, MalformedJsonNamesLineAndColumn) {
   auto p = Platform::from_json("{\n  \"schema_version\": 1,\n  \"name\": \"x\"\n  \"units\": []\n}", "bad.json");
   ASSERT_FALSE(p.ok());

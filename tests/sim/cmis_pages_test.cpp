@@ -324,5 +324,75 @@ TEST(SimCmisPages, TxBiasFlagsFollowThePage02ThresholdsAndClearOnRead) {
   EXPECT_EQ(st.tx_bias_flags.low_alarm, lit);
 }
 
+// ------------------------------------------------------------------ ELS page map
+// davisson102t's profile relocates the ELSFP pages (els_cmis_page_map 1Ah -> B0h, 1Bh -> B1h):
+// its ELS modules serve them there and refuse 1Ah/1Bh as unsupported pages, as a module with
+// that layout would; the content is what a standard-layout ELS (cpo144) serves at 1Ah/1Bh.
+TEST(SimCmisPages, DavissonElsServesElsfpPagesAtItsProfilesPageMap) {
+  auto dav = make("davisson102t");
+  auto std_layout = make("cpo144");
+  Mailbox mb(dav->bar(0)), ref(std_layout->bar(0));
+  const auto b0 = dav->platform().els_page(hc::kPage1A);
+  const auto b1 = dav->platform().els_page(hc::kPage1B);
+  ASSERT_EQ(b0, 0xB0);
+  ASSERT_EQ(b1, 0xB1);
+  Page raw{};
+  for (const std::uint32_t page : {0x1Au, 0x1Bu}) {
+    const auto c = mb.cmis_read(rd::CmisTarget::kEls, 0, 0, page, true, raw);
+    EXPECT_EQ(c.code, C::kUnsupported) << page;
+    EXPECT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 0, 0, page, true, 198 - 128, {0x01}).code, C::kUnsupported) << page;
+  }
+  // Every bank of every ELS: page B0h is a page 1Ah, B1h a page 1Bh.
+  const std::uint32_t lasers = dav->bar(0).read32(rd::reg::kLasersPerEls);
+  const auto want_a = hc::decode_page1a(read(ref, rd::CmisTarget::kEls, 0, 0, 0x1A, true));
+  const auto want_b = hc::decode_page1b(read(ref, rd::CmisTarget::kEls, 0, 0, 0x1B, true));
+  for (std::uint32_t els = 0; els < dav->platform().els_modules().size(); ++els) {
+    for (std::uint32_t bank = 0; bank * 8 < lasers; ++bank) {
+      SCOPED_TRACE(::testing::Message() << "els " << els << " bank " << bank);
+      const auto a = hc::decode_page1a(read(mb, rd::CmisTarget::kEls, els, bank, *b0, true));
+      const auto m = hc::decode_page1b(read(mb, rd::CmisTarget::kEls, els, bank, *b1, true));
+      EXPECT_EQ(a.max_optical_power, want_a.max_optical_power);
+      EXPECT_EQ(a.min_optical_power, want_a.min_optical_power);
+      EXPECT_EQ(a.max_bias, want_a.max_bias);
+      EXPECT_EQ(a.bias_thresholds, want_a.bias_thresholds);
+      EXPECT_EQ(a.power_thresholds, want_a.power_thresholds);
+      EXPECT_EQ(a.lane_count, want_a.lane_count);
+      EXPECT_EQ(a.lane_state, want_a.lane_state);
+      EXPECT_EQ(a.lane_enable, want_a.lane_enable);
+      EXPECT_EQ(m.power_setpoint, want_b.power_setpoint);
+      EXPECT_EQ(m.bias_setpoint, want_b.bias_setpoint);
+      for (unsigned lane = 0; lane < 8; ++lane) EXPECT_GT(m.power[lane].value(), 0.0) << lane;
+      // The lower page selects what the host asked for: the module's page.
+      EXPECT_EQ(hc::decode_lower(read(mb, rd::CmisTarget::kEls, els, bank, *b0, false)).page_select, *b0);
+    }
+  }
+  // Writes land through the module page: a flag mask written at B0h reads back there.
+  ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 2, 0, *b0, true, 198 - 128, {0x5A}).code, C::kOk);
+  EXPECT_EQ(read(mb, rd::CmisTarget::kEls, 2, 0, *b0, true)[198 - 128], 0x5A);
+  // Standard pages stay where CMIS puts them; B0h is not a page of a standard-layout ELS.
+  EXPECT_EQ(hc::decode_page01(read(mb, rd::CmisTarget::kEls, 0, 0, 0x01, true)).temperature_monitor, true);
+  EXPECT_EQ(ref.cmis_read(rd::CmisTarget::kEls, 0, 0, 0xB0, true, raw).code, C::kUnsupported);
+}
+
+// An ELS flag event names the page the module serves it on (B0h); the validating layer
+// above the driver turns it back into 1Ah (tests/sdk/els_page_map_test.cpp).
+TEST(SimCmisPages, DavissonElsFlagEventsNameTheModulePage) {
+  auto dav = make("davisson102t");
+  Mailbox mb(dav->bar(0));
+  const LaserRef laser{ElsId(1), 2};
+  ASSERT_TRUE(dav->backdoor().set_laser_age(laser, std::chrono::hours(25000)).ok());
+  dav->advance(200ms);
+  bool seen = false;
+  for (const auto& e : mb.events()) {
+    if (e.type != rd::EventType::kCmisFlag) continue;
+    if (rd::bits::kObjectKind.get(e.object) != static_cast<std::uint32_t>(rd::ObjectKind::kEls)) continue;
+    const std::uint32_t page = e.detail >> 16;
+    if (page == 0) continue;  // module temperature flags sit in the lower page
+    EXPECT_EQ(page, 0xB0u);
+    seen = seen || page == 0xB0u;
+  }
+  EXPECT_TRUE(seen);
+}
+
 }  // namespace
 }  // namespace cpo::testing

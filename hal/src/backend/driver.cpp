@@ -102,7 +102,8 @@ std::string to_string(const CmisAddress& address) {
         }
       },
       address.module);
-  return fmt::format("{} page {:02X}h byte {}", module, address.page, address.offset);
+  const bool module_page = address.view == CmisPageView::physical && std::holds_alternative<ElsId>(address.module);
+  return fmt::format("{} {}page {:02X}h byte {}", module, module_page ? "module " : "", address.page, address.offset);
 }
 
 Status read_all_telemetry(Driver& driver, std::size_t unit_count, Telemetry& out) {

@@ -207,14 +207,48 @@ Status ValidatedDriver::check_cmis(const CmisAddress& address, std::size_t size,
   return ok_status();
 }
 
+// The one translation of ELS page numbers for every backend: logical (OIF-ELSFP) pages become
+// the pages the profile's modules serve them at; host code is the same on every layout.
+Result<CmisAddress> ValidatedDriver::module_address(const CmisAddress& address, bool write) const {
+  CmisAddress out = address;
+  out.view = CmisPageView::physical;
+  const auto* els = std::get_if<ElsId>(&address.module);
+  if (address.view == CmisPageView::physical) {
+    if (write) {
+      return error(Code::invalid_argument,
+                   fmt::format("{}: the module page view is read-only (write through the logical page, where the "
+                               "laser safety checks apply)",
+                               to_string(address)));
+    }
+    return out;
+  }
+  // Lower memory (bytes 0..127) is the same for every page.
+  if (els == nullptr || address.offset < 128) return out;
+  const auto physical = platform_.els_page(address.page);
+  if (!physical) {
+    const auto holds = platform_.els_logical_page(address.page);
+    return error(Code::invalid_argument,
+                 fmt::format("{}: profile {} serves ELSFP page {:02X}h at page {:02X}h, so it has no page {:02X}h of "
+                             "its own (address page {:02X}h, or the module page view for the raw layout)",
+                             to_string(address), platform_.name(), holds.value_or(0), address.page, address.page,
+                             holds.value_or(0)));
+  }
+  out.page = *physical;
+  return out;
+}
+
 Status ValidatedDriver::read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) {
   CPO_RETURN_IF_ERROR(check_cmis(address, out.size(), false));
-  return backend_.read_cmis(address, out);
+  auto module = module_address(address, false);
+  if (!module) return module.status();
+  return backend_.read_cmis(*module, out);
 }
 
 Status ValidatedDriver::write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) {
   CPO_RETURN_IF_ERROR(check_cmis(address, bytes.size(), true));
-  return backend_.write_cmis(address, bytes);
+  auto module = module_address(address, true);
+  if (!module) return module.status();
+  return backend_.write_cmis(*module, bytes);
 }
 
 Status ValidatedDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
@@ -225,7 +259,18 @@ Status ValidatedDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
 
 Status ValidatedDriver::read_events(std::vector<Event>& out) {
   if (!capabilities().events) return missing(capabilities(), "events");
-  return backend_.read_events(out);
+  const std::size_t first = out.size();
+  Status s = backend_.read_events(out);
+  // A module reports a flag on the page it serves; subscribers see the logical page, as
+  // they would address it.
+  if (!platform_.els_page_map().empty()) {
+    for (std::size_t i = first; i < out.size(); ++i) {
+      auto* flag = std::get_if<CmisFlag>(&out[i].payload);
+      if (flag == nullptr || !std::holds_alternative<ElsId>(flag->module)) continue;
+      flag->page = platform_.els_logical_page(flag->page).value_or(flag->page);
+    }
+  }
+  return s;
 }
 
 Status ValidatedDriver::reset_unit(UnitId unit) {

@@ -80,6 +80,15 @@ struct ElsInfo {
   }
 };
 
+// One relocated ELSFP page of the profile's `els_cmis_page_map`: the ELS modules serve the
+// OIF-ELSFP-CMIS page `logical` (1Ah, 1Bh: what the codec and the SDK address) at upper page
+// `physical` (a vendor layout, e.g. B0h), with the same banks.
+struct ElsPageRelocation {
+  std::uint8_t logical = 0;
+  std::uint8_t physical = 0;
+  friend bool operator==(const ElsPageRelocation&, const ElsPageRelocation&) = default;
+};
+
 // What one unit (ASIC) reaches, as contiguous switch-wide id ranges: its ports and lanes,
 // the optical engines of those lanes, and the ELS modules whose lasers light them (an ELS
 // may feed two units, so ELS ranges of neighbouring units may overlap).
@@ -131,6 +140,17 @@ class Platform {
   [[nodiscard]] std::span<const LaneInfo> lanes() const noexcept { return lanes_; }
   [[nodiscard]] std::span<const OeInfo> optical_engines() const noexcept { return oes_; }
   [[nodiscard]] std::span<const ElsInfo> els_modules() const noexcept { return els_; }
+  // The ELS modules' vendor page layout (profile key els_cmis_page_map), in logical page
+  // order; empty for the standard OIF-ELSFP-CMIS layout.
+  [[nodiscard]] std::span<const ElsPageRelocation> els_page_map() const noexcept { return els_page_map_; }
+  // The upper page an ELS module serves logical page `logical` at: the relocated page for a
+  // mapped ELSFP page, `logical` itself for any other page. nullopt for a page the map uses as
+  // a relocated page's home (B0h under {"1Ah": "B0h"}): it has no logical name of its own,
+  // and reading it would show page 1Ah twice.
+  [[nodiscard]] std::optional<std::uint8_t> els_page(std::uint8_t logical) const noexcept;
+  // The inverse: the logical page an ELS module's upper page `physical` holds. nullopt for the
+  // standard number of a relocated page (1Ah under {"1Ah": "B0h"}): the module does not serve it.
+  [[nodiscard]] std::optional<std::uint8_t> els_logical_page(std::uint8_t physical) const noexcept;
   [[nodiscard]] std::size_t bank_count() const noexcept;
   [[nodiscard]] std::size_t laser_count() const noexcept;
 
@@ -177,6 +197,7 @@ class Platform {
   std::vector<LaneInfo> lanes_;
   std::vector<OeInfo> oes_;
   std::vector<ElsInfo> els_;
+  std::vector<ElsPageRelocation> els_page_map_;
 };
 
 }  // namespace cpo

@@ -56,18 +56,32 @@ struct PrbsStatus {
   std::uint64_t bits = 0;    // bits compared since then (BER = errors / bits)
 };
 
+// How CmisAddress::page numbers an ELS module's upper pages.
+// - logical: the OIF-ELSFP-CMIS numbering (1Ah, 1Bh) the codec and the SDK use, whatever the
+//   module's layout. ValidatedDriver translates it through the profile's ELS page map
+//   (Platform::els_page) and hands the backend the module's own page, marked physical.
+// - physical: the page as the module serves it (B0h on a Davisson-like ELS), untranslated:
+//   for bring-up reads (`cpoctl cmis dump --raw-pages`). ValidatedDriver refuses writes in
+//   this view, so laser controls are only ever written under their logical page, where the
+//   SDK's laser safety checks see them.
+// OE pages are never relocated: both views are the same for them.
+enum class CmisPageView : std::uint8_t { logical, physical };
+
 // A byte range of one CMIS page of an optical engine (OE) or an external laser source
 // (ELS), as ethtool's MODULE_EEPROM_GET addresses it: bytes 0..127 are the lower memory
 // (the same for every page), bytes 128..255 the upper page `page` of bank `bank`.
 // A transfer never crosses byte 128 and moves at most kCmisMaxTransfer bytes.
+// Backends (Driver implementations below ValidatedDriver) always receive physical pages.
 struct CmisAddress {
   std::variant<OeId, ElsId> module;
-  BankId bank;                 // CMIS bank of an OE (its banks of 8 lanes); 0 for an ELS
+  BankId bank;                 // CMIS bank: of an OE, its banks of 8 lanes; of an ELS, its 8 lasers
   std::uint8_t page = 0;       // upper page number, 00h..FFh
   std::uint16_t offset = 128;  // first byte, 0..255
+  CmisPageView view = CmisPageView::logical;
 };
 inline constexpr std::size_t kCmisMaxTransfer = 128;
-// "oe 5 bank 2 page 11h byte 128", "els 7 page 1Ah byte 130"
+// "oe 5 bank 2 page 11h byte 128", "els 7 page 1Ah byte 130", "els 7 module page B0h byte 130"
+// (the physical view)
 std::string to_string(const CmisAddress& address);
 // The one rule for where a transfer of `size` bytes may go, shared by ValidatedDriver and
 // the drivers that check themselves: out_of_range for an offset past the page (> 255),

@@ -15,7 +15,14 @@
 //   mode; a breakout mode not in the profile or not fitting the port (from
 //   Platform::check_breakout). The message names the backend and the allowed values.
 // - invalid_argument: a CMIS transfer of 0 or more than 128 bytes or crossing byte 128; the
-//   same port twice in one breakout call.
+//   same port twice in one breakout call; a write in the module page view
+//   (CmisPageView::physical); a logical ELS page the profile's page map uses as a relocated
+//   page's home (B0h under {"1Ah": "B0h"}).
+//
+// ELS page numbers: the SDK addresses ELS pages by their OIF-ELSFP-CMIS numbers; this layer
+// translates them through Platform::els_page (the profile's els_cmis_page_map) and hands the
+// backend the page the module serves, marked CmisPageView::physical; cmis_flag events of ELS
+// modules come back with the logical page.
 //
 // Thread safety: as thread-safe as the backend (the checks read only immutable data).
 // Lifetime: `backend` and `platform` must outlive the ValidatedDriver.
@@ -57,6 +64,7 @@ class ValidatedDriver final : public Driver {
  private:
   [[nodiscard]] Status check_subport(const LogicalPort& port) const;
   [[nodiscard]] Status check_cmis(const CmisAddress& address, std::size_t size, bool write) const;
+  [[nodiscard]] Result<CmisAddress> module_address(const CmisAddress& address, bool write) const;
 
   Driver& backend_;
   const Platform& platform_;

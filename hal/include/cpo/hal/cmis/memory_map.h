@@ -44,6 +44,21 @@ inline constexpr std::uint8_t kPage11 = 0x11;  // lane and data path status (ban
 inline constexpr std::uint8_t kPage1A = 0x1A;  // ELSFP advertisements, flags, controls (banked)
 inline constexpr std::uint8_t kPage1B = 0x1B;  // ELSFP set-points and monitors (banked)
 
+// The pages OIF-ELSFP-CMIS-01.0 adds to CMIS: 1Ah (Tables 4-10) and 1Bh (Tables 11-12). An
+// ELSFP serves them beside the standard pages 00h-02h (and optionally VDM 2Fh, CDB 9Fh);
+// sonic-platform-common's ElsfpMemMap (PR #678) composes exactly these, with no other
+// ELSFP-specific page.
+inline constexpr std::uint8_t kElsfpPages[] = {kPage1A, kPage1B};
+[[nodiscard]] constexpr bool is_elsfp_page(std::uint8_t page) noexcept { return page == kPage1A || page == kPage1B; }
+// Upper pages with a standard meaning in CMIS 5.2 (Table 8-1 page assignments), which a
+// vendor relocation of ELSFP pages may not take: 00h-0Fh (administrative, advertising,
+// thresholds, user EEPROM, tunable-laser advertising, reserved unbanked pages), 10h-1Fh
+// (lane pages, ELSFP 1Ah/1Bh among them), 20h-2Fh (VDM), 9Fh (CDB command/status, the page
+// Linux's ETHTOOL_CMIS_CDB_CMD_PAGE addresses) and A0h-AFh (CDB extended payload).
+[[nodiscard]] constexpr bool is_standard_page(std::uint8_t page) noexcept {
+  return page <= 0x2F || page == 0x9F || (page >= 0xA0 && page <= 0xAF);
+}
+
 // Lower-page bytes that select the upper page (CMIS 5.2 Table 8-3).
 inline constexpr std::uint8_t kBankSelectByte = 0x7E;
 inline constexpr std::uint8_t kPageSelectByte = 0x7F;
