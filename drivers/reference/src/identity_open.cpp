@@ -187,7 +187,7 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
       return minor >= 3 && ((id.capabilities >> static_cast<std::uint32_t>(c)) & 1u) != 0;
     };
     if (!has_cap(rd::Capability::kMtu)) id.capabilities &= ~(1u << static_cast<std::uint32_t>(rd::Capability::kMtu));
-    // StatusSnapshot needs the device (1.3 and the capability) and a DMA buffer from the
+    // The snapshot channel needs the device (1.3 and the capability) and a DMA buffer from the
     // transport big enough for the records this unit uses; otherwise registers are read.
     if (options.status_snapshot && has_cap(rd::Capability::kStatusSnapshot)) {
       std::size_t end = rd::reg::kPowerMw + 4;  // the status header
@@ -200,7 +200,7 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
       const Bar::DmaRegion dma = bar->dma_region();
       if (dma.words.size() * 4 >= bytes) {
         unit->dma = dma;
-        unit->snapshot_bytes.store(bytes, std::memory_order_relaxed);
+        unit->snapshot_bytes = bytes;
       }
     }
     common_caps &= id.capabilities;

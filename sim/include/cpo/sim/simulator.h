@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,14 @@ class Switch {
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept;
 
   [[nodiscard]] Backdoor& backdoor() noexcept;
+
+  // The status snapshot channel's DMA for a transport whose host buffers the unit's Bar does
+  // not offer (cpo-simd's per-client buffers; the transport checks the request with
+  // refdev::check_snapshot first): settles, then copies the first host.size() words of the
+  // unit's status region into `host` as of one even generation, which it returns. Counts no
+  // register write. Errors: out_of_range for the unit or more words than the status region;
+  // failed_precondition while the unit's firmware is hung (it serves no request).
+  [[nodiscard]] Result<std::uint32_t> copy_status(std::size_t unit, std::span<std::uint32_t> host);
 
  private:
   friend class Fabric;
