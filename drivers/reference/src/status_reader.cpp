@@ -166,7 +166,7 @@ Status ReferenceDriver::Impl::channel_copy_locked(Unit& u, std::uint32_t& genera
   // The request registers every time: writes are posted (cheap on PCIe) and another driver
   // instance or a reset may have changed them.
   u.bar->write32(rd::reg::kSnapAddrLo, static_cast<std::uint32_t>(u.dma.bus_address));
-  u.bar->write32(rd::reg::kSnapAddrHi, static_cast<std::uint32_t>(static_cast<std::uint64_t>(u.dma.bus_address) >> 32));
+  u.bar->write32(rd::reg::kSnapAddrHi, static_cast<std::uint32_t>(u.dma.bus_address >> 32));
   u.bar->write32(rd::reg::kSnapBytes, u.snapshot_bytes);
   const std::uint32_t seq = rd::next_snapshot_sequence(u.last_snap_seq);
   u.last_snap_seq = seq;
