@@ -711,6 +711,14 @@ TEST(ReferenceStatusSnapshot, DefaultOptionsSweepCpo144WithinTheReadBudgetAndThe
   s.advance(1s);
   CountedDriver snap(s, true, std::nullopt), no_dma(s, false, std::nullopt), off(s, true, false);
   ASSERT_TRUE(snap.driver && no_dma.driver && off.driver);
+  {
+    // A driver opened after another continues the device's SnapRequest numbering (the first
+    // asked with 1 at its open; asking with 1 again would go unanswered).
+    CountedDriver next(s, true, std::nullopt);
+    ASSERT_TRUE(next.driver);
+    EXPECT_EQ(next.driver->telemetry_paths(UnitId(0))->channel_copies, 1u);
+    EXPECT_EQ(next.driver->telemetry_paths(UnitId(0))->register_copies, 0u);
+  }
   Telemetry a, b, c;
   const std::uint64_t snap_reads = snap.sweep(a);
   const std::uint64_t no_dma_reads = no_dma.sweep(b);
@@ -813,6 +821,8 @@ TEST(ReferenceStatusSnapshot, ChannelRefusesBadRequestsNamingTheRegisterAndCount
   EXPECT_EQ(ok.generation, dma.words[0]);  // the copied Generation word is the one reported
   EXPECT_EQ(dma.words[(rd::reg::kHeartbeat - rd::region::kStatus.offset) / 4], bar.read32(rd::reg::kHeartbeat));
   EXPECT_EQ(*s.backdoor().write_count(UnitId(1)), writes_before);
+  bar.write32(rd::reg::kScratch, 0x5a5a);  // a register outside the channel counts
+  EXPECT_EQ(*s.backdoor().write_count(UnitId(1)), writes_before + 1);
 }
 
 TEST_F(ReferenceOnSim, TelemetryThroughTheChannelLeavesTheDeviceWriteCounterUnchanged) {

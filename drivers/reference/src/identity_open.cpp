@@ -201,6 +201,10 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
       if (dma.words.size() * 4 >= bytes) {
         unit->dma = dma;
         unit->snapshot_bytes = bytes;
+        // SnapRequest reads back the last number written: continue from it, so a driver opened
+        // after another never asks with the number the device last served (it would not answer).
+        Lock lock(unit->snapshot_mutex);  // not shared yet; the lock only states the rule
+        unit->last_snap_seq = bar->read32(rd::reg::kSnapRequest);
       }
     }
     common_caps &= id.capabilities;
