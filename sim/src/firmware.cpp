@@ -1,8 +1,9 @@
 // The units' mailbox firmware: doorbells, command validation and execution, completions,
-// unit resets, SetMtu.
+// unit resets, SetMtu, and the status snapshot channel.
 #include "firmware.h"
 
 #include "cpo/hal/backend/refdev/mailbox.h"
+#include "cpo/hal/backend/refdev/snapshot_channel.h"
 #include "world.h"
 
 namespace cpo::sim {
@@ -39,6 +40,12 @@ void Firmware::scan_doorbells() {
 }
 
 void Firmware::service_doorbell(SwitchModel& s, UnitModel& u) {
+  // The snapshot channel first and apart from the mailbox: a copy is served while a command
+  // executes (or a reset runs), only a hung firmware serves nothing.
+  if (const std::uint32_t seq = u.win.load(rd::reg::kSnapRequest); seq != u.last_snap_request) {
+    u.last_snap_request = seq;
+    if (!u.hung) serve_snapshot(s, u, seq);
+  }
   if (u.win.load(rd::reg::kHardReset) == rd::kHardResetKey) {
     u.win.store(rd::reg::kHardReset, 0);
     hard_reset(s, u, false);
@@ -92,9 +99,8 @@ void Firmware::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
   world_.schedule(world_.now().count() + latency, Timer{TimerKind::command, s.index, u32(u.index), 0, 0, u.cmd_token});
 }
 
-void Firmware::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results,
-                        bool snapshot) {
-  Completion c{u.index, code, results, snapshot};
+void Firmware::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results) {
+  Completion c{u.index, code, results};
   if (world_.in_pass()) {
     s.completions.push_back(c);
     return;
@@ -108,7 +114,7 @@ void Firmware::post(SwitchModel& s, const Completion& c) {
   // Firmware publishes what the command changed before it signals completion, so a driver
   // that reads the status region right after the completion sees the new state (with a
   // real-time clock the driver's read may follow within microseconds).
-  const std::array<std::uint32_t, 4> results = c.snapshot ? world_.publisher().status_snapshot(s, u) : c.results;
+  const std::array<std::uint32_t, 4>& results = c.results;
   Window& w = u.win;
   for (std::size_t i = 0; i < results.size(); ++i) w.store(rd::mbx_result(i), results[i]);
   w.store(rd::reg::kMbxCompCode, static_cast<std::uint32_t>(c.code));
@@ -141,11 +147,6 @@ rd::Completion Firmware::validate(SwitchModel& s, UnitModel& u, std::uint32_t& b
     std::uint32_t event_producer() const { return u.evt_producer; }
     std::uint32_t mtu_min() const { return PortModel::kMtuMin; }
     std::uint32_t mtu_max() const { return PortModel::kMtuMax; }
-    bool dma_target(std::uint32_t lo, std::uint32_t hi, std::uint32_t bytes) const {
-      // The only host memory this device may write is the buffer its Bar handed out.
-      return u.dma != nullptr && reinterpret_cast<std::uintptr_t>(u.dma.get()) == ((std::uint64_t{hi} << 32) | lo) &&
-             bytes <= rd::region::kStatus.bytes;
-    }
   };
   const rd::Refusal r = rd::check(u.opcode, u.args, View{s, u});
   bad = r.arg;
@@ -158,8 +159,6 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
     complete(s, u, u.early, {u.early_result0, 0, 0, 0});
     return;
   }
-  // A snapshot changes nothing in the model: no physics to settle for it.
-  if (static_cast<rd::Opcode>(u.opcode) == rd::Opcode::kStatusSnapshot) return complete(s, u, C::kOk, {}, true);
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
   world_.touch(s);
@@ -276,7 +275,6 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
       break;
     }
     case rd::Opcode::kSetMtu: res = set_mtu(s, u); break;
-    case rd::Opcode::kStatusSnapshot: break;  // above
     case rd::Opcode::kCountersClear: {
       const auto a = rd::unpack_args<rd::CountersClearArgs>(u.args);
       const std::uint32_t first = a.Port == rd::kAllPorts ? 0 : a.Port;
@@ -356,6 +354,30 @@ void Firmware::reset_unit_state(SwitchModel& s, UnitModel& u) {
   }
   u.last_doorbell = u.win.load(rd::reg::kMbxDoorbell);
   world_.touch(s);
+}
+
+// ---------------------------------------------------------------------------- snapshot channel
+// A request read from the Snap registers, checked by the table's SNAP_REFUSE rows, copied, and
+// answered with SnapDone written last. It touches nothing the mailbox uses and changes no
+// model state (no touch(): nothing for the physics to settle).
+void Firmware::serve_snapshot(SwitchModel& s, UnitModel& u, std::uint32_t sequence) {
+  struct View {
+    const UnitModel& u;
+    bool dma_target(std::uint32_t lo, std::uint32_t hi, std::uint32_t bytes) const {
+      // The only host memory this device may write is the buffer its Bar handed out.
+      return u.dma != nullptr && reinterpret_cast<std::uintptr_t>(u.dma.get()) == ((std::uint64_t{hi} << 32) | lo) &&
+             bytes <= rd::region::kStatus.bytes;
+    }
+  };
+  Window& w = u.win;
+  const rd::SnapshotRequest req{.AddrLo = w.load(rd::reg::kSnapAddrLo),
+                                .AddrHi = w.load(rd::reg::kSnapAddrHi),
+                                .Bytes = w.load(rd::reg::kSnapBytes)};
+  const rd::Refusal r = rd::check_snapshot(req, View{u});
+  if (r.ok()) w.store(rd::reg::kSnapGeneration, world_.publisher().copy_status(s, u, u.dma.get(), req.Bytes));
+  w.store(rd::reg::kSnapStatus, static_cast<std::uint32_t>(r.code));
+  w.store(rd::reg::kSnapRejected, r.arg);
+  w.store(rd::reg::kSnapDone, sequence);  // last: the copy is now in host memory
 }
 
 // ---------------------------------------------------------------------------- SetMtu

@@ -1,5 +1,6 @@
 // The units' mailbox firmware: the doorbell queue Bar threads ring, command validation
-// (refdev/mailbox.h's generated checks) and execution, completions and unit resets. Private to
+// (refdev/mailbox.h's generated checks) and execution, completions and unit resets, and the
+// status snapshot channel (refdev/snapshot_channel.h's checks). Private to
 // cposdk_sim; everything but ring() runs with the world lock held.
 #pragma once
 
@@ -25,7 +26,7 @@ class Firmware {
   // `world_mu`: the world's lock, named for the lock order below.
   Firmware(World& world, cpo::Mutex& world_mu) noexcept : world_(world), world_mu_(world_mu) {}
 
-  // A Bar thread wrote a doorbell or HardReset of `u`: queue the unit for the firmware. Takes
+  // A Bar thread wrote a doorbell, HardReset or SnapRequest of `u`: queue the unit for the firmware. Takes
   // only the doorbell queue's lock, never the world's.
   void ring(SwitchModel& s, UnitModel& u) noexcept;
   // The firmware polls this unit's doorbell (UnitModel::polled) instead of waiting for a ring.
@@ -40,11 +41,11 @@ class Firmware {
 
  private:
   void service_doorbell(SwitchModel& s, UnitModel& u);
+  void serve_snapshot(SwitchModel& s, UnitModel& u, std::uint32_t sequence);
   void on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag);
   // Inside a pass the completion waits in the switch (SwitchModel::completions) for the settle
   // that publishes what the command changed; outside, it settles and posts at once.
-  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results,
-                bool snapshot = false);
+  void complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results);
   rd::Completion validate(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
   std::array<std::uint32_t, 4> set_mtu(SwitchModel& s, UnitModel& u);
 

@@ -122,8 +122,10 @@ struct UnitModel {
   bool hung = false;
   // firmware counters
   std::uint32_t heartbeat = 0, generation = 0, evt_producer = 0, evt_lost = 0;
-  // host memory for StatusSnapshot, allocated on the driver's first dma_region() call so
-  // that large fabrics without a driver cost nothing (publisher.cpp)
+  // status snapshot channel: the last SnapRequest served; host memory the unit's Bar offers
+  // for its copies, allocated on the driver's first dma_region() call so that large fabrics
+  // without a driver cost nothing (publisher.cpp)
+  std::uint32_t last_snap_request = 0;
   mutable std::once_flag dma_once;
   mutable std::unique_ptr<std::uint32_t[]> dma;
 };
@@ -300,7 +302,6 @@ struct Completion {
   std::size_t unit = 0;
   rd::Completion code = rd::Completion::kOk;
   std::array<std::uint32_t, 4> results{};
-  bool snapshot = false;  // StatusSnapshot: copy the settled status region first
 };
 
 struct SwitchModel {

@@ -1,5 +1,5 @@
 // The firmware's publisher: the status region under its seqlock (heartbeat, monitors, links,
-// counters), the event ring, and StatusSnapshot's copy of the region into host memory.
+// counters), the event ring, and the snapshot channel's copy of the region into host memory.
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -271,11 +271,11 @@ void Publisher::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
   w.store(rd::reg::kGeneration, u.generation);
 }
 
-// ---------------------------------------------------------------------------- StatusSnapshot
-// StatusSnapshot (refdev 1.3): the firmware copies its status region into the host buffer
-// the unit's Bar offers, as DMA would, so a driver's telemetry sweep costs one command
-// instead of thousands of register reads. In process the bus address is the buffer's own
-// address (no IOMMU between the simulated device and the host).
+// ---------------------------------------------------------------------------- snapshot channel
+// Status snapshot channel (refdev 1.3): the firmware copies its status region into the host
+// buffer the unit's Bar offers, as DMA would, so a driver's telemetry sweep costs a few
+// register accesses instead of thousands of reads. In process the bus address is the buffer's
+// own address (no IOMMU between the simulated device and the host).
 
 Bar::DmaRegion UnitBar::dma_region() const noexcept {
   UnitModel& u = *sw_->units[unit_];
@@ -284,15 +284,13 @@ Bar::DmaRegion UnitBar::dma_region() const noexcept {
           reinterpret_cast<std::uintptr_t>(u.dma.get())};
 }
 
-std::array<std::uint32_t, 4> Publisher::status_snapshot(SwitchModel& s, UnitModel& u) {
+std::uint32_t Publisher::copy_status(SwitchModel& s, UnitModel& u, std::uint32_t* host, std::uint32_t bytes) {
   (void)s;
-  // The generated check accepted the address (our buffer) and the size. Publishing what
-  // changed first, on this thread, leaves the window at one whole, even generation while it
-  // is copied.
+  // Publishing what changed first, on this thread with the world lock held, leaves the window
+  // at one whole, even generation while it is copied.
   world_.settle();
-  const auto a = rd::unpack_args<rd::StatusSnapshotArgs>(u.args);
-  for (std::size_t i = 0; i < a.Bytes / 4; ++i) u.dma[i] = u.win.load(rd::region::kStatus.offset + 4 * i);
-  return rd::pack_results(rd::StatusSnapshotResults{.Generation = u.win.load(rd::reg::kGeneration), .Bytes = a.Bytes});
+  for (std::size_t i = 0; i < bytes / 4; ++i) host[i] = u.win.load(rd::region::kStatus.offset + 4 * i);
+  return u.win.load(rd::reg::kGeneration);
 }
 
 }  // namespace cpo::sim

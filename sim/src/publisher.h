@@ -1,5 +1,5 @@
 // The firmware's publisher: what the host reads of a unit's window besides the mailbox (the
-// status region under its seqlock, the event ring) and StatusSnapshot's copy of it. Private
+// status region under its seqlock, the event ring) and the snapshot channel's copy of it. Private
 // to cposdk_sim; every method runs with the world lock held.
 #pragma once
 
@@ -33,8 +33,10 @@ class Publisher {
   void els_event(SwitchModel& s, std::uint32_t els, std::uint32_t laser, bool laser_object, rd::EventType type,
                  std::uint32_t cause, std::uint32_t detail);
 
-  // StatusSnapshot (refdev 1.3): settles, then copies the status region into the unit's DMA buffer.
-  std::array<std::uint32_t, 4> status_snapshot(SwitchModel& s, UnitModel& u);
+  // Status snapshot channel (refdev 1.4): settles, then copies the first `bytes` bytes of the
+  // unit's status region into `host` (DMA) as of one even generation, which it returns.
+  // Precondition: bytes % 4 == 0, bytes <= the status region, `host` holds bytes / 4 words.
+  std::uint32_t copy_status(SwitchModel& s, UnitModel& u, std::uint32_t* host, std::uint32_t bytes);
 
  private:
   void write_counters(SwitchModel& s, UnitModel& u);

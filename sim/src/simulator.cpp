@@ -33,6 +33,20 @@ void Switch::advance(std::chrono::nanoseconds d) { world_->advance(d); }
 std::chrono::nanoseconds Switch::now() const noexcept { return world_->now(); }
 Backdoor& Switch::backdoor() noexcept { return *backdoor_; }
 
+Result<std::uint32_t> Switch::copy_status(std::size_t unit, std::span<std::uint32_t> host) {
+  cpo::Lock lock(world_->mutex());
+  SwitchModel& s = world_->sw(index_);
+  if (unit >= s.units.size())
+    return Status(Code::out_of_range,
+                  "unit " + std::to_string(unit) + ": allowed 0.." + std::to_string(s.units.size() - 1));
+  if (host.size() > refdev::region::kStatus.bytes / 4)
+    return Status(Code::out_of_range, std::to_string(host.size()) + " words: the status region has " +
+                                          std::to_string(refdev::region::kStatus.bytes / 4));
+  UnitModel& u = *s.units[unit];
+  if (u.hung) return Status(Code::failed_precondition, "unit " + std::to_string(unit) + ": the firmware is hung");
+  return world_->publisher().copy_status(s, u, host.data(), static_cast<std::uint32_t>(host.size() * 4));
+}
+
 // ---------------------------------------------------------------------------- Fabric
 Fabric::Fabric(ClockMode clock, std::size_t workers) : world_(std::make_shared<World>(clock, workers)) {}
 Fabric::~Fabric() {

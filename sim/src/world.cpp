@@ -46,10 +46,14 @@ std::uint32_t UnitBar::read32(std::size_t offset) const noexcept {
 void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
   UnitModel& u = *sw_->units[unit_];
   if (u.removed.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return;
-  u.writes.fetch_add(1, std::memory_order_relaxed);
+  // writes() counts state-changing writes: the snapshot channel's registers only ask for a
+  // copy of the status region, so a telemetry read leaves the count alone.
+  const bool snapshot_channel = offset - rd::region::kSnapshot.offset < rd::region::kSnapshot.bytes;
+  if (!snapshot_channel) u.writes.fetch_add(1, std::memory_order_relaxed);
   u.win.store(offset, value);
   // Doorbell notification: the firmware serves the units rung, it never scans the fabric.
-  if (offset == rd::reg::kMbxDoorbell || offset == rd::reg::kHardReset) world_->firmware_.ring(*sw_, u);
+  if (offset == rd::reg::kMbxDoorbell || offset == rd::reg::kHardReset || offset == rd::reg::kSnapRequest)
+    world_->firmware_.ring(*sw_, u);
 }
 
 std::chrono::nanoseconds UnitBar::now() const noexcept { return world_->now(); }
@@ -176,7 +180,6 @@ void World::merge(const std::vector<std::size_t>& list) {
 void World::settle() {
   links_.settle(dirty_list_);
   if (completions_.empty()) return;
-  // A StatusSnapshot settles again while posting; the list it would see is empty.
   posting_.swap(completions_);
   for (const auto& [i, c] : posting_) firmware_.post(*switches_[i], c);
   posting_.clear();

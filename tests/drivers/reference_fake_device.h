@@ -260,11 +260,10 @@ class FakeUnit final : public Bar {
     std::uint32_t prbs_caps() const { return f.raw(rd::reg::kPrbsCaps); }
     std::uint32_t loopback_caps() const { return f.raw(rd::reg::kLoopbackCaps); }
     std::uint32_t event_producer() const { return f.raw(rd::reg::kEvtProducer); }
-    // The fake implements neither SetMtu nor StatusSnapshot (no capability bits): the
-    // driver never sends them, and would get BadValue if it did.
+    // The fake implements neither SetMtu nor the snapshot channel (no capability bits): the
+    // driver never uses them, and would get BadValue if it did.
     std::uint32_t mtu_min() const { return 1; }
     std::uint32_t mtu_max() const { return 0; }
-    bool dma_target(std::uint32_t, std::uint32_t, std::uint32_t) const { return false; }
   };
 
   void execute(std::uint32_t tag) {
@@ -395,8 +394,7 @@ class FakeUnit final : public Bar {
                     rd::pack_results(rd::EventAckResults{.Producer = raw(rd::reg::kEvtProducer), .Lost = lost}));
       }
       case rd::Opcode::kCountersClear: return done(C::kOk);
-      case rd::Opcode::kSetMtu:
-      case rd::Opcode::kStatusSnapshot: return done(C::kBadOpcode);  // refused by the check above
+      case rd::Opcode::kSetMtu: return done(C::kBadOpcode);  // refused by the check above
     }
   }
 

@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "cpo/hal/backend/refdev/refdev.h"
 #include "sdk_test_util.h"
 
 namespace cpo::sdk {
@@ -47,6 +48,8 @@ TEST(SwitchOpen, RefusesMalformedUrisNamingTheAcceptedForms) {
            Case{"sim://cpo144?seed=99999999999999999999", Code::out_of_range, "allowed 0..18446744073709551615"},
            Case{"sim://cpo144?colour=red", Code::invalid_argument, "unknown parameter 'colour' (allowed: seed, clock"},
            Case{"sim://cpo144?clock=fast", Code::invalid_argument, "virtual, real"},
+           Case{"sim://cpo144?snapshot=maybe", Code::invalid_argument, "snapshot 'maybe' is not one of on, off"},
+           Case{"sim://cpo144?snapshot=", Code::invalid_argument, "snapshot '' is not one of on, off"},
            Case{"sim://cpo144?seed=1&seed=2", Code::invalid_argument, "twice"},
            Case{"sim://cpo144?seed", Code::invalid_argument, "KEY=VALUE"},
            Case{"sim://nosuchprofile", Code::not_found, "cpo144"},
@@ -57,6 +60,20 @@ TEST(SwitchOpen, RefusesMalformedUrisNamingTheAcceptedForms) {
     ASSERT_FALSE(sw.ok()) << c.uri;
     EXPECT_EQ(sw.status().code(), c.code) << c.uri << ": " << sw.status().to_string();
     EXPECT_THAT(sw.status().message(), HasSubstr(c.fragment)) << c.uri;
+  }
+}
+
+// snapshot=on|off: telemetry through the device's status snapshot channel (the default) or by
+// registers; the unit's SnapRequest register shows which path the switch's snapshot took.
+TEST(SwitchOpen, SnapshotParameterChoosesTheTelemetryPath) {
+  for (const auto& [uri, channel] : {std::pair{"sim://cpo144", true}, std::pair{"sim://cpo144?snapshot=on", true},
+                                     std::pair{"sim://cpo144?snapshot=off", false}}) {
+    auto sw = Switch::open(uri);
+    ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+    ASSERT_TRUE((*sw)->snapshot().ok()) << uri;
+    auto window = (*sw)->simulator()->register_window(UnitId(0));
+    ASSERT_TRUE(window.ok()) << window.status().to_string();
+    EXPECT_EQ((*window)[refdev::reg::kSnapRequest / 4] != 0, channel) << uri;
   }
 }
 

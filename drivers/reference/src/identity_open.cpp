@@ -187,9 +187,10 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
       return minor >= 3 && ((id.capabilities >> static_cast<std::uint32_t>(c)) & 1u) != 0;
     };
     if (!has_cap(rd::Capability::kMtu)) id.capabilities &= ~(1u << static_cast<std::uint32_t>(rd::Capability::kMtu));
-    // StatusSnapshot needs the device (1.3 and the capability) and a DMA buffer from the
-    // transport big enough for the records this unit uses; otherwise registers are read.
-    if (options.status_snapshot && has_cap(rd::Capability::kStatusSnapshot)) {
+    // The snapshot channel needs the device (1.4 and the capability: a 1.3 device's bit means
+    // its mailbox command, which this driver does not use) and a DMA buffer from the transport
+    // big enough for the records this unit uses; otherwise registers are read.
+    if (options.status_snapshot && minor >= 4 && has_cap(rd::Capability::kStatusSnapshot)) {
       std::size_t end = rd::reg::kPowerMw + 4;  // the status header
       end = std::max(end, rd::at(rd::record::kOe, id.oe_count, 0));
       end = std::max(end, rd::at(rd::record::kEls, id.els_count, 0));
@@ -200,7 +201,11 @@ Result<std::unique_ptr<ReferenceDriver>> ReferenceDriver::open(const Platform& p
       const Bar::DmaRegion dma = bar->dma_region();
       if (dma.words.size() * 4 >= bytes) {
         unit->dma = dma;
-        unit->snapshot_bytes.store(bytes, std::memory_order_relaxed);
+        unit->snapshot_bytes = bytes;
+        // SnapRequest reads back the last number written: continue from it, so a driver opened
+        // after another never asks with the number the device last served (it would not answer).
+        Lock lock(unit->snapshot_mutex);  // not shared yet; the lock only states the rule
+        unit->last_snap_seq = bar->read32(rd::reg::kSnapRequest);
       }
     }
     common_caps &= id.capabilities;

@@ -311,6 +311,13 @@ Status ReferenceDriver::write_cmis(const CmisAddress& address, std::span<const s
   return impl_->cmis(address, {}, bytes);
 }
 
+Result<ReferenceDriver::TelemetryPaths> ReferenceDriver::telemetry_paths(UnitId unit) const {
+  if (unit.value() >= impl_->units.size()) return impl_->platform.unit(unit).status();
+  const Impl::Unit& u = *impl_->units[unit.value()];
+  return TelemetryPaths{u.snapshot_bytes != 0, u.channel_copies.load(std::memory_order_relaxed),
+                        u.register_copies.load(std::memory_order_relaxed)};
+}
+
 Status ReferenceDriver::read_telemetry(UnitId unit, UnitTelemetry& out) {
   if (unit.value() >= impl_->units.size()) return impl_->platform.unit(unit).status();
   return impl_->note(impl_->unit_snapshot(*impl_->units[unit.value()], out));

@@ -162,6 +162,45 @@ bool ReferenceDriver::Impl::decode_unit(Unit& u, const StatusWords& w, UnitTelem
   return flags != kAllOnes;
 }
 
+Status ReferenceDriver::Impl::channel_copy_locked(Unit& u, std::uint32_t& generation) {
+  if (u.gone.load(std::memory_order_relaxed)) return gone_status(u);
+  // The request registers every time: writes are posted (cheap on PCIe) and another driver
+  // instance or a reset may have changed them.
+  u.bar->write32(rd::reg::kSnapAddrLo, static_cast<std::uint32_t>(u.dma.bus_address));
+  u.bar->write32(rd::reg::kSnapAddrHi, static_cast<std::uint32_t>(u.dma.bus_address >> 32));
+  u.bar->write32(rd::reg::kSnapBytes, u.snapshot_bytes);
+  const std::uint32_t seq = rd::next_snapshot_sequence(u.last_snap_seq);
+  u.last_snap_seq = seq;
+  u.bar->write32(rd::reg::kSnapRequest, seq);
+  // Poll from 1 us doubling up to 50 us: a virtual clock serves the request at the first wait,
+  // a firmware with a service period of 200 us costs a handful of reads.
+  DeviceDeadline deadline(*u.bar, options.status_timeout);
+  nanoseconds step = std::chrono::microseconds(1);
+  for (;;) {
+    const std::uint32_t done = u.rd32(rd::reg::kSnapDone);
+    if (done == seq) break;
+    if (done == kAllOnes) CPO_RETURN_IF_ERROR(check_identity(u));
+    if (deadline.expired()) {
+      return error(Code::timeout, fmt::format("{}: status snapshot request {} not served within {} us", to_string(u.id),
+                                              seq, options.status_timeout.count() / 1000));
+    }
+    deadline.wait(step);
+    step = std::min<nanoseconds>(step * 2, std::chrono::microseconds(50));
+  }
+  const auto code = static_cast<rd::Completion>(u.rd32(rd::reg::kSnapStatus));
+  if (code != rd::Completion::kOk) {
+    const std::uint32_t rejected = u.rd32(rd::reg::kSnapRejected);
+    const char* reg = rejected == rd::reg::kSnapAddrLo   ? "SnapAddrLo"
+                      : rejected == rd::reg::kSnapAddrHi ? "SnapAddrHi"
+                      : rejected == rd::reg::kSnapBytes  ? "SnapBytes"
+                                                         : "an unknown register";
+    return error(Code::out_of_range, fmt::format("{}: status snapshot refused by the device: {} ({} at {:#x})",
+                                                 to_string(u.id), rd::name(code), reg, rejected));
+  }
+  generation = u.rd32(rd::reg::kSnapGeneration);
+  return ok_status();
+}
+
 Status ReferenceDriver::Impl::unit_snapshot(Unit& u, UnitTelemetry& out) {
   const Identity& id = u.ident;
   out.unit = u.id;
@@ -170,32 +209,35 @@ Status ReferenceDriver::Impl::unit_snapshot(Unit& u, UnitTelemetry& out) {
   out.oes.resize(id.oe_count);
   out.els.resize(u.owned_els.size());
   out.lasers.resize(u.owned_lasers.size());
-  if (const std::uint32_t bytes = u.snapshot_bytes.load(std::memory_order_relaxed); bytes != 0) {
-    // Refdev 1.3 with a DMA buffer: one StatusSnapshot command copies a consistent status
-    // region into host memory, read there instead of through thousands of register reads.
-    // The lock keeps a second reader from overwriting the buffer while this one decodes it.
-    cpo::Lock lock(u.snapshot_mutex);
-    const rd::ArgWords args =
-        rd::pack(rd::StatusSnapshotArgs{.AddrLo = static_cast<std::uint32_t>(u.dma.bus_address),
-                                        .AddrHi = static_cast<std::uint32_t>(u.dma.bus_address >> 32),
-                                        .Bytes = bytes});
-    Reply reply;
-    Status s = command(u, args, "status snapshot", &reply);
-    if (s.ok()) {
-      decode_unit(u, StatusWords{u.bar, u.dma.words.data()}, out);
-      out.generation = rd::unpack_results<rd::StatusSnapshotResults>(reply.result).Generation;
-      return ok_status();
+  if (u.snapshot_bytes != 0) {
+    // Refdev 1.3 with a DMA buffer: the snapshot channel copies a consistent status region
+    // into host memory, read there instead of through thousands of register reads. Only the
+    // channel's lock is taken, never the mailbox's, so a slow command does not delay telemetry;
+    // it keeps a second reader from overwriting the buffer while this one decodes it.
+    Status s;
+    {
+      cpo::Lock lock(u.snapshot_mutex);
+      std::uint32_t generation = 0;
+      s = channel_copy_locked(u, generation);
+      if (s.ok()) {
+        decode_unit(u, StatusWords{u.bar, u.dma.words.data()}, out);
+        out.generation = generation;
+        u.channel_copies.fetch_add(1, std::memory_order_relaxed);
+        return ok_status();
+      }
     }
-    // A unit that went away or stopped answering fails the same way by registers; anything
-    // else (a refused copy) falls back to reading the registers.
-    if (s.code() == Code::device_gone || s.code() == Code::timeout) return s;
-    u.snapshot_bytes.store(0, std::memory_order_relaxed);
-    logger()->warn("{}; reading the status registers from now on", s.to_string());
+    if (s.code() == Code::device_gone) return s;
+    // A timeout (a hung firmware) or a refusal: this call reads the registers; the next one
+    // tries the channel again. Logged once per unit, with no lock held.
+    if (!u.snapshot_failure_logged.exchange(true, std::memory_order_relaxed)) {
+      logger()->warn("{}; reading the status registers instead (logged once per unit)", s.to_string());
+    }
   }
   std::uint32_t generation = 0;
   const StatusWords w{u.bar};
   CPO_RETURN_IF_ERROR(consistent(u, generation, [&] { return decode_unit(u, w, out); }));
   out.generation = generation;
+  u.register_copies.fetch_add(1, std::memory_order_relaxed);
   return ok_status();
 }
 

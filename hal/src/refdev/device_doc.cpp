@@ -108,6 +108,35 @@ std::string render_device_interface_markdown() {
   line("overwritten (overrun): the driver resynchronises from the status region and sends EventAck,");
   line("which also reports and clears EvtLost.");
   line("");
+  line("**Status snapshot channel (since 1.4, capability StatusSnapshot).** A telemetry sweep by");
+  line("registers costs thousands of uncached reads (1-5 us each over PCIe). Instead the driver");
+  line("writes the bus address of a host buffer to SnapAddrLo/SnapAddrHi and a size to SnapBytes (kept");
+  line("until changed), then a fresh sequence number (a counter skipping 0) to SnapRequest, and polls");
+  line("until SnapDone equals it. The firmware copies the first SnapBytes bytes of the status region,");
+  line("as of one even Generation (no writer inside), into the buffer by DMA, writes SnapStatus,");
+  line("SnapRejected and SnapGeneration, and SnapDone last. The channel has its own registers: it is");
+  line("served at the firmware's service period also while a command executes, never queues behind");
+  line("the mailbox, and changes no device state. A request the checks below refuse copies nothing;");
+  line("SnapStatus names the code and SnapRejected the offset of the rejected register.");
+  line("`cpo/hal/backend/refdev/snapshot_channel.h` generates the device-side check:");
+  line("");
+  line("```cpp");
+  line("namespace rd = cpo::refdev;");
+  line("// device: const rd::Refusal r = rd::check_snapshot(rd::SnapshotRequest{lo, hi, bytes}, unit_view);");
+  line("//         if (!r.ok()) SnapStatus = r.code, SnapRejected = r.arg; else copy, SnapStatus = Ok");
+  line("```");
+  line("");
+  line("| completion | rejected register | when |");
+  line("|---|---|---|");
+#define CPO_REFDEV_SNAP_REFUSE(Completion, Reg, Check, doc)   \
+  line(fmt::format("| {} | Snap{} | {} |", #Completion, #Reg, \
+                   cell(fmt::format("{} (check `{}`)", doc, std::string_view(#Check)))));
+#include "cpo/hal/backend/refdev/registers.def"
+  line("");
+  line("Interface 1.3 offered the copy as a StatusSnapshot mailbox command (opcode 0x0D) under the same");
+  line("capability bit; 1.4 replaces it with this channel (a telemetry copy then never waits for, nor");
+  line("touches, the mailbox), and drivers use the channel only on 1.4 units.");
+  line("");
 
   line("## Constants");
   line("");

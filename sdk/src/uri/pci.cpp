@@ -7,14 +7,16 @@
 #include "cpo/drivers/pcie/bdf.h"
 #include "cpo/drivers/pcie/mapped_bar.h"
 #include "cpo/drivers/reference/reference_driver.h"
+#include "uri/reference_options.h"
 #include "uri/registry.h"
 
 namespace cpo::sdk {
 namespace {
 
-constexpr std::string_view kForm = "pci://BDF[,BDF...][?profile=NAME|FILE.json] (one BDF per unit, in unit order)";
+constexpr std::string_view kForm =
+    "pci://BDF[,BDF...][?profile=NAME|FILE.json&snapshot=on|off] (one BDF per unit, in unit order)";
 // sysfs: another sysfs PCI root (tests use a fake tree); documented in docs/sdk.md.
-constexpr std::array<std::string_view, 2> kParams = {"profile", "sysfs"};
+constexpr std::array<std::string_view, 3> kParams = {"profile", "sysfs", kReferenceParamSnapshot};
 
 }  // namespace
 
@@ -25,6 +27,8 @@ Result<Backend> open_pci(const Uri& uri, const OpenOptions&) {
   if (!platform) return platform.status().with_context(uri.text);
   pcie::MapOptions map;
   if (auto root = uri.param("sysfs"); !root.empty()) map.sysfs_root = std::string(root);
+  auto driver_options = reference_options(uri);
+  if (!driver_options) return driver_options.status();
 
   Backend b;
   std::vector<Bar*> bars;
@@ -47,7 +51,7 @@ Result<Backend> open_pci(const Uri& uri, const OpenOptions&) {
                  fmt::format("{}: {} BDFs for {} units of profile {} (one BDF per unit)", uri.text, bars.size(),
                              platform->units().size(), platform->name()));
   }
-  auto driver = reference::ReferenceDriver::open(*platform, bars);
+  auto driver = reference::ReferenceDriver::open(*platform, bars, *driver_options);
   if (!driver) return driver.status().with_context(uri.text);
   b.platform = std::make_shared<const Platform>(std::move(platform).value());
   b.driver = std::move(driver).value();

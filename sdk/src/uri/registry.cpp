@@ -7,10 +7,15 @@ namespace cpo::sdk {
 namespace {
 
 constexpr SchemeEntry kSchemes[] = {
-    {"sim", "sim://PROFILE[?seed=N&clock=virtual|real] or sim:///path/profile.json[?seed=N&clock=virtual|real]",
+    {"sim",
+     "sim://PROFILE[?seed=N&clock=virtual|real&snapshot=on|off] or "
+     "sim:///path/profile.json[?seed=N&clock=virtual|real&snapshot=on|off]",
      open_sim},
-    {"pci", "pci://BDF[,BDF...][?profile=NAME|FILE.json] (one BDF per unit, in unit order)", open_pci},
-    {"simd", "simd:///path/to/switch.sock or simd://NAME (/run/cposim/NAME.sock), served by cpo-simd", open_simd},
+    {"pci", "pci://BDF[,BDF...][?profile=NAME|FILE.json&snapshot=on|off] (one BDF per unit, in unit order)", open_pci},
+    {"simd",
+     "simd:///path/to/switch.sock[?snapshot=on|off] or simd://NAME[?snapshot=on|off] (/run/cposim/NAME.sock), "
+     "served by cpo-simd",
+     open_simd},
     {"netlink", "netlink://?netns=NAME[&pattern=swp{N}|&map=FILE][&profile=NAME|FILE.json] (kernel netdevs)",
      open_netlink},
 };

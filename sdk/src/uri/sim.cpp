@@ -7,14 +7,16 @@
 
 #include "cpo/drivers/reference/reference_driver.h"
 #include "cpo/sim/simulator.h"
+#include "uri/reference_options.h"
 #include "uri/registry.h"
 
 namespace cpo::sdk {
 namespace {
 
 constexpr std::string_view kForm =
-    "sim://PROFILE[?seed=N&clock=virtual|real] or sim:///path/profile.json[?seed=N&clock=virtual|real]";
-constexpr std::array<std::string_view, 2> kParams = {"seed", "clock"};
+    "sim://PROFILE[?seed=N&clock=virtual|real&snapshot=on|off] or "
+    "sim:///path/profile.json[?seed=N&clock=virtual|real&snapshot=on|off]";
+constexpr std::array<std::string_view, 3> kParams = {"seed", "clock", kReferenceParamSnapshot};
 
 // The back door, for fault injection from code that includes only cpo/sdk.
 class SimControl final : public SimulatorControl {
@@ -80,12 +82,14 @@ Result<Backend> open_sim(const Uri& uri, const OpenOptions&) {
   } else {
     return error(Code::invalid_argument, fmt::format("{}: clock '{}' is not one of virtual, real", uri.text, clock));
   }
+  auto driver_options = reference_options(uri);
+  if (!driver_options) return driver_options.status();
   auto created = sim::Switch::create(options);
   if (!created) return created.status().with_context(uri.text);
   std::shared_ptr<sim::Switch> sw(std::move(created).value());
   std::vector<Bar*> bars;
   for (std::size_t u = 0; u < sw->unit_count(); ++u) bars.push_back(&sw->bar(u));
-  auto driver = reference::ReferenceDriver::open(sw->platform(), bars);
+  auto driver = reference::ReferenceDriver::open(sw->platform(), bars, *driver_options);
   if (!driver) return driver.status().with_context(uri.text);
 
   Backend b;

@@ -9,12 +9,15 @@
 
 #include "cpo/drivers/reference/reference_driver.h"
 #include "cpo/sim/simd_client.h"
+#include "uri/reference_options.h"
 #include "uri/registry.h"
 
 namespace cpo::sdk {
 namespace {
 
-constexpr std::string_view kForm = "simd:///path/to/switch.sock or simd://NAME (/run/cposim/NAME.sock)";
+constexpr std::string_view kForm =
+    "simd:///path/to/switch.sock[?snapshot=on|off] or simd://NAME[?snapshot=on|off] (/run/cposim/NAME.sock)";
+constexpr std::array<std::string_view, 1> kParams = {kReferenceParamSnapshot};
 constexpr std::string_view kDefaultDir = "/run/cposim/";
 
 // Fault injection forwarded over the daemon's control channel.
@@ -69,10 +72,12 @@ class SimdControl final : public SimulatorControl {
 }  // namespace
 
 Result<Backend> open_simd(const Uri& uri, const OpenOptions&) {
-  CPO_RETURN_IF_ERROR(check_params(uri, {}, kForm));
+  CPO_RETURN_IF_ERROR(check_params(uri, kParams, kForm));
   if (uri.target.empty()) {
     return error(Code::invalid_argument, fmt::format("{}: no socket (form: {})", uri.text, kForm));
   }
+  auto driver_options = reference_options(uri);
+  if (!driver_options) return driver_options.status();
   const std::string path =
       uri.target.find('/') == std::string::npos ? fmt::format("{}{}.sock", kDefaultDir, uri.target) : uri.target;
   simd::ConnectOptions options;
@@ -82,7 +87,7 @@ Result<Backend> open_simd(const Uri& uri, const OpenOptions&) {
   std::shared_ptr<simd::Client> c = std::move(client).value();
   std::vector<Bar*> bars;
   for (std::size_t u = 0; u < c->unit_count(); ++u) bars.push_back(&c->bar(u));
-  auto driver = reference::ReferenceDriver::open(c->platform(), bars);
+  auto driver = reference::ReferenceDriver::open(c->platform(), bars, *driver_options);
   if (!driver) return driver.status().with_context(uri.text);
 
   Backend b;

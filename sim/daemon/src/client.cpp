@@ -54,6 +54,9 @@ class Mapping {
   [[nodiscard]] std::uint32_t load(std::size_t offset) const noexcept {
     return std::atomic_ref<std::uint32_t>(base_[offset / 4]).load(std::memory_order_acquire);
   }
+  // Plain words from `offset` on, for memory the writer publishes through an atomic flag (the
+  // snapshot channel's SnapDone) before it is read.
+  [[nodiscard]] const std::uint32_t* words(std::size_t offset) const noexcept { return base_ + offset / 4; }
   [[nodiscard]] std::uint64_t load64(std::size_t offset) const noexcept {
     auto* p = reinterpret_cast<std::uint64_t*>(base_ + offset / 4);
     return std::atomic_ref<std::uint64_t>(*p).load(std::memory_order_acquire);
@@ -66,6 +69,9 @@ class Mapping {
 
 bool in_mailbox(std::size_t offset) {
   return offset >= rd::region::kMailbox.offset && offset < rd::region::kMailbox.offset + rd::region::kMailbox.bytes;
+}
+bool in_snapshot_channel(std::size_t offset) {
+  return offset >= rd::region::kSnapshot.offset && offset < rd::region::kSnapshot.offset + rd::region::kSnapshot.bytes;
 }
 
 }  // namespace
@@ -182,6 +188,7 @@ class SimdBar final : public Bar {
     if (offset == rd::reg::kGeneration || offset == rd::reg::kMagic) c_.check_peer();
     if (c_.gone.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return 0xFFFFFFFFu;
     if (in_mailbox(offset)) return mailbox_read(offset);
+    if (in_snapshot_channel(offset)) return snapshot_read(offset);
     if (offset == rd::reg::kEvtConsumer) return consumer();
     // EvtLost counts what the window's one consumer index lost; each client keeps its own
     // index and sees an overrun as EvtProducer - EvtConsumer > EventRingEntries instead.
@@ -203,6 +210,16 @@ class SimdBar final : public Bar {
       data_written_.store(true, std::memory_order_relaxed);
     } else if (in_mailbox(offset)) {
       // Read-only mailbox registers: a write has no effect, as on the device.
+    } else if (offset == rd::reg::kSnapAddrLo) {
+      snap_lo_.store(value, std::memory_order_relaxed);
+    } else if (offset == rd::reg::kSnapAddrHi) {
+      snap_hi_.store(value, std::memory_order_relaxed);
+    } else if (offset == rd::reg::kSnapBytes) {
+      snap_bytes_.store(value, std::memory_order_relaxed);
+    } else if (offset == rd::reg::kSnapRequest) {
+      snapshot(value);
+    } else if (in_snapshot_channel(offset)) {
+      // Read-only snapshot channel registers: no effect.
     } else if (offset == rd::reg::kEvtConsumer) {
       consumer_.store(value, std::memory_order_relaxed);
     } else {
@@ -216,6 +233,14 @@ class SimdBar final : public Bar {
 
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept override { return c_.now(); }
   void wait(std::chrono::nanoseconds duration) noexcept override { (void)c_.advance(duration); }
+
+  // This client's DMA buffer for the unit, in its completion page: the daemon's simulator
+  // copies the status region there when the driver writes SnapRequest.
+  [[nodiscard]] DmaRegion dma_region() const noexcept override {
+    const std::size_t offset = cp::dma_offset(c_.windows.size()) + unit_ * cp::kDmaStride;
+    return {std::span<const std::uint32_t>(c_.completions.words(offset), cp::kDmaStride / 4),
+            cp::dma_bus_address(unit_)};
+  }
 
  private:
   [[nodiscard]] std::uint32_t completion(std::size_t field) const noexcept {
@@ -240,6 +265,31 @@ class SimdBar final : public Bar {
       return completion(cp::kData + (offset - rd::region::kMbxData.offset));
     }
     return 0;
+  }
+
+  [[nodiscard]] std::uint32_t snapshot_read(std::size_t offset) const noexcept {
+    if (offset == rd::reg::kSnapAddrLo) return snap_lo_.load(std::memory_order_relaxed);
+    if (offset == rd::reg::kSnapAddrHi) return snap_hi_.load(std::memory_order_relaxed);
+    if (offset == rd::reg::kSnapBytes) return snap_bytes_.load(std::memory_order_relaxed);
+    if (offset == rd::reg::kSnapRequest) return snap_request_.load(std::memory_order_relaxed);
+    if (offset == rd::reg::kSnapDone) return completion(cp::kSnapDone);
+    if (offset == rd::reg::kSnapStatus) return completion(cp::kSnapStatus);
+    if (offset == rd::reg::kSnapRejected) return completion(cp::kSnapRejected);
+    if (offset == rd::reg::kSnapGeneration) return completion(cp::kSnapGeneration);
+    return 0;
+  }
+
+  // The daemon answers in the completion page before its reply; a lost daemon leaves SnapDone
+  // unchanged and the driver's poll times out like any unanswered request.
+  void snapshot(std::uint32_t sequence) noexcept {
+    Snapshot msg;
+    msg.unit = unit_;
+    msg.sequence = sequence;
+    msg.addr_lo = snap_lo_.load(std::memory_order_relaxed);
+    msg.addr_hi = snap_hi_.load(std::memory_order_relaxed);
+    msg.bytes = snap_bytes_.load(std::memory_order_relaxed);
+    snap_request_.store(sequence, std::memory_order_relaxed);
+    (void)c_.request(msg);
   }
 
   // After a reset of the unit the device's consumer index is 0 again (the ring restarts).
@@ -271,6 +321,7 @@ class SimdBar final : public Bar {
   std::array<std::atomic<std::uint32_t>, kMailboxDataWords> data_{};
   std::atomic<bool> data_written_{false};
   std::atomic<std::uint32_t> doorbell_{0};
+  std::atomic<std::uint32_t> snap_lo_{0}, snap_hi_{0}, snap_bytes_{0}, snap_request_{0};
   mutable std::atomic<std::uint32_t> consumer_{0};
   mutable std::atomic<std::uint32_t> resets_seen_{0};
 };

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "cpo/hal/backend/refdev/refdev.h"
+#include "cpo/hal/backend/refdev/snapshot_channel.h"
 #include "cpo/hal/log.h"
 #include "cpo/hal/platform.h"
 #include "listener.h"
@@ -464,6 +465,11 @@ Status Server::handle(const std::shared_ptr<Conn>& self, std::span<const std::by
       CPO_RETURN_IF_ERROR(io::read_struct(buf, w));
       return on_write(conn, w);
     }
+    case MsgType::snapshot: {
+      Snapshot r;
+      CPO_RETURN_IF_ERROR(io::read_struct(buf, r));
+      return on_snapshot(conn, r);
+    }
     case MsgType::advance: {
       Advance a;
       CPO_RETURN_IF_ERROR(io::read_struct(buf, a));
@@ -497,7 +503,7 @@ Status Server::handle(const std::shared_ptr<Conn>& self, std::span<const std::by
   return error(
       Code::invalid_argument,
       fmt::format("unknown request type {} (allowed: ring 10, write 11, advance 12, wait_refresh 13, fault 14, "
-                  "write_count 15)",
+                  "write_count 15, snapshot 16)",
                   static_cast<std::uint32_t>(header->type)));
 }
 
@@ -721,10 +727,10 @@ Status Server::on_write(Conn& conn, const Write& w) {
                  fmt::format("offset {:#x}: allowed 4-byte aligned offsets below {:#x}", w.offset, rd::kWindowBytes));
   }
   const auto in = [&](const rd::Region& r) { return w.offset >= r.offset && w.offset < r.offset + r.bytes; };
-  if (in(rd::region::kMailbox) || in(rd::region::kEventControl)) {
+  if (in(rd::region::kMailbox) || in(rd::region::kEventControl) || in(rd::region::kSnapshot)) {
     return error(Code::invalid_argument,
-                 fmt::format("offset {:#x} is in the mailbox or event control block, which each client keeps for "
-                             "itself (commands go as Ring messages)",
+                 fmt::format("offset {:#x} is in the mailbox, event control or snapshot channel block, which each "
+                             "client keeps for itself (commands go as Ring messages, snapshots as Snapshot messages)",
                              w.offset));
   }
   std::lock_guard lock(mu_);
@@ -784,6 +790,39 @@ Status Server::on_wait_refresh(Served& s, nanoseconds timeout) {
   return error(Code::timeout,
                fmt::format("{} unit 0: no status refresh within {} ms (its firmware is hung or the daemon stops)",
                            s.spec.name, std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
+}
+
+// The status snapshot channel, per client: the generated check (refdev/snapshot_channel.h)
+// with this client's DMA buffer as the only target, the simulator's consistent copy into it,
+// then the answer in the completion page, SnapDone last as the device writes it. A hung
+// firmware answers nothing (the client's driver times out and reads registers). The copy
+// takes the simulator's lock, not mu_: it never waits for the mailbox arbiter.
+Status Server::on_snapshot(Conn& conn, const Snapshot& r) {
+  Served& s = *conn.sw;
+  const std::size_t units = s.units.size();
+  if (r.unit >= units) return error(Code::out_of_range, fmt::format("unit {}: allowed 0..{}", r.unit, units - 1));
+  struct View {
+    std::uint32_t unit;
+    bool dma_target(std::uint32_t lo, std::uint32_t hi, std::uint32_t bytes) const {
+      return ((std::uint64_t{hi} << 32) | lo) == cp::dma_bus_address(unit) && bytes <= cp::kDmaStride;
+    }
+  };
+  const rd::Refusal refusal =
+      rd::check_snapshot(rd::SnapshotRequest{.AddrLo = r.addr_lo, .AddrHi = r.addr_hi, .Bytes = r.bytes}, View{r.unit});
+  std::uint32_t generation = 0;
+  if (refusal.ok()) {
+    std::uint32_t* dma = conn.completion.words() + (cp::dma_offset(units) + r.unit * cp::kDmaStride) / 4;
+    auto copied = s.sw->copy_status(r.unit, std::span<std::uint32_t>(dma, r.bytes / 4));
+    if (!copied) return copied.status().code() == Code::failed_precondition ? ok_status() : copied.status();
+    generation = *copied;
+  }
+  std::lock_guard lock(mu_);
+  const std::size_t base = r.unit * cp::kUnitStride;
+  conn.completion.store(base + cp::kSnapGeneration, generation);
+  conn.completion.store(base + cp::kSnapStatus, static_cast<std::uint32_t>(refusal.code));
+  conn.completion.store(base + cp::kSnapRejected, refusal.arg);
+  conn.completion.store(base + cp::kSnapDone, r.sequence);  // last: the copy is in the buffer
+  return ok_status();
 }
 
 Status Server::on_fault(Served& s, const Fault& f) {

@@ -102,6 +102,7 @@ class Server {
   Status handle(const std::shared_ptr<Conn>& conn, std::span<const std::byte> buf, Reply& reply, std::string& text);
   Status on_ring(const std::shared_ptr<Conn>& conn, const Ring& ring);
   Status on_write(Conn& conn, const Write& write);
+  Status on_snapshot(Conn& conn, const Snapshot& request);
   Status on_advance(std::chrono::nanoseconds d);
   Status on_wait_refresh(Served& s, std::chrono::nanoseconds timeout);
   Status on_fault(Served& s, const Fault& f);

@@ -51,8 +51,9 @@ class SimulatorControl {
   // A unit's firmware stops serving commands (they time out) until released.
   virtual Status hang_firmware(UnitId unit, bool hung) = 0;
 
-  // Register writes the driver made to every unit since the switch was created: tests prove
-  // a refused request wrote nothing.
+  // State-changing register writes the driver made to every unit since the switch was
+  // created (the status snapshot channel's requests, which change nothing, are not counted):
+  // tests prove a refused request wrote nothing.
   [[nodiscard]] virtual Result<std::uint64_t> device_writes() const = 0;
 
   // A copy of one unit's whole register window (the reference device interface,

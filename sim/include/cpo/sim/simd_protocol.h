@@ -11,8 +11,8 @@
 //   client -> Hello (magic, version)            daemon checks both; another version is refused
 //   daemon -> Welcome + fds                     or Refused (text says what was wrong and what is
 //                                               allowed) and the connection closes
-//   then requests (Ring, Write, Advance, WaitRefresh, Fault, WriteCount), each answered by
-//   exactly one Reply with the request's seq, in order.
+//   then requests (Ring, Write, Snapshot, Advance, WaitRefresh, Fault, WriteCount), each
+//   answered by exactly one Reply with the request's seq, in order.
 //
 // Welcome passes, in this order, the clock page, the client's completion page and one
 // read-only register window per unit (memfds). The windows are the simulator's own: every
@@ -20,7 +20,11 @@
 // Bar keeps opcode, arguments and data locally, a Ring message carries them, and the daemon
 // runs the commands of all clients of a unit one after the other through the unit's real
 // mailbox, writing each completion into its client's completion page (results and data
-// first, the tag last, as the device does). A client that dies leaves its queued commands
+// first, the tag last, as the device does). The status snapshot channel (refdev 1.3) is per
+// client too: its request registers stay in the client's Bar, a write of SnapRequest sends a
+// Snapshot message, and the daemon's simulator copies the unit's status region into that
+// client's DMA buffer (in its completion page) and answers in the page's Snap fields, SnapDone
+// last. The copy never goes through, or waits for, the unit's mailbox. A client that dies leaves its queued commands
 // dropped and its running command finished by the firmware; the mailbox moves on.
 //
 // Versioning: kProtocolVersion changes with any change to a struct, an enum value or a page
@@ -33,10 +37,13 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "cpo/hal/backend/refdev/refdev.h"
+
 namespace cpo::simd {
 
 inline constexpr std::uint32_t kMagic = 0x534F5043;  // "CPOS" read as a little-endian word
-inline constexpr std::uint32_t kProtocolVersion = 1;
+// 2: the Snapshot request and the completion page's Snap fields and DMA buffers (refdev 1.3).
+inline constexpr std::uint32_t kProtocolVersion = 2;
 // Largest message either end sends (Welcome with a profile document); receivers use a buffer
 // of this size and refuse anything longer.
 inline constexpr std::size_t kMaxMessageBytes = std::size_t{256} * 1024;
@@ -53,6 +60,7 @@ enum class MsgType : std::uint32_t {
   wait_refresh = 13,  // wait until the firmware's next status refresh
   fault = 14,         // fault injection (the simulator's back door)
   write_count = 15,   // register writes the units received (Backdoor::write_count)
+  snapshot = 16,      // a SnapRequest: copy one unit's status region into the client's DMA buffer
   reply = 20,
 };
 
@@ -118,6 +126,17 @@ struct Write {
   std::uint32_t reserved = 0;
 };
 
+// The client's snapshot channel registers of one unit at the time it wrote SnapRequest.
+struct Snapshot {
+  Header header{kMagic, kProtocolVersion, MsgType::snapshot, 0};
+  std::uint32_t unit = 0;
+  std::uint32_t sequence = 0;  // SnapRequest; the answer's SnapDone carries it
+  std::uint32_t addr_lo = 0;   // SnapAddrLo
+  std::uint32_t addr_hi = 0;   // SnapAddrHi
+  std::uint32_t bytes = 0;     // SnapBytes
+  std::uint32_t reserved = 0;
+};
+
 struct Advance {
   Header header{kMagic, kProtocolVersion, MsgType::advance, 0};
   std::int64_t ns = 0;
@@ -180,7 +199,8 @@ inline constexpr std::size_t kVersionOffset = 4;  // kProtocolVersion
 inline constexpr std::size_t kNowOffset = 8;      // std::uint64_t: device time, ns (virtual clock)
 }  // namespace clock_page
 
-// Completion page (one per client): kUnitStride bytes per unit, written by the daemon only.
+// Completion page (one per client): kUnitStride bytes per unit, then (from dma_offset) one
+// DMA buffer of kDmaStride bytes per unit for the snapshot channel; written by the daemon only.
 namespace completion_page {
 inline constexpr std::size_t kUnitStride = 256;
 inline constexpr std::size_t kCompTag = 0;   // tag of the client's last completed command
@@ -189,19 +209,36 @@ inline constexpr std::size_t kResult0 = 8;   // 4 result words
 inline constexpr std::size_t kBusy = 24;     // 1 while a command of this client is queued or
                                              // running on the unit (its MbxState)
 inline constexpr std::size_t kResets = 28;   // resets of the unit (UnitReset, HardReset) seen
-inline constexpr std::size_t kData = 64;     // 32 data words (CmisRead)
-[[nodiscard]] constexpr std::size_t bytes(std::size_t units) noexcept {
+// The unit's snapshot channel as this client sees it: SnapDone, SnapStatus, SnapRejected and
+// SnapGeneration of its last Snapshot request (SnapDone written last).
+inline constexpr std::size_t kSnapDone = 32;
+inline constexpr std::size_t kSnapStatus = 36;
+inline constexpr std::size_t kSnapRejected = 40;
+inline constexpr std::size_t kSnapGeneration = 44;
+inline constexpr std::size_t kData = 64;  // 32 data words (CmisRead)
+// A unit's DMA buffer holds the whole status region; whole pages.
+inline constexpr std::size_t kDmaStride = refdev::region::kStatus.bytes;
+static_assert(kDmaStride % 4096 == 0);
+// The bus address the daemon's "device" writes unit u's buffer at, as a driver programs it
+// into SnapAddrHi:SnapAddrLo (above 4 GiB, like an IOMMU mapping, so both words matter).
+inline constexpr std::uint64_t kDmaBusBase = std::uint64_t{0x10} << 32;
+[[nodiscard]] constexpr std::uint64_t dma_bus_address(std::size_t unit) noexcept {
+  return kDmaBusBase + unit * kDmaStride;
+}
+[[nodiscard]] constexpr std::size_t dma_offset(std::size_t units) noexcept {
   const std::size_t raw = units * kUnitStride;
   return raw == 0 ? 4096 : (raw + 4095) / 4096 * 4096;
 }
+[[nodiscard]] constexpr std::size_t bytes(std::size_t units) noexcept { return dma_offset(units) + units * kDmaStride; }
 }  // namespace completion_page
 
 static_assert(std::is_trivially_copyable_v<Hello> && std::is_trivially_copyable_v<Welcome> &&
               std::is_trivially_copyable_v<Refused> && std::is_trivially_copyable_v<Ring> &&
               std::is_trivially_copyable_v<Write> && std::is_trivially_copyable_v<Advance> &&
               std::is_trivially_copyable_v<WaitRefresh> && std::is_trivially_copyable_v<Fault> &&
-              std::is_trivially_copyable_v<WriteCount> && std::is_trivially_copyable_v<Reply>);
+              std::is_trivially_copyable_v<WriteCount> && std::is_trivially_copyable_v<Reply> &&
+              std::is_trivially_copyable_v<Snapshot>);
 static_assert(sizeof(Header) == 16 && sizeof(Ring) == 16 + 16 + 4 * (kMailboxArgs + kMailboxDataWords));
-static_assert(sizeof(Fault) == 48 && sizeof(Reply) == 40 && sizeof(Welcome) == 256);
+static_assert(sizeof(Fault) == 48 && sizeof(Reply) == 40 && sizeof(Welcome) == 256 && sizeof(Snapshot) == 40);
 
 }  // namespace cpo::simd

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,14 @@ class Switch {
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept;
 
   [[nodiscard]] Backdoor& backdoor() noexcept;
+
+  // The status snapshot channel's DMA for a transport whose host buffers the unit's Bar does
+  // not offer (cpo-simd's per-client buffers; the transport checks the request with
+  // refdev::check_snapshot first): settles, then copies the first host.size() words of the
+  // unit's status region into `host` as of one even generation, which it returns. Counts no
+  // register write. Errors: out_of_range for the unit or more words than the status region;
+  // failed_precondition while the unit's firmware is hung (it serves no request).
+  [[nodiscard]] Result<std::uint32_t> copy_status(std::size_t unit, std::span<std::uint32_t> host);
 
  private:
   friend class Fabric;
@@ -197,15 +206,17 @@ class Backdoor {
   Status overheat_els(ElsId els, Celsius extra_rise);
   // SerDes degradation of a host lane: SNR penalty, dB (raises pre-FEC BER).
   Status degrade_lane(LaneId lane, Decibels snr_penalty);
-  // Firmware hang of a unit: doorbells are no longer served, the heartbeat stops, the
-  // status region freezes. Cleared by HardReset or hang_firmware(unit, false).
+  // Firmware hang of a unit: doorbells (and snapshot channel requests) are no longer served,
+  // the heartbeat stops, the status region freezes. Cleared by HardReset or hang_firmware(unit, false).
   Status hang_firmware(UnitId unit, bool hung = true);
   // The next `reads` Bar reads of the unit return 0xFFFFFFFF (PCIe completion errors).
   Status pcie_error_reads(UnitId unit, std::uint32_t reads);
   // Surprise removal: every later read returns 0xFFFFFFFF, writes are dropped.
   Status surprise_remove(UnitId unit);
 
-  // Driver writes received by the unit's Bar since creation.
+  // State-changing register writes the unit's Bar received since creation: every write but
+  // those to the status snapshot channel's registers (Snap*), which ask for a copy of the
+  // status region and change no device state, so reading telemetry counts none.
   [[nodiscard]] Result<std::uint64_t> write_count(UnitId unit) const;
   // A copy of the unit's whole register window.
   [[nodiscard]] Result<std::vector<std::uint32_t>> snapshot(UnitId unit) const;

@@ -42,11 +42,11 @@ class Bar {
   // Lets `duration` of device time pass (sleep on hardware, virtual time on a simulator).
   virtual void wait(std::chrono::nanoseconds duration) noexcept = 0;
 
-  // Host memory the device may write by DMA (the reference device's StatusSnapshot copies
-  // its status region there): the words as the host reads them and the bus address the
-  // device writes to. Empty when the transport offers none; drivers then read registers.
-  // The device writes only while a command that targets it executes, so the words are
-  // stable from that command's completion until the next such command.
+  // Host memory the device may write by DMA (the reference device's status snapshot channel
+  // copies its status region there): the words as the host reads them and the bus address
+  // the device writes to. Empty when the transport offers none; drivers then read registers.
+  // The device writes only while a request that targets it is served, so the words are
+  // stable from that request's completion until the next such request.
   struct DmaRegion {
     std::span<const std::uint32_t> words;
     std::uint64_t bus_address = 0;

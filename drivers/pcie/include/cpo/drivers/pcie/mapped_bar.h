@@ -75,6 +75,8 @@ class MappedBar final : public Bar {
 
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept override;
   void wait(std::chrono::nanoseconds duration) noexcept override;
+  // dma_region() stays empty (Bar's default): a sysfs mapping gives the device no host memory
+  // it may write without an IOMMU mapping, so drivers read registers. Planned: VFIO DMA.
 
  private:
   MappedBar(Bdf bdf, unsigned bar_index, std::string path, int fd, void* map, std::size_t map_length,

@@ -20,10 +20,16 @@
 //   with the same sub-port count (144 ports of cpo144 at 4x200G: 4 commands). The device
 //   applies a run atomically. Only equal splits (1xN, 2xN/2, 4xN/4, 8xN/8) exist on the
 //   reference device; others are unsupported.
-// - Telemetry (read_telemetry, port_telemetry, lane_telemetry, prbs_status) is copied from
-//   the status region under its seqlock, without any lock; oper_state() is one register
-//   read. A copy that cannot be made consistent by Options::status_timeout (the firmware
-//   stuck mid-update) returns timeout.
+// - read_telemetry on a refdev 1.3 unit whose Bar offers DMA (Options::status_snapshot, on by
+//   default) is one request on the unit's status snapshot channel (its own registers, not the
+//   mailbox): the device copies the status region into the Bar's DMA region and the records
+//   are decoded there (about 8 register accesses per unit instead of about 3,600 reads). A
+//   request the device does not serve within Options::status_timeout, or refuses, is logged
+//   once per unit and that call reads the registers instead.
+// - Other telemetry (port_telemetry, lane_telemetry, prbs_status, and read_telemetry without
+//   the channel) is copied from the status region under its seqlock, without any lock;
+//   oper_state() is one register read. A copy that cannot be made consistent by
+//   Options::status_timeout (the firmware stuck mid-update) returns timeout.
 // - Events come from each unit's event ring and are acknowledged (EvtConsumer). An overrun
 //   (the ring wrapped, an entry was overwritten while read, or EvtLost != 0) is never
 //   silent: the driver re-reads the status region, emits a `resync` event and synthetic
@@ -34,8 +40,9 @@
 //
 // Thread safety: every method may be called from any number of threads at once. Commands
 // to one unit are serialised by that unit's mailbox mutex; event reading by a per-unit
-// events mutex; telemetry reads take no lock. Logging (spdlog logger "cpo.ref") happens
-// after locks are released.
+// events mutex; snapshot channel requests by a per-unit snapshot mutex (never held with the
+// mailbox mutex, so telemetry never waits behind a command); other telemetry reads take no lock. Logging (spdlog logger
+// "cpo.ref") happens after locks are released.
 #pragma once
 
 #include <atomic>
@@ -60,12 +67,11 @@ struct Options {
   // update) before a copy times out. A generation that keeps moving restarts the wait (up to
   // 1000 changes), so a busy firmware or a virtual clock moved by other threads is not stuck.
   std::chrono::nanoseconds status_timeout = std::chrono::milliseconds(20);
-  // true: read_telemetry through one StatusSnapshot command into the Bar's DMA region when
-  // the unit implements it (refdev 1.3) and the Bar has one (about 8 register reads per
-  // unit instead of about 3,600). Off by default for now: a snapshot is a mailbox command,
-  // so a telemetry read then writes the mailbox registers, which callers that count device
-  // writes as changes (the SDK's dry runs and refusal checks) would see.
-  bool status_snapshot = false;
+  // true: read_telemetry through the unit's status snapshot channel into the Bar's DMA region
+  // when the unit has one (refdev 1.3, capability StatusSnapshot) and the Bar offers a region
+  // large enough (in-process simulator and simd://; not pci:// without VFIO). false: always
+  // register reads under the seqlock (about 3,600 per cpo144 unit).
+  bool status_snapshot = true;
 };
 
 class ReferenceDriver final : public Driver {
@@ -105,10 +111,19 @@ class ReferenceDriver final : public Driver {
   Result<LaneTelemetry> lane_telemetry(LaneId lane) override;
   Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) override;
   Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) override;
-  // With Options::status_snapshot, one StatusSnapshot command per call on refdev 1.3 units
-  // whose Bar offers DMA (a few register reads); otherwise a seqlock copy of every record
-  // (thousands of reads).
+  // With Options::status_snapshot, one snapshot channel request per call on refdev 1.3 units
+  // whose Bar offers DMA (a few register accesses, no mailbox); otherwise, and for a call
+  // whose request times out or is refused, a seqlock copy of every record (thousands of reads).
   Status read_telemetry(UnitId unit, UnitTelemetry& out) override;
+
+  // How read_telemetry copied each unit's status so far (for tests and diagnostics).
+  struct TelemetryPaths {
+    bool channel = false;               // the unit uses the snapshot channel
+    std::uint64_t channel_copies = 0;   // copies made through the channel
+    std::uint64_t register_copies = 0;  // copies made by register reads (fallbacks included)
+  };
+  // Errors: out_of_range for a unit the switch does not have.
+  [[nodiscard]] Result<TelemetryPaths> telemetry_paths(UnitId unit) const;
   Status read_events(std::vector<Event>& out) override;
   Status reset_unit(UnitId unit) override;
 

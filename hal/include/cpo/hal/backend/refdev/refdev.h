@@ -23,6 +23,10 @@
 // never mistaken for the current one. Ringing while MbxState is Busy completes the new tag
 // with Completion::kBusy at once; the executing command still completes under its own tag.
 //
+// Status snapshot channel (1.3, capability StatusSnapshot): write SnapAddrLo/Hi and SnapBytes,
+// a fresh sequence number to SnapRequest, poll until SnapDone == it, read SnapStatus and
+// SnapGeneration; the copy is in host memory. Independent of the mailbox (refdev/snapshot_channel.h).
+//
 // Status region: a seqlock. g1 = Generation (retry while odd), copy what you need,
 // g2 = Generation, retry if g2 != g1. 64-bit counters are read inside such a section.
 //
@@ -329,6 +333,11 @@ struct Fnv1a {
   f.add(#Opcode);                                              \
   f.add(#Completion);                                          \
   f.add(#Arg);                                                 \
+  f.add(#Check);
+#define CPO_REFDEV_SNAP_REFUSE(Completion, Reg, Check, doc) \
+  f.add("snap_refuse");                                     \
+  f.add(#Completion);                                       \
+  f.add(#Reg);                                              \
   f.add(#Check);
 #include "cpo/hal/backend/refdev/registers.def"
   return f.h;
