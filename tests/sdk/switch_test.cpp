@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <thread>
 
@@ -99,6 +100,21 @@ class SwitchTest : public ::testing::Test {
   }
   Switch& sw() { return *sw_; }
   std::uint64_t writes() { return *sw_->simulator()->device_writes(); }
+  // Hot-swap options whose progress plays the technician: removes `els` when asked, then runs
+  // `before_insert` (the fault of the new module) and inserts it.
+  HotSwapOptions technician_swaps(ElsId els, std::function<void()> before_insert) {
+    HotSwapOptions o;
+    o.progress = [this, els, before_insert = std::move(before_insert)](const SwapProgress& p) {
+      if (!p.done && p.step == SwapStep::wait_removal) {
+        ASSERT_TRUE(sw().simulator()->remove_els(els).ok());
+      }
+      if (!p.done && p.step == SwapStep::wait_insertion) {
+        before_insert();
+        ASSERT_TRUE(sw().simulator()->insert_els(els).ok());
+      }
+    };
+    return o;
+  }
 
   std::unique_ptr<Switch> sw_;
 };
@@ -449,16 +465,8 @@ TEST_F(SwitchTest, FiberCheckTellsADirtyConnectorADisconnectedFiberAndAnOpenInte
 
 TEST_F(SwitchTest, HotSwapIntoASlotWithAnOpenInterlockReportsItForEveryLaser) {
   const ElsId els(3);
-  HotSwapOptions o;
-  o.progress = [&](const SwapProgress& p) {
-    if (!p.done && p.step == SwapStep::wait_removal) {
-      ASSERT_TRUE(sw().simulator()->remove_els(els).ok());
-    }
-    if (!p.done && p.step == SwapStep::wait_insertion) {
-      ASSERT_TRUE(sw().simulator()->open_interlock(els).ok());
-      ASSERT_TRUE(sw().simulator()->insert_els(els).ok());
-    }
-  };
+  // The technician pulls the module, then the new one goes in with the interlock open.
+  const HotSwapOptions o = technician_swaps(els, [&] { ASSERT_TRUE(sw().simulator()->open_interlock(els).ok()); });
   auto report = sw().hot_swap(els, o);
   ASSERT_TRUE(report.ok()) << report.status().to_string();
   EXPECT_FALSE(report->lasers_lit);
@@ -601,16 +609,9 @@ TEST_F(SwitchTest, HotSwapRunsItsStepsInOrderAndEndsLitWithPortsRestored) {
 
 TEST_F(SwitchTest, HotSwapToAModuleWithADirtyConnectorEndsWithTheLasersOffAndTheReason) {
   const ElsId els(3);
-  HotSwapOptions o;
-  o.progress = [&](const SwapProgress& p) {
-    if (!p.done && p.step == SwapStep::wait_removal) {
-      ASSERT_TRUE(sw().simulator()->remove_els(els).ok());
-    }
-    if (!p.done && p.step == SwapStep::wait_insertion) {
-      ASSERT_TRUE(sw().simulator()->set_laser_fiber_loss(LaserRef{els, 2}, Decibels(6.0)).ok());
-      ASSERT_TRUE(sw().simulator()->insert_els(els).ok());
-    }
-  };
+  const HotSwapOptions o = technician_swaps(els, [&] {
+    ASSERT_TRUE(sw().simulator()->set_laser_fiber_loss(LaserRef{els, 2}, Decibels(6.0)).ok());
+  });
   auto report = sw().hot_swap(els, o);
   ASSERT_TRUE(report.ok()) << report.status().to_string();
   EXPECT_FALSE(report->lasers_lit);

@@ -51,6 +51,14 @@ class Els : public ::testing::Test {
     for (auto lane : (*sw_->platform().laser(laser))->lanes) out.push_back(lane.value());
     return out;
   }
+  // Brings up the port `lanes` (a laser's lanes) belong to; returns the port (4 lanes per port).
+  std::uint32_t bring_up_port_of(const std::vector<std::uint32_t>& lanes) {
+    const std::uint32_t port = lanes.front() / 4;
+    EXPECT_EQ(mb_->run(O::kPortAdmin, {port, rd::kAllSubports, 1}).code, C::kOk);
+    sw_->advance(1500ms);
+    EXPECT_EQ(mb_->port(port, rd::field::kPortOperMask), 1u);
+    return port;
+  }
   std::uint32_t laser(std::uint32_t els_local, std::uint32_t k, std::size_t field) {
     return mb_->status(rd::at(rd::record::kLaser, els_local * 8 + k, field));
   }
@@ -216,10 +224,8 @@ TEST(ElsFiberCheck, AnInsertedModuleStartsUncheckedAndTheLinkWaitsForTheCheck) {
 TEST_F(Els, ADirtyElsConnectorLowersLaserInputTxAndRxAndADisconnectedOneDarkensTheLanes) {
   const LaserRef ref{ElsId(0), 1};
   const auto lanes = lanes_of(ref);
-  const std::uint32_t port = lanes.front() / 4;
-  ASSERT_EQ(mb_->run(O::kPortAdmin, {port, rd::kAllSubports, 1}).code, C::kOk);
-  sw_->advance(1500ms);
-  ASSERT_EQ(mb_->port(port, rd::field::kPortOperMask), 1u);
+  const std::uint32_t port = bring_up_port_of(lanes);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   const std::uint32_t l = lanes.front();
   const double in0 = mw(mb_->lane(l, rd::field::kLaneLaserInPower));
   const double tx0 = mw(mb_->lane(l, rd::field::kLaneTxPower));
@@ -274,10 +280,8 @@ std::uint32_t laser_object(std::uint32_t els, std::uint32_t k) {
 TEST_F(Els, AnOpenInterlockTurnsEveryLaserOfItsElsOffAndItsLanesGoDark) {
   const LaserRef ref{ElsId(0), 1};
   const auto lanes = lanes_of(ref);
-  const std::uint32_t port = lanes.front() / 4;
-  ASSERT_EQ(mb_->run(O::kPortAdmin, {port, rd::kAllSubports, 1}).code, C::kOk);
-  sw_->advance(1500ms);
-  ASSERT_EQ(mb_->port(port, rd::field::kPortOperMask), 1u);
+  const std::uint32_t port = bring_up_port_of(lanes);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_EQ(els(0, rd::field::kElsFlags), 0u);
   (void)mb_->events();
 
