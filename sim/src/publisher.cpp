@@ -272,7 +272,7 @@ void Publisher::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
 }
 
 // ---------------------------------------------------------------------------- snapshot channel
-// Status snapshot channel (refdev 1.3): the firmware copies its status region into the host
+// Status snapshot channel (refdev 1.4): the firmware copies its status region into the host
 // buffer the unit's Bar offers, as DMA would, so a driver's telemetry sweep costs a few
 // register accesses instead of thousands of reads. In process the bus address is the buffer's
 // own address (no IOMMU between the simulated device and the host).

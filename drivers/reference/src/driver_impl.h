@@ -132,7 +132,7 @@ struct ReferenceDriver::Impl {
     KnownState known CPO_GUARDED_BY(events_mutex);
     std::vector<Event> pending CPO_GUARDED_BY(events_mutex);  // synthetic events not yet delivered
 
-    // Status snapshot channel (refdev 1.3): bytes of the status region the unit's records use,
+    // Status snapshot channel (refdev 1.4): bytes of the status region the unit's records use,
     // 0 when the unit or its Bar cannot snapshot (set at open, constant after); the DMA buffer.
     // snapshot_mutex serialises the channel and the readers of the buffer. It is never held
     // together with mailbox_mutex: telemetry never waits behind a command.

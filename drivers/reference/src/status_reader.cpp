@@ -190,10 +190,8 @@ Status ReferenceDriver::Impl::channel_copy_locked(Unit& u, std::uint32_t& genera
   const auto code = static_cast<rd::Completion>(u.rd32(rd::reg::kSnapStatus));
   if (code != rd::Completion::kOk) {
     const std::uint32_t rejected = u.rd32(rd::reg::kSnapRejected);
-    const char* reg = rejected == rd::reg::kSnapAddrLo   ? "SnapAddrLo"
-                      : rejected == rd::reg::kSnapAddrHi ? "SnapAddrHi"
-                      : rejected == rd::reg::kSnapBytes  ? "SnapBytes"
-                                                         : "an unknown register";
+    const std::string_view reg =
+        rd::register_name(rejected).empty() ? "an unknown register" : rd::register_name(rejected);
     return error(Code::out_of_range, fmt::format("{}: status snapshot refused by the device: {} ({} at {:#x})",
                                                  to_string(u.id), rd::name(code), reg, rejected));
   }
@@ -210,7 +208,7 @@ Status ReferenceDriver::Impl::unit_snapshot(Unit& u, UnitTelemetry& out) {
   out.els.resize(u.owned_els.size());
   out.lasers.resize(u.owned_lasers.size());
   if (u.snapshot_bytes != 0) {
-    // Refdev 1.3 with a DMA buffer: the snapshot channel copies a consistent status region
+    // Refdev 1.4 with a DMA buffer: the snapshot channel copies a consistent status region
     // into host memory, read there instead of through thousands of register reads. Only the
     // channel's lock is taken, never the mailbox's, so a slow command does not delay telemetry;
     // it keeps a second reader from overwriting the buffer while this one decodes it.

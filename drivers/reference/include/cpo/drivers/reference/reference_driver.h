@@ -20,7 +20,7 @@
 //   with the same sub-port count (144 ports of cpo144 at 4x200G: 4 commands). The device
 //   applies a run atomically. Only equal splits (1xN, 2xN/2, 4xN/4, 8xN/8) exist on the
 //   reference device; others are unsupported.
-// - read_telemetry on a refdev 1.3 unit whose Bar offers DMA (Options::status_snapshot, on by
+// - read_telemetry on a refdev 1.4 unit whose Bar offers DMA (Options::status_snapshot, on by
 //   default) is one request on the unit's status snapshot channel (its own registers, not the
 //   mailbox): the device copies the status region into the Bar's DMA region and the records
 //   are decoded there (about 8 register accesses per unit instead of about 3,600 reads). A
@@ -68,7 +68,7 @@ struct Options {
   // 1000 changes), so a busy firmware or a virtual clock moved by other threads is not stuck.
   std::chrono::nanoseconds status_timeout = std::chrono::milliseconds(20);
   // true: read_telemetry through the unit's status snapshot channel into the Bar's DMA region
-  // when the unit has one (refdev 1.3, capability StatusSnapshot) and the Bar offers a region
+  // when the unit has one (refdev 1.4, capability StatusSnapshot) and the Bar offers a region
   // large enough (in-process simulator and simd://; not pci:// without VFIO). false: always
   // register reads under the seqlock (about 3,600 per cpo144 unit).
   bool status_snapshot = true;
@@ -111,7 +111,7 @@ class ReferenceDriver final : public Driver {
   Result<LaneTelemetry> lane_telemetry(LaneId lane) override;
   Status read_cmis(const CmisAddress& address, std::span<std::uint8_t> out) override;
   Status write_cmis(const CmisAddress& address, std::span<const std::uint8_t> bytes) override;
-  // With Options::status_snapshot, one snapshot channel request per call on refdev 1.3 units
+  // With Options::status_snapshot, one snapshot channel request per call on refdev 1.4 units
   // whose Bar offers DMA (a few register accesses, no mailbox); otherwise, and for a call
   // whose request times out or is refused, a seqlock copy of every record (thousands of reads).
   Status read_telemetry(UnitId unit, UnitTelemetry& out) override;

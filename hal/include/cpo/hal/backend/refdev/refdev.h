@@ -202,6 +202,13 @@ enum class Opcode : std::uint32_t {
   }
   return "unknown";
 }
+// The name of the register at `offset` as spelled in the table ("SnapBytes"); "" when no
+// register sits there.
+[[nodiscard]] constexpr std::string_view register_name(std::size_t offset) noexcept {
+#define CPO_REFDEV_REG(Region, Name, off, access, doc) if (offset == (off)) return #Name;
+#include "cpo/hal/backend/refdev/registers.def"
+  return {};
+}
 
 // Typical completion latency of each command on the reference device (the simulator uses
 // these; hardware may differ, so drivers poll with a deadline several times larger).
