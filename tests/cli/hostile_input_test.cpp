@@ -242,7 +242,7 @@ TEST_F(HostileFiles, EveryCpoctlCommandRefusesEveryBadFileWithExitThree) {
       auto r = cpoctl(args, as_user(c.uid));
       EXPECT_EQ(r.exit_code, 3) << r.err;
       EXPECT_THAT(r.err, AllOf(HasSubstr(c.path), HasSubstr(c.wrong), HasSubstr("readable regular file")));
-      EXPECT_LT(r.max_rss_kib, static_cast<long>(kMemoryLimit / 1024));
+      EXPECT_LT(r.max_rss_kib, static_cast<long>(cpo::testing::resident_ceiling(kMemoryLimit) / 1024));
     }
   }
 }

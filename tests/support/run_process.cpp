@@ -8,9 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace cpo::testing {
 
@@ -71,6 +76,30 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   return result;
 }
 
+namespace {
+// The options variable of the sanitizer this test binary (and so the cpoctl beside it) runs
+// under, or empty.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::string_view kSanitizerOptions = "ASAN_OPTIONS";
+#elif defined(__SANITIZE_THREAD__)
+constexpr std::string_view kSanitizerOptions = "TSAN_OPTIONS";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr std::string_view kSanitizerOptions = "ASAN_OPTIONS";
+#elif __has_feature(thread_sanitizer)
+constexpr std::string_view kSanitizerOptions = "TSAN_OPTIONS";
+#else
+constexpr std::string_view kSanitizerOptions;
+#endif
+#else
+constexpr std::string_view kSanitizerOptions;
+#endif
+}  // namespace
+
+std::size_t resident_ceiling(std::size_t max_memory_bytes) noexcept {
+  return !kSanitizerOptions.empty() ? max_memory_bytes * 16 : max_memory_bytes;
+}
+
 LimitedResult run_limited(const std::string& program, const std::vector<std::string>& args,
                           const ProcessLimits& limits) {
   int out_pipe[2], err_pipe[2];
@@ -80,6 +109,24 @@ LimitedResult run_limited(const std::string& program, const std::vector<std::str
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   const std::string in_path = limits.stdin_path.empty() ? "/dev/null" : limits.stdin_path;
+  // A sanitized child reserves terabytes of shadow address space at start, so RLIMIT_AS would
+  // kill it before main(). Its runtime bounds memory instead: no single allocation above the
+  // limit (malloc_limit_mb), and the whole process under a resident ceiling that leaves room
+  // for the shadow (hard_rss_limit_mb).
+  std::vector<std::string> env_text;
+  std::vector<char*> envp;
+  const bool sanitized = !kSanitizerOptions.empty() && limits.max_memory_bytes != 0;
+  if (sanitized) {
+    const std::size_t mb = std::max<std::size_t>(limits.max_memory_bytes >> 20, 1);
+    for (char** e = environ; *e != nullptr; ++e)
+      if (std::string_view(*e).rfind(std::string(kSanitizerOptions) + "=", 0) != 0) env_text.emplace_back(*e);
+    const char* existing = std::getenv(std::string(kSanitizerOptions).c_str());
+    env_text.push_back(std::string(kSanitizerOptions) + "=" + (existing != nullptr ? std::string(existing) + ":" : "") +
+                       "malloc_limit_mb=" + std::to_string(mb) +
+                       ":hard_rss_limit_mb=" + std::to_string(resident_ceiling(limits.max_memory_bytes) >> 20));
+    for (auto& e : env_text) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
   const auto start = std::chrono::steady_clock::now();
   // fork + exec rather than posix_spawn: the limits are set in the child, between the two,
   // with async-signal-safe calls only.
@@ -92,14 +139,17 @@ LimitedResult run_limited(const std::string& program, const std::vector<std::str
     dup2(in, 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
-    if (limits.max_memory_bytes != 0) {
+    if (limits.max_memory_bytes != 0 && !sanitized) {
       const rlimit as{limits.max_memory_bytes, limits.max_memory_bytes};
       setrlimit(RLIMIT_AS, &as);
     }
     if (limits.uid >= 0) {
       if (setgid(static_cast<gid_t>(limits.uid)) != 0 || setuid(static_cast<uid_t>(limits.uid)) != 0) _exit(125);
     }
-    execv(program.c_str(), argv.data());
+    if (sanitized)
+      execve(program.c_str(), argv.data(), envp.data());
+    else
+      execv(program.c_str(), argv.data());
     _exit(127);
   }
   close(out_pipe[1]);
