@@ -24,6 +24,7 @@
 
 #include "../support/run_process.h"
 #include "../support/status_matchers.h"
+#include "../support/tiny_profile.h"
 #include "cpo/sdk/breakout.h"
 #include "cpo/sdk/config.h"
 #include "cpo/sdk/input_file.h"
@@ -60,20 +61,7 @@ sdk::PciListOptions dump_file(const std::string& path) {
 }
 constexpr double kTimeLimit = 2.0;
 
-// Two units of two 4-lane ports, one OE and one ELS: small enough to write inline.
-std::string tiny_profile() {
-  return R"({
-    "schema_version": 1, "name": "tiny", "description": "test",
-    "port_speed_gbps": 800, "lane_rate_gbps": 200, "lanes_per_bank": 8,
-    "breakout_modes": ["1x800G", "2x400G", "4x200G"],
-    "units": [{"id": 0, "name": "a"}, {"id": 1}],
-    "ports": [{"id": 0, "unit": 0, "lanes": [0, 1, 2, 3]}, {"id": 1, "unit": 0, "lanes": [4, 5, 6, 7]},
-              {"id": 2, "unit": 1, "lanes": [8, 9, 10, 11]}, {"id": 3, "unit": 1, "lanes": [12, 13, 14, 15]}],
-    "optical_engines": [{"id": 0, "unit": 0, "banks": [[0, 1, 2, 3, 4, 5, 6, 7]]},
-                        {"id": 1, "unit": 1, "banks": [[8, 9, 10, 11, 12, 13, 14, 15]]}],
-    "els": [{"id": 0, "lasers": [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]}]
-  })";
-}
+std::string tiny_profile() { return std::string(cpo::testing::kTinyProfileJson); }
 
 std::string with_mode(const std::string& mode) {
   json doc = json::parse(tiny_profile());
