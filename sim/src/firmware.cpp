@@ -16,8 +16,30 @@ std::uint32_t u32(std::size_t v) { return static_cast<std::uint32_t>(v); }
 // ---------------------------------------------------------------------------- mailbox
 void Firmware::ring(SwitchModel& s, UnitModel& u) noexcept {
   if (u.rung.exchange(true, std::memory_order_acq_rel)) return;  // already queued
-  cpo::Lock lock(bell_mu_);
-  rung_.emplace_back(s.index, u.index);
+  Firmware* to = this;
+  for (;;) {
+    Firmware* next = nullptr;
+    {
+      cpo::Lock lock(to->bell_mu_);
+      if (to->forward_ == nullptr) {
+        to->rung_.emplace_back(s.index, u.index);
+        return;
+      }
+      next = to->forward_;
+    }
+    to = next;
+  }
+}
+
+void Firmware::absorb(Firmware& other) {
+  // Lock order: the merged-away world's queue, then this one's (ring() holds one at a time).
+  cpo::Lock theirs(other.bell_mu_);
+  cpo::Lock mine(bell_mu_);
+  rung_.insert(rung_.end(), other.rung_.begin(), other.rung_.end());
+  other.rung_.clear();
+  other.forward_ = this;
+  polled_.insert(polled_.end(), other.polled_.begin(), other.polled_.end());
+  other.polled_.clear();
 }
 
 // The units rung since the last pass (in ring order), then the polled ones: the cost of a

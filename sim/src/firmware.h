@@ -32,6 +32,9 @@ class Firmware {
   // The firmware polls this unit's doorbell (UnitModel::polled) instead of waiting for a ring.
   void poll(std::size_t sw, std::size_t unit) { polled_.emplace_back(sw, unit); }
   void scan_doorbells();
+  // `other`'s world merges into this one's: its rung and polled units move here, and a ring
+  // it gets afterwards (a Bar thread that read the old world) is passed on here.
+  void absorb(Firmware& other);
 
   void execute(SwitchModel& s, UnitModel& u);  // a command's timer fired
   void hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox);
@@ -55,6 +58,7 @@ class Firmware {
   // bell_mu_ is taken with or without the world's lock held, never the other way round.
   cpo::Mutex bell_mu_ CPO_ACQUIRED_AFTER(world_mu_);
   std::vector<std::pair<std::size_t, std::size_t>> rung_ CPO_GUARDED_BY(bell_mu_);
+  Firmware* forward_ CPO_GUARDED_BY(bell_mu_) = nullptr;      // set once the world merged away
   std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
   std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
 };

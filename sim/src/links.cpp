@@ -348,7 +348,8 @@ constexpr std::size_t kTickGrain = 8;
 // every kQuietTicks ticks.
 void Links::tick(std::int64_t dt_ns) {
   const double dt = static_cast<double>(dt_ns) * 1e-9;
-  ++tick_count_;
+  // Ticks fall on multiples of dt_ns (World::schedule_tick): the count is the same in every world.
+  tick_count_ = static_cast<std::uint64_t>(world_.now().count() / dt_ns);
   // A steady switch's share is a few stores, a counting one's a few microseconds: chunks of
   // kTickGrain switches keep the hand-off small against the work.
   world_.each(world_.all(), kTickGrain, [this, dt](SwitchModel& s) { s.ticked = tick_switch(s, dt); });

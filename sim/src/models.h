@@ -78,7 +78,7 @@ struct SwitchModel;
 
 class UnitBar final : public Bar {
  public:
-  UnitBar(World* world, SwitchModel* sw, std::size_t unit) : world_(world), sw_(sw), unit_(unit) {}
+  UnitBar(SwitchModel* sw, std::size_t unit) : sw_(sw), unit_(unit) {}
   [[nodiscard]] std::size_t size() const noexcept override { return rd::kWindowBytes; }
   [[nodiscard]] std::uint32_t read32(std::size_t offset) const noexcept override;
   void write32(std::size_t offset, std::uint32_t value) noexcept override;
@@ -87,8 +87,7 @@ class UnitBar final : public Bar {
   [[nodiscard]] DmaRegion dma_region() const noexcept override;  // publisher.cpp
 
  private:
-  World* world_;
-  SwitchModel* sw_;
+  SwitchModel* sw_;  // its world: sw_->world
   std::size_t unit_;
 };
 
@@ -305,7 +304,8 @@ struct Completion {
 };
 
 struct SwitchModel {
-  World* world = nullptr;
+  // The world that runs this switch; a merge (World::absorb) moves it, under both worlds' locks.
+  std::atomic<World*> world{nullptr};
   std::size_t index = 0;
   SimOptions options;
   Platform platform;

@@ -6,36 +6,33 @@
 #include <limits>
 
 #include "physics.h"
-#include "world.h"
+#include "world_set.h"
 
 namespace cpo::sim {
 
 // ---------------------------------------------------------------------------- Switch
-Switch::Switch(std::shared_ptr<World> world, std::size_t index)
-    : world_(std::move(world)), index_(index), backdoor_(std::make_unique<Backdoor>(world_, index)) {}
+Switch::Switch(std::shared_ptr<WorldSet> worlds, std::size_t index)
+    : worlds_(std::move(worlds)), index_(index), backdoor_(std::make_unique<Backdoor>(worlds_, index)) {}
 Switch::~Switch() = default;
 
 Result<std::unique_ptr<Switch>> Switch::create(const SimOptions& options) {
-  auto world = std::make_shared<World>(options.clock);
-  Result<std::size_t> index = [&] {
-    cpo::Lock lock(world->mutex());
-    return world->add_switch(options);
-  }();
+  auto worlds = std::make_shared<WorldSet>(options.clock, Fabric::kAutoWorkers);
+  Result<std::size_t> index = worlds->add_switch(options);
   if (!index.ok()) return index.status();
-  world->start_clock_thread();
-  return std::unique_ptr<Switch>(new Switch(world, *index));
+  worlds->start_clock_thread();
+  return std::unique_ptr<Switch>(new Switch(worlds, *index));
 }
 
-const Platform& Switch::platform() const noexcept { return world_->sw(index_).platform; }
-std::size_t Switch::unit_count() const noexcept { return world_->sw(index_).units.size(); }
-Bar& Switch::bar(std::size_t unit) noexcept { return *world_->sw(index_).units[unit]->bar; }
-void Switch::advance(std::chrono::nanoseconds d) { world_->advance(d); }
-std::chrono::nanoseconds Switch::now() const noexcept { return world_->now(); }
+const Platform& Switch::platform() const noexcept { return worlds_->sw(index_).platform; }
+std::size_t Switch::unit_count() const noexcept { return worlds_->sw(index_).units.size(); }
+Bar& Switch::bar(std::size_t unit) noexcept { return *worlds_->sw(index_).units[unit]->bar; }
+void Switch::advance(std::chrono::nanoseconds d) { worlds_->advance(d); }
+std::chrono::nanoseconds Switch::now() const noexcept { return worlds_->sw(index_).units[0]->bar->now(); }
 Backdoor& Switch::backdoor() noexcept { return *backdoor_; }
 
 Result<std::uint32_t> Switch::copy_status(std::size_t unit, std::span<std::uint32_t> host) {
-  cpo::Lock lock(world_->mutex());
-  SwitchModel& s = world_->sw(index_);
+  SwitchLock held(worlds_->sw(index_));
+  SwitchModel& s = held.sw();
   if (unit >= s.units.size())
     return Status(Code::out_of_range,
                   "unit " + std::to_string(unit) + ": allowed 0.." + std::to_string(s.units.size() - 1));
@@ -44,37 +41,33 @@ Result<std::uint32_t> Switch::copy_status(std::size_t unit, std::span<std::uint3
                                           std::to_string(refdev::region::kStatus.bytes / 4));
   UnitModel& u = *s.units[unit];
   if (u.hung) return Status(Code::failed_precondition, "unit " + std::to_string(unit) + ": the firmware is hung");
-  return world_->publisher().copy_status(s, u, host.data(), static_cast<std::uint32_t>(host.size() * 4));
+  return held.world().publisher().copy_status(s, u, host.data(), static_cast<std::uint32_t>(host.size() * 4));
 }
 
 // ---------------------------------------------------------------------------- Fabric
-Fabric::Fabric(ClockMode clock, std::size_t workers) : world_(std::make_shared<World>(clock, workers)) {}
+Fabric::Fabric(ClockMode clock, std::size_t workers) : worlds_(std::make_shared<WorldSet>(clock, workers)) {}
 Fabric::~Fabric() {
   switches_.clear();
-  world_.reset();
+  worlds_.reset();
 }
 
 Result<Switch*> Fabric::add(const SimOptions& options) {
-  Result<std::size_t> index = [&] {
-    cpo::Lock lock(world_->mutex());
-    return world_->add_switch(options);
-  }();
+  Result<std::size_t> index = worlds_->add_switch(options);
   if (!index.ok()) return index.status();
-  switches_.push_back(std::unique_ptr<Switch>(new Switch(world_, *index)));
-  world_->start_clock_thread();
+  switches_.push_back(std::unique_ptr<Switch>(new Switch(worlds_, *index)));
+  worlds_->start_clock_thread();
   return switches_.back().get();
 }
 
 Status Fabric::connect(Switch& sa, PortId a, Switch& sb, PortId b, Decibels loss) {
-  if (sa.world_ != world_ || sb.world_ != world_)
+  if (sa.worlds_ != worlds_ || sb.worlds_ != worlds_)
     return Status(Code::invalid_argument, "fabric connect: both switches must belong to this fabric");
   if (!(loss.value() >= 0)) return Status(Code::invalid_argument, "fabric connect: loss must be >= 0 dB");
-  cpo::Lock lock(world_->mutex());
-  return world_->connect(sa.index_, a, sb.index_, b, loss.value());
+  return worlds_->connect(sa.index_, a, sb.index_, b, loss.value());
 }
 
-void Fabric::advance(std::chrono::nanoseconds d) { world_->advance(d); }
-std::chrono::nanoseconds Fabric::now() const noexcept { return world_->now(); }
+void Fabric::advance(std::chrono::nanoseconds d) { worlds_->advance(d); }
+std::chrono::nanoseconds Fabric::now() const noexcept { return worlds_->now(); }
 std::size_t Fabric::size() const noexcept { return switches_.size(); }
 
 // ---------------------------------------------------------------------------- Backdoor
@@ -84,17 +77,18 @@ Status range(std::string what, std::size_t value, std::size_t count) {
 }
 }  // namespace
 
-#define CPO_SIM_LOCK                \
-  cpo::Lock lock(world_->mutex());  \
-  SwitchModel& s = world_->sw(sw_); \
+#define CPO_SIM_LOCK                            \
+  SwitchLock held(worlds_->sw(sw_));            \
+  [[maybe_unused]] World& world = held.world(); \
+  SwitchModel& s = held.sw();                   \
   (void)s
 
 Status Backdoor::fail_laser(const LaserRef& laser) {
   CPO_SIM_LOCK;
   auto info = s.platform.laser(laser);
   if (!info.ok()) return info.status();
-  world_->optics().laser_fail(s, laser.els.value(), laser.index, refdev::LaserFault::kApcLoop);
-  world_->settle();
+  world.optics().laser_fail(s, laser.els.value(), laser.index, refdev::LaserFault::kApcLoop);
+  world.settle();
   return ok_status();
 }
 
@@ -116,7 +110,7 @@ Status Backdoor::set_laser_age(const LaserRef& laser, std::chrono::hours age) {
     return Status(Code::out_of_range, to_string(laser) + ": age " + std::to_string(age.count()) +
                                           " h does not fit the AgeHours register (allowed 0..4294967295 h)");
   s.els[laser.els.value()].lasers[laser.index].age_h = static_cast<double>(age.count());
-  world_->mark_dirty(s);  // its bias (APC) or output (ACC) moves at the next tick
+  world.mark_dirty(s);  // its bias (APC) or output (ACC) moves at the next tick
   return ok_status();
 }
 
@@ -128,8 +122,8 @@ Status Backdoor::set_laser_fiber_loss(const LaserRef& laser, Decibels loss) {
   if (std::isnan(loss.value()) || loss.value() < 0)
     return Status(Code::invalid_argument, to_string(laser) + ": fiber loss must be >= 0 dB");
   s.els[laser.els.value()].set_fiber_loss(laser.index, std::min(loss.value(), phys::kDisconnectedLossDb));
-  world_->mark_dirty(s);
-  world_->settle();
+  world.mark_dirty(s);
+  world.settle();
   return ok_status();
 }
 
@@ -137,8 +131,8 @@ Status Backdoor::remove_els(ElsId els) {
   CPO_SIM_LOCK;
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   if (!s.els[els.value()].present) return Status(Code::failed_precondition, to_string(els) + " is already removed");
-  world_->optics().els_remove(s, els.value());
-  world_->settle();
+  world.optics().els_remove(s, els.value());
+  world.settle();
   return ok_status();
 }
 
@@ -146,8 +140,8 @@ Status Backdoor::insert_els(ElsId els) {
   CPO_SIM_LOCK;
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   if (s.els[els.value()].present) return Status(Code::failed_precondition, to_string(els) + " is already inserted");
-  world_->optics().els_insert(s, els.value());
-  world_->settle();
+  world.optics().els_insert(s, els.value());
+  world.settle();
   return ok_status();
 }
 
@@ -156,8 +150,8 @@ Status Backdoor::open_interlock(ElsId els) {
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   if (s.els[els.value()].interlock_open)
     return Status(Code::failed_precondition, to_string(els) + ": interlock is already open");
-  world_->optics().els_interlock(s, els.value(), true);
-  world_->settle();
+  world.optics().els_interlock(s, els.value(), true);
+  world.settle();
   return ok_status();
 }
 
@@ -166,8 +160,8 @@ Status Backdoor::close_interlock(ElsId els) {
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   if (!s.els[els.value()].interlock_open)
     return Status(Code::failed_precondition, to_string(els) + ": interlock is already closed");
-  world_->optics().els_interlock(s, els.value(), false);
-  world_->settle();
+  world.optics().els_interlock(s, els.value(), false);
+  world.settle();
   return ok_status();
 }
 
@@ -183,8 +177,8 @@ Status Backdoor::set_fiber_loss(PortId port, int lane_in_port, Decibels loss) {
   const double db = std::min(loss.value(), phys::kDisconnectedLossDb);
   for (std::uint32_t i = 0; i < p.lanes; ++i)
     if (lane_in_port < 0 || static_cast<std::uint32_t>(lane_in_port) == i) s.lanes[p.first_lane + i].fiber_loss_db = db;
-  world_->mark_dirty(s);
-  world_->settle();
+  world.mark_dirty(s);
+  world.settle();
   return ok_status();
 }
 
@@ -195,16 +189,16 @@ Status Backdoor::cut_fiber(PortId port, int lane_in_port) {
 Status Backdoor::fail_oe(OeId oe, bool unresponsive) {
   CPO_SIM_LOCK;
   if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
-  world_->optics().oe_fail(s, oe.value(), unresponsive);
-  world_->settle();
+  world.optics().oe_fail(s, oe.value(), unresponsive);
+  world.settle();
   return ok_status();
 }
 
 Status Backdoor::repair_oe(OeId oe) {
   CPO_SIM_LOCK;
   if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
-  world_->optics().oe_repair(s, oe.value());
-  world_->settle();
+  world.optics().oe_repair(s, oe.value());
+  world.settle();
   return ok_status();
 }
 
@@ -213,7 +207,7 @@ Status Backdoor::set_coolant_temperature(Celsius t) {
   if (!(t.value() >= -20.0 && t.value() <= 120.0))
     return Status(Code::out_of_range, "coolant temperature " + to_string(t) + ": allowed -20..120 degC");
   s.coolant_c = t.value();
-  world_->mark_dirty(s);  // every temperature heads for a new target from the next tick
+  world.mark_dirty(s);  // every temperature heads for a new target from the next tick
   return ok_status();
 }
 
@@ -221,7 +215,7 @@ Status Backdoor::overheat_oe(OeId oe, Celsius extra_rise) {
   CPO_SIM_LOCK;
   if (oe.value() >= s.oes.size()) return range("oe", oe.value(), s.oes.size());
   s.oes[oe.value()].extra_rise = extra_rise.value();
-  world_->mark_dirty(s);
+  world.mark_dirty(s);
   return ok_status();
 }
 
@@ -229,7 +223,7 @@ Status Backdoor::overheat_els(ElsId els, Celsius extra_rise) {
   CPO_SIM_LOCK;
   if (els.value() >= s.els.size()) return range("els", els.value(), s.els.size());
   s.els[els.value()].extra_rise = extra_rise.value();
-  world_->mark_dirty(s);
+  world.mark_dirty(s);
   return ok_status();
 }
 
@@ -238,8 +232,8 @@ Status Backdoor::degrade_lane(LaneId lane, Decibels snr_penalty) {
   if (lane.value() >= s.lanes.size()) return range("lane", lane.value(), s.lanes.size());
   if (!(snr_penalty.value() >= 0)) return Status(Code::invalid_argument, to_string(lane) + ": penalty must be >= 0 dB");
   s.lanes[lane.value()].degrade_db = snr_penalty.value();
-  world_->mark_dirty(s);
-  world_->settle();
+  world.mark_dirty(s);
+  world.settle();
   return ok_status();
 }
 

@@ -19,7 +19,7 @@
 
 #include "cpo/hal/input_file.h"
 #include "cpo/sim/simulator.h"
-#include "world.h"
+#include "world_set.h"
 
 namespace cpo::sim {
 
@@ -198,17 +198,16 @@ Status Fabric::load_topology_text(const std::string& text, const std::string& or
   {
     // Every fiber first, then one settle for the document: settling per fiber would
     // recompute and publish two switches for each of a fabric's 200,000 fibers.
-    cpo::Lock lock(world_->mutex());
     for (std::size_t i = 0; i < links.size(); ++i) {
       const LinkEntry& l = links[i];
-      const Status st = world_->connect(switches_[first + l.a]->index_, PortId(l.pa), switches_[first + l.b]->index_,
-                                        PortId(l.pb), l.loss_db, false);
+      const Status st = worlds_->connect(switches_[first + l.a]->index_, PortId(l.pa), switches_[first + l.b]->index_,
+                                         PortId(l.pb), l.loss_db, false);
       if (!st.ok()) {
-        world_->settle();
+        worlds_->settle_all();
         return Status(st.code(), origin + ": links[" + std::to_string(i) + "]: " + st.message());
       }
     }
-    world_->settle();
+    worlds_->settle_all();
   }
   for (std::size_t i = 0; i < entries.size(); ++i) names_.emplace_back(entries[i].name, switches_[first + i].get());
   std::sort(names_.begin(), names_.end());

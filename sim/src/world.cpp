@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <thread>
 
 #include "cpo/hal/backend/refdev/mailbox.h"
@@ -53,14 +54,15 @@ void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
   u.win.store(offset, value);
   // Doorbell notification: the firmware serves the units rung, it never scans the fabric.
   if (offset == rd::reg::kMbxDoorbell || offset == rd::reg::kHardReset || offset == rd::reg::kSnapRequest)
-    world_->firmware_.ring(*sw_, u);
+    sw_->world.load(std::memory_order_acquire)->firmware().ring(*sw_, u);
 }
 
-std::chrono::nanoseconds UnitBar::now() const noexcept { return world_->now(); }
-void UnitBar::wait(std::chrono::nanoseconds duration) noexcept { world_->bar_wait(duration); }
+std::chrono::nanoseconds UnitBar::now() const noexcept { return sw_->world.load(std::memory_order_acquire)->now(); }
+void UnitBar::wait(std::chrono::nanoseconds duration) noexcept { World::bar_wait(*sw_, duration); }
 
 // ---------------------------------------------------------------------------- world
-World::World(ClockMode clock, std::size_t workers) : clock_(clock), workers_(workers) {
+World::World(ClockMode clock, std::size_t workers, SwitchStore& store, std::chrono::nanoseconds start)
+    : clock_(clock), now_ns_(start.count()), store_(store), workers_(workers) {
   if (workers_ == Fabric::kAutoWorkers) {
     // The advancing thread is one of the min(hardware threads, 8) that run a pass.
     const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
@@ -88,13 +90,14 @@ void World::start_clock_thread() {
   });
 }
 
-void World::bar_wait(std::chrono::nanoseconds d) {
-  if (clock_ == ClockMode::real_time) {
+void World::bar_wait(SwitchModel& s, std::chrono::nanoseconds d) {
+  // A real-time fabric never merges worlds: its one world's clock thread serves every switch.
+  if (s.world.load(std::memory_order_acquire)->clock_ == ClockMode::real_time) {
     std::this_thread::sleep_for(d);
     return;
   }
-  cpo::Lock lock(mu_);
-  run_until(now_ns_.load() + d.count());
+  SwitchLock held(s);
+  held.world().run_until(held.world().now_ns_.load() + d.count());
 }
 
 void World::advance(std::chrono::nanoseconds d) {
@@ -103,11 +106,24 @@ void World::advance(std::chrono::nanoseconds d) {
   run_until(now_ns_.load() + d.count());
 }
 
+void World::advance_to(std::chrono::nanoseconds until) {
+  cpo::Lock lock(mu_);
+  run_to(until);
+}
+
+void World::run_to(std::chrono::nanoseconds until) {
+  // A world merged away has no switch left to run.
+  if (clock_ == ClockMode::real_time || all_.empty()) return;
+  run_until(std::max(now_ns_.load(), until.count()));
+}
+
+void World::schedule_tick() {
+  tick_scheduled_ = true;
+  schedule((now_ns_.load() / tick_ns_ + 1) * tick_ns_, Timer{TimerKind::tick, 0, 0, 0, 0, 0});
+}
+
 void World::run_until(std::int64_t end_ns) {
-  if (!tick_scheduled_) {
-    tick_scheduled_ = true;
-    schedule(now_ns_.load() + tick_ns_, Timer{TimerKind::tick, 0, 0, 0, 0, 0});
-  }
+  if (!tick_scheduled_) schedule_tick();
   firmware_.scan_doorbells();
   settle();
   for (;;) {
@@ -142,7 +158,7 @@ void World::fire_instant() {
     trains_.clear();
     while (it != timers_.end() && it->first <= now && it->second.kind != TimerKind::tick) {
       const Timer& t = it->second;
-      SwitchModel& sw = *switches_[t.sw];
+      SwitchModel& sw = this->sw(t.sw);
       if (t.kind == TimerKind::train) {
         if (sw.due_trains.empty()) trains_.push_back(t.sw);
         sw.due_trains.push_back(t);
@@ -165,7 +181,7 @@ void World::fire_instant() {
 
 void World::merge(const std::vector<std::size_t>& list) {
   for (const std::size_t i : list) {
-    SwitchModel& sw = *switches_[i];
+    SwitchModel& sw = this->sw(i);
     if (sw.dirty_queued) {
       sw.dirty_queued = false;
       dirty_list_.push_back(i);
@@ -181,12 +197,12 @@ void World::settle() {
   links_.settle(dirty_list_);
   if (completions_.empty()) return;
   posting_.swap(completions_);
-  for (const auto& [i, c] : posting_) firmware_.post(*switches_[i], c);
+  for (const auto& [i, c] : posting_) firmware_.post(sw(i), c);
   posting_.clear();
 }
 
 void World::fire(const Timer& t) {
-  SwitchModel& s = *switches_[t.sw];
+  SwitchModel& s = sw(t.sw);
   switch (t.kind) {
     case TimerKind::tick: {
       links_.tick(tick_ns_);
@@ -284,12 +300,15 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   auto sp = std::make_unique<SwitchModel>(std::move(platform).value());
   SwitchModel& s = *sp;
   const Platform& pf = s.platform;
-  s.world = this;
-  s.index = switches_.size();
+  s.world.store(this, std::memory_order_release);
+  s.index = store_.next_index();
   s.options = options;
   s.rng.seed(options.seed);
   s.coolant_c = phys::kCoolantDefaultC;
-  if (options.status_period.count() > 0) tick_ns_ = options.status_period.count();
+  if (options.status_period.count() > 0) {
+    tick_ns_ = options.status_period.count();
+    tick_set_ = true;
+  }
 
   if (!options.unit_memory.empty() && options.unit_memory.size() != pf.units().size())
     return Status(Code::invalid_argument,
@@ -452,15 +471,16 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     w.store(rd::reg::kSerialLo, static_cast<std::uint32_t>(options.seed * 4 + u->index));
     w.store(rd::reg::kSerialHi, 0x53494D00u);  // "\0MIS"
     w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kIdle));
-    u->bar = std::make_unique<UnitBar>(this, &s, u->index);
+    u->bar = std::make_unique<UnitBar>(&s, u->index);
     s.units.push_back(std::move(u));
   }
   // Start at the thermal steady state of the start conditions, so a switch left alone is
   // quiet from its first tick (no aging: no time has passed).
   for (int i = 0; i < 8; ++i) (void)links_.thermal(s, 1e6, false);
-  switches_.push_back(std::move(sp));
+  store_.add(std::move(sp));
   all_.push_back(s.index);
-  if (switches_.size() >= 2 && workers_ > 0 && pool_ == nullptr) pool_ = std::make_unique<WorkerPool>(workers_);
+  if (all_.size() >= WorkerPool::kMinItems && workers_ > 0 && pool_ == nullptr)
+    pool_ = std::make_unique<WorkerPool>(workers_);
   for (const auto& u : s.units)
     if (u->polled) firmware_.poll(s.index, u->index);
   touch(s);
@@ -469,8 +489,8 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
 }
 
 Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now) {
-  SwitchModel& A = *switches_[sa];
-  SwitchModel& B = *switches_[sb];
+  SwitchModel& A = sw(sa);
+  SwitchModel& B = sw(sb);
   if (a.value() >= A.ports.size())
     return Status(Code::out_of_range, to_string(a) + ": allowed 0.." + std::to_string(A.ports.size() - 1));
   if (b.value() >= B.ports.size())
@@ -484,11 +504,11 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
     for (std::uint32_t i = 0; i < p.lanes; ++i) {
       LaneModel& l = s.lanes[p.first_lane + i];
       if (l.peer_sw != s.index || l.peer_lane != p.first_lane + i) {
-        LaneModel& old = switches_[l.peer_sw]->lanes[l.peer_lane];
+        LaneModel& old = sw(l.peer_sw).lanes[l.peer_lane];
         old.peer_sw = l.peer_sw;
         old.peer_lane = l.peer_lane;  // the old far end gets a loopback plug
         old.fiber_loss_db = phys::kLoopbackPlugLossDb;
-        touch(*switches_[l.peer_sw]);
+        touch(sw(l.peer_sw));
       }
     }
   };
@@ -512,6 +532,38 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
   touch(B);
   if (settle_now) settle();
   return ok_status();
+}
+
+void World::absorb(World& other) {
+  // A tick per world: this one's stays, at the same instants as the other's (schedule_tick).
+  for (const auto& [at, t] : other.timers_)
+    if (t.kind != TimerKind::tick) timers_.emplace(at, t);
+  if (!tick_scheduled_ && other.tick_scheduled_) schedule_tick();
+  other.timers_.clear();
+  other.tick_scheduled_ = false;
+  if (!tick_set_ && other.tick_set_) {
+    tick_ns_ = other.tick_ns_;
+    tick_set_ = true;
+  }
+  for (const std::size_t i : other.all_) {
+    SwitchModel& s = sw(i);
+    // Settle list marks count from this world's stamps now.
+    s.rx_stamp = s.link_stamp = s.pub_stamp = 0;
+    s.world.store(this, std::memory_order_release);
+  }
+  std::vector<std::size_t> all;
+  all.reserve(all_.size() + other.all_.size());
+  std::merge(all_.begin(), all_.end(), other.all_.begin(), other.all_.end(), std::back_inserter(all));
+  all_.swap(all);
+  other.all_.clear();
+  dirty_list_.insert(dirty_list_.end(), other.dirty_list_.begin(), other.dirty_list_.end());
+  other.dirty_list_.clear();
+  completions_.insert(completions_.end(), other.completions_.begin(), other.completions_.end());
+  other.completions_.clear();
+  firmware_.absorb(other.firmware_);
+  other.pool_.reset();
+  if (all_.size() >= WorkerPool::kMinItems && workers_ > 0 && pool_ == nullptr)
+    pool_ = std::make_unique<WorkerPool>(workers_);
 }
 
 }  // namespace cpo::sim

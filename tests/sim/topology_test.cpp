@@ -264,5 +264,102 @@ TEST(SimFabricParallel, FourThreadsOnFourSwitchesEndInTheSequentialState) {
   EXPECT_EQ(par.oper9, (std::vector<std::uint32_t>{1, 1, 1, 1}));
 }
 
+// Worlds: switches no fiber joins run on their own clocks and locks, so a thread waiting on
+// one never runs another's timers; a fiber between two worlds brings them to one clock first.
+TEST(SimFabricWorlds, AWaitRunsOnlyTheSwitchesFibersJoin) {
+  Fabric fabric;
+  std::vector<sim::Switch*> s;
+  for (std::uint64_t seed = 41; seed <= 43; ++seed) {
+    sim::SimOptions o;
+    o.seed = seed;
+    auto r = fabric.add(o);
+    ASSERT_TRUE(r.ok());
+    s.push_back(*r);
+  }
+  ASSERT_TRUE(fabric.connect(*s[0], cpo::PortId(4), *s[1], cpo::PortId(4)).ok());
+  Mailbox m2(s[2]->bar(0));
+  const std::uint32_t tag = m2.ring(rd::Opcode::kNop, {});
+  s[0]->bar(0).wait(5ms);
+  EXPECT_EQ(s[0]->now(), 5ms);
+  EXPECT_EQ(s[1]->now(), 5ms);  // one world with s[0]
+  EXPECT_EQ(s[2]->now(), 0ms);  // its own: nothing of it ran
+  EXPECT_NE(s[2]->bar(0).read32(rd::reg::kMbxCompTag), tag);
+  EXPECT_EQ(fabric.now(), 5ms);
+  s[2]->bar(0).wait(1ms);
+  EXPECT_EQ(s[2]->bar(0).read32(rd::reg::kMbxCompTag), tag);
+  EXPECT_EQ(s[2]->now(), 1ms);
+  EXPECT_EQ(s[0]->now(), 5ms);
+  // The fabric's advance brings every world to its latest clock plus the step.
+  fabric.advance(10ms);
+  for (auto* x : s) EXPECT_EQ(x->now(), 15ms);
+  EXPECT_EQ(fabric.now(), 15ms);
+}
+
+TEST(SimFabricWorlds, AFiberBetweenTwoWorldsRunsTheEarlierUpToTheLaterFirst) {
+  Fabric fabric;
+  sim::SimOptions o;
+  o.seed = 51;
+  auto a = fabric.add(o);
+  o.seed = 52;
+  auto b = fabric.add(o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  (*a)->bar(0).wait(300ms);
+  // b's command is rung on b's clock (0 ms) and served as b catches up with a.
+  Mailbox mb((*b)->bar(0));
+  const std::uint32_t tag = mb.ring(rd::Opcode::kPortAdmin, {4, rd::kAllSubports, 1});
+  admin_up(**a, 4);
+  ASSERT_TRUE(fabric.connect(**a, cpo::PortId(4), **b, cpo::PortId(4)).ok());
+  EXPECT_EQ((*b)->bar(0).read32(rd::reg::kMbxCompTag), tag);
+  EXPECT_EQ((*b)->bar(0).read32(rd::reg::kMbxCompCode), static_cast<std::uint32_t>(C::kOk));
+  EXPECT_EQ((*a)->now(), (*b)->now());
+  // One world now: a wait on either moves both, and the link trains across the new fiber.
+  (*b)->bar(0).wait(3s);
+  EXPECT_EQ((*a)->now(), (*b)->now());
+  EXPECT_EQ(port_field(**a, 4, rd::field::kPortOperMask), 1u);
+  EXPECT_EQ(port_field(**b, 4, rd::field::kPortOperMask), 1u);
+  // Refused fibers merge nothing.
+  o.seed = 53;
+  auto c = fabric.add(o);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(fabric.connect(**a, cpo::PortId(200), **c, cpo::PortId(0)).code(), Code::out_of_range);
+  (*c)->bar(0).wait(1ms);
+  EXPECT_NE((*c)->now(), (*a)->now());
+}
+
+// Threads command their own switches while the main thread cables them into one world: every
+// command completes once, whichever world serves it (rings sent to a world merged away are
+// passed on, and waits retake the lock of the world that took the switch).
+TEST(SimFabricWorlds, ThreadsKeepCommandingWhileFibersMergeTheirWorlds) {
+  Fabric fabric;
+  constexpr std::size_t kSwitches = 4;
+  std::vector<sim::Switch*> s;
+  for (std::size_t i = 0; i < kSwitches; ++i) {
+    sim::SimOptions o;
+    o.seed = 61 + i;
+    auto r = fabric.add(o);
+    ASSERT_TRUE(r.ok());
+    s.push_back(*r);
+  }
+  constexpr int kCommands = 300;
+  std::vector<int> ok(kSwitches, 0);
+  std::vector<std::thread> ts;
+  for (std::size_t i = 0; i < kSwitches; ++i)
+    ts.emplace_back([&, i] {
+      Mailbox mb(s[i]->bar(0));
+      for (int k = 0; k < kCommands; ++k)
+        if (mb.run(rd::Opcode::kPortAdmin, {static_cast<std::uint32_t>(k % 8), rd::kAllSubports, 1}).code == C::kOk)
+          ++ok[i];
+    });
+  for (std::uint32_t p = 10; p < 40; ++p) {
+    EXPECT_TRUE(fabric.connect(*s[0], cpo::PortId(p), *s[1], cpo::PortId(p)).ok());
+    EXPECT_TRUE(fabric.connect(*s[2], cpo::PortId(p), *s[3], cpo::PortId(p)).ok());
+    EXPECT_TRUE(fabric.connect(*s[1], cpo::PortId(p + 40), *s[2], cpo::PortId(p + 40)).ok());
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok, std::vector<int>(kSwitches, kCommands));
+  s[3]->bar(0).wait(1ms);
+  for (auto* x : s) EXPECT_EQ(x->now(), s[3]->now());
+}
+
 }  // namespace
 }  // namespace cpo::testing

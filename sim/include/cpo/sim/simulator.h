@@ -68,7 +68,7 @@ struct SimOptions {
 
 class Fabric;
 class Backdoor;
-class World;
+class WorldSet;
 
 // One simulated switch. Create one directly (a fabric of one) or through Fabric::add.
 class Switch {
@@ -103,9 +103,8 @@ class Switch {
 
  private:
   friend class Fabric;
-  friend class World;
-  Switch(std::shared_ptr<World> world, std::size_t index);
-  std::shared_ptr<World> world_;
+  Switch(std::shared_ptr<WorldSet> worlds, std::size_t index);
+  std::shared_ptr<WorldSet> worlds_;
   std::size_t index_;
   std::unique_ptr<Backdoor> backdoor_;
 };
@@ -150,7 +149,7 @@ class Fabric {
   [[nodiscard]] Switch& at(std::size_t i) const noexcept;
 
  private:
-  std::shared_ptr<World> world_;
+  std::shared_ptr<WorldSet> worlds_;
   std::vector<std::unique_ptr<Switch>> switches_;
   std::vector<std::pair<std::string, Switch*>> names_;  // sorted by name
 };
@@ -158,7 +157,7 @@ class Fabric {
 // What a fault or a test knob acts on. Ids are switch-wide (as in the platform profile).
 class Backdoor {
  public:
-  explicit Backdoor(std::shared_ptr<World> world, std::size_t sw) : world_(std::move(world)), sw_(sw) {}
+  explicit Backdoor(std::shared_ptr<WorldSet> worlds, std::size_t sw) : worlds_(std::move(worlds)), sw_(sw) {}
 
   // Lasers. fail_laser: the laser dies (APC loop failure, fault code 1): its lanes go dark,
   // LaserFault event, ELSFP fault flags. repair_laser clears the injected failure (the laser
@@ -229,7 +228,7 @@ class Backdoor {
   [[nodiscard]] Result<Celsius> laser_temperature(const LaserRef& laser) const;
 
  private:
-  std::shared_ptr<World> world_;
+  std::shared_ptr<WorldSet> worlds_;
   std::size_t sw_;
 };
 
