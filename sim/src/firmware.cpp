@@ -50,7 +50,13 @@ void Firmware::scan_doorbells() {
     if (rung_.empty() && polled_.empty()) return;
     serving_.swap(rung_);
   }
+  deferred_.clear();
   for (const auto& [si, ui] : serving_) {
+    // A batch running beside this thread may reach the switch: its doorbell waits, still rung.
+    if (world_.scan_blocked(si)) {
+      deferred_.emplace_back(si, ui);
+      continue;
+    }
     SwitchModel& s = world_.sw(si);
     UnitModel& u = *s.units[ui];
     // Cleared before the look: a ring after this point queues the unit again.
@@ -58,7 +64,12 @@ void Firmware::scan_doorbells() {
     service_doorbell(s, u);
   }
   serving_.clear();
-  for (const auto& [si, ui] : polled_) service_doorbell(world_.sw(si), *world_.sw(si).units[ui]);
+  if (!deferred_.empty()) {
+    cpo::Lock lock(bell_mu_);
+    rung_.insert(rung_.begin(), deferred_.begin(), deferred_.end());
+  }
+  for (const auto& [si, ui] : polled_)
+    if (!world_.scan_blocked(si)) service_doorbell(world_.sw(si), *world_.sw(si).units[ui]);
 }
 
 void Firmware::service_doorbell(SwitchModel& s, UnitModel& u) {

@@ -58,9 +58,10 @@ class Firmware {
   // bell_mu_ is taken with or without the world's lock held, never the other way round.
   cpo::Mutex bell_mu_ CPO_ACQUIRED_AFTER(world_mu_);
   std::vector<std::pair<std::size_t, std::size_t>> rung_ CPO_GUARDED_BY(bell_mu_);
-  Firmware* forward_ CPO_GUARDED_BY(bell_mu_) = nullptr;      // set once the world merged away
-  std::vector<std::pair<std::size_t, std::size_t>> serving_;  // rung_ taken by scan_doorbells
-  std::vector<std::pair<std::size_t, std::size_t>> polled_;   // units with UnitModel::polled
+  Firmware* forward_ CPO_GUARDED_BY(bell_mu_) = nullptr;       // set once the world merged away
+  std::vector<std::pair<std::size_t, std::size_t>> serving_;   // rung_ taken by scan_doorbells
+  std::vector<std::pair<std::size_t, std::size_t>> deferred_;  // of those, the ones left rung
+  std::vector<std::pair<std::size_t, std::size_t>> polled_;    // units with UnitModel::polled
 };
 
 }  // namespace cpo::sim

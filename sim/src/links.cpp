@@ -278,17 +278,17 @@ bool Links::evaluate_links(SwitchModel& s) {
 // evaluate_links the far ends' receivers (phase 2) and port configuration (which settling
 // never writes). The far switches a phase reaches wait in each switch's hit lists and join
 // the next phase's list here, in the order the sequential loop produced.
-void Links::settle(std::vector<std::size_t>& dirty) {
+void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
   if (dirty.empty()) return;
   // Changes made while settling (a link going down) are settled by the next call.
-  settle_now_.swap(dirty);
+  sc.now.swap(dirty);
   dirty.clear();
-  settle_rx_.clear();
-  settle_links_.clear();
-  settle_pub_.clear();
-  rx_hit_.clear();
-  link_hit_.clear();
-  const std::uint64_t stamp = ++settle_stamp_;
+  sc.rx.clear();
+  sc.links.clear();
+  sc.pub.clear();
+  sc.rx_hit.clear();
+  sc.link_hit.clear();
+  const std::uint64_t stamp = settle_stamp_.fetch_add(1, std::memory_order_relaxed) + 1;
   auto add = [&](std::vector<std::size_t>& list, std::uint64_t SwitchModel::*mark, std::size_t i) {
     SwitchModel& s = world_.sw(i);
     if (s.*mark == stamp) return;
@@ -299,37 +299,37 @@ void Links::settle(std::vector<std::size_t>& dirty) {
   auto hits = [&](const std::vector<std::size_t>& list) {
     for (const std::size_t i : list) {
       SwitchModel& s = world_.sw(i);
-      rx_hit_.insert(rx_hit_.end(), s.rx_hits.begin(), s.rx_hits.end());
-      link_hit_.insert(link_hit_.end(), s.link_hits.begin(), s.link_hits.end());
+      sc.rx_hit.insert(sc.rx_hit.end(), s.rx_hits.begin(), s.rx_hits.end());
+      sc.link_hit.insert(sc.link_hit.end(), s.link_hits.begin(), s.link_hits.end());
       s.rx_hits.clear();
       s.link_hits.clear();
     }
   };
-  for (const std::size_t i : settle_now_) world_.sw(i).dirty = false;
-  world_.each(settle_now_, 1, [this](SwitchModel& s) {
+  for (const std::size_t i : sc.now) world_.sw(i).dirty = false;
+  world_.each(sc.now, 1, [this](SwitchModel& s) {
     recompute(s);
     far_views(s);
   });
-  hits(settle_now_);
-  for (const std::size_t i : settle_now_) {
-    add(settle_rx_, &SwitchModel::rx_stamp, i);
-    add(settle_links_, &SwitchModel::link_stamp, i);
-    add(settle_pub_, &SwitchModel::pub_stamp, i);
+  hits(sc.now);
+  for (const std::size_t i : sc.now) {
+    add(sc.rx, &SwitchModel::rx_stamp, i);
+    add(sc.links, &SwitchModel::link_stamp, i);
+    add(sc.pub, &SwitchModel::pub_stamp, i);
   }
-  settle_now_.clear();
-  for (const std::size_t p : rx_hit_) add(settle_rx_, &SwitchModel::rx_stamp, p);
-  world_.each(settle_rx_, 1, [this](SwitchModel& s) { s.pass_result = recompute_rx(s); });
-  hits(settle_rx_);
-  for (const std::size_t i : settle_rx_) {
+  sc.now.clear();
+  for (const std::size_t p : sc.rx_hit) add(sc.rx, &SwitchModel::rx_stamp, p);
+  world_.each(sc.rx, 1, [this](SwitchModel& s) { s.pass_result = recompute_rx(s); });
+  hits(sc.rx);
+  for (const std::size_t i : sc.rx) {
     if (!world_.sw(i).pass_result) continue;
-    add(settle_links_, &SwitchModel::link_stamp, i);
-    add(settle_pub_, &SwitchModel::pub_stamp, i);
+    add(sc.links, &SwitchModel::link_stamp, i);
+    add(sc.pub, &SwitchModel::pub_stamp, i);
   }
-  for (const std::size_t p : link_hit_) add(settle_links_, &SwitchModel::link_stamp, p);
-  world_.each(settle_links_, 1, [this](SwitchModel& s) { s.pass_result = evaluate_links(s); });
-  for (const std::size_t i : settle_links_)
-    if (world_.sw(i).pass_result) add(settle_pub_, &SwitchModel::pub_stamp, i);
-  world_.each(settle_pub_, 1, [this](SwitchModel& s) { world_.publisher().publish(s); });
+  for (const std::size_t p : sc.link_hit) add(sc.links, &SwitchModel::link_stamp, p);
+  world_.each(sc.links, 1, [this](SwitchModel& s) { s.pass_result = evaluate_links(s); });
+  for (const std::size_t i : sc.links)
+    if (world_.sw(i).pass_result) add(sc.pub, &SwitchModel::pub_stamp, i);
+  world_.each(sc.pub, 1, [this](SwitchModel& s) { world_.publisher().publish(s); });
 }
 
 namespace {

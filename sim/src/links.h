@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -22,9 +23,13 @@ class Links {
  public:
   explicit Links(World& world) noexcept : world_(world) {}
 
+  // Settling's lists, one per batch (batches of one world may settle side by side).
+  struct Scratch {
+    std::vector<std::size_t> now, rx, links, pub, rx_hit, link_hit;
+  };
   // Recomputes physics and links of the switches in `dirty` (taken and cleared) and of the
   // switches their fibers reach, and publishes them.
-  void settle(std::vector<std::size_t>& dirty);
+  void settle(std::vector<std::size_t>& dirty, Scratch& scratch);
   void tick(std::int64_t dt_ns);
   // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
   // laser ramps: nothing the next pass computes would differ visibly. `aging` false: the
@@ -53,8 +58,7 @@ class Links {
   World& world_;
   std::uint64_t tick_count_ = 0;
   std::vector<std::size_t> ticked_;
-  std::vector<std::size_t> settle_now_, settle_rx_, settle_links_, settle_pub_, rx_hit_, link_hit_;
-  std::uint64_t settle_stamp_ = 0;
+  std::atomic<std::uint64_t> settle_stamp_{0};
 };
 
 }  // namespace cpo::sim

@@ -340,7 +340,11 @@ struct SwitchModel {
   std::vector<std::size_t> rx_hits, link_hits;             // settle: far switches to recompute / re-evaluate
   std::vector<Timer> due, due_trains;                      // this instant's timers of this switch, in order
   bool pass_result = false;                                // what the pass's function returned
-  bool ticked = false;                                     // the tick republishes it after settling
+  // Batches running beside the world's lock holder that reach this switch within two fibers
+  // (World::mark), and the stamp of the last reach computation that listed it.
+  std::uint32_t readers = 0;
+  std::uint64_t reach_stamp = 0;
+  bool ticked = false;  // the tick republishes it after settling
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
 };
 

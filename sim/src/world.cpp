@@ -57,12 +57,17 @@ void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
     sw_->world.load(std::memory_order_acquire)->firmware().ring(*sw_, u);
 }
 
-std::chrono::nanoseconds UnitBar::now() const noexcept { return sw_->world.load(std::memory_order_acquire)->now(); }
+std::chrono::nanoseconds UnitBar::now() const noexcept {
+  return sw_->world.load(std::memory_order_acquire)->clock_now();
+}
 void UnitBar::wait(std::chrono::nanoseconds duration) noexcept { World::bar_wait(*sw_, duration); }
 
 // ---------------------------------------------------------------------------- world
+thread_local World::Current World::tl_;
+
 World::World(ClockMode clock, std::size_t workers, SwitchStore& store, std::chrono::nanoseconds start)
     : clock_(clock), now_ns_(start.count()), store_(store), workers_(workers) {
+  main_.now = start.count();
   if (workers_ == Fabric::kAutoWorkers) {
     // The advancing thread is one of the min(hardware threads, 8) that run a pass.
     const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
@@ -78,7 +83,7 @@ World::~World() {
 void World::start_clock_thread() {
   if (clock_ != ClockMode::real_time || thread_.joinable()) return;
   thread_ = std::thread([this] {
-    const auto start = std::chrono::steady_clock::now() - now();
+    const auto start = std::chrono::steady_clock::now() - clock_now();
     while (!stop_.load()) {
       // The firmware's service period in real-time mode: doorbells are seen within 200 us.
       std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -96,8 +101,15 @@ void World::bar_wait(SwitchModel& s, std::chrono::nanoseconds d) {
     std::this_thread::sleep_for(d);
     return;
   }
-  SwitchLock held(s);
-  held.world().run_until(held.world().now_ns_.load() + d.count());
+  // Announced before the lock: a batch that starts while another thread waits for the lock
+  // marks its reach, so this thread's batch may run beside it (World::dispatchable).
+  World* w = s.world.load(std::memory_order_acquire);
+  w->runners_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    SwitchLock held(s, false);
+    held.world().run_until(held.world().now_ns_.load() + d.count(), &s);
+  }
+  w->runners_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 void World::advance(std::chrono::nanoseconds d) {
@@ -107,14 +119,18 @@ void World::advance(std::chrono::nanoseconds d) {
 }
 
 void World::advance_to(std::chrono::nanoseconds until) {
-  cpo::Lock lock(mu_);
-  run_to(until);
+  runners_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    cpo::Lock lock(mu_);
+    run_to(until);
+  }
+  runners_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-void World::run_to(std::chrono::nanoseconds until) {
+void World::run_to(std::chrono::nanoseconds until, bool alone) {
   // A world merged away has no switch left to run.
   if (clock_ == ClockMode::real_time || all_.empty()) return;
-  run_until(std::max(now_ns_.load(), until.count()));
+  run_until(std::max(now_ns_.load(), until.count()), nullptr, alone);
 }
 
 void World::schedule_tick() {
@@ -122,27 +138,233 @@ void World::schedule_tick() {
   schedule((now_ns_.load() / tick_ns_ + 1) * tick_ns_, Timer{TimerKind::tick, 0, 0, 0, 0, 0});
 }
 
-void World::run_until(std::int64_t end_ns) {
+// The instants up to end_ns, in order. An instant whose timers touch fewer than
+// WorkerPool::kMinItems switches runs as a batch with the lock released, so that another
+// thread's instant may start beside it when the two are far enough apart in the fibers and in
+// time (dispatchable); a larger instant (and the firmware tick) runs with the lock held and
+// no batch beside it, its switches' work spread over the pool.
+void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) CPO_NO_THREAD_SAFETY_ANALYSIS {
   if (!tick_scheduled_) schedule_tick();
-  firmware_.scan_doorbells();
-  settle();
+  service();
   for (;;) {
     auto it = timers_.begin();
     if (it == timers_.end() || it->first > end_ns) break;
-    now_ns_.store(std::max(now_ns_.load(), it->first), std::memory_order_release);
+    const std::int64_t t = it->first;
+    auto b = spare_.empty() ? std::make_unique<Batch>() : std::move(spare_.back());
+    if (!spare_.empty()) spare_.pop_back();
+    bool tick = false;
+    const bool small = take(t, *b, tick) || pool_ == nullptr;
+    if (small && !tick && !alone) {
+      // Changes left by a back-door call settle first, with nothing running beside.
+      const bool settled = main_.dirty.empty() && main_.completions.empty();
+      if (!settled && running_.empty()) settle();
+      if (!settled || !dispatchable(t, *b)) {
+        b->groups.clear();
+        b->trains.clear();
+        spare_.push_back(std::move(b));
+        if (!running_.empty()) wait_batch_end();
+        continue;
+      }
+      take_due(t);
+      b->now = t;
+      run_beside(std::move(b));
+      service();
+      continue;
+    }
+    b->groups.clear();
+    b->trains.clear();
+    spare_.push_back(std::move(b));
+    if (!running_.empty()) {
+      wait_batch_end();
+      continue;
+    }
     // Everything due at the same instant runs before the model settles.
+    set_clock(std::max(now_ns_.load(), t));
+    main_.now = t;  // behind the clock when other threads' batches overtook this instant
     fire_instant();
     settle();
-    firmware_.scan_doorbells();
-    settle();
+    main_.now = now_ns_.load();
+    service();
   }
-  now_ns_.store(std::max(now_ns_.load(), end_ns), std::memory_order_release);
+  // The caller sees every instant up to end_ns finished, or, for a Bar's wait, those that
+  // reach its switch: a batch far from it may still run beside.
+  auto pending = [&] {
+    if (running_.empty() || *running_.begin() > end_ns) return false;
+    return own == nullptr || unmarked_ > 0 || own->readers > 0;
+  };
+  while (pending()) wait_batch_end();
+  set_clock(std::max(now_ns_.load(), end_ns));
+  service();
+}
+
+void World::catch_up() CPO_NO_THREAD_SAFETY_ANALYSIS {
+  for (;;) {
+    // Waiting releases the lock: other threads may start batches meanwhile, later ones too.
+    if (!running_.empty()) {
+      wait_batch_end();
+      continue;
+    }
+    // Instants left behind the clock run alone: the lock stays held from here on.
+    if (!timers_.empty() && timers_.begin()->first <= now_ns_.load()) run_until(now_ns_.load(), nullptr, true);
+    return;
+  }
+}
+
+void World::wait_batch_end() CPO_NO_THREAD_SAFETY_ANALYSIS {
+  const std::uint64_t seen = batch_ends_;
+  batch_end_.wait(mu_, [&] { return batch_ends_ != seen; });
+}
+
+void World::service() {
+  // An instant left behind the clock runs first: a doorbell seen now must not overtake it.
+  if (!timers_.empty() && timers_.begin()->first < now_ns_.load()) return;
   firmware_.scan_doorbells();
-  settle();
+  // What the doorbells changed (a unit reset) settles once nothing runs beside.
+  if ((!main_.dirty.empty() || !main_.completions.empty()) && running_.empty()) settle();
+}
+
+bool World::near_running(std::size_t c) const noexcept {
+  if (unmarked_ > 0) return true;
+  const SwitchModel& s = store_.at(c);
+  if (s.readers > 0) return true;
+  for (const std::size_t p : s.peers)
+    if (store_.at(p).readers > 0) return true;
+  return false;
+}
+
+bool World::scan_blocked(std::size_t i) const noexcept { return near_running(i); }
+
+bool World::take(std::int64_t t, Batch& b, bool& tick) {
+  b.groups.clear();
+  b.trains.clear();
+  tick = false;
+  // Only looks: a switch's due lists may belong to a batch running beside this thread.
+  for (auto it = timers_.begin(); it != timers_.end() && it->first == t; ++it) {
+    const Timer& tm = it->second;
+    if (tm.kind == TimerKind::tick) {
+      tick = true;
+      continue;
+    }
+    auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
+    if (std::find(list.begin(), list.end(), tm.sw) == list.end()) list.push_back(tm.sw);
+  }
+  return b.groups.size() + b.trains.size() < WorkerPool::kMinItems;
+}
+
+void World::take_due(std::int64_t t) {
+  auto it = timers_.begin();
+  while (it != timers_.end() && it->first == t) {
+    const Timer& tm = it->second;
+    SwitchModel& s = sw(tm.sw);
+    (tm.kind == TimerKind::train ? s.due_trains : s.due).push_back(tm);
+    it = timers_.erase(it);
+  }
+}
+
+// Conservative: a batch starts beside running ones only if (1) no running batch started
+// unmarked, (2) none of its switches' fibers reach a switch within two fibers of a running
+// batch's (their settles read and write disjoint switches), and (3) it is due less than a link
+// training time after the earliest running one. A batch's timers fall on its own switches
+// (any delay: the same reach, so they commute with whatever started beside it) or, for link
+// training, on its neighbours kLinkTrainingSeconds later; (3) keeps those after every batch
+// that started beside it. Its result is then that of the instants in time order.
+bool World::dispatchable(std::int64_t t, const Batch& b) {
+  if (running_.empty()) return true;
+  constexpr auto kTrain = static_cast<std::int64_t>(phys::kLinkTrainingSeconds * 1e9);
+  if (t >= *running_.begin() + kTrain) return false;
+  for (const auto* list : {&b.groups, &b.trains})
+    for (const std::size_t c : *list)
+      if (near_running(c)) return false;
+  return true;
+}
+
+void World::mark(Batch& b) {
+  b.reach.clear();
+  const std::uint64_t stamp = ++reach_stamp_;
+  auto add = [&](std::size_t i) {
+    SwitchModel& s = sw(i);
+    if (s.reach_stamp == stamp) return;
+    s.reach_stamp = stamp;
+    b.reach.push_back(i);
+  };
+  for (const auto* list : {&b.groups, &b.trains})
+    for (const std::size_t c : *list) add(c);
+  for (std::size_t hop = 0, from = 0; hop < 2; ++hop) {
+    const std::size_t to = b.reach.size();
+    for (std::size_t k = from; k < to; ++k)
+      for (const std::size_t p : sw(b.reach[k]).peers) add(p);
+    from = to;
+  }
+  for (const std::size_t i : b.reach) ++sw(i).readers;
+  b.marked = true;
+}
+
+void World::unmark(Batch& b) {
+  if (b.marked)
+    for (const std::size_t i : b.reach) --sw(i).readers;
+  else
+    --unmarked_;
+  b.reach.clear();
+  b.marked = false;
+}
+
+void World::run_beside(std::unique_ptr<Batch> owned) CPO_NO_THREAD_SAFETY_ANALYSIS {
+  Batch& b = *owned;
+  b.own = true;
+  // Reaches are marked once the world has seen two threads run it at once (so a batch may
+  // start beside this one); a world run by one thread never pays for them.
+  if (runners_.load(std::memory_order_acquire) > 1 || !running_.empty()) shared_ = true;
+  if (shared_)
+    mark(b);
+  else
+    ++unmarked_;
+  running_.insert(b.now);
+  if (b.now > now_ns_.load()) set_clock(b.now);
+  mu_.unlock();
+  tl_ = {this, &b};
+  // The instant: the timers due (and those they schedule for the same instant), then the
+  // settle of what they changed (and of what links going down changed), then completions.
+  for (;;) {
+    each(b.groups, 1, [this](SwitchModel& sw) {
+      for (const Timer& tm : sw.due) fire(tm);
+      sw.due.clear();
+    });
+    each(b.trains, 1, [this](SwitchModel& sw) {
+      for (const Timer& tm : sw.due_trains) fire(tm);
+      sw.due_trains.clear();
+    });
+    b.groups.clear();
+    b.trains.clear();
+    std::size_t kept = 0;
+    for (auto& [at, tm] : b.timers) {
+      if (at > b.now) {
+        b.timers[kept++] = {at, tm};
+        continue;
+      }
+      SwitchModel& s = sw(tm.sw);
+      auto& due = tm.kind == TimerKind::train ? s.due_trains : s.due;
+      auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
+      if (due.empty()) list.push_back(tm.sw);
+      due.push_back(tm);
+    }
+    b.timers.resize(kept);
+    if (b.groups.empty() && b.trains.empty()) break;
+  }
+  while (!b.dirty.empty() || !b.completions.empty()) settle();
+  tl_ = {};
+  mu_.lock();
+  for (const auto& [at, tm] : b.timers) timers_.emplace(at, tm);
+  b.timers.clear();
+  unmark(b);
+  running_.erase(running_.find(b.now));
+  b.own = false;
+  spare_.push_back(std::move(owned));
+  ++batch_ends_;
+  batch_end_.notify_all();
 }
 
 void World::fire_instant() {
-  const std::int64_t now = now_ns_.load();
+  const std::int64_t now = main_.now;
   for (;;) {
     auto it = timers_.begin();
     if (it == timers_.end() || it->first > now) return;
@@ -154,51 +376,59 @@ void World::fire_instant() {
     }
     // The timers due now up to the next tick, per switch in queue order. Timers a pass
     // schedules for this same instant join the queue at the merge and run in the next round.
-    groups_.clear();
-    trains_.clear();
+    std::vector<std::size_t>& groups = main_.groups;
+    std::vector<std::size_t>& trains = main_.trains;
+    groups.clear();
+    trains.clear();
     while (it != timers_.end() && it->first <= now && it->second.kind != TimerKind::tick) {
       const Timer& t = it->second;
       SwitchModel& sw = this->sw(t.sw);
       if (t.kind == TimerKind::train) {
-        if (sw.due_trains.empty()) trains_.push_back(t.sw);
+        if (sw.due_trains.empty()) trains.push_back(t.sw);
         sw.due_trains.push_back(t);
       } else {
-        if (sw.due.empty()) groups_.push_back(t.sw);
+        if (sw.due.empty()) groups.push_back(t.sw);
         sw.due.push_back(t);
       }
       it = timers_.erase(it);
     }
-    each(groups_, 1, [this](SwitchModel& sw) {
+    each(groups, 1, [this](SwitchModel& sw) {
       for (const Timer& t : sw.due) fire(t);
       sw.due.clear();
     });
-    each(trains_, 1, [this](SwitchModel& sw) {
+    each(trains, 1, [this](SwitchModel& sw) {
       for (const Timer& t : sw.due_trains) fire(t);
       sw.due_trains.clear();
     });
   }
 }
 
-void World::merge(const std::vector<std::size_t>& list) {
+void World::merge(const std::vector<std::size_t>& list, Batch& b) {
   for (const std::size_t i : list) {
     SwitchModel& sw = this->sw(i);
     if (sw.dirty_queued) {
       sw.dirty_queued = false;
-      dirty_list_.push_back(i);
+      b.dirty.push_back(i);
     }
-    for (const auto& [at, t] : sw.new_timers) timers_.emplace(at, t);
+    for (const auto& [at, t] : sw.new_timers) {
+      if (b.own)
+        b.timers.emplace_back(at, t);
+      else
+        timers_.emplace(at, t);
+    }
     sw.new_timers.clear();
-    for (const Completion& c : sw.completions) completions_.emplace_back(i, c);
+    for (const Completion& c : sw.completions) b.completions.emplace_back(i, c);
     sw.completions.clear();
   }
 }
 
 void World::settle() {
-  links_.settle(dirty_list_);
-  if (completions_.empty()) return;
-  posting_.swap(completions_);
-  for (const auto& [i, c] : posting_) firmware_.post(sw(i), c);
-  posting_.clear();
+  Batch& b = batch();
+  links_.settle(b.dirty, b.settle);
+  if (b.completions.empty()) return;
+  b.posting.swap(b.completions);
+  for (const auto& [i, c] : b.posting) firmware_.post(sw(i), c);
+  b.posting.clear();
 }
 
 void World::fire(const Timer& t) {
@@ -206,7 +436,7 @@ void World::fire(const Timer& t) {
   switch (t.kind) {
     case TimerKind::tick: {
       links_.tick(tick_ns_);
-      schedule(now_ns_.load() + tick_ns_, t);
+      schedule(now().count() + tick_ns_, t);
       break;
     }
     case TimerKind::command: {
@@ -247,10 +477,10 @@ void World::fire(const Timer& t) {
       st = next;
       if (next == D::kTxTurnOn) b.config_ok = static_cast<std::uint8_t>(b.config_ok | (1u << t.c));
       if (next == D::kTxTurnOn)
-        schedule(now_ns_.load() + ns_of(phys::kDpTxTurnOnSeconds),
+        schedule(now().count() + ns_of(phys::kDpTxTurnOnSeconds),
                  Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
       if (next == D::kDeinit)
-        schedule(now_ns_.load() + ns_of(phys::kDpDeinitSeconds),
+        schedule(now().count() + ns_of(phys::kDpDeinitSeconds),
                  Timer{TimerKind::dp_step, s.index, t.a, t.b, t.c, ++b.dp_token[t.c]});
       if (next == D::kActivated || next == D::kDeactivated) {
         publisher_.oe_event(s, t.a, t.b, rd::EventType::kDataPathState, static_cast<std::uint32_t>(next), t.c);
@@ -556,11 +786,12 @@ void World::absorb(World& other) {
   std::merge(all_.begin(), all_.end(), other.all_.begin(), other.all_.end(), std::back_inserter(all));
   all_.swap(all);
   other.all_.clear();
-  dirty_list_.insert(dirty_list_.end(), other.dirty_list_.begin(), other.dirty_list_.end());
-  other.dirty_list_.clear();
-  completions_.insert(completions_.end(), other.completions_.begin(), other.completions_.end());
-  other.completions_.clear();
+  main_.dirty.insert(main_.dirty.end(), other.main_.dirty.begin(), other.main_.dirty.end());
+  other.main_.dirty.clear();
+  main_.completions.insert(main_.completions.end(), other.main_.completions.begin(), other.main_.completions.end());
+  other.main_.completions.clear();
   firmware_.absorb(other.firmware_);
+  shared_ = shared_ || other.shared_;
   other.pool_.reset();
   if (all_.size() >= WorkerPool::kMinItems && workers_ > 0 && pool_ == nullptr)
     pool_ = std::make_unique<WorkerPool>(workers_);

@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -23,6 +25,27 @@
 #include "worker_pool.h"
 
 namespace cpo::sim {
+
+class World;
+
+// The work of one virtual instant and what it leaves for its world: the switches it changed,
+// the timers it scheduled, the completions to post, settling's lists. A world's own batch
+// serves the thread holding the world's lock; a batch that runs beside others (World::run_until)
+// has its own and the world's lock is free while it runs.
+struct Batch {
+  std::int64_t now = 0;
+  bool in_pass = false;  // a parallel pass runs (World::each)
+  bool own = false;      // runs without the world's lock: its timers wait in `timers`
+  std::vector<std::size_t> dirty;
+  std::vector<std::pair<std::int64_t, Timer>> timers;
+  std::vector<std::pair<std::size_t, Completion>> completions, posting;
+  std::vector<std::size_t> groups, trains;  // the switches whose timers it fires
+  Links::Scratch settle;
+  // The switches within two fibers of its own (SwitchModel::readers counts them), or none when
+  // no other thread was about as it started (`marked` false): see World::dispatchable.
+  std::vector<std::size_t> reach;
+  bool marked = false;
+};
 
 class World {
  public:
@@ -43,10 +66,21 @@ class World {
   // with the lock held.
   void advance(std::chrono::nanoseconds d);
   void advance_to(std::chrono::nanoseconds until);
-  void run_to(std::chrono::nanoseconds until);
-  std::chrono::nanoseconds now() const noexcept {
+  // `alone`: every instant with the lock held, none beside (the caller holds another world's
+  // lock too and must not release this one).
+  void run_to(std::chrono::nanoseconds until, bool alone = false);
+  // Batches run beside the lock holder (catch_up ends them).
+  [[nodiscard]] bool busy() const noexcept { return !running_.empty(); }
+  // The world's clock: every instant up to it has started (Bars, the fabric).
+  std::chrono::nanoseconds clock_now() const noexcept {
     return std::chrono::nanoseconds(now_ns_.load(std::memory_order_acquire));
   }
+  // The instant the calling code works at: its batch's (the roles), which is behind the clock
+  // for a batch another thread's has overtaken.
+  std::chrono::nanoseconds now() noexcept { return std::chrono::nanoseconds(batch().now); }
+  // With the lock held: waits for the batches other threads run and runs the instants they
+  // left behind the clock, so that the caller acts on the whole world at clock_now().
+  void catch_up();
   // A Bar's wait on switch `s`: runs the world `s` belongs to (virtual time) or sleeps.
   static void bar_wait(SwitchModel& s, std::chrono::nanoseconds d);
   ClockMode clock() const noexcept { return clock_; }
@@ -65,24 +99,30 @@ class World {
   Links& links() { return links_; }
   // Inside a pass the timer lands in its switch's new_timers (merged after the pass).
   void schedule(std::int64_t at_ns, Timer t) {
-    if (in_pass_)
+    Batch& b = batch();
+    if (b.in_pass)
       sw(t.sw).new_timers.emplace_back(at_ns, t);
+    else if (b.own)
+      b.timers.emplace_back(at_ns, t);
     else
       timers_.emplace(at_ns, t);
   }
-  // `s` changed: the next settle recomputes it (its dirty_list_ entry) and the next tick does
+  // `s` changed: the next settle recomputes it (its batch's dirty entry) and the next tick does
   // not skip it as quiet. Inside a pass only `s` is written; the merge appends it to the list.
   void touch(SwitchModel& s) {
     s.changed = true;
     if (s.dirty) return;
     s.dirty = true;
-    if (in_pass_)
+    Batch& b = batch();
+    if (b.in_pass)
       s.dirty_queued = true;
     else
-      dirty_list_.push_back(s.index);
+      b.dirty.push_back(s.index);
   }
+  // A doorbell of switch i waits while a batch running beside the lock holder may reach it.
+  [[nodiscard]] bool scan_blocked(std::size_t i) const noexcept;
   // True while a parallel pass runs: the per-switch work may write only its own switch.
-  [[nodiscard]] bool in_pass() const noexcept { return in_pass_; }
+  [[nodiscard]] bool in_pass() noexcept { return batch().in_pass; }
   // A parallel pass: fn(SwitchModel&) for every switch in `list` (each once), spread over the
   // pool in chunks of `grain`, then the merge of what the pass left in the switches (touches,
   // timers, completions) in list order, so the result never depends on the interleaving.
@@ -90,14 +130,16 @@ class World {
   // no function of the same pass writes.
   template <typename F>
   void each(const std::vector<std::size_t>& list, std::size_t grain, F&& fn) {
-    in_pass_ = true;
+    Batch& b = batch();
+    b.in_pass = true;
     auto one = [&](std::size_t i) { fn(sw(i)); };
-    if (pool_ != nullptr)
+    // A batch beside others runs on its own thread: the pool serves the lock holder's.
+    if (pool_ != nullptr && !b.own)
       pool_->for_each(list, grain, one);
     else
       for (const std::size_t i : list) one(i);
-    in_pass_ = false;
-    merge(list);
+    b.in_pass = false;
+    merge(list, b);
   }
   // This world's switch indices, ascending (the tick's pass).
   [[nodiscard]] const std::vector<std::size_t>& all() const noexcept { return all_; }
@@ -119,13 +161,37 @@ class World {
 
  private:
   friend class UnitBar;
-  void run_until(std::int64_t end_ns);
+  // `own`: the switch of the Bar whose wait this is (nullptr: the whole world must reach end_ns).
+  void run_until(std::int64_t end_ns, const SwitchModel* own = nullptr, bool alone = false);
   // Fires every timer due at now(): the tick alone on this thread, the others grouped by
   // switch in one pass (a switch's timers in queue order); link training last, in a pass of
   // its own, because it reads the far end's ports the other timers may write.
   void fire_instant();
   void fire(const Timer& t);
-  void merge(const std::vector<std::size_t>& list);
+  void merge(const std::vector<std::size_t>& list, Batch& b);
+  // The batch the calling thread works for: the one it runs beside others, or the world's.
+  Batch& batch() noexcept { return tl_.world == this ? *tl_.batch : main_; }
+  void set_clock(std::int64_t t) {
+    now_ns_.store(t, std::memory_order_release);
+    main_.now = t;
+  }
+  // Doorbells (those of switches no running batch reaches), then the changes they made.
+  void service();
+  // Lists in `b` the switches whose timers are due at `t` (groups, trains) and whether the
+  // firmware tick is among them; true when they are fewer than WorkerPool::kMinItems. take_due
+  // moves those timers to the switches' due lists.
+  bool take(std::int64_t t, Batch& b, bool& tick);
+  void take_due(std::int64_t t);
+  // Whether a running batch may reach switch c or its neighbours (within three fibers).
+  [[nodiscard]] bool near_running(std::size_t c) const noexcept;
+  // Whether a batch of b's switches may start at `t` beside the running ones.
+  bool dispatchable(std::int64_t t, const Batch& b);
+  void mark(Batch& b);
+  void unmark(Batch& b);
+  // Runs b's instant on this thread with the world's lock released, then merges it.
+  void run_beside(std::unique_ptr<Batch> b);
+  // Waits (lock released) until a running batch ends.
+  void wait_batch_end();
   // The firmware tick falls on multiples of tick_ns_ from time 0, in every world alike, so a
   // switch's ticks do not depend on which world runs it.
   void schedule_tick();
@@ -139,8 +205,23 @@ class World {
   Firmware firmware_{*this, mu_};  // the mailbox and doorbells of every unit
   Optics optics_{*this};           // CMIS pages, module, data path and laser state machines
   Links links_{*this};             // physics, receivers, links, thermal, the tick, settling
-  // Switches changed since the last settle (each once), see touch().
-  std::vector<std::size_t> dirty_list_;
+  // The batch of the thread holding mu_ (dirty: switches changed since the last settle).
+  Batch main_;
+  struct Current {
+    World* world = nullptr;
+    Batch* batch = nullptr;
+  };
+  static thread_local Current tl_;
+  // Batches running beside the lock holder: their instants, how many started unmarked, the
+  // threads inside a run of this world (Bar waits, advances), and their end signal.
+  std::multiset<std::int64_t> running_;
+  std::size_t unmarked_ = 0;
+  std::atomic<int> runners_{0};
+  bool shared_ = false;  // two threads have run this world at once
+  std::condition_variable_any batch_end_;
+  std::uint64_t batch_ends_ = 0;  // batches ended: what a waiter watches
+  std::vector<std::unique_ptr<Batch>> spare_;
+  std::uint64_t reach_stamp_ = 0;
   bool tick_scheduled_ = false;
   std::int64_t tick_ns_ = 100'000'000;
   bool tick_set_ = false;  // a switch's options set tick_ns_
@@ -150,22 +231,23 @@ class World {
   // hand-off orders it for the helpers.
   std::size_t workers_;
   std::unique_ptr<WorkerPool> pool_;
-  bool in_pass_ = false;
   std::vector<std::size_t> all_;
-  std::vector<std::size_t> groups_, trains_;  // fire_instant's switch lists
-  // Completions posted by commands of the last pass, in merge order; World::settle posts them.
-  std::vector<std::pair<std::size_t, Completion>> completions_, posting_;
 };
 
 // A switch's world locked for a scope, whichever world runs the switch when the lock is
-// taken (a fiber to another world may merge it away while the lock is awaited).
+// taken (a fiber to another world may merge it away while the lock is awaited), and caught
+// up: no batch runs beside the holder.
 class SwitchLock {
  public:
-  explicit SwitchLock(SwitchModel& s) CPO_NO_THREAD_SAFETY_ANALYSIS : s_(s) {
+  // `catch_up` false: a run of the world (Bar waits) deals with the batches itself.
+  explicit SwitchLock(SwitchModel& s, bool catch_up = true) CPO_NO_THREAD_SAFETY_ANALYSIS : s_(s) {
     for (;;) {
       world_ = s_.world.load(std::memory_order_acquire);
       world_->mutex().lock();
-      if (s_.world.load(std::memory_order_acquire) == world_) return;
+      if (s_.world.load(std::memory_order_acquire) == world_) {
+        if (catch_up) world_->catch_up();
+        return;
+      }
       world_->mutex().unlock();
     }
   }

@@ -48,6 +48,7 @@ Result<std::size_t> WorldSet::add_switch(const SimOptions& options) {
   if (clock_ == ClockMode::real_time) {
     World& w = *live_worlds().front();
     cpo::Lock lock(w.mutex());
+    w.catch_up();  // the clock thread's batch may run beside
     return w.add_switch(options);
   }
   auto world = std::make_unique<World>(clock_, workers_, store_, now());
@@ -65,43 +66,58 @@ Result<std::size_t> WorldSet::add_switch(const SimOptions& options) {
 Status WorldSet::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now) {
   SwitchModel& A = store_.at(sa);
   SwitchModel& B = store_.at(sb);
+  auto catch_up = [](World* w) {
+    cpo::Lock lock(w->mutex());
+    w->catch_up();
+  };
   for (;;) {
     World* wa = A.world.load(std::memory_order_acquire);
     World* wb = B.world.load(std::memory_order_acquire);
     if (wa == wb) {
       cpo::Lock lock(wa->mutex());
       if (A.world.load(std::memory_order_acquire) != wa || B.world.load(std::memory_order_acquire) != wa) continue;
+      wa->catch_up();  // the fiber changes what batches beside this thread may read
       return wa->connect(sa, a, sb, b, loss_db, settle_now);
     }
-    // Two worlds: locks in address order (no other path holds two world locks).
+    // Two worlds: locks in address order (no other path holds two world locks), with no batch
+    // running beside in either (waiting for one would release one lock while holding the
+    // other: they are waited for with one lock held, then both are taken again).
     World* first = std::less<World*>()(wa, wb) ? wa : wb;
     World* second = first == wa ? wb : wa;
-    cpo::Lock l1(first->mutex());
-    cpo::Lock l2(second->mutex());
-    if (A.world.load(std::memory_order_acquire) != wa || B.world.load(std::memory_order_acquire) != wb) continue;
-    // Refusals first: a refused fiber leaves both worlds as they were.
-    if (a.value() >= A.ports.size() || b.value() >= B.ports.size() ||
-        A.ports[a.value()].lanes != B.ports[b.value()].lanes)
-      return wa->connect(sa, a, sb, b, loss_db, settle_now);
-    // One clock: the earlier world runs up to the later one's time, then the smaller joins
-    // the larger (a switch moves O(log n) times however a topology is cabled).
-    const auto t = std::max(wa->now(), wb->now());
-    wa->run_to(t);
-    wb->run_to(t);
-    World* keep = wa->size() >= wb->size() ? wa : wb;
-    World* gone = keep == wa ? wb : wa;
-    keep->absorb(*gone);
     {
-      cpo::Lock lock(mu_);
-      live_.erase(std::find(live_.begin(), live_.end(), gone));
+      cpo::Lock l1(first->mutex());
+      cpo::Lock l2(second->mutex());
+      if (A.world.load(std::memory_order_acquire) != wa || B.world.load(std::memory_order_acquire) != wb) continue;
+      if (!wa->busy() && !wb->busy()) {
+        // Refusals first: a refused fiber leaves both worlds as they were.
+        if (a.value() >= A.ports.size() || b.value() >= B.ports.size() ||
+            A.ports[a.value()].lanes != B.ports[b.value()].lanes)
+          return wa->connect(sa, a, sb, b, loss_db, settle_now);
+        // One clock: the earlier world runs up to the later one's time (holding its lock
+        // throughout), then the smaller joins the larger (a switch moves O(log n) times
+        // however a topology is cabled).
+        const auto t = std::max(wa->clock_now(), wb->clock_now());
+        wa->run_to(t, true);
+        wb->run_to(t, true);
+        World* keep = wa->size() >= wb->size() ? wa : wb;
+        World* gone = keep == wa ? wb : wa;
+        keep->absorb(*gone);
+        {
+          cpo::Lock lock(mu_);
+          live_.erase(std::find(live_.begin(), live_.end(), gone));
+        }
+        return keep->connect(sa, a, sb, b, loss_db, settle_now);
+      }
     }
-    return keep->connect(sa, a, sb, b, loss_db, settle_now);
+    catch_up(first);
+    catch_up(second);
   }
 }
 
 void WorldSet::settle_all() {
   for (World* w : live_worlds()) {
     cpo::Lock lock(w->mutex());
+    w->catch_up();
     w->settle();
   }
 }
@@ -115,7 +131,7 @@ void WorldSet::advance(std::chrono::nanoseconds d) {
 
 std::chrono::nanoseconds WorldSet::now() const {
   std::chrono::nanoseconds t(0);
-  for (World* w : live_worlds()) t = std::max(t, w->now());
+  for (World* w : live_worlds()) t = std::max(t, w->clock_now());
   return t;
 }
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <barrier>
 #include <cmath>
 #include <cstdlib>
@@ -359,6 +360,78 @@ TEST(SimFabricWorlds, ThreadsKeepCommandingWhileFibersMergeTheirWorlds) {
   EXPECT_EQ(ok, std::vector<int>(kSwitches, kCommands));
   s[3]->bar(0).wait(1ms);
   for (auto* x : s) EXPECT_EQ(x->now(), s[3]->now());
+}
+
+// One world, commands far apart in its fibers: four threads toggle the port facing the next
+// switch on switches 0, 4, 8 and 12 of a ring of 16 (four fibers apart: their instants run
+// beside each other), and end where the same commands in one thread end.
+struct RingLinks {
+  std::vector<std::uint32_t> fields;  // per switch, ports 8 and 9: oper, cause, downs, ups
+  int completed = 0;
+};
+
+RingLinks run_far_apart(bool threads) {
+  Fabric fabric;
+  constexpr std::size_t kSwitches = 16;
+  std::vector<sim::Switch*> s;
+  for (std::size_t i = 0; i < kSwitches; ++i) {
+    sim::SimOptions o;
+    o.seed = 71 + i;
+    auto r = fabric.add(o);
+    EXPECT_TRUE(r.ok());
+    if (!r.ok()) return {};
+    s.push_back(*r);
+  }
+  for (std::size_t i = 0; i < kSwitches; ++i)
+    EXPECT_TRUE(fabric.connect(*s[i], cpo::PortId(8), *s[(i + 1) % kSwitches], cpo::PortId(9)).ok());
+  for (auto* x : s) {
+    admin_up(*x, 8);
+    admin_up(*x, 9);
+  }
+  fabric.advance(2s);
+  constexpr int kToggles = 150;
+  std::atomic<int> completed{0};
+  auto toggle = [&](std::size_t i, int k) {
+    Mailbox mb(s[i]->bar(0));
+    const std::uint32_t up = k % 2 == 0 ? 0u : 1u;  // the last (odd) one leaves it up
+    if (mb.run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, up}).code == C::kOk) ++completed;
+  };
+  if (threads) {
+    std::vector<std::thread> ts;
+    for (std::size_t i = 0; i < kSwitches; i += 4)
+      ts.emplace_back([&, i] {
+        for (int k = 0; k < kToggles; ++k) toggle(i, k);
+      });
+    for (auto& t : ts) t.join();
+  } else {
+    for (int k = 0; k < kToggles; ++k)
+      for (std::size_t i = 0; i < kSwitches; i += 4) toggle(i, k);
+  }
+  fabric.advance(3s);
+  RingLinks r;
+  r.completed = completed.load();
+  for (auto* x : s)
+    for (std::uint32_t p : {8u, 9u})
+      for (std::size_t f : {rd::field::kPortOperMask, rd::field::kPortDownCause, rd::field::kPortLinkDownCount,
+                            rd::field::kPortLinkUpCount})
+        r.fields.push_back(port_field(*x, p, f));
+  return r;
+}
+
+TEST(SimFabricWorlds, ThreadsOnFarApartSwitchesOfOneWorldEndAsOneThreadDoes) {
+  const RingLinks seq = run_far_apart(false);
+  const RingLinks par = run_far_apart(true);
+  EXPECT_EQ(seq.completed, 4 * 150);
+  EXPECT_EQ(par.completed, 4 * 150);
+  ASSERT_EQ(seq.fields.size(), 16u * 2 * 4);
+  EXPECT_EQ(par.fields, seq.fields);
+  // Every link is up again, and each toggled one went down once (its first toggle): training
+  // (1 s) never completed between toggles.
+  for (std::size_t sw = 0; sw < 16; ++sw) {
+    EXPECT_EQ(seq.fields[sw * 8 + 0], 1u) << "switch " << sw << " port 8";
+    EXPECT_EQ(seq.fields[sw * 8 + 4], 1u) << "switch " << sw << " port 9";
+    EXPECT_EQ(seq.fields[sw * 8 + 2], sw % 4 == 0 ? 1u : 0u) << "switch " << sw << " port 8 downs";
+  }
 }
 
 }  // namespace

@@ -86,9 +86,12 @@ class Switch {
   // The register window of a unit. Precondition: unit < unit_count().
   [[nodiscard]] Bar& bar(std::size_t unit) noexcept;
 
-  // Virtual time: runs every state machine and serves rung doorbells up to now() + d (the
-  // whole fabric moves). Real time: no effect (the clock thread moves time).
+  // Virtual time: runs every state machine and serves rung doorbells up to the fabric's
+  // now() + d (the whole fabric moves). Real time: no effect (the clock thread moves time).
   void advance(std::chrono::nanoseconds d);
+  // The clock of this switch's world (the switches fibers join to it): a Bar's wait on any of
+  // them moves it; switches of other worlds keep their own until they are waited on or the
+  // fabric advances.
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept;
 
   [[nodiscard]] Backdoor& backdoor() noexcept;
@@ -109,7 +112,10 @@ class Switch {
   std::unique_ptr<Backdoor> backdoor_;
 };
 
-// Several switches in one process sharing one clock, connected port to port by fibers.
+// Several switches in one process, connected port to port by fibers. Each group of switches
+// that fibers join runs on its own clock and lock, so threads commanding switches of different
+// groups run in parallel; connecting two groups brings the earlier clock to the later first
+// (docs/simulator.md, "Threads and locks").
 class Fabric {
  public:
   // Threads that run the per-switch work of each virtual instant in parallel besides the one
@@ -131,6 +137,7 @@ class Fabric {
   // plug. Errors: out_of_range for a port; invalid_argument when the ports differ in lane
   // count or a switch is not of this fabric.
   Status connect(Switch& sa, PortId a, Switch& sb, PortId b, Decibels loss = Decibels(1.5));
+  // Every world to now() + d, where now() is the latest clock of the fabric's worlds.
   void advance(std::chrono::nanoseconds d);
   [[nodiscard]] std::chrono::nanoseconds now() const noexcept;
   [[nodiscard]] std::size_t size() const noexcept;
