@@ -44,7 +44,7 @@ install(FILES ${PROJECT_BINARY_DIR}/cposdkConfig.cmake ${PROJECT_BINARY_DIR}/cpo
 configure_file(cmake/cposdk.pc.in ${PROJECT_BINARY_DIR}/cposdk.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cposdk.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# The C API: libcposdk_c.so.1 (cpo/cpo.h comes with sdk/include) and pkg-config cposdk-c.
+# The C API: libcposdk_c.so.<CPO_ABI_VERSION> (cpo/cpo.h comes with sdk/include) and pkg-config cposdk-c.
 install(
   TARGETS cposdk_c
   EXPORT cposdkTargets

@@ -9,11 +9,13 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "cpo/sdk/exit_codes.h"
 #include "cpo/sdk/input_file.h"
 #include "cpo/sdk/log.h"
+#include "cpo/sdk/switch.h"
 
 #ifndef CPOSDK_VERSION
 #define CPOSDK_VERSION "unknown"
@@ -21,10 +23,24 @@
 
 namespace {
 
-constexpr const char* kFooter = R"(Devices (--device, default $CPO_DEVICE, else sim://cpo144):
-  sim://PROFILE[?seed=N&clock=virtual|real]   the simulator in this process (cpo144, bailly51t, davisson102t)
-  pci://BDF[,BDF...][?profile=NAME]            hardware implementing the reference device interface
-Objects: ports 59, Ethernet236, etp60; sub-ports 59/2; lanes lane148; optical engines oe5, banks
+// The URI forms come from the SDK's scheme table, so --help lists every scheme and parameter
+// Switch::open accepts; the lines after them say what the parameters mean.
+std::string devices_help() {
+  std::string text = "Devices (--device, default $CPO_DEVICE, else sim://cpo144; docs/sdk.md \"Opening a switch\"):\n";
+  for (const auto& form : cpo::sdk::uri_forms()) text += fmt::format("  {}\n", form);
+  text += fmt::format(
+      "  PROFILE: {} (built in), or a profile file's path\n"
+      "  sim://, simd://, pci:// (the reference driver):\n"
+      "    snapshot=on|off        telemetry through the device's status snapshot channel (on, the default) or\n"
+      "                           always by registers (off)\n"
+      "    command_timeout_ms=N   the shortest command deadline, 1..60000 ms (default 20); widen it for slow\n"
+      "                           hardware or a real-time simulator on a loaded host\n",
+      fmt::join(cpo::Platform::builtin_names(), ", "));
+  return text;
+}
+
+constexpr const char* kFooter =
+    R"(Objects: ports 59, Ethernet236, etp60; sub-ports 59/2; lanes lane148; optical engines oe5, banks
 oe5/bank1; ELS els7; lasers els7/3; lists and ranges 0-15,20 and els7/0-3.
 
 Batch: `cpoctl -f FILE` (or `-f -` for stdin) runs one command per line on one open device; `#`
@@ -48,7 +64,7 @@ struct TopLevel {
 // The app for one command line. `top` is null for a line of a batch file: the options that
 // choose the device or start a batch belong to the cpoctl invocation, not to a line.
 void build(CLI::App& app, cpoctl::Context& ctx, cpoctl::Globals* globals, TopLevel* top) {
-  app.footer(kFooter);
+  app.footer(devices_help() + kFooter);
   app.require_subcommand(top != nullptr ? 0 : 1, 1);
   app.fallthrough();
   app.add_flag("--json", ctx.json, "Print results as one compact JSON document (with schema_version)");

@@ -42,7 +42,11 @@ cpo::Result<cpo::Switch*> Session::device() {
     }
   }
   auto opened = cpo::Switch::open(g.device, options);
-  if (!opened) return opened.status().with_context(g.device);
+  if (!opened) {
+    // Switch::open's URI errors already begin with the URI; naming it twice only hides the cause.
+    const cpo::Status& s = opened.status();
+    return s.message().starts_with(g.device) ? s : s.with_context(g.device);
+  }
   switch_ = std::move(opened).value();
   if (g.events_from_open) {
     auto sub = switch_->subscribe(cpo::sdk::EventFilter{});

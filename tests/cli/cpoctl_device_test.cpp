@@ -194,6 +194,21 @@ TEST_F(Cpoctl, VersionAndHelpOfEveryCommandWithExamplesNeverOpeningADevice) {
   EXPECT_THAT(top.out, HasSubstr("--device"));
 }
 
+// The reference driver's URI parameters reach cpoctl unchanged: an accepted deadline opens the
+// switch; a refused one is invalid input (exit 3) naming the parameter, value and range.
+TEST_F(Cpoctl, DeviceUriCommandTimeoutIsCheckedBeforeAnyCommand) {
+  auto wide = run({"--device", "sim://cpo144?command_timeout_ms=500", "--json", "port", "show", "0"});
+  ASSERT_EQ(wide.exit_code, 0) << wide.err;
+  EXPECT_EQ(json::parse(wide.out)["device"], "sim://cpo144?command_timeout_ms=500");
+  for (const char* value : {"0", "60001", "-1", "abc", "10ms", ""}) {
+    auto bad = run({"--device", fmt::format("sim://cpo144?command_timeout_ms={}", value), "port", "show", "0"});
+    EXPECT_EQ(bad.exit_code, 3) << value << ": " << bad.err;
+    EXPECT_THAT(bad.err, HasSubstr("command_timeout_ms")) << value;
+    EXPECT_THAT(bad.err, HasSubstr("allowed 1..60000")) << value;
+    EXPECT_TRUE(bad.out.empty()) << value << ": " << bad.out;
+  }
+}
+
 TEST_F(Cpoctl, TheDeviceComesFromTheOptionTheEnvironmentOrTheDefault) {
   auto d = run({"--json", "port", "show", "0"});
   ASSERT_EQ(d.exit_code, 0) << d.err;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/run_process.h"
+#include "cpo/sdk/switch.h"
 
 namespace {
 
@@ -157,6 +158,22 @@ TEST(CpoctlHelp, DocumentsExitCodes) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("3  invalid input"));
   EXPECT_THAT(r.out, HasSubstr("4  device error"));
+}
+
+// The device forms come from the SDK's scheme table: --help lists every one Switch::open
+// accepts (the reference driver's parameters included) and says what those parameters mean.
+TEST(CpoctlHelp, ListsEveryUriFormAndTheReferenceDriverParameters) {
+  auto r = cpoctl({"--help"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto forms = cpo::sdk::uri_forms();
+  ASSERT_EQ(forms.size(), cpo::sdk::uri_schemes().size());
+  for (const auto& form : forms) EXPECT_THAT(r.out, HasSubstr("\n  " + form + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("sim://PROFILE[?seed=N&clock=virtual|real&snapshot=on|off&command_timeout_ms=N]"));
+  EXPECT_THAT(r.out, HasSubstr("pci://BDF[,BDF...][?profile=NAME|FILE.json&snapshot=on|off&command_timeout_ms=N]"));
+  EXPECT_THAT(r.out, HasSubstr("simd:///path/to/switch.sock[?snapshot=on|off&command_timeout_ms=N]"));
+  EXPECT_THAT(r.out, HasSubstr("snapshot=on|off        telemetry through the device's status snapshot channel"));
+  EXPECT_THAT(r.out, HasSubstr("command_timeout_ms=N   the shortest command deadline, 1..60000 ms (default 20)"));
+  EXPECT_THAT(r.out, HasSubstr("PROFILE: cpo144, bailly51t, davisson102t (built in)"));
 }
 
 }  // namespace

@@ -52,6 +52,30 @@ TEST(SwitchOpen, RefusesMalformedUrisNamingTheAcceptedForms) {
            Case{"sim://cpo144?snapshot=maybe", Code::invalid_argument, "snapshot 'maybe' is not one of on, off"},
            Case{"sim://cpo144?snapshot=", Code::invalid_argument, "snapshot '' is not one of on, off"},
            Case{"sim://cpo144?seed=1&seed=2", Code::invalid_argument, "twice"},
+           // command_timeout_ms: a strict decimal in 1..60000 ms, never clamped; the same parser
+           // for every scheme that opens the reference driver (checked before any connection).
+           Case{"sim://cpo144?command_timeout_ms=0", Code::out_of_range,
+                "sim://cpo144?command_timeout_ms=0: command_timeout_ms 0 is out of range (allowed 1..60000)"},
+           Case{"sim://cpo144?command_timeout_ms=60001", Code::out_of_range,
+                "command_timeout_ms 60001 is out of range (allowed 1..60000)"},
+           Case{"sim://cpo144?command_timeout_ms=99999999999999999999", Code::out_of_range, "allowed 1..60000"},
+           Case{
+               "sim://cpo144?command_timeout_ms=-1", Code::invalid_argument,
+               "command_timeout_ms '-1' is not a decimal number (digits only: no sign, blank or 0x; allowed 1..60000)"},
+           Case{"sim://cpo144?command_timeout_ms=abc", Code::invalid_argument,
+                "command_timeout_ms 'abc' is not a decimal number"},
+           Case{"sim://cpo144?command_timeout_ms=10ms", Code::invalid_argument,
+                "command_timeout_ms '10ms' is not a decimal number"},
+           Case{"sim://cpo144?command_timeout_ms=020", Code::invalid_argument,
+                "command_timeout_ms '020' has a leading zero"},
+           Case{"sim://cpo144?command_timeout_ms=", Code::invalid_argument,
+                "command_timeout_ms: empty (allowed 1..60000)"},
+           Case{"sim://cpo144?command_timeout_ms=5&command_timeout_ms=6", Code::invalid_argument,
+                "parameter 'command_timeout_ms' is given twice"},
+           Case{"simd:///nonexistent/sw.sock?command_timeout_ms=0", Code::out_of_range, "allowed 1..60000"},
+           Case{"pci://0000:03:00.0?command_timeout_ms=abc", Code::invalid_argument,
+                "command_timeout_ms 'abc' is not a decimal number"},
+           Case{"netlink://?command_timeout_ms=100", Code::invalid_argument, "unknown parameter 'command_timeout_ms'"},
            Case{"sim://cpo144?seed", Code::invalid_argument, "KEY=VALUE"},
            Case{"sim://nosuchprofile", Code::not_found, "cpo144"},
            Case{"pci://", Code::invalid_argument, "no BDF"},
@@ -76,6 +100,26 @@ TEST(SwitchOpen, SnapshotParameterChoosesTheTelemetryPath) {
     ASSERT_TRUE(window.ok()) << window.status().to_string();
     EXPECT_EQ((*window)[refdev::reg::kSnapRequest / 4] != 0, channel) << uri;
   }
+}
+
+// command_timeout_ms=N is the reference driver's shortest command deadline: a command to a
+// hung unit fails after N ms of device time (the virtual clock), never earlier, and says so.
+// PortAdmin's own deadline (10 x its 100 us typical latency) is 1 ms, below every N here.
+TEST(SwitchOpen, CommandTimeoutParameterSetsTheCommandDeadline) {
+  for (const auto& [uri, ms] : {std::pair{"sim://cpo144", 20}, std::pair{"sim://cpo144?command_timeout_ms=1", 1},
+                                std::pair{"sim://cpo144?command_timeout_ms=250&seed=4", 250}}) {
+    auto sw = Switch::open(uri);
+    ASSERT_TRUE(sw.ok()) << sw.status().to_string();
+    ASSERT_TRUE((*sw)->simulator()->hang_firmware(UnitId(1), true).ok());
+    const auto t0 = (*sw)->now();
+    EXPECT_STATUS((*sw)->set_admin(PortId(40), AdminState::up), Code::timeout,
+                  fmt::format("unit 1: command PortAdmin (port 40) did not complete within {} ms", ms));
+    EXPECT_GE((*sw)->now() - t0, std::chrono::milliseconds(ms)) << uri;
+    ASSERT_TRUE((*sw)->simulator()->hang_firmware(UnitId(1), false).ok());
+    EXPECT_TRUE((*sw)->set_admin(PortId(40), AdminState::up).ok()) << uri;
+  }
+  // The whole range opens: the widest deadline a slow device may need.
+  EXPECT_TRUE(Switch::open("sim://cpo144?command_timeout_ms=60000").ok());
 }
 
 TEST(SwitchOpen, ProfileFileByPath) {

@@ -54,8 +54,10 @@ typedef struct cpo_subscription cpo_subscription; /* an event subscription (cpo_
 /* ------------------------------------------------------------------------------ versions */
 
 /* Bumped on every incompatible change of this header; the shared library's SONAME carries it
- * (libcposdk_c.so.1). Compare with cpo_abi_version() at run time. */
-#define CPO_ABI_VERSION 1
+ * (libcposdk_c.so.2) and so does the symbol version (CPOSDK_C_2); the build reads it from here.
+ * Compare with cpo_abi_version() at run time. docs/c-api.md, "ABI history", says what each
+ * version changed. */
+#define CPO_ABI_VERSION 2
 
 /* The library's version, "0.1.0" (the project version). Thread-safe; never NULL. */
 const char* cpo_version(void);

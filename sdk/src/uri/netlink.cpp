@@ -11,17 +11,15 @@
 namespace cpo::sdk {
 namespace {
 
-constexpr std::string_view kForm =
-    "netlink://?netns=NAME[&pattern=swp{N}|&map=FILE][&profile=NAME|FILE.json] (ports are netdevs; no netns: "
-    "the current namespace)";
 constexpr std::array<std::string_view, 4> kParams = {"netns", "pattern", "map", "profile"};
 
 }  // namespace
 
 Result<Backend> open_netlink(const Uri& uri, const OpenOptions&) {
-  CPO_RETURN_IF_ERROR(check_params(uri, kParams, kForm));
+  const std::string_view form = scheme_form("netlink");
+  CPO_RETURN_IF_ERROR(check_params(uri, kParams, form));
   if (!uri.target.empty())
-    return error(Code::invalid_argument, fmt::format("{}: unexpected '{}' (form: {})", uri.text, uri.target, kForm));
+    return error(Code::invalid_argument, fmt::format("{}: unexpected '{}' (form: {})", uri.text, uri.target, form));
   netlink::Options options;
   options.netns = std::string(uri.param("netns"));
   if (auto p = uri.param("pattern"); !p.empty()) options.pattern = std::string(p);

@@ -13,16 +13,16 @@
 namespace cpo::sdk {
 namespace {
 
-constexpr std::string_view kForm =
-    "pci://BDF[,BDF...][?profile=NAME|FILE.json&snapshot=on|off] (one BDF per unit, in unit order)";
 // sysfs: another sysfs PCI root (tests use a fake tree); documented in docs/sdk.md.
-constexpr std::array<std::string_view, 3> kParams = {"profile", "sysfs", kReferenceParamSnapshot};
+constexpr std::array<std::string_view, 4> kParams = {"profile", "sysfs", kReferenceParamSnapshot,
+                                                     kReferenceParamCommandTimeout};
 
 }  // namespace
 
 Result<Backend> open_pci(const Uri& uri, const OpenOptions&) {
-  CPO_RETURN_IF_ERROR(check_params(uri, kParams, kForm));
-  if (uri.target.empty()) return error(Code::invalid_argument, fmt::format("{}: no BDF (form: {})", uri.text, kForm));
+  const std::string_view form = scheme_form("pci");
+  CPO_RETURN_IF_ERROR(check_params(uri, kParams, form));
+  if (uri.target.empty()) return error(Code::invalid_argument, fmt::format("{}: no BDF (form: {})", uri.text, form));
   auto platform = Platform::resolve(uri.param("profile", "cpo144"));
   if (!platform) return platform.status().with_context(uri.text);
   pcie::MapOptions map;

@@ -6,23 +6,38 @@
 namespace cpo::sdk {
 namespace {
 
+// The forms are what users read in messages and cpoctl --help; each factory names its own form
+// through scheme_form(). snapshot= and command_timeout_ms= are the reference driver's
+// (uri/reference_options.h), on every scheme that opens it.
 constexpr SchemeEntry kSchemes[] = {
     {"sim",
-     "sim://PROFILE[?seed=N&clock=virtual|real&snapshot=on|off] or "
-     "sim:///path/profile.json[?seed=N&clock=virtual|real&snapshot=on|off]",
+     "sim://PROFILE[?seed=N&clock=virtual|real&snapshot=on|off&command_timeout_ms=N] or "
+     "sim:///path/profile.json[?same parameters]",
      open_sim},
-    {"pci", "pci://BDF[,BDF...][?profile=NAME|FILE.json&snapshot=on|off] (one BDF per unit, in unit order)", open_pci},
+    {"pci",
+     "pci://BDF[,BDF...][?profile=NAME|FILE.json&snapshot=on|off&command_timeout_ms=N] (one BDF per unit, in unit "
+     "order)",
+     open_pci},
     {"simd",
-     "simd:///path/to/switch.sock[?snapshot=on|off] or simd://NAME[?snapshot=on|off] (/run/cposim/NAME.sock), "
-     "served by cpo-simd",
+     "simd:///path/to/switch.sock[?snapshot=on|off&command_timeout_ms=N] or simd://NAME[?same parameters] "
+     "(/run/cposim/NAME.sock), served by cpo-simd",
      open_simd},
-    {"netlink", "netlink://?netns=NAME[&pattern=swp{N}|&map=FILE][&profile=NAME|FILE.json] (kernel netdevs)",
+    {"netlink",
+     "netlink://?netns=NAME[&pattern=swp{N}|&map=FILE][&profile=NAME|FILE.json] (ports are netdevs; no netns: the "
+     "current namespace)",
      open_netlink},
 };
 
 }  // namespace
 
 std::span<const SchemeEntry> schemes() noexcept { return kSchemes; }
+
+std::string_view scheme_form(std::string_view scheme) noexcept {
+  for (const auto& s : kSchemes) {
+    if (s.scheme == scheme) return s.form;
+  }
+  return {};
+}
 
 std::vector<std::string> uri_forms() {
   std::vector<std::string> forms;

@@ -13,11 +13,13 @@ namespace cpo::sdk {
 
 struct SchemeEntry {
   std::string_view scheme;  // "sim"
-  std::string_view form;    // "sim://PROFILE[?seed=N&clock=virtual|real]"
+  std::string_view form;    // "sim://PROFILE[?seed=N&clock=virtual|real&...]", for messages and --help
   Result<Backend> (*open)(const Uri& uri, const OpenOptions& options);
 };
 
 [[nodiscard]] std::span<const SchemeEntry> schemes() noexcept;
+// The table's form of `scheme`, for a factory's messages; empty for a scheme not in the table.
+[[nodiscard]] std::string_view scheme_form(std::string_view scheme) noexcept;
 
 // Builds the backend `uri` names. Errors: invalid_argument for a malformed URI or an unknown
 // scheme (naming the accepted forms); the factory's errors.

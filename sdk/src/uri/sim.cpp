@@ -13,10 +13,8 @@
 namespace cpo::sdk {
 namespace {
 
-constexpr std::string_view kForm =
-    "sim://PROFILE[?seed=N&clock=virtual|real&snapshot=on|off] or "
-    "sim:///path/profile.json[?seed=N&clock=virtual|real&snapshot=on|off]";
-constexpr std::array<std::string_view, 3> kParams = {"seed", "clock", kReferenceParamSnapshot};
+constexpr std::array<std::string_view, 4> kParams = {"seed", "clock", kReferenceParamSnapshot,
+                                                     kReferenceParamCommandTimeout};
 
 // The back door, for fault injection from code that includes only cpo/sdk.
 class SimControl final : public SimulatorControl {
@@ -62,11 +60,12 @@ class SimControl final : public SimulatorControl {
 }  // namespace
 
 Result<Backend> open_sim(const Uri& uri, const OpenOptions&) {
-  CPO_RETURN_IF_ERROR(check_params(uri, kParams, kForm));
+  const std::string_view form = scheme_form("sim");
+  CPO_RETURN_IF_ERROR(check_params(uri, kParams, form));
   sim::SimOptions options;
   if (uri.target.empty()) {
-    return error(Code::invalid_argument, fmt::format("{}: no profile (form: {}; built-in profiles: {})", uri.text,
-                                                     kForm, fmt::join(Platform::builtin_names(), ", ")));
+    return error(Code::invalid_argument, fmt::format("{}: no profile (form: {}; built-in profiles: {})", uri.text, form,
+                                                     fmt::join(Platform::builtin_names(), ", ")));
   }
   options.profile = uri.target;
   if (auto seed = uri.param("seed"); !seed.empty()) {

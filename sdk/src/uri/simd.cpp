@@ -15,9 +15,7 @@
 namespace cpo::sdk {
 namespace {
 
-constexpr std::string_view kForm =
-    "simd:///path/to/switch.sock[?snapshot=on|off] or simd://NAME[?snapshot=on|off] (/run/cposim/NAME.sock)";
-constexpr std::array<std::string_view, 1> kParams = {kReferenceParamSnapshot};
+constexpr std::array<std::string_view, 2> kParams = {kReferenceParamSnapshot, kReferenceParamCommandTimeout};
 constexpr std::string_view kDefaultDir = "/run/cposim/";
 
 // Fault injection forwarded over the daemon's control channel.
@@ -72,9 +70,10 @@ class SimdControl final : public SimulatorControl {
 }  // namespace
 
 Result<Backend> open_simd(const Uri& uri, const OpenOptions&) {
-  CPO_RETURN_IF_ERROR(check_params(uri, kParams, kForm));
+  const std::string_view form = scheme_form("simd");
+  CPO_RETURN_IF_ERROR(check_params(uri, kParams, form));
   if (uri.target.empty()) {
-    return error(Code::invalid_argument, fmt::format("{}: no socket (form: {})", uri.text, kForm));
+    return error(Code::invalid_argument, fmt::format("{}: no socket (form: {})", uri.text, form));
   }
   auto driver_options = reference_options(uri);
   if (!driver_options) return driver_options.status();

@@ -9,6 +9,10 @@
 //   sim:///path/profile.json[?seed=N&clock=...]       a built-in name or a profile file
 //   pci://BDF[,BDF...][?profile=NAME]                  hardware implementing the reference
 //                                                      device interface, one BDF per unit
+//   simd://NAME, netlink://?netns=NAME                 cpo-simd; a kernel switch driver
+//   sim://, simd://, pci://: ...&snapshot=on|off&command_timeout_ms=N (1..60000, default 20)
+//                                                      the reference driver's telemetry path
+//                                                      and shortest command deadline
 // The switch owns its transport, driver, validating layer and policies; clients include
 // only cpo/sdk headers.
 //

@@ -60,7 +60,8 @@ namespace cpo::reference {
 
 struct Options {
   // A command's deadline: max(min_command_timeout, timeout_factor x its typical latency in
-  // the register table). UnitReset (200 ms typical) thus gets 2 s by default.
+  // the register table). UnitReset (200 ms typical) thus gets 2 s by default. Switch URIs set
+  // min_command_timeout with ?command_timeout_ms=N (1..60000; sdk/src/uri/reference_options.h).
   std::chrono::nanoseconds min_command_timeout = std::chrono::milliseconds(20);
   std::uint32_t timeout_factor = 10;
   // How long the status region's generation may stay stuck (a writer that never finishes its
