@@ -96,9 +96,11 @@ Status WorldSet::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, dou
         // One clock: the earlier world runs up to the later one's time (holding its lock
         // throughout), then the smaller joins the larger (a switch moves O(log n) times
         // however a topology is cabled).
+        // A topology document's fibers join worlds on one clock: nothing runs (its settle waits
+        // for the last fiber).
         const auto t = std::max(wa->clock_now(), wb->clock_now());
-        wa->run_to(t, true);
-        wb->run_to(t, true);
+        if (wa->clock_now() < t) wa->run_to(t, true);
+        if (wb->clock_now() < t) wb->run_to(t, true);
         World* keep = wa->size() >= wb->size() ? wa : wb;
         World* gone = keep == wa ? wb : wa;
         keep->absorb(*gone);
