@@ -434,5 +434,55 @@ TEST(SimFabricWorlds, ThreadsOnFarApartSwitchesOfOneWorldEndAsOneThreadDoes) {
   }
 }
 
+// The back door and the fabric's advance while batches run beside each other: a fault takes
+// the whole world (no batch runs beside it), and every command still completes once.
+TEST(SimFabricWorlds, FaultsAndAdvancesWhileThreadsCommandFarApartSwitches) {
+  Fabric fabric;
+  constexpr std::size_t kSwitches = 12;
+  std::vector<sim::Switch*> s;
+  for (std::size_t i = 0; i < kSwitches; ++i) {
+    sim::SimOptions o;
+    o.seed = 91 + i;
+    auto r = fabric.add(o);
+    ASSERT_TRUE(r.ok());
+    s.push_back(*r);
+  }
+  for (std::size_t i = 0; i < kSwitches; ++i)
+    ASSERT_TRUE(fabric.connect(*s[i], cpo::PortId(8), *s[(i + 1) % kSwitches], cpo::PortId(9)).ok());
+  for (auto* x : s) {
+    admin_up(*x, 8);
+    admin_up(*x, 9);
+  }
+  fabric.advance(2s);
+  constexpr int kCommands = 200;
+  std::vector<int> ok(3, 0);
+  std::vector<std::thread> ts;
+  for (std::size_t k = 0; k < 3; ++k)
+    ts.emplace_back([&, k] {
+      Mailbox mb(s[4 * k]->bar(0));
+      for (int i = 0; i < kCommands; ++i)
+        if (mb.run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)}).code == C::kOk)
+          ++ok[k];
+    });
+  // Faults on the switches between the driven ones: the laser lighting port 9 fails and is
+  // repaired and re-lit through its fiber check state as the back door leaves it.
+  const Platform& pf = s[0]->platform();
+  const LaserRef laser9 = pf.lanes()[pf.ports()[9].lanes[0].value()].laser;
+  for (int round = 0; round < 20; ++round) {
+    sim::Switch& victim = *s[2 + 4 * static_cast<std::size_t>(round % 3)];
+    EXPECT_TRUE(victim.backdoor().fail_laser(laser9).ok());
+    fabric.advance(1ms);
+    EXPECT_TRUE(victim.backdoor().repair_laser(laser9).ok());
+    EXPECT_TRUE(victim.backdoor().rx_power_dbm(pf.ports()[8].lanes[0]).ok());
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok, std::vector<int>(3, kCommands));
+  // The failed lasers stay off until re-enabled: the victims' ports 9 are down for their laser.
+  fabric.advance(100ms);
+  for (std::size_t v : {2u, 6u, 10u})
+    EXPECT_EQ(port_field(*s[v], 9, rd::field::kPortDownCause), static_cast<std::uint32_t>(rd::LinkCause::kLaserFault))
+        << "switch " << v;
+}
+
 }  // namespace
 }  // namespace cpo::testing
