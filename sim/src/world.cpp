@@ -150,8 +150,13 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
     auto it = timers_.begin();
     if (it == timers_.end() || it->first > end_ns) break;
     const std::int64_t t = it->first;
-    auto b = spare_.empty() ? std::make_unique<Batch>() : std::move(spare_.back());
-    if (!spare_.empty()) spare_.pop_back();
+    std::unique_ptr<Batch> b;
+    if (spare_.empty()) {
+      b = std::make_unique<Batch>();
+    } else {
+      b = std::move(spare_.back());
+      spare_.pop_back();
+    }
     bool tick = false;
     const bool small = take(t, *b, tick) || pool_ == nullptr;
     if (small && !tick && !alone) {

@@ -267,16 +267,24 @@ TEST(SimFabricParallel, FourThreadsOnFourSwitchesEndInTheSequentialState) {
 
 // Worlds: switches no fiber joins run on their own clocks and locks, so a thread waiting on
 // one never runs another's timers; a fiber between two worlds brings them to one clock first.
-TEST(SimFabricWorlds, AWaitRunsOnlyTheSwitchesFibersJoin) {
-  Fabric fabric;
+// `n` switches with seeds first_seed, first_seed + 1, ...
+std::vector<sim::Switch*> add_switches(Fabric& fabric, std::size_t n, std::uint64_t first_seed) {
   std::vector<sim::Switch*> s;
-  for (std::uint64_t seed = 41; seed <= 43; ++seed) {
+  for (std::size_t i = 0; i < n; ++i) {
     sim::SimOptions o;
-    o.seed = seed;
+    o.seed = first_seed + i;
     auto r = fabric.add(o);
-    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    if (!r.ok()) return {};
     s.push_back(*r);
   }
+  return s;
+}
+
+TEST(SimFabricWorlds, AWaitRunsOnlyTheSwitchesFibersJoin) {
+  Fabric fabric;
+  const std::vector<sim::Switch*> s = add_switches(fabric, 3, 41);
+  ASSERT_EQ(s.size(), 3u);
   ASSERT_TRUE(fabric.connect(*s[0], cpo::PortId(4), *s[1], cpo::PortId(4)).ok());
   Mailbox m2(s[2]->bar(0));
   const std::uint32_t tag = m2.ring(rd::Opcode::kNop, {});
@@ -333,14 +341,8 @@ TEST(SimFabricWorlds, AFiberBetweenTwoWorldsRunsTheEarlierUpToTheLaterFirst) {
 TEST(SimFabricWorlds, ThreadsKeepCommandingWhileFibersMergeTheirWorlds) {
   Fabric fabric;
   constexpr std::size_t kSwitches = 4;
-  std::vector<sim::Switch*> s;
-  for (std::size_t i = 0; i < kSwitches; ++i) {
-    sim::SimOptions o;
-    o.seed = 61 + i;
-    auto r = fabric.add(o);
-    ASSERT_TRUE(r.ok());
-    s.push_back(*r);
-  }
+  const std::vector<sim::Switch*> s = add_switches(fabric, kSwitches, 61);
+  ASSERT_EQ(s.size(), kSwitches);
   constexpr int kCommands = 300;
   std::vector<int> ok(kSwitches, 0);
   std::vector<std::thread> ts;
@@ -373,15 +375,8 @@ struct RingLinks {
 RingLinks run_far_apart(bool threads) {
   Fabric fabric;
   constexpr std::size_t kSwitches = 16;
-  std::vector<sim::Switch*> s;
-  for (std::size_t i = 0; i < kSwitches; ++i) {
-    sim::SimOptions o;
-    o.seed = 71 + i;
-    auto r = fabric.add(o);
-    EXPECT_TRUE(r.ok());
-    if (!r.ok()) return {};
-    s.push_back(*r);
-  }
+  const std::vector<sim::Switch*> s = add_switches(fabric, kSwitches, 71);
+  if (s.size() != kSwitches) return {};
   for (std::size_t i = 0; i < kSwitches; ++i)
     EXPECT_TRUE(fabric.connect(*s[i], cpo::PortId(8), *s[(i + 1) % kSwitches], cpo::PortId(9)).ok());
   for (auto* x : s) {
@@ -439,14 +434,8 @@ TEST(SimFabricWorlds, ThreadsOnFarApartSwitchesOfOneWorldEndAsOneThreadDoes) {
 TEST(SimFabricWorlds, FaultsAndAdvancesWhileThreadsCommandFarApartSwitches) {
   Fabric fabric;
   constexpr std::size_t kSwitches = 12;
-  std::vector<sim::Switch*> s;
-  for (std::size_t i = 0; i < kSwitches; ++i) {
-    sim::SimOptions o;
-    o.seed = 91 + i;
-    auto r = fabric.add(o);
-    ASSERT_TRUE(r.ok());
-    s.push_back(*r);
-  }
+  const std::vector<sim::Switch*> s = add_switches(fabric, kSwitches, 91);
+  ASSERT_EQ(s.size(), kSwitches);
   for (std::size_t i = 0; i < kSwitches; ++i)
     ASSERT_TRUE(fabric.connect(*s[i], cpo::PortId(8), *s[(i + 1) % kSwitches], cpo::PortId(9)).ok());
   for (auto* x : s) {
