@@ -160,6 +160,9 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
     bool tick = false;
     const bool small = take(t, *b, tick) || pool_ == nullptr;
     if (small && !tick && !alone) {
+      // Switches of the instant far apart in the fibers make batches of their own, which
+      // other threads may take beside this one.
+      keep_near_first(*b);
       // Changes left by a back-door call settle first, with nothing running beside.
       const bool settled = main_.dirty.empty() && main_.completions.empty();
       if (!settled && running_.empty()) settle();
@@ -170,7 +173,7 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
         if (!running_.empty()) wait_batch_end();
         continue;
       }
-      take_due(t);
+      take_due(t, *b);
       b->now = t;
       run_beside(std::move(b));
       service();
@@ -243,6 +246,7 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
   b.groups.clear();
   b.trains.clear();
   tick = false;
+  b.head = timers_.begin()->second.sw;
   // Only looks: a switch's due lists may belong to a batch running beside this thread.
   for (auto it = timers_.begin(); it != timers_.end() && it->first == t; ++it) {
     const Timer& tm = it->second;
@@ -256,12 +260,77 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
   return b.groups.size() + b.trains.size() < WorkerPool::kMinItems;
 }
 
-void World::take_due(std::int64_t t) {
+void World::keep_near_first(Batch& b) {
+  std::vector<std::size_t>& c = b.centers;
+  c.clear();
+  for (const auto* list : {&b.groups, &b.trains})
+    for (const std::size_t i : *list)
+      if (std::find(c.begin(), c.end(), i) == c.end()) c.push_back(i);
+  if (c.size() < 2) return;
+  // The head timer's switch, then every other one within three fibers of those kept (their
+  // settles would touch common switches, so they share the batch, as one instant).
+  const std::uint64_t stamp = ++reach_stamp_;
+  auto mark2 = [&](std::size_t i) {
+    std::vector<std::size_t>& ring = b.reach;
+    ring.assign(1, i);
+    sw(i).reach_stamp = stamp;
+    for (std::size_t hop = 0, from = 0; hop < 2; ++hop) {
+      const std::size_t to = ring.size();
+      for (std::size_t k = from; k < to; ++k)
+        for (const std::size_t p : sw(ring[k]).peers)
+          if (sw(p).reach_stamp != stamp) {
+            sw(p).reach_stamp = stamp;
+            ring.push_back(p);
+          }
+      from = to;
+    }
+    ring.clear();
+  };
+  auto near = [&](std::size_t i) {
+    if (sw(i).reach_stamp == stamp) return true;
+    for (const std::size_t p : sw(i).peers)
+      if (sw(p).reach_stamp == stamp) return true;
+    return false;
+  };
+  const std::size_t head = b.head;
+  std::vector<bool> kept(c.size(), false);
+  for (std::size_t k = 0; k < c.size(); ++k)
+    if (c[k] == head) {
+      kept[k] = true;
+      mark2(c[k]);
+    }
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t k = 0; k < c.size(); ++k)
+      if (!kept[k] && near(c[k])) {
+        kept[k] = grew = true;
+        mark2(c[k]);
+      }
+  }
+  auto keep = [&](std::vector<std::size_t>& list) {
+    std::erase_if(list, [&](std::size_t i) {
+      return !kept[static_cast<std::size_t>(std::find(c.begin(), c.end(), i) - c.begin())];
+    });
+  };
+  keep(b.groups);
+  keep(b.trains);
+}
+
+void World::take_due(std::int64_t t, const Batch& b) {
+  auto in = [](const std::vector<std::size_t>& list, std::size_t i) {
+    return std::find(list.begin(), list.end(), i) != list.end();
+  };
   auto it = timers_.begin();
   while (it != timers_.end() && it->first == t) {
     const Timer& tm = it->second;
+    const bool train = tm.kind == TimerKind::train;
+    // Switches of another batch of this instant stay queued for it.
+    if (!in(b.groups, tm.sw) && !in(b.trains, tm.sw)) {
+      ++it;
+      continue;
+    }
     SwitchModel& s = sw(tm.sw);
-    (tm.kind == TimerKind::train ? s.due_trains : s.due).push_back(tm);
+    (train ? s.due_trains : s.due).push_back(tm);
     it = timers_.erase(it);
   }
 }

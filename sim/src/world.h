@@ -40,6 +40,8 @@ struct Batch {
   std::vector<std::pair<std::int64_t, Timer>> timers;
   std::vector<std::pair<std::size_t, Completion>> completions, posting;
   std::vector<std::size_t> groups, trains;  // the switches whose timers it fires
+  std::size_t head = 0;                     // the switch of the instant's first timer
+  std::vector<std::size_t> centers;         // keep_near_first's scratch
   Links::Scratch settle;
   // The switches within two fibers of its own (SwitchModel::readers counts them), or none when
   // no other thread was about as it started (`marked` false): see World::dispatchable.
@@ -181,7 +183,10 @@ class World {
   // firmware tick is among them; true when they are fewer than WorkerPool::kMinItems. take_due
   // moves those timers to the switches' due lists.
   bool take(std::int64_t t, Batch& b, bool& tick);
-  void take_due(std::int64_t t);
+  // Keeps in b the switch of the instant's first timer and those within three fibers of the
+  // kept ones; the others' timers stay queued for a batch of their own.
+  void keep_near_first(Batch& b);
+  void take_due(std::int64_t t, const Batch& b);
   // Whether a running batch may reach switch c or its neighbours (within three fibers).
   [[nodiscard]] bool near_running(std::size_t c) const noexcept;
   // Whether a batch of b's switches may start at `t` beside the running ones.
