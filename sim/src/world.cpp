@@ -269,27 +269,17 @@ void World::keep_near_first(Batch& b) {
   if (c.size() < 2) return;
   // The head timer's switch, then every other one within three fibers of those kept (their
   // settles would touch common switches, so they share the batch, as one instant).
-  const std::uint64_t stamp = ++reach_stamp_;
+  // A stamp per kept switch (a switch another one reached already must still be expanded
+  // from), all of them above `since`.
+  const std::uint64_t since = reach_stamp_;
   auto mark2 = [&](std::size_t i) {
-    std::vector<std::size_t>& ring = b.reach;
-    ring.assign(1, i);
-    sw(i).reach_stamp = stamp;
-    for (std::size_t hop = 0, from = 0; hop < 2; ++hop) {
-      const std::size_t to = ring.size();
-      for (std::size_t k = from; k < to; ++k)
-        for (const std::size_t p : sw(ring[k]).peers)
-          if (sw(p).reach_stamp != stamp) {
-            sw(p).reach_stamp = stamp;
-            ring.push_back(p);
-          }
-      from = to;
-    }
-    ring.clear();
+    b.reach.clear();  // scratch here: mark() fills it when the batch starts
+    reach2({i}, ++reach_stamp_, b.reach);
   };
   auto near = [&](std::size_t i) {
-    if (sw(i).reach_stamp == stamp) return true;
+    if (sw(i).reach_stamp > since) return true;
     for (const std::size_t p : sw(i).peers)
-      if (sw(p).reach_stamp == stamp) return true;
+      if (sw(p).reach_stamp > since) return true;
     return false;
   };
   const std::size_t head = b.head;
@@ -352,23 +342,28 @@ bool World::dispatchable(std::int64_t t, const Batch& b) {
   return true;
 }
 
-void World::mark(Batch& b) {
-  b.reach.clear();
-  const std::uint64_t stamp = ++reach_stamp_;
+void World::reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp, std::vector<std::size_t>& out) {
+  const std::size_t first = out.size();
   auto add = [&](std::size_t i) {
     SwitchModel& s = sw(i);
     if (s.reach_stamp == stamp) return;
     s.reach_stamp = stamp;
-    b.reach.push_back(i);
+    out.push_back(i);
   };
-  for (const auto* list : {&b.groups, &b.trains})
-    for (const std::size_t c : *list) add(c);
-  for (std::size_t hop = 0, from = 0; hop < 2; ++hop) {
-    const std::size_t to = b.reach.size();
+  for (const std::size_t c : centers) add(c);
+  for (std::size_t hop = 0, from = first; hop < 2; ++hop) {
+    const std::size_t to = out.size();
     for (std::size_t k = from; k < to; ++k)
-      for (const std::size_t p : sw(b.reach[k]).peers) add(p);
+      for (const std::size_t p : sw(out[k]).peers) add(p);
     from = to;
   }
+}
+
+void World::mark(Batch& b) {
+  b.reach.clear();
+  b.centers.assign(b.groups.begin(), b.groups.end());
+  b.centers.insert(b.centers.end(), b.trains.begin(), b.trains.end());
+  reach2(b.centers, ++reach_stamp_, b.reach);
   for (const std::size_t i : b.reach) ++sw(i).readers;
   b.marked = true;
 }

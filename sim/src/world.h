@@ -41,7 +41,7 @@ struct Batch {
   std::vector<std::pair<std::size_t, Completion>> completions, posting;
   std::vector<std::size_t> groups, trains;  // the switches whose timers it fires
   std::size_t head = 0;                     // the switch of the instant's first timer
-  std::vector<std::size_t> centers;         // keep_near_first's scratch
+  std::vector<std::size_t> centers;         // groups and trains, once each (scratch)
   Links::Scratch settle;
   // The switches within two fibers of its own (SwitchModel::readers counts them), or none when
   // no other thread was about as it started (`marked` false): see World::dispatchable.
@@ -191,6 +191,9 @@ class World {
   [[nodiscard]] bool near_running(std::size_t c) const noexcept;
   // Whether a batch of b's switches may start at `t` beside the running ones.
   bool dispatchable(std::int64_t t, const Batch& b);
+  // Appends to `out` the switches within two fibers of `centers` not stamped `stamp` yet,
+  // stamping them (SwitchModel::reach_stamp).
+  void reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp, std::vector<std::size_t>& out);
   void mark(Batch& b);
   void unmark(Batch& b);
   // Runs b's instant on this thread with the world's lock released, then merges it.
