@@ -1,7 +1,8 @@
-// The simulator's model: a world of switches sharing one clock and timeline lock, and the role
-// classes that act on it (firmware.h, optics.h, links.h, publisher.h). A fabric runs one world
-// per group of switches that fibers connect (world_set.h). The work of one virtual instant runs
-// per switch in parallel passes (each(), worker_pool.h). Private to cposdk_sim.
+// The simulator's model: a world of switches sharing one clock and lock, and the role classes
+// that act on it (firmware.h, optics.h, links.h, publisher.h). A fabric runs one world per
+// group of switches that fibers connect (world_set.h). Small instants run as batches beside
+// each other on the threads that wait (Batch, run_until); a large one runs per switch in
+// parallel passes (each(), worker_pool.h). Private to cposdk_sim.
 #pragma once
 
 #include <atomic>
@@ -25,8 +26,6 @@
 #include "worker_pool.h"
 
 namespace cpo::sim {
-
-class World;
 
 // The work of one virtual instant and what it leaves for its world: the switches it changed,
 // the timers it scheduled, the completions to post, settling's lists. A world's own batch
