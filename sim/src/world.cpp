@@ -158,11 +158,14 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
       spare_.pop_back();
     }
     bool tick = false;
-    const bool small = take(t, *b, tick) || pool_ == nullptr;
+    const bool few = take(t, *b, tick);
+    // Switches of the instant far apart in the fibers make batches of their own, which other
+    // threads may take beside this one; a batch of fewer than WorkerPool::kMinItems switches
+    // gains nothing from the pool. An instant of many switches (link training after a
+    // fabric-wide bring-up) runs whole.
+    if (few && !tick && !alone) keep_near_first(*b);
+    const bool small = few && (pool_ == nullptr || b->groups.size() + b->trains.size() < WorkerPool::kMinItems);
     if (small && !tick && !alone) {
-      // Switches of the instant far apart in the fibers make batches of their own, which
-      // other threads may take beside this one.
-      keep_near_first(*b);
       // Changes left by a back-door call settle first, with nothing running beside.
       const bool settled = main_.dirty.empty() && main_.completions.empty();
       if (!settled && running_.empty()) settle();
@@ -256,8 +259,9 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
     }
     auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
     if (std::find(list.begin(), list.end(), tm.sw) == list.end()) list.push_back(tm.sw);
+    if (b.groups.size() + b.trains.size() >= kSplitMax) return false;
   }
-  return b.groups.size() + b.trains.size() < WorkerPool::kMinItems;
+  return true;
 }
 
 void World::keep_near_first(Batch& b) {

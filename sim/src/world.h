@@ -179,8 +179,9 @@ class World {
   // Doorbells (those of switches no running batch reaches), then the changes they made.
   void service();
   // Lists in `b` the switches whose timers are due at `t` (groups, trains) and whether the
-  // firmware tick is among them; true when they are fewer than WorkerPool::kMinItems. take_due
-  // moves those timers to the switches' due lists.
+  // firmware tick is among them; false, the lists partial, at kSplitMax switches (an instant
+  // that large runs whole). take_due moves those timers to the switches' due lists.
+  static constexpr std::size_t kSplitMax = 16;
   bool take(std::int64_t t, Batch& b, bool& tick);
   // Keeps in b the switch of the instant's first timer and those within three fibers of the
   // kept ones; the others' timers stay queued for a batch of their own.
