@@ -48,6 +48,11 @@ std::uint32_t port_field(sim::Switch& sw, std::uint32_t port, std::size_t field)
   return Mailbox(sw.bar(unit)).port(local, field);
 }
 
+// The laser lighting a port's first lane.
+LaserRef laser_of(const Platform& pf, std::uint32_t port) {
+  return pf.lanes()[pf.ports()[port].lanes[0].value()].laser;
+}
+
 TEST(SimTopology, ALaserFailureTakesTheNeighboursLinkDown) {
   Fabric fabric;
   ASSERT_TRUE(fabric.load_topology_text(kPair).ok());
@@ -66,7 +71,7 @@ TEST(SimTopology, ALaserFailureTakesTheNeighboursLinkDown) {
   ASSERT_EQ(mbb.port(5, rd::field::kPortOperMask), 1u);
   // The laser lighting a's port 0 dies: a's link is down for its laser, b's for lost light.
   const Platform& pf = a->platform();
-  const LaserRef laser = pf.lanes()[pf.ports()[0].lanes[0].value()].laser;
+  const LaserRef laser = laser_of(pf, 0);
   ASSERT_TRUE(a->backdoor().fail_laser(laser).ok());
   fabric.advance(200ms);
   EXPECT_EQ(ma.port(0, rd::field::kPortOperMask), 0u);
@@ -190,7 +195,7 @@ RingRun run_ring(std::size_t workers, bool threads) {
   // Switch i's laser of port 8 fails in round 5 + i: one back-door call per round, so their
   // order is the program's, not the threads'.
   const cpo::Platform& pf = sws[0]->platform();
-  const LaserRef laser8 = pf.lanes()[pf.ports()[8].lanes[0].value()].laser;
+  const LaserRef laser8 = laser_of(pf, 8);
   constexpr auto kWait = 60ms;  // longer than any command of the script (Breakout: 50 ms)
   RingRun r;
   r.failures.resize(kSwitches);
@@ -280,6 +285,21 @@ std::vector<sim::Switch*> add_switches(Fabric& fabric, std::size_t n, std::uint6
     s.push_back(*r);
   }
   return s;
+}
+
+// A thread per switch of `on`, each toggling port 8 `commands` times (down first); ok[k]
+// counts the completions of thread k that came back kOk.
+std::vector<std::thread> toggle_port8(const std::vector<sim::Switch*>& on, int commands, std::vector<int>& ok) {
+  ok.assign(on.size(), 0);
+  std::vector<std::thread> ts;
+  for (std::size_t k = 0; k < on.size(); ++k)
+    ts.emplace_back([&on, &ok, commands, k] {
+      Mailbox mb(on[k]->bar(0));
+      for (int i = 0; i < commands; ++i)
+        if (mb.run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)}).code == C::kOk)
+          ++ok[k];
+    });
+  return ts;
 }
 
 TEST(SimFabricWorlds, AWaitRunsOnlyTheSwitchesFibersJoin) {
@@ -445,19 +465,13 @@ TEST(SimFabricWorlds, FaultsAndAdvancesWhileThreadsCommandFarApartSwitches) {
   }
   fabric.advance(2s);
   constexpr int kCommands = 200;
-  std::vector<int> ok(3, 0);
-  std::vector<std::thread> ts;
-  for (std::size_t k = 0; k < 3; ++k)
-    ts.emplace_back([&, k] {
-      Mailbox mb(s[4 * k]->bar(0));
-      for (int i = 0; i < kCommands; ++i)
-        if (mb.run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)}).code == C::kOk)
-          ++ok[k];
-    });
+  std::vector<int> ok;
+  const std::vector<sim::Switch*> driven = {s[0], s[4], s[8]};
+  std::vector<std::thread> ts = toggle_port8(driven, kCommands, ok);
   // Faults on the switches between the driven ones: the laser lighting port 9 fails and is
   // repaired and re-lit through its fiber check state as the back door leaves it.
   const Platform& pf = s[0]->platform();
-  const LaserRef laser9 = pf.lanes()[pf.ports()[9].lanes[0].value()].laser;
+  const LaserRef laser9 = laser_of(pf, 9);
   for (int round = 0; round < 20; ++round) {
     sim::Switch& victim = *s[2 + 4 * static_cast<std::size_t>(round % 3)];
     EXPECT_TRUE(victim.backdoor().fail_laser(laser9).ok());
@@ -482,17 +496,11 @@ TEST(SimFabricWorlds, ARealTimeFabricServesThreadsAndTheBackDoorTogether) {
   ASSERT_EQ(s.size(), 4u);
   ASSERT_TRUE(fabric.connect(*s[0], cpo::PortId(8), *s[1], cpo::PortId(9)).ok());
   constexpr int kCommands = 40;
-  std::vector<int> ok(2, 0);
-  std::vector<std::thread> ts;
-  for (std::size_t k = 0; k < 2; ++k)
-    ts.emplace_back([&, k] {
-      Mailbox mb(s[2 * k]->bar(0));
-      for (int i = 0; i < kCommands; ++i)
-        if (mb.run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)}).code == C::kOk)
-          ++ok[k];
-    });
+  std::vector<int> ok;
+  const std::vector<sim::Switch*> driven = {s[0], s[2]};
+  std::vector<std::thread> ts = toggle_port8(driven, kCommands, ok);
   const Platform& pf = s[0]->platform();
-  const LaserRef laser9 = pf.lanes()[pf.ports()[9].lanes[0].value()].laser;
+  const LaserRef laser9 = laser_of(pf, 9);
   for (int round = 0; round < 20; ++round) {
     EXPECT_TRUE(s[3]->backdoor().fail_laser(laser9).ok());
     EXPECT_TRUE(s[1]->backdoor().repair_laser(laser9).ok());
