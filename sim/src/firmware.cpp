@@ -53,7 +53,7 @@ void Firmware::scan_doorbells() {
   deferred_.clear();
   for (const auto& [si, ui] : serving_) {
     // A batch running beside this thread may reach the switch: its doorbell waits, still rung.
-    if (world_.scan_blocked(si)) {
+    if (world_.near_running(si)) {
       deferred_.emplace_back(si, ui);
       continue;
     }
@@ -69,7 +69,7 @@ void Firmware::scan_doorbells() {
     rung_.insert(rung_.begin(), deferred_.begin(), deferred_.end());
   }
   for (const auto& [si, ui] : polled_)
-    if (!world_.scan_blocked(si)) service_doorbell(world_.sw(si), *world_.sw(si).units[ui]);
+    if (!world_.near_running(si)) service_doorbell(world_.sw(si), *world_.sw(si).units[ui]);
 }
 
 void Firmware::service_doorbell(SwitchModel& s, UnitModel& u) {

@@ -112,12 +112,6 @@ void World::bar_wait(SwitchModel& s, std::chrono::nanoseconds d) {
   w->runners_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-void World::advance(std::chrono::nanoseconds d) {
-  if (clock_ == ClockMode::real_time) return;
-  cpo::Lock lock(mu_);
-  run_until(now_ns_.load() + d.count());
-}
-
 void World::advance_to(std::chrono::nanoseconds until) {
   runners_.fetch_add(1, std::memory_order_acq_rel);
   {
@@ -150,13 +144,7 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
     auto it = timers_.begin();
     if (it == timers_.end() || it->first > end_ns) break;
     const std::int64_t t = it->first;
-    std::unique_ptr<Batch> b;
-    if (spare_.empty()) {
-      b = std::make_unique<Batch>();
-    } else {
-      b = std::move(spare_.back());
-      spare_.pop_back();
-    }
+    std::unique_ptr<Batch> b = take_spare();
     bool tick = false;
     const bool few = take(t, *b, tick);
     // Switches of the instant far apart in the fibers make batches of their own, which other
@@ -170,9 +158,7 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
       const bool settled = main_.dirty.empty() && main_.completions.empty();
       if (!settled && running_.empty()) settle();
       if (!settled || !dispatchable(t, *b)) {
-        b->groups.clear();
-        b->trains.clear();
-        spare_.push_back(std::move(b));
+        give_back(std::move(b));
         if (!running_.empty()) wait_batch_end();
         continue;
       }
@@ -182,9 +168,7 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
       service();
       continue;
     }
-    b->groups.clear();
-    b->trains.clear();
-    spare_.push_back(std::move(b));
+    give_back(std::move(b));
     if (!running_.empty()) {
       wait_batch_end();
       continue;
@@ -206,6 +190,19 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
   while (pending()) wait_batch_end();
   set_clock(std::max(now_ns_.load(), end_ns));
   service();
+}
+
+std::unique_ptr<Batch> World::take_spare() {
+  if (spare_.empty()) return std::make_unique<Batch>();
+  std::unique_ptr<Batch> b = std::move(spare_.back());
+  spare_.pop_back();
+  return b;
+}
+
+void World::give_back(std::unique_ptr<Batch> b) {
+  b->groups.clear();
+  b->trains.clear();
+  spare_.push_back(std::move(b));
 }
 
 void World::catch_up() CPO_NO_THREAD_SAFETY_ANALYSIS {
@@ -235,15 +232,8 @@ void World::service() {
 }
 
 bool World::near_running(std::size_t c) const noexcept {
-  if (unmarked_ > 0) return true;
-  const SwitchModel& s = store_.at(c);
-  if (s.readers > 0) return true;
-  for (const std::size_t p : s.peers)
-    if (store_.at(p).readers > 0) return true;
-  return false;
+  return unmarked_ > 0 || within_one(c, [](const SwitchModel& s) { return s.readers > 0; });
 }
-
-bool World::scan_blocked(std::size_t i) const noexcept { return near_running(i); }
 
 bool World::take(std::int64_t t, Batch& b, bool& tick) {
   b.groups.clear();
@@ -281,10 +271,7 @@ void World::keep_near_first(Batch& b) {
     reach2({i}, ++reach_stamp_, b.reach);
   };
   auto near = [&](std::size_t i) {
-    if (sw(i).reach_stamp > since) return true;
-    for (const std::size_t p : sw(i).peers)
-      if (sw(p).reach_stamp > since) return true;
-    return false;
+    return within_one(i, [since](const SwitchModel& s) { return s.reach_stamp > since; });
   };
   const std::size_t head = b.head;
   std::vector<bool> kept(c.size(), false);
@@ -431,7 +418,7 @@ void World::run_beside(std::unique_ptr<Batch> owned) CPO_NO_THREAD_SAFETY_ANALYS
   unmark(b);
   running_.erase(running_.find(b.now));
   b.own = false;
-  spare_.push_back(std::move(owned));
+  give_back(std::move(owned));
   ++batch_ends_;
   batch_end_.notify_all();
 }

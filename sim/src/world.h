@@ -63,9 +63,8 @@ class World {
   SwitchModel& sw(std::size_t i) { return store_.at(i); }
   const SwitchModel& sw(std::size_t i) const { return store_.at(i); }
 
-  // Runs this world's switches up to now() + d, or to `until` (no earlier than now()); run_to
-  // with the lock held.
-  void advance(std::chrono::nanoseconds d);
+  // Runs this world's switches up to `until` (no earlier than now()); run_to with the lock
+  // held.
   void advance_to(std::chrono::nanoseconds until);
   // `alone`: every instant with the lock held, none beside (the caller holds another world's
   // lock too and must not release this one).
@@ -120,8 +119,9 @@ class World {
     else
       b.dirty.push_back(s.index);
   }
-  // A doorbell of switch i waits while a batch running beside the lock holder may reach it.
-  [[nodiscard]] bool scan_blocked(std::size_t i) const noexcept;
+  // Whether a batch running beside the lock holder may reach switch c or its neighbours
+  // (within three fibers): a batch of c may not start beside it, nor c's doorbell be served.
+  [[nodiscard]] bool near_running(std::size_t c) const noexcept;
   // True while a parallel pass runs: the per-switch work may write only its own switch.
   [[nodiscard]] bool in_pass() noexcept { return batch().in_pass; }
   // A parallel pass: fn(SwitchModel&) for every switch in `list` (each once), spread over the
@@ -150,9 +150,6 @@ class World {
   Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now = true);
 
   // Back-door helpers (caller holds the mutex).
-  void mark_dirty() {
-    for (const std::size_t i : all_) touch(sw(i));
-  }
   void mark_dirty(SwitchModel& s) { touch(s); }
   // Recomputes physics and links of the switches changed since the last settle and of the
   // switches their fibers reach, and publishes them; then posts the completions of the
@@ -187,8 +184,14 @@ class World {
   // kept ones; the others' timers stay queued for a batch of their own.
   void keep_near_first(Batch& b);
   void take_due(std::int64_t t, const Batch& b);
-  // Whether a running batch may reach switch c or its neighbours (within three fibers).
-  [[nodiscard]] bool near_running(std::size_t c) const noexcept;
+  // Whether switch c or one of its neighbours satisfies `hit`.
+  template <typename F>
+  [[nodiscard]] bool within_one(std::size_t c, F&& hit) const {
+    if (hit(store_.at(c))) return true;
+    for (const std::size_t p : store_.at(c).peers)
+      if (hit(store_.at(p))) return true;
+    return false;
+  }
   // Whether a batch of b's switches may start at `t` beside the running ones.
   bool dispatchable(std::int64_t t, const Batch& b);
   // Appends to `out` the switches within two fibers of `centers` not stamped `stamp` yet,
@@ -198,6 +201,9 @@ class World {
   void unmark(Batch& b);
   // Runs b's instant on this thread with the world's lock released, then merges it.
   void run_beside(std::unique_ptr<Batch> b);
+  // A batch from the spares (their lists keep their capacity), and one given back.
+  std::unique_ptr<Batch> take_spare();
+  void give_back(std::unique_ptr<Batch> b);
   // Waits (lock released) until a running batch ends.
   void wait_batch_end();
   // The firmware tick falls on multiples of tick_ns_ from time 0, in every world alike, so a

@@ -94,10 +94,9 @@ Status WorldSet::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, dou
             A.ports[a.value()].lanes != B.ports[b.value()].lanes)
           return wa->connect(sa, a, sb, b, loss_db, settle_now);
         // One clock: the earlier world runs up to the later one's time (holding its lock
-        // throughout), then the smaller joins the larger (a switch moves O(log n) times
-        // however a topology is cabled).
-        // A topology document's fibers join worlds on one clock: nothing runs (its settle waits
-        // for the last fiber).
+        // throughout; a topology document's worlds share one clock, so nothing runs and its
+        // settle waits for the last fiber), then the smaller joins the larger (a switch moves
+        // O(log n) times however a topology is cabled).
         const auto t = std::max(wa->clock_now(), wb->clock_now());
         if (wa->clock_now() < t) wa->run_to(t, true);
         if (wb->clock_now() < t) wb->run_to(t, true);
