@@ -52,8 +52,8 @@ void Firmware::scan_doorbells() {
   }
   deferred_.clear();
   for (const auto& [si, ui] : serving_) {
-    // A batch running beside this thread may reach the switch: its doorbell waits, still rung.
-    if (world_.near_running(si)) {
+    // A batch running beside this thread may reach the unit's node: its doorbell waits, still rung.
+    if (world_.near_running(world_.sw(si).node_of(ui).id)) {
       deferred_.emplace_back(si, ui);
       continue;
     }
@@ -61,7 +61,7 @@ void Firmware::scan_doorbells() {
     UnitModel& u = *s.units[ui];
     // Cleared before the look: a ring after this point queues the unit again.
     u.rung.store(false, std::memory_order_release);
-    service_doorbell(s, u);
+    world_.within(s.node_of(ui), [&] { service_doorbell(s, u); });
   }
   serving_.clear();
   if (!deferred_.empty()) {
@@ -69,7 +69,8 @@ void Firmware::scan_doorbells() {
     rung_.insert(rung_.begin(), deferred_.begin(), deferred_.end());
   }
   for (const auto& [si, ui] : polled_)
-    if (!world_.near_running(si)) service_doorbell(world_.sw(si), *world_.sw(si).units[ui]);
+    if (SwitchModel& s = world_.sw(si); !world_.near_running(s.node_of(ui).id))
+      world_.within(s.node_of(ui), [&] { service_doorbell(s, *s.units[ui]); });
 }
 
 void Firmware::service_doorbell(SwitchModel& s, UnitModel& u) {
@@ -125,7 +126,7 @@ void Firmware::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
       w.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kResetting));
       world_.schedule(world_.now().count() + latency,
                       Timer{TimerKind::reset, s.index, u32(u.index), 0, 0, u.cmd_token});
-      world_.touch(s);
+      world_.touch(s, u);
       return;
     }
   }
@@ -135,7 +136,7 @@ void Firmware::on_doorbell(SwitchModel& s, UnitModel& u, std::uint32_t tag) {
 void Firmware::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::array<std::uint32_t, 4> results) {
   Completion c{u.index, code, results};
   if (world_.in_pass()) {
-    s.completions.push_back(c);
+    s.node_of(u.index).completions.push_back(c);
     return;
   }
   world_.settle();
@@ -194,7 +195,7 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
   }
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
-  world_.touch(s);
+  world_.touch(s, u);
   switch (static_cast<rd::Opcode>(u.opcode)) {
     case rd::Opcode::kNop:
     case rd::Opcode::kUnitReset: break;
@@ -335,7 +336,7 @@ void Firmware::hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox) {
   ++u.cmd_token;
   u.win.store(rd::reg::kMbxState, static_cast<std::uint32_t>(rd::MailboxState::kResetting));
   world_.schedule(world_.now().count() + ns_of(0.2), Timer{TimerKind::reset, s.index, u32(u.index), 0, 0, u.cmd_token});
-  world_.touch(s);
+  world_.touch(s, u);
 }
 
 void Firmware::reset_unit_state(SwitchModel& s, UnitModel& u) {
@@ -386,7 +387,7 @@ void Firmware::reset_unit_state(SwitchModel& s, UnitModel& u) {
     complete(s, u, rd::Completion::kOk, {0, 0, 0, 0});
   }
   u.last_doorbell = u.win.load(rd::reg::kMbxDoorbell);
-  world_.touch(s);
+  world_.touch(s, u);
 }
 
 // ---------------------------------------------------------------------------- snapshot channel
@@ -421,7 +422,7 @@ std::array<std::uint32_t, 4> Firmware::set_mtu(SwitchModel& s, UnitModel& u) {
   const auto a = rd::unpack_args<rd::SetMtuArgs>(u.args);
   PortModel& p = s.ports[u.first_port + a.Port];
   p.mtu[a.Subport] = a.Bytes;
-  world_.touch(s);
+  world_.touch(s, u);
   return rd::pack_results(rd::SetMtuResults{.Mtu = p.mtu[a.Subport]});
 }
 

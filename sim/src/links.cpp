@@ -18,6 +18,28 @@ std::uint32_t s32(std::int32_t v) { return static_cast<std::uint32_t>(v); }
 constexpr unsigned kLowAlarm = static_cast<unsigned>(cmis::FlagKind::low_alarm);
 constexpr unsigned kHighWarning = static_cast<unsigned>(cmis::FlagKind::high_warning);
 constexpr unsigned kLowWarning = static_cast<unsigned>(cmis::FlagKind::low_warning);
+// fn(index) over a node's units' ranges of lanes, ports or OEs (contiguous per unit:
+// Platform::unit_ranges).
+template <typename F>
+void each_of(const SwitchModel& s, const NodeModel& n, std::uint32_t UnitModel::*first, std::uint32_t UnitModel::*count,
+             F&& fn) {
+  for (const std::uint32_t u : n.units) {
+    const UnitModel& unit = *s.units[u];
+    for (std::uint32_t i = unit.*first; i < unit.*first + unit.*count; ++i) fn(i);
+  }
+}
+template <typename F>
+void each_lane(const SwitchModel& s, const NodeModel& n, F&& fn) {
+  each_of(s, n, &UnitModel::first_lane, &UnitModel::lane_count, fn);
+}
+template <typename F>
+void each_port(const SwitchModel& s, const NodeModel& n, F&& fn) {
+  each_of(s, n, &UnitModel::first_port, &UnitModel::port_count, fn);
+}
+template <typename F>
+void each_oe(const SwitchModel& s, const NodeModel& n, F&& fn) {
+  each_of(s, n, &UnitModel::first_oe, &UnitModel::oe_count, fn);
+}
 double fir_penalty(const LaneModel& l) {
   return phys::kFirPenaltyDbPerStep *
          (std::abs(l.fir_pre - phys::kFirOptimumPre) + std::abs(l.fir_main - phys::kFirOptimumMain) +
@@ -26,13 +48,14 @@ double fir_penalty(const LaneModel& l) {
 }  // namespace
 
 // ---------------------------------------------------------------------------- physics
-void Links::recompute(SwitchModel& s) {
+void Links::recompute(SwitchModel& s, NodeModel& n) {
   // Transmit side: laser -> ELS fiber (per laser, settable) -> split -> modulator -> fiber.
   const double lanes_per_laser =
       static_cast<double>(s.platform.lanes().size()) / static_cast<double>(s.platform.laser_count());
   const double k_oe = phys::gain(10.0 * std::log10(lanes_per_laser) + phys::kModulatorLossDb);
-  for (auto& oe : s.oes) oe.no_light = false;
-  for (auto& l : s.lanes) {
+  each_oe(s, n, [&](std::uint32_t o) { s.oes[o].no_light = false; });
+  each_lane(s, n, [&](std::uint32_t lane) {
+    LaneModel& l = s.lanes[lane];
     const ElsModel& e = s.els[l.els];
     const LaserModel& las = e.lasers[l.laser];
     OeModel& oe = s.oes[l.oe];
@@ -47,38 +70,44 @@ void Links::recompute(SwitchModel& s) {
     const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
     const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
-    if ((l.tx_mw != before || fiber_changed) && l.peer_sw != s.index) s.rx_hits.push_back(l.peer_sw);
+    if (l.tx_mw != before || fiber_changed) {
+      const std::size_t far = world_.sw(l.peer_sw).lane_node(l.peer_lane);
+      if (far != n.id) n.rx_hits.push_back(far);
+    }
     if (fiber_changed || l.memo_tx_mw != l.memo_tx_mw) {  // changed, or never evaluated (NaN)
       l.fiber_loss_settled_db = l.fiber_loss_db;
       l.fiber_gain_out = phys::gain(l.fiber_loss_db);
     }
-  }
+  });
 }
 
-void Links::far_views(SwitchModel& s) {
-  for (auto& p : s.ports) {
+void Links::far_views(SwitchModel& s, NodeModel& n) {
+  each_port(s, n, [&](std::uint32_t port) {
+    PortModel& p = s.ports[port];
     std::uint32_t gen = 0;
     for (std::uint32_t k = 0; k < p.lanes; ++k)
       if (s.lanes[p.first_lane + k].gen) gen |= 1u << k;
     const std::uint32_t view =
         (p.admin & 0xFFu) | (static_cast<std::uint32_t>(p.fec) << 8) | (p.breakout << 12) | (gen << 16);
-    if (view == p.far_view) continue;
+    if (view == p.far_view) return;
     p.far_view = view;
     for (std::uint32_t k = 0; k < p.lanes; ++k) {
       const LaneModel& l = s.lanes[p.first_lane + k];
-      if (l.peer_sw != s.index) s.link_hits.push_back(l.peer_sw);
+      const std::size_t far = world_.sw(l.peer_sw).lane_node(l.peer_lane);
+      if (far != n.id) n.link_hits.push_back(far);
     }
-  }
+  });
 }
 
-bool Links::recompute_rx(SwitchModel& s) {
+bool Links::recompute_rx(SwitchModel& s, NodeModel& n) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
   const std::size_t banks_per_oe = s.oes.front().banks.size();
   // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning, tx power low alarm
   std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
   bool counting = false, changed = false;
-  for (auto& l : s.lanes) {
+  each_lane(s, n, [&](std::uint32_t lane) {
+    LaneModel& l = s.lanes[lane];
     const LaneModel& src = world_.sw(l.peer_sw).lanes[l.peer_lane];
     const PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
@@ -140,8 +169,10 @@ bool Links::recompute_rx(SwitchModel& s) {
     if (!same || l.sig != sig_before || l.cdr != cdr_before || l.prbs_lock != prbs_before) {
       changed = true;
       // The far end's link needs this receiver too (subport_ok reads both directions).
-      if ((l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) && l.peer_sw != s.index)
-        s.link_hits.push_back(l.peer_sw);
+      if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) {
+        const std::size_t far = world_.sw(l.peer_sw).lane_node(l.peer_lane);
+        if (far != n.id) n.link_hits.push_back(far);
+      }
     }
     auto& b = bits[l.oe * banks_per_oe + l.bank];
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
@@ -154,8 +185,8 @@ bool Links::recompute_rx(SwitchModel& s) {
     // Page 02h Rx power thresholds: low alarm at the LOS level, low warning at -10 dBm.
     if (l.rx_dbm < phys::kLosAssertDbm) b[3] |= bit;
     if (l.rx_dbm < -10.0) b[4] |= bit;
-  }
-  for (std::uint32_t o = 0; o < s.oes.size(); ++o) {
+  });
+  each_oe(s, n, [&](std::uint32_t o) {
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
       BankModel& bank = s.oes[o].banks[b];
       const auto& v = bits[o * banks_per_oe + b];
@@ -167,8 +198,8 @@ bool Links::recompute_rx(SwitchModel& s) {
       world_.optics().raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags,
                                  kLowWarning);
     }
-  }
-  s.counting = counting;
+  });
+  n.counting = counting;
   return changed;
 }
 
@@ -235,11 +266,11 @@ void Links::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   world_.touch(s);
 }
 
-bool Links::evaluate_links(SwitchModel& s) {
+bool Links::evaluate_links(SwitchModel& s, NodeModel& n) {
   bool changed = false;
-  for (std::uint32_t port = 0; port < s.ports.size(); ++port) {
+  each_port(s, n, [&](std::uint32_t port) {
     PortModel& p = s.ports[port];
-    if (p.admin == 0 && p.oper == 0 && p.training == 0) continue;  // nothing can change
+    if (p.admin == 0 && p.oper == 0 && p.training == 0) return;  // nothing can change
     for (std::uint32_t sub = 0; sub < p.breakout; ++sub) {
       const std::uint32_t bit = 1u << sub;
       rd::LinkCause cause = rd::LinkCause::kNone;
@@ -262,22 +293,22 @@ bool Links::evaluate_links(SwitchModel& s) {
         changed = true;
       }
     }
-  }
+  });
   return changed;
 }
 
 // ---------------------------------------------------------------------------- tick, thermal
 // ---------------------------------------------------------------------------- settling
-// Per-port dirty tracking: the switches changed since the last settle recompute their
-// transmitters; a far switch is recomputed only for lanes whose light changed, re-evaluates
-// its links only for ports whose far end changed, and is republished only if something it
-// shows changed. A command on one switch never costs work on the rest of the fabric.
+// Per-port dirty tracking: the nodes changed since the last settle recompute their
+// transmitters; a far node is recomputed only for lanes whose light changed, re-evaluates its
+// links only for ports whose far end changed, and is republished only if something it shows
+// changed. A command on one unit never costs work on the rest of the fabric or its switch.
 //
-// Each phase is a parallel pass over its switches (World::each); its return is the barrier
-// the next phase needs: recompute_rx reads the far ends' transmitters (phase 1), and
+// Each phase is a parallel pass over its nodes (World::each); its return is the barrier the
+// next phase needs: recompute_rx reads the far ends' transmitters (phase 1), and
 // evaluate_links the far ends' receivers (phase 2) and port configuration (which settling
-// never writes). The far switches a phase reaches wait in each switch's hit lists and join
-// the next phase's list here, in the order the sequential loop produced.
+// never writes). The far nodes a phase reaches wait in each node's hit lists and join the
+// next phase's list here, in the order the sequential loop produced.
 void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
   if (dirty.empty()) return;
   // Changes made while settling (a link going down) are settled by the next call.
@@ -289,47 +320,49 @@ void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
   sc.rx_hit.clear();
   sc.link_hit.clear();
   const std::uint64_t stamp = settle_stamp_.fetch_add(1, std::memory_order_relaxed) + 1;
-  auto add = [&](std::vector<std::size_t>& list, std::uint64_t SwitchModel::*mark, std::size_t i) {
-    SwitchModel& s = world_.sw(i);
-    if (s.*mark == stamp) return;
-    s.*mark = stamp;
-    list.push_back(i);
+  auto add = [&](std::vector<std::size_t>& list, std::uint64_t NodeModel::*mark, std::size_t id) {
+    NodeModel& n = world_.node(id);
+    if (n.*mark == stamp) return;
+    n.*mark = stamp;
+    list.push_back(id);
   };
-  // The far switches a pass reached, in list order.
+  // The far nodes a pass reached, in list order.
   auto hits = [&](const std::vector<std::size_t>& list) {
-    for (const std::size_t i : list) {
-      SwitchModel& s = world_.sw(i);
-      sc.rx_hit.insert(sc.rx_hit.end(), s.rx_hits.begin(), s.rx_hits.end());
-      sc.link_hit.insert(sc.link_hit.end(), s.link_hits.begin(), s.link_hits.end());
-      s.rx_hits.clear();
-      s.link_hits.clear();
+    for (const std::size_t id : list) {
+      NodeModel& n = world_.node(id);
+      sc.rx_hit.insert(sc.rx_hit.end(), n.rx_hits.begin(), n.rx_hits.end());
+      sc.link_hit.insert(sc.link_hit.end(), n.link_hits.begin(), n.link_hits.end());
+      n.rx_hits.clear();
+      n.link_hits.clear();
     }
   };
-  for (const std::size_t i : sc.now) world_.sw(i).dirty = false;
-  world_.each(sc.now, 1, [this](SwitchModel& s) {
-    recompute(s);
-    far_views(s);
+  for (const std::size_t id : sc.now) world_.node(id).dirty = false;
+  world_.each(sc.now, 1, [this](SwitchModel& s, NodeModel& n) {
+    recompute(s, n);
+    far_views(s, n);
   });
   hits(sc.now);
-  for (const std::size_t i : sc.now) {
-    add(sc.rx, &SwitchModel::rx_stamp, i);
-    add(sc.links, &SwitchModel::link_stamp, i);
-    add(sc.pub, &SwitchModel::pub_stamp, i);
+  for (const std::size_t id : sc.now) {
+    add(sc.rx, &NodeModel::rx_stamp, id);
+    add(sc.links, &NodeModel::link_stamp, id);
+    add(sc.pub, &NodeModel::pub_stamp, id);
   }
   sc.now.clear();
-  for (const std::size_t p : sc.rx_hit) add(sc.rx, &SwitchModel::rx_stamp, p);
-  world_.each(sc.rx, 1, [this](SwitchModel& s) { s.pass_result = recompute_rx(s); });
+  for (const std::size_t p : sc.rx_hit) add(sc.rx, &NodeModel::rx_stamp, p);
+  world_.each(sc.rx, 1, [this](SwitchModel& s, NodeModel& n) { n.pass_result = recompute_rx(s, n); });
   hits(sc.rx);
-  for (const std::size_t i : sc.rx) {
-    if (!world_.sw(i).pass_result) continue;
-    add(sc.links, &SwitchModel::link_stamp, i);
-    add(sc.pub, &SwitchModel::pub_stamp, i);
+  for (const std::size_t id : sc.rx) {
+    if (!world_.node(id).pass_result) continue;
+    add(sc.links, &NodeModel::link_stamp, id);
+    add(sc.pub, &NodeModel::pub_stamp, id);
   }
-  for (const std::size_t p : sc.link_hit) add(sc.links, &SwitchModel::link_stamp, p);
-  world_.each(sc.links, 1, [this](SwitchModel& s) { s.pass_result = evaluate_links(s); });
-  for (const std::size_t i : sc.links)
-    if (world_.sw(i).pass_result) add(sc.pub, &SwitchModel::pub_stamp, i);
-  world_.each(sc.pub, 1, [this](SwitchModel& s) { world_.publisher().publish(s); });
+  for (const std::size_t p : sc.link_hit) add(sc.links, &NodeModel::link_stamp, p);
+  world_.each(sc.links, 1, [this](SwitchModel& s, NodeModel& n) { n.pass_result = evaluate_links(s, n); });
+  for (const std::size_t id : sc.links)
+    if (world_.node(id).pass_result) add(sc.pub, &NodeModel::pub_stamp, id);
+  world_.each(sc.pub, 1, [this](SwitchModel& s, NodeModel& n) {
+    for (const std::uint32_t u : n.units) world_.publisher().publish_unit(s, *s.units[u], true);
+  });
 }
 
 namespace {
@@ -352,7 +385,7 @@ void Links::tick(std::int64_t dt_ns) {
   tick_count_ = static_cast<std::uint64_t>(world_.now().count() / dt_ns);
   // A steady switch's share is a few stores, a counting one's a few microseconds: chunks of
   // kTickGrain switches keep the hand-off small against the work.
-  world_.each(world_.all(), kTickGrain, [this, dt](SwitchModel& s) { s.ticked = tick_switch(s, dt); });
+  world_.each_switch(world_.all(), kTickGrain, [this, dt](SwitchModel& s) { s.ticked = tick_switch(s, dt); });
   ticked_.clear();
   for (const std::size_t i : world_.all()) {
     SwitchModel& s = world_.sw(i);
@@ -361,7 +394,7 @@ void Links::tick(std::int64_t dt_ns) {
     ticked_.push_back(i);
   }
   world_.settle();
-  world_.each(ticked_, 1, [this](SwitchModel& s) { world_.publisher().publish(s); });
+  world_.each_switch(ticked_, 1, [this](SwitchModel& s) { world_.publisher().publish(s); });
 }
 
 bool Links::tick_switch(SwitchModel& s, double dt) {
@@ -369,18 +402,19 @@ bool Links::tick_switch(SwitchModel& s, double dt) {
     if (!u->hung) ++u->heartbeat;
   s.pending_dt_s += dt;
   const bool due = (tick_count_ + s.index) % kQuietTicks == 0;
-  const bool steady = !s.changed && s.quiet;
+  const bool steady = !s.any_changed() && s.quiet;
+  const bool counting = s.any_counting();
   if (steady && !due) {
     // Only counters (if any move) and the heartbeat.
-    if (s.counting) count(s, dt);
-    world_.publisher().publish_heartbeat(s, s.counting);
+    if (counting) count(s, dt);
+    world_.publisher().publish_heartbeat(s, counting);
     return false;
   }
-  s.changed = false;
+  for (NodeModel& n : s.nodes) n.changed = false;
   s.quiet = thermal(s, s.pending_dt_s);
   s.pending_dt_s = 0;
-  if (s.counting) count(s, dt);
-  if (steady && s.quiet && !s.changed) {
+  if (counting) count(s, dt);
+  if (steady && s.quiet && !s.any_changed()) {
     world_.publisher().publish_monitors(s);  // temperatures, biases, ages: nothing of its links moved
     return false;
   }

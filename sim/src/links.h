@@ -18,6 +18,7 @@ namespace rd = cpo::refdev;
 
 class World;
 struct SwitchModel;
+struct NodeModel;
 
 class Links {
  public:
@@ -27,8 +28,8 @@ class Links {
   struct Scratch {
     std::vector<std::size_t> now, rx, links, pub, rx_hit, link_hit;
   };
-  // Recomputes physics and links of the switches in `dirty` (taken and cleared) and of the
-  // switches their fibers reach, and publishes them.
+  // Recomputes physics and links of the nodes in `dirty` (taken and cleared) and of the nodes
+  // their fibers reach, and publishes them.
   void settle(std::vector<std::size_t>& dirty, Scratch& scratch);
   void tick(std::int64_t dt_ns);
   // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
@@ -39,15 +40,15 @@ class Links {
   bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
 
  private:
-  // Settling, per port: recompute() reports the far switches of lanes whose transmit power
-  // changed (SwitchModel::rx_hits), far_views() those of ports whose configuration changed and
-  // recompute_rx() those of lanes whose receiver state changed (link_hits); settle() gathers
-  // them into rx_hit_ and link_hit_. recompute_rx and
-  // evaluate_links return whether anything the status region shows changed.
-  void recompute(SwitchModel& s);
-  void far_views(SwitchModel& s);
-  bool recompute_rx(SwitchModel& s);
-  bool evaluate_links(SwitchModel& s);
+  // Settling, per node and port: recompute() reports the far nodes of lanes whose transmit
+  // power changed (NodeModel::rx_hits), far_views() those of ports whose configuration changed
+  // and recompute_rx() those of lanes whose receiver state changed (link_hits); settle()
+  // gathers them into the scratch's rx_hit and link_hit. recompute_rx and evaluate_links
+  // return whether anything the status region shows changed.
+  void recompute(SwitchModel& s, NodeModel& n);
+  void far_views(SwitchModel& s, NodeModel& n);
+  bool recompute_rx(SwitchModel& s, NodeModel& n);
+  bool evaluate_links(SwitchModel& s, NodeModel& n);
   // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
   void tx_bias_flags(SwitchModel& s);
   void count(SwitchModel& s, double dt_s);

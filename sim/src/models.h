@@ -3,6 +3,7 @@
 // timers that drive them. Private to cposdk_sim.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -183,6 +184,7 @@ struct ElsModel {
   // The laser-safety interlock loop of the slot is open (ElsFlags.InterlockOpen): every laser
   // held off. A property of the slot's wiring, so it survives a module swap.
   bool interlock_open = false;
+  std::uint32_t unit = 0;  // of the lanes it lights (World::make_nodes)
   std::uint32_t insert_count = 0;
   std::uint32_t temp_flags = 0;
   std::uint8_t control = 0;  // lower ModuleGlobalControls
@@ -303,6 +305,44 @@ struct Completion {
   std::array<std::uint32_t, 4> results{};
 };
 
+// A node: the units of a switch that share no optical engine or ELS with its other units (on
+// every built-in profile, one unit). A node is what the world schedules, settles and reserves:
+// its timers, commands and settling read and write only its own units' ports, lanes, OEs and
+// ELS modules, and, through fibers, the far ends' nodes. So two nodes of one switch run beside
+// each other as two switches do (World::run_until).
+struct NodeModel {
+  std::size_t id = 0;                // node_id(switch, index in SwitchModel::nodes)
+  std::vector<std::uint32_t> units;  // ascending
+  // Settling: `dirty` when the node changed since the last settle; `peers` are the nodes its
+  // fibers reach (their receivers see its transmitters).
+  bool dirty = false;
+  std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
+  std::vector<std::size_t> peers;
+  // The tick's view: `changed` since the last tick (touch()), `counting` when some FEC or
+  // PRBS counter of its lanes moves (recompute_rx).
+  bool changed = true, counting = false;
+  // What this node's work in a parallel pass (World::each) leaves for the rest of the world,
+  // kept here so that a pass writes nothing shared; the merge after the pass takes it in list
+  // order, which is the order the sequential loop produced.
+  bool dirty_queued = false;                               // touched: joins the batch's dirty list
+  std::vector<std::pair<std::int64_t, Timer>> new_timers;  // scheduled: join the timer queue
+  std::vector<Completion> completions;                     // posted after the next settle
+  std::vector<std::size_t> rx_hits, link_hits;             // settle: far nodes to recompute / re-evaluate
+  std::vector<Timer> due, due_trains;                      // this instant's timers of this node, in order
+  bool pass_result = false;                                // what the pass's function returned
+  // Batches running beside the world's lock holder that reach this node within two fibers
+  // (World::mark), and the stamp of the last reach computation that listed it.
+  std::uint32_t readers = 0;
+  std::uint64_t reach_stamp = 0;
+};
+// Node ids pack the switch index and the node's index in it (at most kMaxNodes per switch).
+inline constexpr std::size_t kNodeBits = 8, kMaxNodes = std::size_t{1} << kNodeBits;
+[[nodiscard]] constexpr std::size_t node_id(std::size_t sw, std::size_t node) noexcept {
+  return sw << kNodeBits | node;
+}
+[[nodiscard]] constexpr std::size_t node_switch(std::size_t id) noexcept { return id >> kNodeBits; }
+[[nodiscard]] constexpr std::size_t node_index(std::size_t id) noexcept { return id & (kMaxNodes - 1); }
+
 struct SwitchModel {
   // The world that runs this switch; a merge (World::absorb) moves it, under both worlds' locks.
   std::atomic<World*> world{nullptr};
@@ -315,36 +355,31 @@ struct SwitchModel {
   std::vector<ElsModel> els;
   std::vector<PortModel> ports;
   std::vector<LaneModel> lanes;
+  std::vector<NodeModel> nodes;
+  std::vector<std::uint32_t> node_of_unit;  // index in `nodes`
   std::uint32_t lanes_per_port = 4, lasers_per_els = 8, breakout_caps = 0, default_breakout = 1;
   double coolant_c = 30.0;
   std::mt19937_64 rng;
-  // Settling: `dirty` when the model changed since the last settle; `peers` are the switches
-  // its fibers reach (their receivers see its transmitters).
-  bool dirty = false;
-  std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
-  std::vector<std::size_t> peers;
-  // The firmware tick's view (see World::tick): `changed` since the last tick (touch()),
-  // `quiet` when the last thermal pass found every temperature at its target and no ramp,
-  // `counting` when some FEC or PRBS counter moves (recompute_rx). A quiet switch that has
-  // not changed refreshes only its heartbeat and, if counting, its counters; its thermal and
-  // aging run once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
-  bool changed = true, quiet = false, counting = false;
+  // The firmware tick's view (see Links::tick): `quiet` when the last thermal pass found every
+  // temperature at its target and no ramp. A quiet switch none of whose nodes changed
+  // refreshes only its heartbeat and, if counting, its counters; its thermal and aging run
+  // once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
+  bool quiet = false;
   double pending_dt_s = 0;
   bool tx_bias_flagged = false;  // some page 11h Tx bias flag condition held at the last thermal pass
-  // What this switch's work in a parallel pass (World::each) leaves for the rest of the world,
-  // kept here so that a pass writes nothing shared; the advancing thread merges it after the
-  // pass in list order, which is the order the sequential loop produced.
-  bool dirty_queued = false;                               // touched: joins the world's dirty list
-  std::vector<std::pair<std::int64_t, Timer>> new_timers;  // scheduled: join the timer queue
-  std::vector<Completion> completions;                     // posted after the next settle
-  std::vector<std::size_t> rx_hits, link_hits;             // settle: far switches to recompute / re-evaluate
-  std::vector<Timer> due, due_trains;                      // this instant's timers of this switch, in order
-  bool pass_result = false;                                // what the pass's function returned
-  // Batches running beside the world's lock holder that reach this switch within two fibers
-  // (World::mark), and the stamp of the last reach computation that listed it.
-  std::uint32_t readers = 0;
-  std::uint64_t reach_stamp = 0;
-  bool ticked = false;  // the tick republishes it after settling
+  bool ticked = false;           // the tick republishes it after settling
+  [[nodiscard]] NodeModel& node_of(std::size_t unit) noexcept { return nodes[node_of_unit[unit]]; }
+  [[nodiscard]] const NodeModel& node_of(std::size_t unit) const noexcept { return nodes[node_of_unit[unit]]; }
+  [[nodiscard]] bool any_changed() const noexcept {
+    return std::any_of(nodes.begin(), nodes.end(), [](const NodeModel& n) { return n.changed; });
+  }
+  [[nodiscard]] bool any_counting() const noexcept {
+    return std::any_of(nodes.begin(), nodes.end(), [](const NodeModel& n) { return n.counting; });
+  }
+  // The node of a lane (of its port's unit).
+  [[nodiscard]] std::size_t lane_node(std::size_t lane) const noexcept {
+    return nodes[node_of_unit[ports[lanes[lane].port].unit]].id;
+  }
   explicit SwitchModel(Platform p) : platform(std::move(p)) {}
 };
 

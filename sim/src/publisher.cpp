@@ -192,7 +192,7 @@ void Publisher::publish_unit(SwitchModel& s, UnitModel& u, bool links) {
 
   if (!links) {
     // A quiet switch's monitor refresh: its ports and lanes did not change, its counters may.
-    if (s.counting) write_counters(s, u);
+    if (s.node_of(u.index).counting) write_counters(s, u);
     ++u.generation;
     w.store(rd::reg::kGeneration, u.generation);
     return;

@@ -48,9 +48,10 @@ void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
   UnitModel& u = *sw_->units[unit_];
   if (u.removed.load(std::memory_order_acquire) || offset >= rd::kWindowBytes || offset % 4 != 0) return;
   // writes() counts state-changing writes: the snapshot channel's registers only ask for a
-  // copy of the status region, so a telemetry read leaves the count alone.
+  // copy of the status region and EvtConsumer only acknowledges events read, so reading
+  // telemetry or events (an SDK's event thread does so at any time) leaves the count alone.
   const bool snapshot_channel = offset - rd::region::kSnapshot.offset < rd::region::kSnapshot.bytes;
-  if (!snapshot_channel) u.writes.fetch_add(1, std::memory_order_relaxed);
+  if (!snapshot_channel && offset != rd::reg::kEvtConsumer) u.writes.fetch_add(1, std::memory_order_relaxed);
   u.win.store(offset, value);
   // Doorbell notification: the firmware serves the units rung, it never scans the fabric.
   if (offset == rd::reg::kMbxDoorbell || offset == rd::reg::kHardReset || offset == rd::reg::kSnapRequest)
@@ -60,10 +61,11 @@ void UnitBar::write32(std::size_t offset, std::uint32_t value) noexcept {
 std::chrono::nanoseconds UnitBar::now() const noexcept {
   return sw_->world.load(std::memory_order_acquire)->clock_now();
 }
-void UnitBar::wait(std::chrono::nanoseconds duration) noexcept { World::bar_wait(*sw_, duration); }
+void UnitBar::wait(std::chrono::nanoseconds duration) noexcept { World::bar_wait(*sw_, unit_, duration); }
 
 // ---------------------------------------------------------------------------- world
 thread_local World::Current World::tl_;
+thread_local NodeModel* World::tl_node_ = nullptr;
 
 World::World(ClockMode clock, std::size_t workers, SwitchStore& store, std::chrono::nanoseconds start)
     : clock_(clock), now_ns_(start.count()), store_(store), workers_(workers) {
@@ -95,7 +97,7 @@ void World::start_clock_thread() {
   });
 }
 
-void World::bar_wait(SwitchModel& s, std::chrono::nanoseconds d) {
+void World::bar_wait(SwitchModel& s, std::size_t unit, std::chrono::nanoseconds d) {
   // A real-time fabric never merges worlds: its one world's clock thread serves every switch.
   if (s.world.load(std::memory_order_acquire)->clock_ == ClockMode::real_time) {
     std::this_thread::sleep_for(d);
@@ -107,7 +109,7 @@ void World::bar_wait(SwitchModel& s, std::chrono::nanoseconds d) {
   w->runners_.fetch_add(1, std::memory_order_acq_rel);
   {
     SwitchLock held(s, false);
-    held.world().run_until(held.world().now_ns_.load() + d.count(), &s);
+    held.world().run_until(held.world().now_ns_.load() + d.count(), &s.node_of(unit));
   }
   w->runners_.fetch_sub(1, std::memory_order_acq_rel);
 }
@@ -137,7 +139,7 @@ void World::schedule_tick() {
 // thread's instant may start beside it when the two are far enough apart in the fibers and in
 // time (dispatchable); a larger instant (and the firmware tick) runs with the lock held and
 // no batch beside it, its switches' work spread over the pool.
-void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) CPO_NO_THREAD_SAFETY_ANALYSIS {
+void World::run_until(std::int64_t end_ns, const NodeModel* own, bool alone) CPO_NO_THREAD_SAFETY_ANALYSIS {
   if (!tick_scheduled_) schedule_tick();
   service();
   for (;;) {
@@ -182,7 +184,7 @@ void World::run_until(std::int64_t end_ns, const SwitchModel* own, bool alone) C
     service();
   }
   // The caller sees every instant up to end_ns finished, or, for a Bar's wait, those that
-  // reach its switch: a batch far from it may still run beside.
+  // reach its node: a batch far from it may still run beside.
   auto pending = [&] {
     if (running_.empty() || *running_.begin() > end_ns) return false;
     return own == nullptr || unmarked_ > 0 || own->readers > 0;
@@ -232,15 +234,15 @@ void World::service() {
 }
 
 bool World::near_running(std::size_t c) const noexcept {
-  return unmarked_ > 0 || within_one(c, [](const SwitchModel& s) { return s.readers > 0; });
+  return unmarked_ > 0 || within_one(c, [](const NodeModel& n) { return n.readers > 0; });
 }
 
 bool World::take(std::int64_t t, Batch& b, bool& tick) {
   b.groups.clear();
   b.trains.clear();
   tick = false;
-  b.head = timers_.begin()->second.sw;
-  // Only looks: a switch's due lists may belong to a batch running beside this thread.
+  b.head = node_of(timers_.begin()->second);
+  // Only looks: a node's due lists may belong to a batch running beside this thread.
   for (auto it = timers_.begin(); it != timers_.end() && it->first == t; ++it) {
     const Timer& tm = it->second;
     if (tm.kind == TimerKind::tick) {
@@ -248,7 +250,8 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
       continue;
     }
     auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
-    if (std::find(list.begin(), list.end(), tm.sw) == list.end()) list.push_back(tm.sw);
+    const std::size_t n = node_of(tm);
+    if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
     if (b.groups.size() + b.trains.size() >= kSplitMax) return false;
   }
   return true;
@@ -261,9 +264,9 @@ void World::keep_near_first(Batch& b) {
     for (const std::size_t i : *list)
       if (std::find(c.begin(), c.end(), i) == c.end()) c.push_back(i);
   if (c.size() < 2) return;
-  // The head timer's switch, then every other one within three fibers of those kept (their
-  // settles would touch common switches, so they share the batch, as one instant).
-  // A stamp per kept switch (a switch another one reached already must still be expanded
+  // The head timer's node, then every other one within three fibers of those kept (their
+  // settles would touch common nodes, so they share the batch, as one instant).
+  // A stamp per kept node (a node another one reached already must still be expanded
   // from), all of them above `since`.
   const std::uint64_t since = reach_stamp_;
   auto mark2 = [&](std::size_t i) {
@@ -271,7 +274,7 @@ void World::keep_near_first(Batch& b) {
     reach2({i}, ++reach_stamp_, b.reach);
   };
   auto near = [&](std::size_t i) {
-    return within_one(i, [since](const SwitchModel& s) { return s.reach_stamp > since; });
+    return within_one(i, [since](const NodeModel& n) { return n.reach_stamp > since; });
   };
   const std::size_t head = b.head;
   std::vector<bool> kept(c.size(), false);
@@ -305,21 +308,22 @@ void World::take_due(std::int64_t t, const Batch& b) {
   while (it != timers_.end() && it->first == t) {
     const Timer& tm = it->second;
     const bool train = tm.kind == TimerKind::train;
-    // Switches of another batch of this instant stay queued for it.
-    if (!in(b.groups, tm.sw) && !in(b.trains, tm.sw)) {
+    const std::size_t id = node_of(tm);
+    // Nodes of another batch of this instant stay queued for it.
+    if (!in(b.groups, id) && !in(b.trains, id)) {
       ++it;
       continue;
     }
-    SwitchModel& s = sw(tm.sw);
-    (train ? s.due_trains : s.due).push_back(tm);
+    NodeModel& n = node(id);
+    (train ? n.due_trains : n.due).push_back(tm);
     it = timers_.erase(it);
   }
 }
 
 // Conservative: a batch starts beside running ones only if (1) no running batch started
-// unmarked, (2) none of its switches' fibers reach a switch within two fibers of a running
-// batch's (their settles read and write disjoint switches), and (3) it is due less than a link
-// training time after the earliest running one. A batch's timers fall on its own switches
+// unmarked, (2) none of its nodes' fibers reach a node within two fibers of a running
+// batch's (their settles read and write disjoint nodes), and (3) it is due less than a link
+// training time after the earliest running one. A batch's timers fall on its own nodes
 // (any delay: the same reach, so they commute with whatever started beside it) or, for link
 // training, on its neighbours kLinkTrainingSeconds later; (3) keeps those after every batch
 // that started beside it. Its result is then that of the instants in time order.
@@ -336,16 +340,16 @@ bool World::dispatchable(std::int64_t t, const Batch& b) {
 void World::reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp, std::vector<std::size_t>& out) {
   const std::size_t first = out.size();
   auto add = [&](std::size_t i) {
-    SwitchModel& s = sw(i);
-    if (s.reach_stamp == stamp) return;
-    s.reach_stamp = stamp;
+    NodeModel& n = node(i);
+    if (n.reach_stamp == stamp) return;
+    n.reach_stamp = stamp;
     out.push_back(i);
   };
   for (const std::size_t c : centers) add(c);
   for (std::size_t hop = 0, from = first; hop < 2; ++hop) {
     const std::size_t to = out.size();
     for (std::size_t k = from; k < to; ++k)
-      for (const std::size_t p : sw(out[k]).peers) add(p);
+      for (const std::size_t p : node(out[k]).peers) add(p);
     from = to;
   }
 }
@@ -355,13 +359,13 @@ void World::mark(Batch& b) {
   b.centers.assign(b.groups.begin(), b.groups.end());
   b.centers.insert(b.centers.end(), b.trains.begin(), b.trains.end());
   reach2(b.centers, ++reach_stamp_, b.reach);
-  for (const std::size_t i : b.reach) ++sw(i).readers;
+  for (const std::size_t i : b.reach) ++node(i).readers;
   b.marked = true;
 }
 
 void World::unmark(Batch& b) {
   if (b.marked)
-    for (const std::size_t i : b.reach) --sw(i).readers;
+    for (const std::size_t i : b.reach) --node(i).readers;
   else
     --unmarked_;
   b.reach.clear();
@@ -385,13 +389,13 @@ void World::run_beside(std::unique_ptr<Batch> owned) CPO_NO_THREAD_SAFETY_ANALYS
   // The instant: the timers due (and those they schedule for the same instant), then the
   // settle of what they changed (and of what links going down changed), then completions.
   for (;;) {
-    each(b.groups, 1, [this](SwitchModel& sw) {
-      for (const Timer& tm : sw.due) fire(tm);
-      sw.due.clear();
+    each(b.groups, 1, [this](SwitchModel&, NodeModel& n) {
+      for (const Timer& tm : n.due) fire(tm);
+      n.due.clear();
     });
-    each(b.trains, 1, [this](SwitchModel& sw) {
-      for (const Timer& tm : sw.due_trains) fire(tm);
-      sw.due_trains.clear();
+    each(b.trains, 1, [this](SwitchModel&, NodeModel& n) {
+      for (const Timer& tm : n.due_trains) fire(tm);
+      n.due_trains.clear();
     });
     b.groups.clear();
     b.trains.clear();
@@ -401,10 +405,11 @@ void World::run_beside(std::unique_ptr<Batch> owned) CPO_NO_THREAD_SAFETY_ANALYS
         b.timers[kept++] = {at, tm};
         continue;
       }
-      SwitchModel& s = sw(tm.sw);
-      auto& due = tm.kind == TimerKind::train ? s.due_trains : s.due;
+      const std::size_t id = node_of(tm);
+      NodeModel& n = node(id);
+      auto& due = tm.kind == TimerKind::train ? n.due_trains : n.due;
       auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
-      if (due.empty()) list.push_back(tm.sw);
+      if (due.empty()) list.push_back(id);
       due.push_back(tm);
     }
     b.timers.resize(kept);
@@ -434,7 +439,7 @@ void World::fire_instant() {
       fire(t);
       continue;
     }
-    // The timers due now up to the next tick, per switch in queue order. Timers a pass
+    // The timers due now up to the next tick, per node in queue order. Timers a pass
     // schedules for this same instant join the queue at the merge and run in the next round.
     std::vector<std::size_t>& groups = main_.groups;
     std::vector<std::size_t>& trains = main_.trains;
@@ -442,44 +447,59 @@ void World::fire_instant() {
     trains.clear();
     while (it != timers_.end() && it->first <= now && it->second.kind != TimerKind::tick) {
       const Timer& t = it->second;
-      SwitchModel& sw = this->sw(t.sw);
+      const std::size_t id = node_of(t);
+      NodeModel& n = node(id);
       if (t.kind == TimerKind::train) {
-        if (sw.due_trains.empty()) trains.push_back(t.sw);
-        sw.due_trains.push_back(t);
+        if (n.due_trains.empty()) trains.push_back(id);
+        n.due_trains.push_back(t);
       } else {
-        if (sw.due.empty()) groups.push_back(t.sw);
-        sw.due.push_back(t);
+        if (n.due.empty()) groups.push_back(id);
+        n.due.push_back(t);
       }
       it = timers_.erase(it);
     }
-    each(groups, 1, [this](SwitchModel& sw) {
-      for (const Timer& t : sw.due) fire(t);
-      sw.due.clear();
+    each(groups, 1, [this](SwitchModel&, NodeModel& n) {
+      for (const Timer& t : n.due) fire(t);
+      n.due.clear();
     });
-    each(trains, 1, [this](SwitchModel& sw) {
-      for (const Timer& t : sw.due_trains) fire(t);
-      sw.due_trains.clear();
+    each(trains, 1, [this](SwitchModel&, NodeModel& n) {
+      for (const Timer& t : n.due_trains) fire(t);
+      n.due_trains.clear();
     });
   }
 }
 
-void World::merge(const std::vector<std::size_t>& list, Batch& b) {
-  for (const std::size_t i : list) {
-    SwitchModel& sw = this->sw(i);
-    if (sw.dirty_queued) {
-      sw.dirty_queued = false;
-      b.dirty.push_back(i);
-    }
-    for (const auto& [at, t] : sw.new_timers) {
-      if (b.own)
-        b.timers.emplace_back(at, t);
-      else
-        timers_.emplace(at, t);
-    }
-    sw.new_timers.clear();
-    for (const Completion& c : sw.completions) b.completions.emplace_back(i, c);
-    sw.completions.clear();
+void World::merge_one(std::size_t id) {
+  Batch& b = batch();
+  NodeModel& n = node(id);
+  if (n.dirty_queued) {
+    n.dirty_queued = false;
+    b.dirty.push_back(id);
   }
+  for (const auto& [at, t] : n.new_timers) {
+    if (b.own)
+      b.timers.emplace_back(at, t);
+    else
+      timers_.emplace(at, t);
+  }
+  n.new_timers.clear();
+  for (const Completion& c : n.completions) b.completions.emplace_back(node_switch(id), c);
+  n.completions.clear();
+}
+
+std::size_t World::node_of(const Timer& t) const noexcept {
+  const SwitchModel& s = sw(t.sw);
+  std::size_t unit = 0;
+  switch (t.kind) {
+    case TimerKind::command:
+    case TimerKind::reset: unit = t.a; break;
+    case TimerKind::oe_step:
+    case TimerKind::dp_step: unit = s.oes[t.a].unit; break;
+    case TimerKind::laser_ramp: unit = s.els[t.a].unit; break;
+    case TimerKind::train: unit = s.ports[t.a].unit; break;
+    case TimerKind::tick: break;  // the whole world: never placed by node
+  }
+  return s.nodes[s.node_of_unit[unit]].id;
 }
 
 void World::settle() {
@@ -764,6 +784,7 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     u->bar = std::make_unique<UnitBar>(&s, u->index);
     s.units.push_back(std::move(u));
   }
+  if (Status st = make_nodes(s); !st.ok()) return st;
   // Start at the thermal steady state of the start conditions, so a switch left alone is
   // quiet from its first tick (no aging: no time has passed).
   for (int i = 0; i < 8; ++i) (void)links_.thermal(s, 1e6, false);
@@ -776,6 +797,49 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   touch(s);
   settle();
   return s.index;
+}
+
+// Units whose lanes share an optical engine or an ELS module form one node (union-find over
+// the lanes); every built-in profile gives each unit its own.
+Status World::make_nodes(SwitchModel& s) {
+  const std::size_t units = s.units.size();
+  if (units > kMaxNodes)
+    return Status(Code::unsupported, "sim " + s.platform.name() + ": " + std::to_string(units) +
+                                         " units (the simulator serves at most " + std::to_string(kMaxNodes) + ")");
+  std::vector<std::uint32_t> root(units);
+  for (std::uint32_t u = 0; u < units; ++u) root[u] = u;
+  auto find = [&](std::uint32_t u) {
+    while (root[u] != u) u = root[u] = root[root[u]];
+    return u;
+  };
+  auto join = [&](std::uint32_t a, std::uint32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) root[std::max(a, b)] = std::min(a, b);
+  };
+  std::vector<std::uint32_t> els_unit(s.els.size(), ~0u);
+  for (const LaneModel& l : s.lanes) {
+    const std::uint32_t u = s.ports[l.port].unit;
+    join(u, s.oes[l.oe].unit);
+    if (els_unit[l.els] == ~0u)
+      els_unit[l.els] = u;
+    else
+      join(u, els_unit[l.els]);
+  }
+  for (std::size_t e = 0; e < s.els.size(); ++e) s.els[e].unit = els_unit[e] == ~0u ? 0 : els_unit[e];
+  s.node_of_unit.assign(units, 0);
+  for (std::uint32_t u = 0; u < units; ++u) {
+    const std::uint32_t r = find(u);
+    if (r == u) {
+      s.node_of_unit[u] = static_cast<std::uint32_t>(s.nodes.size());
+      s.nodes.emplace_back();
+      s.nodes.back().id = node_id(s.index, s.nodes.size() - 1);
+    } else {
+      s.node_of_unit[u] = s.node_of_unit[r];
+    }
+    s.nodes[s.node_of_unit[u]].units.push_back(u);
+  }
+  return ok_status();
 }
 
 Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now) {
@@ -798,7 +862,7 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
         old.peer_sw = l.peer_sw;
         old.peer_lane = l.peer_lane;  // the old far end gets a loopback plug
         old.fiber_loss_db = phys::kLoopbackPlugLossDb;
-        touch(sw(l.peer_sw));
+        touch(node(sw(l.peer_sw).lane_node(l.peer_lane)));
       }
     }
   };
@@ -814,12 +878,14 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
     la.fiber_loss_db = loss_db;
     lb.fiber_loss_db = loss_db;
   }
-  if (sa != sb) {
-    if (std::find(A.peers.begin(), A.peers.end(), sb) == A.peers.end()) A.peers.push_back(sb);
-    if (std::find(B.peers.begin(), B.peers.end(), sa) == B.peers.end()) B.peers.push_back(sa);
+  NodeModel& na = A.node_of(pa.unit);
+  NodeModel& nb = B.node_of(pb.unit);
+  if (na.id != nb.id) {
+    if (std::find(na.peers.begin(), na.peers.end(), nb.id) == na.peers.end()) na.peers.push_back(nb.id);
+    if (std::find(nb.peers.begin(), nb.peers.end(), na.id) == nb.peers.end()) nb.peers.push_back(na.id);
   }
-  touch(A);
-  touch(B);
+  touch(na);
+  touch(nb);
   if (settle_now) settle();
   return ok_status();
 }
@@ -838,7 +904,7 @@ void World::absorb(World& other) {
   for (const std::size_t i : other.all_) {
     SwitchModel& s = sw(i);
     // Settle list marks count from this world's stamps now.
-    s.rx_stamp = s.link_stamp = s.pub_stamp = 0;
+    for (NodeModel& n : s.nodes) n.rx_stamp = n.link_stamp = n.pub_stamp = 0;
     s.world.store(this, std::memory_order_release);
   }
   std::vector<std::size_t> all;

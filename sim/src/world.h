@@ -27,8 +27,8 @@
 
 namespace cpo::sim {
 
-// The work of one virtual instant and what it leaves for its world: the switches it changed,
-// the timers it scheduled, the completions to post, settling's lists. A world's own batch
+// The work of one virtual instant and what it leaves for its world: the nodes it changed
+// (node ids, models.h), the timers it scheduled, the completions to post, settling's lists. A world's own batch
 // serves the thread holding the world's lock; a batch that runs beside others (World::run_until)
 // has its own and the world's lock is free while it runs.
 struct Batch {
@@ -37,12 +37,12 @@ struct Batch {
   bool own = false;      // runs without the world's lock: its timers wait in `timers`
   std::vector<std::size_t> dirty;
   std::vector<std::pair<std::int64_t, Timer>> timers;
-  std::vector<std::pair<std::size_t, Completion>> completions, posting;
-  std::vector<std::size_t> groups, trains;  // the switches whose timers it fires
-  std::size_t head = 0;                     // the switch of the instant's first timer
-  std::vector<std::size_t> centers;         // groups and trains, once each (scratch)
+  std::vector<std::pair<std::size_t, Completion>> completions, posting;  // (switch, completion)
+  std::vector<std::size_t> groups, trains;                               // the nodes whose timers it fires
+  std::size_t head = 0;                                                  // the node of the instant's first timer
+  std::vector<std::size_t> centers;                                      // groups and trains, once each (scratch)
   Links::Scratch settle;
-  // The switches within two fibers of its own (SwitchModel::readers counts them), or none when
+  // The nodes within two fibers of its own (NodeModel::readers counts them), or none when
   // no other thread was about as it started (`marked` false): see World::dispatchable.
   std::vector<std::size_t> reach;
   bool marked = false;
@@ -62,6 +62,10 @@ class World {
   Result<std::size_t> add_switch(const SimOptions& options);
   SwitchModel& sw(std::size_t i) { return store_.at(i); }
   const SwitchModel& sw(std::size_t i) const { return store_.at(i); }
+  NodeModel& node(std::size_t id) { return store_.at(node_switch(id)).nodes[node_index(id)]; }
+  const NodeModel& node(std::size_t id) const { return store_.at(node_switch(id)).nodes[node_index(id)]; }
+  // The node a timer works on: a command's or reset's unit, an OE's, an ELS's, a port's.
+  [[nodiscard]] std::size_t node_of(const Timer& t) const noexcept;
 
   // Runs this world's switches up to `until` (no earlier than now()); run_to with the lock
   // held.
@@ -81,8 +85,8 @@ class World {
   // With the lock held: waits for the batches other threads run and runs the instants they
   // left behind the clock, so that the caller acts on the whole world at clock_now().
   void catch_up();
-  // A Bar's wait on switch `s`: runs the world `s` belongs to (virtual time) or sleeps.
-  static void bar_wait(SwitchModel& s, std::chrono::nanoseconds d);
+  // A Bar's wait on a unit of switch `s`: runs the world `s` belongs to (virtual time) or sleeps.
+  static void bar_wait(SwitchModel& s, std::size_t unit, std::chrono::nanoseconds d);
   ClockMode clock() const noexcept { return clock_; }
   cpo::Mutex& mutex() { return mu_; }
   void start_clock_thread();
@@ -97,50 +101,76 @@ class World {
   Publisher& publisher() { return publisher_; }
   Optics& optics() { return optics_; }
   Links& links() { return links_; }
-  // Inside a pass the timer lands in its switch's new_timers (merged after the pass).
+  // Inside a pass the timer lands in its node's new_timers (merged after the pass).
   void schedule(std::int64_t at_ns, Timer t) {
     Batch& b = batch();
     if (b.in_pass)
-      sw(t.sw).new_timers.emplace_back(at_ns, t);
+      node(node_of(t)).new_timers.emplace_back(at_ns, t);
     else if (b.own)
       b.timers.emplace_back(at_ns, t);
     else
       timers_.emplace(at_ns, t);
   }
-  // `s` changed: the next settle recomputes it (its batch's dirty entry) and the next tick does
-  // not skip it as quiet. Inside a pass only `s` is written; the merge appends it to the list.
+  // A node of `s` changed: the next settle recomputes it (its batch's dirty entry) and the next
+  // tick does not skip it as quiet. Inside a pass only that node is written; the merge appends
+  // it to the list. Which node: the one the calling thread works on (each() says) when it
+  // is of `s`, since a node's work changes only its own units; else every node of `s` (the
+  // tick, the back door and fibers, which run with no batch beside).
   void touch(SwitchModel& s) {
-    s.changed = true;
-    if (s.dirty) return;
-    s.dirty = true;
+    NodeModel* n = tl_node_;
+    if (n != nullptr && node_switch(n->id) == s.index) {
+      touch(*n);
+      return;
+    }
+    for (NodeModel& each : s.nodes) touch(each);
+  }
+  // Runs fn with `n` as the calling thread's node, so that touch() marks n alone: work confined
+  // to n's units outside a pass (a doorbell served beside batches of other nodes).
+  template <typename F>
+  void within(NodeModel& n, F&& fn) {
+    NodeModel* before = tl_node_;
+    tl_node_ = &n;
+    fn();
+    tl_node_ = before;
+  }
+  // Unit u's node changed (the firmware: a doorbell is served beside batches of other nodes).
+  void touch(SwitchModel& s, const UnitModel& u) { touch(s.node_of(u.index)); }
+  void touch(NodeModel& n) {
+    n.changed = true;
+    if (n.dirty) return;
+    n.dirty = true;
     Batch& b = batch();
     if (b.in_pass)
-      s.dirty_queued = true;
+      n.dirty_queued = true;
     else
-      b.dirty.push_back(s.index);
+      b.dirty.push_back(n.id);
   }
-  // Whether a batch running beside the lock holder may reach switch c or its neighbours
+  // Whether a batch running beside the lock holder may reach node c or its neighbours
   // (within three fibers): a batch of c may not start beside it, nor c's doorbell be served.
   [[nodiscard]] bool near_running(std::size_t c) const noexcept;
   // True while a parallel pass runs: the per-switch work may write only its own switch.
   [[nodiscard]] bool in_pass() noexcept { return batch().in_pass; }
-  // A parallel pass: fn(SwitchModel&) for every switch in `list` (each once), spread over the
-  // pool in chunks of `grain`, then the merge of what the pass left in the switches (touches,
-  // timers, completions) in list order, so the result never depends on the interleaving.
-  // Precondition: fn writes only the switch it is given and reads of other switches only what
-  // no function of the same pass writes.
+  // A parallel pass: fn(SwitchModel&, NodeModel&) for every node in `list` (each once), spread
+  // over the pool in chunks of `grain`, then the merge of what the pass left in the nodes
+  // (touches, timers, completions) in list order, so the result never depends on the
+  // interleaving. Precondition: fn writes only the node it is given and reads of other nodes
+  // only what no function of the same pass writes.
   template <typename F>
   void each(const std::vector<std::size_t>& list, std::size_t grain, F&& fn) {
-    Batch& b = batch();
-    b.in_pass = true;
-    auto one = [&](std::size_t i) { fn(sw(i)); };
-    // A batch beside others runs on its own thread: the pool serves the lock holder's.
-    if (pool_ != nullptr && !b.own)
-      pool_->for_each(list, grain, one);
-    else
-      for (const std::size_t i : list) one(i);
-    b.in_pass = false;
-    merge(list, b);
+    pass(list, grain, [&](std::size_t id) {
+      NodeModel& n = node(id);
+      tl_node_ = &n;
+      fn(sw(node_switch(id)), n);
+      tl_node_ = nullptr;
+    });
+    merge(list);
+  }
+  // The same over whole switches (the tick): fn(SwitchModel&) writes only its switch.
+  template <typename F>
+  void each_switch(const std::vector<std::size_t>& list, std::size_t grain, F&& fn) {
+    pass(list, grain, [&](std::size_t i) { fn(sw(i)); });
+    for (const std::size_t i : list)
+      for (const NodeModel& n : sw(i).nodes) merge_one(n.id);
   }
   // This world's switch indices, ascending (the tick's pass).
   [[nodiscard]] const std::vector<std::size_t>& all() const noexcept { return all_; }
@@ -149,8 +179,10 @@ class World {
   // settles once after its last fiber).
   Status connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double loss_db, bool settle_now = true);
 
-  // Back-door helpers (caller holds the mutex).
-  void mark_dirty(SwitchModel& s) { touch(s); }
+  // Back-door helpers (caller holds the mutex, no batch beside): every node of s.
+  void mark_dirty(SwitchModel& s) {
+    for (NodeModel& n : s.nodes) touch(n);
+  }
   // Recomputes physics and links of the switches changed since the last settle and of the
   // switches their fibers reach, and publishes them; then posts the completions of the
   // commands fired in the last passes (a driver sees a completion only once what the command
@@ -159,14 +191,29 @@ class World {
 
  private:
   friend class UnitBar;
-  // `own`: the switch of the Bar whose wait this is (nullptr: the whole world must reach end_ns).
-  void run_until(std::int64_t end_ns, const SwitchModel* own = nullptr, bool alone = false);
+  // `own`: the node of the Bar whose wait this is (nullptr: the whole world must reach end_ns).
+  void run_until(std::int64_t end_ns, const NodeModel* own = nullptr, bool alone = false);
+  Status make_nodes(SwitchModel& s);
   // Fires every timer due at now(): the tick alone on this thread, the others grouped by
   // switch in one pass (a switch's timers in queue order); link training last, in a pass of
   // its own, because it reads the far end's ports the other timers may write.
   void fire_instant();
   void fire(const Timer& t);
-  void merge(const std::vector<std::size_t>& list, Batch& b);
+  template <typename F>
+  void pass(const std::vector<std::size_t>& list, std::size_t grain, F&& one) {
+    Batch& b = batch();
+    b.in_pass = true;
+    // A batch beside others runs on its own thread: the pool serves the lock holder's.
+    if (pool_ != nullptr && !b.own)
+      pool_->for_each(list, grain, one);
+    else
+      for (const std::size_t i : list) one(i);
+    b.in_pass = false;
+  }
+  void merge(const std::vector<std::size_t>& nodes) {
+    for (const std::size_t id : nodes) merge_one(id);
+  }
+  void merge_one(std::size_t id);
   // The batch the calling thread works for: the one it runs beside others, or the world's.
   Batch& batch() noexcept { return tl_.world == this ? *tl_.batch : main_; }
   void set_clock(std::int64_t t) {
@@ -175,27 +222,28 @@ class World {
   }
   // Doorbells (those of switches no running batch reaches), then the changes they made.
   void service();
-  // Lists in `b` the switches whose timers are due at `t` (groups, trains) and whether the
-  // firmware tick is among them; false, the lists partial, at kSplitMax switches (an instant
-  // that large runs whole). take_due moves those timers to the switches' due lists.
+  // Lists in `b` the nodes whose timers are due at `t` (groups, trains) and whether the
+  // firmware tick is among them; false, the lists partial, at kSplitMax nodes (an instant
+  // that large runs whole). take_due moves those timers to the nodes' due lists.
   static constexpr std::size_t kSplitMax = 16;
   bool take(std::int64_t t, Batch& b, bool& tick);
-  // Keeps in b the switch of the instant's first timer and those within three fibers of the
+  // Keeps in b the node of the instant's first timer and those within three fibers of the
   // kept ones; the others' timers stay queued for a batch of their own.
   void keep_near_first(Batch& b);
   void take_due(std::int64_t t, const Batch& b);
-  // Whether switch c or one of its neighbours satisfies `hit`.
+  // Whether node c or one of its neighbours satisfies `hit`.
   template <typename F>
   [[nodiscard]] bool within_one(std::size_t c, F&& hit) const {
-    if (hit(store_.at(c))) return true;
-    for (const std::size_t p : store_.at(c).peers)
-      if (hit(store_.at(p))) return true;
+    const NodeModel& n = node(c);
+    if (hit(n)) return true;
+    for (const std::size_t p : n.peers)
+      if (hit(node(p))) return true;
     return false;
   }
-  // Whether a batch of b's switches may start at `t` beside the running ones.
+  // Whether a batch of b's nodes may start at `t` beside the running ones.
   bool dispatchable(std::int64_t t, const Batch& b);
-  // Appends to `out` the switches within two fibers of `centers` not stamped `stamp` yet,
-  // stamping them (SwitchModel::reach_stamp).
+  // Appends to `out` the nodes within two fibers of `centers` not stamped `stamp` yet,
+  // stamping them (NodeModel::reach_stamp).
   void reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp, std::vector<std::size_t>& out);
   void mark(Batch& b);
   void unmark(Batch& b);
@@ -226,6 +274,8 @@ class World {
     Batch* batch = nullptr;
   };
   static thread_local Current tl_;
+  // The node the calling thread's pass works on (each()), for touch().
+  static thread_local NodeModel* tl_node_;
   // Batches running beside the lock holder: their instants, how many started unmarked, the
   // threads inside a run of this world (Bar waits, advances), and their end signal.
   std::multiset<std::int64_t> running_;
