@@ -450,6 +450,66 @@ TEST(SimFabricWorlds, ThreadsOnFarApartSwitchesOfOneWorldEndAsOneThreadDoes) {
   }
 }
 
+// Units of one switch: each unit of cpo144 is a node of its own (it shares no OE or ELS), so
+// threads commanding different units run beside each other as threads on far-apart switches
+// do; units 2 and 3, fibered together, take turns. Either way the ports end as one thread
+// leaves them.
+RingLinks run_units(bool threads) {
+  Fabric fabric;
+  const std::vector<sim::Switch*> s = add_switches(fabric, 1, 31);
+  if (s.size() != 1) return {};
+  sim::Switch& sw = *s[0];
+  const std::size_t units = sw.unit_count();
+  const auto per = static_cast<std::uint32_t>(sw.platform().ports().size() / units);
+  EXPECT_TRUE(fabric.connect(sw, cpo::PortId(2 * per + 1), sw, cpo::PortId(3 * per + 1)).ok());
+  for (std::uint32_t u = 0; u < units; ++u) {
+    admin_up(sw, u * per);
+    admin_up(sw, u * per + 1);
+  }
+  fabric.advance(2s);
+  constexpr int kToggles = 150;
+  std::atomic<int> completed{0};
+  auto toggle = [&](std::size_t u, int k) {
+    const std::uint32_t up = k % 2 == 0 ? 0u : 1u;  // the last (odd) one leaves it up
+    if (Mailbox(sw.bar(u)).run(rd::Opcode::kPortAdmin, {0, rd::kAllSubports, up}).code == C::kOk) ++completed;
+  };
+  if (threads) {
+    std::vector<std::thread> ts;
+    for (std::size_t u = 0; u < units; ++u)
+      ts.emplace_back([&, u] {
+        for (int k = 0; k < kToggles; ++k) toggle(u, k);
+      });
+    for (auto& t : ts) t.join();
+  } else {
+    for (int k = 0; k < kToggles; ++k)
+      for (std::size_t u = 0; u < units; ++u) toggle(u, k);
+  }
+  fabric.advance(3s);
+  RingLinks r;
+  r.completed = completed.load();
+  for (std::uint32_t u = 0; u < units; ++u)
+    for (std::uint32_t p : {u * per, u * per + 1})
+      for (std::size_t f : {rd::field::kPortOperMask, rd::field::kPortDownCause, rd::field::kPortLinkDownCount,
+                            rd::field::kPortLinkUpCount})
+        r.fields.push_back(port_field(sw, p, f));
+  return r;
+}
+
+TEST(SimFabricWorlds, ThreadsOnUnitsOfOneSwitchEndAsOneThreadDoes) {
+  const RingLinks seq = run_units(false);
+  const RingLinks par = run_units(true);
+  EXPECT_EQ(seq.completed, 4 * 150);
+  EXPECT_EQ(par.completed, 4 * 150);
+  ASSERT_EQ(seq.fields.size(), 4u * 2 * 4);
+  EXPECT_EQ(par.fields, seq.fields);
+  for (std::size_t u = 0; u < 4; ++u) {
+    EXPECT_EQ(seq.fields[u * 8 + 0], 1u) << "unit " << u << " toggled port";
+    EXPECT_EQ(seq.fields[u * 8 + 2], 1u) << "unit " << u << " toggled port downs";
+    // The fibered ports 1 of units 2 and 3 link to each other; the others hear their plugs.
+    EXPECT_EQ(seq.fields[u * 8 + 4], 1u) << "unit " << u << " port 1";
+  }
+}
+
 // The back door and the fabric's advance while batches run beside each other: a fault takes
 // the whole world (no batch runs beside it), and every command still completes once.
 TEST(SimFabricWorlds, FaultsAndAdvancesWhileThreadsCommandFarApartSwitches) {
