@@ -305,8 +305,9 @@ struct Completion {
   std::array<std::uint32_t, 4> results{};
 };
 
-// A node: the units of a switch that share no optical engine or ELS with its other units (on
-// every built-in profile, one unit). A node is what the world schedules, settles and reserves:
+// A node: the units of a switch that share an optical engine or an ELS module, and no other
+// (cpo144: units 0 and 1 share ELS 4, units 2 and 3 ELS 13, so two nodes of two units; one
+// node on a one-unit switch). A node is what the world schedules, settles and reserves:
 // its timers, commands and settling read and write only its own units' ports, lanes, OEs and
 // ELS modules, and, through fibers, the far ends' nodes. So two nodes of one switch run beside
 // each other as two switches do (World::run_until).

@@ -800,7 +800,7 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
 }
 
 // Units whose lanes share an optical engine or an ELS module form one node (union-find over
-// the lanes); every built-in profile gives each unit its own.
+// the lanes): what one unit's command changes, the other's status region shows.
 Status World::make_nodes(SwitchModel& s) {
   const std::size_t units = s.units.size();
   if (units > kMaxNodes)

@@ -450,18 +450,19 @@ TEST(SimFabricWorlds, ThreadsOnFarApartSwitchesOfOneWorldEndAsOneThreadDoes) {
   }
 }
 
-// Units of one switch: each unit of cpo144 is a node of its own (it shares no OE or ELS), so
-// threads commanding different units run beside each other as threads on far-apart switches
-// do; units 2 and 3, fibered together, take turns. Either way the ports end as one thread
-// leaves them.
-RingLinks run_units(bool threads) {
+// Units of one switch: cpo144's units 0 and 1 share ELS 4 (its lasers light ports 32..39), as
+// do units 2 and 3 (ELS 13), so the switch has two nodes, {0, 1} and {2, 3}. Threads
+// commanding units of different nodes run beside each other as threads on far-apart switches
+// do, unless a fiber joins the two nodes (`fiber` a and b: local port 1 of unit a to that of
+// unit b). Either way the ports end as one thread leaves them.
+RingLinks run_units(bool threads, std::uint32_t a, std::uint32_t b) {
   Fabric fabric;
   const std::vector<sim::Switch*> s = add_switches(fabric, 1, 31);
   if (s.size() != 1) return {};
   sim::Switch& sw = *s[0];
   const std::size_t units = sw.unit_count();
   const auto per = static_cast<std::uint32_t>(sw.platform().ports().size() / units);
-  EXPECT_TRUE(fabric.connect(sw, cpo::PortId(2 * per + 1), sw, cpo::PortId(3 * per + 1)).ok());
+  EXPECT_TRUE(fabric.connect(sw, cpo::PortId(a * per + 1), sw, cpo::PortId(b * per + 1)).ok());
   for (std::uint32_t u = 0; u < units; ++u) {
     admin_up(sw, u * per);
     admin_up(sw, u * per + 1);
@@ -496,17 +497,20 @@ RingLinks run_units(bool threads) {
 }
 
 TEST(SimFabricWorlds, ThreadsOnUnitsOfOneSwitchEndAsOneThreadDoes) {
-  const RingLinks seq = run_units(false);
-  const RingLinks par = run_units(true);
-  EXPECT_EQ(seq.completed, 4 * 150);
-  EXPECT_EQ(par.completed, 4 * 150);
-  ASSERT_EQ(seq.fields.size(), 4u * 2 * 4);
-  EXPECT_EQ(par.fields, seq.fields);
-  for (std::size_t u = 0; u < 4; ++u) {
-    EXPECT_EQ(seq.fields[u * 8 + 0], 1u) << "unit " << u << " toggled port";
-    EXPECT_EQ(seq.fields[u * 8 + 2], 1u) << "unit " << u << " toggled port downs";
-    // The fibered ports 1 of units 2 and 3 link to each other; the others hear their plugs.
-    EXPECT_EQ(seq.fields[u * 8 + 4], 1u) << "unit " << u << " port 1";
+  // Fibered within a node (nodes beside each other), then across the two nodes (in turn).
+  for (const auto& [a, b] : {std::pair{0u, 1u}, std::pair{1u, 2u}}) {
+    const RingLinks seq = run_units(false, a, b);
+    const RingLinks par = run_units(true, a, b);
+    EXPECT_EQ(seq.completed, 4 * 150);
+    EXPECT_EQ(par.completed, 4 * 150);
+    ASSERT_EQ(seq.fields.size(), 4u * 2 * 4);
+    EXPECT_EQ(par.fields, seq.fields) << "fiber between units " << a << " and " << b;
+    for (std::size_t u = 0; u < 4; ++u) {
+      EXPECT_EQ(seq.fields[u * 8 + 0], 1u) << "unit " << u << " toggled port";
+      EXPECT_EQ(seq.fields[u * 8 + 2], 1u) << "unit " << u << " toggled port downs";
+      // The fibered ports 1 link to each other; the others hear their loopback plugs.
+      EXPECT_EQ(seq.fields[u * 8 + 4], 1u) << "unit " << u << " port 1";
+    }
   }
 }
 
