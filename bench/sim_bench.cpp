@@ -224,13 +224,21 @@ BENCHMARK(BM_CommandCpu)->Arg(1)->Arg(16)->Arg(256)->Arg(3600)->Unit(benchmark::
 // (eight worlds); 1, the pairs chained by port 0 (1-2, 3-4, ... 13-14: one world, the two
 // switches eight fibers apart); 2, pairs only, and the threads drive units 0 and 2 of switch 0
 // (their cabled local port 1: ports 1 and 73), so commands on different units of one switch
-// (of its two nodes: units 0 and 1 share an ELS module, as do 2 and 3).
+// (of its two nodes: units 0 and 1 share an ELS module, as do 2 and 3); 3, a pod of a Clos
+// fabric instead of pairs (switches 0..7 leaves, 8..15 spines, leaf l's port 72 + s to spine
+// s's port l, as scripts/gen-topology cables them) and the threads drive GPU-facing port 1
+// (uncabled) of leaves 0 and 1, two fibers apart through every spine.
 void BM_ParallelCommands(benchmark::State& state) {
   const std::size_t workers =
       state.range(0) < 0 ? cpo::sim::Fabric::kAutoWorkers : static_cast<std::size_t>(state.range(0));
   cpo::sim::Fabric fabric(cpo::sim::ClockMode::virtual_time, workers);
   std::vector<cpo::sim::Switch*> sws;
-  if (!paired_fabric(state, fabric, 16, 1, sws)) return;
+  const bool clos = state.range(1) == 3;
+  if (!paired_fabric(state, fabric, 16, clos ? 144 : 1, sws)) return;
+  if (clos)
+    for (std::uint32_t l = 0; l < 8; ++l)
+      for (std::uint32_t sp = 0; sp < 8; ++sp)
+        (void)fabric.connect(*sws[l], cpo::PortId(72 + sp), *sws[8 + sp], cpo::PortId(l));
   if (state.range(1) == 1)
     for (std::size_t i = 1; i + 1 < sws.size(); i += 2)
       (void)fabric.connect(*sws[i], cpo::PortId(0), *sws[i + 1], cpo::PortId(0));
@@ -243,7 +251,7 @@ void BM_ParallelCommands(benchmark::State& state) {
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t k = 0; k < threads; ++k)
       ts.emplace_back([&, k] {
-        cpo::Bar& bar = state.range(1) == 2 ? sws[0]->bar(2 * k) : sws[8 * k]->bar(0);
+        cpo::Bar& bar = state.range(1) == 2 ? sws[0]->bar(2 * k) : sws[clos ? k : 8 * k]->bar(0);
         for (int i = 0; i < kCommands; ++i)
           (void)command(bar, rd::Opcode::kPortAdmin, {1, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)});
       });
@@ -274,6 +282,8 @@ BENCHMARK(BM_ParallelCommands)
     ->Args({0, 1})
     ->Args({-1, 2})
     ->Args({0, 2})
+    ->Args({-1, 3})
+    ->Args({0, 3})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
