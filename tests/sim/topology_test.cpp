@@ -514,6 +514,73 @@ TEST(SimFabricWorlds, ThreadsOnUnitsOfOneSwitchEndAsOneThreadDoes) {
   }
 }
 
+// A pod of a Clos fabric (gen-topology's cabling): leaves 0..3, spines 4 and 5, leaf l's port
+// 72 + s to spine s's port l. A leaf's GPU-facing ports (0..71: units 0 and 1) are a node
+// with no fiber, so threads on different leaves' GPU ports run beside each other although the
+// leaves share spines; thread 0 also toggles its uplink 72 (units 2 and 3), which reaches the
+// spines and through them the other leaves' uplink nodes.
+RingLinks run_pod(bool threads) {
+  Fabric fabric;
+  const std::vector<sim::Switch*> s = add_switches(fabric, 6, 51);
+  if (s.size() != 6) return {};
+  for (std::uint32_t l = 0; l < 4; ++l)
+    for (std::uint32_t sp = 0; sp < 2; ++sp) {
+      EXPECT_TRUE(fabric.connect(*s[l], cpo::PortId(72 + sp), *s[4 + sp], cpo::PortId(l)).ok());
+      admin_up(*s[l], 72 + sp);
+      admin_up(*s[4 + sp], l);
+    }
+  for (std::uint32_t l = 0; l < 4; ++l) admin_up(*s[l], 0);
+  fabric.advance(2s);
+  constexpr int kToggles = 120;
+  std::atomic<int> completed{0};
+  auto toggle = [&](std::size_t l, int k) {
+    const std::uint32_t up = k % 2 == 0 ? 0u : 1u;  // the last (odd) one leaves it up
+    const std::uint32_t port = l == 0 && k % 3 == 0 ? 72 : 0;
+    const auto [unit, local] = unit_port(*s[l], port);
+    if (Mailbox(s[l]->bar(unit)).run(rd::Opcode::kPortAdmin, {local, rd::kAllSubports, up}).code == C::kOk) ++completed;
+  };
+  if (threads) {
+    std::vector<std::thread> ts;
+    for (std::size_t l = 0; l < 4; ++l)
+      ts.emplace_back([&, l] {
+        for (int k = 0; k < kToggles; ++k) toggle(l, k);
+      });
+    for (auto& t : ts) t.join();
+  } else {
+    for (int k = 0; k < kToggles; ++k)
+      for (std::size_t l = 0; l < 4; ++l) toggle(l, k);
+  }
+  fabric.advance(3s);
+  RingLinks r;
+  r.completed = completed.load();
+  auto fields = [&](sim::Switch& sw, std::uint32_t p) {
+    for (std::size_t f : {rd::field::kPortOperMask, rd::field::kPortDownCause, rd::field::kPortLinkDownCount,
+                          rd::field::kPortLinkUpCount})
+      r.fields.push_back(port_field(sw, p, f));
+  };
+  for (std::uint32_t l = 0; l < 4; ++l) {
+    fields(*s[l], 0);
+    fields(*s[l], 72);
+  }
+  for (std::uint32_t sp = 0; sp < 2; ++sp) fields(*s[4 + sp], 0);
+  return r;
+}
+
+TEST(SimFabricWorlds, ThreadsOnLeavesOfOnePodEndAsOneThreadDoes) {
+  const RingLinks seq = run_pod(false);
+  const RingLinks par = run_pod(true);
+  EXPECT_EQ(seq.completed, 4 * 120);
+  EXPECT_EQ(par.completed, 4 * 120);
+  ASSERT_EQ(seq.fields.size(), (4u * 2 + 2) * 4);
+  EXPECT_EQ(par.fields, seq.fields);
+  // Leaf 0's uplink went down (and its spine 0 port 0 with it) on its first toggle and came
+  // back up; every GPU-facing port ends up.
+  for (std::size_t l = 0; l < 4; ++l) EXPECT_EQ(seq.fields[l * 8 + 0], 1u) << "leaf " << l << " port 0";
+  EXPECT_EQ(seq.fields[4], 1u);
+  EXPECT_GE(seq.fields[6], 1u);
+  EXPECT_EQ(seq.fields[32], 1u);
+}
+
 // The back door and the fabric's advance while batches run beside each other: a fault takes
 // the whole world (no batch runs beside it), and every command still completes once.
 TEST(SimFabricWorlds, FaultsAndAdvancesWhileThreadsCommandFarApartSwitches) {
