@@ -159,9 +159,11 @@ class World {
   void each(const std::vector<std::size_t>& list, std::size_t grain, F&& fn) {
     pass(list, grain, [&](std::size_t id) {
       NodeModel& n = node(id);
+      // Restored after: a pass may run inside within() (a doorbell's snapshot settles).
+      NodeModel* const outer = tl_node_;
       tl_node_ = &n;
       fn(sw(node_switch(id)), n);
-      tl_node_ = nullptr;
+      tl_node_ = outer;
     });
     merge(list);
   }
