@@ -389,9 +389,46 @@ TEST(SimFabricWorlds, ThreadsKeepCommandingWhileFibersMergeTheirWorlds) {
 // switch on switches 0, 4, 8 and 12 of a ring of 16 (four fibers apart: their instants run
 // beside each other), and end where the same commands in one thread end.
 struct RingLinks {
-  std::vector<std::uint32_t> fields;  // per switch, ports 8 and 9: oper, cause, downs, ups
+  std::vector<std::uint32_t> fields;  // per port listed: oper, cause, downs, ups
   int completed = 0;
+  void add(sim::Switch& sw, std::uint32_t port) {
+    for (std::size_t f : {rd::field::kPortOperMask, rd::field::kPortDownCause, rd::field::kPortLinkDownCount,
+                          rd::field::kPortLinkUpCount})
+      fields.push_back(port_field(sw, port, f));
+  }
 };
+
+// PortAdmin toggles: toggle(d, k) for k < toggles and every d of `drivers`, on a thread per
+// driver or interleaved on this thread; the toggle returns whether the command came back kOk.
+template <typename F>
+int run_toggles(bool threads, const std::vector<std::size_t>& drivers, int toggles, F&& toggle) {
+  std::atomic<int> completed{0};
+  auto one = [&](std::size_t d, int k) {
+    if (toggle(d, k)) ++completed;
+  };
+  if (threads) {
+    std::vector<std::thread> ts;
+    for (const std::size_t d : drivers)
+      ts.emplace_back([&, d] {
+        for (int k = 0; k < toggles; ++k) one(d, k);
+      });
+    for (auto& t : ts) t.join();
+  } else {
+    for (int k = 0; k < toggles; ++k)
+      for (const std::size_t d : drivers) one(d, k);
+  }
+  return completed.load();
+}
+// Toggle k of a port: down, up, ..., the last (odd) one leaves it up.
+std::uint32_t toggled_admin(int k) { return k % 2 == 0 ? 0u : 1u; }
+
+// Threads end as one thread does: every command completed, the same link fields.
+void expect_same_end(const RingLinks& seq, const RingLinks& par, int commands, std::size_t fields) {
+  EXPECT_EQ(seq.completed, commands);
+  EXPECT_EQ(par.completed, commands);
+  ASSERT_EQ(seq.fields.size(), fields);
+  EXPECT_EQ(par.fields, seq.fields);
+}
 
 RingLinks run_far_apart(bool threads) {
   Fabric fabric;
@@ -405,42 +442,20 @@ RingLinks run_far_apart(bool threads) {
     admin_up(*x, 9);
   }
   fabric.advance(2s);
-  constexpr int kToggles = 150;
-  std::atomic<int> completed{0};
-  auto toggle = [&](std::size_t i, int k) {
-    Mailbox mb(s[i]->bar(0));
-    const std::uint32_t up = k % 2 == 0 ? 0u : 1u;  // the last (odd) one leaves it up
-    if (mb.run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, up}).code == C::kOk) ++completed;
-  };
-  if (threads) {
-    std::vector<std::thread> ts;
-    for (std::size_t i = 0; i < kSwitches; i += 4)
-      ts.emplace_back([&, i] {
-        for (int k = 0; k < kToggles; ++k) toggle(i, k);
-      });
-    for (auto& t : ts) t.join();
-  } else {
-    for (int k = 0; k < kToggles; ++k)
-      for (std::size_t i = 0; i < kSwitches; i += 4) toggle(i, k);
-  }
-  fabric.advance(3s);
   RingLinks r;
-  r.completed = completed.load();
+  r.completed = run_toggles(threads, {0, 4, 8, 12}, 150, [&](std::size_t i, int k) {
+    return Mailbox(s[i]->bar(0)).run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, toggled_admin(k)}).code == C::kOk;
+  });
+  fabric.advance(3s);
   for (auto* x : s)
-    for (std::uint32_t p : {8u, 9u})
-      for (std::size_t f : {rd::field::kPortOperMask, rd::field::kPortDownCause, rd::field::kPortLinkDownCount,
-                            rd::field::kPortLinkUpCount})
-        r.fields.push_back(port_field(*x, p, f));
+    for (std::uint32_t p : {8u, 9u}) r.add(*x, p);
   return r;
 }
 
 TEST(SimFabricWorlds, ThreadsOnFarApartSwitchesOfOneWorldEndAsOneThreadDoes) {
   const RingLinks seq = run_far_apart(false);
   const RingLinks par = run_far_apart(true);
-  EXPECT_EQ(seq.completed, 4 * 150);
-  EXPECT_EQ(par.completed, 4 * 150);
-  ASSERT_EQ(seq.fields.size(), 16u * 2 * 4);
-  EXPECT_EQ(par.fields, seq.fields);
+  expect_same_end(seq, par, 4 * 150, 16u * 2 * 4);
   // Every link is up again, and each toggled one went down once (its first toggle): training
   // (1 s) never completed between toggles.
   for (std::size_t sw = 0; sw < 16; ++sw) {
@@ -468,43 +483,25 @@ RingLinks run_units(bool threads, std::uint32_t a, std::uint32_t b) {
     admin_up(sw, u * per + 1);
   }
   fabric.advance(2s);
-  constexpr int kToggles = 150;
-  std::atomic<int> completed{0};
-  auto toggle = [&](std::size_t u, int k) {
-    const std::uint32_t up = k % 2 == 0 ? 0u : 1u;  // the last (odd) one leaves it up
-    if (Mailbox(sw.bar(u)).run(rd::Opcode::kPortAdmin, {0, rd::kAllSubports, up}).code == C::kOk) ++completed;
-  };
-  if (threads) {
-    std::vector<std::thread> ts;
-    for (std::size_t u = 0; u < units; ++u)
-      ts.emplace_back([&, u] {
-        for (int k = 0; k < kToggles; ++k) toggle(u, k);
-      });
-    for (auto& t : ts) t.join();
-  } else {
-    for (int k = 0; k < kToggles; ++k)
-      for (std::size_t u = 0; u < units; ++u) toggle(u, k);
-  }
-  fabric.advance(3s);
+  std::vector<std::size_t> all(units);
+  for (std::size_t u = 0; u < units; ++u) all[u] = u;
   RingLinks r;
-  r.completed = completed.load();
+  r.completed = run_toggles(threads, all, 150, [&](std::size_t u, int k) {
+    return Mailbox(sw.bar(u)).run(rd::Opcode::kPortAdmin, {0, rd::kAllSubports, toggled_admin(k)}).code == C::kOk;
+  });
+  fabric.advance(3s);
   for (std::uint32_t u = 0; u < units; ++u)
-    for (std::uint32_t p : {u * per, u * per + 1})
-      for (std::size_t f : {rd::field::kPortOperMask, rd::field::kPortDownCause, rd::field::kPortLinkDownCount,
-                            rd::field::kPortLinkUpCount})
-        r.fields.push_back(port_field(sw, p, f));
+    for (std::uint32_t p : {u * per, u * per + 1}) r.add(sw, p);
   return r;
 }
 
 TEST(SimFabricWorlds, ThreadsOnUnitsOfOneSwitchEndAsOneThreadDoes) {
   // Fibered within a node (nodes beside each other), then across the two nodes (in turn).
   for (const auto& [a, b] : {std::pair{0u, 1u}, std::pair{1u, 2u}}) {
+    SCOPED_TRACE(::testing::Message() << "fiber between units " << a << " and " << b);
     const RingLinks seq = run_units(false, a, b);
     const RingLinks par = run_units(true, a, b);
-    EXPECT_EQ(seq.completed, 4 * 150);
-    EXPECT_EQ(par.completed, 4 * 150);
-    ASSERT_EQ(seq.fields.size(), 4u * 2 * 4);
-    EXPECT_EQ(par.fields, seq.fields) << "fiber between units " << a << " and " << b;
+    expect_same_end(seq, par, 4 * 150, 4u * 2 * 4);
     for (std::size_t u = 0; u < 4; ++u) {
       EXPECT_EQ(seq.fields[u * 8 + 0], 1u) << "unit " << u << " toggled port";
       EXPECT_EQ(seq.fields[u * 8 + 2], 1u) << "unit " << u << " toggled port downs";
@@ -531,48 +528,25 @@ RingLinks run_pod(bool threads) {
     }
   for (std::uint32_t l = 0; l < 4; ++l) admin_up(*s[l], 0);
   fabric.advance(2s);
-  constexpr int kToggles = 120;
-  std::atomic<int> completed{0};
-  auto toggle = [&](std::size_t l, int k) {
-    const std::uint32_t up = k % 2 == 0 ? 0u : 1u;  // the last (odd) one leaves it up
-    const std::uint32_t port = l == 0 && k % 3 == 0 ? 72 : 0;
-    const auto [unit, local] = unit_port(*s[l], port);
-    if (Mailbox(s[l]->bar(unit)).run(rd::Opcode::kPortAdmin, {local, rd::kAllSubports, up}).code == C::kOk) ++completed;
-  };
-  if (threads) {
-    std::vector<std::thread> ts;
-    for (std::size_t l = 0; l < 4; ++l)
-      ts.emplace_back([&, l] {
-        for (int k = 0; k < kToggles; ++k) toggle(l, k);
-      });
-    for (auto& t : ts) t.join();
-  } else {
-    for (int k = 0; k < kToggles; ++k)
-      for (std::size_t l = 0; l < 4; ++l) toggle(l, k);
-  }
-  fabric.advance(3s);
   RingLinks r;
-  r.completed = completed.load();
-  auto fields = [&](sim::Switch& sw, std::uint32_t p) {
-    for (std::size_t f : {rd::field::kPortOperMask, rd::field::kPortDownCause, rd::field::kPortLinkDownCount,
-                          rd::field::kPortLinkUpCount})
-      r.fields.push_back(port_field(sw, p, f));
-  };
+  r.completed = run_toggles(threads, {0, 1, 2, 3}, 120, [&](std::size_t l, int k) {
+    const auto [unit, local] = unit_port(*s[l], l == 0 && k % 3 == 0 ? 72 : 0);
+    return Mailbox(s[l]->bar(unit)).run(rd::Opcode::kPortAdmin, {local, rd::kAllSubports, toggled_admin(k)}).code ==
+           C::kOk;
+  });
+  fabric.advance(3s);
   for (std::uint32_t l = 0; l < 4; ++l) {
-    fields(*s[l], 0);
-    fields(*s[l], 72);
+    r.add(*s[l], 0);
+    r.add(*s[l], 72);
   }
-  for (std::uint32_t sp = 0; sp < 2; ++sp) fields(*s[4 + sp], 0);
+  for (std::uint32_t sp = 0; sp < 2; ++sp) r.add(*s[4 + sp], 0);
   return r;
 }
 
 TEST(SimFabricWorlds, ThreadsOnLeavesOfOnePodEndAsOneThreadDoes) {
   const RingLinks seq = run_pod(false);
   const RingLinks par = run_pod(true);
-  EXPECT_EQ(seq.completed, 4 * 120);
-  EXPECT_EQ(par.completed, 4 * 120);
-  ASSERT_EQ(seq.fields.size(), (4u * 2 + 2) * 4);
-  EXPECT_EQ(par.fields, seq.fields);
+  expect_same_end(seq, par, 4 * 120, (4u * 2 + 2) * 4);
   // Leaf 0's uplink went down (and its spine 0 port 0 with it) on its first toggle and came
   // back up; every GPU-facing port ends up.
   for (std::size_t l = 0; l < 4; ++l) EXPECT_EQ(seq.fields[l * 8 + 0], 1u) << "leaf " << l << " port 0";
