@@ -68,9 +68,11 @@ void Firmware::scan_doorbells() {
     cpo::Lock lock(bell_mu_);
     rung_.insert(rung_.begin(), deferred_.begin(), deferred_.end());
   }
-  for (const auto& [si, ui] : polled_)
-    if (SwitchModel& s = world_.sw(si); !world_.near_running(s.node_of(ui).id))
-      world_.within(s.node_of(ui), [&] { service_doorbell(s, *s.units[ui]); });
+  for (const auto& [si, ui] : polled_) {
+    SwitchModel& s = world_.sw(si);
+    UnitModel& u = *s.units[ui];
+    if (!world_.near_running(s.node_of(ui).id)) world_.within(s.node_of(ui), [&] { service_doorbell(s, u); });
+  }
 }
 
 void Firmware::service_doorbell(SwitchModel& s, UnitModel& u) {
