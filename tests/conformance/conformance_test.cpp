@@ -72,7 +72,10 @@ class PciRig {
   }
   [[nodiscard]] std::optional<std::string> uri() const {
     if (!sim_) return std::nullopt;
-    return fmt::format("pci://{}?profile=cpo144&sysfs={}", bdfs_, root().string());
+    // The simulator behind the fake sysfs runs on the host's clock, and a loaded host may starve
+    // its clock thread for longer than the driver's 30 ms command deadline; these cases test
+    // behaviour, not deadlines.
+    return fmt::format("pci://{}?profile=cpo144&sysfs={}&command_timeout_ms=2000", bdfs_, root().string());
   }
 
  private:
