@@ -222,9 +222,9 @@ BENCHMARK(BM_CommandCpu)->Arg(1)->Arg(16)->Arg(256)->Arg(3600)->Unit(benchmark::
 // ratio in the same run. Args: the fabric's workers (-1: the default, min(hardware threads,
 // 8) - 1; 0: none, every instant on the advancing thread), and the cabling: 0, pairs only
 // (eight worlds); 1, the pairs chained by port 0 (1-2, 3-4, ... 13-14: one world, the two
-// switches eight fibers apart); 2, pairs only, and the threads drive units 0 and 2 of switch 0
-// (their cabled local port 1: ports 1 and 73), so commands on different units of one switch
-// (of its two nodes: units 0 and 1 share an ELS module, as do 2 and 3); 3, a pod of a Clos
+// switches eight fibers apart); 2, pairs only, and the threads drive units 0 and 1 of switch 0
+// (their cabled local port 1: ports 1 and 37), so commands on different units of one switch
+// (two units that share ELS 4, which PortAdmin does not write); 3, a pod of a Clos
 // fabric instead of pairs (switches 0..7 leaves, 8..15 spines, leaf l's port 72 + s to spine
 // s's port l, as scripts/gen-topology cables them) and the threads drive GPU-facing port 1
 // (uncabled) of leaves 0 and 1, two fibers apart through every spine.
@@ -251,7 +251,7 @@ void BM_ParallelCommands(benchmark::State& state) {
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t k = 0; k < threads; ++k)
       ts.emplace_back([&, k] {
-        cpo::Bar& bar = state.range(1) == 2 ? sws[0]->bar(2 * k) : sws[clos ? k : 8 * k]->bar(0);
+        cpo::Bar& bar = state.range(1) == 2 ? sws[0]->bar(k) : sws[clos ? k : 8 * k]->bar(0);
         for (int i = 0; i < kCommands; ++i)
           (void)command(bar, rd::Opcode::kPortAdmin, {1, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)});
       });

@@ -184,7 +184,10 @@ struct ElsModel {
   // The laser-safety interlock loop of the slot is open (ElsFlags.InterlockOpen): every laser
   // held off. A property of the slot's wiring, so it survives a module swap.
   bool interlock_open = false;
-  std::uint32_t unit = 0;  // of the lanes it lights (World::make_nodes)
+  // The units whose lanes it lights (World::make_nodes): two when the module straddles units
+  // (cpo144's ELS 4 lights ports 32..35 of unit 0 and 36..39 of unit 1); `unit` is the first.
+  std::vector<std::uint32_t> units;
+  std::uint32_t unit = 0;
   std::uint32_t insert_count = 0;
   std::uint32_t temp_flags = 0;
   std::uint8_t control = 0;  // lower ModuleGlobalControls
@@ -305,12 +308,13 @@ struct Completion {
   std::array<std::uint32_t, 4> results{};
 };
 
-// A node: the units of a switch that share an optical engine or an ELS module, and no other
-// (cpo144: units 0 and 1 share ELS 4, units 2 and 3 ELS 13, so two nodes of two units; one
-// node on a one-unit switch). A node is what the world schedules, settles and reserves:
-// its timers, commands and settling read and write only its own units' ports, lanes, OEs and
-// ELS modules, and, through fibers, the far ends' nodes. So two nodes of one switch run beside
-// each other as two switches do (World::run_until).
+// A node: a unit of a switch, or the units that share an optical engine (none on the built-in
+// profiles). A node is what the world schedules, settles and reserves: its timers, commands
+// and settling write only its own units' ports, lanes and OEs and, through fibers, the far
+// ends' nodes, so two nodes of one switch run beside each other as two switches do
+// (World::run_until). An ELS module may light the lanes of two units (cpo144's ELS 4: units 0
+// and 1); only a timer that writes it (a CmisRead or CmisWrite of its pages, a laser ramp)
+// works on both nodes, and its batch reserves both (World::for_partners).
 struct NodeModel {
   std::size_t id = 0;                // node_id(switch, index in SwitchModel::nodes)
   std::vector<std::uint32_t> units;  // ascending
@@ -326,6 +330,7 @@ struct NodeModel {
   // kept here so that a pass writes nothing shared; the merge after the pass takes it in list
   // order, which is the order the sequential loop produced.
   bool dirty_queued = false;                               // touched: joins the batch's dirty list
+  std::vector<std::size_t> touch_also;                     // other nodes it touched (a shared ELS)
   std::vector<std::pair<std::int64_t, Timer>> new_timers;  // scheduled: join the timer queue
   std::vector<Completion> completions;                     // posted after the next settle
   std::vector<std::size_t> rx_hits, link_hits;             // settle: far nodes to recompute / re-evaluate

@@ -179,7 +179,7 @@ void Optics::laser_ramp(SwitchModel& s, std::uint32_t els_index, std::uint32_t k
   const double ms = std::max(to_mw - from_mw, 0.0) / phys::kRampMwPerMs;
   world_.schedule(world_.now().count() + static_cast<std::int64_t>(std::ceil(ms * 1e6)),
                   Timer{TimerKind::laser_ramp, s.index, els_index, k, 0, l.token});
-  world_.touch(s);
+  world_.touch_els(s, els_index);
 }
 
 // Page 1Ah ControlMode, LaneEnable, OutputFiberChecked and the page 1Bh
@@ -254,7 +254,7 @@ void Optics::laser_controls_changed(SwitchModel& s, std::uint32_t els_index) {
       laser_ramp(s, els_index, k, out, target);
     }
   }
-  world_.touch(s);
+  world_.touch_els(s, els_index);
 }
 
 void Optics::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k, rd::LaserFault why) {
@@ -268,7 +268,7 @@ void Optics::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k
   l.power_mw = 0;
   if (!l.enabled || !e.present) {
     l.fault = why;
-    world_.touch(s);
+    world_.touch_els(s, els_index);
     return;
   }
   l.state = rd::LaserState::kFault;
@@ -281,7 +281,7 @@ void Optics::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k
   // Output power collapsed while enabled: page 1Ah power low alarm.
   raise_flag(s, b.power_low_alarm, static_cast<std::uint8_t>(b.power_low_alarm.current | (1u << (k % 8))), false,
              els_index, 0, cmis::field::kElsPowerFlags, static_cast<unsigned>(cmis::FlagKind::low_alarm));
-  world_.touch(s);
+  world_.touch_els(s, els_index);
 }
 
 // The interlock is a hardware loop into the module: opening it turns every laser off at once,
@@ -293,7 +293,7 @@ void Optics::laser_fail(SwitchModel& s, std::uint32_t els_index, std::uint32_t k
 void Optics::els_interlock(SwitchModel& s, std::uint32_t els_index, bool open) {
   ElsModel& e = s.els[els_index];
   e.interlock_open = open;
-  world_.touch(s);
+  world_.touch_els(s, els_index);
   if (!e.present) return;
   for (std::uint32_t k = 0; k < e.lasers.size(); ++k) {
     LaserModel& l = e.lasers[k];
@@ -335,7 +335,7 @@ void Optics::els_remove(SwitchModel& s, std::uint32_t els_index) {
     l.power_mw = 0;
   }
   world_.publisher().els_event(s, els_index, 0, false, rd::EventType::kElsRemoved, 0, 0);
-  world_.touch(s);
+  world_.touch_els(s, els_index);
 }
 
 void Optics::els_insert(SwitchModel& s, std::uint32_t els_index) {
@@ -355,7 +355,7 @@ void Optics::els_insert(SwitchModel& s, std::uint32_t els_index) {
   for (std::uint32_t b = 0; b < e.banks.size(); ++b)
     init_els_bank(e.banks[b], std::min<std::uint32_t>(8, u32(e.lasers.size()) - 8 * b), false);
   world_.publisher().els_event(s, els_index, 0, false, rd::EventType::kElsInserted, 0, 0);
-  world_.touch(s);
+  world_.touch_els(s, els_index);
 }
 
 void Optics::oe_fail(SwitchModel& s, std::uint32_t oe_index, bool unresponsive) {
@@ -774,6 +774,19 @@ std::optional<std::uint32_t> els_served_page(const SwitchModel& s, std::uint32_t
 }
 }  // namespace
 
+std::optional<std::uint32_t> Optics::els_addressed(const UnitModel& u) noexcept {
+  if (u.early != rd::Completion::kOk) return std::nullopt;  // refused: it reaches no module
+  auto els = [&](const auto& a) -> std::optional<std::uint32_t> {
+    if (a.Target != static_cast<std::uint32_t>(rd::CmisTarget::kEls) || a.Index >= u.els_count) return std::nullopt;
+    return u.first_els + a.Index;
+  };
+  switch (static_cast<rd::Opcode>(u.opcode)) {
+    case rd::Opcode::kCmisRead: return els(rd::unpack_args<rd::CmisReadArgs>(u.args));
+    case rd::Opcode::kCmisWrite: return els(rd::unpack_args<rd::CmisWriteArgs>(u.args));
+    default: return std::nullopt;
+  }
+}
+
 rd::Completion Optics::cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad) {
   const auto a = rd::unpack_args<rd::CmisReadArgs>(u.args);
   const bool lower = rd::is(a.Region, rd::CmisRegion::kLower);
@@ -879,7 +892,7 @@ rd::Completion Optics::cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& b
     (void)hc::set(b.p1a_rw, hc::field::kElsControlMode, mode);
   }
   laser_controls_changed(s, idx);
-  world_.touch(s);
+  world_.touch_els(s, idx);
   return rd::Completion::kOk;
 }
 

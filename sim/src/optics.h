@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "cpo/hal/backend/refdev/refdev.h"
 #include "cpo/hal/cmis/fields.h"
@@ -24,6 +25,9 @@ class Optics {
   // CmisRead / CmisWrite commands: the page the unit's mailbox arguments name.
   rd::Completion cmis_read(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
   rd::Completion cmis_write(SwitchModel& s, UnitModel& u, std::uint32_t& bad_arg);
+  // The ELS module the unit's accepted mailbox command reads or writes (a CmisRead or
+  // CmisWrite of an ELS page: a read clears latched flags), if any.
+  [[nodiscard]] static std::optional<std::uint32_t> els_addressed(const UnitModel& u) noexcept;
 
   void oe_control_changed(SwitchModel& s, std::uint32_t oe);
   void oe_set_state(SwitchModel& s, std::uint32_t oe, rd::ModuleState st);

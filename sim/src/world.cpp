@@ -153,7 +153,7 @@ void World::run_until(std::int64_t end_ns, const NodeModel* own, bool alone) CPO
     // threads may take beside this one; a batch of fewer than WorkerPool::kMinItems switches
     // gains nothing from the pool. An instant of many switches (link training after a
     // fabric-wide bring-up) runs whole.
-    if (few && !tick && !alone) keep_near_first(*b);
+    if (few && !tick && !alone && !b->serial) keep_near_first(*b);
     const bool small = few && (pool_ == nullptr || b->groups.size() + b->trains.size() < WorkerPool::kMinItems);
     if (small && !tick && !alone) {
       // Changes left by a back-door call settle first, with nothing running beside.
@@ -204,6 +204,7 @@ std::unique_ptr<Batch> World::take_spare() {
 void World::give_back(std::unique_ptr<Batch> b) {
   b->groups.clear();
   b->trains.clear();
+  b->serial = false;
   spare_.push_back(std::move(b));
 }
 
@@ -252,6 +253,12 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
     auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
     const std::size_t n = node_of(tm);
     if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
+    // A timer writing a shared ELS reserves the other nodes it lights: they join the batch
+    // (their own timers of this instant with them), which stays whole.
+    for_partners(tm, [&](std::size_t p) {
+      b.serial = true;
+      if (std::find(b.groups.begin(), b.groups.end(), p) == b.groups.end()) b.groups.push_back(p);
+    });
     if (b.groups.size() + b.trains.size() >= kSplitMax) return false;
   }
   return true;
@@ -449,6 +456,7 @@ void World::fire_instant() {
       const Timer& t = it->second;
       const std::size_t id = node_of(t);
       NodeModel& n = node(id);
+      for_partners(t, [&](std::size_t) { main_.serial = true; });
       if (t.kind == TimerKind::train) {
         if (n.due_trains.empty()) trains.push_back(id);
         n.due_trains.push_back(t);
@@ -466,6 +474,7 @@ void World::fire_instant() {
       for (const Timer& t : n.due_trains) fire(t);
       n.due_trains.clear();
     });
+    main_.serial = false;
   }
 }
 
@@ -476,6 +485,8 @@ void World::merge_one(std::size_t id) {
     n.dirty_queued = false;
     b.dirty.push_back(id);
   }
+  for (const std::size_t other : n.touch_also) touch(node(other));
+  n.touch_also.clear();
   for (const auto& [at, t] : n.new_timers) {
     if (b.own)
       b.timers.emplace_back(at, t);
@@ -577,7 +588,7 @@ void World::fire(const Timer& t) {
       if (l.token != t.token || l.state != rd::LaserState::kRamping) break;
       l.state = rd::LaserState::kOn;
       l.power_mw = l.target_mw;
-      touch(s);
+      touch_els(s, t.a);
       break;
     }
     case TimerKind::train: {
@@ -799,8 +810,9 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
   return s.index;
 }
 
-// Units whose lanes share an optical engine or an ELS module form one node (union-find over
-// the lanes): what one unit's command changes, the other's status region shows.
+// A node per unit; units whose lanes share an optical engine form one (union-find over the
+// lanes: settling a lane writes its OE). An ELS module lighting the lanes of several units
+// lists them: only the timers that write it reserve all of them (for_partners).
 Status World::make_nodes(SwitchModel& s) {
   const std::size_t units = s.units.size();
   if (units > kMaxNodes)
@@ -817,16 +829,16 @@ Status World::make_nodes(SwitchModel& s) {
     b = find(b);
     if (a != b) root[std::max(a, b)] = std::min(a, b);
   };
-  std::vector<std::uint32_t> els_unit(s.els.size(), ~0u);
   for (const LaneModel& l : s.lanes) {
     const std::uint32_t u = s.ports[l.port].unit;
     join(u, s.oes[l.oe].unit);
-    if (els_unit[l.els] == ~0u)
-      els_unit[l.els] = u;
-    else
-      join(u, els_unit[l.els]);
+    std::vector<std::uint32_t>& lit = s.els[l.els].units;
+    if (std::find(lit.begin(), lit.end(), u) == lit.end()) lit.push_back(u);
   }
-  for (std::size_t e = 0; e < s.els.size(); ++e) s.els[e].unit = els_unit[e] == ~0u ? 0 : els_unit[e];
+  for (ElsModel& e : s.els) {
+    std::sort(e.units.begin(), e.units.end());
+    e.unit = e.units.empty() ? 0 : e.units.front();
+  }
   s.node_of_unit.assign(units, 0);
   for (std::uint32_t u = 0; u < units; ++u) {
     const std::uint32_t r = find(u);

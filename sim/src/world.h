@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -34,6 +35,7 @@ namespace cpo::sim {
 struct Batch {
   std::int64_t now = 0;
   bool in_pass = false;  // a parallel pass runs (World::each)
+  bool serial = false;   // passes run inline: a timer writes an ELS module two nodes share
   bool own = false;      // runs without the world's lock: its timers wait in `timers`
   std::vector<std::size_t> dirty;
   std::vector<std::pair<std::int64_t, Timer>> timers;
@@ -66,6 +68,21 @@ class World {
   const NodeModel& node(std::size_t id) const { return store_.at(node_switch(id)).nodes[node_index(id)]; }
   // The node a timer works on: a command's or reset's unit, an OE's, an ELS's, a port's.
   [[nodiscard]] std::size_t node_of(const Timer& t) const noexcept;
+  // fn(node id) for every other node the timer writes: those of the units an ELS module it
+  // writes also lights (a CmisRead or CmisWrite of the module's pages, a laser ramp).
+  template <typename F>
+  void for_partners(const Timer& t, F&& fn) const {
+    const SwitchModel& s = sw(t.sw);
+    std::optional<std::uint32_t> els;
+    if (t.kind == TimerKind::laser_ramp)
+      els = t.a;
+    else if (t.kind == TimerKind::command)
+      els = Optics::els_addressed(*s.units[t.a]);
+    if (!els || s.els[*els].units.size() < 2) return;
+    const std::size_t own = node_of(t);
+    for (const std::uint32_t u : s.els[*els].units)
+      if (const std::size_t id = s.node_of(u).id; id != own) fn(id);
+  }
 
   // Runs this world's switches up to `until` (no earlier than now()); run_to with the lock
   // held.
@@ -132,6 +149,19 @@ class World {
     tl_node_ = &n;
     fn();
     tl_node_ = before;
+  }
+  // ELS module e changed: every node whose units it lights. Inside a pass the other nodes are
+  // left in the calling node's touch_also (the merge touches them): a pass writes only its node.
+  void touch_els(SwitchModel& s, std::uint32_t e) {
+    NodeModel* ctx = tl_node_;
+    const bool defer = batch().in_pass && ctx != nullptr && node_switch(ctx->id) == s.index;
+    for (const std::uint32_t u : s.els[e].units) {
+      NodeModel& n = s.node_of(u);
+      if (defer && &n != ctx)
+        ctx->touch_also.push_back(n.id);
+      else
+        touch(n);
+    }
   }
   // Unit u's node changed (the firmware: a doorbell is served beside batches of other nodes).
   void touch(SwitchModel& s, const UnitModel& u) { touch(s.node_of(u.index)); }
@@ -206,7 +236,7 @@ class World {
     Batch& b = batch();
     b.in_pass = true;
     // A batch beside others runs on its own thread: the pool serves the lock holder's.
-    if (pool_ != nullptr && !b.own)
+    if (pool_ != nullptr && !b.own && !b.serial)
       pool_->for_each(list, grain, one);
     else
       for (const std::size_t i : list) one(i);

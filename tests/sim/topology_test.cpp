@@ -465,11 +465,12 @@ TEST(SimFabricWorlds, ThreadsOnFarApartSwitchesOfOneWorldEndAsOneThreadDoes) {
   }
 }
 
-// Units of one switch: cpo144's units 0 and 1 share ELS 4 (its lasers light ports 32..39), as
-// do units 2 and 3 (ELS 13), so the switch has two nodes, {0, 1} and {2, 3}. Threads
-// commanding units of different nodes run beside each other as threads on far-apart switches
-// do, unless a fiber joins the two nodes (`fiber` a and b: local port 1 of unit a to that of
-// unit b). Either way the ports end as one thread leaves them.
+// Units of one switch: each unit of cpo144 is a node, so threads commanding different units
+// run beside each other as threads on far-apart switches do, unless a fiber joins them
+// (local port 1 of unit a to that of unit b). Units 0 and 1 share ELS 4 (its lasers light
+// ports 32..39): every third command of unit 0 turns laser 5 (port 37, unit 1's port 1) off or
+// on through ELS 4's page 1Ah, and of unit 1 reads that page (clearing its latched flags), so
+// those batches reserve both units. Either way the ports end as one thread leaves them.
 RingLinks run_units(bool threads, std::uint32_t a, std::uint32_t b) {
   Fabric fabric;
   const std::vector<sim::Switch*> s = add_switches(fabric, 1, 31);
@@ -487,7 +488,17 @@ RingLinks run_units(bool threads, std::uint32_t a, std::uint32_t b) {
   for (std::size_t u = 0; u < units; ++u) all[u] = u;
   RingLinks r;
   r.completed = run_toggles(threads, all, 150, [&](std::size_t u, int k) {
-    return Mailbox(sw.bar(u)).run(rd::Opcode::kPortAdmin, {0, rd::kAllSubports, toggled_admin(k)}).code == C::kOk;
+    Mailbox mb(sw.bar(u));
+    if (k % 3 == 1 && u == 0) {
+      // Page 1Ah byte 220, LaneEnable: laser 5 off, then on (the last write, k = 148).
+      const auto enable = static_cast<std::uint8_t>((k / 3) % 2 == 0 ? 0xDF : 0xFF);
+      return mb.cmis_write(rd::CmisTarget::kEls, 4, 0, 0x1A, true, 220 - 128, {enable}).code == C::kOk;
+    }
+    if (k % 3 == 1 && u == 1) {
+      std::array<std::uint8_t, 128> page{};
+      return mb.cmis_read(rd::CmisTarget::kEls, 0, 0, 0x1A, true, page).code == C::kOk;  // ELS 4, unit-local 0
+    }
+    return mb.run(rd::Opcode::kPortAdmin, {0, rd::kAllSubports, toggled_admin(k)}).code == C::kOk;
   });
   fabric.advance(3s);
   for (std::uint32_t u = 0; u < units; ++u)
@@ -496,7 +507,7 @@ RingLinks run_units(bool threads, std::uint32_t a, std::uint32_t b) {
 }
 
 TEST(SimFabricWorlds, ThreadsOnUnitsOfOneSwitchEndAsOneThreadDoes) {
-  // Fibered within a node (nodes beside each other), then across the two nodes (in turn).
+  // Port 37 (laser 5 of ELS 4) fibered to port 1, then to port 73.
   for (const auto& [a, b] : {std::pair{0u, 1u}, std::pair{1u, 2u}}) {
     SCOPED_TRACE(::testing::Message() << "fiber between units " << a << " and " << b);
     const RingLinks seq = run_units(false, a, b);
@@ -508,13 +519,38 @@ TEST(SimFabricWorlds, ThreadsOnUnitsOfOneSwitchEndAsOneThreadDoes) {
       // The fibered ports 1 link to each other; the others hear their loopback plugs.
       EXPECT_EQ(seq.fields[u * 8 + 4], 1u) << "unit " << u << " port 1";
     }
+    // Port 37 went down once, for its laser (unit 0's writes to the shared ELS), and is up again.
+    EXPECT_EQ(seq.fields[1 * 8 + 5], static_cast<std::uint32_t>(rd::LinkCause::kLaserFault));
+    EXPECT_EQ(seq.fields[1 * 8 + 6], 1u);
   }
 }
 
+// An ELS two units share: a write through unit 0's mailbox that turns off the laser of unit
+// 1's port 37 settles unit 1 in the same instant (the command's completion already sees the
+// link down), not at the next firmware tick.
+TEST(SimFabricWorlds, AWriteToAnElsTwoUnitsShareSettlesBothUnitsAtOnce) {
+  Fabric fabric;
+  const std::vector<sim::Switch*> s = add_switches(fabric, 1, 41);
+  ASSERT_EQ(s.size(), 1u);
+  sim::Switch& sw = *s[0];
+  admin_up(sw, 35);
+  admin_up(sw, 37);
+  fabric.advance(2s);
+  ASSERT_EQ(port_field(sw, 37, rd::field::kPortOperMask), 1u);
+  // Page 1Ah byte 220 (LaneEnable) of ELS 4, unit 0's local ELS 4: every laser but 5.
+  Mailbox mb(sw.bar(0));
+  const auto heartbeat = Mailbox(sw.bar(1)).status(rd::reg::kHeartbeat);
+  ASSERT_EQ(mb.cmis_write(rd::CmisTarget::kEls, 4, 0, 0x1A, true, 220 - 128, {0xDF}).code, C::kOk);
+  EXPECT_EQ(port_field(sw, 37, rd::field::kPortOperMask), 0u);
+  EXPECT_EQ(port_field(sw, 37, rd::field::kPortDownCause), static_cast<std::uint32_t>(rd::LinkCause::kLaserFault));
+  EXPECT_EQ(port_field(sw, 35, rd::field::kPortOperMask), 1u) << "laser 3 (unit 0's port 35) stays on";
+  EXPECT_EQ(Mailbox(sw.bar(1)).status(rd::reg::kHeartbeat), heartbeat) << "no firmware tick in between";
+}
+
 // A pod of a Clos fabric (gen-topology's cabling): leaves 0..3, spines 4 and 5, leaf l's port
-// 72 + s to spine s's port l. A leaf's GPU-facing ports (0..71: units 0 and 1) are a node
+// 72 + s to spine s's port l. A leaf's GPU-facing ports (0..71: units 0 and 1) are nodes
 // with no fiber, so threads on different leaves' GPU ports run beside each other although the
-// leaves share spines; thread 0 also toggles its uplink 72 (units 2 and 3), which reaches the
+// leaves share spines; thread 0 also toggles its uplink 72 (unit 2), which reaches the
 // spines and through them the other leaves' uplink nodes.
 RingLinks run_pod(bool threads) {
   Fabric fabric;
