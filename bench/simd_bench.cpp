@@ -4,18 +4,21 @@
 // A real cpo-simd process (virtual clock unless the name says real) serves a socket in a
 // scratch directory. Command latency is wall time per PortAdmin through the facade (the
 // reference driver's mailbox round trip: a ring and a wait, each a message to the daemon);
-// the ratio benchmark runs both back to back and reports simd/sim. The scrape benchmarks run
-// the exporter's scrape in this process (CPU time) and a real cpo-exporter process (its own
-// CPU from /proc, over many HTTP scrapes).
+// the ratio benchmark runs both back to back and reports simd/sim; BM_TwoSwitchClients runs
+// clients of two switches of one daemon beside each other (parallel_speedup). The scrape
+// benchmarks run the exporter's scrape in this process (CPU time) and a real cpo-exporter
+// process (its own CPU from /proc, over many HTTP scrapes).
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <httplib.h>
 
@@ -113,6 +116,71 @@ void BM_PortAdmin_ratio(benchmark::State& state) {
   state.counters["ratio"] = simd_s / sim_s;
 }
 BENCHMARK(BM_PortAdmin_ratio)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// A daemon serving two switches no fiber joins (two simulator worlds), virtual clock.
+struct TwoSwitchDaemon {
+  TwoSwitchDaemon() {
+    const auto topology = dir.path() / "two.json";
+    std::ofstream(topology) << R"({"cposdk_topology": 1, "switches": [{"name": "a"}, {"name": "b", "seed": 2}]})";
+    std::string error;
+    process = DaemonProcess::start(CPO_SIMD_PATH,
+                                   {"--foreground", "--clock", "virtual", "--log-level", "warn", "--topology",
+                                    topology.string(), "--socket-dir", dir.path().string()},
+                                   {}, &error);
+    if (!process) (void)std::fprintf(stderr, "bench_simd: %s\n", error.c_str());
+  }
+  ~TwoSwitchDaemon() {
+    if (process) process->stop(SIGTERM);
+  }
+  [[nodiscard]] std::string uri(const std::string& name) const {
+    return "simd://" + (dir.path() / (name + ".sock")).string();
+  }
+  ScratchDir dir;
+  std::unique_ptr<DaemonProcess> process;
+};
+
+// Clients of different switches of one daemon: one thread runs `rounds` PortAdmin toggles on
+// switch a alone, then two threads run the same each on its own switch at once. The counter
+// parallel_speedup = 2 x (one thread's wall time) / (two threads' wall time): 2 when the two
+// run fully beside each other (2 cores), 1 when they take turns.
+void BM_TwoSwitchClients(benchmark::State& state) {
+  static TwoSwitchDaemon daemon;
+  if (!daemon.process) {
+    state.SkipWithError("cpo-simd did not start");
+    return;
+  }
+  auto a = open(daemon.uri("a"));
+  auto b = open(daemon.uri("b"));
+  const auto rounds = static_cast<int>(state.range(0));
+  std::atomic<bool> failed{false};
+  auto run = [&](cpo::Switch& sw) {
+    for (int i = 0; i < rounds; ++i) {
+      if (!sw.set_admin(cpo::PortId(140), cpo::AdminState::up).ok() ||
+          !sw.set_admin(cpo::PortId(140), cpo::AdminState::down).ok()) {
+        failed = true;
+      }
+    }
+  };
+  double one_s = 0, two_s = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    run(*a);
+    const auto t1 = std::chrono::steady_clock::now();
+    std::thread other([&] { run(*b); });
+    run(*a);
+    other.join();
+    const auto t2 = std::chrono::steady_clock::now();
+    one_s += std::chrono::duration<double>(t1 - t0).count();
+    two_s += std::chrono::duration<double>(t2 - t1).count();
+  }
+  if (failed) state.SkipWithError("set_admin failed");
+  const double iterations = static_cast<double>(state.iterations());
+  state.counters["one_thread_ms"] = one_s / iterations * 1e3;
+  state.counters["two_threads_ms"] = two_s / iterations * 1e3;
+  state.counters["command_us"] = one_s / (2.0 * rounds * iterations) * 1e6;
+  state.counters["parallel_speedup"] = 2.0 * one_s / two_s;
+}
+BENCHMARK(BM_TwoSwitchClients)->Arg(500)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
 // One scrape (one snapshot, the Prometheus rendering) of a 144-port switch through simd://,
 // every port up, in this process: the exporter's CPU per scrape.
