@@ -543,6 +543,7 @@ Status Server::on_ring(const std::shared_ptr<Conn>& conn, const Ring& ring) {
     if (conn->outstanding[ring.unit] > 0) --conn->outstanding[ring.unit];
   };
   std::string behind;  // what the command waits behind, for the log (written after the lock)
+  Notes notes;
   {
     cpo::Lock lock(s.mu);
     if (conn->outstanding[ring.unit] > 0) {
@@ -568,7 +569,9 @@ Status Server::on_ring(const std::shared_ptr<Conn>& conn, const Ring& ring) {
     if (queued() && st.running) {
       behind = fmt::format("{} of {}", op_name(st.running->opcode), st.running->conn->label());
     }
+    notes = take_notes_locked(s);
   }
+  write_notes(notes);
   if (!behind.empty()) {
     logger()->info("{}: {} on {} unit {} waits behind {}", conn->label(), op_name(ring.opcode), s.spec.name, ring.unit,
                    behind);
@@ -631,8 +634,23 @@ void Server::wait_device(Served& s, std::size_t unit, nanoseconds d) {
 }
 
 void Server::pump(Served& s) {
-  cpo::Lock lock(s.mu);
-  pump_locked(s);
+  Notes notes;
+  {
+    cpo::Lock lock(s.mu);
+    pump_locked(s);
+    notes = take_notes_locked(s);
+  }
+  write_notes(notes);
+}
+
+void Server::write_notes(const Notes& notes) {
+  for (const Note& n : notes) {
+    if (n.warning) {
+      logger()->warn("{}", n.text);
+    } else {
+      logger()->info("{}", n.text);
+    }
+  }
 }
 
 void Server::pump_locked(Served& s) {
@@ -663,8 +681,9 @@ void Server::pump_unit_locked(Served& s, std::size_t unit) {
       if (r.conn->alive.load()) {
         finish_locked(s, *r.conn, unit, r.client_tag, code, results, has_data ? data : nullptr);
       } else {
-        logger()->info("{} unit {}: {} of {} completed after the client left; the mailbox moves on", s.spec.name, unit,
-                       op_name(r.opcode), r.conn->label());
+        s.notes.push_back(
+            {false, fmt::format("{} unit {}: {} of {} completed after the client left; the mailbox moves on",
+                                s.spec.name, unit, op_name(r.opcode), r.conn->label())});
       }
       if (static_cast<rd::Opcode>(r.opcode) == rd::Opcode::kUnitReset &&
           code == static_cast<std::uint32_t>(rd::Completion::kOk)) {
@@ -673,9 +692,11 @@ void Server::pump_unit_locked(Served& s, std::size_t unit) {
       }
       st.running.reset();
     } else if (s.sw->now() - r.started > abandon_after(r.opcode)) {
-      logger()->warn("{} unit {}: {} of {} did not complete within {} ms of device time; the arbiter gives up on it",
-                     s.spec.name, unit, op_name(r.opcode), r.conn->label(),
-                     std::chrono::duration_cast<std::chrono::milliseconds>(abandon_after(r.opcode)).count());
+      s.notes.push_back(
+          {true,
+           fmt::format("{} unit {}: {} of {} did not complete within {} ms of device time; the arbiter gives up on it",
+                       s.spec.name, unit, op_name(r.opcode), r.conn->label(),
+                       std::chrono::duration_cast<std::chrono::milliseconds>(abandon_after(r.opcode)).count())});
       if (r.conn->alive.load()) finish_locked(s, *r.conn, unit, 0, 0, nullptr, nullptr);
       st.running.reset();
     } else {
@@ -689,8 +710,8 @@ void Server::pump_unit_locked(Served& s, std::size_t unit) {
     if (st.hung) {
       // A hung firmware does not see doorbells: the mailbox stays idle and the client's driver
       // times out, as on the device. Nothing is written.
-      logger()->info("{} unit {}: {} of {} not served: the unit's firmware is hung", s.spec.name, unit,
-                     op_name(p.opcode), p.conn->label());
+      s.notes.push_back({false, fmt::format("{} unit {}: {} of {} not served: the unit's firmware is hung", s.spec.name,
+                                            unit, op_name(p.opcode), p.conn->label())});
       finish_locked(s, *p.conn, unit, 0, 0, nullptr, nullptr);
       continue;
     }
@@ -736,6 +757,7 @@ void Server::disconnect(Conn& conn) {
   Served& s = *conn.sw;
   std::size_t dropped = 0;
   std::vector<std::string> running;  // for the log, written after the lock
+  Notes notes;
   {
     cpo::Lock lock(s.mu);
     if (!conn.alive.exchange(false)) return;
@@ -754,7 +776,9 @@ void Server::disconnect(Conn& conn) {
     }
     // Start whatever other clients queued behind the dropped commands.
     pump_locked(s);
+    notes = take_notes_locked(s);
   }
+  write_notes(notes);
   if (dropped > 0) logger()->info("{}: {} queued command(s) dropped", conn.label(), dropped);
   for (const auto& what : running) {
     logger()->info("{} left during {}: the firmware finishes it, then the mailbox moves on", conn.label(), what);
@@ -777,9 +801,14 @@ void Server::pump_thread_main() {
   while (!stopping_.load()) {
     bool active = false;
     for (auto& s : switches_) {
-      cpo::Lock lock(s->mu);
-      pump_locked(*s);
-      for (const auto& st : s->units) active = active || st.running.has_value() || !st.queue.empty();
+      Notes notes;
+      {
+        cpo::Lock lock(s->mu);
+        pump_locked(*s);
+        for (const auto& st : s->units) active = active || st.running.has_value() || !st.queue.empty();
+        notes = take_notes_locked(*s);
+      }
+      write_notes(notes);
     }
     if (active) {
       std::this_thread::sleep_for(std::chrono::microseconds(50));
@@ -927,9 +956,11 @@ Status Server::on_fault(Served& s, const Fault& f) {
     case FaultOp::hang_firmware: {
       Status st = door.hang_firmware(UnitId(f.a), f.flag != 0);
       if (st.ok()) {
-        cpo::Lock lock(s.mu);
-        s.units[f.a].hung = f.flag != 0;
-        pump_locked(s);
+        {
+          cpo::Lock lock(s.mu);
+          s.units[f.a].hung = f.flag != 0;
+        }
+        pump(s);
       }
       return st;
     }

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cpo/hal/mutex.h"
@@ -107,6 +108,13 @@ class Server {
     std::uint32_t resets = 0;
     bool hung = false;  // hang_firmware injected through the control channel
   };
+  // A log line made with a lock held, written after it is released (log sinks may be the
+  // application's).
+  struct Note {
+    bool warning = false;
+    std::string text;
+  };
+  using Notes = std::vector<Note>;
   struct Served {
     SwitchSpec spec;
     sim::Switch* sw = nullptr;
@@ -120,6 +128,7 @@ class Server {
     cpo::Mutex mu;
     std::vector<UnitState> units CPO_GUARDED_BY(mu);
     std::vector<Conn*> conns CPO_GUARDED_BY(mu);  // its clients past the handshake
+    Notes notes CPO_GUARDED_BY(mu);               // the arbiter's log lines not yet written
     cpo::CondVar started;                         // a queued command started (real time), with mu
   };
   struct Conn {
@@ -161,6 +170,8 @@ class Server {
   static void finish_locked(Served& s, Conn& conn, std::size_t unit, std::uint32_t tag, std::uint32_t code,
                             const std::uint32_t* results, const std::uint32_t* data) CPO_REQUIRES(s.mu);
   static void publish_resets_locked(Served& s, std::size_t unit) CPO_REQUIRES(s.mu);
+  static Notes take_notes_locked(Served& s) CPO_REQUIRES(s.mu) { return std::exchange(s.notes, {}); }
+  static void write_notes(const Notes& notes);
   void disconnect(Conn& conn);  // once per connection, from its own thread
   static void publish_clock(Served& s);
   void wake_pump();
