@@ -517,6 +517,22 @@ TEST(Simd, FabricServesEverySwitchOnItsOwnSocketWithLinksBetweenThem) {
   (*small)->sleep_for(1s);
   EXPECT_EQ((*small)->now(), small0 + 1s);
   EXPECT_EQ((*leaf1)->now(), (*leaf0)->now());
+  // Clients of both fibered switches commanding and waiting at once: one world runs both, and
+  // each wait delivers the completions of either switch's clients.
+  std::atomic<int> failures{0};
+  auto churn = [&](Switch& sw, std::uint32_t port) {
+    for (int i = 0; i < 40; ++i) {
+      if (!sw.set_admin(PortId(port), i % 2 == 0 ? AdminState::up : AdminState::down).ok()) ++failures;
+      if (i % 10 == 0) sw.sleep_for(20ms);
+    }
+  };
+  std::thread other([&] { churn(**leaf1, 30); });
+  churn(**leaf0, 30);
+  other.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ((*leaf1)->now(), (*leaf0)->now());
+  EXPECT_EQ((*leaf0)->port(PortId(30))->admin(), AdminState::down);
+  EXPECT_EQ((*leaf1)->port(PortId(30))->admin(), AdminState::down);
   // A laser failure on leaf0 takes the link down on leaf1 as well.
   const LaserRef laser = (*leaf0)->platform().lanes()[(*leaf0)->platform().ports()[5].lanes[0].value()].laser;
   ASSERT_TRUE((*leaf0)->simulator()->fail_laser(laser).ok());
