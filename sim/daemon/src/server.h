@@ -8,9 +8,11 @@
 // client's switch (the switches fibers join to it), with no lock of the server held, so
 // clients of different switches run beside each other as in-process threads do. conns_mu_
 // guards only the connection list (accept, reap, shutdown); pump_mu_ only the real-time pump
-// thread's wake-up. Lock order: Served::mu, then pump_mu_; conns_mu_ is never held with
-// another of them, and none is held while the simulator runs (the simulator's own locks are
-// taken under Served::mu only by a doorbell write, whose ring queue lock is a leaf).
+// thread's wake-up. Lock order: Served::mu, then pump_mu_; no thread holds two switches'
+// locks at once (a wait delivers the completions of the switches fibered to its own one lock
+// after the other); conns_mu_ is never held with another of them, and none is held while the
+// simulator runs (the simulator's own locks are taken under Served::mu only by a doorbell
+// write, whose ring queue lock is a leaf).
 #pragma once
 
 #include <atomic>
