@@ -4,18 +4,21 @@
 // A real cpo-simd process (virtual clock unless the name says real) serves a socket in a
 // scratch directory. Command latency is wall time per PortAdmin through the facade (the
 // reference driver's mailbox round trip: a ring and a wait, each a message to the daemon);
-// the ratio benchmark runs both back to back and reports simd/sim. The scrape benchmarks run
-// the exporter's scrape in this process (CPU time) and a real cpo-exporter process (its own
-// CPU from /proc, over many HTTP scrapes).
+// the ratio benchmark runs both back to back and reports simd/sim; BM_TwoSwitchClients runs
+// clients of two switches of one daemon beside each other (parallel_speedup). The scrape
+// benchmarks run the exporter's scrape in this process (CPU time) and a real cpo-exporter
+// process (its own CPU from /proc, over many HTTP scrapes).
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <httplib.h>
 
@@ -114,6 +117,109 @@ void BM_PortAdmin_ratio(benchmark::State& state) {
 }
 BENCHMARK(BM_PortAdmin_ratio)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
+// utime + stime of a process, from /proc/PID/stat (clock-tick granularity).
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// A daemon serving two switches no fiber joins (two simulator worlds), virtual clock.
+struct TwoSwitchDaemon {
+  TwoSwitchDaemon() {
+    const auto topology = dir.path() / "two.json";
+    std::ofstream(topology) << R"({"cposdk_topology": 1, "switches": [{"name": "a"}, {"name": "b", "seed": 2}]})";
+    std::string error;
+    process = DaemonProcess::start(CPO_SIMD_PATH,
+                                   {"--foreground", "--clock", "virtual", "--log-level", "warn", "--topology",
+                                    topology.string(), "--socket-dir", dir.path().string()},
+                                   {}, &error);
+    if (!process) (void)std::fprintf(stderr, "bench_simd: %s\n", error.c_str());
+  }
+  ~TwoSwitchDaemon() {
+    if (process) process->stop(SIGTERM);
+  }
+  [[nodiscard]] std::string uri(const std::string& name) const {
+    return "simd://" + (dir.path() / (name + ".sock")).string();
+  }
+  ScratchDir dir;
+  std::unique_ptr<DaemonProcess> process;
+};
+
+// Clients of different switches of one daemon. Per thread, `rounds` of: PortAdmin up and down
+// of port 140 (two commands), then, when `dwell_ms` > 0, ports 0..15 up, a wait of dwell_ms
+// (link training and the links' physics run in the daemon), ports 0..15 down. One thread runs
+// its rounds on switch a alone, then two threads run the same each on its own switch at once.
+// parallel_speedup = 2 x (one thread's wall time) / (two threads' wall time): 2 when the two
+// run fully beside each other on 2 cores, 1 when they take turns.
+void BM_TwoSwitchClients(benchmark::State& state) {
+  static TwoSwitchDaemon daemon;
+  if (!daemon.process) {
+    state.SkipWithError("cpo-simd did not start");
+    return;
+  }
+  auto a = open(daemon.uri("a"));
+  auto b = open(daemon.uri("b"));
+  const auto rounds = static_cast<int>(state.range(0));
+  const auto dwell = std::chrono::milliseconds(state.range(1));
+  std::atomic<bool> failed{false};
+  auto admin = [&](cpo::Switch& sw, std::uint32_t first, std::uint32_t count, cpo::AdminState to) {
+    for (std::uint32_t p = first; p < first + count; ++p) {
+      if (!sw.set_admin(cpo::PortId(p), to).ok()) failed = true;
+    }
+  };
+  auto run = [&](cpo::Switch& sw) {
+    for (int i = 0; i < rounds; ++i) {
+      admin(sw, 140, 1, cpo::AdminState::up);
+      admin(sw, 140, 1, cpo::AdminState::down);
+      if (dwell.count() > 0) {
+        admin(sw, 0, 16, cpo::AdminState::up);
+        sw.sleep_for(dwell);
+        admin(sw, 0, 16, cpo::AdminState::down);
+      }
+    }
+  };
+  run(*a);  // warm: both switches' first commands out of the timing
+  run(*b);
+  double one_s = 0, two_s = 0, daemon_two_s = 0;
+  for (auto _ : state) {
+    // Both phases on fresh threads, so neither inherits the other's placement on the cores.
+    const auto t0 = std::chrono::steady_clock::now();
+    std::thread([&] { run(*a); }).join();
+    const auto t1 = std::chrono::steady_clock::now();
+    const double cpu1 = process_cpu_seconds(daemon.process->pid());
+    std::thread first([&] { run(*a); });
+    std::thread second([&] { run(*b); });
+    first.join();
+    second.join();
+    const auto t2 = std::chrono::steady_clock::now();
+    daemon_two_s += process_cpu_seconds(daemon.process->pid()) - cpu1;
+    one_s += std::chrono::duration<double>(t1 - t0).count();
+    two_s += std::chrono::duration<double>(t2 - t1).count();
+  }
+  if (failed) state.SkipWithError("set_admin failed");
+  const double iterations = static_cast<double>(state.iterations());
+  state.counters["one_thread_ms"] = one_s / iterations * 1e3;
+  state.counters["two_threads_ms"] = two_s / iterations * 1e3;
+  state.counters["parallel_speedup"] = 2.0 * one_s / two_s;
+  // The daemon's CPU for the two threads' work: the simulator work a wait costs, which the
+  // machine's other load does not change (the cores' sharing does not enter it).
+  state.counters["daemon_cpu_two_threads_ms"] = daemon_two_s / iterations * 1e3;
+}
+BENCHMARK(BM_TwoSwitchClients)
+    ->ArgNames({"rounds", "dwell_ms"})
+    ->Args({1000, 0})
+    ->Args({60, 1500})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
+
 // One scrape (one snapshot, the Prometheus rendering) of a 144-port switch through simd://,
 // every port up, in this process: the exporter's CPU per scrape.
 void BM_ExporterScrape144(benchmark::State& state) {
@@ -135,18 +241,6 @@ BENCHMARK(BM_ExporterScrape144)->Unit(benchmark::kMillisecond)->MeasureProcessCP
 
 // CPU of a real cpo-exporter process per HTTP scrape of a 144-port switch, from its
 // /proc/PID/stat (utime + stime) over `kScrapes` scrapes.
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string f;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(f);
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 void BM_ExporterProcessCpuPerScrape144(benchmark::State& state) {
   DaemonProcess::Options ready;
   ready.ready = DaemonProcess::Ready::stdout_line;

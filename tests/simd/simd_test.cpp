@@ -7,6 +7,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -502,8 +504,35 @@ TEST(Simd, FabricServesEverySwitchOnItsOwnSocketWithLinksBetweenThem) {
   EXPECT_FALSE((*small)->laser_status({ElsId(0), 0})->enabled);  // "start": "cold"
   ASSERT_TRUE((*leaf0)->set_admin(PortId(5), AdminState::up).ok());
   ASSERT_TRUE((*leaf1)->set_admin(PortId(9), AdminState::up).ok());
+  const auto small0 = (*small)->now();
   (*leaf0)->sleep_for(3s);  // one clock: leaf1 trains too
   EXPECT_EQ((*leaf1)->port(PortId(9))->oper(), OperState::up);
+  // The fiber puts leaf0 and leaf1 in one simulator world: one clock, whichever client waits.
+  // `small` has no fiber to them: its clock moves only when its own clients wait.
+  EXPECT_EQ((*leaf1)->now(), (*leaf0)->now());
+  EXPECT_GE((*leaf0)->now(), 3s);
+  EXPECT_EQ((*small)->now(), small0);
+  (*leaf1)->sleep_for(250ms);
+  EXPECT_EQ((*leaf0)->now(), (*leaf1)->now());
+  (*small)->sleep_for(1s);
+  EXPECT_EQ((*small)->now(), small0 + 1s);
+  EXPECT_EQ((*leaf1)->now(), (*leaf0)->now());
+  // Clients of both fibered switches commanding and waiting at once: one world runs both, and
+  // each wait delivers the completions of either switch's clients.
+  std::atomic<int> failures{0};
+  auto churn = [&](Switch& sw, std::uint32_t port) {
+    for (int i = 0; i < 40; ++i) {
+      if (!sw.set_admin(PortId(port), i % 2 == 0 ? AdminState::up : AdminState::down).ok()) ++failures;
+      if (i % 10 == 0) sw.sleep_for(20ms);
+    }
+  };
+  std::thread other([&] { churn(**leaf1, 30); });
+  churn(**leaf0, 30);
+  other.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ((*leaf1)->now(), (*leaf0)->now());
+  EXPECT_EQ((*leaf0)->port(PortId(30))->admin(), AdminState::down);
+  EXPECT_EQ((*leaf1)->port(PortId(30))->admin(), AdminState::down);
   // A laser failure on leaf0 takes the link down on leaf1 as well.
   const LaserRef laser = (*leaf0)->platform().lanes()[(*leaf0)->platform().ports()[5].lanes[0].value()].laser;
   ASSERT_TRUE((*leaf0)->simulator()->fail_laser(laser).ok());
@@ -512,6 +541,147 @@ TEST(Simd, FabricServesEverySwitchOnItsOwnSocketWithLinksBetweenThem) {
   EXPECT_EQ((*leaf1)->port(PortId(9))->oper(), OperState::down);
   EXPECT_EQ(d->stop(SIGTERM), 0);
   EXPECT_FALSE(fs::exists(dir.path() / "leaf0.sock"));
+}
+
+// A cpo-simd process serving a topology document's switches, one socket each.
+class SimdFabric {
+ public:
+  explicit SimdFabric(const std::string& topology) {
+    const auto file = dir_.path() / "fabric.json";
+    std::ofstream(file) << topology;
+    daemon_ = DaemonProcess::start(CPO_SIMD_PATH,
+                                   {"--foreground", "--clock", "virtual", "--log-level", "warn", "--topology",
+                                    file.string(), "--socket-dir", dir_.path().string()},
+                                   {}, &error_);
+  }
+  [[nodiscard]] bool ok() const { return daemon_ != nullptr; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+  std::unique_ptr<Switch> open(const std::string& name) {
+    auto sw = Switch::open("simd://" + (dir_.path() / (name + ".sock")).string());
+    EXPECT_TRUE(sw.ok()) << sw.status().to_string();
+    return sw.ok() ? std::move(sw).value() : nullptr;
+  }
+  [[nodiscard]] DaemonProcess& process() { return *daemon_; }
+
+ private:
+  ScratchDir dir_;
+  std::string error_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+// Where two long texts part: the offset and a little of each from there.
+std::string first_difference(const std::string& a, const std::string& b) {
+  const auto at = static_cast<std::size_t>(std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first - a.begin());
+  return "differ at " + std::to_string(at) + ": '" + a.substr(at, 120) + "' vs '" + b.substr(at, 120) + "'";
+}
+
+// Two switches no fiber joins are two simulator worlds: a client advancing one for 10 s of
+// device time (in 10 ms waits, as a driver's polls) does not move the other's clock, while a
+// client of the other runs commands beside it. (Before the per-switch worlds, every wait moved
+// the whole fabric: the commanding client's clock jumped with the sleeper's.)
+TEST(Simd, ClientsOfUnconnectedSwitchesKeepTheirOwnClocksAndRunBesideEachOther) {
+  SimdFabric fabric(R"({"cposdk_topology": 1, "switches": [{"name": "a", "seed": 2}, {"name": "b", "seed": 5}]})");
+  ASSERT_TRUE(fabric.ok()) << fabric.error();
+  auto a = fabric.open("a");
+  auto b = fabric.open("b");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->set_admin(PortId(7), AdminState::up).ok());
+  const auto a0 = a->now();
+  const auto b0 = b->now();
+  std::atomic<bool> sleeping{false}, slept{false};
+  std::thread sleeper([&] {
+    sleeping = true;
+    for (int i = 0; i < 1000; ++i) a->sleep_for(10ms);
+    slept = true;
+  });
+  while (!sleeping) std::this_thread::yield();
+  std::uint32_t commands = 0, beside = 0;
+  bool all_ok = true;
+  for (; commands < 40 || !slept; ++commands) {
+    const auto state = commands % 2 == 0 ? AdminState::up : AdminState::down;
+    all_ok = all_ok && b->set_admin(PortId(20 + commands % 8), state).ok();
+    if (!slept) ++beside;
+  }
+  sleeper.join();
+  EXPECT_TRUE(all_ok);
+  EXPECT_GT(beside, 0u);  // some of b's commands ran while a's client was waiting
+  EXPECT_EQ(a->now() - a0, 10s);
+  // b's clock moved only by its own commands' waits (a few hundred microseconds each).
+  const auto b_moved = b->now() - b0;
+  EXPECT_GT(b_moved, 0ns);
+  EXPECT_LT(b_moved, std::chrono::microseconds(1500) * commands) << commands << " commands";
+  EXPECT_LT(b_moved, 10s);
+  // Both switches did what they were told.
+  EXPECT_EQ(a->port(PortId(7))->oper(), OperState::up);
+  for (std::uint32_t p = 0; p < 8; ++p) {
+    // The last command on port 20 + p was the highest i < commands with i % 8 == p.
+    std::uint32_t last = commands - 1;
+    while (last % 8 != p) --last;
+    EXPECT_EQ(b->port(PortId(20 + p))->admin(), last % 2 == 0 ? AdminState::up : AdminState::down) << p;
+  }
+}
+
+// Commands, laser ramps and waits of one client per switch: what the switch shows afterwards
+// (its whole snapshot, rendered as JSON) depends only on that client's calls, so 3 clients
+// commanding 3 unconnected switches at once leave exactly what the same calls leave one
+// switch after the other.
+TEST(Simd, ParallelClientsOfDifferentSwitchesLeaveWhatASequentialRunLeaves) {
+  const std::string topology = R"({"cposdk_topology": 1, "switches": [
+      {"name": "s0", "seed": 11}, {"name": "s1", "seed": 12}, {"name": "s2", "seed": 13}]})";
+  constexpr std::size_t kSwitches = 3;
+  constexpr std::size_t kRounds = 3;
+  auto work = [&](Switch& sw, std::size_t index, std::vector<std::string>& out) {
+    for (std::size_t round = 0; round < kRounds; ++round) {
+      const auto first = static_cast<std::uint32_t>(index * 16 + round * 4);
+      for (std::uint32_t p = first; p < first + 6; ++p) {
+        if (!sw.set_admin(PortId(p), AdminState::up).ok()) out.push_back("set_admin failed");
+      }
+      if (!sw.set_fec(PortId(first + 1), round % 2 == 0 ? FecMode::none : FecMode::rs544).ok())
+        out.push_back("set_fec failed");
+      const LaserRef laser{ElsId(static_cast<std::uint32_t>(index + round)), 1};
+      auto limits = sw.laser_limits(laser);
+      if (!limits.ok()) {
+        out.push_back(limits.status().to_string());
+      } else if (!sw.set_laser_power(laser, Milliwatts(limits->max_allowed.value() * 0.8)).ok()) {
+        out.push_back("set_laser_power failed");
+      }
+      sw.sleep_for(1500ms + 250ms * index);
+      if (!sw.set_admin(PortId(first + 2), AdminState::down).ok()) out.push_back("set_admin failed");
+      sw.sleep_for(300ms);
+      auto snap = sw.snapshot();
+      out.push_back(snap.ok() ? sw.render_json(*snap) : snap.status().to_string());
+    }
+  };
+  std::vector<std::string> parallel[kSwitches], sequential[kSwitches];
+  {
+    SimdFabric fabric(topology);
+    ASSERT_TRUE(fabric.ok()) << fabric.error();
+    std::vector<std::unique_ptr<Switch>> sw;
+    for (std::size_t i = 0; i < kSwitches; ++i) sw.push_back(fabric.open("s" + std::to_string(i)));
+    for (const auto& s : sw) ASSERT_NE(s, nullptr);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < kSwitches; ++i) threads.emplace_back([&, i] { work(*sw[i], i, parallel[i]); });
+    for (auto& t : threads) t.join();
+  }
+  {
+    SimdFabric fabric(topology);
+    ASSERT_TRUE(fabric.ok()) << fabric.error();
+    for (std::size_t i = 0; i < kSwitches; ++i) {
+      auto sw = fabric.open("s" + std::to_string(i));
+      ASSERT_NE(sw, nullptr);
+      work(*sw, i, sequential[i]);
+    }
+  }
+  for (std::size_t i = 0; i < kSwitches; ++i) {
+    ASSERT_EQ(parallel[i].size(), kRounds) << "switch " << i << ": " << parallel[i].front();
+    for (std::size_t r = 0; r < kRounds; ++r) {
+      EXPECT_THAT(parallel[i][r].substr(0, 200), HasSubstr("\"units\""));
+      EXPECT_TRUE(parallel[i][r] == sequential[i][r])
+          << "switch " << i << " round " << r << ": " << first_difference(parallel[i][r], sequential[i][r]);
+    }
+  }
+  // Different switches did different things: the comparison would see a mix-up.
+  EXPECT_NE(parallel[0].back(), parallel[1].back());
 }
 
 TEST(Simd, BadCommandLinesAndTopologiesAreRefusedNamingWhatIsAllowed) {

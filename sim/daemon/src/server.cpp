@@ -133,41 +133,20 @@ void SharedPage::store64(std::size_t offset, std::uint64_t v) noexcept {
   auto* p = reinterpret_cast<std::uint64_t*>(base_ + offset / 4);
   std::atomic_ref<std::uint64_t>(*p).store(v, std::memory_order_release);
 }
+void SharedPage::raise64(std::size_t offset, std::uint64_t v) noexcept {
+  std::atomic_ref<std::uint64_t> word(*reinterpret_cast<std::uint64_t*>(base_ + offset / 4));
+  std::uint64_t seen = word.load(std::memory_order_acquire);
+  while (seen < v && !word.compare_exchange_weak(seen, v, std::memory_order_acq_rel)) {
+  }
+}
 
 // ------------------------------------------------------------------------------ state
-struct Server::Served {
-  SwitchSpec spec;
-  sim::Switch* sw = nullptr;
-  std::vector<SharedPage> windows;
-  std::vector<UnitState> units;
-  Listener listener;
-  bool profile_is_file = false;
-  std::string profile_json;
-};
-
-struct Server::Conn {
-  std::uint32_t id = 0;
-  long pid = 0;
-  std::string name;
-  io::Fd sock;
-  Served* sw = nullptr;
-  SharedPage completion;
-  std::vector<std::uint32_t> outstanding;  // per unit: queued or running commands (mu_)
-  std::atomic<bool> alive{true};
-  std::atomic<bool> finished{false};
-  std::thread thread;
-  [[nodiscard]] std::string label() const { return fmt::format("client {} ({}, pid {})", id, name, pid); }
-};
+std::string Server::Conn::label() const { return fmt::format("client {} ({}, pid {})", id, name, pid); }
 
 // ------------------------------------------------------------------------------ setup
 Result<std::unique_ptr<Server>> Server::create(const Topology& topology, const ServerOptions& options) {
   std::unique_ptr<Server> srv(new Server());
   srv->options_ = options;
-  auto clock = SharedPage::create("cpo-simd clock", clock_page::kBytes);
-  if (!clock) return clock.status();
-  srv->clock_page_ = std::move(clock).value();
-  srv->clock_page_.store(clock_page::kMagicOffset, kMagic);
-  srv->clock_page_.store(clock_page::kVersionOffset, kProtocolVersion);
   srv->fabric_ = std::make_unique<sim::Fabric>(options.clock);
 
   for (const SwitchSpec& spec : topology.switches) {
@@ -208,8 +187,13 @@ Result<std::unique_ptr<Server>> Server::create(const Topology& topology, const S
     auto sw = srv->fabric_->add(o);
     if (!sw) return sw.status().with_context(who);
     served->sw = *sw;
-    served->units.resize(units);
-    for (std::size_t u = 0; u < units; ++u) served->units[u].next_tag = served->windows[u].load(rd::reg::kMbxDoorbell);
+    served->unit_count = units;
+    {
+      cpo::Lock lock(served->mu);
+      served->units.resize(units);
+      for (std::size_t u = 0; u < units; ++u)
+        served->units[u].next_tag = served->windows[u].load(rd::reg::kMbxDoorbell);
+    }
     srv->switches_.push_back(std::move(served));
   }
   for (const LinkSpec& link : topology.links) {
@@ -219,7 +203,8 @@ Result<std::unique_ptr<Server>> Server::create(const Topology& topology, const S
     Status s = srv->fabric_->connect(*a.sw, PortId(link.a_port), *b.sw, PortId(link.b_port), Decibels(link.loss_db));
     if (!s.ok()) return s.with_context(what);
   }
-  srv->publish_clock();
+  if (Status grouped = srv->group_worlds(topology); !grouped.ok()) return grouped;
+  for (auto& s : srv->switches_) publish_clock(*s);
   return srv;
 }
 
@@ -229,7 +214,7 @@ std::string Server::describe() const {
   std::string out;
   for (const auto& s : switches_) {
     out += fmt::format("{}{} ({}, seed {}, {} units) at {}", out.empty() ? "" : "; ", s->spec.name,
-                       s->sw->platform().name(), s->spec.seed, s->units.size(), s->spec.socket_path);
+                       s->sw->platform().name(), s->spec.seed, s->unit_count, s->spec.socket_path);
   }
   return out;
 }
@@ -246,8 +231,39 @@ Status Server::listen() {
   return ok_status();
 }
 
-void Server::publish_clock() {
-  clock_page_.store64(clock_page::kNowOffset, static_cast<std::uint64_t>(fabric_->now().count()));
+// The simulator runs one world per group of switches fibers join (simulator.h, Fabric), and so
+// does the server: the groups come from the same links the fabric was cabled with.
+Status Server::group_worlds(const Topology& topology) {
+  std::vector<std::size_t> root(switches_.size());
+  for (std::size_t i = 0; i < root.size(); ++i) root[i] = i;
+  const auto find = [&](std::size_t i) {
+    while (root[i] != i) i = root[i] = root[root[i]];
+    return i;
+  };
+  for (const LinkSpec& link : topology.links) root[find(link.a)] = find(link.b);
+  std::vector<std::size_t> page_of(switches_.size(), switches_.size());
+  for (std::size_t i = 0; i < switches_.size(); ++i) {
+    const std::size_t r = find(i);
+    if (page_of[r] == switches_.size()) {
+      auto page = SharedPage::create(fmt::format("cpo-simd clock of {}", switches_[i]->spec.name), clock_page::kBytes);
+      if (!page) return page.status();
+      page->store(clock_page::kMagicOffset, kMagic);
+      page->store(clock_page::kVersionOffset, kProtocolVersion);
+      page_of[r] = clock_pages_.size();
+      clock_pages_.push_back(std::make_unique<SharedPage>(std::move(page).value()));
+    }
+    switches_[i]->clock = clock_pages_[page_of[r]].get();
+  }
+  for (std::size_t i = 0; i < switches_.size(); ++i) {
+    for (std::size_t j = 0; j < switches_.size(); ++j) {
+      if (find(i) == find(j)) switches_[i]->world.push_back(switches_[j].get());
+    }
+  }
+  return ok_status();
+}
+
+void Server::publish_clock(Served& s) {
+  s.clock->raise64(clock_page::kNowOffset, static_cast<std::uint64_t>(s.sw->now().count()));
 }
 
 // ------------------------------------------------------------------------------ main loop
@@ -286,7 +302,7 @@ std::string Server::run(int stop_fd) {
       conn->sock = std::move(sock);
       conn->sw = &s;
       {
-        std::lock_guard lock(mu_);
+        cpo::Lock lock(conns_mu_);
         conn->id = next_client_id_++;
         conns_.push_back(conn);
       }
@@ -299,7 +315,7 @@ std::string Server::run(int stop_fd) {
 void Server::reap_finished() {
   std::vector<std::shared_ptr<Conn>> done;
   {
-    std::lock_guard lock(mu_);
+    cpo::Lock lock(conns_mu_);
     for (auto it = conns_.begin(); it != conns_.end();) {
       if ((*it)->finished.load()) {
         done.push_back(*it);
@@ -316,13 +332,16 @@ void Server::reap_finished() {
 
 void Server::shutdown() {
   if (stopping_.exchange(true)) return;
-  pump_cv_.notify_all();
-  started_cv_.notify_all();
+  wake_pump();
+  for (auto& s : switches_) {
+    cpo::Lock lock(s->mu);  // a waiter between its check of stopping_ and its wait sees the notify
+    s->started.notify_all();
+  }
   if (pump_.joinable()) pump_.join();
   for (auto& s : switches_) s->listener.remove();
   std::vector<std::shared_ptr<Conn>> all;
   {
-    std::lock_guard lock(mu_);
+    cpo::Lock lock(conns_mu_);
     all = conns_;
     for (auto& c : all) ::shutdown(c->sock.get(), SHUT_RDWR);
   }
@@ -330,7 +349,7 @@ void Server::shutdown() {
     if (c->thread.joinable()) c->thread.join();
   }
   {
-    std::lock_guard lock(mu_);
+    cpo::Lock lock(conns_mu_);
     conns_.clear();
   }
   // The simulator first: its real-time thread writes into the windows the switches own.
@@ -355,7 +374,7 @@ void Server::serve(const std::shared_ptr<Conn>& conn) {
         text = result.message();
       }
       reply.text_bytes = static_cast<std::uint32_t>(text.size());
-      reply.now_ns = fabric_ ? fabric_->now().count() : 0;
+      reply.now_ns = conn->sw->sw->now().count();
       s = io::send_struct(conn->sock.get(), reply, text);
       if (!s.ok()) break;
     }
@@ -367,10 +386,7 @@ void Server::serve(const std::shared_ptr<Conn>& conn) {
   } else if (s.code() != Code::not_found) {
     logger()->warn("connection from pid {} to {} refused: {}", conn->pid, conn->sw->spec.socket_path, s.message());
   }
-  {
-    std::lock_guard lock(mu_);
-    disconnect_locked(*conn);
-  }
+  disconnect(*conn);
   conn->finished.store(true);
 }
 
@@ -379,7 +395,7 @@ Status Server::handshake(Conn& conn) {
   ::setsockopt(conn.sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   std::vector<std::byte> buf;
   CPO_RETURN_IF_ERROR(io::recv_message(conn.sock.get(), buf));
-  const Served& s = *conn.sw;
+  Served& s = *conn.sw;
   auto refuse = [&](Code code, const std::string& text) {
     Refused r;
     r.code = static_cast<std::uint32_t>(code);
@@ -410,16 +426,17 @@ Status Server::handshake(Conn& conn) {
                   fmt::format("{}: the first message must be a Hello ({} bytes)", s.spec.socket_path, sizeof(Hello)));
   }
   conn.name = io::get_name(hello.name);
-  const std::size_t units = s.units.size();
+  const std::size_t units = s.unit_count;
   auto page = SharedPage::create(fmt::format("cpo-simd client {}", conn.id), cp::bytes(units));
   if (!page) return refuse(page.status().code(), page.status().message());
   {
-    std::lock_guard lock(mu_);
+    cpo::Lock lock(s.mu);
     conn.completion = std::move(page).value();
     conn.outstanding.assign(units, 0);
     for (std::size_t u = 0; u < units; ++u) {
       conn.completion.store(u * cp::kUnitStride + cp::kResets, s.units[u].resets);
     }
+    s.conns.push_back(&conn);  // from here on its page follows the units' resets
   }
   const timeval none{0, 0};
   ::setsockopt(conn.sock.get(), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
@@ -430,14 +447,14 @@ Status Server::handshake(Conn& conn) {
   w.daemon_pid = static_cast<std::uint32_t>(::getpid());
   w.client_id = conn.id;
   const auto host = std::chrono::duration_cast<nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
-  w.epoch_ns = (host - fabric_->now()).count();
+  w.epoch_ns = (host - s.sw->now()).count();
   w.status_period_ns = options_.status_period.count();
   w.seed = s.spec.seed;
   io::put_name(w.switch_name, s.spec.name);
   io::put_name(w.profile, s.profile_is_file ? s.spec.profile : s.sw->platform().name());
   w.profile_is_file = s.profile_is_file ? 1u : 0u;
   w.profile_json_bytes = static_cast<std::uint32_t>(s.profile_json.size());
-  std::vector<int> fds{clock_page_.read_only_fd(), conn.completion.read_only_fd()};
+  std::vector<int> fds{s.clock->read_only_fd(), conn.completion.read_only_fd()};
   for (const auto& win : s.windows) fds.push_back(win.read_only_fd());
   return io::send_struct(conn.sock.get(), w, s.profile_json, fds);
 }
@@ -473,7 +490,7 @@ Status Server::handle(const std::shared_ptr<Conn>& self, std::span<const std::by
     case MsgType::advance: {
       Advance a;
       CPO_RETURN_IF_ERROR(io::read_struct(buf, a));
-      return on_advance(nanoseconds(a.ns));
+      return on_advance(s, nanoseconds(a.ns));
     }
     case MsgType::wait_refresh: {
       WaitRefresh w;
@@ -490,7 +507,7 @@ Status Server::handle(const std::shared_ptr<Conn>& self, std::span<const std::by
     }
     case MsgType::write_count: {
       std::uint64_t total = 0;
-      for (std::size_t u = 0; u < s.units.size(); ++u) {
+      for (std::size_t u = 0; u < s.unit_count; ++u) {
         auto n = s.sw->backdoor().write_count(UnitId(static_cast<std::uint32_t>(u)));
         if (!n) return n.status();
         total += *n;
@@ -510,82 +527,140 @@ Status Server::handle(const std::shared_ptr<Conn>& self, std::span<const std::by
 // ------------------------------------------------------------------------------ mailbox arbiter
 Status Server::on_ring(const std::shared_ptr<Conn>& conn, const Ring& ring) {
   Served& s = *conn->sw;
-  if (ring.unit >= s.units.size()) {
-    return error(Code::out_of_range, fmt::format("unit {}: allowed 0..{}", ring.unit, s.units.size() - 1));
+  if (ring.unit >= s.unit_count) {
+    return error(Code::out_of_range, fmt::format("unit {}: allowed 0..{}", ring.unit, s.unit_count - 1));
   }
-  std::unique_lock lock(mu_);
   const std::size_t base = ring.unit * cp::kUnitStride;
-  if (conn->outstanding[ring.unit] > 0) {
-    // As the device: ringing while this client's mailbox is busy completes the new tag with
-    // Busy at once; the earlier command still completes under its own tag.
-    conn->completion.store(base + cp::kResult0, 0);
-    conn->completion.store(base + cp::kCompCode, static_cast<std::uint32_t>(rd::Completion::kBusy));
-    conn->completion.store(base + cp::kCompTag, ring.tag);
-    return ok_status();
+  auto queued = [&]() CPO_REQUIRES(s.mu) {
+    const auto& q = s.units[ring.unit].queue;
+    return std::any_of(q.begin(), q.end(), [&](const Pending& p) { return p.conn == conn && p.tag == ring.tag; });
+  };
+  // The client died while its command waited: the command never reaches the device.
+  auto drop = [&]() CPO_REQUIRES(s.mu) {
+    auto& q = s.units[ring.unit].queue;
+    q.erase(std::remove_if(q.begin(), q.end(), [&](const Pending& p) { return p.conn == conn && p.tag == ring.tag; }),
+            q.end());
+    if (conn->outstanding[ring.unit] > 0) --conn->outstanding[ring.unit];
+  };
+  std::string behind;  // what the command waits behind, for the log (written after the lock)
+  Notes notes;
+  {
+    cpo::Lock lock(s.mu);
+    if (conn->outstanding[ring.unit] > 0) {
+      // As the device: ringing while this client's mailbox is busy completes the new tag with
+      // Busy at once; the earlier command still completes under its own tag.
+      conn->completion.store(base + cp::kResult0, 0);
+      conn->completion.store(base + cp::kCompCode, static_cast<std::uint32_t>(rd::Completion::kBusy));
+      conn->completion.store(base + cp::kCompTag, ring.tag);
+      return ok_status();
+    }
+    Pending p;
+    p.conn = conn;
+    p.tag = ring.tag;
+    p.opcode = ring.opcode;
+    p.has_data = ring.has_data != 0;
+    std::copy(std::begin(ring.args), std::end(ring.args), p.args);
+    std::copy(std::begin(ring.data), std::end(ring.data), p.data);
+    UnitState& st = s.units[ring.unit];
+    st.queue.push_back(p);
+    ++conn->outstanding[ring.unit];
+    conn->completion.store(base + cp::kBusy, 1);
+    pump_unit_locked(s, ring.unit);
+    if (queued() && st.running) {
+      behind = fmt::format("{} of {}", op_name(st.running->opcode), st.running->conn->label());
+    }
+    notes = take_notes_locked(s);
   }
-  Pending p;
-  p.conn = conn;
-  p.tag = ring.tag;
-  p.opcode = ring.opcode;
-  p.has_data = ring.has_data != 0;
-  std::copy(std::begin(ring.args), std::end(ring.args), p.args);
-  std::copy(std::begin(ring.data), std::end(ring.data), p.data);
-  UnitState& st = s.units[ring.unit];
-  st.queue.push_back(p);
-  ++conn->outstanding[ring.unit];
-  conn->completion.store(base + cp::kBusy, 1);
-  pump_unit_locked(s, ring.unit);
+  write_notes(notes);
+  if (!behind.empty()) {
+    logger()->info("{}: {} on {} unit {} waits behind {}", conn->label(), op_name(ring.opcode), s.spec.name, ring.unit,
+                   behind);
+  }
   // The ring returns once the command runs in the unit's mailbox: time spent behind other
   // clients' commands is the device being busy, not this client's command being slow (its
   // driver's deadline runs from here). Under a virtual clock this thread lets device time pass
-  // while it waits, as a driver polling the busy mailbox would.
-  auto queued = [&] {
-    return std::any_of(st.queue.begin(), st.queue.end(),
-                       [&](const Pending& q) { return q.conn == conn && q.tag == ring.tag; });
-  };
-  if (queued() && st.running) {
-    logger()->info("{}: {} on {} unit {} waits behind {} of {}", conn->label(), op_name(ring.opcode), s.spec.name,
-                   ring.unit, op_name(st.running->opcode), st.running->conn->label());
-  }
-  while (queued() && !stopping_.load()) {
-    if (peer_closed(*conn)) {
-      // The client died while its command waited: the command never reaches the device.
-      st.queue.erase(std::remove_if(st.queue.begin(), st.queue.end(),
-                                    [&](const Pending& q) { return q.conn == conn && q.tag == ring.tag; }),
-                     st.queue.end());
-      if (conn->outstanding[ring.unit] > 0) --conn->outstanding[ring.unit];
-      logger()->info("{} left while its {} on {} unit {} was queued: dropped", conn->label(), op_name(ring.opcode),
-                     s.spec.name, ring.unit);
-      return error(Code::not_found, "the client left");
-    }
-    if (options_.clock == sim::ClockMode::virtual_time) {
-      // Up to the running command's typical completion, then in quarters of its latency (as
-      // the reference driver polls).
+  // in its switch's world while it waits, as a driver polling the busy mailbox would.
+  bool left = false;
+  if (options_.clock == sim::ClockMode::virtual_time) {
+    while (!stopping_.load()) {
       nanoseconds step = std::chrono::microseconds(10);
-      if (st.running) {
-        const nanoseconds typical = rd::typical_latency(static_cast<rd::Opcode>(st.running->opcode));
-        const nanoseconds left = st.running->started + typical - fabric_->now();
-        step = left.count() > 0 ? left : typical / 4;
-        step = std::clamp<nanoseconds>(step, std::chrono::microseconds(10), std::chrono::milliseconds(10));
+      {
+        cpo::Lock lock(s.mu);
+        if (!queued()) break;
+        if (peer_closed(*conn)) {
+          drop();
+          left = true;
+          break;
+        }
+        // Up to the running command's typical completion, then in quarters of its latency (as
+        // the reference driver polls).
+        const UnitState& st = s.units[ring.unit];
+        if (st.running) {
+          const nanoseconds typical = rd::typical_latency(static_cast<rd::Opcode>(st.running->opcode));
+          const nanoseconds to_go = st.running->started + typical - s.sw->now();
+          step = to_go.count() > 0 ? to_go : typical / 4;
+          step = std::clamp<nanoseconds>(step, std::chrono::microseconds(10), std::chrono::milliseconds(10));
+        }
       }
-      lock.unlock();
-      fabric_->advance(step);
-      publish_clock();
-      lock.lock();
-      pump_locked();
-    } else {
-      pump_cv_.notify_one();
-      started_cv_.wait_for(lock, std::chrono::milliseconds(1));
+      wait_device(s, ring.unit, step);
+    }
+  } else {
+    cpo::Lock lock(s.mu);
+    while (queued() && !stopping_.load()) {
+      if (peer_closed(*conn)) {
+        drop();
+        left = true;
+        break;
+      }
+      wake_pump();
+      (void)s.started.wait_for(lock, std::chrono::milliseconds(1),
+                               [&]() CPO_REQUIRES(s.mu) { return !queued() || stopping_.load(); });
     }
   }
-  lock.unlock();
-  pump_cv_.notify_one();
+  if (left) {
+    logger()->info("{} left while its {} on {} unit {} was queued: dropped", conn->label(), op_name(ring.opcode),
+                   s.spec.name, ring.unit);
+    return error(Code::not_found, "the client left");
+  }
+  wake_pump();
   return ok_status();
 }
 
-void Server::pump_locked() {
-  for (auto& s : switches_) {
-    for (std::size_t u = 0; u < s->units.size(); ++u) pump_unit_locked(*s, u);
+void Server::wait_device(Served& s, std::size_t unit, nanoseconds d) {
+  s.sw->bar(unit).wait(d);  // runs the world of `s` only (simulator.h, Switch::now)
+  publish_clock(s);
+  // Every switch of the world moved: commands of their clients may have finished too.
+  for (Served* other : s.world) pump(*other);
+}
+
+void Server::pump(Served& s) {
+  Notes notes;
+  {
+    cpo::Lock lock(s.mu);
+    pump_locked(s);
+    notes = take_notes_locked(s);
+  }
+  write_notes(notes);
+}
+
+void Server::write_notes(const Notes& notes) {
+  for (const Note& n : notes) {
+    if (n.warning) {
+      logger()->warn("{}", n.text);
+    } else {
+      logger()->info("{}", n.text);
+    }
+  }
+}
+
+void Server::pump_locked(Served& s) {
+  for (std::size_t u = 0; u < s.unit_count; ++u) pump_unit_locked(s, u);
+}
+
+void Server::publish_resets_locked(Served& s, std::size_t unit) {
+  const std::uint32_t resets = s.units[unit].resets;
+  for (Conn* c : s.conns) {
+    if (c->alive.load()) c->completion.store(unit * cp::kUnitStride + cp::kResets, resets);
   }
 }
 
@@ -604,24 +679,25 @@ void Server::pump_unit_locked(Served& s, std::size_t unit) {
         for (std::size_t i = 0; i < kMailboxDataWords; ++i) data[i] = win.load(rd::mbx_data_word(i));
       }
       if (r.conn->alive.load()) {
-        finish_locked(*r.conn, unit, r.client_tag, code, results, has_data ? data : nullptr);
+        finish_locked(s, *r.conn, unit, r.client_tag, code, results, has_data ? data : nullptr);
       } else {
-        logger()->info("{} unit {}: {} of {} completed after the client left; the mailbox moves on", s.spec.name, unit,
-                       op_name(r.opcode), r.conn->label());
+        s.notes.push_back(
+            {false, fmt::format("{} unit {}: {} of {} completed after the client left; the mailbox moves on",
+                                s.spec.name, unit, op_name(r.opcode), r.conn->label())});
       }
       if (static_cast<rd::Opcode>(r.opcode) == rd::Opcode::kUnitReset &&
           code == static_cast<std::uint32_t>(rd::Completion::kOk)) {
         ++st.resets;
-        for (auto& c : conns_) {
-          if (c->sw == &s && c->alive.load()) c->completion.store(unit * cp::kUnitStride + cp::kResets, st.resets);
-        }
+        publish_resets_locked(s, unit);
       }
       st.running.reset();
-    } else if (fabric_->now() - r.started > abandon_after(r.opcode)) {
-      logger()->warn("{} unit {}: {} of {} did not complete within {} ms of device time; the arbiter gives up on it",
-                     s.spec.name, unit, op_name(r.opcode), r.conn->label(),
-                     std::chrono::duration_cast<std::chrono::milliseconds>(abandon_after(r.opcode)).count());
-      if (r.conn->alive.load()) finish_locked(*r.conn, unit, 0, 0, nullptr, nullptr);
+    } else if (s.sw->now() - r.started > abandon_after(r.opcode)) {
+      s.notes.push_back(
+          {true,
+           fmt::format("{} unit {}: {} of {} did not complete within {} ms of device time; the arbiter gives up on it",
+                       s.spec.name, unit, op_name(r.opcode), r.conn->label(),
+                       std::chrono::duration_cast<std::chrono::milliseconds>(abandon_after(r.opcode)).count())});
+      if (r.conn->alive.load()) finish_locked(s, *r.conn, unit, 0, 0, nullptr, nullptr);
       st.running.reset();
     } else {
       return;
@@ -634,11 +710,13 @@ void Server::pump_unit_locked(Served& s, std::size_t unit) {
     if (st.hung) {
       // A hung firmware does not see doorbells: the mailbox stays idle and the client's driver
       // times out, as on the device. Nothing is written.
-      logger()->info("{} unit {}: {} of {} not served: the unit's firmware is hung", s.spec.name, unit,
-                     op_name(p.opcode), p.conn->label());
-      finish_locked(*p.conn, unit, 0, 0, nullptr, nullptr);
+      s.notes.push_back({false, fmt::format("{} unit {}: {} of {} not served: the unit's firmware is hung", s.spec.name,
+                                            unit, op_name(p.opcode), p.conn->label())});
+      finish_locked(s, *p.conn, unit, 0, 0, nullptr, nullptr);
       continue;
     }
+    // The doorbell write only queues the unit for the firmware (the simulator's ring queue
+    // lock, a leaf): the simulator does not run under this switch's lock.
     Bar& bar = s.sw->bar(unit);
     bar.write32(rd::reg::kMbxOpcode, p.opcode);
     for (std::size_t i = 0; i < kMailboxArgs; ++i) bar.write32(rd::mbx_arg(i), p.args[i]);
@@ -652,15 +730,16 @@ void Server::pump_unit_locked(Served& s, std::size_t unit) {
     } while (tag == 0 || tag == 0xFFFFFFFFu || tag == last);
     st.next_tag = tag;
     bar.write32(rd::reg::kMbxDoorbell, tag);
-    st.running = Running{p.conn, p.tag, tag, p.opcode, fabric_->now()};
-    started_cv_.notify_all();
+    st.running = Running{p.conn, p.tag, tag, p.opcode, s.sw->now()};
+    s.started.notify_all();
     break;
   }
 }
 
 // `tag` 0 with no results: the command was dropped (its client times out).
-void Server::finish_locked(Conn& conn, std::size_t unit, std::uint32_t tag, std::uint32_t code,
+void Server::finish_locked(Served& s, Conn& conn, std::size_t unit, std::uint32_t tag, std::uint32_t code,
                            const std::uint32_t* results, const std::uint32_t* data) {
+  (void)s;  // held: conn's page and counts are its switch's
   const std::size_t base = unit * cp::kUnitStride;
   if (conn.outstanding[unit] > 0) --conn.outstanding[unit];
   if (results != nullptr) {
@@ -674,44 +753,72 @@ void Server::finish_locked(Conn& conn, std::size_t unit, std::uint32_t tag, std:
   if (results != nullptr) conn.completion.store(base + cp::kCompTag, tag);  // last, as the device
 }
 
-void Server::disconnect_locked(Conn& conn) {
-  if (!conn.alive.exchange(false)) return;
+void Server::disconnect(Conn& conn) {
   Served& s = *conn.sw;
   std::size_t dropped = 0;
-  started_cv_.notify_all();
-  for (auto& st : s.units) {
-    const auto before = st.queue.size();
-    st.queue.erase(
-        std::remove_if(st.queue.begin(), st.queue.end(), [&](const Pending& p) { return p.conn.get() == &conn; }),
-        st.queue.end());
-    dropped += before - st.queue.size();
-  }
-  if (dropped > 0) logger()->info("{}: {} queued command(s) dropped", conn.label(), dropped);
-  for (std::size_t u = 0; u < s.units.size(); ++u) {
-    if (s.units[u].running && s.units[u].running->conn.get() == &conn) {
-      logger()->info("{} left during {} on {} unit {}: the firmware finishes it, then the mailbox moves on",
-                     conn.label(), op_name(s.units[u].running->opcode), s.spec.name, u);
+  std::vector<std::string> running;  // for the log, written after the lock
+  Notes notes;
+  {
+    cpo::Lock lock(s.mu);
+    if (!conn.alive.exchange(false)) return;
+    s.conns.erase(std::remove(s.conns.begin(), s.conns.end(), &conn), s.conns.end());
+    for (auto& st : s.units) {
+      const auto before = st.queue.size();
+      st.queue.erase(
+          std::remove_if(st.queue.begin(), st.queue.end(), [&](const Pending& p) { return p.conn.get() == &conn; }),
+          st.queue.end());
+      dropped += before - st.queue.size();
     }
+    for (std::size_t u = 0; u < s.unit_count; ++u) {
+      if (s.units[u].running && s.units[u].running->conn.get() == &conn) {
+        running.push_back(fmt::format("{} on {} unit {}", op_name(s.units[u].running->opcode), s.spec.name, u));
+      }
+    }
+    // Start whatever other clients queued behind the dropped commands.
+    pump_locked(s);
+    notes = take_notes_locked(s);
   }
-  // Start whatever other clients queued behind the dropped commands.
-  pump_locked();
+  write_notes(notes);
+  if (dropped > 0) logger()->info("{}: {} queued command(s) dropped", conn.label(), dropped);
+  for (const auto& what : running) {
+    logger()->info("{} left during {}: the firmware finishes it, then the mailbox moves on", conn.label(), what);
+  }
+  wake_pump();
+}
+
+void Server::wake_pump() {
+  if (options_.clock != sim::ClockMode::real_time) return;
+  {
+    cpo::Lock lock(pump_mu_);
+    pump_work_ = true;
+  }
   pump_cv_.notify_one();
 }
 
+// Real time: the simulator's clock thread runs the firmware; this thread delivers what it
+// finished and starts what is queued, one switch's lock at a time.
 void Server::pump_thread_main() {
-  std::unique_lock lock(mu_);
   while (!stopping_.load()) {
-    pump_locked();
     bool active = false;
     for (auto& s : switches_) {
-      for (auto& st : s->units) active = active || st.running.has_value() || !st.queue.empty();
+      Notes notes;
+      {
+        cpo::Lock lock(s->mu);
+        pump_locked(*s);
+        for (const auto& st : s->units) active = active || st.running.has_value() || !st.queue.empty();
+        notes = take_notes_locked(*s);
+      }
+      write_notes(notes);
     }
     if (active) {
-      lock.unlock();
       std::this_thread::sleep_for(std::chrono::microseconds(50));
-      lock.lock();
     } else {
-      pump_cv_.wait_for(lock, std::chrono::milliseconds(100));
+      // pump_work_ is set after a command is queued, so one queued during the pass above is
+      // not slept over.
+      cpo::Lock lock(pump_mu_);
+      (void)pump_cv_.wait_for(lock, std::chrono::milliseconds(100),
+                              [&]() CPO_REQUIRES(pump_mu_) { return pump_work_ || stopping_.load(); });
+      pump_work_ = false;
     }
   }
 }
@@ -719,8 +826,8 @@ void Server::pump_thread_main() {
 // ------------------------------------------------------------------------------ other requests
 Status Server::on_write(Conn& conn, const Write& w) {
   Served& s = *conn.sw;
-  if (w.unit >= s.units.size()) {
-    return error(Code::out_of_range, fmt::format("unit {}: allowed 0..{}", w.unit, s.units.size() - 1));
+  if (w.unit >= s.unit_count) {
+    return error(Code::out_of_range, fmt::format("unit {}: allowed 0..{}", w.unit, s.unit_count - 1));
   }
   if (w.offset >= rd::kWindowBytes || w.offset % 4 != 0) {
     return error(Code::out_of_range,
@@ -733,35 +840,33 @@ Status Server::on_write(Conn& conn, const Write& w) {
                              "client keeps for itself (commands go as Ring messages, snapshots as Snapshot messages)",
                              w.offset));
   }
-  std::lock_guard lock(mu_);
-  s.sw->bar(w.unit).write32(w.offset, w.value);
-  if (w.offset == rd::reg::kHardReset && w.value == rd::kHardResetKey) {
-    UnitState& st = s.units[w.unit];
-    if (st.running) {
-      if (st.running->conn->alive.load()) finish_locked(*st.running->conn, w.unit, 0, 0, nullptr, nullptr);
-      st.running.reset();
+  const bool hard_reset = w.offset == rd::reg::kHardReset && w.value == rd::kHardResetKey;
+  {
+    cpo::Lock lock(s.mu);
+    s.sw->bar(w.unit).write32(w.offset, w.value);
+    if (hard_reset) {
+      UnitState& st = s.units[w.unit];
+      if (st.running) {
+        if (st.running->conn->alive.load()) finish_locked(s, *st.running->conn, w.unit, 0, 0, nullptr, nullptr);
+        st.running.reset();
+      }
+      ++st.resets;
+      st.hung = false;  // a hard reset recovers a hung firmware (simulator.h)
+      publish_resets_locked(s, w.unit);
     }
-    ++st.resets;
-    st.hung = false;  // a hard reset recovers a hung firmware (simulator.h)
-    for (auto& c : conns_) {
-      if (c->sw == &s && c->alive.load()) c->completion.store(w.unit * cp::kUnitStride + cp::kResets, st.resets);
-    }
-    logger()->warn("{}: hard reset of {} unit {}", conn.label(), s.spec.name, w.unit);
   }
+  if (hard_reset) logger()->warn("{}: hard reset of {} unit {}", conn.label(), s.spec.name, w.unit);
   return ok_status();
 }
 
-Status Server::on_advance(nanoseconds d) {
+Status Server::on_advance(Served& s, nanoseconds d) {
   if (options_.clock == sim::ClockMode::real_time) {
     return error(Code::failed_precondition, "the daemon's clock runs in real time: time passes by itself");
   }
   if (d.count() < 0 || d > std::chrono::hours(1)) {
     return error(Code::out_of_range, fmt::format("advance by {} ns: allowed 0 .. 1 h per request", d.count()));
   }
-  fabric_->advance(d);
-  publish_clock();
-  std::lock_guard lock(mu_);
-  pump_locked();
+  wait_device(s, 0, d);
   return ok_status();
 }
 
@@ -772,12 +877,7 @@ Status Server::on_wait_refresh(Served& s, nanoseconds timeout) {
     const nanoseconds step = std::chrono::milliseconds(1);
     const nanoseconds limit = std::min<nanoseconds>(timeout, 2 * options_.status_period + step);
     for (nanoseconds waited{0}; waited < limit && !stopping_.load(); waited += step) {
-      fabric_->advance(step);
-      publish_clock();
-      {
-        std::lock_guard lock(mu_);
-        pump_locked();
-      }
+      wait_device(s, 0, step);
       if (win.load(rd::reg::kHeartbeat) != before) return ok_status();
     }
   } else {
@@ -796,10 +896,10 @@ Status Server::on_wait_refresh(Served& s, nanoseconds timeout) {
 // with this client's DMA buffer as the only target, the simulator's consistent copy into it,
 // then the answer in the completion page, SnapDone last as the device writes it. A hung
 // firmware answers nothing (the client's driver times out and reads registers). The copy
-// takes the simulator's lock, not mu_: it never waits for the mailbox arbiter.
+// takes the simulator's lock, not the switch's: it never waits for the mailbox arbiter.
 Status Server::on_snapshot(Conn& conn, const Snapshot& r) {
   Served& s = *conn.sw;
-  const std::size_t units = s.units.size();
+  const std::size_t units = s.unit_count;
   if (r.unit >= units) return error(Code::out_of_range, fmt::format("unit {}: allowed 0..{}", r.unit, units - 1));
   struct View {
     std::uint32_t unit;
@@ -816,7 +916,7 @@ Status Server::on_snapshot(Conn& conn, const Snapshot& r) {
     if (!copied) return copied.status().code() == Code::failed_precondition ? ok_status() : copied.status();
     generation = *copied;
   }
-  std::lock_guard lock(mu_);
+  cpo::Lock lock(s.mu);
   const std::size_t base = r.unit * cp::kUnitStride;
   conn.completion.store(base + cp::kSnapGeneration, generation);
   conn.completion.store(base + cp::kSnapStatus, static_cast<std::uint32_t>(refusal.code));
@@ -856,9 +956,11 @@ Status Server::on_fault(Served& s, const Fault& f) {
     case FaultOp::hang_firmware: {
       Status st = door.hang_firmware(UnitId(f.a), f.flag != 0);
       if (st.ok()) {
-        std::lock_guard lock(mu_);
-        s.units[f.a].hung = f.flag != 0;
-        pump_locked();
+        {
+          cpo::Lock lock(s.mu);
+          s.units[f.a].hung = f.flag != 0;
+        }
+        pump(s);
       }
       return st;
     }
