@@ -139,6 +139,7 @@ void Firmware::complete(SwitchModel& s, UnitModel& u, rd::Completion code, std::
   Completion c{u.index, code, results};
   if (world_.in_pass()) {
     s.node_of(u.index).completions.push_back(c);
+    s.queued.store(true, std::memory_order_relaxed);
     return;
   }
   world_.settle();

@@ -199,7 +199,13 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n) {
                                  kLowWarning);
     }
   });
-  n.counting = counting;
+  if (counting != n.counting) {
+    n.counting = counting;
+    if (counting)
+      s.counting_nodes.fetch_add(1, std::memory_order_relaxed);
+    else
+      s.counting_nodes.fetch_sub(1, std::memory_order_relaxed);
+  }
   return changed;
 }
 
@@ -410,7 +416,7 @@ bool Links::tick_switch(SwitchModel& s, double dt) {
     world_.publisher().publish_heartbeat(s, counting);
     return false;
   }
-  for (NodeModel& n : s.nodes) n.changed = false;
+  s.changed.store(false, std::memory_order_relaxed);
   s.quiet = thermal(s, s.pending_dt_s);
   s.pending_dt_s = 0;
   if (counting) count(s, dt);

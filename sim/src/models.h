@@ -317,15 +317,15 @@ struct Completion {
 // works on both nodes, and its batch reserves both (World::for_partners).
 struct NodeModel {
   std::size_t id = 0;                // node_id(switch, index in SwitchModel::nodes)
+  SwitchModel* sw = nullptr;         // its switch
   std::vector<std::uint32_t> units;  // ascending
   // Settling: `dirty` when the node changed since the last settle; `peers` are the nodes its
   // fibers reach (their receivers see its transmitters).
   bool dirty = false;
   std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
   std::vector<std::size_t> peers;
-  // The tick's view: `changed` since the last tick (touch()), `counting` when some FEC or
-  // PRBS counter of its lanes moves (recompute_rx).
-  bool changed = true, counting = false;
+  // Some FEC or PRBS counter of its lanes moves (recompute_rx; SwitchModel::counting_nodes).
+  bool counting = false;
   // What this node's work in a parallel pass (World::each) leaves for the rest of the world,
   // kept here so that a pass writes nothing shared; the merge after the pass takes it in list
   // order, which is the order the sequential loop produced.
@@ -372,16 +372,17 @@ struct SwitchModel {
   // once every kQuietTicks ticks over the time accumulated in `pending_dt_s`.
   bool quiet = false;
   double pending_dt_s = 0;
+  // Set by any node's work (batches of two nodes may run at once, hence atomics): `changed`
+  // since the last tick (touch()), how many nodes are `counting`, and `queued` when a pass left
+  // something in a node for the merge (World::each_switch merges only such switches).
+  std::atomic<bool> changed{true}, queued{false};
+  std::atomic<std::uint32_t> counting_nodes{0};
   bool tx_bias_flagged = false;  // some page 11h Tx bias flag condition held at the last thermal pass
   bool ticked = false;           // the tick republishes it after settling
   [[nodiscard]] NodeModel& node_of(std::size_t unit) noexcept { return nodes[node_of_unit[unit]]; }
   [[nodiscard]] const NodeModel& node_of(std::size_t unit) const noexcept { return nodes[node_of_unit[unit]]; }
-  [[nodiscard]] bool any_changed() const noexcept {
-    return std::any_of(nodes.begin(), nodes.end(), [](const NodeModel& n) { return n.changed; });
-  }
-  [[nodiscard]] bool any_counting() const noexcept {
-    return std::any_of(nodes.begin(), nodes.end(), [](const NodeModel& n) { return n.counting; });
-  }
+  [[nodiscard]] bool any_changed() const noexcept { return changed.load(std::memory_order_relaxed); }
+  [[nodiscard]] bool any_counting() const noexcept { return counting_nodes.load(std::memory_order_relaxed) > 0; }
   // The node of a lane (of its port's unit).
   [[nodiscard]] std::size_t lane_node(std::size_t lane) const noexcept {
     return nodes[node_of_unit[ports[lanes[lane].port].unit]].id;

@@ -478,12 +478,13 @@ void World::fire_instant() {
   }
 }
 
-void World::merge_one(std::size_t id) {
+void World::merge_one(NodeModel& n) {
+  // Most nodes of a tick's pass leave nothing.
+  if (!n.dirty_queued && n.touch_also.empty() && n.new_timers.empty() && n.completions.empty()) return;
   Batch& b = batch();
-  NodeModel& n = node(id);
   if (n.dirty_queued) {
     n.dirty_queued = false;
-    b.dirty.push_back(id);
+    b.dirty.push_back(n.id);
   }
   for (const std::size_t other : n.touch_also) touch(node(other));
   n.touch_also.clear();
@@ -494,7 +495,7 @@ void World::merge_one(std::size_t id) {
       timers_.emplace(at, t);
   }
   n.new_timers.clear();
-  for (const Completion& c : n.completions) b.completions.emplace_back(node_switch(id), c);
+  for (const Completion& c : n.completions) b.completions.emplace_back(node_switch(n.id), c);
   n.completions.clear();
 }
 
@@ -846,6 +847,7 @@ Status World::make_nodes(SwitchModel& s) {
       s.node_of_unit[u] = static_cast<std::uint32_t>(s.nodes.size());
       s.nodes.emplace_back();
       s.nodes.back().id = node_id(s.index, s.nodes.size() - 1);
+      s.nodes.back().sw = &s;
     } else {
       s.node_of_unit[u] = s.node_of_unit[r];
     }

@@ -121,9 +121,10 @@ class World {
   // Inside a pass the timer lands in its node's new_timers (merged after the pass).
   void schedule(std::int64_t at_ns, Timer t) {
     Batch& b = batch();
-    if (b.in_pass)
+    if (b.in_pass) {
       node(node_of(t)).new_timers.emplace_back(at_ns, t);
-    else if (b.own)
+      sw(t.sw).queued.store(true, std::memory_order_relaxed);
+    } else if (b.own)
       b.timers.emplace_back(at_ns, t);
     else
       timers_.emplace(at_ns, t);
@@ -157,23 +158,26 @@ class World {
     const bool defer = batch().in_pass && ctx != nullptr && node_switch(ctx->id) == s.index;
     for (const std::uint32_t u : s.els[e].units) {
       NodeModel& n = s.node_of(u);
-      if (defer && &n != ctx)
+      if (defer && &n != ctx) {
         ctx->touch_also.push_back(n.id);
-      else
+        s.queued.store(true, std::memory_order_relaxed);
+      } else
         touch(n);
     }
   }
   // Unit u's node changed (the firmware: a doorbell is served beside batches of other nodes).
   void touch(SwitchModel& s, const UnitModel& u) { touch(s.node_of(u.index)); }
   void touch(NodeModel& n) {
-    n.changed = true;
+    n.sw->changed.store(true, std::memory_order_relaxed);
     if (n.dirty) return;
     n.dirty = true;
     Batch& b = batch();
-    if (b.in_pass)
+    if (b.in_pass) {
       n.dirty_queued = true;
-    else
+      n.sw->queued.store(true, std::memory_order_relaxed);
+    } else {
       b.dirty.push_back(n.id);
+    }
   }
   // Whether a batch running beside the lock holder may reach node c or its neighbours
   // (within three fibers): a batch of c may not start beside it, nor c's doorbell be served.
@@ -202,7 +206,8 @@ class World {
   void each_switch(const std::vector<std::size_t>& list, std::size_t grain, F&& fn) {
     pass(list, grain, [&](std::size_t i) { fn(sw(i)); });
     for (const std::size_t i : list)
-      for (const NodeModel& n : sw(i).nodes) merge_one(n.id);
+      if (SwitchModel& s = sw(i); s.queued.exchange(false, std::memory_order_relaxed))
+        for (NodeModel& n : s.nodes) merge_one(n);
   }
   // This world's switch indices, ascending (the tick's pass).
   [[nodiscard]] const std::vector<std::size_t>& all() const noexcept { return all_; }
@@ -243,9 +248,9 @@ class World {
     b.in_pass = false;
   }
   void merge(const std::vector<std::size_t>& nodes) {
-    for (const std::size_t id : nodes) merge_one(id);
+    for (const std::size_t id : nodes) merge_one(node(id));
   }
-  void merge_one(std::size_t id);
+  void merge_one(NodeModel& n);
   // The batch the calling thread works for: the one it runs beside others, or the world's.
   Batch& batch() noexcept { return tl_.world == this ? *tl_.batch : main_; }
   void set_clock(std::int64_t t) {
