@@ -29,9 +29,9 @@
 namespace cpo::sim {
 
 // The work of one virtual instant and what it leaves for its world: the nodes it changed
-// (node ids, models.h), the timers it scheduled, the completions to post, settling's lists. A world's own batch
-// serves the thread holding the world's lock; a batch that runs beside others (World::run_until)
-// has its own and the world's lock is free while it runs.
+// (node ids, models.h), the timers it scheduled, the completions to post, settling's lists.
+// A world's own batch serves the thread holding the world's lock; a batch that runs beside
+// others (World::run_until) has its own and the world's lock is free while it runs.
 struct Batch {
   std::int64_t now = 0;
   bool in_pass = false;  // a parallel pass runs (World::each)
@@ -39,10 +39,11 @@ struct Batch {
   bool own = false;      // runs without the world's lock: its timers wait in `timers`
   std::vector<std::size_t> dirty;
   std::vector<std::pair<std::int64_t, Timer>> timers;
-  std::vector<std::pair<std::size_t, Completion>> completions, posting;  // (switch, completion)
-  std::vector<std::size_t> groups, trains;                               // the nodes whose timers it fires
-  std::size_t head = 0;                                                  // the node of the instant's first timer
-  std::vector<std::size_t> centers;                                      // groups and trains, once each (scratch)
+  // Completions to post, by switch index.
+  std::vector<std::pair<std::size_t, Completion>> completions, posting;
+  std::vector<std::size_t> groups, trains;  // the nodes whose timers it fires
+  std::size_t head = 0;                     // the node of the instant's first timer
+  std::vector<std::size_t> centers;         // groups and trains, once each (scratch)
   Links::Scratch settle;
   // The nodes within two fibers of its own (NodeModel::readers counts them), or none when
   // no other thread was about as it started (`marked` false): see World::dispatchable.
@@ -182,7 +183,7 @@ class World {
   // Whether a batch running beside the lock holder may reach node c or its neighbours
   // (within three fibers): a batch of c may not start beside it, nor c's doorbell be served.
   [[nodiscard]] bool near_running(std::size_t c) const noexcept;
-  // True while a parallel pass runs: the per-switch work may write only its own switch.
+  // True while a parallel pass runs: the per-node work may write only its own node.
   [[nodiscard]] bool in_pass() noexcept { return batch().in_pass; }
   // A parallel pass: fn(SwitchModel&, NodeModel&) for every node in `list` (each once), spread
   // over the pool in chunks of `grain`, then the merge of what the pass left in the nodes
@@ -220,8 +221,8 @@ class World {
   void mark_dirty(SwitchModel& s) {
     for (NodeModel& n : s.nodes) touch(n);
   }
-  // Recomputes physics and links of the switches changed since the last settle and of the
-  // switches their fibers reach, and publishes them; then posts the completions of the
+  // Recomputes physics and links of the nodes changed since the last settle and of the nodes
+  // their fibers reach, and publishes them; then posts the completions of the
   // commands fired in the last passes (a driver sees a completion only once what the command
   // changed is published).
   void settle();
@@ -231,9 +232,9 @@ class World {
   // `own`: the node of the Bar whose wait this is (nullptr: the whole world must reach end_ns).
   void run_until(std::int64_t end_ns, const NodeModel* own = nullptr, bool alone = false);
   Status make_nodes(SwitchModel& s);
-  // Fires every timer due at now(): the tick alone on this thread, the others grouped by
-  // switch in one pass (a switch's timers in queue order); link training last, in a pass of
-  // its own, because it reads the far end's ports the other timers may write.
+  // Fires every timer due at now(): the tick alone on this thread, the others grouped by node
+  // in one pass (a node's timers in queue order); link training last, in a pass of its own,
+  // because it reads the far end's ports the other timers may write.
   void fire_instant();
   void fire(const Timer& t);
   template <typename F>
