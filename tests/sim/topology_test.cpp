@@ -430,18 +430,24 @@ void expect_same_end(const RingLinks& seq, const RingLinks& par, int commands, s
   EXPECT_EQ(par.fields, seq.fields);
 }
 
-RingLinks run_far_apart(bool threads) {
-  Fabric fabric;
-  constexpr std::size_t kSwitches = 16;
-  const std::vector<sim::Switch*> s = add_switches(fabric, kSwitches, 71);
-  if (s.size() != kSwitches) return {};
-  for (std::size_t i = 0; i < kSwitches; ++i)
-    EXPECT_TRUE(fabric.connect(*s[i], cpo::PortId(8), *s[(i + 1) % kSwitches], cpo::PortId(9)).ok());
+// `n` switches in a ring, port 8 of each to port 9 of the next, both admin up and trained.
+std::vector<sim::Switch*> cabled_ring(Fabric& fabric, std::size_t n, std::uint64_t first_seed) {
+  const std::vector<sim::Switch*> s = add_switches(fabric, n, first_seed);
+  if (s.size() != n) return {};
+  for (std::size_t i = 0; i < n; ++i)
+    EXPECT_TRUE(fabric.connect(*s[i], cpo::PortId(8), *s[(i + 1) % n], cpo::PortId(9)).ok());
   for (auto* x : s) {
     admin_up(*x, 8);
     admin_up(*x, 9);
   }
   fabric.advance(2s);
+  return s;
+}
+
+RingLinks run_far_apart(bool threads) {
+  Fabric fabric;
+  const std::vector<sim::Switch*> s = cabled_ring(fabric, 16, 71);
+  if (s.size() != 16) return {};
   RingLinks r;
   r.completed = run_toggles(threads, {0, 4, 8, 12}, 150, [&](std::size_t i, int k) {
     return Mailbox(s[i]->bar(0)).run(rd::Opcode::kPortAdmin, {8, rd::kAllSubports, toggled_admin(k)}).code == C::kOk;
@@ -595,16 +601,8 @@ TEST(SimFabricWorlds, ThreadsOnLeavesOfOnePodEndAsOneThreadDoes) {
 // the whole world (no batch runs beside it), and every command still completes once.
 TEST(SimFabricWorlds, FaultsAndAdvancesWhileThreadsCommandFarApartSwitches) {
   Fabric fabric;
-  constexpr std::size_t kSwitches = 12;
-  const std::vector<sim::Switch*> s = add_switches(fabric, kSwitches, 91);
-  ASSERT_EQ(s.size(), kSwitches);
-  for (std::size_t i = 0; i < kSwitches; ++i)
-    ASSERT_TRUE(fabric.connect(*s[i], cpo::PortId(8), *s[(i + 1) % kSwitches], cpo::PortId(9)).ok());
-  for (auto* x : s) {
-    admin_up(*x, 8);
-    admin_up(*x, 9);
-  }
-  fabric.advance(2s);
+  const std::vector<sim::Switch*> s = cabled_ring(fabric, 12, 91);
+  ASSERT_EQ(s.size(), 12u);
   constexpr int kCommands = 200;
   std::vector<int> ok;
   const std::vector<sim::Switch*> driven = {s[0], s[4], s[8]};
