@@ -547,7 +547,7 @@ cmis::PageBytes Optics::oe_page(SwitchModel& s, std::uint32_t oe_index, std::uin
       for (const auto& bk : info.banks) lanes += bk.lanes.size();
       const double tbps = static_cast<double>(lanes) * s.platform.lane_rate().value() / 1000.0;
       char pn[17];
-      std::snprintf(pn, sizeof pn, "CPO-OE-%.1fT", tbps);
+      (void)std::snprintf(pn, sizeof pn, "CPO-OE-%.1fT", tbps);
       (void)hc::encode_page00(page00(kOeIdentifier, pn, serial_number(s.options.seed, 'E', oe_index),
                                      phys::kOeWattsPerPort * oe.ports_served),
                               p);

@@ -751,7 +751,7 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     u->els_count = ranges->els_count;
     if (u->port_count > rd::record::kPort.capacity || u->lane_count > rd::record::kLane.capacity ||
         u->oe_count > rd::record::kOe.capacity || u->els_count > rd::record::kEls.capacity ||
-        u->els_count * s.lasers_per_els > rd::record::kLaser.capacity || s.lanes_per_port > 8)
+        std::size_t{u->els_count} * s.lasers_per_els > rd::record::kLaser.capacity || s.lanes_per_port > 8)
       return Status(Code::unsupported, "sim " + pf.name() + ": unit " + std::to_string(u->index) +
                                            " does not fit the reference device window (ports <= 128, lanes <= 512, "
                                            "OEs <= 32, ELS <= 32, lasers <= 256, lanes per port <= 8)");
