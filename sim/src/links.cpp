@@ -48,6 +48,11 @@ double fir_penalty(const LaneModel& l) {
 }  // namespace
 
 // ---------------------------------------------------------------------------- physics
+void Links::hit(std::vector<std::size_t>& hits, const NodeModel& n, const LaneModel& l) {
+  const std::size_t far = world_.far_node(l);
+  if (far != n.id) hits.push_back(far);
+}
+
 void Links::recompute(SwitchModel& s, NodeModel& n) {
   // Transmit side: laser -> ELS fiber (per laser, settable) -> split -> modulator -> fiber.
   const double lanes_per_laser =
@@ -70,10 +75,7 @@ void Links::recompute(SwitchModel& s, NodeModel& n) {
     const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
     const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
-    if (l.tx_mw != before || fiber_changed) {
-      const std::size_t far = world_.sw(l.peer_sw).lane_node(l.peer_lane);
-      if (far != n.id) n.rx_hits.push_back(far);
-    }
+    if (l.tx_mw != before || fiber_changed) hit(n.rx_hits, n, l);
     if (fiber_changed || l.memo_tx_mw != l.memo_tx_mw) {  // changed, or never evaluated (NaN)
       l.fiber_loss_settled_db = l.fiber_loss_db;
       l.fiber_gain_out = phys::gain(l.fiber_loss_db);
@@ -92,9 +94,7 @@ void Links::far_views(SwitchModel& s, NodeModel& n) {
     if (view == p.far_view) return;
     p.far_view = view;
     for (std::uint32_t k = 0; k < p.lanes; ++k) {
-      const LaneModel& l = s.lanes[p.first_lane + k];
-      const std::size_t far = world_.sw(l.peer_sw).lane_node(l.peer_lane);
-      if (far != n.id) n.link_hits.push_back(far);
+      hit(n.link_hits, n, s.lanes[p.first_lane + k]);
     }
   });
 }
@@ -169,10 +169,7 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n) {
     if (!same || l.sig != sig_before || l.cdr != cdr_before || l.prbs_lock != prbs_before) {
       changed = true;
       // The far end's link needs this receiver too (subport_ok reads both directions).
-      if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) {
-        const std::size_t far = world_.sw(l.peer_sw).lane_node(l.peer_lane);
-        if (far != n.id) n.link_hits.push_back(far);
-      }
+      if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) hit(n.link_hits, n, l);
     }
     auto& b = bits[l.oe * banks_per_oe + l.bank];
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);

@@ -19,6 +19,7 @@ namespace rd = cpo::refdev;
 class World;
 struct SwitchModel;
 struct NodeModel;
+struct LaneModel;
 
 class Links {
  public:
@@ -46,6 +47,8 @@ class Links {
   // gathers them into the scratch's rx_hit and link_hit. recompute_rx and evaluate_links
   // return whether anything the status region shows changed.
   void recompute(SwitchModel& s, NodeModel& n);
+  // Lists lane l's far node in `hits` unless it is n itself (a loopback plug, a fiber inside n).
+  void hit(std::vector<std::size_t>& hits, const NodeModel& n, const LaneModel& l);
   void far_views(SwitchModel& s, NodeModel& n);
   bool recompute_rx(SwitchModel& s, NodeModel& n);
   bool evaluate_links(SwitchModel& s, NodeModel& n);

@@ -876,7 +876,7 @@ Status World::connect(std::size_t sa, PortId a, std::size_t sb, PortId b, double
         old.peer_sw = l.peer_sw;
         old.peer_lane = l.peer_lane;  // the old far end gets a loopback plug
         old.fiber_loss_db = phys::kLoopbackPlugLossDb;
-        touch(node(sw(l.peer_sw).lane_node(l.peer_lane)));
+        touch(node(far_node(l)));
       }
     }
   };

@@ -67,6 +67,8 @@ class World {
   const SwitchModel& sw(std::size_t i) const { return store_.at(i); }
   NodeModel& node(std::size_t id) { return store_.at(node_switch(id)).nodes[node_index(id)]; }
   const NodeModel& node(std::size_t id) const { return store_.at(node_switch(id)).nodes[node_index(id)]; }
+  // The node whose receiver lane l's light reaches (its fiber's far end, or l's own node).
+  [[nodiscard]] std::size_t far_node(const LaneModel& l) const noexcept { return sw(l.peer_sw).lane_node(l.peer_lane); }
   // The node a timer works on: a command's or reset's unit, an OE's, an ELS's, a port's.
   [[nodiscard]] std::size_t node_of(const Timer& t) const noexcept;
   // fn(node id) for every other node the timer writes: those of the units an ELS module it
