@@ -135,10 +135,10 @@ void World::schedule_tick() {
 }
 
 // The instants up to end_ns, in order. An instant whose timers touch fewer than
-// WorkerPool::kMinItems switches runs as a batch with the lock released, so that another
+// WorkerPool::kMinItems nodes runs as a batch with the lock released, so that another
 // thread's instant may start beside it when the two are far enough apart in the fibers and in
 // time (dispatchable); a larger instant (and the firmware tick) runs with the lock held and
-// no batch beside it, its switches' work spread over the pool.
+// no batch beside it, its nodes' work spread over the pool.
 void World::run_until(std::int64_t end_ns, const NodeModel* own, bool alone) CPO_NO_THREAD_SAFETY_ANALYSIS {
   if (!tick_scheduled_) schedule_tick();
   service();
@@ -149,9 +149,9 @@ void World::run_until(std::int64_t end_ns, const NodeModel* own, bool alone) CPO
     std::unique_ptr<Batch> b = take_spare();
     bool tick = false;
     const bool few = take(t, *b, tick);
-    // Switches of the instant far apart in the fibers make batches of their own, which other
-    // threads may take beside this one; a batch of fewer than WorkerPool::kMinItems switches
-    // gains nothing from the pool. An instant of many switches (link training after a
+    // Nodes of the instant far apart in the fibers make batches of their own, which other
+    // threads may take beside this one; a batch of fewer than WorkerPool::kMinItems nodes
+    // gains nothing from the pool. An instant of many nodes (link training after a
     // fabric-wide bring-up) runs whole.
     if (few && !tick && !alone && !b->serial) keep_near_first(*b);
     const bool small = few && (pool_ == nullptr || b->groups.size() + b->trains.size() < WorkerPool::kMinItems);
@@ -396,14 +396,7 @@ void World::run_beside(std::unique_ptr<Batch> owned) CPO_NO_THREAD_SAFETY_ANALYS
   // The instant: the timers due (and those they schedule for the same instant), then the
   // settle of what they changed (and of what links going down changed), then completions.
   for (;;) {
-    each(b.groups, 1, [this](SwitchModel&, NodeModel& n) {
-      for (const Timer& tm : n.due) fire(tm);
-      n.due.clear();
-    });
-    each(b.trains, 1, [this](SwitchModel&, NodeModel& n) {
-      for (const Timer& tm : n.due_trains) fire(tm);
-      n.due_trains.clear();
-    });
+    fire_due(b.groups, b.trains);
     b.groups.clear();
     b.trains.clear();
     std::size_t kept = 0;
@@ -412,12 +405,7 @@ void World::run_beside(std::unique_ptr<Batch> owned) CPO_NO_THREAD_SAFETY_ANALYS
         b.timers[kept++] = {at, tm};
         continue;
       }
-      const std::size_t id = node_of(tm);
-      NodeModel& n = node(id);
-      auto& due = tm.kind == TimerKind::train ? n.due_trains : n.due;
-      auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
-      if (due.empty()) list.push_back(id);
-      due.push_back(tm);
+      queue_due(tm, b.groups, b.trains);
     }
     b.timers.resize(kept);
     if (b.groups.empty() && b.trains.empty()) break;
@@ -453,29 +441,33 @@ void World::fire_instant() {
     groups.clear();
     trains.clear();
     while (it != timers_.end() && it->first <= now && it->second.kind != TimerKind::tick) {
-      const Timer& t = it->second;
-      const std::size_t id = node_of(t);
-      NodeModel& n = node(id);
-      for_partners(t, [&](std::size_t) { main_.serial = true; });
-      if (t.kind == TimerKind::train) {
-        if (n.due_trains.empty()) trains.push_back(id);
-        n.due_trains.push_back(t);
-      } else {
-        if (n.due.empty()) groups.push_back(id);
-        n.due.push_back(t);
-      }
+      for_partners(it->second, [&](std::size_t) { main_.serial = true; });
+      queue_due(it->second, groups, trains);
       it = timers_.erase(it);
     }
-    each(groups, 1, [this](SwitchModel&, NodeModel& n) {
-      for (const Timer& t : n.due) fire(t);
-      n.due.clear();
-    });
-    each(trains, 1, [this](SwitchModel&, NodeModel& n) {
-      for (const Timer& t : n.due_trains) fire(t);
-      n.due_trains.clear();
-    });
+    fire_due(groups, trains);
     main_.serial = false;
   }
+}
+
+void World::queue_due(const Timer& t, std::vector<std::size_t>& groups, std::vector<std::size_t>& trains) {
+  const std::size_t id = node_of(t);
+  NodeModel& n = node(id);
+  const bool train = t.kind == TimerKind::train;
+  std::vector<Timer>& due = train ? n.due_trains : n.due;
+  if (due.empty()) (train ? trains : groups).push_back(id);
+  due.push_back(t);
+}
+
+void World::fire_due(const std::vector<std::size_t>& groups, const std::vector<std::size_t>& trains) {
+  each(groups, 1, [this](SwitchModel&, NodeModel& n) {
+    for (const Timer& t : n.due) fire(t);
+    n.due.clear();
+  });
+  each(trains, 1, [this](SwitchModel&, NodeModel& n) {
+    for (const Timer& t : n.due_trains) fire(t);
+    n.due_trains.clear();
+  });
 }
 
 void World::merge_one(NodeModel& n) {

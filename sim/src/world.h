@@ -239,6 +239,11 @@ class World {
   // because it reads the far end's ports the other timers may write.
   void fire_instant();
   void fire(const Timer& t);
+  // Puts t in its node's due list (link training in due_trains) and, for the node's first,
+  // the node in groups (trains).
+  void queue_due(const Timer& t, std::vector<std::size_t>& groups, std::vector<std::size_t>& trains);
+  // Fires the due timers of `groups`' nodes in one pass, then link training of `trains`' in another.
+  void fire_due(const std::vector<std::size_t>& groups, const std::vector<std::size_t>& trains);
   template <typename F>
   void pass(const std::vector<std::size_t>& list, std::size_t grain, F&& one) {
     Batch& b = batch();
