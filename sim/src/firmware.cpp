@@ -50,29 +50,27 @@ void Firmware::scan_doorbells() {
     if (rung_.empty() && polled_.empty()) return;
     serving_.swap(rung_);
   }
-  deferred_.clear();
-  for (const auto& [si, ui] : serving_) {
-    // A batch running beside this thread may reach the unit's node: its doorbell waits, still rung.
-    if (world_.near_running(world_.sw(si).node_of(ui).id)) {
-      deferred_.emplace_back(si, ui);
-      continue;
-    }
+  // Serves unit ui of switch si, unless a batch running beside this thread may reach its node
+  // (false: its doorbell waits, still rung).
+  auto serve = [this](std::size_t si, std::size_t ui, bool rung) {
     SwitchModel& s = world_.sw(si);
+    NodeModel& n = s.node_of(ui);
+    if (world_.near_running(n.id)) return false;
     UnitModel& u = *s.units[ui];
     // Cleared before the look: a ring after this point queues the unit again.
-    u.rung.store(false, std::memory_order_release);
-    world_.within(s.node_of(ui), [&] { service_doorbell(s, u); });
-  }
+    if (rung) u.rung.store(false, std::memory_order_release);
+    world_.within(n, [&] { service_doorbell(s, u); });
+    return true;
+  };
+  deferred_.clear();
+  for (const auto& [si, ui] : serving_)
+    if (!serve(si, ui, true)) deferred_.emplace_back(si, ui);
   serving_.clear();
   if (!deferred_.empty()) {
     cpo::Lock lock(bell_mu_);
     rung_.insert(rung_.begin(), deferred_.begin(), deferred_.end());
   }
-  for (const auto& [si, ui] : polled_) {
-    SwitchModel& s = world_.sw(si);
-    UnitModel& u = *s.units[ui];
-    if (!world_.near_running(s.node_of(ui).id)) world_.within(s.node_of(ui), [&] { service_doorbell(s, u); });
-  }
+  for (const auto& [si, ui] : polled_) (void)serve(si, ui, false);
 }
 
 void Firmware::service_doorbell(SwitchModel& s, UnitModel& u) {
