@@ -254,11 +254,10 @@ Status Server::group_worlds(const Topology& topology) {
     }
     switches_[i]->clock = clock_pages_[page_of[r]].get();
   }
-  for (std::size_t i = 0; i < switches_.size(); ++i) {
-    for (std::size_t j = 0; j < switches_.size(); ++j) {
-      if (find(i) == find(j)) switches_[i]->world.push_back(switches_[j].get());
-    }
-  }
+  // Filled before any Served points into it: the vectors do not move afterwards.
+  worlds_.resize(clock_pages_.size());
+  for (std::size_t i = 0; i < switches_.size(); ++i) worlds_[page_of[find(i)]].push_back(switches_[i].get());
+  for (std::size_t i = 0; i < switches_.size(); ++i) switches_[i]->world = &worlds_[page_of[find(i)]];
   return ok_status();
 }
 
@@ -563,6 +562,7 @@ Status Server::on_ring(const std::shared_ptr<Conn>& conn, const Ring& ring) {
     std::copy(std::begin(ring.data), std::end(ring.data), p.data);
     UnitState& st = s.units[ring.unit];
     st.queue.push_back(p);
+    s.has_work.store(true, std::memory_order_release);
     ++conn->outstanding[ring.unit];
     conn->completion.store(base + cp::kBusy, 1);
     pump_unit_locked(s, ring.unit);
@@ -629,8 +629,10 @@ Status Server::on_ring(const std::shared_ptr<Conn>& conn, const Ring& ring) {
 void Server::wait_device(Served& s, std::size_t unit, nanoseconds d) {
   s.sw->bar(unit).wait(d);  // runs the world of `s` only (simulator.h, Switch::now)
   publish_clock(s);
-  // Every switch of the world moved: commands of their clients may have finished too.
-  for (Served* other : s.world) pump(*other);
+  // Every switch of the world moved: commands of their clients may have finished too. A
+  // switch with nothing queued or running has nothing to deliver (a large fabric is one world).
+  for (Served* other : *s.world)
+    if (other == &s || other->has_work.load(std::memory_order_acquire)) pump(*other);
 }
 
 void Server::pump(Served& s) {
@@ -654,7 +656,12 @@ void Server::write_notes(const Notes& notes) {
 }
 
 void Server::pump_locked(Served& s) {
-  for (std::size_t u = 0; u < s.unit_count; ++u) pump_unit_locked(s, u);
+  bool work = false;
+  for (std::size_t u = 0; u < s.unit_count; ++u) {
+    pump_unit_locked(s, u);
+    work = work || s.units[u].running || !s.units[u].queue.empty();
+  }
+  s.has_work.store(work, std::memory_order_release);
 }
 
 void Server::publish_resets_locked(Served& s, std::size_t unit) {

@@ -125,8 +125,11 @@ class Server {
     Listener listener;
     bool profile_is_file = false;
     std::string profile_json;
-    SharedPage* clock = nullptr;  // its world's clock page
-    std::vector<Served*> world;   // the switches of its world (itself included), fixed at create
+    SharedPage* clock = nullptr;                  // its world's clock page
+    const std::vector<Served*>* world = nullptr;  // the switches of its world (itself included), fixed at create
+    // Some unit has a command queued or running: set when a client's ring queues one, and
+    // recomputed by pump_locked. A wait pumps the other switches of its world only if set.
+    std::atomic<bool> has_work{false};
     cpo::Mutex mu;
     std::vector<UnitState> units CPO_GUARDED_BY(mu);
     std::vector<Conn*> conns CPO_GUARDED_BY(mu);  // its clients past the handshake
@@ -183,8 +186,10 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<sim::Fabric> fabric_;
   std::vector<std::unique_ptr<Served>> switches_;
-  // One clock page per world (group of fiber-connected switches): its switches share one clock.
+  // Per world (group of fiber-connected switches): the clock page its switches share, and its
+  // switches.
   std::vector<std::unique_ptr<SharedPage>> clock_pages_;
+  std::vector<std::vector<Served*>> worlds_;
 
   cpo::Mutex conns_mu_;  // the connection list only; never held with another lock
   std::vector<std::shared_ptr<Conn>> conns_ CPO_GUARDED_BY(conns_mu_);
