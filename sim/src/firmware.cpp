@@ -50,12 +50,13 @@ void Firmware::scan_doorbells() {
     if (rung_.empty() && polled_.empty()) return;
     serving_.swap(rung_);
   }
-  // Serves unit ui of switch si, unless a batch running beside this thread may reach its node
-  // (false: its doorbell waits, still rung).
+  // Serves unit ui of switch si, unless a batch running beside this thread may write its node
+  // (false: its doorbell waits, still rung). Serving writes the unit's mailbox and timers,
+  // nothing a batch two fibers away reads.
   auto serve = [this](std::size_t si, std::size_t ui, bool rung) {
     SwitchModel& s = world_.sw(si);
     NodeModel& n = s.node_of(ui);
-    if (world_.near_running(n.id)) return false;
+    if (world_.written(n.id)) return false;
     UnitModel& u = *s.units[ui];
     // Cleared before the look: a ring after this point queues the unit again.
     if (rung) u.rung.store(false, std::memory_order_release);
@@ -188,6 +189,18 @@ rd::Completion Firmware::validate(SwitchModel& s, UnitModel& u, std::uint32_t& b
   return r.code;
 }
 
+bool Firmware::shows_only(const UnitModel& u) noexcept {
+  if (u.early != rd::Completion::kOk) return true;  // refused: nothing changes
+  switch (static_cast<rd::Opcode>(u.opcode)) {
+    case rd::Opcode::kNop:
+    case rd::Opcode::kCmisRead:  // clears latched flags
+    case rd::Opcode::kEventAck:
+    case rd::Opcode::kSetMtu:
+    case rd::Opcode::kCountersClear: return true;
+    default: return false;
+  }
+}
+
 void Firmware::execute(SwitchModel& s, UnitModel& u) {
   using C = rd::Completion;
   if (u.early != C::kOk) {
@@ -196,7 +209,10 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
   }
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
-  world_.touch(s, u);
+  if (shows_only(u))
+    world_.show(s, u);
+  else
+    world_.touch(s, u);
   switch (static_cast<rd::Opcode>(u.opcode)) {
     case rd::Opcode::kNop:
     case rd::Opcode::kUnitReset: break;
@@ -423,7 +439,6 @@ std::array<std::uint32_t, 4> Firmware::set_mtu(SwitchModel& s, UnitModel& u) {
   const auto a = rd::unpack_args<rd::SetMtuArgs>(u.args);
   PortModel& p = s.ports[u.first_port + a.Port];
   p.mtu[a.Subport] = a.Bytes;
-  world_.touch(s, u);
   return rd::pack_results(rd::SetMtuResults{.Mtu = p.mtu[a.Subport]});
 }
 

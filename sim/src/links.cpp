@@ -339,17 +339,24 @@ void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
       n.link_hits.clear();
     }
   };
-  for (const std::size_t id : sc.now) world_.node(id).dirty = false;
-  world_.each(sc.now, 1, [this](SwitchModel& s, NodeModel& n) {
+  // Nodes that only show something new (World::show) are republished, nothing more.
+  sc.phys.clear();
+  for (const std::size_t id : sc.now) {
+    NodeModel& n = world_.node(id);
+    n.dirty = false;
+    if (n.physics_dirty) sc.phys.push_back(id);
+    n.physics_dirty = false;
+  }
+  world_.each(sc.phys, 1, [this](SwitchModel& s, NodeModel& n) {
     recompute(s, n);
     far_views(s, n);
   });
-  hits(sc.now);
-  for (const std::size_t id : sc.now) {
+  hits(sc.phys);
+  for (const std::size_t id : sc.phys) {
     add(sc.rx, &NodeModel::rx_stamp, id);
     add(sc.links, &NodeModel::link_stamp, id);
-    add(sc.pub, &NodeModel::pub_stamp, id);
   }
+  for (const std::size_t id : sc.now) add(sc.pub, &NodeModel::pub_stamp, id);
   sc.now.clear();
   for (const std::size_t p : sc.rx_hit) add(sc.rx, &NodeModel::rx_stamp, p);
   world_.each(sc.rx, 1, [this](SwitchModel& s, NodeModel& n) { n.pass_result = recompute_rx(s, n); });

@@ -27,7 +27,7 @@ class Links {
 
   // Settling's lists, one per batch (batches of one world may settle side by side).
   struct Scratch {
-    std::vector<std::size_t> now, rx, links, pub, rx_hit, link_hit;
+    std::vector<std::size_t> now, phys, rx, links, pub, rx_hit, link_hit;
   };
   // Recomputes physics and links of the nodes in `dirty` (taken and cleared) and of the nodes
   // their fibers reach, and publishes them.

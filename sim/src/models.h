@@ -322,6 +322,11 @@ struct NodeModel {
   // Settling: `dirty` when the node changed since the last settle; `peers` are the nodes its
   // fibers reach (their receivers see its transmitters).
   bool dirty = false;
+  // Of a dirty node: its light, receivers or ports' far view may have changed, so settling
+  // recomputes its physics and reaches its fibers' far ends; false when what changed is only
+  // what its units show (World::show: a CMIS read's latched flags, an MTU), which settling
+  // republishes and nothing more.
+  bool physics_dirty = false;
   std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
   std::vector<std::size_t> peers;
   // Some FEC or PRBS counter of its lanes moves (recompute_rx; SwitchModel::counting_nodes).
@@ -336,9 +341,10 @@ struct NodeModel {
   std::vector<std::size_t> rx_hits, link_hits;             // settle: far nodes to recompute / re-evaluate
   std::vector<Timer> due, due_trains;                      // this instant's timers of this node, in order
   bool pass_result = false;                                // what the pass's function returned
-  // Batches running beside the world's lock holder that reach this node within two fibers
-  // (World::mark), and the stamp of the last reach computation that listed it.
-  std::uint32_t readers = 0;
+  // Batches running beside the world's lock holder that may read this node (`readers`: within
+  // two fibers of theirs) or write it (`writers`: within one fiber), see World::mark, and the
+  // stamp of the last reach computation that listed it.
+  std::uint32_t readers = 0, writers = 0;
   std::uint64_t reach_stamp = 0;
 };
 // Node ids pack the switch index and the node's index in it (at most kMaxNodes per switch).

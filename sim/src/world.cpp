@@ -205,6 +205,7 @@ void World::give_back(std::unique_ptr<Batch> b) {
   b->groups.clear();
   b->trains.clear();
   b->serial = false;
+  b->local = false;
   spare_.push_back(std::move(b));
 }
 
@@ -238,10 +239,17 @@ bool World::near_running(std::size_t c) const noexcept {
   return unmarked_ > 0 || within_one(c, [](const NodeModel& n) { return n.readers > 0; });
 }
 
+bool World::written(std::size_t c) const noexcept { return unmarked_ > 0 || node(c).writers > 0; }
+
+bool World::local_timer(const Timer& t) const noexcept {
+  return t.kind == TimerKind::command && Firmware::shows_only(*sw(t.sw).units[t.a]);
+}
+
 bool World::take(std::int64_t t, Batch& b, bool& tick) {
   b.groups.clear();
   b.trains.clear();
   tick = false;
+  b.local = true;
   b.head = node_of(timers_.begin()->second);
   // Only looks: a node's due lists may belong to a batch running beside this thread.
   for (auto it = timers_.begin(); it != timers_.end() && it->first == t; ++it) {
@@ -250,6 +258,7 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
       tick = true;
       continue;
     }
+    b.local = b.local && local_timer(tm);
     auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
     const std::size_t n = node_of(tm);
     if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
@@ -278,7 +287,7 @@ void World::keep_near_first(Batch& b) {
   const std::uint64_t since = reach_stamp_;
   auto mark2 = [&](std::size_t i) {
     b.reach.clear();  // scratch here: mark() fills it when the batch starts
-    reach2({i}, ++reach_stamp_, b.reach);
+    reach({i}, 2, ++reach_stamp_, b.reach);
   };
   auto near = [&](std::size_t i) {
     return within_one(i, [since](const NodeModel& n) { return n.reach_stamp > since; });
@@ -290,7 +299,8 @@ void World::keep_near_first(Batch& b) {
       kept[k] = true;
       mark2(c[k]);
     }
-  for (bool grew = true; grew;) {
+  // A local instant's nodes share nothing: each makes a batch of its own.
+  for (bool grew = !b.local; grew;) {
     grew = false;
     for (std::size_t k = 0; k < c.size(); ++k)
       if (!kept[k] && near(c[k])) {
@@ -328,23 +338,30 @@ void World::take_due(std::int64_t t, const Batch& b) {
 }
 
 // Conservative: a batch starts beside running ones only if (1) no running batch started
-// unmarked, (2) none of its nodes' fibers reach a node within two fibers of a running
-// batch's (their settles read and write disjoint nodes), and (3) it is due less than a link
-// training time after the earliest running one. A batch's timers fall on its own nodes
-// (any delay: the same reach, so they commute with whatever started beside it) or, for link
-// training, on its neighbours kLinkTrainingSeconds later; (3) keeps those after every batch
-// that started beside it. Its result is then that of the instants in time order.
+// unmarked, (2) what it may write no running batch may read or write, and what it may read
+// none may write, and (3) it is due less than a link training time after the earliest running
+// one. A batch writes its nodes and, through their fibers, their neighbours (receivers, links,
+// flags, events, status regions) and reads what those read: the neighbours' far ends, two
+// fibers out. So two batches that may reach fibers stay three fibers apart. A local batch
+// (Batch::local) reads and writes its own nodes alone, and of them it writes only what no
+// other batch reads two fibers away (mailbox, latched flags, MTU, counters, its status
+// region): it keeps clear of the nodes others write (`writers`), and others of it.
+// A batch's timers fall on its own nodes (any delay: the same reach, so they commute with
+// whatever started beside it) or, for link training, on its neighbours kLinkTrainingSeconds
+// later; (3) keeps those after every batch that started beside it. Its result is then that
+// of the instants in time order.
 bool World::dispatchable(std::int64_t t, const Batch& b) {
   if (running_.empty()) return true;
   constexpr auto kTrain = static_cast<std::int64_t>(phys::kLinkTrainingSeconds * 1e9);
   if (t >= *running_.begin() + kTrain) return false;
   for (const auto* list : {&b.groups, &b.trains})
     for (const std::size_t c : *list)
-      if (near_running(c)) return false;
+      if (b.local ? written(c) : near_running(c)) return false;
   return true;
 }
 
-void World::reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp, std::vector<std::size_t>& out) {
+void World::reach(const std::vector<std::size_t>& centers, std::size_t hops, std::uint64_t stamp,
+                  std::vector<std::size_t>& out) {
   const std::size_t first = out.size();
   auto add = [&](std::size_t i) {
     NodeModel& n = node(i);
@@ -353,7 +370,7 @@ void World::reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp,
     out.push_back(i);
   };
   for (const std::size_t c : centers) add(c);
-  for (std::size_t hop = 0, from = first; hop < 2; ++hop) {
+  for (std::size_t hop = 0, from = first; hop < hops; ++hop) {
     const std::size_t to = out.size();
     for (std::size_t k = from; k < to; ++k)
       for (const std::size_t p : node(out[k]).peers) add(p);
@@ -363,19 +380,25 @@ void World::reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp,
 
 void World::mark(Batch& b) {
   b.reach.clear();
+  b.writes.clear();
   b.centers.assign(b.groups.begin(), b.groups.end());
   b.centers.insert(b.centers.end(), b.trains.begin(), b.trains.end());
-  reach2(b.centers, ++reach_stamp_, b.reach);
+  reach(b.centers, b.local ? 0 : 2, ++reach_stamp_, b.reach);
+  reach(b.centers, b.local ? 0 : 1, ++reach_stamp_, b.writes);
   for (const std::size_t i : b.reach) ++node(i).readers;
+  for (const std::size_t i : b.writes) ++node(i).writers;
   b.marked = true;
 }
 
 void World::unmark(Batch& b) {
-  if (b.marked)
+  if (b.marked) {
     for (const std::size_t i : b.reach) --node(i).readers;
-  else
+    for (const std::size_t i : b.writes) --node(i).writers;
+  } else {
     --unmarked_;
+  }
   b.reach.clear();
+  b.writes.clear();
   b.marked = false;
 }
 

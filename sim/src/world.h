@@ -37,6 +37,9 @@ struct Batch {
   bool in_pass = false;  // a parallel pass runs (World::each)
   bool serial = false;   // passes run inline: a timer writes an ELS module two nodes share
   bool own = false;      // runs without the world's lock: its timers wait in `timers`
+  // Its timers change nothing a fiber's far end reads (World::local_timer): it reads and
+  // writes its own nodes alone.
+  bool local = false;
   std::vector<std::size_t> dirty;
   std::vector<std::pair<std::int64_t, Timer>> timers;
   // Completions to post, by switch index.
@@ -45,9 +48,10 @@ struct Batch {
   std::size_t head = 0;                     // the node of the instant's first timer
   std::vector<std::size_t> centers;         // groups and trains, once each (scratch)
   Links::Scratch settle;
-  // The nodes within two fibers of its own (NodeModel::readers counts them), or none when
-  // no other thread was about as it started (`marked` false): see World::dispatchable.
-  std::vector<std::size_t> reach;
+  // The nodes it may read (within two fibers of its own; NodeModel::readers counts them) and
+  // write (within one; `writers`), its own alone when `local`; none when no other thread was
+  // about as it started (`marked` false): see World::dispatchable.
+  std::vector<std::size_t> reach, writes;
   bool marked = false;
 };
 
@@ -170,8 +174,12 @@ class World {
   }
   // Unit u's node changed (the firmware: a doorbell is served beside batches of other nodes).
   void touch(SwitchModel& s, const UnitModel& u) { touch(s.node_of(u.index)); }
-  void touch(NodeModel& n) {
+  // Only what unit u shows changed (latched flags a CMIS read cleared, an MTU, counters): the
+  // settle republishes its node without recomputing the physics.
+  void show(SwitchModel& s, const UnitModel& u) { touch(s.node_of(u.index), false); }
+  void touch(NodeModel& n, bool physics = true) {
     n.sw->changed.store(true, std::memory_order_relaxed);
+    n.physics_dirty = n.physics_dirty || physics;
     if (n.dirty) return;
     n.dirty = true;
     Batch& b = batch();
@@ -183,8 +191,14 @@ class World {
     }
   }
   // Whether a batch running beside the lock holder may reach node c or its neighbours
-  // (within three fibers): a batch of c may not start beside it, nor c's doorbell be served.
+  // (within three fibers): a batch of c may not start beside it.
   [[nodiscard]] bool near_running(std::size_t c) const noexcept;
+  // Whether a batch running beside the lock holder may write node c: a local batch of c (one
+  // that reads and writes c alone) may not start beside it, nor c's doorbell be served.
+  [[nodiscard]] bool written(std::size_t c) const noexcept;
+  // Whether timer t changes nothing a fiber's far end reads: a command whose settle only
+  // republishes its unit (Firmware::shows_only), which a local batch may run (Batch::local).
+  [[nodiscard]] bool local_timer(const Timer& t) const noexcept;
   // True while a parallel pass runs: the per-node work may write only its own node.
   [[nodiscard]] bool in_pass() noexcept { return batch().in_pass; }
   // A parallel pass: fn(SwitchModel&, NodeModel&) for every node in `list` (each once), spread
@@ -287,9 +301,10 @@ class World {
   }
   // Whether a batch of b's nodes may start at `t` beside the running ones.
   bool dispatchable(std::int64_t t, const Batch& b);
-  // Appends to `out` the nodes within two fibers of `centers` not stamped `stamp` yet,
+  // Appends to `out` the nodes within `hops` fibers of `centers` not stamped `stamp` yet,
   // stamping them (NodeModel::reach_stamp).
-  void reach2(const std::vector<std::size_t>& centers, std::uint64_t stamp, std::vector<std::size_t>& out);
+  void reach(const std::vector<std::size_t>& centers, std::size_t hops, std::uint64_t stamp,
+             std::vector<std::size_t>& out);
   void mark(Batch& b);
   void unmark(Batch& b);
   // Runs b's instant on this thread with the world's lock released, then merges it.

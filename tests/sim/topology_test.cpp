@@ -197,6 +197,13 @@ RingRun run_ring(std::size_t workers, bool threads) {
   const cpo::Platform& pf = sws[0]->platform();
   const LaserRef laser8 = laser_of(pf, 8);
   constexpr auto kWait = 60ms;  // longer than any command of the script (Breakout: 50 ms)
+  // Waits of threads overlap in virtual time as far as their batches do, so a round ends at a
+  // fixed time of its own (after the sequential run's four waits), the same in both runs.
+  constexpr auto kRound = 250ms;
+  const auto start = fabric.now();
+  auto end_round = [&](std::size_t round) {
+    fabric.advance(start + kRound * static_cast<int>(round + 1) - fabric.now());
+  };
   RingRun r;
   r.failures.resize(kSwitches);
   std::vector<Mailbox> mbs;
@@ -212,7 +219,8 @@ RingRun run_ring(std::size_t workers, bool threads) {
       r.failures[i] += "round " + std::to_string(round) + "; ";
   };
   if (threads) {
-    std::barrier rung(static_cast<std::ptrdiff_t>(kSwitches)), waited(static_cast<std::ptrdiff_t>(kSwitches));
+    std::barrier rung(static_cast<std::ptrdiff_t>(kSwitches)), waited(static_cast<std::ptrdiff_t>(kSwitches)),
+        ended(static_cast<std::ptrdiff_t>(kSwitches));
     std::vector<std::thread> ts;
     for (std::size_t i = 0; i < kSwitches; ++i)
       ts.emplace_back([&, i] {
@@ -221,6 +229,8 @@ RingRun run_ring(std::size_t workers, bool threads) {
           rung.arrive_and_wait();
           sws[i]->bar(0).wait(kWait);
           waited.arrive_and_wait();
+          if (i == 0) end_round(round);
+          ended.arrive_and_wait();
           check(i, round);
         }
       });
@@ -229,6 +239,7 @@ RingRun run_ring(std::size_t workers, bool threads) {
     for (std::size_t round = 0; round < script.size(); ++round) {
       for (std::size_t i = 0; i < kSwitches; ++i) ring(i, round);
       for (std::size_t i = 0; i < kSwitches; ++i) sws[i]->bar(0).wait(kWait);
+      end_round(round);
       for (std::size_t i = 0; i < kSwitches; ++i) check(i, round);
     }
   }
@@ -595,6 +606,69 @@ TEST(SimFabricWorlds, ThreadsOnLeavesOfOnePodEndAsOneThreadDoes) {
   EXPECT_EQ(seq.fields[4], 1u);
   EXPECT_GE(seq.fields[6], 1u);
   EXPECT_EQ(seq.fields[32], 1u);
+}
+
+// Reads beside fibers: a command that changes only what its unit shows (a CMIS read clearing
+// latched flags, SetMtu, CountersClear) reserves its own node, so it runs beside a command of
+// the unit its fibers reach. Switches 0 and 1 are fibered unit 0 to unit 0 (ports 0..3) and
+// unit 1 to unit 1 (port 40), switch 2 to switch 1's port 4. Threads read on both ends of the
+// fibers (switches 0 and 1, unit 0) while two more toggle ports that reach switch 1's units
+// (switch 2's port 4, switch 0's port 40); the links and MTUs end as one thread leaves them.
+RingLinks run_reads(bool threads) {
+  Fabric fabric;
+  const std::vector<sim::Switch*> s = add_switches(fabric, 3, 61);
+  if (s.size() != 3) return {};
+  for (std::uint32_t p : {0u, 1u, 2u, 3u, 40u}) {
+    EXPECT_TRUE(fabric.connect(*s[0], cpo::PortId(p), *s[1], cpo::PortId(p)).ok());
+    admin_up(*s[0], p);
+    admin_up(*s[1], p);
+  }
+  EXPECT_TRUE(fabric.connect(*s[2], cpo::PortId(4), *s[1], cpo::PortId(4)).ok());
+  admin_up(*s[2], 4);
+  admin_up(*s[1], 4);
+  fabric.advance(2s);
+  constexpr std::uint32_t kMtus[] = {9000, 9100};
+  RingLinks r;
+  r.completed = run_toggles(threads, {0, 1, 2, 3}, 150, [&](std::size_t d, int k) {
+    if (d == 2)
+      return Mailbox(s[2]->bar(0)).run(rd::Opcode::kPortAdmin, {4, rd::kAllSubports, toggled_admin(k)}).code == C::kOk;
+    const auto [unit, local] = unit_port(*s[0], 40);
+    if (d == 3)
+      return Mailbox(s[0]->bar(unit)).run(rd::Opcode::kPortAdmin, {local, rd::kAllSubports, toggled_admin(k)}).code ==
+             C::kOk;
+    Mailbox mb(s[d]->bar(0));
+    std::array<std::uint8_t, 128> page{};
+    switch (k % 5) {
+      case 0: return mb.cmis_read(rd::CmisTarget::kOe, 0, 0, 0x11, true, page).code == C::kOk;
+      case 1: return mb.cmis_read(rd::CmisTarget::kOe, 0, 0, 0, false, page).code == C::kOk;
+      case 2: return mb.cmis_read(rd::CmisTarget::kEls, 0, 0, 0x1A, true, page).code == C::kOk;
+      case 3: return mb.run(rd::Opcode::kSetMtu, {static_cast<std::uint32_t>(d), 0, kMtus[(k / 5) % 2]}).code == C::kOk;
+      default: return mb.run(rd::Opcode::kCountersClear, {2}).code == C::kOk;
+    }
+  });
+  fabric.advance(3s);
+  for (std::uint32_t p : {0u, 1u, 40u}) r.add(*s[0], p);
+  for (std::uint32_t p : {0u, 1u, 4u, 40u}) r.add(*s[1], p);
+  r.add(*s[2], 4);
+  // Each reading switch's MTU of its port d (last SetMtu: k = 148, 9100).
+  for (std::size_t d = 0; d < 2; ++d)
+    r.fields.push_back(port_field(*s[d], static_cast<std::uint32_t>(d), rd::field::kPortMtu0));
+  return r;
+}
+
+TEST(SimFabricWorlds, ReadsOnBothEndsOfFibersEndAsOneThreadDoes) {
+  const RingLinks seq = run_reads(false);
+  const RingLinks par = run_reads(true);
+  expect_same_end(seq, par, 4 * 150, 8u * 4 + 2);
+  // Every link is up at the end. The toggled ones (and their far ends) went down once, on
+  // their first toggle; the read ones never.
+  const std::array<std::uint32_t, 8> downs = {0, 0, 1, 0, 0, 1, 1, 1};  // s0: 0 1 40, s1: 0 1 4 40, s2: 4
+  for (std::size_t f = 0; f < downs.size(); ++f) {
+    EXPECT_EQ(seq.fields[f * 4], 1u) << "port " << f;
+    EXPECT_EQ(seq.fields[f * 4 + 2], downs[f]) << "port " << f << " downs";
+  }
+  EXPECT_EQ(seq.fields[32], 9100u);
+  EXPECT_EQ(seq.fields[33], 9100u);
 }
 
 // The back door and the fabric's advance while batches run beside each other: a fault takes
