@@ -227,7 +227,10 @@ BENCHMARK(BM_CommandCpu)->Arg(1)->Arg(16)->Arg(256)->Arg(3600)->Unit(benchmark::
 // (two units that share ELS 4, which PortAdmin does not write); 3, a pod of a Clos
 // fabric instead of pairs (switches 0..7 leaves, 8..15 spines, leaf l's port 72 + s to spine
 // s's port l, as scripts/gen-topology cables them) and the threads drive GPU-facing port 1
-// (uncabled) of leaves 0 and 1, two fibers apart through every spine.
+// (uncabled) of leaves 0 and 1, two fibers apart through every spine; 4, pairs only, and the
+// threads read OE 0's page 11h (CmisRead, clearing its latched flags) through unit 0 of
+// switches 0 and 1, the two ends of the same fibers, as a host stack polling both
+// switches of a link does.
 void BM_ParallelCommands(benchmark::State& state) {
   const std::size_t workers =
       state.range(0) < 0 ? cpo::sim::Fabric::kAutoWorkers : static_cast<std::size_t>(state.range(0));
@@ -251,9 +254,13 @@ void BM_ParallelCommands(benchmark::State& state) {
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t k = 0; k < threads; ++k)
       ts.emplace_back([&, k] {
-        cpo::Bar& bar = state.range(1) == 2 ? sws[0]->bar(k) : sws[clos ? k : 8 * k]->bar(0);
+        const bool reads = state.range(1) == 4;
+        cpo::Bar& bar = state.range(1) == 2 ? sws[0]->bar(k) : sws[clos || reads ? k : 8 * k]->bar(0);
         for (int i = 0; i < kCommands; ++i)
-          (void)command(bar, rd::Opcode::kPortAdmin, {1, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)});
+          if (reads)
+            (void)command(bar, rd::Opcode::kCmisRead, {static_cast<std::uint32_t>(rd::CmisTarget::kOe), 0, 0, 0x11, 1});
+          else
+            (void)command(bar, rd::Opcode::kPortAdmin, {1, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)});
       });
     for (auto& t : ts) t.join();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -284,6 +291,8 @@ BENCHMARK(BM_ParallelCommands)
     ->Args({0, 2})
     ->Args({-1, 3})
     ->Args({0, 3})
+    ->Args({-1, 4})
+    ->Args({0, 4})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
