@@ -63,6 +63,8 @@ std::uint32_t command(cpo::Bar& bar, rd::Opcode op, std::initializer_list<std::u
   i = 0;
   for (const std::uint32_t d : data) bar.write32(rd::mbx_data_word(i++), d);
   bar.write32(rd::reg::kMbxDoorbell, tag);
+  // The command's documented latency first, then polls (a driver does the same).
+  bar.wait(rd::typical_latency(op));
   while (bar.read32(rd::reg::kMbxCompTag) != tag) bar.wait(100us);
   return bar.read32(rd::reg::kMbxCompCode);
 }
@@ -230,13 +232,16 @@ BENCHMARK(BM_CommandCpu)->Arg(1)->Arg(16)->Arg(256)->Arg(3600)->Unit(benchmark::
 // (uncabled) of leaves 0 and 1, two fibers apart through every spine; 4, pairs only, and the
 // threads read OE 0's page 11h (CmisRead, clearing its latched flags) through unit 0 of
 // switches 0 and 1, the two ends of the same fibers, as a host stack polling both
-// switches of a link does.
+// switches of a link does; 5, the Clos pod of 3, and the threads toggle uplinks of leaves 0
+// and 1 to different spines (leaf 0's port 72 to spine 0, leaf 1's port 73 to spine 1): their
+// uplink units share every spine's unit 0 through their other fibers, but a port's command
+// writes only its own fibers' far ends.
 void BM_ParallelCommands(benchmark::State& state) {
   const std::size_t workers =
       state.range(0) < 0 ? cpo::sim::Fabric::kAutoWorkers : static_cast<std::size_t>(state.range(0));
   cpo::sim::Fabric fabric(cpo::sim::ClockMode::virtual_time, workers);
   std::vector<cpo::sim::Switch*> sws;
-  const bool clos = state.range(1) == 3;
+  const bool clos = state.range(1) == 3 || state.range(1) == 5;
   if (!paired_fabric(state, fabric, 16, clos ? 144 : 1, sws)) return;
   if (clos)
     for (std::uint32_t l = 0; l < 8; ++l)
@@ -254,13 +259,16 @@ void BM_ParallelCommands(benchmark::State& state) {
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t k = 0; k < threads; ++k)
       ts.emplace_back([&, k] {
-        const bool reads = state.range(1) == 4;
-        cpo::Bar& bar = state.range(1) == 2 ? sws[0]->bar(k) : sws[clos || reads ? k : 8 * k]->bar(0);
+        const bool reads = state.range(1) == 4, uplinks = state.range(1) == 5;
+        // Leaf k's port 72 + k: its unit 2's local port k.
+        const std::size_t unit = state.range(1) == 2 ? k : uplinks ? 2 : 0;
+        const auto port = static_cast<std::uint32_t>(uplinks ? k : 1);
+        cpo::Bar& bar = sws[state.range(1) == 2 ? 0 : clos || reads ? k : 8 * k]->bar(unit);
         for (int i = 0; i < kCommands; ++i)
           if (reads)
             (void)command(bar, rd::Opcode::kCmisRead, {static_cast<std::uint32_t>(rd::CmisTarget::kOe), 0, 0, 0x11, 1});
           else
-            (void)command(bar, rd::Opcode::kPortAdmin, {1, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)});
+            (void)command(bar, rd::Opcode::kPortAdmin, {port, rd::kAllSubports, static_cast<std::uint32_t>(i % 2)});
       });
     for (auto& t : ts) t.join();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -293,6 +301,8 @@ BENCHMARK(BM_ParallelCommands)
     ->Args({0, 3})
     ->Args({-1, 4})
     ->Args({0, 4})
+    ->Args({-1, 5})
+    ->Args({0, 5})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);

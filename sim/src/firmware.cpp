@@ -189,15 +189,27 @@ rd::Completion Firmware::validate(SwitchModel& s, UnitModel& u, std::uint32_t& b
   return r.code;
 }
 
-bool Firmware::shows_only(const UnitModel& u) noexcept {
-  if (u.early != rd::Completion::kOk) return true;  // refused: nothing changes
+Firmware::Scope Firmware::scope(const SwitchModel& s, const UnitModel& u) noexcept {
+  using K = Scope::Kind;
+  if (u.early != rd::Completion::kOk) return {K::shows};  // refused: nothing changes
+  // The arguments passed the generated checks at the doorbell: ports and lanes are in range.
+  const auto lane_port = [&](std::uint32_t lane) { return Scope{K::ports, s.lanes[u.first_lane + lane].port, 1}; };
   switch (static_cast<rd::Opcode>(u.opcode)) {
     case rd::Opcode::kNop:
     case rd::Opcode::kCmisRead:  // clears latched flags
     case rd::Opcode::kEventAck:
     case rd::Opcode::kSetMtu:
-    case rd::Opcode::kCountersClear: return true;
-    default: return false;
+    case rd::Opcode::kCountersClear: return {K::shows};
+    case rd::Opcode::kPortAdmin: return {K::ports, u.first_port + rd::unpack_args<rd::PortAdminArgs>(u.args).Port, 1};
+    case rd::Opcode::kFecMode:
+    case rd::Opcode::kLoopback: return {K::ports, u.first_port + rd::unpack_args<rd::FecModeArgs>(u.args).Port, 1};
+    case rd::Opcode::kBreakout: {
+      const auto a = rd::unpack_args<rd::BreakoutArgs>(u.args);
+      return {K::ports, u.first_port + a.FirstPort, a.Count};
+    }
+    case rd::Opcode::kTxFir: return lane_port(rd::unpack_args<rd::TxFirArgs>(u.args).Lane);
+    case rd::Opcode::kPrbs: return lane_port(rd::unpack_args<rd::PrbsArgs>(u.args).Lane);
+    default: return {K::whole};
   }
 }
 
@@ -209,10 +221,13 @@ void Firmware::execute(SwitchModel& s, UnitModel& u) {
   }
   std::array<std::uint32_t, 4> res{};
   C code = C::kOk;
-  if (shows_only(u))
-    world_.show(s, u);
-  else
-    world_.touch(s, u);
+  switch (const Scope sc = scope(s, u); sc.kind) {
+    case Scope::shows: world_.show(s, u); break;
+    case Scope::ports:
+      for (std::uint32_t p = sc.first; p < sc.first + sc.count; ++p) world_.touch_port(s, p);
+      break;
+    case Scope::whole: world_.touch(s, u); break;
+  }
   switch (static_cast<rd::Opcode>(u.opcode)) {
     case rd::Opcode::kNop:
     case rd::Opcode::kUnitReset: break;

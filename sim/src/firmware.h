@@ -37,11 +37,17 @@ class Firmware {
   void absorb(Firmware& other);
 
   void execute(SwitchModel& s, UnitModel& u);  // a command's timer fired
-  // Whether the command u executes next changes only what its unit shows (a read's latched
-  // flags, the event ring's consumer, an MTU, counters) and nothing the physics or a fiber's
-  // far end reads: execute() then only republishes the unit (World::show), and its timer may
-  // run in a batch that reserves its node alone (World::local_timer).
-  [[nodiscard]] static bool shows_only(const UnitModel& u) noexcept;
+  // What the command u executes next changes: only what its unit shows (`shows`: a read's
+  // latched flags, the event ring's consumer, an MTU, counters, a refusal), the configuration
+  // of ports first..first + count - 1 of the switch (`ports`: their lanes, links and the far
+  // ends of their fibers), or anything of its node (`whole`: a CMIS write). execute() settles
+  // that much (World::show, touch_port, touch), and its timer's batch reserves that much
+  // (World::for_writes).
+  struct Scope {
+    enum Kind { shows, ports, whole } kind = whole;
+    std::uint32_t first = 0, count = 0;
+  };
+  [[nodiscard]] static Scope scope(const SwitchModel& s, const UnitModel& u) noexcept;
   void hard_reset(SwitchModel& s, UnitModel& u, bool from_mailbox);
   void reset_unit_state(SwitchModel& s, UnitModel& u);  // a reset's timer fired
   // Writes a completion a pass left (World::settle calls it once the model has settled).

@@ -40,6 +40,12 @@ template <typename F>
 void each_oe(const SwitchModel& s, const NodeModel& n, F&& fn) {
   each_of(s, n, &UnitModel::first_oe, &UnitModel::oe_count, fn);
 }
+// fn(lane) over the lanes of `ports`, a node's listed ports.
+template <typename F>
+void each_lane_of(const SwitchModel& s, const std::vector<std::uint32_t>& ports, F&& fn) {
+  for (const std::uint32_t p : ports)
+    for (std::uint32_t k = 0; k < s.ports[p].lanes; ++k) fn(s.ports[p].first_lane + k);
+}
 double fir_penalty(const LaneModel& l) {
   return phys::kFirPenaltyDbPerStep *
          (std::abs(l.fir_pre - phys::kFirOptimumPre) + std::abs(l.fir_main - phys::kFirOptimumMain) +
@@ -48,9 +54,9 @@ double fir_penalty(const LaneModel& l) {
 }  // namespace
 
 // ---------------------------------------------------------------------------- physics
-void Links::hit(std::vector<std::size_t>& hits, const NodeModel& n, const LaneModel& l) {
-  const std::size_t far = world_.far_node(l);
-  if (far != n.id) hits.push_back(far);
+void Links::hit(std::vector<std::pair<std::size_t, std::uint32_t>>& hits, const LaneModel& l, bool port) {
+  const LaneModel& far = world_.sw(l.peer_sw).lanes[l.peer_lane];
+  hits.emplace_back(world_.far_node(l), port ? far.port : static_cast<std::uint32_t>(l.peer_lane));
 }
 
 void Links::recompute(SwitchModel& s, NodeModel& n) {
@@ -58,12 +64,11 @@ void Links::recompute(SwitchModel& s, NodeModel& n) {
   const double lanes_per_laser =
       static_cast<double>(s.platform.lanes().size()) / static_cast<double>(s.platform.laser_count());
   const double k_oe = phys::gain(10.0 * std::log10(lanes_per_laser) + phys::kModulatorLossDb);
-  each_oe(s, n, [&](std::uint32_t o) { s.oes[o].no_light = false; });
-  each_lane(s, n, [&](std::uint32_t lane) {
+  auto one = [&](std::uint32_t lane) {
     LaneModel& l = s.lanes[lane];
     const ElsModel& e = s.els[l.els];
     const LaserModel& las = e.lasers[l.laser];
-    OeModel& oe = s.oes[l.oe];
+    const OeModel& oe = s.oes[l.oe];
     const BankModel& bank = oe.banks[l.bank];
     const bool dp_on = bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
     const bool tx_disabled = cmis::lane_bit(
@@ -71,20 +76,34 @@ void Links::recompute(SwitchModel& s, NodeModel& n) {
     // Steady light only: a ramping laser is not modulated yet.
     const bool light = e.present && las.state == rd::LaserState::kOn;
     l.laser_in_mw = light ? las.power_mw * e.fiber_gain[l.laser] : 0.0;
-    if (l.laser_in_mw <= 0) oe.no_light = true;
     const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
     const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
-    if (l.tx_mw != before || fiber_changed) hit(n.rx_hits, n, l);
+    // The far receiver also reads this transmitter's FIR penalty and PRBS generator.
+    const double fir = fir_penalty(l);
+    const std::uint32_t prbs = static_cast<std::uint32_t>(l.pattern) << 1 | (l.gen ? 1u : 0u);
+    if (l.tx_mw != before || fiber_changed || fir != l.fir_out || prbs != l.prbs_out) hit(n.rx_hits, l, false);
+    l.fir_out = fir;
+    l.prbs_out = prbs;
     if (fiber_changed || l.memo_tx_mw != l.memo_tx_mw) {  // changed, or never evaluated (NaN)
       l.fiber_loss_settled_db = l.fiber_loss_db;
       l.fiber_gain_out = phys::gain(l.fiber_loss_db);
     }
+  };
+  if (!n.whole) {
+    // A port's configuration leaves its laser light alone (OeModel::no_light stays).
+    each_lane_of(s, n.ports, one);
+    return;
+  }
+  each_oe(s, n, [&](std::uint32_t o) { s.oes[o].no_light = false; });
+  each_lane(s, n, [&](std::uint32_t lane) {
+    one(lane);
+    if (s.lanes[lane].laser_in_mw <= 0) s.oes[s.lanes[lane].oe].no_light = true;
   });
 }
 
 void Links::far_views(SwitchModel& s, NodeModel& n) {
-  each_port(s, n, [&](std::uint32_t port) {
+  auto one = [&](std::uint32_t port) {
     PortModel& p = s.ports[port];
     std::uint32_t gen = 0;
     for (std::uint32_t k = 0; k < p.lanes; ++k)
@@ -93,23 +112,22 @@ void Links::far_views(SwitchModel& s, NodeModel& n) {
         (p.admin & 0xFFu) | (static_cast<std::uint32_t>(p.fec) << 8) | (p.breakout << 12) | (gen << 16);
     if (view == p.far_view) return;
     p.far_view = view;
-    for (std::uint32_t k = 0; k < p.lanes; ++k) {
-      hit(n.link_hits, n, s.lanes[p.first_lane + k]);
-    }
-  });
+    for (std::uint32_t k = 0; k < p.lanes; ++k) hit(n.link_hits, s.lanes[p.first_lane + k], true);
+  };
+  if (n.whole)
+    each_port(s, n, one);
+  else
+    for (const std::uint32_t p : n.ports) one(p);
 }
 
-bool Links::recompute_rx(SwitchModel& s, NodeModel& n) {
+bool Links::recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp) {
   const double lane_gbps = s.platform.lane_rate().value();
   const double cw_per_s = phys::codewords_per_second(lane_gbps);
-  const std::size_t banks_per_oe = s.oes.front().banks.size();
-  // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning, tx power low alarm
-  std::vector<std::array<std::uint8_t, 6>> bits(s.oes.size() * banks_per_oe);
-  bool counting = false, changed = false;
-  each_lane(s, n, [&](std::uint32_t lane) {
+  bool changed = false;
+  auto one = [&](std::uint32_t lane) {
     LaneModel& l = s.lanes[lane];
     const LaneModel& src = world_.sw(l.peer_sw).lanes[l.peer_lane];
-    const PortModel& port = s.ports[l.port];
+    PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
     const bool dp_on =
         oe.banks[l.bank].dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
@@ -165,38 +183,74 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n) {
     } else {
       l.fec_corr_rate = l.fec_uncorr_rate = 0;
     }
-    counting = counting || l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0 || (l.chk && l.prbs_lock);
+    const bool counting = l.fec_corr_rate > 0 || l.fec_uncorr_rate > 0 || (l.chk && l.prbs_lock);
+    if (counting != l.counting) {
+      l.counting = counting;
+      if (counting)
+        ++n.counting_lanes;
+      else
+        --n.counting_lanes;
+    }
     if (!same || l.sig != sig_before || l.cdr != cdr_before || l.prbs_lock != prbs_before) {
       changed = true;
-      // The far end's link needs this receiver too (subport_ok reads both directions).
-      if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) hit(n.link_hits, n, l);
+      // Its own link and, since subport_ok reads both directions, the far end's.
+      if (!n.link_whole && port.link_mark != stamp) {
+        port.link_mark = stamp;
+        n.link_ports.push_back(l.port);
+      }
+      if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) hit(n.link_hits, l, true);
     }
-    auto& b = bits[l.oe * banks_per_oe + l.bank];
-    const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
-    if (!l.sig) b[0] |= bit;
-    if (dp_on && l.tx_mw <= 0) b[1] |= bit;
-    // Page 02h Tx power low alarm (-6 dBm): a dark lane, or one lit at the fiber-check power or
-    // through a lossy ELS fiber.
-    if (dp_on && phys::dbm(l.tx_mw) < -6.0) b[5] |= bit;
-    if (l.sig && !l.cdr && dp_on) b[2] |= bit;
-    // Page 02h Rx power thresholds: low alarm at the LOS level, low warning at -10 dBm.
-    if (l.rx_dbm < phys::kLosAssertDbm) b[3] |= bit;
-    if (l.rx_dbm < -10.0) b[4] |= bit;
-  });
-  each_oe(s, n, [&](std::uint32_t o) {
-    for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) {
-      BankModel& bank = s.oes[o].banks[b];
-      const auto& v = bits[o * banks_per_oe + b];
-      world_.optics().raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
-      world_.optics().raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
-      world_.optics().raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
-      world_.optics().raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
-      world_.optics().raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
-      world_.optics().raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags,
-                                 kLowWarning);
+  };
+  // Bank flags over all lanes of each bank a recomputed lane belongs to, from their state.
+  auto flags = [&](std::uint32_t o, std::uint32_t b) {
+    const OeModel& oe = s.oes[o];
+    BankModel& bank = s.oes[o].banks[b];
+    // rx_los, tx_fault, rx_lol, rx power low alarm, rx power low warning, tx power low alarm
+    std::array<std::uint8_t, 6> v{};
+    for (std::uint32_t i = 0; i < cmis::kLanesPerBank; ++i) {
+      const std::uint32_t lane = oe.bank_lanes[b * cmis::kLanesPerBank + i];
+      if (lane == OeModel::kNoLane) continue;
+      const LaneModel& l = s.lanes[lane];
+      const bool dp_on = bank.dp[i] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+      const auto bit = static_cast<std::uint8_t>(1u << i);
+      if (!l.sig) v[0] |= bit;
+      if (dp_on && l.tx_mw <= 0) v[1] |= bit;
+      // Page 02h Tx power low alarm (-6 dBm): a dark lane, or one lit at the fiber-check
+      // power or through a lossy ELS fiber.
+      if (dp_on && phys::dbm(l.tx_mw) < -6.0) v[5] |= bit;
+      if (l.sig && !l.cdr && dp_on) v[2] |= bit;
+      // Page 02h Rx power thresholds: low alarm at the LOS level, low warning at -10 dBm.
+      if (l.rx_dbm < phys::kLosAssertDbm) v[3] |= bit;
+      if (l.rx_dbm < -10.0) v[4] |= bit;
     }
-  });
-  if (counting != n.counting) {
+    Optics& op = world_.optics();
+    op.raise_flag(s, bank.rx_los, v[0], true, o, b, cmis::field::kRxLos);
+    op.raise_flag(s, bank.tx_fault, v[1], true, o, b, cmis::field::kTxFault);
+    op.raise_flag(s, bank.tx_power_low_alarm, v[5], true, o, b, cmis::field::kTxPowerFlags, kLowAlarm);
+    op.raise_flag(s, bank.rx_lol, v[2], true, o, b, cmis::field::kRxCdrLol);
+    op.raise_flag(s, bank.rx_power_low_alarm, v[3], true, o, b, cmis::field::kRxPowerFlags, kLowAlarm);
+    op.raise_flag(s, bank.rx_power_low_warning, v[4], true, o, b, cmis::field::kRxPowerFlags, kLowWarning);
+  };
+  if (n.rx_whole) {
+    each_lane(s, n, one);
+    each_oe(s, n, [&](std::uint32_t o) {
+      for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b) flags(o, b);
+    });
+  } else {
+    // In lane order, as the whole node's pass goes (the order of the flags' events).
+    std::sort(n.rx_lanes.begin(), n.rx_lanes.end());
+    for (const std::uint32_t lane : n.rx_lanes) one(lane);
+    // Their banks, in OE and bank order as the whole node's pass goes.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>>& banks = n.rx_banks;
+    banks.clear();
+    for (const std::uint32_t lane : n.rx_lanes) banks.emplace_back(s.lanes[lane].oe, s.lanes[lane].bank);
+    std::sort(banks.begin(), banks.end());
+    banks.erase(std::unique(banks.begin(), banks.end()), banks.end());
+    for (const auto& [o, b] : banks) flags(o, b);
+  }
+  n.rx_whole = false;
+  n.rx_lanes.clear();
+  if (const bool counting = n.counting_lanes > 0; counting != n.counting) {
     n.counting = counting;
     if (counting)
       s.counting_nodes.fetch_add(1, std::memory_order_relaxed);
@@ -266,12 +320,12 @@ void Links::link_down(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd:
   ++p.down_count;
   p.down_cause = cause;
   world_.publisher().port_event(s, port, sub, rd::EventType::kLinkDown, cause);
-  world_.touch(s);
+  world_.touch_port(s, port);
 }
 
 bool Links::evaluate_links(SwitchModel& s, NodeModel& n) {
   bool changed = false;
-  each_port(s, n, [&](std::uint32_t port) {
+  auto one = [&](std::uint32_t port) {
     PortModel& p = s.ports[port];
     if (p.admin == 0 && p.oper == 0 && p.training == 0) return;  // nothing can change
     for (std::uint32_t sub = 0; sub < p.breakout; ++sub) {
@@ -296,40 +350,65 @@ bool Links::evaluate_links(SwitchModel& s, NodeModel& n) {
         changed = true;
       }
     }
-  });
+  };
+  if (n.link_whole) {
+    each_port(s, n, one);
+  } else {
+    std::sort(n.link_ports.begin(), n.link_ports.end());  // in port order, as the whole node's pass
+    for (const std::uint32_t p : n.link_ports) one(p);
+  }
+  n.link_whole = false;
+  n.link_ports.clear();
   return changed;
 }
 
 // ---------------------------------------------------------------------------- tick, thermal
 // ---------------------------------------------------------------------------- settling
-// Per-port dirty tracking: the nodes changed since the last settle recompute their
-// transmitters; a far node is recomputed only for lanes whose light changed, re-evaluates its
-// links only for ports whose far end changed, and is republished only if something it shows
-// changed. A command on one unit never costs work on the rest of the fabric or its switch.
+// Per-port dirty tracking: a node changed since the last settle recomputes the transmitters
+// of its changed ports (all of them when its optics changed: NodeModel::whole); a far node
+// recomputes only the receivers whose far transmitter changed, re-evaluates only the links
+// whose far end changed, and is republished only if something it shows changed. A command
+// on one port never costs work on the rest of the fabric or its switch, and it reads and
+// writes only its node and the far ends of that port's fibers (World::for_writes).
 //
 // Each phase is a parallel pass over its nodes (World::each); its return is the barrier the
 // next phase needs: recompute_rx reads the far ends' transmitters (phase 1), and
 // evaluate_links the far ends' receivers (phase 2) and port configuration (which settling
-// never writes). The far nodes a phase reaches wait in each node's hit lists and join the
-// next phase's list here, in the order the sequential loop produced.
+// never writes). The far lanes and ports a phase reaches wait in each node's hit lists and
+// join the next phase's lists here, in the order the sequential loop produced.
 void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
   if (dirty.empty()) return;
   // Changes made while settling (a link going down) are settled by the next call.
   sc.now.swap(dirty);
   dirty.clear();
+  sc.phys.clear();
   sc.rx.clear();
   sc.links.clear();
   sc.pub.clear();
   sc.rx_hit.clear();
   sc.link_hit.clear();
   const std::uint64_t stamp = settle_stamp_.fetch_add(1, std::memory_order_relaxed) + 1;
-  auto add = [&](std::vector<std::size_t>& list, std::uint64_t NodeModel::*mark, std::size_t id) {
+  auto add = [&](std::vector<std::size_t>& list, std::uint64_t NodeModel::*mark, std::size_t id) -> NodeModel& {
     NodeModel& n = world_.node(id);
-    if (n.*mark == stamp) return;
-    n.*mark = stamp;
-    list.push_back(id);
+    if (n.*mark != stamp) {
+      n.*mark = stamp;
+      list.push_back(id);
+    }
+    return n;
   };
-  // The far nodes a pass reached, in list order.
+  auto rx_lane = [&](NodeModel& n, std::uint32_t lane) {
+    LaneModel& l = n.sw->lanes[lane];
+    if (n.rx_whole || l.rx_mark == stamp) return;
+    l.rx_mark = stamp;
+    n.rx_lanes.push_back(lane);
+  };
+  auto link_port = [&](NodeModel& n, std::uint32_t port) {
+    PortModel& p = n.sw->ports[port];
+    if (n.link_whole || p.link_mark == stamp) return;
+    p.link_mark = stamp;
+    n.link_ports.push_back(port);
+  };
+  // The far lanes and ports a pass reached, in list order.
   auto hits = [&](const std::vector<std::size_t>& list) {
     for (const std::size_t id : list) {
       NodeModel& n = world_.node(id);
@@ -340,12 +419,10 @@ void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
     }
   };
   // Nodes that only show something new (World::show) are republished, nothing more.
-  sc.phys.clear();
   for (const std::size_t id : sc.now) {
     NodeModel& n = world_.node(id);
     n.dirty = false;
-    if (n.physics_dirty) sc.phys.push_back(id);
-    n.physics_dirty = false;
+    if (n.whole || !n.ports.empty()) sc.phys.push_back(id);
   }
   world_.each(sc.phys, 1, [this](SwitchModel& s, NodeModel& n) {
     recompute(s, n);
@@ -353,20 +430,32 @@ void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
   });
   hits(sc.phys);
   for (const std::size_t id : sc.phys) {
-    add(sc.rx, &NodeModel::rx_stamp, id);
+    NodeModel& n = add(sc.rx, &NodeModel::rx_stamp, id);
     add(sc.links, &NodeModel::link_stamp, id);
+    if (n.whole) {
+      n.rx_whole = n.link_whole = true;
+      n.rx_lanes.clear();
+      n.link_ports.clear();
+    }
+    for (const std::uint32_t p : n.ports) {
+      n.sw->ports[p].dirty = false;
+      for (std::uint32_t k = 0; k < n.sw->ports[p].lanes; ++k) rx_lane(n, n.sw->ports[p].first_lane + k);
+      link_port(n, p);
+    }
+    n.whole = false;
+    n.ports.clear();
   }
   for (const std::size_t id : sc.now) add(sc.pub, &NodeModel::pub_stamp, id);
   sc.now.clear();
-  for (const std::size_t p : sc.rx_hit) add(sc.rx, &NodeModel::rx_stamp, p);
-  world_.each(sc.rx, 1, [this](SwitchModel& s, NodeModel& n) { n.pass_result = recompute_rx(s, n); });
+  for (const auto& [id, lane] : sc.rx_hit) rx_lane(add(sc.rx, &NodeModel::rx_stamp, id), lane);
+  world_.each(sc.rx, 1, [this, stamp](SwitchModel& s, NodeModel& n) { n.pass_result = recompute_rx(s, n, stamp); });
   hits(sc.rx);
   for (const std::size_t id : sc.rx) {
-    if (!world_.node(id).pass_result) continue;
-    add(sc.links, &NodeModel::link_stamp, id);
-    add(sc.pub, &NodeModel::pub_stamp, id);
+    const NodeModel& n = world_.node(id);
+    if (n.link_whole || !n.link_ports.empty()) add(sc.links, &NodeModel::link_stamp, id);
+    if (n.pass_result) add(sc.pub, &NodeModel::pub_stamp, id);
   }
-  for (const std::size_t p : sc.link_hit) add(sc.links, &NodeModel::link_stamp, p);
+  for (const auto& [id, port] : sc.link_hit) link_port(add(sc.links, &NodeModel::link_stamp, id), port);
   world_.each(sc.links, 1, [this](SwitchModel& s, NodeModel& n) { n.pass_result = evaluate_links(s, n); });
   for (const std::size_t id : sc.links)
     if (world_.node(id).pass_result) add(sc.pub, &NodeModel::pub_stamp, id);

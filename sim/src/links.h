@@ -27,7 +27,8 @@ class Links {
 
   // Settling's lists, one per batch (batches of one world may settle side by side).
   struct Scratch {
-    std::vector<std::size_t> now, phys, rx, links, pub, rx_hit, link_hit;
+    std::vector<std::size_t> now, phys, rx, links, pub;
+    std::vector<std::pair<std::size_t, std::uint32_t>> rx_hit, link_hit;  // (node, lane) and (node, port)
   };
   // Recomputes physics and links of the nodes in `dirty` (taken and cleared) and of the nodes
   // their fibers reach, and publishes them.
@@ -47,10 +48,11 @@ class Links {
   // gathers them into the scratch's rx_hit and link_hit. recompute_rx and evaluate_links
   // return whether anything the status region shows changed.
   void recompute(SwitchModel& s, NodeModel& n);
-  // Lists lane l's far node in `hits` unless it is n itself (a loopback plug, a fiber inside n).
-  void hit(std::vector<std::size_t>& hits, const NodeModel& n, const LaneModel& l);
+  // Lists in `hits` lane l's far lane (`port` false) or its port, with its node.
+  void hit(std::vector<std::pair<std::size_t, std::uint32_t>>& hits, const LaneModel& l, bool port);
   void far_views(SwitchModel& s, NodeModel& n);
-  bool recompute_rx(SwitchModel& s, NodeModel& n);
+  // `stamp`: the settle's, for the node's own link ports it lists.
+  bool recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp);
   bool evaluate_links(SwitchModel& s, NodeModel& n);
   // Page 11h Tx bias flags of every OE bank against the page 02h thresholds.
   void tx_bias_flags(SwitchModel& s);

@@ -240,6 +240,10 @@ struct OeModel {
   std::vector<BankModel> banks;
   std::uint32_t unit = 0;
   std::uint32_t ports_served = 0;
+  // The switch lane of each bank's lane (bank * cmis::kLanesPerBank + index in bank; kNoLane where it has
+  // none): a bank's flags are computed over all of its lanes when settling recomputed some.
+  static constexpr std::uint32_t kNoLane = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> bank_lanes;
 };
 
 struct LaneModel {
@@ -251,6 +255,10 @@ struct LaneModel {
   double fiber_loss_db = 0;                // fiber leaving this lane's transmitter
   double fiber_loss_settled_db = 0;        // its value at the last settle (far receivers saw it)
   double fiber_gain_out = 0;               // power fraction that fiber lets through, at the last settle
+  // What the far receiver reads of this transmitter besides its power, at the last settle:
+  // its FIR penalty and PRBS generator (pattern << 1 | gen). A change recomputes the far lane.
+  double fir_out = std::numeric_limits<double>::quiet_NaN();
+  std::uint32_t prbs_out = 0;
   std::size_t peer_sw = 0, peer_lane = 0;  // where this lane's light goes (and comes from)
   double static_penalty_db = 0;            // per-lane manufacturing spread (seeded)
   // topology cache
@@ -270,6 +278,8 @@ struct LaneModel {
   // counters
   double corr_acc = 0, uncorr_acc = 0, prbs_err_acc = 0, prbs_bits_acc = 0;
   std::uint64_t corr = 0, uncorr = 0, prbs_err = 0, prbs_bits = 0;
+  bool counting = false;      // a FEC or PRBS counter moves (NodeModel::counting_lanes)
+  std::uint64_t rx_mark = 0;  // the settle that listed it for its node's receiver pass
 };
 
 struct PortModel {
@@ -290,6 +300,8 @@ struct PortModel {
   // What the far end's link evaluation reads of this port (admin, FEC, breakout, PRBS
   // generators) at the last settle: when it changes, the far end's links are re-evaluated.
   std::uint32_t far_view = 0;
+  bool dirty = false;           // listed in its node's dirty ports (NodeModel::ports)
+  std::uint64_t link_mark = 0;  // the settle that listed it for its node's link pass
 };
 
 // Timed work, ordered by time then by insertion (deterministic).
@@ -322,15 +334,23 @@ struct NodeModel {
   // Settling: `dirty` when the node changed since the last settle; `peers` are the nodes its
   // fibers reach (their receivers see its transmitters).
   bool dirty = false;
-  // Of a dirty node: its light, receivers or ports' far view may have changed, so settling
-  // recomputes its physics and reaches its fibers' far ends; false when what changed is only
-  // what its units show (World::show: a CMIS read's latched flags, an MTU), which settling
-  // republishes and nothing more.
-  bool physics_dirty = false;
+  // What of a dirty node settling recomputes: every lane and port (`whole`: its optics, ELS or
+  // data paths changed), the lanes and ports of `ports` alone (a port's configuration or
+  // link changed: World::touch_port), or nothing but its status regions (neither: World::show,
+  // a CMIS read's latched flags or an MTU). A port's change reaches only its own fibers' far
+  // ends.
+  bool whole = false;
+  std::vector<std::uint32_t> ports;
   std::uint64_t rx_stamp = 0, link_stamp = 0, pub_stamp = 0;  // list membership in the current settle
+  // This settle's receiver and link passes: every lane (port) of the node, or those listed.
+  bool rx_whole = false, link_whole = false;
+  std::vector<std::uint32_t> rx_lanes, link_ports;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> rx_banks;  // (OE, bank) of rx_lanes (scratch)
   std::vector<std::size_t> peers;
-  // Some FEC or PRBS counter of its lanes moves (recompute_rx; SwitchModel::counting_nodes).
+  // Some FEC or PRBS counter of its lanes moves (recompute_rx; SwitchModel::counting_nodes):
+  // counting_lanes of them.
   bool counting = false;
+  std::uint32_t counting_lanes = 0;
   // What this node's work in a parallel pass (World::each) leaves for the rest of the world,
   // kept here so that a pass writes nothing shared; the merge after the pass takes it in list
   // order, which is the order the sequential loop produced.
@@ -338,13 +358,14 @@ struct NodeModel {
   std::vector<std::size_t> touch_also;                     // other nodes it touched (a shared ELS)
   std::vector<std::pair<std::int64_t, Timer>> new_timers;  // scheduled: join the timer queue
   std::vector<Completion> completions;                     // posted after the next settle
-  std::vector<std::size_t> rx_hits, link_hits;             // settle: far nodes to recompute / re-evaluate
+  // Settle: the far lanes to recompute and far ports to re-evaluate (far node id, lane/port).
+  std::vector<std::pair<std::size_t, std::uint32_t>> rx_hits, link_hits;
   std::vector<Timer> due, due_trains;                      // this instant's timers of this node, in order
   bool pass_result = false;                                // what the pass's function returned
-  // Batches running beside the world's lock holder that may read this node (`readers`: within
-  // two fibers of theirs) or write it (`writers`: within one fiber), see World::mark, and the
-  // stamp of the last reach computation that listed it.
-  std::uint32_t readers = 0, writers = 0;
+  // Batches running beside the world's lock holder that may write this node (World::mark;
+  // none reads a node it does not write), and the stamp of the last reach computation that
+  // listed it.
+  std::uint32_t writers = 0;
   std::uint64_t reach_stamp = 0;
 };
 // Node ids pack the switch index and the node's index in it (at most kMaxNodes per switch).

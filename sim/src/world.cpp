@@ -153,7 +153,13 @@ void World::run_until(std::int64_t end_ns, const NodeModel* own, bool alone) CPO
     // threads may take beside this one; a batch of fewer than WorkerPool::kMinItems nodes
     // gains nothing from the pool. An instant of many nodes (link training after a
     // fabric-wide bring-up) runs whole.
-    if (few && !tick && !alone && !b->serial) keep_near_first(*b);
+    if (few && !tick && !alone && !b->serial) keep_near_first(t, *b);
+    if (few && !tick && !alone) {
+      b->centers.assign(b->groups.begin(), b->groups.end());
+      b->centers.insert(b->centers.end(), b->trains.begin(), b->trains.end());
+      b->writes.clear();
+      writes_at(t, b->centers, ++reach_stamp_, b->writes);
+    }
     const bool small = few && (pool_ == nullptr || b->groups.size() + b->trains.size() < WorkerPool::kMinItems);
     if (small && !tick && !alone) {
       // Changes left by a back-door call settle first, with nothing running beside.
@@ -184,10 +190,10 @@ void World::run_until(std::int64_t end_ns, const NodeModel* own, bool alone) CPO
     service();
   }
   // The caller sees every instant up to end_ns finished, or, for a Bar's wait, those that
-  // reach its node: a batch far from it may still run beside.
+  // write its node: a batch that does not may still run beside.
   auto pending = [&] {
     if (running_.empty() || *running_.begin() > end_ns) return false;
-    return own == nullptr || unmarked_ > 0 || own->readers > 0;
+    return own == nullptr || unmarked_ > 0 || own->writers > 0;
   };
   while (pending()) wait_batch_end();
   set_clock(std::max(now_ns_.load(), end_ns));
@@ -205,7 +211,6 @@ void World::give_back(std::unique_ptr<Batch> b) {
   b->groups.clear();
   b->trains.clear();
   b->serial = false;
-  b->local = false;
   spare_.push_back(std::move(b));
 }
 
@@ -235,21 +240,59 @@ void World::service() {
   if ((!main_.dirty.empty() || !main_.completions.empty()) && running_.empty()) settle();
 }
 
-bool World::near_running(std::size_t c) const noexcept {
-  return unmarked_ > 0 || within_one(c, [](const NodeModel& n) { return n.readers > 0; });
-}
-
 bool World::written(std::size_t c) const noexcept { return unmarked_ > 0 || node(c).writers > 0; }
 
-bool World::local_timer(const Timer& t) const noexcept {
-  return t.kind == TimerKind::command && Firmware::shows_only(*sw(t.sw).units[t.a]);
+template <typename F>
+void World::for_writes(const Timer& t, F&& fn) const {
+  const SwitchModel& s = sw(t.sw);
+  const std::size_t own = node_of(t);
+  fn(own);
+  auto port_far_ends = [&](std::uint32_t first, std::uint32_t count) {
+    for (std::uint32_t p = first; p < first + count; ++p) {
+      const PortModel& port = s.ports[p];
+      for (std::uint32_t k = 0; k < port.lanes; ++k) fn(far_node(s.lanes[port.first_lane + k]));
+    }
+  };
+  auto all_far_ends = [&](std::size_t id) {
+    for (const std::size_t p : node(id).peers) fn(p);
+  };
+  Firmware::Scope scope;
+  if (t.kind == TimerKind::command)
+    scope = Firmware::scope(s, *s.units[t.a]);
+  else if (t.kind == TimerKind::train)
+    scope = {Firmware::Scope::ports, t.a, 1};
+  switch (scope.kind) {
+    case Firmware::Scope::shows: break;
+    case Firmware::Scope::ports: port_far_ends(scope.first, scope.count); break;
+    case Firmware::Scope::whole: all_far_ends(own); break;
+  }
+  for_partners(t, [&](std::size_t p) {
+    fn(p);
+    if (scope.kind == Firmware::Scope::whole) all_far_ends(p);
+  });
+}
+
+void World::writes_at(std::int64_t t, const std::vector<std::size_t>& nodes, std::uint64_t stamp,
+                      std::vector<std::size_t>& out) {
+  auto add = [&](std::size_t i) {
+    NodeModel& n = node(i);
+    if (n.reach_stamp == stamp) return;
+    n.reach_stamp = stamp;
+    out.push_back(i);
+  };
+  // A partner another timer brought in writes at least itself.
+  for (const std::size_t c : nodes) add(c);
+  for (auto it = timers_.begin(); it != timers_.end() && it->first == t; ++it) {
+    const Timer& tm = it->second;
+    if (tm.kind == TimerKind::tick) continue;
+    if (std::find(nodes.begin(), nodes.end(), node_of(tm)) != nodes.end()) for_writes(tm, add);
+  }
 }
 
 bool World::take(std::int64_t t, Batch& b, bool& tick) {
   b.groups.clear();
   b.trains.clear();
   tick = false;
-  b.local = true;
   b.head = node_of(timers_.begin()->second);
   // Only looks: a node's due lists may belong to a batch running beside this thread.
   for (auto it = timers_.begin(); it != timers_.end() && it->first == t; ++it) {
@@ -258,7 +301,6 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
       tick = true;
       continue;
     }
-    b.local = b.local && local_timer(tm);
     auto& list = tm.kind == TimerKind::train ? b.trains : b.groups;
     const std::size_t n = node_of(tm);
     if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
@@ -273,39 +315,36 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
   return true;
 }
 
-void World::keep_near_first(Batch& b) {
+void World::keep_near_first(std::int64_t t, Batch& b) {
   std::vector<std::size_t>& c = b.centers;
   c.clear();
   for (const auto* list : {&b.groups, &b.trains})
     for (const std::size_t i : *list)
       if (std::find(c.begin(), c.end(), i) == c.end()) c.push_back(i);
   if (c.size() < 2) return;
-  // The head timer's node, then every other one within three fibers of those kept (their
-  // settles would touch common nodes, so they share the batch, as one instant).
-  // A stamp per kept node (a node another one reached already must still be expanded
-  // from), all of them above `since`.
-  const std::uint64_t since = reach_stamp_;
-  auto mark2 = [&](std::size_t i) {
-    b.reach.clear();  // scratch here: mark() fills it when the batch starts
-    reach({i}, 2, ++reach_stamp_, b.reach);
-  };
-  auto near = [&](std::size_t i) {
-    return within_one(i, [since](const NodeModel& n) { return n.reach_stamp > since; });
-  };
-  const std::size_t head = b.head;
+  // The head timer's node, then every other one whose timers write a node the kept ones'
+  // write (their settles would meet, so they share the batch, as one instant).
+  std::vector<std::vector<std::size_t>>& w = b.center_writes;
+  if (w.size() < c.size()) w.resize(c.size());
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    w[k].clear();
+    writes_at(t, {c[k]}, ++reach_stamp_, w[k]);
+  }
+  const std::uint64_t kept_stamp = ++reach_stamp_;
   std::vector<bool> kept(c.size(), false);
+  auto keep_one = [&](std::size_t k) {
+    kept[k] = true;
+    for (const std::size_t i : w[k]) node(i).reach_stamp = kept_stamp;
+  };
   for (std::size_t k = 0; k < c.size(); ++k)
-    if (c[k] == head) {
-      kept[k] = true;
-      mark2(c[k]);
-    }
-  // A local instant's nodes share nothing: each makes a batch of its own.
-  for (bool grew = !b.local; grew;) {
+    if (c[k] == b.head) keep_one(k);
+  for (bool grew = true; grew;) {
     grew = false;
     for (std::size_t k = 0; k < c.size(); ++k)
-      if (!kept[k] && near(c[k])) {
-        kept[k] = grew = true;
-        mark2(c[k]);
+      if (!kept[k] && std::any_of(w[k].begin(), w[k].end(),
+                                  [&](std::size_t i) { return node(i).reach_stamp == kept_stamp; })) {
+        keep_one(k);
+        grew = true;
       }
   }
   auto keep = [&](std::vector<std::size_t>& list) {
@@ -338,66 +377,32 @@ void World::take_due(std::int64_t t, const Batch& b) {
 }
 
 // Conservative: a batch starts beside running ones only if (1) no running batch started
-// unmarked, (2) what it may write no running batch may read or write, and what it may read
-// none may write, and (3) it is due less than a link training time after the earliest running
-// one. A batch writes its nodes and, through their fibers, their neighbours (receivers, links,
-// flags, events, status regions) and reads what those read: the neighbours' far ends, two
-// fibers out. So two batches that may reach fibers stay three fibers apart. A local batch
-// (Batch::local) reads and writes its own nodes alone, and of them it writes only what no
-// other batch reads two fibers away (mailbox, latched flags, MTU, counters, its status
-// region): it keeps clear of the nodes others write (`writers`), and others of it.
-// A batch's timers fall on its own nodes (any delay: the same reach, so they commute with
-// whatever started beside it) or, for link training, on its neighbours kLinkTrainingSeconds
-// later; (3) keeps those after every batch that started beside it. Its result is then that
-// of the instants in time order.
+// unmarked, (2) no running batch may write a node it may write (for_writes; none reads a node
+// it does not write), and (3) it is due less than a link training time after the earliest
+// running one. A batch writes its nodes and the far ends of the fibers of the ports it
+// changes (receivers, links, flags, events, status regions); settling those far ends reads
+// only the lanes and ports their fibers lead back to. A command that changes only what its
+// unit shows writes its node alone. A batch's timers fall on its own nodes (any delay: the
+// same writes, so they commute with whatever started beside it) or, for link training, on
+// the far ends kLinkTrainingSeconds later; (3) keeps those after every batch that started
+// beside it. Its result is then that of the instants in time order.
 bool World::dispatchable(std::int64_t t, const Batch& b) {
   if (running_.empty()) return true;
   constexpr auto kTrain = static_cast<std::int64_t>(phys::kLinkTrainingSeconds * 1e9);
   if (t >= *running_.begin() + kTrain) return false;
-  for (const auto* list : {&b.groups, &b.trains})
-    for (const std::size_t c : *list)
-      if (b.local ? written(c) : near_running(c)) return false;
-  return true;
-}
-
-void World::reach(const std::vector<std::size_t>& centers, std::size_t hops, std::uint64_t stamp,
-                  std::vector<std::size_t>& out) {
-  const std::size_t first = out.size();
-  auto add = [&](std::size_t i) {
-    NodeModel& n = node(i);
-    if (n.reach_stamp == stamp) return;
-    n.reach_stamp = stamp;
-    out.push_back(i);
-  };
-  for (const std::size_t c : centers) add(c);
-  for (std::size_t hop = 0, from = first; hop < hops; ++hop) {
-    const std::size_t to = out.size();
-    for (std::size_t k = from; k < to; ++k)
-      for (const std::size_t p : node(out[k]).peers) add(p);
-    from = to;
-  }
+  return std::none_of(b.writes.begin(), b.writes.end(), [this](std::size_t i) { return written(i); });
 }
 
 void World::mark(Batch& b) {
-  b.reach.clear();
-  b.writes.clear();
-  b.centers.assign(b.groups.begin(), b.groups.end());
-  b.centers.insert(b.centers.end(), b.trains.begin(), b.trains.end());
-  reach(b.centers, b.local ? 0 : 2, ++reach_stamp_, b.reach);
-  reach(b.centers, b.local ? 0 : 1, ++reach_stamp_, b.writes);
-  for (const std::size_t i : b.reach) ++node(i).readers;
   for (const std::size_t i : b.writes) ++node(i).writers;
   b.marked = true;
 }
 
 void World::unmark(Batch& b) {
-  if (b.marked) {
-    for (const std::size_t i : b.reach) --node(i).readers;
+  if (b.marked)
     for (const std::size_t i : b.writes) --node(i).writers;
-  } else {
+  else
     --unmarked_;
-  }
-  b.reach.clear();
   b.writes.clear();
   b.marked = false;
 }
@@ -617,7 +622,7 @@ void World::fire(const Timer& t) {
         ++p.up_count;
         publisher_.port_event(s, t.a, t.b, rd::EventType::kLinkUp, rd::LinkCause::kNone);
       }
-      touch(s);
+      touch_port(s, t.a);
       break;
     }
   }
@@ -702,6 +707,11 @@ Result<std::size_t> World::add_switch(const SimOptions& options) {
     }
     oe.temp_c =
         s.coolant_c + phys::kOeKPerWatt * (cold ? phys::kOeLowPowerWatts : phys::kOeWattsPerPort * oe.ports_served);
+    oe.bank_lanes.assign(oe.banks.size() * cmis::kLanesPerBank, OeModel::kNoLane);
+  }
+  for (std::uint32_t i = 0; i < s.lanes.size(); ++i) {
+    const LaneModel& l = s.lanes[i];
+    s.oes[l.oe].bank_lanes[l.bank * cmis::kLanesPerBank + l.index_in_bank] = i;
   }
   s.els.resize(pf.els_modules().size());
   for (std::size_t i = 0; i < s.els.size(); ++i) {

@@ -37,9 +37,6 @@ struct Batch {
   bool in_pass = false;  // a parallel pass runs (World::each)
   bool serial = false;   // passes run inline: a timer writes an ELS module two nodes share
   bool own = false;      // runs without the world's lock: its timers wait in `timers`
-  // Its timers change nothing a fiber's far end reads (World::local_timer): it reads and
-  // writes its own nodes alone.
-  bool local = false;
   std::vector<std::size_t> dirty;
   std::vector<std::pair<std::int64_t, Timer>> timers;
   // Completions to post, by switch index.
@@ -48,10 +45,11 @@ struct Batch {
   std::size_t head = 0;                     // the node of the instant's first timer
   std::vector<std::size_t> centers;         // groups and trains, once each (scratch)
   Links::Scratch settle;
-  // The nodes it may read (within two fibers of its own; NodeModel::readers counts them) and
-  // write (within one; `writers`), its own alone when `local`; none when no other thread was
-  // about as it started (`marked` false): see World::dispatchable.
-  std::vector<std::size_t> reach, writes;
+  // The nodes its timers and their settles may write (World::for_writes), once each; marked in
+  // NodeModel::writers while it runs unless no other thread was about as it started (`marked`
+  // false): see World::dispatchable.
+  std::vector<std::size_t> writes;
+  std::vector<std::vector<std::size_t>> center_writes;  // keep_near_first's, per node (scratch)
   bool marked = false;
 };
 
@@ -75,8 +73,9 @@ class World {
   [[nodiscard]] std::size_t far_node(const LaneModel& l) const noexcept { return sw(l.peer_sw).lane_node(l.peer_lane); }
   // The node a timer works on: a command's or reset's unit, an OE's, an ELS's, a port's.
   [[nodiscard]] std::size_t node_of(const Timer& t) const noexcept;
-  // fn(node id) for every other node the timer writes: those of the units an ELS module it
-  // writes also lights (a CmisRead or CmisWrite of the module's pages, a laser ramp).
+  // fn(node id) for every other node the timer's unit shares a module with: those of the
+  // units an ELS module it writes also lights (a CmisRead or CmisWrite of the module's
+  // pages, a laser ramp).
   template <typename F>
   void for_partners(const Timer& t, F&& fn) const {
     const SwitchModel& s = sw(t.sw);
@@ -177,9 +176,21 @@ class World {
   // Only what unit u shows changed (latched flags a CMIS read cleared, an MTU, counters): the
   // settle republishes its node without recomputing the physics.
   void show(SwitchModel& s, const UnitModel& u) { touch(s.node_of(u.index), false); }
-  void touch(NodeModel& n, bool physics = true) {
+  // Port p's configuration or link changed: the settle recomputes its lanes, its link and the
+  // far ends of its fibers, nothing else of its node (NodeModel::ports).
+  void touch_port(SwitchModel& s, std::uint32_t p) {
+    PortModel& port = s.ports[p];
+    NodeModel& n = s.node_of(port.unit);
+    if (!n.whole && !port.dirty) {
+      port.dirty = true;
+      n.ports.push_back(p);
+    }
+    touch(n, false);
+  }
+  // `whole` false: only what the node shows, or the ports touch_port listed.
+  void touch(NodeModel& n, bool whole = true) {
     n.sw->changed.store(true, std::memory_order_relaxed);
-    n.physics_dirty = n.physics_dirty || physics;
+    n.whole = n.whole || whole;
     if (n.dirty) return;
     n.dirty = true;
     Batch& b = batch();
@@ -190,15 +201,16 @@ class World {
       b.dirty.push_back(n.id);
     }
   }
-  // Whether a batch running beside the lock holder may reach node c or its neighbours
-  // (within three fibers): a batch of c may not start beside it.
-  [[nodiscard]] bool near_running(std::size_t c) const noexcept;
-  // Whether a batch running beside the lock holder may write node c: a local batch of c (one
-  // that reads and writes c alone) may not start beside it, nor c's doorbell be served.
+  // Whether a batch running beside the lock holder may write node c: c's doorbell is not
+  // served meanwhile.
   [[nodiscard]] bool written(std::size_t c) const noexcept;
-  // Whether timer t changes nothing a fiber's far end reads: a command whose settle only
-  // republishes its unit (Firmware::shows_only), which a local batch may run (Batch::local).
-  [[nodiscard]] bool local_timer(const Timer& t) const noexcept;
+  // fn(node id) for every node timer t and the settles it causes may write, some more than
+  // once: its own; through its fibers, the far ends of the ports it changes (a command on
+  // ports, link training) or of all of its node's ports (anything else); its partners
+  // (for_partners). Nothing else is read either: settling a far end reads only the lanes and
+  // ports its fibers lead back to. So batches whose writes are disjoint run beside each other.
+  template <typename F>
+  void for_writes(const Timer& t, F&& fn) const;
   // True while a parallel pass runs: the per-node work may write only its own node.
   [[nodiscard]] bool in_pass() noexcept { return batch().in_pass; }
   // A parallel pass: fn(SwitchModel&, NodeModel&) for every node in `list` (each once), spread
@@ -286,25 +298,16 @@ class World {
   // that large runs whole). take_due moves those timers to the nodes' due lists.
   static constexpr std::size_t kSplitMax = 16;
   bool take(std::int64_t t, Batch& b, bool& tick);
-  // Keeps in b the node of the instant's first timer and those within three fibers of the
-  // kept ones; the others' timers stay queued for a batch of their own.
-  void keep_near_first(Batch& b);
+  // Keeps in b the node of the instant's first timer and those whose writes meet the kept
+  // ones'; the others' timers stay queued for a batch of their own.
+  void keep_near_first(std::int64_t t, Batch& b);
+  // Appends to `out` the nodes the timers of `nodes` due at t write, not stamped `stamp` yet,
+  // stamping them (NodeModel::reach_stamp).
+  void writes_at(std::int64_t t, const std::vector<std::size_t>& nodes, std::uint64_t stamp,
+                 std::vector<std::size_t>& out);
   void take_due(std::int64_t t, const Batch& b);
-  // Whether node c or one of its neighbours satisfies `hit`.
-  template <typename F>
-  [[nodiscard]] bool within_one(std::size_t c, F&& hit) const {
-    const NodeModel& n = node(c);
-    if (hit(n)) return true;
-    for (const std::size_t p : n.peers)
-      if (hit(node(p))) return true;
-    return false;
-  }
   // Whether a batch of b's nodes may start at `t` beside the running ones.
   bool dispatchable(std::int64_t t, const Batch& b);
-  // Appends to `out` the nodes within `hops` fibers of `centers` not stamped `stamp` yet,
-  // stamping them (NodeModel::reach_stamp).
-  void reach(const std::vector<std::size_t>& centers, std::size_t hops, std::uint64_t stamp,
-             std::vector<std::size_t>& out);
   void mark(Batch& b);
   void unmark(Batch& b);
   // Runs b's instant on this thread with the world's lock released, then merges it.

@@ -567,8 +567,9 @@ TEST(SimFabricWorlds, AWriteToAnElsTwoUnitsShareSettlesBothUnitsAtOnce) {
 // A pod of a Clos fabric (gen-topology's cabling): leaves 0..3, spines 4 and 5, leaf l's port
 // 72 + s to spine s's port l. A leaf's GPU-facing ports (0..71: units 0 and 1) are nodes
 // with no fiber, so threads on different leaves' GPU ports run beside each other although the
-// leaves share spines; thread 0 also toggles its uplink 72 (unit 2), which reaches the
-// spines and through them the other leaves' uplink nodes.
+// leaves share spines. Thread 0 also toggles its uplink 72 (unit 2, to spine 0) and thread 1
+// its uplink 73 (to spine 1): the two uplink units share both spines' unit 0 through their
+// other fibers, but each command writes only its own fiber's far end.
 RingLinks run_pod(bool threads) {
   Fabric fabric;
   const std::vector<sim::Switch*> s = add_switches(fabric, 6, 51);
@@ -583,7 +584,8 @@ RingLinks run_pod(bool threads) {
   fabric.advance(2s);
   RingLinks r;
   r.completed = run_toggles(threads, {0, 1, 2, 3}, 120, [&](std::size_t l, int k) {
-    const auto [unit, local] = unit_port(*s[l], l == 0 && k % 3 == 0 ? 72 : 0);
+    const bool uplink = l <= 1 && k % 3 == 0;
+    const auto [unit, local] = unit_port(*s[l], uplink ? static_cast<std::uint32_t>(72 + l) : 0);
     return Mailbox(s[l]->bar(unit)).run(rd::Opcode::kPortAdmin, {local, rd::kAllSubports, toggled_admin(k)}).code ==
            C::kOk;
   });
@@ -592,20 +594,22 @@ RingLinks run_pod(bool threads) {
     r.add(*s[l], 0);
     r.add(*s[l], 72);
   }
-  for (std::uint32_t sp = 0; sp < 2; ++sp) r.add(*s[4 + sp], 0);
+  r.add(*s[1], 73);
+  for (std::uint32_t sp = 0; sp < 2; ++sp) r.add(*s[4 + sp], sp);
   return r;
 }
 
 TEST(SimFabricWorlds, ThreadsOnLeavesOfOnePodEndAsOneThreadDoes) {
   const RingLinks seq = run_pod(false);
   const RingLinks par = run_pod(true);
-  expect_same_end(seq, par, 4 * 120, (4u * 2 + 2) * 4);
-  // Leaf 0's uplink went down (and its spine 0 port 0 with it) on its first toggle and came
-  // back up; every GPU-facing port ends up.
+  expect_same_end(seq, par, 4 * 120, (4u * 2 + 1 + 2) * 4);
+  // Leaf 0's uplink 72 and leaf 1's uplink 73 went down (and spine 0's port 0 and spine 1's
+  // port 1 with them) on their first toggles and came back up; every GPU-facing port ends up.
   for (std::size_t l = 0; l < 4; ++l) EXPECT_EQ(seq.fields[l * 8 + 0], 1u) << "leaf " << l << " port 0";
-  EXPECT_EQ(seq.fields[4], 1u);
-  EXPECT_GE(seq.fields[6], 1u);
-  EXPECT_EQ(seq.fields[32], 1u);
+  for (const std::size_t f : {4u, 32u, 36u, 40u}) {  // leaf 0 port 72, leaf 1 port 73, spine 0 port 0, spine 1 port 1
+    EXPECT_EQ(seq.fields[f], 1u) << "field " << f << " oper";
+    EXPECT_GE(seq.fields[f + 2], 1u) << "field " << f << " downs";
+  }
 }
 
 // Reads beside fibers: a command that changes only what its unit shows (a CMIS read clearing
