@@ -313,6 +313,32 @@ std::vector<std::thread> toggle_port8(const std::vector<sim::Switch*>& on, int c
   return ts;
 }
 
+// A far receiver hears its transmitter's FIR taps (its SNR) and PRBS generator (its checker's
+// lock) as soon as they change, not only its light: a port's command settles the far lanes
+// of its fibers.
+TEST(SimTopology, AFarReceiverFollowsItsTransmittersTapsAndPrbsGenerator) {
+  Fabric fabric;
+  const std::vector<sim::Switch*> s = add_switches(fabric, 2, 21);
+  ASSERT_EQ(s.size(), 2u);
+  ASSERT_TRUE(fabric.connect(*s[0], cpo::PortId(8), *s[1], cpo::PortId(8)).ok());
+  fabric.advance(1s);
+  Mailbox a(s[0]->bar(0)), b(s[1]->bar(0));
+  constexpr std::uint32_t kLane = 32;  // port 8's first lane
+  const auto snr = [&] { return static_cast<std::int32_t>(b.lane(kLane, rd::field::kLaneSnr)); };
+  const std::int32_t before = snr();
+  // Taps 0/40/0: 23 steps from the optimum (-4/52/-7), 3.45 dB at 0.15 dB per step.
+  ASSERT_EQ(a.run(rd::Opcode::kTxFir, {kLane, 0, 40, 0}).code, C::kOk);
+  EXPECT_NEAR(before - snr(), 345, 2) << "SNR in 0.01 dB: " << before << " then " << snr();
+  const auto pattern = static_cast<std::uint32_t>(rd::PrbsPattern::kPrbs31Q);
+  const std::uint32_t lock = rd::bits::kLaneFlagsPrbsLock.mask();
+  ASSERT_EQ(b.run(rd::Opcode::kPrbs, {kLane, pattern, 2}).code, C::kOk);  // checker
+  EXPECT_EQ(b.lane(kLane, rd::field::kLaneFlags) & lock, 0u) << "nothing to lock on yet";
+  ASSERT_EQ(a.run(rd::Opcode::kPrbs, {kLane, pattern, 1}).code, C::kOk);  // generator
+  EXPECT_NE(b.lane(kLane, rd::field::kLaneFlags) & lock, 0u);
+  ASSERT_EQ(a.run(rd::Opcode::kPrbs, {kLane, 0, 0}).code, C::kOk);
+  EXPECT_EQ(b.lane(kLane, rd::field::kLaneFlags) & lock, 0u) << "the generator stopped";
+}
+
 TEST(SimFabricWorlds, AWaitRunsOnlyTheSwitchesFibersJoin) {
   Fabric fabric;
   const std::vector<sim::Switch*> s = add_switches(fabric, 3, 41);
