@@ -46,6 +46,12 @@ void each_lane_of(const SwitchModel& s, const std::vector<std::uint32_t>& ports,
   for (const std::uint32_t p : ports)
     for (std::uint32_t k = 0; k < s.ports[p].lanes; ++k) fn(s.ports[p].first_lane + k);
 }
+// A lane's taps (validated to -128..127: a byte each) and PRBS generator, packed.
+std::uint32_t tx_view(const LaneModel& l) {
+  auto byte = [](std::int32_t v) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(v)); };
+  return byte(l.fir_pre) | byte(l.fir_main) << 8 | byte(l.fir_post) << 16 |
+         static_cast<std::uint32_t>(l.pattern) << 24 | (l.gen ? 1u << 31 : 0u);
+}
 double fir_penalty(const LaneModel& l) {
   return phys::kFirPenaltyDbPerStep *
          (std::abs(l.fir_pre - phys::kFirOptimumPre) + std::abs(l.fir_main - phys::kFirOptimumMain) +
@@ -54,9 +60,12 @@ double fir_penalty(const LaneModel& l) {
 }  // namespace
 
 // ---------------------------------------------------------------------------- physics
-void Links::hit(std::vector<std::pair<std::size_t, std::uint32_t>>& hits, const LaneModel& l, bool port) {
-  const LaneModel& far = world_.sw(l.peer_sw).lanes[l.peer_lane];
-  hits.emplace_back(world_.far_node(l), port ? far.port : static_cast<std::uint32_t>(l.peer_lane));
+void Links::hit(std::vector<std::pair<std::size_t, std::uint32_t>>& hits, const NodeModel& n, const LaneModel& l,
+                bool port, bool whole) {
+  const std::size_t far = world_.far_node(l);
+  if (far == n.id && whole) return;  // a loopback plug or a fiber inside n: its pass does all of n
+  const std::uint32_t lane = static_cast<std::uint32_t>(l.peer_lane);
+  hits.emplace_back(far, port ? world_.sw(l.peer_sw).lanes[lane].port : lane);
 }
 
 void Links::recompute(SwitchModel& s, NodeModel& n) {
@@ -79,12 +88,10 @@ void Links::recompute(SwitchModel& s, NodeModel& n) {
     const double before = l.tx_mw;
     l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
     const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
-    // The far receiver also reads this transmitter's FIR penalty and PRBS generator.
-    const double fir = fir_penalty(l);
-    const std::uint32_t prbs = static_cast<std::uint32_t>(l.pattern) << 1 | (l.gen ? 1u : 0u);
-    if (l.tx_mw != before || fiber_changed || fir != l.fir_out || prbs != l.prbs_out) hit(n.rx_hits, l, false);
-    l.fir_out = fir;
-    l.prbs_out = prbs;
+    // The far receiver also reads this transmitter's FIR taps and PRBS generator.
+    const std::uint32_t view = tx_view(l);
+    if (l.tx_mw != before || fiber_changed || view != l.tx_view) hit(n.rx_hits, n, l, false, n.whole);
+    l.tx_view = view;
     if (fiber_changed || l.memo_tx_mw != l.memo_tx_mw) {  // changed, or never evaluated (NaN)
       l.fiber_loss_settled_db = l.fiber_loss_db;
       l.fiber_gain_out = phys::gain(l.fiber_loss_db);
@@ -112,7 +119,7 @@ void Links::far_views(SwitchModel& s, NodeModel& n) {
         (p.admin & 0xFFu) | (static_cast<std::uint32_t>(p.fec) << 8) | (p.breakout << 12) | (gen << 16);
     if (view == p.far_view) return;
     p.far_view = view;
-    for (std::uint32_t k = 0; k < p.lanes; ++k) hit(n.link_hits, s.lanes[p.first_lane + k], true);
+    for (std::uint32_t k = 0; k < p.lanes; ++k) hit(n.link_hits, n, s.lanes[p.first_lane + k], true, n.whole);
   };
   if (n.whole)
     each_port(s, n, one);
@@ -198,7 +205,7 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp) {
         port.link_mark = stamp;
         n.link_ports.push_back(l.port);
       }
-      if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) hit(n.link_hits, l, true);
+      if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) hit(n.link_hits, n, l, true, n.link_whole);
     }
   };
   // Bank flags over all lanes of each bank a recomputed lane belongs to, from their state.

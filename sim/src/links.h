@@ -48,8 +48,10 @@ class Links {
   // gathers them into the scratch's rx_hit and link_hit. recompute_rx and evaluate_links
   // return whether anything the status region shows changed.
   void recompute(SwitchModel& s, NodeModel& n);
-  // Lists in `hits` lane l's far lane (`port` false) or its port, with its node.
-  void hit(std::vector<std::pair<std::size_t, std::uint32_t>>& hits, const LaneModel& l, bool port);
+  // Lists in `hits` lane l's far lane (`port` false) or its port, with its node, unless that
+  // is n itself and n's pass does all of it (`whole`).
+  void hit(std::vector<std::pair<std::size_t, std::uint32_t>>& hits, const NodeModel& n, const LaneModel& l, bool port,
+           bool whole);
   void far_views(SwitchModel& s, NodeModel& n);
   // `stamp`: the settle's, for the node's own link ports it lists.
   bool recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp);

@@ -255,18 +255,18 @@ struct LaneModel {
   double fiber_loss_db = 0;                // fiber leaving this lane's transmitter
   double fiber_loss_settled_db = 0;        // its value at the last settle (far receivers saw it)
   double fiber_gain_out = 0;               // power fraction that fiber lets through, at the last settle
-  // What the far receiver reads of this transmitter besides its power, at the last settle:
-  // its FIR penalty and PRBS generator (pattern << 1 | gen). A change recomputes the far lane.
-  double fir_out = std::numeric_limits<double>::quiet_NaN();
-  std::uint32_t prbs_out = 0;
   std::size_t peer_sw = 0, peer_lane = 0;  // where this lane's light goes (and comes from)
   double static_penalty_db = 0;            // per-lane manufacturing spread (seeded)
   // topology cache
   std::uint32_t port = 0, index_in_port = 0, oe = 0, bank = 0, index_in_bank = 0, els = 0, laser = 0;
+  // What the far receiver reads of this transmitter besides its power, at the last settle: its
+  // FIR taps and PRBS generator (links.cpp tx_view). A change recomputes the far lane.
+  std::uint32_t tx_view = 0xFFFFFFFFu;
   // physics (recomputed when the model changes)
   double laser_in_mw = 0;  // steady laser light reaching the OE for this lane, before the split
   double tx_mw = 0, rx_dbm = -100, rx_mw = 0, snr = 0, ber = 0.5;
   bool sig = false, cdr = false, prbs_lock = false;
+  bool counting = false;  // a FEC or PRBS counter moves (NodeModel::counting_lanes)
   double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
   // The receiver chain's inputs at its last evaluation (far transmitter power, fiber loss,
   // SNR penalty, near-end loopback) and what they gave: a lane whose inputs did not change
@@ -278,7 +278,6 @@ struct LaneModel {
   // counters
   double corr_acc = 0, uncorr_acc = 0, prbs_err_acc = 0, prbs_bits_acc = 0;
   std::uint64_t corr = 0, uncorr = 0, prbs_err = 0, prbs_bits = 0;
-  bool counting = false;      // a FEC or PRBS counter moves (NodeModel::counting_lanes)
   std::uint64_t rx_mark = 0;  // the settle that listed it for its node's receiver pass
 };
 
