@@ -30,8 +30,8 @@ class Links {
     std::vector<std::size_t> now, phys, rx, links, pub;
     std::vector<std::pair<std::size_t, std::uint32_t>> rx_hit, link_hit;  // (node, lane) and (node, port)
   };
-  // Recomputes physics and links of the nodes in `dirty` (taken and cleared) and of the nodes
-  // their fibers reach, and publishes them.
+  // Recomputes physics and links of the nodes in `dirty` (taken and cleared: their listed ports,
+  // or all of them) and of the far lanes and ports their fibers reach, and publishes them.
   void settle(std::vector<std::size_t>& dirty, Scratch& scratch);
   void tick(std::int64_t dt_ns);
   // Returns true when every temperature is at its target (within kThermalEpsilonC) and no
@@ -42,11 +42,11 @@ class Links {
   bool subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd::LinkCause& cause);
 
  private:
-  // Settling, per node and port: recompute() reports the far nodes of lanes whose transmit
-  // power changed (NodeModel::rx_hits), far_views() those of ports whose configuration changed
-  // and recompute_rx() those of lanes whose receiver state changed (link_hits); settle()
-  // gathers them into the scratch's rx_hit and link_hit. recompute_rx and evaluate_links
-  // return whether anything the status region shows changed.
+  // Settling, per port: recompute() reports the far lanes of transmitters whose light, taps
+  // or PRBS generator changed (NodeModel::rx_hits), far_views() the far ports of ports whose
+  // configuration changed and recompute_rx() those of lanes whose receiver state changed
+  // (link_hits); settle() gathers them into the far nodes' rx_lanes and link_ports.
+  // recompute_rx and evaluate_links return whether anything the status region shows changed.
   void recompute(SwitchModel& s, NodeModel& n);
   // Lists in `hits` lane l's far lane (`port` false) or its port, with its node, unless that
   // is n itself and n's pass does all of it (`whole`).

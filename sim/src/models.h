@@ -266,7 +266,7 @@ struct LaneModel {
   double laser_in_mw = 0;  // steady laser light reaching the OE for this lane, before the split
   double tx_mw = 0, rx_dbm = -100, rx_mw = 0, snr = 0, ber = 0.5;
   bool sig = false, cdr = false, prbs_lock = false;
-  bool counting = false;  // a FEC or PRBS counter moves (NodeModel::counting_lanes)
+  bool counting = false;                          // a FEC or PRBS counter moves (NodeModel::counting_lanes)
   double fec_corr_rate = 0, fec_uncorr_rate = 0;  // codewords per second
   // The receiver chain's inputs at its last evaluation (far transmitter power, fiber loss,
   // SNR penalty, near-end loopback) and what they gave: a lane whose inputs did not change
@@ -359,8 +359,8 @@ struct NodeModel {
   std::vector<Completion> completions;                     // posted after the next settle
   // Settle: the far lanes to recompute and far ports to re-evaluate (far node id, lane/port).
   std::vector<std::pair<std::size_t, std::uint32_t>> rx_hits, link_hits;
-  std::vector<Timer> due, due_trains;                      // this instant's timers of this node, in order
-  bool pass_result = false;                                // what the pass's function returned
+  std::vector<Timer> due, due_trains;  // this instant's timers of this node, in order
+  bool pass_result = false;            // what the pass's function returned
   // Batches running beside the world's lock holder that may write this node (World::mark;
   // none reads a node it does not write), and the stamp of the last reach computation that
   // listed it.

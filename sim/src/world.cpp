@@ -104,7 +104,7 @@ void World::bar_wait(SwitchModel& s, std::size_t unit, std::chrono::nanoseconds 
     return;
   }
   // Announced before the lock: a batch that starts while another thread waits for the lock
-  // marks its reach, so this thread's batch may run beside it (World::dispatchable).
+  // marks its writes, so this thread's batch may run beside it (World::dispatchable).
   World* w = s.world.load(std::memory_order_acquire);
   w->runners_.fetch_add(1, std::memory_order_acq_rel);
   {
@@ -341,8 +341,8 @@ void World::keep_near_first(std::int64_t t, Batch& b) {
   for (bool grew = true; grew;) {
     grew = false;
     for (std::size_t k = 0; k < c.size(); ++k)
-      if (!kept[k] && std::any_of(w[k].begin(), w[k].end(),
-                                  [&](std::size_t i) { return node(i).reach_stamp == kept_stamp; })) {
+      if (!kept[k] &&
+          std::any_of(w[k].begin(), w[k].end(), [&](std::size_t i) { return node(i).reach_stamp == kept_stamp; })) {
         keep_one(k);
         grew = true;
       }

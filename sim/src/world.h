@@ -291,7 +291,7 @@ class World {
     now_ns_.store(t, std::memory_order_release);
     main_.now = t;
   }
-  // Doorbells (those of switches no running batch reaches), then the changes they made.
+  // Doorbells (those of units no running batch writes), then the changes they made.
   void service();
   // Lists in `b` the nodes whose timers are due at `t` (groups, trains) and whether the
   // firmware tick is among them; false, the lists partial, at kSplitMax nodes (an instant
