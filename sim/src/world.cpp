@@ -153,12 +153,11 @@ void World::run_until(std::int64_t end_ns, const NodeModel* own, bool alone) CPO
     // threads may take beside this one; a batch of fewer than WorkerPool::kMinItems nodes
     // gains nothing from the pool. An instant of many nodes (link training after a
     // fabric-wide bring-up) runs whole.
-    if (few && !tick && !alone && !b->serial) keep_near_first(t, *b);
     if (few && !tick && !alone) {
-      b->centers.assign(b->groups.begin(), b->groups.end());
-      b->centers.insert(b->centers.end(), b->trains.begin(), b->trains.end());
-      b->writes.clear();
-      writes_at(t, b->centers, ++reach_stamp_, b->writes);
+      if (b->serial)
+        list_writes(t, *b);
+      else
+        keep_near_first(t, *b);
     }
     const bool small = few && (pool_ == nullptr || b->groups.size() + b->trains.size() < WorkerPool::kMinItems);
     if (small && !tick && !alone) {
@@ -315,13 +314,23 @@ bool World::take(std::int64_t t, Batch& b, bool& tick) {
   return true;
 }
 
+void World::list_writes(std::int64_t t, Batch& b) {
+  b.centers.assign(b.groups.begin(), b.groups.end());
+  b.centers.insert(b.centers.end(), b.trains.begin(), b.trains.end());
+  b.writes.clear();
+  writes_at(t, b.centers, ++reach_stamp_, b.writes);
+}
+
 void World::keep_near_first(std::int64_t t, Batch& b) {
   std::vector<std::size_t>& c = b.centers;
   c.clear();
   for (const auto* list : {&b.groups, &b.trains})
     for (const std::size_t i : *list)
       if (std::find(c.begin(), c.end(), i) == c.end()) c.push_back(i);
-  if (c.size() < 2) return;
+  if (c.size() < 2) {
+    list_writes(t, b);
+    return;
+  }
   // The head timer's node, then every other one whose timers write a node the kept ones'
   // write (their settles would meet, so they share the batch, as one instant).
   std::vector<std::vector<std::size_t>>& w = b.center_writes;
@@ -354,6 +363,16 @@ void World::keep_near_first(std::int64_t t, Batch& b) {
   };
   keep(b.groups);
   keep(b.trains);
+  // The batch's writes: those of the kept nodes, once each.
+  b.writes.clear();
+  const std::uint64_t once = ++reach_stamp_;
+  for (std::size_t k = 0; k < c.size(); ++k)
+    if (kept[k])
+      for (const std::size_t i : w[k])
+        if (node(i).reach_stamp != once) {
+          node(i).reach_stamp = once;
+          b.writes.push_back(i);
+        }
 }
 
 void World::take_due(std::int64_t t, const Batch& b) {

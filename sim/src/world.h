@@ -299,8 +299,10 @@ class World {
   static constexpr std::size_t kSplitMax = 16;
   bool take(std::int64_t t, Batch& b, bool& tick);
   // Keeps in b the node of the instant's first timer and those whose writes meet the kept
-  // ones'; the others' timers stay queued for a batch of their own.
+  // ones'; the others' timers stay queued for a batch of their own. Lists b's writes
+  // (Batch::writes), as list_writes does for a batch kept whole.
   void keep_near_first(std::int64_t t, Batch& b);
+  void list_writes(std::int64_t t, Batch& b);
   // Appends to `out` the nodes the timers of `nodes` due at t write, not stamped `stamp` yet,
   // stamping them (NodeModel::reach_stamp).
   void writes_at(std::int64_t t, const std::vector<std::size_t>& nodes, std::uint64_t stamp,
