@@ -46,6 +46,17 @@ void each_lane_of(const SwitchModel& s, const std::vector<std::uint32_t>& ports,
   for (const std::uint32_t p : ports)
     for (std::uint32_t k = 0; k < s.ports[p].lanes; ++k) fn(s.ports[p].first_lane + k);
 }
+// Whether the data path of a bank's lane carries traffic: activated, in a ready module.
+bool dp_on(const OeModel& oe, std::uint32_t bank, std::uint32_t index_in_bank) {
+  return oe.banks[bank].dp[index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+}
+// Lists a port in its node's link pass of the settle `stamp`, once, unless the pass does every port.
+void list_link_port(NodeModel& n, std::uint32_t port, std::uint64_t stamp) {
+  PortModel& p = n.sw->ports[port];
+  if (n.link_whole || p.link_mark == stamp) return;
+  p.link_mark = stamp;
+  n.link_ports.push_back(port);
+}
 // A lane's taps (validated to -128..127: a byte each) and PRBS generator, packed.
 std::uint32_t tx_view(const LaneModel& l) {
   auto byte = [](std::int32_t v) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(v)); };
@@ -79,14 +90,14 @@ void Links::recompute(SwitchModel& s, NodeModel& n) {
     const LaserModel& las = e.lasers[l.laser];
     const OeModel& oe = s.oes[l.oe];
     const BankModel& bank = oe.banks[l.bank];
-    const bool dp_on = bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+    const bool lit_path = dp_on(oe, l.bank, l.index_in_bank);
     const bool tx_disabled = cmis::lane_bit(
         static_cast<std::uint8_t>(cmis::get(bank.p10, cmis::field::kOutputDisableTx)), l.index_in_bank + 1);
     // Steady light only: a ramping laser is not modulated yet.
     const bool light = e.present && las.state == rd::LaserState::kOn;
     l.laser_in_mw = light ? las.power_mw * e.fiber_gain[l.laser] : 0.0;
     const double before = l.tx_mw;
-    l.tx_mw = (dp_on && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
+    l.tx_mw = (lit_path && !tx_disabled) ? l.laser_in_mw * k_oe : 0.0;
     const bool fiber_changed = l.fiber_loss_db != l.fiber_loss_settled_db;
     // The far receiver also reads this transmitter's FIR taps and PRBS generator.
     const std::uint32_t view = tx_view(l);
@@ -136,8 +147,7 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp) {
     const LaneModel& src = world_.sw(l.peer_sw).lanes[l.peer_lane];
     PortModel& port = s.ports[l.port];
     const OeModel& oe = s.oes[l.oe];
-    const bool dp_on =
-        oe.banks[l.bank].dp[l.index_in_bank] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+    const bool lit_path = dp_on(oe, l.bank, l.index_in_bank);
     const bool near = port.loopback == rd::Loopback::kPhyNearEnd;
     const double penalty = l.degrade_db + l.static_penalty_db + (near ? fir_penalty(l) : fir_penalty(src));
     const bool same = l.memo_tx_mw == src.tx_mw && l.memo_loss_db == src.fiber_loss_db &&
@@ -176,7 +186,7 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp) {
       l.memo_penalty_db = penalty;
       l.memo_near = near;
     }
-    l.cdr = near ? l.ber < 1e-2 : l.sig && dp_on && l.ber < 1e-2;
+    l.cdr = near ? l.ber < 1e-2 : l.sig && lit_path && l.ber < 1e-2;
     const LaneModel& pattern_src = near ? l : src;
     l.prbs_lock = l.chk && l.cdr && pattern_src.gen && pattern_src.pattern == l.pattern;
     // The FEC decoder of a sub-port counts only while the sub-port is enabled (admin up): an
@@ -201,10 +211,7 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp) {
     if (!same || l.sig != sig_before || l.cdr != cdr_before || l.prbs_lock != prbs_before) {
       changed = true;
       // Its own link and, since subport_ok reads both directions, the far end's.
-      if (!n.link_whole && port.link_mark != stamp) {
-        port.link_mark = stamp;
-        n.link_ports.push_back(l.port);
-      }
+      list_link_port(n, l.port, stamp);
       if (l.sig != sig_before || l.cdr != cdr_before || l.ber != ber_before) hit(n.link_hits, n, l, true, n.link_whole);
     }
   };
@@ -218,14 +225,14 @@ bool Links::recompute_rx(SwitchModel& s, NodeModel& n, std::uint64_t stamp) {
       const std::uint32_t lane = oe.bank_lanes[b * cmis::kLanesPerBank + i];
       if (lane == OeModel::kNoLane) continue;
       const LaneModel& l = s.lanes[lane];
-      const bool dp_on = bank.dp[i] == rd::DataPathState::kActivated && oe.state == rd::ModuleState::kReady;
+      const bool lit_path = dp_on(oe, b, i);
       const auto bit = static_cast<std::uint8_t>(1u << i);
       if (!l.sig) v[0] |= bit;
-      if (dp_on && l.tx_mw <= 0) v[1] |= bit;
+      if (lit_path && l.tx_mw <= 0) v[1] |= bit;
       // Page 02h Tx power low alarm (-6 dBm): a dark lane, or one lit at the fiber-check
       // power or through a lossy ELS fiber.
-      if (dp_on && phys::dbm(l.tx_mw) < -6.0) v[5] |= bit;
-      if (l.sig && !l.cdr && dp_on) v[2] |= bit;
+      if (lit_path && phys::dbm(l.tx_mw) < -6.0) v[5] |= bit;
+      if (l.sig && !l.cdr && lit_path) v[2] |= bit;
       // Page 02h Rx power thresholds: low alarm at the LOS level, low warning at -10 dBm.
       if (l.rx_dbm < phys::kLosAssertDbm) v[3] |= bit;
       if (l.rx_dbm < -10.0) v[4] |= bit;
@@ -298,8 +305,7 @@ bool Links::subport_ok(SwitchModel& s, std::uint32_t port, std::uint32_t sub, rd
     if (!e.present) return cause = L::kElsRemoved, false;
     // Off, failed, ramping, or held at the fiber-check power: no light to carry traffic.
     if (las.state != rd::LaserState::kOn || !las.fiber_checked) return cause = L::kLaserFault, false;
-    if (oe.state != rd::ModuleState::kReady || oe.banks[l.bank].dp[l.index_in_bank] != rd::DataPathState::kActivated)
-      return cause = L::kDataPathInactive, false;
+    if (!dp_on(oe, l.bank, l.index_in_bank)) return cause = L::kDataPathInactive, false;
     if (!l.sig) return cause = L::kRxLos, false;
     if (!l.cdr || l.ber > limit) return cause = L::kHighBer, false;
     // The far end must hear us too, and its sub-port must be in service.
@@ -409,12 +415,6 @@ void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
     l.rx_mark = stamp;
     n.rx_lanes.push_back(lane);
   };
-  auto link_port = [&](NodeModel& n, std::uint32_t port) {
-    PortModel& p = n.sw->ports[port];
-    if (n.link_whole || p.link_mark == stamp) return;
-    p.link_mark = stamp;
-    n.link_ports.push_back(port);
-  };
   // The far lanes and ports a pass reached, in list order.
   auto hits = [&](const std::vector<std::size_t>& list) {
     for (const std::size_t id : list) {
@@ -447,7 +447,7 @@ void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
     for (const std::uint32_t p : n.ports) {
       n.sw->ports[p].dirty = false;
       for (std::uint32_t k = 0; k < n.sw->ports[p].lanes; ++k) rx_lane(n, n.sw->ports[p].first_lane + k);
-      link_port(n, p);
+      list_link_port(n, p, stamp);
     }
     n.whole = false;
     n.ports.clear();
@@ -462,7 +462,7 @@ void Links::settle(std::vector<std::size_t>& dirty, Scratch& sc) {
     if (n.link_whole || !n.link_ports.empty()) add(sc.links, &NodeModel::link_stamp, id);
     if (n.pass_result) add(sc.pub, &NodeModel::pub_stamp, id);
   }
-  for (const auto& [id, port] : sc.link_hit) link_port(add(sc.links, &NodeModel::link_stamp, id), port);
+  for (const auto& [id, port] : sc.link_hit) list_link_port(add(sc.links, &NodeModel::link_stamp, id), port, stamp);
   world_.each(sc.links, 1, [this](SwitchModel& s, NodeModel& n) { n.pass_result = evaluate_links(s, n); });
   for (const std::size_t id : sc.links)
     if (world_.node(id).pass_result) add(sc.pub, &NodeModel::pub_stamp, id);
@@ -715,14 +715,12 @@ void Links::tx_bias_flags(SwitchModel& s) {
   for (const LaneModel& l : s.lanes) {
     const std::uint8_t f = flag_scratch[l.els * s.lasers_per_els + l.laser];
     if (f == 0) continue;
-    const BankModel& bank = s.oes[l.oe].banks[l.bank];
     // Low flags only where the lane is meant to be lit (its data path activated).
-    const bool dp_on =
-        bank.dp[l.index_in_bank] == rd::DataPathState::kActivated && s.oes[l.oe].state == rd::ModuleState::kReady;
+    const bool lit_path = dp_on(s.oes[l.oe], l.bank, l.index_in_bank);
     const auto bit = static_cast<std::uint8_t>(1u << l.index_in_bank);
     auto& b = bank_scratch[l.oe * banks + l.bank];
     for (std::uint32_t k = 0; k < 4; ++k)
-      if ((f >> k) & 1u && (dp_on || k == 0 || k == 2)) b[k] = static_cast<std::uint8_t>(b[k] | bit);
+      if ((f >> k) & 1u && (lit_path || k == 0 || k == 2)) b[k] = static_cast<std::uint8_t>(b[k] | bit);
   }
   for (std::uint32_t o = 0; o < s.oes.size(); ++o)
     for (std::uint32_t b = 0; b < s.oes[o].banks.size(); ++b)
